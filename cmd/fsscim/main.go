@@ -1,0 +1,60 @@
+// Command fsscim is a SCIM 2.0 server for Microsoft Entra ID provisioning that manages users and groups
+// in Freshservice.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `fsscim: SCIM 2.0 for Microsoft Entra ID provisioning into Freshservice.
+
+Usage:
+  fsscim serve --tenants DIR [--listen ADDR] [--data-dir DIR] [--tls-cert F --tls-key F]
+  fsscim demo [--listen ADDR]          run against a built-in Freshservice emulator
+  fsscim token new-key                 print a new server token key
+  fsscim token issue --domain D        read an API key on stdin, print a bearer token
+  fsscim check --tenants DIR           validate tenant files
+  fsscim version
+
+Run "fsscim <command> --help" for a command's options.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run is the whole program, with its environment passed in so that tests can drive it.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr, getenv)
+	case "demo":
+		return cmdDemo(ctx, args[1:], stdout, stderr)
+	case "token":
+		return cmdToken(args[1:], stdin, stdout, stderr, getenv)
+	case "check":
+		return cmdCheck(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "fsscim %s\n", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "fsscim: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}

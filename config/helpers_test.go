@@ -1,0 +1,42 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// writeFile writes a tenant file into dir, failing the test on error.
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// fileErrors unwraps a joined error into its *FileError parts; anything else fails the test.
+func fileErrors(t *testing.T, err error) []*FileError {
+	t.Helper()
+	var out []*FileError
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var fe *FileError
+		if !errors.As(err, &fe) {
+			t.Fatalf("error %v (%T) is not a *FileError", err, err)
+		}
+		out = append(out, fe)
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
+}

@@ -1,0 +1,179 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"go.uber.org/zap"
+)
+
+// DefaultWatchInterval is how often the tenants folder is polled when WatchOptions.Interval is 0.
+// Polling backs up file-system notifications, which miss changes on some network and container mounts.
+const DefaultWatchInterval = 5 * time.Second
+
+// settleDelay gathers the burst of notifications one save makes (write, rename, chmod) into one reload.
+const settleDelay = 200 * time.Millisecond
+
+// WatchOptions tune a Watcher.
+type WatchOptions struct {
+	// Interval between polls of the folder; 0 means DefaultWatchInterval.
+	Interval time.Duration
+	// Logger receives one line per loaded, updated, removed or rejected file; nil logs nothing.
+	Logger *zap.Logger
+	// OnReload, when set, is called after the initial load and after every reload that changed
+	// something, with the new set and every current problem joined (nil when there is none). It runs
+	// on the watcher's goroutine: return quickly.
+	OnReload func(*TenantSet, error)
+}
+
+// Watcher keeps a TenantSet in step with a tenants folder. Each file is handled on its own: a file
+// that became invalid keeps its last good version, a deleted file removes its tenant, a new valid file
+// adds one.
+type Watcher struct {
+	dir     string
+	opts    WatchOptions
+	log     *zap.Logger
+	files   *tenantDir
+	current atomic.Pointer[TenantSet]
+	loaded  atomic.Bool
+	started atomic.Bool
+	done    chan struct{} // closed when the watching goroutine has returned
+}
+
+// NewWatcher prepares a watcher of dir; Start loads and begins watching.
+func NewWatcher(dir string, opts WatchOptions) *Watcher {
+	if opts.Interval <= 0 {
+		opts.Interval = DefaultWatchInterval
+	}
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	w := &Watcher{dir: dir, opts: opts, log: log.With(zap.String("tenants_dir", dir)),
+		files: newTenantDir(dir), done: make(chan struct{})}
+	w.current.Store(newTenantSet(nil))
+	return w
+}
+
+// Start loads the folder and watches it until ctx ends. It fails only when the folder cannot be read
+// (or when called twice); problems in single files are logged and passed to OnReload, and the valid
+// files are served.
+func (w *Watcher) Start(ctx context.Context) error {
+	if !w.started.CompareAndSwap(false, true) {
+		return errors.New("tenant watcher already started")
+	}
+	res, err := w.files.scan()
+	if err != nil {
+		close(w.done)
+		return err
+	}
+	w.publish(res, true)
+
+	notify, err := fsnotify.NewWatcher()
+	if err != nil {
+		w.log.Warn("file notifications unavailable; polling the tenants folder only",
+			zap.Duration("interval", w.opts.Interval), zap.Error(err))
+		notify = nil
+	} else if err := notify.Add(w.dir); err != nil {
+		w.log.Warn("cannot watch the tenants folder; polling it only",
+			zap.Duration("interval", w.opts.Interval), zap.Error(err))
+	}
+	go w.run(ctx, notify)
+	return nil
+}
+
+// Current is the latest set; before Start it is empty, never nil.
+func (w *Watcher) Current() *TenantSet { return w.current.Load() }
+
+// Loaded reports whether the folder has been read at least once.
+func (w *Watcher) Loaded() bool { return w.loaded.Load() }
+
+func (w *Watcher) run(ctx context.Context, notify *fsnotify.Watcher) {
+	defer close(w.done)
+	var events <-chan fsnotify.Event
+	var notifyErrs <-chan error
+	if notify != nil {
+		defer notify.Close()
+		events, notifyErrs = notify.Events, notify.Errors
+	}
+	poll := time.NewTicker(w.opts.Interval)
+	defer poll.Stop()
+	settle := time.NewTimer(time.Hour)
+	settle.Stop()
+	defer settle.Stop()
+
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				events = nil
+				continue
+			}
+			if ev.Op != fsnotify.Chmod {
+				settle.Reset(min(settleDelay, w.opts.Interval))
+			}
+		case err, ok := <-notifyErrs:
+			if !ok {
+				notifyErrs = nil
+				continue
+			}
+			w.log.Warn("file notification error; polling continues", zap.Error(err))
+		case <-settle.C:
+			w.reload(notify)
+		case <-poll.C:
+			w.reload(notify)
+		}
+	}
+}
+
+func (w *Watcher) reload(notify *fsnotify.Watcher) {
+	res, err := w.files.scan()
+	if err != nil {
+		// The folder may be in the middle of being replaced; keep serving what we have.
+		w.log.Error("tenants folder unreadable; keeping the current tenants", zap.Error(err))
+		return
+	}
+	// A folder that was removed and created again is a new inode: watch it again.
+	if notify != nil && len(notify.WatchList()) == 0 {
+		_ = notify.Add(w.dir)
+	}
+	if len(res.changes) > 0 {
+		w.publish(res, false)
+	}
+}
+
+func (w *Watcher) publish(res scanResult, initial bool) {
+	for _, ch := range res.changes {
+		fields := []zap.Field{zap.String("file", ch.file)}
+		if ch.domain != "" {
+			fields = append(fields, zap.String("domain", ch.domain))
+		}
+		switch ch.kind {
+		case fileLoaded:
+			w.log.Info("tenant loaded", fields...)
+		case fileUpdated:
+			w.log.Info("tenant updated", fields...)
+		case fileRemoved:
+			w.log.Info("tenant removed", fields...)
+		case fileRejected:
+			msg := "tenant file rejected; its tenant is not served"
+			if ch.kept {
+				msg = "tenant file rejected; keeping its last good version"
+			}
+			w.log.Warn(msg, append(fields, zap.Error(ch.err))...)
+		}
+	}
+	w.current.Store(res.set)
+	w.loaded.Store(true)
+	if !initial {
+		w.log.Info("tenants reloaded", zap.Int("tenants", res.set.Len()))
+	}
+	if w.opts.OnReload != nil {
+		w.opts.OnReload(res.set, res.problems)
+	}
+}

@@ -1,0 +1,251 @@
+package freshservice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// IndexEntry is what the directory index keeps of one user: enough to answer a lookup by email or id
+// without a Freshservice list call. It is kept small on purpose (the index holds every user of a tenant).
+type IndexEntry struct {
+	ID         int64
+	Email      string // lower-cased primary email
+	ExternalID string // the identity provider's id, when fsscim or another provisioner set one
+	Active     bool
+	IsAgent    bool
+}
+
+// IndexOptions bounds a directory index.
+type IndexOptions struct {
+	MaxUsers int           // above this the index gives up and lookups go to Freshservice; default 250,000
+	MaxAge   time.Duration // after this a refresh is due; default 15 minutes
+	Now      func() time.Time
+}
+
+// ErrIndexIncomplete means the index cannot answer: it was never built, its build failed, or the tenant
+// has more users than the index may hold. The caller asks Freshservice directly.
+var ErrIndexIncomplete = errors.New("directory index incomplete")
+
+// Index is a tenant's directory of users by email and id, filled by walking the requester and agent
+// lists and kept current by fsscim's own writes. Entra looks every user up by userName before touching
+// it; answering those lookups here keeps them off Freshservice's small list budget.
+type Index struct {
+	opts IndexOptions
+
+	mu       sync.RWMutex
+	byID     map[int64]IndexEntry
+	byEmail  map[string]int64
+	complete bool
+	builtAt  time.Time
+	// generation counts writes noted while a build runs, so a build does not overwrite them with the
+	// older state it read from the lists.
+	noted map[int64]*IndexEntry
+
+	buildMu  sync.Mutex // one build at a time
+	building bool
+}
+
+// NewIndex returns an empty index; Build fills it.
+func NewIndex(opts IndexOptions) *Index {
+	if opts.MaxUsers <= 0 {
+		opts.MaxUsers = 250000
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = 15 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Index{opts: opts, byID: map[int64]IndexEntry{}, byEmail: map[string]int64{}}
+}
+
+// Complete reports whether the index holds every user and can answer "absent".
+func (x *Index) Complete() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return x.complete
+}
+
+// Stale reports whether a refresh is due.
+func (x *Index) Stale() bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return !x.complete || x.opts.Now().Sub(x.builtAt) > x.opts.MaxAge
+}
+
+// Len is the number of users held.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.byID)
+}
+
+// Build walks every requester and agent page and replaces the index's content. Concurrent callers
+// share one walk: a caller that arrives while a build runs waits for it.
+func (x *Index) Build(ctx context.Context, c *Client) error {
+	x.buildMu.Lock()
+	defer x.buildMu.Unlock()
+	if !x.Stale() {
+		// Another caller finished a build while this one waited.
+		return nil
+	}
+
+	x.mu.Lock()
+	x.noted = map[int64]*IndexEntry{}
+	x.mu.Unlock()
+
+	byID := make(map[int64]IndexEntry)
+	byEmail := make(map[string]int64)
+	tooMany := false
+	err := c.WalkUsers(ctx, func(u User) error {
+		if len(byID) >= x.opts.MaxUsers {
+			tooMany = true
+			return errStopWalk
+		}
+		e := entryOf(u)
+		byID[e.ID] = e
+		if e.Email != "" {
+			byEmail[e.Email] = e.ID
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStopWalk) {
+		x.mu.Lock()
+		x.noted = nil
+		x.mu.Unlock()
+		return fmt.Errorf("build directory index: %w", err)
+	}
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	// Writes noted during the walk are newer than what the lists showed.
+	for id, e := range x.noted {
+		if old, ok := byID[id]; ok && old.Email != "" {
+			delete(byEmail, old.Email)
+		}
+		if e == nil {
+			delete(byID, id)
+			continue
+		}
+		byID[id] = *e
+		if e.Email != "" {
+			byEmail[e.Email] = id
+		}
+	}
+	x.noted = nil
+	x.byID, x.byEmail = byID, byEmail
+	x.complete = !tooMany
+	x.builtAt = x.opts.Now()
+	if tooMany {
+		// Keep nothing rather than a partial directory that could answer "absent" wrongly.
+		x.byID, x.byEmail = map[int64]IndexEntry{}, map[string]int64{}
+		return ErrIndexIncomplete
+	}
+	return nil
+}
+
+var errStopWalk = errors.New("stop walk")
+
+// ByEmail returns the user holding email (case-insensitive). found=false with a nil error means the
+// index is complete and nobody holds it; ErrIndexIncomplete means the index cannot say.
+func (x *Index) ByEmail(email string) (IndexEntry, bool, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if !x.complete {
+		return IndexEntry{}, false, ErrIndexIncomplete
+	}
+	id, ok := x.byEmail[strings.ToLower(strings.TrimSpace(email))]
+	if !ok {
+		return IndexEntry{}, false, nil
+	}
+	return x.byID[id], true, nil
+}
+
+// ByID returns the entry for id; like ByEmail it distinguishes "absent" from "cannot say".
+func (x *Index) ByID(id int64) (IndexEntry, bool, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	e, ok := x.byID[id]
+	if ok {
+		return e, true, nil
+	}
+	if !x.complete {
+		return IndexEntry{}, false, ErrIndexIncomplete
+	}
+	return IndexEntry{}, false, nil
+}
+
+// All returns every entry, for listing without a filter.
+func (x *Index) All() ([]IndexEntry, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if !x.complete {
+		return nil, ErrIndexIncomplete
+	}
+	out := make([]IndexEntry, 0, len(x.byID))
+	for _, e := range x.byID {
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Note records a user fsscim has just written (created, updated, converted, (de)activated).
+func (x *Index) Note(u User) {
+	e := entryOf(u)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if old, ok := x.byID[e.ID]; ok && old.Email != "" && old.Email != e.Email {
+		delete(x.byEmail, old.Email)
+	}
+	x.byID[e.ID] = e
+	if e.Email != "" {
+		x.byEmail[e.Email] = e.ID
+	}
+	if x.noted != nil {
+		x.noted[e.ID] = &e
+	}
+}
+
+// Forget removes a user fsscim has just deleted for good.
+func (x *Index) Forget(id int64) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if old, ok := x.byID[id]; ok && old.Email != "" {
+		delete(x.byEmail, old.Email)
+	}
+	delete(x.byID, id)
+	if x.noted != nil {
+		x.noted[id] = nil
+	}
+}
+
+func entryOf(u User) IndexEntry {
+	return IndexEntry{
+		ID:         u.ID,
+		Email:      strings.ToLower(strings.TrimSpace(u.Mail())),
+		ExternalID: string(u.ExternalID),
+		Active:     u.Active,
+		IsAgent:    u.IsAgent,
+	}
+}
+
+// ByExternalID returns the users whose external id is externalID. It scans: the lookup is rare (only
+// when an admin makes externalId the matching attribute) and a map would cost memory for every user.
+func (x *Index) ByExternalID(externalID string) ([]IndexEntry, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if !x.complete {
+		return nil, ErrIndexIncomplete
+	}
+	var out []IndexEntry
+	for _, e := range x.byID {
+		if e.ExternalID == externalID {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,50 @@
+package freshservice
+
+import (
+	"context"
+	"sync/atomic"
+	"time"
+)
+
+// CallInfo describes one HTTP attempt, for metrics and tests. It never carries a URL with a query,
+// a body or a credential.
+type CallInfo struct {
+	Method   string
+	Endpoint string // template, e.g. "/requesters/{id}"
+	Status   int    // 0 = no answer (timeout, connection error)
+	Duration time.Duration
+	List     bool // a GET on a collection
+	Attempt  int  // 1 for the first try of a call, 2 for its first retry ...
+}
+
+// Tally counts the Freshservice calls made under one context, so the proxy can log how many calls
+// one SCIM request cost. It is safe for concurrent use; the zero value is ready.
+type Tally struct {
+	calls atomic.Int64
+	lists atomic.Int64
+}
+
+type tallyKey struct{}
+
+// WithTally returns a context under which every HTTP attempt is counted in t.
+func WithTally(ctx context.Context, t *Tally) context.Context {
+	return context.WithValue(ctx, tallyKey{}, t)
+}
+
+// Calls is the number of HTTP attempts made under the tally's context, retries included.
+func (t *Tally) Calls() int { return int(t.calls.Load()) }
+
+// ListCalls is how many of those attempts were GETs on a collection.
+func (t *Tally) ListCalls() int { return int(t.lists.Load()) }
+
+func (t *Tally) add(list bool) {
+	t.calls.Add(1)
+	if list {
+		t.lists.Add(1)
+	}
+}
+
+func tallyFrom(ctx context.Context) *Tally {
+	t, _ := ctx.Value(tallyKey{}).(*Tally)
+	return t
+}

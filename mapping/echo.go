@@ -1,0 +1,162 @@
+package mapping
+
+import (
+	"strings"
+
+	"github.com/fsscim/fsscim/freshservice"
+)
+
+// Echo remembers values that Freshservice stores in another form than Entra sent them (a time zone
+// alias, "en-US" stored as "en", a first name made up because Entra sent none, a display name that is
+// not "first last"), so that they are answered back as sent while Freshservice still holds the form
+// they were stored as. Entra compares what it reads with what it wrote and PATCHes every difference on
+// every cycle, so without this it would never settle. Keys are the SCIM attribute names of the Echo*
+// constants.
+type Echo map[string]EchoValue
+
+// EchoValue is one remembered value: Sent is the value as Entra sent it, Stored the form Freshservice
+// was given. An empty Stored means Freshservice was given nothing (the value has no Freshservice form
+// and the tenant has no default), and Sent is answered whatever Freshservice holds.
+type EchoValue struct{ Sent, Stored string }
+
+// Echo keys.
+const (
+	EchoTimeZone          = "timezone"
+	EchoLocale            = "locale"
+	EchoPreferredLanguage = "preferredLanguage"
+	EchoGivenName         = "name.givenName"
+	EchoFamilyName        = "name.familyName"
+	EchoDisplayName       = "displayName"
+	EchoWorkEmail         = `emails[type eq "work"].value`
+)
+
+// echoField is the attribute each key remembers, so that a write of that attribute replaces the entry.
+var echoField = map[string]Field{
+	EchoTimeZone:          FieldTimeZone,
+	EchoLocale:            FieldLocale,
+	EchoPreferredLanguage: FieldPreferredLanguage,
+	EchoGivenName:         FieldGivenName,
+	EchoFamilyName:        FieldFamilyName,
+	EchoDisplayName:       FieldDisplayName,
+	EchoWorkEmail:         FieldWorkEmail,
+}
+
+// EchoFor lists, for a write f built by FieldsFor from u and set, the values Freshservice will hold in
+// another form than sent. It has entries only where the stored form reads back differently.
+func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
+	e := Echo{}
+	if set.Has(FieldTimeZone) && u.TimeZone != "" {
+		stored := storedText(f.TimeZone)
+		if back, _ := TimeZoneFromFreshservice(stored); stored == "" || back != u.TimeZone {
+			e[EchoTimeZone] = EchoValue{Sent: u.TimeZone, Stored: stored}
+		}
+	}
+	languages := []struct {
+		key   string
+		field Field
+		sent  string
+	}{
+		{EchoLocale, FieldLocale, u.Locale},
+		{EchoPreferredLanguage, FieldPreferredLanguage, u.PreferredLanguage},
+	}
+	for _, l := range languages {
+		if !set.Has(l.field) || l.sent == "" {
+			continue
+		}
+		stored := storedText(f.Language)
+		if stored == "" || LanguageFromFreshservice(stored) != l.sent {
+			e[l.key] = EchoValue{Sent: l.sent, Stored: stored}
+		}
+	}
+	if set.Has(FieldGivenName) && f.FirstName != nil && *f.FirstName != u.GivenName {
+		e[EchoGivenName] = EchoValue{Sent: u.GivenName, Stored: *f.FirstName}
+	}
+	if set.Has(FieldFamilyName) && f.LastName != nil && *f.LastName != u.FamilyName {
+		e[EchoFamilyName] = EchoValue{Sent: u.FamilyName, Stored: *f.LastName}
+	}
+	if set.Has(FieldDisplayName) && u.DisplayName != "" {
+		// Freshservice has no display name: it is answered as "first last". When this write does not
+		// set both names, what that will read is unknown, and the display name is answered as sent.
+		stored := ""
+		if f.FirstName != nil && f.LastName != nil {
+			stored = firstLast(*f.FirstName, *f.LastName)
+		}
+		if stored != u.DisplayName {
+			e[EchoDisplayName] = EchoValue{Sent: u.DisplayName, Stored: stored}
+		}
+	}
+	if set.Has(FieldWorkEmail) && u.WorkEmail != "" && f.SecondaryEmails != nil && len(*f.SecondaryEmails) == 0 {
+		// The work email is the primary email in another case: Freshservice keeps only the primary.
+		primary := u.UserName
+		if f.Email != nil {
+			primary = *f.Email
+		}
+		if primary != u.WorkEmail {
+			e[EchoWorkEmail] = EchoValue{Sent: u.WorkEmail, Stored: primary}
+		}
+	}
+	return e
+}
+
+// Apply answers each remembered value as sent where Freshservice (fu, the user u was read from) still
+// holds the form it was stored as.
+func (e Echo) Apply(u *User, fu freshservice.User) {
+	for key, v := range e {
+		switch key {
+		case EchoTimeZone:
+			if v.Stored == "" || fu.TimeZone == v.Stored {
+				u.TimeZone = v.Sent
+			}
+		case EchoLocale:
+			if v.Stored == "" || fu.Language == v.Stored {
+				u.Locale = v.Sent
+			}
+		case EchoPreferredLanguage:
+			if v.Stored == "" || fu.Language == v.Stored {
+				u.PreferredLanguage = v.Sent
+			}
+		case EchoGivenName:
+			if fu.FirstName == v.Stored {
+				u.GivenName = v.Sent
+			}
+		case EchoFamilyName:
+			if fu.LastName == v.Stored {
+				u.FamilyName = v.Sent
+			}
+		case EchoDisplayName:
+			if v.Stored == "" || firstLast(fu.FirstName, fu.LastName) == v.Stored {
+				u.DisplayName = v.Sent
+			}
+		case EchoWorkEmail:
+			if len(fu.SecondaryEmails) == 0 && fu.Mail() == v.Stored {
+				u.WorkEmail = v.Sent
+			}
+		}
+	}
+}
+
+// Merge gives the remembered values after a write of the attributes in set whose EchoFor is next:
+// entries for attributes the write set are replaced by next (or dropped), the others are kept.
+// Neither e nor next is changed.
+func (e Echo) Merge(next Echo, set FieldSet) Echo {
+	out := make(Echo, len(e)+len(next))
+	for key, v := range e {
+		if field, known := echoField[key]; known && set.Has(field) {
+			continue
+		}
+		out[key] = v
+	}
+	for key, v := range next {
+		out[key] = v
+	}
+	return out
+}
+
+func firstLast(first, last string) string { return strings.TrimSpace(first + " " + last) }
+
+func storedText(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,787 @@
+package mapping
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/elimity-com/scim"
+	scimerrors "github.com/elimity-com/scim/errors"
+	filter "github.com/scim2/filter-parser/v2"
+)
+
+// patchTestOps decodes a PatchOp request body the way the SCIM library does before it calls a
+// handler: numbers as json.Number, each path parsed by filter-parser. Op names are kept as sent (the
+// library lower-cases them; fsscim must not depend on that).
+func patchTestOps(tb testing.TB, body string) []scim.PatchOperation {
+	tb.Helper()
+	ops, err := patchTestDecode([]byte(body))
+	if err != nil {
+		tb.Fatalf("decode PATCH body: %v\n%s", err, body)
+	}
+	return ops
+}
+
+func patchTestDecode(body []byte) ([]scim.PatchOperation, error) {
+	var req struct{ Operations []json.RawMessage }
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&req); err != nil {
+		return nil, err
+	}
+	ops := make([]scim.PatchOperation, 0, len(req.Operations))
+	for _, raw := range req.Operations {
+		var op struct {
+			Op    string
+			Path  string
+			Value any
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&op); err != nil {
+			return nil, err
+		}
+		var path *filter.Path
+		if op.Path != "" {
+			p, err := filter.ParsePath([]byte(op.Path))
+			if err != nil {
+				return nil, err
+			}
+			path = &p
+		}
+		ops = append(ops, scim.PatchOperation{Op: op.Op, Path: path, Value: op.Value})
+	}
+	return ops, nil
+}
+
+// patchTestBase is the user most PATCH cases start from: every mapped attribute set.
+func patchTestBase() User {
+	agent := false
+	return User{
+		ID: "42", UserName: "Test_User@contoso.com", ExternalID: "ext-1",
+		GivenName: "Given", FamilyName: "Family", DisplayName: "Given Family", Title: "Engineer",
+		WorkEmail: "work@contoso.com", WorkPhone: "555-0100", MobilePhone: "555-0199",
+		WorkAddress: "1 Main St", TimeZone: "America/New_York", Locale: "en-US",
+		PreferredLanguage: "en-US", Active: true, Department: "IT", ManagerID: "7", Location: "HQ",
+		IsAgent: &agent, Custom: map[string]any{"costCentre": "CC-1"},
+	}
+}
+
+// patchTestWith returns the base user changed by edit.
+func patchTestWith(edit func(*User)) User {
+	u := patchTestBase()
+	edit(&u)
+	return u
+}
+
+func patchTestFields(fs ...Field) FieldSet {
+	var s FieldSet
+	for _, f := range fs {
+		s.Add(f)
+	}
+	return s
+}
+
+func patchTestBool(b bool) *bool { return &b }
+
+var patchTestOpts = Options{Attributes: map[string]string{"costCentre": "cost_centre", "badgeNumber": "badge"}}
+
+
+func TestApplyUserPatch(t *testing.T) {
+	tests := []struct {
+		name    string
+		start   User
+		body    string
+		want    User
+		touched FieldSet
+		ignored []string
+	}{
+		// entra.md §1.4, legacy dialect: capitalised ops, one op per attribute.
+		{
+			name:  "legacy replace work email and family name",
+			start: patchTestBase(),
+			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+				{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
+				{"op":"Replace","path":"name.familyName","value":"updatedFamilyName"}]}`,
+			want: patchTestWith(func(u *User) {
+				u.WorkEmail, u.FamilyName = "updatedEmail@microsoft.com", "updatedFamilyName"
+			}),
+			touched: patchTestFields(FieldWorkEmail, FieldFamilyName),
+		},
+		{
+			name:    "legacy replace userName",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Replace","path":"userName","value":"5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"}]}`,
+			want:    patchTestWith(func(u *User) { u.UserName = "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com" }),
+			touched: patchTestFields(FieldUserName),
+		},
+		{
+			name:  "legacy multi-attribute update",
+			start: patchTestBase(),
+			body: `{"Operations":[
+				{"op":"Replace","path":"displayName","value":"Pvlo"},
+				{"op":"Replace","path":"emails[type eq \"work\"].value","value":"TestBcwqnm@test.microsoft.com"},
+				{"op":"Replace","path":"name.givenName","value":"Gtfd"},
+				{"op":"Replace","path":"name.familyName","value":"Pkqf"},
+				{"op":"Replace","path":"externalId","value":"Eqpj"},
+				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"Eqpj"}]}`,
+			want: patchTestWith(func(u *User) {
+				u.DisplayName, u.WorkEmail, u.GivenName, u.FamilyName, u.ExternalID =
+					"Pvlo", "TestBcwqnm@test.microsoft.com", "Gtfd", "Pkqf", "Eqpj"
+			}),
+			touched: patchTestFields(FieldDisplayName, FieldWorkEmail, FieldGivenName, FieldFamilyName, FieldExternalID),
+			ignored: []string{SchemaEnterprise + ":employeeNumber"},
+		},
+		{
+			name:    "legacy add of an unmapped single-valued attribute",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Add","path":"nickName","value":"Babs"}]}`,
+			want:    patchTestBase(),
+			ignored: []string{"nickName"},
+		},
+		// entra.md §1.4 / §1.10, aadOptscim062020 dialect: lower-case ops, path-less replace.
+		{
+			name:  "flagged path-less replace with dotted and URN keys",
+			start: patchTestBase(),
+			body: `{"Operations":[
+				{"op":"replace","path":"emails[type eq \"work\"].value","value":"TestMhvaes@test.microsoft.com"},
+				{"op":"replace","value":{"displayName":"Bjfe","name.givenName":"Kkom","name.familyName":"Unua",
+					"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"Aklq"}}]}`,
+			want: patchTestWith(func(u *User) {
+				u.WorkEmail, u.DisplayName, u.GivenName, u.FamilyName = "TestMhvaes@test.microsoft.com", "Bjfe", "Kkom", "Unua"
+			}),
+			touched: patchTestFields(FieldWorkEmail, FieldDisplayName, FieldGivenName, FieldFamilyName),
+			ignored: []string{SchemaEnterprise + ":employeeNumber"},
+		},
+		{
+			name:  "path-less add with dotted keys",
+			start: User{UserName: "foo@contoso.com"},
+			body: `{"Operations":[{"op":"add","value":{"displayName":"Foo Bar","title":"Bar Foo",
+				"name.givenName":"Foo","name.familyName":"Bar","name.formatted":"Foo Bar"}}]}`,
+			want: User{UserName: "foo@contoso.com", DisplayName: "Foo Bar", Title: "Bar Foo", GivenName: "Foo", FamilyName: "Bar"},
+			touched: patchTestFields(FieldDisplayName, FieldTitle, FieldGivenName, FieldFamilyName),
+			ignored: []string{"name.formatted"},
+		},
+		{
+			name:  "path-less replace of extension keys only",
+			start: patchTestBase(),
+			body: `{"Operations":[{"op":"replace","value":{
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization":"organization",
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"department"}}]}`,
+			want:    patchTestWith(func(u *User) { u.Department = "department" }),
+			touched: patchTestFields(FieldDepartment),
+			ignored: []string{SchemaEnterprise + ":organization"},
+		},
+		{
+			name:  "path-less nested extension object",
+			start: patchTestBase(),
+			body: `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+				{"department":"Sales","manager":{"value":"99"},"costCenter":"X"}}}]}`,
+			want:    patchTestWith(func(u *User) { u.Department, u.ManagerID = "Sales", "99" }),
+			touched: patchTestFields(FieldDepartment, FieldManager),
+			ignored: []string{SchemaEnterprise + ":costCenter"},
+		},
+		{
+			name:    "path-less nested name object",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","value":{"name":{"givenName":"G"}}}]}`,
+			want:    patchTestWith(func(u *User) { u.GivenName = "G" }),
+			touched: patchTestFields(FieldGivenName),
+		},
+		{
+			name:  "path-less keys in any case",
+			start: patchTestBase(),
+			body: `{"Operations":[{"op":"Replace","value":{"DISPLAYNAME":"Upper","Name.GivenName":"Mixed",
+				"URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:Department":"Ops","ACTIVE":"false"}}]}`,
+			want: patchTestWith(func(u *User) {
+				u.DisplayName, u.GivenName, u.Department, u.Active = "Upper", "Mixed", "Ops", false
+			}),
+			touched: patchTestFields(FieldDisplayName, FieldGivenName, FieldDepartment, FieldActive),
+		},
+		{
+			name:    "path-less value with id and schemas, as Okta-style clients send",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","value":{"id":"42","schemas":["x"],"title":"Lead"}}]}`,
+			want:    patchTestWith(func(u *User) { u.Title = "Lead" }),
+			touched: patchTestFields(FieldTitle),
+		},
+		{
+			name:    "path is the bare enterprise URN with an object value",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":{"department":"Legal"}}]}`,
+			want:    patchTestWith(func(u *User) { u.Department = "Legal" }),
+			touched: patchTestFields(FieldDepartment),
+		},
+		{
+			name:    "op and path in upper case",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"REPLACE","path":"TITLE","value":"Boss"}]}`,
+			want:    patchTestWith(func(u *User) { u.Title = "Boss" }),
+			touched: patchTestFields(FieldTitle),
+		},
+		// entra.md §1.5: disable and re-enable in both dialects.
+		{
+			name:    "legacy disable with string False",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
+			want:    patchTestWith(func(u *User) { u.Active = false }),
+			touched: patchTestFields(FieldActive),
+		},
+		{
+			name:    "flagged disable with boolean false",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"active","value":false}]}`,
+			want:    patchTestWith(func(u *User) { u.Active = false }),
+			touched: patchTestFields(FieldActive),
+		},
+		{
+			name:    "S1 disable with Replace and boolean false",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Replace","path":"active","value":false}]}`,
+			want:    patchTestWith(func(u *User) { u.Active = false }),
+			touched: patchTestFields(FieldActive),
+		},
+		{
+			name:    "legacy re-enable with string True",
+			start:   User{ID: "42", Active: false},
+			body:    `{"Operations":[{"op":"Replace","path":"active","value":"True"}]}`,
+			want:    User{ID: "42", Active: true},
+			touched: patchTestFields(FieldActive),
+		},
+		{
+			name:    "re-enable with an admin-edited lower-case string",
+			start:   User{ID: "42"},
+			body:    `{"Operations":[{"op":"replace","path":"active","value":"true"}]}`,
+			want:    User{ID: "42", Active: true},
+			touched: patchTestFields(FieldActive),
+		},
+		{
+			name:    "remove active is not a state change",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"remove","path":"active"}]}`,
+			want:    patchTestBase(),
+			ignored: []string{"active"},
+		},
+		// entra.md §1.6: every manager form.
+		{
+			name:    "manager legacy array with $ref on a path without URN",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Add","path":"manager","value":[{"$ref":"http://example.com/scim/Users/00aa00aa","value":"00aa00aa"}]}]}`,
+			want:    patchTestWith(func(u *User) { u.ManagerID = "00aa00aa" }),
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:    "manager plain string",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"271"}]}`,
+			want:    patchTestWith(func(u *User) { u.ManagerID = "271" }),
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:    "manager object",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":"271"}}]}`,
+			want:    patchTestWith(func(u *User) { u.ManagerID = "271" }),
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:    "manager number",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":271}}]}`,
+			want:    patchTestWith(func(u *User) { u.ManagerID = "271" }),
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:    "manager value sub-attribute",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value","value":"8"}]}`,
+			want:    patchTestWith(func(u *User) { u.ManagerID = "8" }),
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:    "validator remove manager with an empty value",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":""}}]}`,
+			want:    patchTestWith(func(u *User) { u.ManagerID = "" }),
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:    "remove manager",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}]}`,
+			want:    patchTestWith(func(u *User) { u.ManagerID = "" }),
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:    "remove manager with a filter naming the current manager",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"remove","path":"manager[value eq \"7\"]"}]}`,
+			want:    patchTestWith(func(u *User) { u.ManagerID = "" }),
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:  "remove manager with a filter naming another manager",
+			start: patchTestBase(),
+			body:  `{"Operations":[{"op":"remove","path":"manager[value eq \"8\"]"}]}`,
+			want:  patchTestBase(),
+		},
+		{
+			name:    "remove manager with a filter when the current manager is not loaded",
+			start:   User{ID: "42"},
+			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq \"8\"]"}]}`,
+			want:    User{ID: "42"},
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:    "manager null clears",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":null}}]}`,
+			want:    patchTestWith(func(u *User) { u.ManagerID = "" }),
+			touched: patchTestFields(FieldManager),
+		},
+		{
+			name:    "manager display name only is not a manager",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"displayName":"Boss"}}]}`,
+			want:    patchTestBase(),
+			ignored: []string{SchemaEnterprise + ":manager"},
+		},
+		// entra.md §1.4: filtered paths on multi-valued attributes, creating the element when absent.
+		{
+			name:    "add work email when the user has none",
+			start:   User{ID: "42", UserName: "a@contoso.com"},
+			body:    `{"Operations":[{"op":"Add","path":"emails[type eq \"work\"].value","value":"a.work@contoso.com"}]}`,
+			want:    User{ID: "42", UserName: "a@contoso.com", WorkEmail: "a.work@contoso.com"},
+			touched: patchTestFields(FieldWorkEmail),
+		},
+		{
+			name:    "replace work email when the user has none",
+			start:   User{ID: "42"},
+			body:    `{"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"w@contoso.com"}]}`,
+			want:    User{ID: "42", WorkEmail: "w@contoso.com"},
+			touched: patchTestFields(FieldWorkEmail),
+		},
+		{
+			name:  "work and mobile phone",
+			start: patchTestBase(),
+			body: `{"Operations":[
+				{"op":"Replace","path":"phoneNumbers[type eq \"work\"].value","value":"555-0101"},
+				{"op":"Add","path":"phoneNumbers[type eq \"mobile\"].value","value":"555-0102"},
+				{"op":"Add","path":"phoneNumbers[type eq \"fax\"].value","value":"555-0103"}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
+			touched: patchTestFields(FieldWorkPhone, FieldMobilePhone),
+			ignored: []string{`phoneNumbers[type eq "fax"].value`},
+		},
+		{
+			name:    "phone sent as a number keeps its digits",
+			start:   User{},
+			body:    `{"Operations":[{"op":"add","path":"phoneNumbers[type eq \"work\"].value","value":55555555555}]}`,
+			want:    User{WorkPhone: "55555555555"},
+			touched: patchTestFields(FieldWorkPhone),
+		},
+		{
+			name:  "work address formatted, other address parts ignored",
+			start: patchTestBase(),
+			body: `{"Operations":[
+				{"op":"Replace","path":"addresses[type eq \"work\"].formatted","value":"2 Side St"},
+				{"op":"Replace","path":"addresses[type eq \"work\"].streetAddress","value":"2 Side St"},
+				{"op":"Add","path":"addresses[type eq \"other\"].Formatted","value":"elsewhere"}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkAddress = "2 Side St" }),
+			touched: patchTestFields(FieldWorkAddress),
+			ignored: []string{`addresses[type eq "work"].streetAddress`, `addresses[type eq "other"].Formatted`},
+		},
+		{
+			name:    "other email with a capital V is ignored",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Replace","path":"emails[type eq \"other\"].Value","value":"o@contoso.com"}]}`,
+			want:    patchTestBase(),
+			ignored: []string{`emails[type eq "other"].Value`},
+		},
+		{
+			name:    "filter and sub-attribute in upper case",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Replace","path":"EMAILS[TYPE EQ \"Work\"].VALUE","value":"W@contoso.com"}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkEmail = "W@contoso.com" }),
+			touched: patchTestFields(FieldWorkEmail),
+		},
+		{
+			name:    "add work email element as an object, wrapped in an array as the library hands it",
+			start:   User{},
+			body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"]","value":[{"value":"x@contoso.com","type":"work","primary":true}]}]}`,
+			want:    User{WorkEmail: "x@contoso.com"},
+			touched: patchTestFields(FieldWorkEmail),
+		},
+		{
+			name:    "filtered path as a path-less key",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","value":{"phoneNumbers[type eq \"mobile\"].value":"555-0999"}}]}`,
+			want:    patchTestWith(func(u *User) { u.MobilePhone = "555-0999" }),
+			touched: patchTestFields(FieldMobilePhone),
+		},
+		{
+			name:    "remove work email by filter",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"remove","path":"emails[type eq \"work\"]"}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkEmail = "" }),
+			touched: patchTestFields(FieldWorkEmail),
+		},
+		{
+			name:    "remove phone by value filter",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"555-0199\"]"}]}`,
+			want:    patchTestWith(func(u *User) { u.MobilePhone = "" }),
+			touched: patchTestFields(FieldMobilePhone),
+		},
+		{
+			name:  "remove phone by a value filter matching nothing",
+			start: patchTestBase(),
+			body:  `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"000\"]"}]}`,
+			want:  patchTestBase(),
+		},
+		{
+			name:    "remove phones with a value list",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Remove","path":"phoneNumbers","value":[{"type":"mobile","value":"555-0199"}]}]}`,
+			want:    patchTestWith(func(u *User) { u.MobilePhone = "" }),
+			touched: patchTestFields(FieldMobilePhone),
+		},
+		{
+			name:    "remove emails with a value list naming the address",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Remove","path":"emails","value":[{"value":"WORK@contoso.com"}]}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkEmail = "" }),
+			touched: patchTestFields(FieldWorkEmail),
+		},
+		{
+			name:    "remove all phones",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers"}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkPhone, u.MobilePhone = "", "" }),
+			touched: patchTestFields(FieldWorkPhone, FieldMobilePhone),
+		},
+		// Whole multi-valued replacement.
+		{
+			name:  "replace emails as a whole",
+			start: patchTestBase(),
+			body: `{"Operations":[{"op":"replace","path":"emails","value":[
+				{"type":"home","value":"home@example.com"},{"type":"work","value":"new@contoso.com","primary":true}]}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkEmail = "new@contoso.com" }),
+			touched: patchTestFields(FieldWorkEmail),
+		},
+		{
+			name:    "replace emails without a work one takes the primary",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"a@x.com"},{"value":"b@x.com","primary":"True"}]}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkEmail = "b@x.com" }),
+			touched: patchTestFields(FieldWorkEmail),
+		},
+		{
+			name:    "replace phones as a whole drops the missing type",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"phoneNumbers","value":[{"type":"work","value":"1"},{"type":"fax","value":"2"}]}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkPhone, u.MobilePhone = "1", "" }),
+			touched: patchTestFields(FieldWorkPhone, FieldMobilePhone),
+		},
+		{
+			name:    "add phones keeps the type not sent",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"add","path":"phoneNumbers","value":[{"type":"mobile","value":"3"}]}]}`,
+			want:    patchTestWith(func(u *User) { u.MobilePhone = "3" }),
+			touched: patchTestFields(FieldMobilePhone),
+		},
+		{
+			name:    "add addresses with only a fax-like type is ignored",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"add","path":"addresses","value":[{"type":"home","formatted":"x"}]}]}`,
+			want:    patchTestBase(),
+			ignored: []string{"addresses"},
+		},
+		{
+			name:  "path-less replace with whole lists",
+			start: patchTestBase(),
+			body: `{"Operations":[{"op":"replace","value":{"emails":[{"type":"work","value":"l@contoso.com"}],
+				"addresses":[{"type":"work","formatted":"9 Loop"}]}}]}`,
+			want:    patchTestWith(func(u *User) { u.WorkEmail, u.WorkAddress = "l@contoso.com", "9 Loop" }),
+			touched: patchTestFields(FieldWorkEmail, FieldWorkAddress),
+		},
+		// Remove and null.
+		{
+			name:    "remove title",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Remove","path":"title"}]}`,
+			want:    patchTestWith(func(u *User) { u.Title = "" }),
+			touched: patchTestFields(FieldTitle),
+		},
+		{
+			name:    "remove title with a value",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Remove","path":"title","value":"Engineer"}]}`,
+			want:    patchTestWith(func(u *User) { u.Title = "" }),
+			touched: patchTestFields(FieldTitle),
+		},
+		{
+			name:    "replace with null clears",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"title","value":null},{"op":"replace","path":"name","value":null}]}`,
+			want:    patchTestWith(func(u *User) { u.Title, u.GivenName, u.FamilyName = "", "", "" }),
+			touched: patchTestFields(FieldTitle, FieldGivenName, FieldFamilyName),
+		},
+		{
+			name:    "replace with an empty string clears",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":""}]}`,
+			want:    patchTestWith(func(u *User) { u.Department = "" }),
+			touched: patchTestFields(FieldDepartment),
+		},
+		{
+			name:    "remove name clears both parts",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"remove","path":"name"}]}`,
+			want:    patchTestWith(func(u *User) { u.GivenName, u.FamilyName = "", "" }),
+			touched: patchTestFields(FieldGivenName, FieldFamilyName),
+		},
+		// Time zone, languages.
+		{
+			name:  "time zone, locale and preferred language as sent",
+			start: patchTestBase(),
+			body: `{"Operations":[{"op":"replace","path":"timezone","value":"America/Guayaquil"},
+				{"op":"replace","path":"locale","value":"fr-CA"},{"op":"add","path":"preferredLanguage","value":"hi"}]}`,
+			want: patchTestWith(func(u *User) {
+				u.TimeZone, u.Locale, u.PreferredLanguage = "America/Guayaquil", "fr-CA", "hi"
+			}),
+			touched: patchTestFields(FieldTimeZone, FieldLocale, FieldPreferredLanguage),
+		},
+		// Freshservice extension.
+		{
+			name:  "freshservice extension isAgent string, location and custom attributes",
+			start: patchTestBase(),
+			body: `{"Operations":[
+				{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:isAgent","value":"True"},
+				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:location","value":"Berlin"},
+				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:COSTCENTRE","value":"CC-9"},
+				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:badgeNumber","value":1234},
+				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize","value":"44"}]}`,
+			want: patchTestWith(func(u *User) {
+				u.IsAgent, u.Location = patchTestBool(true), "Berlin"
+				u.Custom = map[string]any{"costCentre": "CC-9", "badgeNumber": json.Number("1234")}
+			}),
+			touched: patchTestFields(FieldIsAgent, FieldLocation, FieldCustom),
+			ignored: []string{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize"},
+		},
+		{
+			name:    "remove a custom attribute clears it",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:costCentre"}]}`,
+			want:    patchTestWith(func(u *User) { u.Custom = map[string]any{"costCentre": nil} }),
+			touched: patchTestFields(FieldCustom),
+		},
+		{
+			name:    "custom attribute on a user without custom values",
+			start:   User{},
+			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User":{"isAgent":false,"badgeNumber":"B7"}}}]}`,
+			want:    User{IsAgent: patchTestBool(false), Custom: map[string]any{"badgeNumber": "B7"}},
+			touched: patchTestFields(FieldIsAgent, FieldCustom),
+		},
+		{
+			name:    "enterprise _location, Freshservice's own app mapping",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:_location":"Paris"}}]}`,
+			want:    patchTestWith(func(u *User) { u.Location = "Paris" }),
+			touched: patchTestFields(FieldLocation),
+		},
+		// entra.md §1.7: roles are not mapped.
+		{
+			name:  "roles with JSON-encoded values are ignored",
+			start: patchTestBase(),
+			body: `{"Operations":[{"op":"Add","path":"roles","value":[
+				{"value":"{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}]}`,
+			want:    patchTestBase(),
+			ignored: []string{"roles"},
+		},
+		{
+			name:    "an unknown extension is ignored",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier":"gold"}}]}`,
+			want:    patchTestBase(),
+			ignored: []string{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier"},
+		},
+		{
+			name:  "later operation on the same attribute wins",
+			start: patchTestBase(),
+			body: `{"Operations":[{"op":"replace","path":"title","value":"A"},{"op":"remove","path":"title"},
+				{"op":"add","path":"title","value":"B"}]}`,
+			want:    patchTestWith(func(u *User) { u.Title = "B" }),
+			touched: patchTestFields(FieldTitle),
+		},
+		{
+			name:    "displayName wrapped as older Microsoft clients sent it",
+			start:   patchTestBase(),
+			body:    `{"Operations":[{"op":"Replace","path":"displayName","value":[{"$ref":null,"value":"Wrapped"}]}]}`,
+			want:    patchTestWith(func(u *User) { u.DisplayName = "Wrapped" }),
+			touched: patchTestFields(FieldDisplayName),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := tt.start
+			got, err := ApplyUserPatch(&u, patchTestOps(t, tt.body), patchTestOpts)
+			if err != nil {
+				t.Fatalf("ApplyUserPatch: %v", err)
+			}
+			if !reflect.DeepEqual(u, tt.want) {
+				t.Errorf("user\n got %+v\nwant %+v", u, tt.want)
+			}
+			if got.Touched != tt.touched {
+				t.Errorf("touched = %b, want %b", got.Touched, tt.touched)
+			}
+			if !reflect.DeepEqual(got.Ignored, tt.ignored) {
+				t.Errorf("ignored = %q, want %q", got.Ignored, tt.ignored)
+			}
+		})
+	}
+}
+
+func TestApplyUserPatchErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		body     string
+		scimType scimerrors.ScimType
+		mentions []string // the detail names attribute and value
+	}{
+		{"active not a boolean", `{"Operations":[{"op":"replace","path":"active","value":"maybe"}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"active", "maybe"}},
+		{"title is a boolean", `{"Operations":[{"op":"replace","path":"title","value":true}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"title", "true"}},
+		{"displayName is an object without value", `{"Operations":[{"op":"replace","value":{"displayName":{"x":1}}}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"displayName", `{"x":1}`}},
+		{"manager is a boolean", `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":true}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"manager", "true"}},
+		{"isAgent is a number other than 0 or 1", `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:isAgent","value":7}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"isAgent", "7"}},
+		{"custom attribute is an array", `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:costCentre","value":["a","b"]}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"costCentre", `["a","b"]`}},
+		{"work email is an array of two", `{"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":["a","b"]}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"emails", `["a","b"]`}},
+		{"emails element is a boolean", `{"Operations":[{"op":"replace","path":"emails","value":[true]}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"emails", "true"}},
+		{"unknown op", `{"Operations":[{"op":"Update","path":"title","value":"x"}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"Update"}},
+		{"remove without path", `{"Operations":[{"op":"remove","value":{"title":"x"}}]}`,
+			scimerrors.ScimTypeNoTarget, []string{"path"}},
+		{"path-less value is not an object", `{"Operations":[{"op":"replace","value":"x"}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{`"x"`}},
+		{"path-less key does not parse", `{"Operations":[{"op":"replace","value":{"emails[type eq":"x"}}]}`,
+			scimerrors.ScimTypeInvalidPath, []string{"emails[type eq"}},
+		{"long value is shortened in the detail", `{"Operations":[{"op":"replace","path":"active","value":"` + strings.Repeat("é", 200) + `"}]}`,
+			scimerrors.ScimTypeInvalidValue, []string{"active", "…"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A valid first operation must not be applied when a later one fails.
+			ops := append(patchTestOps(t, `{"Operations":[{"op":"replace","path":"title","value":"Changed"}]}`),
+				patchTestOps(t, tt.body)...)
+			u := patchTestBase()
+			res, err := ApplyUserPatch(&u, ops, patchTestOpts)
+			var se scimerrors.ScimError
+			if !errors.As(err, &se) {
+				t.Fatalf("error = %v (%T), want a SCIM error value", err, err)
+			}
+			if _, isValue := err.(scimerrors.ScimError); !isValue {
+				t.Fatalf("error is %T, want scimerrors.ScimError (the library turns anything else into 500)", err)
+			}
+			if se.Status != 400 || se.ScimType != tt.scimType {
+				t.Errorf("error = %d %q, want 400 %q", se.Status, se.ScimType, tt.scimType)
+			}
+			for _, m := range tt.mentions {
+				if !strings.Contains(se.Detail, m) {
+					t.Errorf("detail %q does not mention %q", se.Detail, m)
+				}
+			}
+			if len(se.Detail) > 300 {
+				t.Errorf("detail is %d bytes long", len(se.Detail))
+			}
+			if !reflect.DeepEqual(u, patchTestBase()) {
+				t.Errorf("user changed despite the error: %+v", u)
+			}
+			if res.Touched != 0 || res.Ignored != nil {
+				t.Errorf("result = %+v, want empty", res)
+			}
+		})
+	}
+}
+
+func TestApplyUserPatchDoesNotShareCustom(t *testing.T) {
+	u := patchTestBase()
+	before := u.Custom
+	if _, err := ApplyUserPatch(&u, patchTestOps(t,
+		`{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:costCentre","value":"new"}]}`),
+		patchTestOpts); err != nil {
+		t.Fatal(err)
+	}
+	if before["costCentre"] != "CC-1" {
+		t.Errorf("the caller's custom map was written: %v", before)
+	}
+	if u.Custom["costCentre"] != "new" {
+		t.Errorf("custom = %v", u.Custom)
+	}
+}
+
+// patchTestFieldValues reads, for each Field, the attribute it names, so that a test can check that
+// a PATCH changed only what it reports as touched.
+func patchTestFieldValues(u User) map[Field]any {
+	return map[Field]any{
+		FieldUserName: u.UserName, FieldExternalID: u.ExternalID, FieldGivenName: u.GivenName,
+		FieldFamilyName: u.FamilyName, FieldDisplayName: u.DisplayName, FieldTitle: u.Title,
+		FieldWorkEmail: u.WorkEmail, FieldWorkPhone: u.WorkPhone, FieldMobilePhone: u.MobilePhone,
+		FieldWorkAddress: u.WorkAddress, FieldTimeZone: u.TimeZone, FieldLocale: u.Locale,
+		FieldPreferredLanguage: u.PreferredLanguage, FieldActive: u.Active, FieldDepartment: u.Department,
+		FieldManager: u.ManagerID, FieldLocation: u.Location, FieldIsAgent: u.IsAgent, FieldCustom: u.Custom,
+	}
+}
+
+func FuzzApplyUserPatch(f *testing.F) {
+	seeds := []string{
+		`{"Operations":[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"a@b.c"}]}`,
+		`{"Operations":[{"op":"replace","value":{"displayName":"x","name.givenName":"y","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"d"}}]}`,
+		`{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
+		`{"Operations":[{"op":"Add","path":"manager","value":[{"$ref":null,"value":"1"}]}]}`,
+		`{"Operations":[{"op":"remove","path":"manager[value eq \"1\"]"}]}`,
+		`{"Operations":[{"op":"replace","path":"phoneNumbers","value":[{"type":"mobile","value":1}]}]}`,
+		`{"Operations":[{"op":"remove","path":"emails","value":[{"value":"x"}]}]}`,
+		`{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":""}}}}]}`,
+		`{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:costCentre","value":{"value":null}}]}`,
+	}
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		ops, err := patchTestDecode([]byte(body))
+		if err != nil {
+			return // the library answers 400 before a handler sees the request
+		}
+		u := patchTestBase()
+		res, err := ApplyUserPatch(&u, ops, patchTestOpts)
+		if err != nil {
+			se, ok := err.(scimerrors.ScimError)
+			if !ok || se.Status != 400 {
+				t.Fatalf("error %v (%T), want a SCIM 400 error value", err, err)
+			}
+			if !reflect.DeepEqual(u, patchTestBase()) {
+				t.Fatalf("user changed despite the error")
+			}
+			return
+		}
+		before, after := patchTestFieldValues(patchTestBase()), patchTestFieldValues(u)
+		for f, v := range before {
+			if !res.Touched.Has(f) && !reflect.DeepEqual(v, after[f]) {
+				t.Fatalf("field %b changed from %v to %v without being reported as touched", f, v, after[f])
+			}
+		}
+		if u.ID != "42" {
+			t.Fatalf("id changed to %q", u.ID)
+		}
+	})
+}

@@ -1,0 +1,157 @@
+package proxy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"github.com/labstack/echo/v4"
+	"go.uber.org/zap"
+
+	"github.com/fsscim/fsscim/freshservice"
+)
+
+// Messages for failed authentication are deliberately alike: a caller learns nothing about which
+// part of its token was wrong. The log says more, without the token.
+const (
+	detailNoToken        = "Authorization: Bearer <token> is required. Paste the token printed by `fsscim token issue` into Entra's Secret Token field."
+	detailBadToken       = "The bearer token is not valid for this fsscim server."
+	detailSlowDown       = "Too many failed authentication attempts from this client; retry later."
+	authFailLimit        = 10
+	authFailLimitAddress = 200
+	authFailWindow       = time.Minute
+	authFailClients      = 10000
+)
+
+// authenticate opens the bearer token, finds the tenant by the domain sealed in it, and puts the
+// tenant and its Freshservice client in the request scope.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		sc := requestScope(r)
+		client := c.RealIP()
+		// Entra's requests for many tenants come from the same addresses, so one tenant with a revoked
+		// token must not lock out the others: a token that keeps failing is limited on its own, and an
+		// address only when it fails with many different tokens (guessing).
+		tokenKey := client + "|" + shortHash(r.Header.Get("Authorization"))
+		if wait := s.authLim.blocked(tokenKey, authFailLimit); wait > 0 {
+			writeSCIMError(c.Response(), scimError(http.StatusTooManyRequests, "", detailSlowDown), wait)
+			return nil
+		}
+		if wait := s.authLim.blocked(client, authFailLimitAddress); wait > 0 {
+			writeSCIMError(c.Response(), scimError(http.StatusTooManyRequests, "", detailSlowDown), wait)
+			return nil
+		}
+		reject := func(detail, why string) error {
+			s.authLim.fail(tokenKey)
+			s.authLim.fail(client)
+			sc.log.Warn("authentication failed", zap.String("reason", why), zap.String("remote", client))
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="fsscim"`)
+			writeSCIMError(c.Response(), scimError(http.StatusUnauthorized, "", "%s", detail), 0)
+			return nil
+		}
+
+		h := r.Header.Get("Authorization")
+		scheme, token, ok := strings.Cut(strings.TrimSpace(h), " ")
+		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			return reject(detailNoToken, "no bearer token")
+		}
+		claims, err := s.opts.Keys.Open(strings.TrimSpace(token))
+		if err != nil {
+			return reject(detailBadToken, "token does not open with any server key")
+		}
+		set := s.opts.Tenants()
+		if set == nil {
+			writeSCIMError(c.Response(), scimError(http.StatusServiceUnavailable, "", "fsscim is starting: its tenant folder is not loaded yet."), 5*time.Second)
+			return nil
+		}
+		t, ok := set.Lookup(claims.Domain)
+		if !ok {
+			return reject(detailBadToken, "no tenant file for the token's domain "+claims.Domain)
+		}
+		if !t.TokenAllowed(claims.IssuedAt) {
+			return reject(detailBadToken, "token issued before the tenant's tokens_not_before ("+t.Domain+")")
+		}
+		ts := s.tenants.get(t)
+		cl, err := ts.client(claims.APIKey)
+		if err != nil {
+			return err
+		}
+		sc.tenant, sc.client, sc.keyHash = ts, cl, shortHash(claims.APIKey)
+		sc.log = sc.log.With(zap.String("tenant", t.Domain))
+		s.authLim.succeed(tokenKey)
+		return next(c)
+	}
+}
+
+// authLimiter slows down a client that keeps failing authentication: after authFailLimit failures in
+// authFailWindow it is answered 429 without its token being looked at, so guessing tokens is slow and
+// cheap for fsscim.
+type authLimiter struct {
+	now      func() time.Time
+	mu       sync.Mutex
+	failures *lru.Cache[string, *authFailures]
+}
+
+type authFailures struct {
+	count int
+	since time.Time
+}
+
+func newAuthLimiter(now func() time.Time) *authLimiter {
+	c, _ := lru.New[string, *authFailures](authFailClients)
+	return &authLimiter{now: now, failures: c}
+}
+
+func (l *authLimiter) blocked(client string, limit int) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, ok := l.failures.Get(client)
+	if !ok {
+		return 0
+	}
+	elapsed := l.now().Sub(f.since)
+	if elapsed >= authFailWindow {
+		l.failures.Remove(client)
+		return 0
+	}
+	if f.count >= limit {
+		return authFailWindow - elapsed
+	}
+	return 0
+}
+
+func (l *authLimiter) fail(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, ok := l.failures.Get(client)
+	if !ok || l.now().Sub(f.since) >= authFailWindow {
+		l.failures.Add(client, &authFailures{count: 1, since: l.now()})
+		return
+	}
+	f.count++
+}
+
+func (l *authLimiter) succeed(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.failures.Remove(client)
+}
+
+// keyVerdict remembers that Freshservice accepted an API key, so that answers served from fsscim's
+// own index still stop working soon after the key is revoked.
+type keyVerdict struct {
+	client     *freshservice.Client
+	mu         sync.Mutex
+	verifiedAt time.Time
+}
+
+// shortHash names a secret in a map key without keeping the secret itself.
+func shortHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,310 @@
+package proxy
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/fsscim/fsscim/mapping"
+)
+
+// lookupKey finds a JSON key case-insensitively (SCIM attribute names are case-insensitive).
+func lookupKey(m map[string]any, name string) (any, bool) {
+	if v, ok := m[name]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// setKey sets name, replacing any differently cased spelling of it.
+func setKey(m map[string]any, name string, v any) {
+	for k := range m {
+		if strings.EqualFold(k, name) && k != name {
+			delete(m, k)
+		}
+	}
+	m[name] = v
+}
+
+func stringOf(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// rewritePath maps attribute names that Entra and the Freshservice app use but the schemas do not
+// declare onto the attributes fsscim serves them as.
+func rewritePath(path, resource string) string {
+	if resource != "Users" {
+		return path
+	}
+	lower := strings.ToLower(path)
+	switch {
+	case lower == "manager" || strings.HasPrefix(lower, "manager[") || strings.HasPrefix(lower, "manager."):
+		// Entra's legacy form names the manager without its schema.
+		return enterprisePrefix + path
+	case strings.HasPrefix(lower, strings.ToLower(enterprisePrefix)+"_location"):
+		// The Freshservice app maps physicalDeliveryOfficeName to enterprise "_location", a name the
+		// SCIM grammar cannot parse; fsscim serves it as the Freshservice extension's location.
+		return freshservicePrefix + "location" + path[len(enterprisePrefix)+len("_location"):]
+	}
+	return path
+}
+
+// isManagerPath reports whether path is the enterprise manager (any form: plain, .value, [filter]).
+func isManagerPath(path string) bool {
+	lower := strings.ToLower(path)
+	p := strings.ToLower(enterprisePrefix) + "manager"
+	return lower == p || strings.HasPrefix(lower, p+"[") || strings.HasPrefix(lower, p+".")
+}
+
+// normalisePatchOps rewrites a PATCH request's operations; ops fsscim cannot apply because they name
+// unknown attributes are dropped and returned as ignored.
+func normalisePatchOps(body map[string]any, known knownSchemas, resource string) (out []any, ignored []string) {
+	raw, ok := lookupKey(body, "Operations")
+	if !ok {
+		return nil, nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		// Not a list: leave it for the library to reject.
+		return []any{raw}, nil
+	}
+	for _, item := range list {
+		op, ok := item.(map[string]any)
+		if !ok {
+			out = append(out, item)
+			continue
+		}
+		name, _ := lookupKey(op, "op")
+		opName := strings.ToLower(strings.TrimSpace(stringOf(name)))
+		pathV, _ := lookupKey(op, "path")
+		path := strings.TrimSpace(stringOf(pathV))
+		value, hasValue := lookupKey(op, "value")
+
+		if path != "" {
+			path = rewritePath(path, resource)
+			if resource == "Users" && isManagerPath(path) && strings.Contains(path, "[") {
+				// remove manager[value eq "x"]: a filter on a single-valued attribute; the intent is
+				// to clear the manager.
+				path = enterprisePrefix + "manager"
+			}
+			if !known.known(path) {
+				ignored = append(ignored, path)
+				continue
+			}
+			next := map[string]any{"op": opName, "path": path}
+			switch {
+			case (opName == "add" || opName == "replace") && hasValue && value == nil:
+				// Clearing with null: the library refuses a nil value, a remove means the same.
+				next["op"] = "remove"
+			case hasValue:
+				next["value"] = normaliseValue(path, value, resource)
+			}
+			out = append(out, next)
+			continue
+		}
+
+		values, ok := value.(map[string]any)
+		if !ok {
+			out = append(out, op)
+			continue
+		}
+		kept := map[string]any{}
+		var removes []any
+		for k, v := range flattenExtensions(values) {
+			k = rewritePath(k, resource)
+			if !known.known(k) {
+				ignored = append(ignored, k)
+				continue
+			}
+			if v == nil {
+				removes = append(removes, map[string]any{"op": "remove", "path": k})
+				continue
+			}
+			kept[k] = normaliseValue(k, v, resource)
+		}
+		if len(kept) > 0 {
+			out = append(out, map[string]any{"op": opName, "value": kept})
+		}
+		out = append(out, removes...)
+	}
+	return out, ignored
+}
+
+// flattenExtensions turns {"urn:…:User": {"department": "x"}} into {"urn:…:User:department": "x"}:
+// the pinned library rejects nested extension objects in a path-less PATCH.
+func flattenExtensions(values map[string]any) map[string]any {
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		if nested, ok := v.(map[string]any); ok && isExtensionURN(k) {
+			for nk, nv := range nested {
+				out[k+":"+nk] = nv
+			}
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func isExtensionURN(k string) bool {
+	return strings.EqualFold(k, mapping.SchemaEnterprise) || strings.EqualFold(k, mapping.SchemaFreshservice) ||
+		strings.HasPrefix(strings.ToLower(k), "urn:ietf:params:scim:schemas:extension:") && strings.HasSuffix(k, ":User")
+}
+
+// normaliseValue fixes the value of one attribute: the manager in all of Entra's forms becomes
+// {"value": id}; Freshservice-extension values (declared as strings) become strings.
+func normaliseValue(path string, v any, resource string) any {
+	if resource != "Users" {
+		return v
+	}
+	if isManagerPath(path) && !strings.Contains(strings.ToLower(path), "manager.") {
+		return managerValue(v)
+	}
+	if strings.HasPrefix(strings.ToLower(path), strings.ToLower(freshservicePrefix)) {
+		return stringScalar(v)
+	}
+	return v
+}
+
+// managerValue accepts a plain id, {"value": id} in any key case, [{"$ref":…,"value": id}], or an
+// empty value (which clears the manager).
+func managerValue(v any) any {
+	switch t := v.(type) {
+	case string:
+		return map[string]any{"value": t}
+	case json.Number:
+		return map[string]any{"value": t.String()}
+	case []any:
+		if len(t) == 0 {
+			return map[string]any{"value": ""}
+		}
+		return managerValue(t[0])
+	case map[string]any:
+		id, _ := lookupKey(t, "value")
+		switch idv := id.(type) {
+		case nil:
+			return map[string]any{"value": ""}
+		case json.Number:
+			return map[string]any{"value": idv.String()}
+		case string:
+			return map[string]any{"value": idv}
+		}
+		return map[string]any{"value": ""}
+	case nil:
+		return map[string]any{"value": ""}
+	}
+	return v
+}
+
+// stringScalar renders numbers and booleans as strings; other values are left for validation.
+func stringScalar(v any) any {
+	switch t := v.(type) {
+	case bool:
+		return strconv.FormatBool(t)
+	case json.Number:
+		return t.String()
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64)
+	}
+	return v
+}
+
+// normaliseResource rewrites a POST/PUT body: nulls dropped, flattened extension keys nested, the
+// manager and the Freshservice app's "_location" put in the forms the schemas declare.
+func normaliseResource(body map[string]any, resource string, known knownSchemas, sc *scope) {
+	for k, v := range body {
+		if v == nil {
+			delete(body, k)
+		}
+	}
+	if resource != "Users" {
+		return
+	}
+	// Top-level "urn:…:User:attr" keys belong inside their extension object.
+	for k, v := range body {
+		uri, attr := splitURN(k)
+		if uri == "" || attr == "" || !isExtensionURN(uri) {
+			continue
+		}
+		delete(body, k)
+		ext, _ := body[canonicalURN(uri)].(map[string]any)
+		if ext == nil {
+			ext = map[string]any{}
+		}
+		ext[attr] = v
+		body[canonicalURN(uri)] = ext
+	}
+	// Differently cased extension keys would be ignored by the library.
+	for k, v := range body {
+		if c := canonicalURN(k); c != k && isExtensionURN(k) {
+			delete(body, k)
+			body[c] = v
+		}
+	}
+	if ent, ok := body[mapping.SchemaEnterprise].(map[string]any); ok {
+		for k, v := range ent {
+			if v == nil {
+				delete(ent, k)
+			}
+		}
+		if loc, ok := lookupKey(ent, "_location"); ok {
+			for k := range ent {
+				if strings.EqualFold(k, "_location") {
+					delete(ent, k)
+				}
+			}
+			fs, _ := body[mapping.SchemaFreshservice].(map[string]any)
+			if fs == nil {
+				fs = map[string]any{}
+			}
+			if _, has := lookupKey(fs, "location"); !has {
+				fs["location"] = loc
+			}
+			body[mapping.SchemaFreshservice] = fs
+		}
+		if m, ok := lookupKey(ent, "manager"); ok {
+			setKey(ent, "manager", managerValue(m))
+		}
+	}
+	if fs, ok := body[mapping.SchemaFreshservice].(map[string]any); ok {
+		for k, v := range fs {
+			if v == nil {
+				delete(fs, k)
+				continue
+			}
+			fs[k] = stringScalar(v)
+		}
+	}
+	for k := range body {
+		switch strings.ToLower(k) {
+		case "schemas", "meta", "id", "externalid":
+			continue
+		}
+		if isExtensionURN(k) {
+			if _, ok := known.extensions[strings.ToLower(k)]; !ok {
+				sc.noteIgnored(k)
+			}
+			continue
+		}
+		if !known.known(k) {
+			sc.noteIgnored(k)
+		}
+	}
+}
+
+// canonicalURN spells the extension URNs fsscim declares exactly as declared.
+func canonicalURN(k string) string {
+	switch {
+	case strings.EqualFold(k, mapping.SchemaEnterprise):
+		return mapping.SchemaEnterprise
+	case strings.EqualFold(k, mapping.SchemaFreshservice):
+		return mapping.SchemaFreshservice
+	}
+	return k
+}
