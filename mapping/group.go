@@ -314,7 +314,7 @@ func (c *groupChanger) add(id string) {
 		*c.change.Replace = groupWith(*c.change.Replace, id)
 		return
 	}
-	c.change.Remove = groupWithout(c.change.Remove, id)
+	c.change.Remove = groupNilIfEmpty(groupWithout(c.change.Remove, id))
 	c.change.Add = groupWith(c.change.Add, id)
 }
 
@@ -323,7 +323,7 @@ func (c *groupChanger) remove(id string) {
 		*c.change.Replace = groupWithout(*c.change.Replace, id)
 		return
 	}
-	c.change.Add = groupWithout(c.change.Add, id)
+	c.change.Add = groupNilIfEmpty(groupWithout(c.change.Add, id))
 	c.change.Remove = groupWith(c.change.Remove, id)
 }
 
@@ -339,12 +339,16 @@ func groupWith(list []string, id string) []string {
 func groupWithout(list []string, id string) []string {
 	for i, x := range list {
 		if x == id {
-			out := append(list[:i:i], list[i+1:]...)
-			if len(out) == 0 {
-				return nil
-			}
-			return out
+			return append(list[:i:i], list[i+1:]...)
 		}
+	}
+	return list
+}
+
+// groupNilIfEmpty keeps "no members to add/remove" as nil, however the list got empty.
+func groupNilIfEmpty(list []string) []string {
+	if len(list) == 0 {
+		return nil
 	}
 	return list
 }

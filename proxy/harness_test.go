@@ -1,0 +1,213 @@
+package proxy_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/store"
+)
+
+// harness runs the real fsscim server against the Freshservice emulator.
+type harness struct {
+	t      *testing.T
+	emu    *fstest.Emulator
+	emuURL string
+	srv    *proxy.Server
+	http   *httptest.Server
+	token  string
+	apiKey string
+	keys   *config.Keyring
+	store  store.Store
+	logs   *syncBuffer
+	domain string
+}
+
+type harnessOption func(*harnessConfig)
+
+type harnessConfig struct {
+	tenantYAML string // extra YAML lines for the tenant file
+	emuOpts    fstest.Options
+}
+
+func withTenant(yaml string) harnessOption {
+	return func(c *harnessConfig) { c.tenantYAML += yaml + "\n" }
+}
+
+func withEmulator(o fstest.Options) harnessOption {
+	return func(c *harnessConfig) { c.emuOpts = o }
+}
+
+// syncBuffer collects log output from concurrent requests.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+const testDomain = "acme.freshservice.com"
+
+func newHarness(t *testing.T, opts ...harnessOption) *harness {
+	t.Helper()
+	var hc harnessConfig
+	for _, o := range opts {
+		o(&hc)
+	}
+	emu, emuSrv := fstest.NewServer(hc.emuOpts)
+	t.Cleanup(emuSrv.Close)
+	apiKey := "test-api-key-7f3a9c"
+	emu.AddAPIKey(apiKey, true)
+
+	dir := t.TempDir()
+	tenantDir := filepath.Join(dir, "tenants")
+	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "domain: " + testDomain + "\napi_url: " + emuSrv.URL + "/api/v2\n" + hc.tenantYAML
+	if err := os.WriteFile(filepath.Join(tenantDir, "acme.yaml"), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := config.LoadDir(tenantDir)
+	if err != nil {
+		t.Fatalf("load tenants: %v", err)
+	}
+	key, err := config.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := config.ParseKeys(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := keys.Seal(testDomain, apiKey, time.Now().Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenBolt(filepath.Join(dir, "fsscim.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+
+	logs := &syncBuffer{}
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zap.DebugLevel)
+	log := zap.New(proxy.RedactingCore(core))
+	srv, err := proxy.New(proxy.Options{
+		Tenants: func() *config.TenantSet { return set },
+		Keys:    keys,
+		Store:   db,
+		Logger:  log,
+		Backoff: func(int) time.Duration { return 0 },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+		if t.Failed() {
+			t.Logf("fsscim log:\n%s", logs.String())
+		}
+		for _, secret := range []string{apiKey, token} {
+			if strings.Contains(logs.String(), secret) {
+				t.Errorf("a secret appeared in fsscim's log")
+			}
+		}
+	})
+	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, logs: logs, domain: testDomain}
+}
+
+// response is one SCIM answer.
+type response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r response) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("answer is not a JSON object (status %d): %v\n%s", r.Status, err, r.Body)
+	}
+	return m
+}
+
+// do sends a SCIM request with the tenant's token.
+func (h *harness) do(method, path string, body any) response {
+	h.t.Helper()
+	return h.doAuth(method, path, body, "Bearer "+h.token)
+}
+
+func (h *harness) doAuth(method, path string, body any, auth string) response {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, h.http.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// calls returns the emulator's call log since the last reset, as "METHOD /path" lines.
+func (h *harness) calls() []string {
+	var out []string
+	for _, c := range h.emu.Calls() {
+		out = append(out, c.Method+" "+strings.TrimPrefix(c.Path, "/api/v2"))
+	}
+	return out
+}
