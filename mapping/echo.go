@@ -16,8 +16,12 @@ type Echo map[string]EchoValue
 
 // EchoValue is one remembered value: Sent is the value as Entra sent it, Stored the form Freshservice
 // was given. An empty Stored means Freshservice was given nothing (the value has no Freshservice form
-// and the tenant has no default), and Sent is answered whatever Freshservice holds.
-type EchoValue struct{ Sent, Stored string }
+// and the tenant has no default), and Sent is answered whatever Freshservice holds. The JSON form is
+// what the store keeps.
+type EchoValue struct {
+	Sent   string `json:"sent"`
+	Stored string `json:"stored"`
+}
 
 // Echo keys.
 const (

@@ -38,24 +38,22 @@ func decodeEntraBody(t *testing.T, body string) map[string]any {
 	return m
 }
 
-// canonicalJSON re-encodes a value so that two values compare equal when their JSON is equal.
-func canonicalJSON(t *testing.T, v any) any {
+// jsonValue re-encodes a value so that two values compare equal when their JSON is equal.
+func jsonValue(t *testing.T, v any) any {
 	t.Helper()
-	var b []byte
-	switch s := v.(type) {
-	case string:
-		b = []byte(s)
-	case []byte:
-		b = s
-	default:
-		var err error
-		if b, err = json.Marshal(v); err != nil {
-			t.Fatalf("marshal %#v: %v", v, err)
-		}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("marshal %#v: %v", v, err)
 	}
+	return jsonText(t, string(b))
+}
+
+// jsonText decodes JSON text into plain maps, slices, strings, float64s and bools.
+func jsonText(t *testing.T, text string) any {
+	t.Helper()
 	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("unmarshal %s: %v", b, err)
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		t.Fatalf("unmarshal %s: %v", text, err)
 	}
 	return out
 }
@@ -63,7 +61,7 @@ func canonicalJSON(t *testing.T, v any) any {
 // writeWire is the JSON a write sends to a requester endpoint: UserFields plus primary_email.
 func writeWire(t *testing.T, f freshservice.UserFields) map[string]any {
 	t.Helper()
-	m, _ := canonicalJSON(t, f).(map[string]any)
+	m, _ := jsonValue(t, f).(map[string]any)
 	if f.Email != nil {
 		m["primary_email"] = *f.Email
 	}
@@ -475,7 +473,7 @@ func TestAttributesBothWays(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FieldsFor: %v", err)
 			}
-			if got, want := writeWire(t, f), canonicalJSON(t, tt.wire); !reflect.DeepEqual(got, want) {
+			if got, want := writeWire(t, f), jsonText(t, tt.wire); !reflect.DeepEqual(got, want) {
 				t.Errorf("write = %v\nwant    %v", got, want)
 			}
 			if needs != tt.needs {
@@ -485,8 +483,8 @@ func TestAttributesBothWays(t *testing.T) {
 			fs := newFakeFreshservice()
 			fu := baselineRequester()
 			fs.store(t, &fu, u, write, f, needs)
-			back := canonicalJSON(t, fs.readBack(fu, mapping.EchoFor(u, write, f), opts)).(map[string]any)
-			if tt.back != "" && !containsJSON(canonicalJSON(t, tt.back), back) {
+			back := jsonValue(t, fs.readBack(fu, mapping.EchoFor(u, write, f), opts)).(map[string]any)
+			if tt.back != "" && !containsJSON(jsonText(t, tt.back), back) {
 				t.Errorf("read back = %v\nwant it to hold %s", back, tt.back)
 			}
 			for _, a := range tt.absent {
@@ -844,7 +842,7 @@ func TestFieldsForPartialWrites(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FieldsFor: %v", err)
 			}
-			if got, want := writeWire(t, f), canonicalJSON(t, tt.wire); !reflect.DeepEqual(got, want) {
+			if got, want := writeWire(t, f), jsonText(t, tt.wire); !reflect.DeepEqual(got, want) {
 				t.Errorf("write = %v\nwant    %v", got, want)
 			}
 			if tt.wire == `{}` && !f.Empty() {
@@ -933,8 +931,8 @@ func TestUserFromFreshservice(t *testing.T) {
 			if u.ID != jsonNumberField(t, tt.fu, "id") {
 				t.Errorf("ID = %q", u.ID)
 			}
-			got := canonicalJSON(t, mapping.UserToAttributes(u, translateOpts))
-			if want := canonicalJSON(t, tt.want); !reflect.DeepEqual(got, want) {
+			got := jsonValue(t, mapping.UserToAttributes(u, translateOpts))
+			if want := jsonText(t, tt.want); !reflect.DeepEqual(got, want) {
 				g, _ := json.Marshal(got)
 				w, _ := json.Marshal(want)
 				t.Errorf("attributes =\n%s\nwant\n%s", g, w)

@@ -1,134 +1,241 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
+	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
-// Bolt is the Store in one bbolt file: one bucket per tenant, records keyed by Freshservice id.
+// DefaultFileName is the store's file name inside the data directory.
+const DefaultFileName = "fsscim.db"
+
+// DefaultLockTimeout is how long OpenBolt waits for a file another process holds.
+const DefaultLockTimeout = 2 * time.Second
+
+// schemaVersion is written into a new store; a later layout change can read it to migrate.
+const schemaVersion = "1"
+
+var (
+	bucketMeta  = []byte("meta")
+	bucketUsers = []byte("users") // one nested bucket per tenant domain; keys are big-endian user ids
+	keySchema   = []byte("schema")
+)
+
+// Bolt is the embedded Store: one bbolt file, usable by one process at a time.
 type Bolt struct {
-	db *bolt.DB
+	db   *bbolt.DB
+	path string
 }
 
 var _ Store = (*Bolt)(nil)
 
-// OpenBolt opens (creating) the store file at path. A second process holding the file makes it fail
-// after a few seconds instead of hanging.
-func OpenBolt(path string) (*Bolt, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create store folder: %w", err)
+// Option tunes OpenBolt.
+type Option func(*boltOptions)
+
+type boltOptions struct {
+	lockTimeout time.Duration
+	noSync      bool // tests only: skips fsync, which they do not test
+}
+
+// WithLockTimeout sets how long OpenBolt waits for another process to release the file.
+func WithLockTimeout(d time.Duration) Option {
+	return func(o *boltOptions) { o.lockTimeout = d }
+}
+
+// OpenBolt opens the store file at path, creating its directory (0700) and the file (0600) when
+// missing. When another process holds the file, it fails after the lock timeout instead of waiting for
+// ever.
+func OpenBolt(path string, opts ...Option) (*Bolt, error) {
+	o := boltOptions{lockTimeout: DefaultLockTimeout}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open store: create its folder: %w", err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.lockTimeout, NoSync: o.noSync})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: another process holds it after waiting %s; "+
+			"stop the other fsscim or give this one its own --data-dir", path, o.lockTimeout)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	return &Bolt{db: db}, nil
+	err = db.Update(func(tx *bbolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		if meta.Get(keySchema) == nil {
+			if err := meta.Put(keySchema, []byte(schemaVersion)); err != nil {
+				return err
+			}
+		}
+		if v := meta.Get(keySchema); !bytes.Equal(v, []byte(schemaVersion)) {
+			return fmt.Errorf("layout version %q is not %s; it was written by another fsscim version", v, schemaVersion)
+		}
+		_, err = tx.CreateBucketIfNotExists(bucketUsers)
+		return err
+	})
+	if err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return &Bolt{db: db, path: path}, nil
 }
 
-func userKey(id int64) []byte { return []byte("u:" + strconv.FormatInt(id, 10)) }
-
-func tenantBucket(tenant string) []byte { return []byte("tenant:" + tenant) }
-
-// GetUser returns the record of a user, found=false when fsscim knows nothing about it.
+// GetUser implements Store.
 func (b *Bolt) GetUser(ctx context.Context, tenant string, id int64) (UserRecord, bool, error) {
+	key, tb, err := recordKey(ctx, tenant, id)
+	if err != nil {
+		return UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
+	}
 	var rec UserRecord
-	found := false
-	err := b.db.View(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(tenantBucket(tenant))
-		if bk == nil {
+	var found bool
+	err = b.db.View(func(tx *bbolt.Tx) error {
+		bucket := tx.Bucket(bucketUsers).Bucket(tb)
+		if bucket == nil {
 			return nil
 		}
-		raw := bk.Get(userKey(id))
-		if raw == nil {
+		data := bucket.Get(key)
+		if data == nil {
 			return nil
 		}
 		found = true
-		return json.Unmarshal(raw, &rec)
+		return json.Unmarshal(data, &rec)
 	})
 	if err != nil {
-		return UserRecord{}, false, fmt.Errorf("read user %d of %s: %w", id, tenant, err)
+		return UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
 	return rec, found, nil
 }
 
-// PutUser replaces a user's record.
+// PutUser implements Store.
 func (b *Bolt) PutUser(ctx context.Context, tenant string, id int64, r UserRecord) error {
-	return b.UpdateUser(ctx, tenant, id, func(rec *UserRecord) error {
-		*rec = r
-		return nil
-	})
+	key, tb, err := recordKey(ctx, tenant, id)
+	if err == nil {
+		err = b.db.Update(func(tx *bbolt.Tx) error { return write(tx, tb, key, r) })
+	}
+	if err != nil {
+		return fmt.Errorf("put user %d of %s: %w", id, tenant, err)
+	}
+	return nil
 }
 
-// UpdateUser changes a record inside one write transaction, so concurrent updates never lose each
-// other's changes.
+// UpdateUser implements Store. bbolt runs one write transaction at a time, which makes the
+// read-modify-write atomic.
 func (b *Bolt) UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *UserRecord) error) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		bk, err := tx.CreateBucketIfNotExists(tenantBucket(tenant))
-		if err != nil {
-			return err
-		}
-		var rec UserRecord
-		if raw := bk.Get(userKey(id)); raw != nil {
-			if err := json.Unmarshal(raw, &rec); err != nil {
+	key, tb, err := recordKey(ctx, tenant, id)
+	if err == nil {
+		err = b.db.Update(func(tx *bbolt.Tx) error {
+			var rec UserRecord
+			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {
+				if data := bucket.Get(key); data != nil {
+					if err := json.Unmarshal(data, &rec); err != nil {
+						return err
+					}
+				}
+			}
+			if err := fn(&rec); err != nil {
 				return err
 			}
-		}
-		if err := fn(&rec); err != nil {
-			return err
-		}
-		raw, err := json.Marshal(rec)
-		if err != nil {
-			return err
-		}
-		return bk.Put(userKey(id), raw)
-	})
+			return write(tx, tb, key, rec)
+		})
+	}
 	if err != nil {
 		return fmt.Errorf("update user %d of %s: %w", id, tenant, err)
 	}
 	return nil
 }
 
-// DeleteUser forgets a user.
+// DeleteUser implements Store.
 func (b *Bolt) DeleteUser(ctx context.Context, tenant string, id int64) error {
-	err := b.db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(tenantBucket(tenant))
-		if bk == nil {
-			return nil
-		}
-		return bk.Delete(userKey(id))
-	})
+	key, tb, err := recordKey(ctx, tenant, id)
+	if err == nil {
+		err = b.db.Update(func(tx *bbolt.Tx) error { return write(tx, tb, key, UserRecord{}) })
+	}
 	if err != nil {
 		return fmt.Errorf("delete user %d of %s: %w", id, tenant, err)
 	}
 	return nil
 }
 
-// Ping checks that the file still takes writes.
+// Ping implements Store: it runs a read transaction, which fails once the store is closed.
 func (b *Bolt) Ping(ctx context.Context) error {
-	return b.db.Update(func(tx *bolt.Tx) error {
-		bk, err := tx.CreateBucketIfNotExists([]byte("health"))
-		if err != nil {
-			return err
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	err := b.db.View(func(tx *bbolt.Tx) error {
+		if tx.Bucket(bucketMeta) == nil {
+			return errors.New("meta bucket missing")
 		}
-		return bk.Put([]byte("ping"), []byte(time.Now().UTC().Format(time.RFC3339)))
+		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("ping store %s: %w", b.path, err)
+	}
+	return nil
 }
 
-// Close closes the file.
+// Close implements Store.
 func (b *Bolt) Close() error {
-	if b.db == nil {
-		return errors.New("store already closed")
+	if err := b.db.Close(); err != nil {
+		return fmt.Errorf("close store %s: %w", b.path, err)
 	}
-	return b.db.Close()
+	return nil
+}
+
+// write stores a record, or removes it (and an emptied tenant bucket) when it remembers nothing.
+func write(tx *bbolt.Tx, tenant, key []byte, r UserRecord) error {
+	users := tx.Bucket(bucketUsers)
+	if r.IsZero() {
+		bucket := users.Bucket(tenant)
+		if bucket == nil {
+			return nil
+		}
+		if err := bucket.Delete(key); err != nil {
+			return err
+		}
+		if k, _ := bucket.Cursor().First(); k == nil {
+			return users.DeleteBucket(tenant)
+		}
+		return nil
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	bucket, err := users.CreateBucketIfNotExists(tenant)
+	if err != nil {
+		return err
+	}
+	return bucket.Put(key, data)
+}
+
+// recordKey checks the arguments and returns the record's key and its tenant bucket's name. The store
+// is local and fast, so a context is only checked before starting.
+func recordKey(ctx context.Context, tenant string, id int64) (key, bucket []byte, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	tenant = strings.ToLower(strings.TrimSpace(tenant))
+	if tenant == "" {
+		return nil, nil, errors.New("the tenant is empty")
+	}
+	if id <= 0 {
+		return nil, nil, fmt.Errorf("user id %d is not a Freshservice id", id)
+	}
+	key = make([]byte, 8)
+	binary.BigEndian.PutUint64(key, uint64(id))
+	return key, []byte(tenant), nil
 }

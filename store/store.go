@@ -1,6 +1,3 @@
-// Package store keeps the little that Freshservice forgets and fsscim must put back: what a user had
-// before deactivation, the requester groups fsscim put it in, SCIM deletions that only deactivated,
-// and values as Entra sent them. Everything in it can be rebuilt from Freshservice and Entra.
 package store
 
 import (
@@ -8,31 +5,50 @@ import (
 	"time"
 )
 
-// EchoValue is a value Entra sent (Sent) and the form Freshservice stored it in (Stored).
+// UserRecord is what fsscim remembers about one Freshservice user of one tenant.
+type UserRecord struct {
+	// What to put back after a reactivation: Freshservice returns a reactivated user without them.
+	DepartmentIDs []int64 `json:"department_ids,omitempty"`
+	ManagerID     int64   `json:"manager_id,omitempty"`
+	LocationID    int64   `json:"location_id,omitempty"`
+	// RequesterGroups are the memberships to restore after a reactivation.
+	RequesterGroups []int64 `json:"requester_groups,omitempty"`
+	// Deleted marks a SCIM DELETE that only deactivated the user; such a user answers 404.
+	Deleted   bool      `json:"deleted,omitempty"`
+	DeletedAt time.Time `json:"deleted_at,omitzero"`
+	// Echo holds values Freshservice cannot store exactly, by SCIM attribute: what Entra sent and what
+	// Freshservice stored for it.
+	Echo map[string]EchoValue `json:"echo,omitempty"`
+}
+
+// EchoValue is one value as Entra sent it and as Freshservice stored it. While Freshservice still
+// holds Stored, Sent is answered back so Entra sees no difference.
 type EchoValue struct {
 	Sent   string `json:"sent"`
 	Stored string `json:"stored"`
 }
 
-// UserRecord is what fsscim remembers about one Freshservice user.
-type UserRecord struct {
-	DepartmentIDs   []int64              `json:"department_ids,omitempty"`
-	ManagerID       int64                `json:"manager_id,omitempty"`
-	LocationID      int64                `json:"location_id,omitempty"`
-	RequesterGroups []int64              `json:"requester_groups,omitempty"`
-	Deleted         bool                 `json:"deleted,omitempty"`
-	DeletedAt       time.Time            `json:"deleted_at,omitempty"`
-	Echo            map[string]EchoValue `json:"echo,omitempty"`
+// IsZero reports whether the record remembers nothing. Stores do not keep such records.
+func (r UserRecord) IsZero() bool {
+	return len(r.DepartmentIDs) == 0 && r.ManagerID == 0 && r.LocationID == 0 &&
+		len(r.RequesterGroups) == 0 && !r.Deleted && r.DeletedAt.IsZero() && len(r.Echo) == 0
 }
 
-// Store is the embedded store's interface; a shared implementation can stand in for several replicas.
+// Store keeps user records by tenant domain (case-insensitive) and Freshservice user id (positive).
+// Writing a record that IsZero removes it, so GetUser then reports it absent.
 type Store interface {
+	// GetUser returns the user's record and whether there is one.
 	GetUser(ctx context.Context, tenant string, id int64) (UserRecord, bool, error)
+	// PutUser replaces the user's record.
 	PutUser(ctx context.Context, tenant string, id int64, r UserRecord) error
-	// UpdateUser reads, changes and writes one record atomically.
+	// UpdateUser reads the record (the zero record when there is none), lets fn change it and writes
+	// it back, atomically with respect to every other write. An error from fn leaves the record as it
+	// was and is returned. fn must not call the Store.
 	UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *UserRecord) error) error
+	// DeleteUser forgets the user; forgetting an unknown user is not an error.
 	DeleteUser(ctx context.Context, tenant string, id int64) error
-	// Ping reports whether the store is usable, for readiness.
+	// Ping checks that the store can be read, for readiness checks.
 	Ping(ctx context.Context) error
+	// Close releases the store.
 	Close() error
 }

@@ -3,6 +3,7 @@ package fstest
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,16 +26,9 @@ func (f *fixture) send(ctx context.Context, method, p string, body any) (result,
 		return result{}, err
 	}
 	defer resp.Body.Close()
-	var sb strings.Builder
-	_, _ = strings.NewReader("").WriteTo(&sb)
-	buf := make([]byte, 0, 512)
-	for {
-		chunk := make([]byte, 512)
-		n, rerr := resp.Body.Read(chunk)
-		buf = append(buf, chunk[:n]...)
-		if rerr != nil {
-			break
-		}
+	buf, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return result{}, err
 	}
 	return result{status: resp.StatusCode, header: resp.Header, raw: buf}, nil
 }

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsscim/fsscim/config"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// TestDemoAnswersTestConnection runs the demo as a newcomer would and performs the printed curl
+// command's request: Entra's Test Connection must get 200 and an empty ListResponse, a wrong token 401.
+func TestDemoAnswersTestConnection(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0"}, strings.NewReader(""), pw, &stderr, env(nil))
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("demo exited %d; stderr:\n%s", code, stderr.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("demo did not stop after cancel")
+		}
+	})
+
+	var tenantURL, token, curl string
+	sc := bufio.NewScanner(pr)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case strings.HasPrefix(line, "Tenant URL:"):
+			tenantURL = strings.TrimSpace(strings.TrimPrefix(line, "Tenant URL:"))
+		case strings.HasPrefix(line, "Secret Token:"):
+			token = strings.TrimSpace(strings.TrimPrefix(line, "Secret Token:"))
+		case strings.HasPrefix(line, "curl "):
+			curl = line
+		}
+		if strings.HasPrefix(line, "Press Ctrl-C") {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if tenantURL == "" || token == "" || curl == "" {
+		t.Fatalf("demo did not print Tenant URL, token and curl; stderr:\n%s", stderr.String())
+	}
+	if !strings.HasPrefix(token, "fss1.") {
+		t.Fatalf("token %q does not look like an fsscim token", token[:8])
+	}
+	// The curl command's URL, exactly as printed.
+	m := regexp.MustCompile(`'(http[^']+)'`).FindStringSubmatch(curl)
+	if m == nil || !strings.Contains(curl, "Authorization: Bearer "+token) {
+		t.Fatalf("curl command is not usable: %s", curl)
+	}
+	get := func(url, auth string) (int, map[string]any) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var body map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+			t.Fatalf("answer is not JSON: %v", err)
+		}
+		return resp.StatusCode, body
+	}
+	status, body := get(m[1], "Bearer "+token)
+	if status != http.StatusOK {
+		t.Fatalf("Test Connection: status %d, body %v", status, body)
+	}
+	if body["totalResults"] != float64(0) || len(body["Resources"].([]any)) != 0 {
+		t.Fatalf("Test Connection: want an empty ListResponse, got %v", body)
+	}
+	if s, _ := body["schemas"].([]any); len(s) != 1 || s[0] != "urn:ietf:params:scim:api:messages:2.0:ListResponse" {
+		t.Fatalf("Test Connection: schemas %v", body["schemas"])
+	}
+	status, body = get(m[1], "Bearer fss1.AAAAwrongtoken")
+	if status != http.StatusUnauthorized || body["status"] != "401" || body["detail"] == "" {
+		t.Fatalf("wrong token: status %d, body %v", status, body)
+	}
+	if s, _ := body["schemas"].([]any); len(s) != 1 || s[0] != "urn:ietf:params:scim:api:messages:2.0:Error" {
+		t.Fatalf("wrong token: not a SCIM error: %v", body)
+	}
+	if !strings.HasPrefix(tenantURL, "http://127.0.0.1:") || !strings.HasSuffix(tenantURL, "/scim/v2") {
+		t.Fatalf("Tenant URL %q", tenantURL)
+	}
+}
+
+func TestTokenIssueReadsKeyFromStdin(t *testing.T) {
+	key, err := config.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"token", "issue", "--domain", "Acme.Freshservice.com"},
+		strings.NewReader("  fs-api-key-123 \n"), &out, &errOut, env(map[string]string{config.EnvTokenKeys: key}))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	keys, err := config.ParseKeys(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := keys.Open(strings.TrimSpace(out.String()))
+	if err != nil {
+		t.Fatalf("printed token does not open: %v", err)
+	}
+	if claims.Domain != "acme.freshservice.com" || claims.APIKey != "fs-api-key-123" {
+		t.Fatalf("claims: domain %q, key trimmed=%v", claims.Domain, claims.APIKey == "fs-api-key-123")
+	}
+	if strings.Contains(errOut.String()+out.String(), "fs-api-key-123") {
+		t.Fatal("the API key was printed")
+	}
+}
+
+func TestTokenIssueRefusesMissingInput(t *testing.T) {
+	key, _ := config.NewKey()
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		env   map[string]string
+		want  string
+	}{
+		{"no domain", []string{"token", "issue"}, "k\n", map[string]string{config.EnvTokenKeys: key}, "--domain is required"},
+		{"no key on stdin", []string{"token", "issue", "--domain", "a.freshservice.com"}, "", map[string]string{config.EnvTokenKeys: key}, "no API key on standard input"},
+		{"no server keys", []string{"token", "issue", "--domain", "a.freshservice.com"}, "k\n", nil, "fsscim token new-key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), tt.args, strings.NewReader(tt.stdin), &out, &errOut, env(tt.env))
+			if code == 0 {
+				t.Fatalf("exit 0, want failure; out %q", out.String())
+			}
+			if !strings.Contains(errOut.String(), tt.want) {
+				t.Fatalf("stderr %q does not say %q", errOut.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestTokenNewKeyIsUsable(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"token", "new-key"}, nil, &out, &errOut, env(nil)); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if _, err := config.ParseKeys(strings.TrimSpace(out.String())); err != nil {
+		t.Fatalf("new key does not parse: %v", err)
+	}
+}
+
+func TestCheckListsProblems(t *testing.T) {
+	dir := t.TempDir()
+	good := "domain: acme.freshservice.com\n"
+	bad := "domain: beta.freshservice.com\nusers:\n  on_delete: remove\n"
+	if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"check", "--tenants", dir}, nil, &out, &errOut, env(nil)); code != 0 {
+		t.Fatalf("valid folder: exit %d: %s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "acme.freshservice.com") {
+		t.Fatalf("check output does not list the tenant: %s", out.String())
+	}
+	if err := os.WriteFile(filepath.Join(dir, "beta.yaml"), []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	errOut.Reset()
+	if code := run(context.Background(), []string{"check", "--tenants", dir}, nil, &out, &errOut, env(nil)); code == 0 {
+		t.Fatal("broken folder: exit 0")
+	}
+	for _, want := range []string{"beta.yaml", "on_delete", "forget"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("check's message %q does not name %q", errOut.String(), want)
+		}
+	}
+}
+
+func TestHelpOnEveryCommand(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"demo", "--help"}, {"token", "--help"}, {"check", "--help"}} {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), args, nil, &out, &errOut, env(nil)); code != 0 {
+			t.Errorf("%v: exit %d", args, code)
+		}
+		if !strings.Contains(out.String()+errOut.String(), "Usage") {
+			t.Errorf("%v: no usage text", args)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, nil, &out, io.Discard, env(nil)); code != 0 || !strings.HasPrefix(out.String(), "fsscim ") {
+		t.Fatalf("version: %d %q", code, out.String())
+	}
+}
