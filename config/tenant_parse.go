@@ -9,15 +9,12 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// schema is derived from the tenantFile type once; it never changes.
-var schema = newFileSchema()
-
 // parseTenant decodes and validates one tenant file. name is the file's name used in messages, path
 // becomes Tenant.File. The error joins one *FileError per problem, all of them, not only the first.
 func parseTenant(name, path string, data []byte) (*Tenant, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, errors.Join(translateDecodeError(name, err, nil, schema)...)
+		return nil, errors.Join(translateDecodeError(name, err, nil)...)
 	}
 	ix := indexYAML(&root)
 
@@ -33,9 +30,9 @@ func parseTenant(name, path string, data []byte) (*Tenant, error) {
 			Problem: "the file is empty; write at least domain: <account>.freshservice.com"}
 	case errors.As(err, &typeErr):
 		// yaml.v3 decodes what it can around type errors, so the rest of the file is still checked.
-		problems = translateDecodeError(name, err, ix, schema)
+		problems = translateDecodeError(name, err, ix)
 	case err != nil:
-		return nil, errors.Join(translateDecodeError(name, err, ix, schema)...)
+		return nil, errors.Join(translateDecodeError(name, err, ix)...)
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {

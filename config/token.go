@@ -21,6 +21,10 @@ var ErrInvalidToken = errors.New("invalid token")
 
 const nonceSize = 12
 
+// maxTokenLen bounds the work an oversized Authorization header can cause. Real tokens hold a host
+// name and an API key and stay far below it.
+const maxTokenLen = 2048
+
 // tokenAAD binds the ciphertext to the format version, so a future format cannot be confused with it.
 var tokenAAD = []byte(TokenPrefix)
 
@@ -63,18 +67,27 @@ func (k *Keyring) Seal(domain, apiKey string, issuedAt time.Time) (string, error
 		return "", fmt.Errorf("seal token: nonce: %w", err)
 	}
 	buf = aead.Seal(buf, buf[:nonceSize], plain, tokenAAD)
-	return TokenPrefix + base64.RawURLEncoding.EncodeToString(buf), nil
+	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(buf)
+	if len(token) > maxTokenLen {
+		return "", fmt.Errorf("seal token: domain and API key are too long for a token (%d bytes, at most %d)",
+			len(token), maxTokenLen)
+	}
+	return token, nil
 }
 
 // Open checks a token against every key of the ring and returns what it carries. Any failure is
 // ErrInvalidToken.
 func (k *Keyring) Open(token string) (Claims, error) {
-	if k == nil || !strings.HasPrefix(token, TokenPrefix) {
+	if k == nil || len(token) > maxTokenLen || !strings.HasPrefix(token, TokenPrefix) {
+		return Claims{}, ErrInvalidToken
+	}
+	body := token[len(TokenPrefix):]
+	if !isBase64URL(body) {
 		return Claims{}, ErrInvalidToken
 	}
 	// Strict decoding refuses non-zero padding bits, so every token has exactly one spelling.
-	raw, err := base64.RawURLEncoding.Strict().DecodeString(token[len(TokenPrefix):])
-	if err != nil || len(raw) < nonceSize+1 || !isBase64URL(token[len(TokenPrefix):]) {
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(body)
+	if err != nil || len(raw) < nonceSize+1 {
 		return Claims{}, ErrInvalidToken
 	}
 	nonce, sealed := raw[:nonceSize], raw[nonceSize:]
@@ -92,7 +105,7 @@ func (k *Keyring) Open(token string) (Claims, error) {
 	return Claims{}, ErrInvalidToken
 }
 
-// isBase64URL refuses the line breaks the base64 decoder would otherwise skip.
+// isBase64URL accepts only the unpadded URL alphabet; the decoder alone would skip line breaks.
 func isBase64URL(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -61,6 +61,9 @@ func TestTokenRoundTrip(t *testing.T) {
 	kr := mustKeys(t, fuzzKey)
 	at := time.Date(2025, 3, 1, 12, 30, 45, 999, time.FixedZone("CET", 3600))
 	tok := mustSeal(t, kr, " ACME.freshservice.com ", apiKey, at)
+	if len(tok) > maxTokenLen/4 {
+		t.Errorf("a token is %d bytes long; the %d-byte bound must leave room for long API keys", len(tok), maxTokenLen)
+	}
 	if !strings.HasPrefix(tok, "fss1.") {
 		t.Fatalf("token %q lacks the fss1. prefix", tok)
 	}
@@ -148,6 +151,7 @@ func TestTokenForeignFormsFail(t *testing.T) {
 		{"standard alphabet with padding", TokenPrefix + std},
 		{"line break inside", tok[:20] + "\n" + tok[20:]},
 		{"a JWT", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl"},
+		{"oversized", TokenPrefix + strings.Repeat("A", 4096)},
 		{"nonce only", TokenPrefix + base64.RawURLEncoding.EncodeToString(make([]byte, nonceSize))},
 	}
 	for _, tt := range tests {
@@ -210,6 +214,7 @@ func TestSealRefusesIncompleteClaims(t *testing.T) {
 		{"no domain", kr, "  ", apiKey, at},
 		{"no API key", kr, "acme.freshservice.com", "", at},
 		{"no issue time", kr, "acme.freshservice.com", apiKey, time.Time{}},
+		{"too long to open", kr, "acme.freshservice.com", strings.Repeat("k", maxTokenLen), at},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -41,6 +41,8 @@ type Watcher struct {
 	loaded  atomic.Bool
 	started atomic.Bool
 	done    chan struct{} // closed when the watching goroutine has returned
+
+	unreadable bool // the last reload could not read the folder; owned by the watching goroutine
 }
 
 // NewWatcher prepares a watcher of dir; Start loads and begins watching.
@@ -134,15 +136,23 @@ func (w *Watcher) run(ctx context.Context, notify *fsnotify.Watcher) {
 func (w *Watcher) reload(notify *fsnotify.Watcher) {
 	res, err := w.files.scan()
 	if err != nil {
-		// The folder may be in the middle of being replaced; keep serving what we have.
-		w.log.Error("tenants folder unreadable; keeping the current tenants", zap.Error(err))
+		// The folder may be in the middle of being replaced; keep serving what we have, and say so
+		// once rather than at every poll.
+		if !w.unreadable {
+			w.unreadable = true
+			w.log.Error("tenants folder unreadable; keeping the current tenants", zap.Error(err))
+			if w.opts.OnReload != nil {
+				w.opts.OnReload(w.Current(), err)
+			}
+		}
 		return
 	}
 	// A folder that was removed and created again is a new inode: watch it again.
 	if notify != nil && len(notify.WatchList()) == 0 {
 		_ = notify.Add(w.dir)
 	}
-	if len(res.changes) > 0 {
+	if len(res.changes) > 0 || w.unreadable {
+		w.unreadable = false
 		w.publish(res, false)
 	}
 }

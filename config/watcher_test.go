@@ -196,3 +196,36 @@ func TestWatcherServesValidFilesWhenSomeAreBroken(t *testing.T) {
 		t.Errorf("rejection logged %d times, want 1", n)
 	}
 }
+
+func TestWatcherSurvivesTheFolderGoingAway(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "tenants")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\n")
+	w, rec, logs := startWatcher(t, dir)
+
+	// Replace the folder the way a deployment might: move it away, then put a new one in place.
+	if err := os.Rename(dir, filepath.Join(parent, "old")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the unreadable folder to be reported", func() bool {
+		return strings.Contains(rec.errText(), "read tenants folder")
+	})
+	if _, ok := w.Current().Lookup("acme.freshservice.com"); !ok {
+		t.Fatal("the tenants were dropped while the folder was unreadable")
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, "beta.yaml", "domain: beta.freshservice.com\n")
+	waitFor(t, "the new folder to be read", func() bool {
+		_, beta := w.Current().Lookup("beta.freshservice.com")
+		_, acme := w.Current().Lookup("acme.freshservice.com")
+		return beta && !acme && rec.errText() == ""
+	})
+	if n := logs.FilterMessage("tenants folder unreadable; keeping the current tenants").Len(); n != 1 {
+		t.Errorf("the unreadable folder was logged %d times, want once", n)
+	}
+}

@@ -23,54 +23,14 @@ var (
 	reLineAndReason = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 )
 
-// fileSchema knows the struct types a tenant file decodes into, by the name yaml.v3 prints for them.
-type fileSchema struct {
-	types map[string]reflect.Type
-}
-
-func newFileSchema() *fileSchema {
-	s := &fileSchema{types: map[string]reflect.Type{}}
-	s.collect(reflect.TypeOf(tenantFile{}))
-	return s
-}
-
-func (s *fileSchema) collect(t reflect.Type) {
-	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
-		t = t.Elem()
-	}
-	if t.Kind() != reflect.Struct {
-		return
-	}
-	if _, done := s.types[t.String()]; done {
-		return
-	}
-	s.types[t.String()] = t
-	for i := 0; i < t.NumField(); i++ {
-		s.collect(t.Field(i).Type)
-	}
-}
-
-// keys lists the YAML keys a struct type accepts, in declaration order.
-func (s *fileSchema) keys(typeName string) []string {
-	t, ok := s.types[typeName]
-	if !ok {
-		return nil
-	}
-	var keys []string
-	for i := 0; i < t.NumField(); i++ {
-		tag := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
-		if tag != "" && tag != "-" {
-			keys = append(keys, tag)
-		}
-	}
-	return keys
-}
-
-// typeAt is the Go type (pointers removed) a key path decodes into, or nil for a path outside the
-// schema.
-func (s *fileSchema) typeAt(path string) reflect.Type {
+// typeAt is the Go type (pointers removed) a key path of a tenant file decodes into, or nil for a
+// path outside the file's schema.
+func typeAt(path string) reflect.Type {
 	t := reflect.TypeOf(tenantFile{})
-	for _, seg := range splitPath(path) {
+	if path == "" {
+		return t
+	}
+	for _, seg := range strings.Split(strings.ReplaceAll(path, "[", ".["), ".") {
 		switch {
 		case strings.HasPrefix(seg, "["):
 			if t.Kind() != reflect.Slice {
@@ -95,22 +55,35 @@ func (s *fileSchema) typeAt(path string) reflect.Type {
 	return t
 }
 
+// yamlKeys lists the keys a struct type accepts, in declaration order.
+func yamlKeys(t reflect.Type) []string {
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		if k := yamlKey(t.Field(i)); k != "" && k != "-" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
 func fieldByKey(t reflect.Type, key string) (reflect.StructField, bool) {
 	for i := 0; i < t.NumField(); i++ {
-		if strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0] == key {
+		if yamlKey(t.Field(i)) == key {
 			return t.Field(i), true
 		}
 	}
 	return reflect.StructField{}, false
 }
 
-// splitPath cuts "users.roles[0].groups" into "users", "roles", "[0]", "groups".
-func splitPath(path string) []string {
-	return strings.Split(strings.ReplaceAll(path, "[", ".["), ".")
+func yamlKey(f reflect.StructField) string {
+	return strings.Split(f.Tag.Get("yaml"), ",")[0]
 }
 
 // translateDecodeError turns a yaml.v3 error into one FileError per problem.
-func translateDecodeError(file string, err error, ix *yamlIndex, schema *fileSchema) []error {
+func translateDecodeError(file string, err error, ix *yamlIndex) []error {
 	var typeErr *yaml.TypeError
 	if !errors.As(err, &typeErr) {
 		if m := reSyntax.FindStringSubmatch(err.Error()); m != nil {
@@ -122,17 +95,17 @@ func translateDecodeError(file string, err error, ix *yamlIndex, schema *fileSch
 	}
 	out := make([]error, 0, len(typeErr.Errors))
 	for _, msg := range typeErr.Errors {
-		out = append(out, translateTypeProblem(file, msg, ix, schema))
+		out = append(out, translateTypeProblem(file, msg, ix))
 	}
 	return out
 }
 
-func translateTypeProblem(file, msg string, ix *yamlIndex, schema *fileSchema) error {
+func translateTypeProblem(file, msg string, ix *yamlIndex) error {
 	if m := reUnknownField.FindStringSubmatch(msg); m != nil {
 		line, key := atoi(m[1]), m[2]
-		allowed := schema.keys(m[3])
-		return &FileError{File: file, Line: line, Key: ix.keyPathAt(line, key),
-			Problem: unknownKeyProblem(key, allowed)}
+		path := ix.keyPathAt(line, key)
+		return &FileError{File: file, Line: line, Key: path,
+			Problem: unknownKeyProblem(key, yamlKeys(typeAt(parentKey(path))))}
 	}
 	if m := reFieldTwice.FindStringSubmatch(msg); m != nil {
 		line, key := atoi(m[1]), m[2]
@@ -150,13 +123,13 @@ func translateTypeProblem(file, msg string, ix *yamlIndex, schema *fileSchema) e
 	}
 	if m := reCannotDecode.FindStringSubmatch(msg); m != nil {
 		line, tag, shown, target := atoi(m[1]), m[2], m[3], m[4]
-		e := ix.valueAt(line, tag, shown, target, schema)
+		e := ix.valueAt(line, tag, shown, target)
 		if e == nil || target == reflect.TypeOf(tenantFile{}).String() {
 			whole := ""
 			return &FileError{File: file, Line: line, undecoded: &whole,
 				Problem: "the file must be a YAML mapping of keys, starting with domain: <account>.freshservice.com"}
 		}
-		return &FileError{File: file, Line: line, Key: e.path, Problem: wrongKindProblem(e, target, schema),
+		return &FileError{File: file, Line: line, Key: e.path, Problem: wrongKindProblem(e, target),
 			undecoded: &e.path}
 	}
 	if m := reLineAndReason.FindStringSubmatch(msg); m != nil {
@@ -178,7 +151,7 @@ func (ix *yamlIndex) keyPathAt(line int, key string) string {
 // valueAt finds the value yaml.v3 complained about. The message names the line, the value's tag, at
 // most the first seven characters of the value and the Go type it should have become; several values
 // can share a line in flow style, so all of these are matched.
-func (ix *yamlIndex) valueAt(line int, tag, shown, target string, schema *fileSchema) *yamlEntry {
+func (ix *yamlIndex) valueAt(line int, tag, shown, target string) *yamlEntry {
 	prefix := strings.TrimSuffix(shown, "...")
 	var fallback *yamlEntry
 	for i := range ix.entries {
@@ -189,7 +162,7 @@ func (ix *yamlIndex) valueAt(line int, tag, shown, target string, schema *fileSc
 		if e.node.Kind == yaml.ScalarNode && !strings.HasPrefix(e.node.Value, prefix) {
 			continue
 		}
-		if t := schema.typeAt(e.path); t != nil && t.String() == target {
+		if t := typeAt(e.path); t != nil && t.String() == target {
 			return e
 		}
 		if fallback == nil {
@@ -210,7 +183,7 @@ func unknownKeyProblem(key string, allowed []string) string {
 	return "unknown key; remove it or use one of: " + list
 }
 
-func wrongKindProblem(e *yamlEntry, target string, schema *fileSchema) string {
+func wrongKindProblem(e *yamlEntry, target string) string {
 	written := "a mapping"
 	switch e.node.Kind {
 	case yaml.ScalarNode:
@@ -231,7 +204,7 @@ func wrongKindProblem(e *yamlEntry, target string, schema *fileSchema) string {
 		return "must be a mapping of name: value pairs, not " + written + "; or {} for none"
 	default:
 		return fmt.Sprintf("must be a mapping with the keys %s, not %s; or {} for the defaults",
-			strings.Join(schema.keys(target), ", "), written)
+			strings.Join(yamlKeys(typeAt(e.path)), ", "), written)
 	}
 }
 

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -37,7 +38,8 @@ const groupFilterForms = `displayName eq "…", externalId eq "…", id eq "…"
 // sends, including some outside RFC 7644's grammar that the SCIM library rejects: the
 // emails[type eq "work"].value eq "x" match, and the manager check `id eq "1" and manager eq "2"`
 // that mixes core and enterprise attributes. Attribute names and operators are case-insensitive;
-// values must be quoted. Anything else is a SCIM 400 invalidFilter saying which forms work.
+// values are quoted strings (a bare number is taken as written). Anything else is a SCIM 400
+// invalidFilter saying which forms work.
 func PlanUserFilter(raw string) (Plan, error) {
 	terms, err := planFilter(raw, userFilterTerm, userFilterForms)
 	return Plan{Terms: terms}, err
@@ -115,13 +117,13 @@ func planFilter(raw string, term filterTermFunc, forms string) ([]Term, error) {
 	if len(s) > maxFilterLength {
 		return nil, filterError(fmt.Sprintf("the filter is longer than %d bytes", maxFilterLength), forms)
 	}
-	expr, err := filter.ParseFilter([]byte(s))
+	expr, err := filter.ParseFilterNumber([]byte(s))
 	if err != nil {
 		rewritten, changed := filterRewriteValuePaths(s)
 		if !changed {
 			return nil, filterError("the filter does not parse", forms)
 		}
-		if expr, err = filter.ParseFilter([]byte(rewritten)); err != nil {
+		if expr, err = filter.ParseFilterNumber([]byte(rewritten)); err != nil {
 			return nil, filterError("the filter does not parse", forms)
 		}
 	}
@@ -160,13 +162,16 @@ func filterCollect(e filter.Expression, term filterTermFunc, terms *[]Term) stri
 }
 
 // filterEq reads an `attr eq "value"` comparison: the attribute path, and the value with its
-// escapes decoded.
+// escapes decoded. A bare number is read as written, so an unquoted id still finds its user.
 func filterEq(x *filter.AttributeExpression) (filter.AttributePath, string, string) {
 	if x == nil {
 		return filter.AttributePath{}, "", "empty expression"
 	}
 	if !strings.EqualFold(string(x.Operator), string(filter.EQ)) {
 		return x.AttributePath, "", fmt.Sprintf("operator %q is not supported", strings.ToLower(string(x.Operator)))
+	}
+	if n, isNumber := x.CompareValue.(json.Number); isNumber {
+		return x.AttributePath, n.String(), ""
 	}
 	v, ok := patchCompareString(x.CompareValue)
 	if !ok {

@@ -593,50 +593,62 @@ func (p *userPatcher) applyMulti(kind patchOp, t patchTarget, v any, spec patchM
 	if kind == patchRemove {
 		return p.removeElements(t, elems, spec)
 	}
-	found := map[string]string{}
-	var untyped []patchElement
-	for _, el := range elems {
+	// found maps a slot's type to the index of the element that fills it.
+	found := map[string]int{}
+	var others []int
+	for i, el := range elems {
 		if !el.hasValue {
 			continue
 		}
 		typ, _ := patchScalarString(el.typ)
 		sl, ok := spec.slot(typ)
-		if !ok {
-			untyped = append(untyped, el)
+		if _, dup := found[sl.typ]; !ok || dup {
+			others = append(others, i)
 			continue
 		}
-		if _, dup := found[sl.typ]; !dup {
-			found[sl.typ] = el.value
-		}
+		found[sl.typ] = i
 	}
-	if _, ok := found[spec.slots[0].typ]; !ok && spec.pickAny && len(untyped) > 0 {
-		found[spec.slots[0].typ] = patchPick(untyped).value
+	if _, ok := found[spec.slots[0].typ]; !ok && spec.pickAny && len(others) > 0 {
+		pick := patchPick(elems, others)
+		found[spec.slots[0].typ] = pick
+		others = patchWithoutIndex(others, pick)
 	}
 	for _, sl := range spec.slots {
-		value, ok := found[sl.typ]
+		i, ok := found[sl.typ]
 		switch {
 		case ok:
-			p.write(sl, value)
+			p.write(sl, elems[i].value)
 		case kind == patchReplace:
 			// The list replaces all elements: a type it lacks is gone.
 			p.write(sl, "")
 		}
 	}
-	if kind == patchAdd && len(found) == 0 {
-		p.ignore(t.name)
+	for _, i := range others {
+		typ, _ := patchScalarString(elems[i].typ)
+		p.ignore(fmt.Sprintf("%s[type eq %q]", t.name, strings.ToLower(typ)))
 	}
 	return nil
 }
 
-// patchPick chooses the element fsscim keeps when none has the type it maps: the first primary one,
-// else the first.
-func patchPick(elems []patchElement) patchElement {
-	for _, el := range elems {
-		if el.primary {
-			return el
+// patchPick chooses, among the candidate elements, the one fsscim keeps when none has the type it
+// maps: the first primary one, else the first.
+func patchPick(elems []patchElement, candidates []int) int {
+	for _, i := range candidates {
+		if elems[i].primary {
+			return i
 		}
 	}
-	return elems[0]
+	return candidates[0]
+}
+
+func patchWithoutIndex(list []int, drop int) []int {
+	out := list[:0:0]
+	for _, i := range list {
+		if i != drop {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // removeElements removes the listed elements (the non-RFC form with a value list). An element names

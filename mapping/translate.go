@@ -55,7 +55,8 @@ type Needs struct {
 // extension's "_location".
 const locationKeyFS = "_location"
 
-// Core attributes that carry no user data fsscim could map, dropped without a report.
+// silentCoreAttributes are dropped without being reported as ignored: the resource's own framing, the
+// read-only groups, and password, which must never reach a log line.
 var silentCoreAttributes = map[string]bool{"schemas": true, "id": true, "meta": true, "groups": true, "password": true}
 
 // UserFromAttributes reads a POST or PUT body as the SCIM library hands it over (core attributes at the
@@ -341,7 +342,8 @@ func UserToAttributes(u User, opts Options) map[string]any {
 	name := map[string]any{}
 	putNonEmpty(name, "givenName", u.GivenName)
 	putNonEmpty(name, "familyName", u.FamilyName)
-	putNonEmpty(name, "formatted", strings.TrimSpace(u.GivenName+" "+u.FamilyName))
+	// Entra's default mapping builds name.formatted as Join(" ", givenName, surname).
+	putNonEmpty(name, "formatted", firstLast(u.GivenName, u.FamilyName))
 	if len(name) > 0 {
 		out["name"] = name
 	}
@@ -710,15 +712,11 @@ func readMultiValued(attr string, v any) ([]multiValue, error) {
 	}
 	items := make([]multiValue, 0, len(objs))
 	for _, obj := range objs {
-		typ, err := bodyString(attr+".type", subAttribute(obj, "type"))
-		if err != nil {
-			return nil, err
-		}
+		// type and primary only choose a value; an odd one makes the value untyped or not primary
+		// rather than failing the whole request.
+		typ, _ := subAttribute(obj, "type").(string)
 		primary, _, err := bodyBool(attr+".primary", subAttribute(obj, "primary"))
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, multiValue{attrs: obj, typ: strings.ToLower(strings.TrimSpace(typ)), primary: primary})
+		items = append(items, multiValue{attrs: obj, typ: strings.ToLower(strings.TrimSpace(typ)), primary: primary && err == nil})
 	}
 	return items, nil
 }

@@ -592,6 +592,11 @@ func TestUserFromAttributesForms(t *testing.T) {
 			want: mapping.User{UserName: "a@x.com", WorkEmail: "h@x.com", Active: true},
 		},
 		{
+			name: "an odd primary flag does not fail the body",
+			body: `{"userName":"a@x.com","emails":[{"value":"w@x.com","primary":"yes","type":7}]}`,
+			want: mapping.User{UserName: "a@x.com", WorkEmail: "w@x.com", Active: true},
+		},
+		{
 			name: "multi-valued sent as one object",
 			body: `{"userName":"a@x.com","phoneNumbers":{"type":"work","value":"123"}}`,
 			want: mapping.User{UserName: "a@x.com", WorkPhone: "123", Active: true},

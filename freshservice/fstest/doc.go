@@ -17,5 +17,12 @@
 //   - A secondary email equal to the user's own primary email is 400 invalid_value.
 //   - Deactivating an agent keeps its agent-group memberships; converting an agent to a requester and
 //     forgetting a user remove them.
-//   - With no rate limit set, the rate headers report a large fixed total that never decreases.
+//   - With no rate limit set, the rate headers report a large fixed total that never decreases. A 429
+//     (budget spent) is not counted; every other answer, 4xx included, is.
+//   - A non-admin key may read requesters, departments, locations and groups and write requesters;
+//     everything about agents (except /agents/me), include_agents=true, convert_to_agent and every
+//     group, department and location write answers 403.
+//   - time_zone stays null until set (the account default is unknown); language defaults to "en" and
+//     time_format to "12h".
+//   - Unknown query parameters are refused (400 invalid_field), as is a present but empty filter.
 package fstest

@@ -8,9 +8,9 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 )
 
-// Seeding helpers set the account up for a test without going through the API (nothing is logged or
+// The seeding functions set the account up for a test without going through the API (nothing is logged or
 // rate-limited). They panic on input a test could never mean, such as a missing or duplicate email,
-// the way httptest helpers panic on misuse.
+// the way httptest panics on misuse.
 
 // AddDepartment creates a department.
 func (e *Emulator) AddDepartment(name string) freshservice.Department {
