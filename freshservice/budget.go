@@ -68,7 +68,7 @@ func (b *localBudget) Take(ctx context.Context, list bool) error {
 	now := b.now()
 	allowed := b.maxWait
 	if dl, ok := ctx.Deadline(); ok {
-		allowed = min(allowed, dl.Sub(now))
+		allowed = min(allowed, time.Until(dl))
 	}
 
 	b.mu.Lock()
@@ -84,6 +84,7 @@ func (b *localBudget) Take(ctx context.Context, list bool) error {
 	if list {
 		b.list.take()
 	}
+	gate := b.blockedUntil
 	b.mu.Unlock()
 
 	giveUpAt := now.Add(allowed)
@@ -92,12 +93,17 @@ func (b *localBudget) Take(ctx context.Context, list bool) error {
 			b.giveBack(list)
 			return err
 		}
-		// A 429 seen while this call waited closes the gate again.
-		now = b.now()
+		// A 429 seen while this call waited closes the gate again, for longer.
 		b.mu.Lock()
-		wait = b.blockedUntil.Sub(now)
+		extended := b.blockedUntil.After(gate)
+		gate = b.blockedUntil
 		b.mu.Unlock()
-		if wait > 0 && now.Add(wait).After(giveUpAt) {
+		if !extended {
+			return nil
+		}
+		now = b.now()
+		wait = gate.Sub(now)
+		if now.Add(wait).After(giveUpAt) {
 			b.giveBack(list)
 			return &Error{Status: http.StatusTooManyRequests, Local: true, RetryAfter: wait}
 		}

@@ -43,10 +43,12 @@ type Error struct {
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("freshservice: ")
-	b.WriteString(e.Method)
-	b.WriteByte(' ')
-	b.WriteString(e.Endpoint)
-	b.WriteString(": ")
+	if e.Method != "" || e.Endpoint != "" {
+		b.WriteString(e.Method)
+		b.WriteByte(' ')
+		b.WriteString(e.Endpoint)
+		b.WriteString(": ")
+	}
 	switch {
 	case e.Local:
 		b.WriteString("rate budget exhausted, nothing sent")

@@ -211,7 +211,7 @@ func userFilterTerm(e filter.Expression) (Term, string) {
 		// Entra's manager check names the attribute without its URN.
 		return Term{"manager", value}, ""
 	}
-	return Term{}, fmt.Sprintf("attribute %q is not supported", path.String())
+	return Term{}, fmt.Sprintf("attribute %s is not supported", patchShow(path.String()))
 }
 
 // userFilterValuePath reads emails[type eq "work" and value eq "x"], which is also what Entra's
@@ -222,14 +222,14 @@ func userFilterValuePath(vp *filter.ValuePath) (Term, string) {
 	}
 	_, core, name, sub := filterAttr(vp.AttributePath, SchemaUser)
 	if !core || name != "emails" || sub != "" {
-		return Term{}, fmt.Sprintf("attribute %q is not supported", vp.AttributePath.String())
+		return Term{}, fmt.Sprintf("attribute %s is not supported", patchShow(vp.AttributePath.String()))
 	}
 	typ, value, ok := patchElementFilter(vp.ValueFilter, "value")
 	switch {
 	case !ok || value == "":
 		return Term{}, `an emails filter must compare value with eq, optionally with type eq "work"`
 	case typ != "" && !strings.EqualFold(typ, "work"):
-		return Term{}, fmt.Sprintf("emails of type %q are not supported", typ)
+		return Term{}, fmt.Sprintf("emails of type %s are not supported", patchShow(typ))
 	}
 	return Term{"email", value}, ""
 }
@@ -242,7 +242,7 @@ func groupFilterTerm(e filter.Expression) (Term, string) {
 		_, core, name, sub := filterAttr(vp.AttributePath, SchemaGroup)
 		value, ok := patchFilterValue(vp.ValueFilter)
 		if !core || name != "members" || sub != "" || !ok {
-			return Term{}, fmt.Sprintf("filter %q is not supported", vp.String())
+			return Term{}, fmt.Sprintf("filter %s is not supported", patchShow(vp.String()))
 		}
 		return Term{"members", value}, ""
 	}
@@ -263,7 +263,7 @@ func groupFilterTerm(e filter.Expression) (Term, string) {
 			return Term{"members", value}, ""
 		}
 	}
-	return Term{}, fmt.Sprintf("attribute %q is not supported", path.String())
+	return Term{}, fmt.Sprintf("attribute %s is not supported", patchShow(path.String()))
 }
 
 // filterError is the SCIM 400 invalidFilter answer, saying what went wrong and what works.

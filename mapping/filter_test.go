@@ -77,6 +77,9 @@ func filterTestRejected(t *testing.T, err error, mention string) {
 	if !strings.Contains(se.Detail, "Supported:") || !strings.Contains(se.Detail, mention) {
 		t.Errorf("detail %q should say %q and list the supported forms", se.Detail, mention)
 	}
+	if len(se.Detail) > 400 {
+		t.Errorf("detail is %d bytes long", len(se.Detail))
+	}
 }
 
 func TestPlanUserFilterRejects(t *testing.T) {
@@ -103,6 +106,8 @@ func TestPlanUserFilterRejects(t *testing.T) {
 		{`emails[type eq "work"].value pr`, "does not parse"},
 		{`emails[type eq "work"].value ne "x"`, "value"},
 		{`phoneNumbers[type eq "work"].value eq "1"`, "phoneNumbers"},
+		{strings.Repeat("a", 5000) + ` eq "x"`, "…"},
+		{`emails[type eq "` + strings.Repeat("h", 5000) + `"].value eq "x"`, "…"},
 		{`userName eq`, "does not parse"},
 		{`userName eq "x" and`, "does not parse"},
 		{`(userName eq "x"`, "does not parse"},
@@ -256,6 +261,9 @@ func FuzzPlanUserFilter(f *testing.F) {
 			se, ok := err.(scimerrors.ScimError)
 			if !ok || se.Status != 400 || se.ScimType != scimerrors.ScimTypeInvalidFilter {
 				t.Fatalf("error %v (%T), want a SCIM 400 invalidFilter value", err, err)
+			}
+			if len(se.Detail) > 400 {
+				t.Fatalf("detail is %d bytes long", len(se.Detail))
 			}
 			return
 		}

@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -29,7 +30,7 @@ type PatchResult struct {
 // Attributes fsscim does not map are reported in Ignored and never fail the PATCH: a rejection would
 // make Entra retry the same change for ever and eventually quarantine the job. The only errors are
 // SCIM 400s for a value of the wrong type for a mapped attribute, an unknown op, a remove without a
-// path, and a path-less key that does not parse. On error u is left unchanged.
+// path, and a path-less key that does not parse. On error u is left unchanged. u must not be nil.
 func ApplyUserPatch(u *User, ops []scim.PatchOperation, opts Options) (PatchResult, error) {
 	work := *u
 	if u.Custom != nil {
@@ -985,10 +986,12 @@ const patchShowLimit = 80
 
 // patchShow renders a value for an error detail as JSON, shortened.
 func patchShow(v any) string {
-	b, err := json.Marshal(v)
-	s := string(b)
-	if err != nil {
-		s = fmt.Sprintf("(%T)", v)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	s := fmt.Sprintf("(%T)", v)
+	if err := enc.Encode(v); err == nil {
+		s = strings.TrimSuffix(b.String(), "\n")
 	}
 	if len(s) > patchShowLimit {
 		cut := patchShowLimit

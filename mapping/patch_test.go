@@ -771,6 +771,9 @@ func FuzzApplyUserPatch(f *testing.F) {
 			if !ok || se.Status != 400 {
 				t.Fatalf("error %v (%T), want a SCIM 400 error value", err, err)
 			}
+			if len(se.Detail) > 400 {
+				t.Fatalf("detail is %d bytes long", len(se.Detail))
+			}
 			if !reflect.DeepEqual(u, patchTestBase()) {
 				t.Fatalf("user changed despite the error")
 			}
