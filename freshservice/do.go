@@ -148,7 +148,8 @@ func retryable(e *Error) bool {
 	case e.Local:
 		return false
 	case e.Status == 0:
-		// A timeout of the caller's own context is not worth retrying; do checks ctx first.
+		// A timed-out attempt is worth another try; a cancelled one is not (do has already checked
+		// that the caller's own context is alive).
 		return !errors.Is(e.Err, context.Canceled)
 	case e.Status == http.StatusNotImplemented:
 		return false

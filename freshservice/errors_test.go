@@ -11,7 +11,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 )
 
-// classes lists every Is* helper, so each error shape can assert the whole classification.
+// classes lists every Is* classifier, so each error shape can assert the whole classification.
 var classes = map[string]func(error) bool{
 	"duplicate":    freshservice.IsDuplicate,
 	"notfound":     freshservice.IsNotFound,
@@ -27,7 +27,7 @@ func TestErrorShapes(t *testing.T) {
 	tests := []struct {
 		name        string
 		reply       reply
-		class       string // the one Is* helper that must hold ("" = none)
+		class       string // the one Is* classifier that must hold ("" = none)
 		code        string
 		message     string
 		description string

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -138,3 +139,5 @@ func (l *callLog) all() []freshservice.CallInfo {
 }
 
 func asErr(err error, target **freshservice.Error) bool { return errors.As(err, target) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

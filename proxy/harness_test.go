@@ -3,11 +3,14 @@ package proxy_test
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +45,7 @@ type harnessOption func(*harnessConfig)
 type harnessConfig struct {
 	tenantYAML string // extra YAML lines for the tenant file
 	emuOpts    fstest.Options
+	serverOpts []func(*proxy.Options)
 }
 
 func withTenant(yaml string) harnessOption {
@@ -51,6 +55,14 @@ func withTenant(yaml string) harnessOption {
 func withEmulator(o fstest.Options) harnessOption {
 	return func(c *harnessConfig) { c.emuOpts = o }
 }
+
+// withServer adjusts the server's options (timeouts, clock) before it is built.
+func withServer(f func(*proxy.Options)) harnessOption {
+	return func(c *harnessConfig) { c.serverOpts = append(c.serverOpts, f) }
+}
+
+// updateGolden rewrites golden files instead of comparing with them: go test ./proxy/ -update.
+var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // syncBuffer collects log output from concurrent requests.
 type syncBuffer struct {
@@ -117,13 +129,17 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	logs := &syncBuffer{}
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zap.DebugLevel)
 	log := zap.New(proxy.RedactingCore(core))
-	srv, err := proxy.New(proxy.Options{
+	po := proxy.Options{
 		Tenants: func() *config.TenantSet { return set },
 		Keys:    keys,
 		Store:   db,
 		Logger:  log,
 		Backoff: func(int) time.Duration { return 0 },
-	})
+	}
+	for _, f := range hc.serverOpts {
+		f(&po)
+	}
+	srv, err := proxy.New(po)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,6 +224,31 @@ func (h *harness) calls() []string {
 	var out []string
 	for _, c := range h.emu.Calls() {
 		out = append(out, c.Method+" "+strings.TrimPrefix(c.Path, "/api/v2"))
+	}
+	return out
+}
+
+// callsWithQuery is like calls with each call's query string (decoded, keys sorted), for checks where
+// the query matters (an email lookup versus a list page).
+func (h *harness) callsWithQuery() []string {
+	var out []string
+	for _, c := range h.emu.Calls() {
+		line := c.Method + " " + strings.TrimPrefix(c.Path, "/api/v2")
+		if q, err := url.ParseQuery(c.RawQuery); err == nil && len(q) > 0 {
+			keys := make([]string, 0, len(q))
+			for k := range q {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			var parts []string
+			for _, k := range keys {
+				for _, v := range q[k] {
+					parts = append(parts, k+"="+v)
+				}
+			}
+			line += "?" + strings.Join(parts, "&")
+		}
+		out = append(out, line)
 	}
 	return out
 }

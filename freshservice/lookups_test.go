@@ -1,0 +1,239 @@
+package freshservice_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/fstest"
+)
+
+// countCalls counts the emulator calls with method and path.
+func countCalls(e *fstest.Emulator, method, path string) int {
+	n := 0
+	for _, c := range e.Calls() {
+		if c.Method == method && c.Path == path {
+			n++
+		}
+	}
+	return n
+}
+
+// manualClock is a clock tests move by hand.
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *manualClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *manualClock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func TestLookupConcurrentMissesShareOneWalk(t *testing.T) {
+	m := newEmu(t, fstest.Options{}, nil)
+	m.e.AddDepartment("Sales")
+	l := freshservice.NewLookups(freshservice.LookupOptions{})
+	m.e.ResetCalls()
+
+	const n = 32
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			_, errs[i] = l.DepartmentID(context.Background(), m.c, "Nope", false)
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		var ne *freshservice.NameError
+		if !errors.As(err, &ne) || !ne.NotFound() || ne.Kind != "department" || ne.Name != "Nope" {
+			t.Fatalf("lookup %d: %v, want a not-found NameError", i, err)
+		}
+		if err.Error() != `department "Nope" does not exist` {
+			t.Errorf("message = %q", err)
+		}
+	}
+	if got := countCalls(m.e, "GET", "/api/v2/departments"); got != 1 {
+		t.Errorf("%d list walks, want exactly 1", got)
+	}
+	if got := len(m.e.Calls()); got != 1 {
+		t.Errorf("%d calls in all, want 1", got)
+	}
+}
+
+func TestLookupMatchesNames(t *testing.T) {
+	m := newEmu(t, fstest.Options{}, nil)
+	sales := m.e.AddDepartment("Sales EU")
+	m.e.AddDepartment("Ops")
+	m.e.AddDepartment("OPS ")
+	hq := m.e.AddLocation("Head Office")
+	l := freshservice.NewLookups(freshservice.LookupOptions{})
+	ctx := context.Background()
+
+	tests := []struct {
+		name       string
+		lookup     func() (int64, error)
+		wantID     int64
+		candidates []string
+		notFound   bool
+	}{
+		{"exact", func() (int64, error) { return l.DepartmentID(ctx, m.c, "Sales EU", false) }, sales.ID, nil, false},
+		{"case and white space", func() (int64, error) { return l.DepartmentID(ctx, m.c, "  sales eu\t", false) }, sales.ID, nil, false},
+		{"ambiguous", func() (int64, error) { return l.DepartmentID(ctx, m.c, "ops", false) }, 0, []string{"OPS ", "Ops"}, false},
+		{"missing", func() (int64, error) { return l.DepartmentID(ctx, m.c, "Sales US", false) }, 0, nil, true},
+		{"location", func() (int64, error) { return l.LocationID(ctx, m.c, "HEAD OFFICE", false) }, hq.ID, nil, false},
+		{"kinds are apart", func() (int64, error) { return l.LocationID(ctx, m.c, "Sales EU", false) }, 0, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, err := tt.lookup()
+			var ne *freshservice.NameError
+			switch {
+			case tt.candidates != nil:
+				if !errors.As(err, &ne) || !ne.Ambiguous() || !slices.Equal(ne.Candidates, tt.candidates) {
+					t.Fatalf("err = %v, want ambiguous %q", err, tt.candidates)
+				}
+				if want := `department name "ops" is ambiguous: 2 departments match ("OPS ", "Ops")`; err.Error() != want {
+					t.Errorf("message = %q, want %q", err, want)
+				}
+			case tt.notFound:
+				if !freshservice.IsNameNotFound(err) {
+					t.Fatalf("err = %v, want not found", err)
+				}
+			case err != nil || id != tt.wantID:
+				t.Fatalf("id = %d, %v; want %d", id, err, tt.wantID)
+			}
+		})
+	}
+
+	// The walks filled the id side as well: names come back without a call.
+	m.e.ResetCalls()
+	if name, err := l.DepartmentName(ctx, m.c, sales.ID); err != nil || name != "Sales EU" {
+		t.Errorf("DepartmentName = %q, %v", name, err)
+	}
+	if name, err := l.LocationName(ctx, m.c, hq.ID); err != nil || name != "Head Office" {
+		t.Errorf("LocationName = %q, %v", name, err)
+	}
+	if n := len(m.e.Calls()); n != 0 {
+		t.Errorf("%d calls for cached names", n)
+	}
+}
+
+func TestLookupRefreshAtMostOncePerMinRefresh(t *testing.T) {
+	m := newEmu(t, fstest.Options{}, nil)
+	clk := &manualClock{t: time.Now()}
+	l := freshservice.NewLookups(freshservice.LookupOptions{MinRefresh: time.Minute, Now: clk.now})
+	ctx := context.Background()
+
+	if _, err := l.DepartmentID(ctx, m.c, "Research", false); !freshservice.IsNameNotFound(err) {
+		t.Fatalf("first lookup: %v", err)
+	}
+	research := m.e.AddDepartment("Research") // created in Freshservice meanwhile
+	if _, err := l.DepartmentID(ctx, m.c, "Research", false); !freshservice.IsNameNotFound(err) {
+		t.Fatalf("lookup within MinRefresh: %v, want still not found (no new walk)", err)
+	}
+	if got := countCalls(m.e, "GET", "/api/v2/departments"); got != 1 {
+		t.Fatalf("%d walks within MinRefresh, want 1", got)
+	}
+	clk.add(61 * time.Second)
+	if id, err := l.DepartmentID(ctx, m.c, "research", false); err != nil || id != research.ID {
+		t.Fatalf("lookup after MinRefresh = %d, %v; want %d", id, err, research.ID)
+	}
+	if got := countCalls(m.e, "GET", "/api/v2/departments"); got != 2 {
+		t.Errorf("%d walks, want 2", got)
+	}
+}
+
+func TestLookupCreateMissing(t *testing.T) {
+	m := newEmu(t, fstest.Options{}, nil)
+	l := freshservice.NewLookups(freshservice.LookupOptions{})
+	ctx := context.Background()
+
+	const n = 16
+	ids := make([]int64, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			ids[i], errs[i] = l.LocationID(ctx, m.c, " Berlin ", true)
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || ids[i] == 0 || ids[i] != ids[0] {
+			t.Fatalf("lookup %d = %d, %v", i, ids[i], errs[i])
+		}
+	}
+	locs := m.e.Locations()
+	if len(locs) != 1 || locs[0].Name != "Berlin" || locs[0].ID != ids[0] {
+		t.Fatalf("locations = %+v, want one trimmed Berlin", locs)
+	}
+	if got := countCalls(m.e, "POST", "/api/v2/locations"); got != 1 {
+		t.Errorf("%d creates, want 1", got)
+	}
+	m.e.ResetCalls()
+	if id, err := l.LocationID(ctx, m.c, "BERLIN", true); err != nil || id != ids[0] {
+		t.Errorf("cached lookup = %d, %v", id, err)
+	}
+	if name, err := l.LocationName(ctx, m.c, ids[0]); err != nil || name != "Berlin" {
+		t.Errorf("LocationName = %q, %v", name, err)
+	}
+	if n := len(m.e.Calls()); n != 0 {
+		t.Errorf("%d calls for a created, cached location", n)
+	}
+}
+
+func TestLookupCreateFindsOneMadeElsewhere(t *testing.T) {
+	m := newEmu(t, fstest.Options{}, nil)
+	l := freshservice.NewLookups(freshservice.LookupOptions{})
+	ctx := context.Background()
+	if _, err := l.DepartmentID(ctx, m.c, "Legal", false); !freshservice.IsNameNotFound(err) {
+		t.Fatal(err)
+	}
+	legal := m.e.AddDepartment("Legal") // appears between walks
+	id, err := l.DepartmentID(ctx, m.c, "legal", true)
+	if err != nil || id != legal.ID {
+		t.Fatalf("DepartmentID = %d, %v; want the existing %d", id, err, legal.ID)
+	}
+	if got := len(m.e.Departments()); got != 1 {
+		t.Errorf("%d departments, want 1", got)
+	}
+}
+
+func TestLookupNameByID(t *testing.T) {
+	m := newEmu(t, fstest.Options{}, nil)
+	clk := &manualClock{t: time.Now()}
+	l := freshservice.NewLookups(freshservice.LookupOptions{Now: clk.now})
+	ctx := context.Background()
+	first := m.e.AddDepartment("Finance")
+	if name, err := l.DepartmentName(ctx, m.c, first.ID); err != nil || name != "Finance" {
+		t.Fatalf("DepartmentName = %q, %v", name, err)
+	}
+	// A department newer than the last walk is read by id, not by another walk.
+	later := m.e.AddDepartment("Audit")
+	m.e.ResetCalls()
+	if name, err := l.DepartmentName(ctx, m.c, later.ID); err != nil || name != "Audit" {
+		t.Fatalf("DepartmentName(later) = %q, %v", name, err)
+	}
+	if got, want := (&emu{e: m.e}).calls(), []string{"GET /departments/" + itoa(later.ID)}; !slices.Equal(got, want) {
+		t.Errorf("calls = %q, want %q", got, want)
+	}
+	if _, err := l.DepartmentName(ctx, m.c, later.ID+999); !freshservice.IsNotFound(err) {
+		t.Errorf("unknown id: %v, want 404", err)
+	}
+	if _, err := l.DepartmentID(ctx, m.c, "  ", false); err == nil {
+		t.Error("an empty name must fail")
+	}
+}

@@ -1,0 +1,590 @@
+package proxy_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/proxy"
+)
+
+// Replay scenarios: each file under replayDir is a sequence of requests as Entra sends them, run
+// through the real server against the emulator. After every step the SCIM answer, the Freshservice
+// state and the calls fsscim made are compared with a golden file (go test ./proxy/ -update rewrites
+// them); a step may also pin the calls and parts of the answer and of the Freshservice state by hand.
+//
+// Placeholders: "{{ref}}" names a user the scenario seeded or saved from a create; in paths and
+// bodies it becomes the id, in answers, states and calls every known id becomes its placeholder
+// ({{ref}}, {{user:email}}, {{department:Name}}, {{location:Name}}), so goldens do not depend on
+// the emulator's id sequence.
+const replayDir = "../testdata/entra/users"
+
+type replayScenario struct {
+	About    string         `json:"about"`
+	Tenant   []string       `json:"tenant"`
+	Emulator replayEmulator `json:"emulator"`
+	Server   replayServer   `json:"server"`
+	Seed     replaySeed     `json:"seed"`
+	Steps    []replayStep   `json:"steps"`
+}
+
+type replayEmulator struct {
+	KeepOnReactivate bool `json:"keep_on_reactivate"`
+}
+
+type replayServer struct {
+	UpstreamTimeoutMS int `json:"upstream_timeout_ms"`
+}
+
+type replaySeed struct {
+	Departments []string     `json:"departments"`
+	Locations   []string     `json:"locations"`
+	Users       []replayUser `json:"users"`
+}
+
+type replayUser struct {
+	Ref        string `json:"ref"`
+	Email      string `json:"email"`
+	FirstName  string `json:"first_name"`
+	LastName   string `json:"last_name"`
+	Agent      bool   `json:"agent"`
+	Inactive   bool   `json:"inactive"`
+	Department string `json:"department"`
+	Location   string `json:"location"`
+}
+
+type replayFault struct {
+	Status       int    `json:"status"`
+	RetryAfterS  int    `json:"retry_after_s"`
+	LatencyMS    int    `json:"latency_ms"`
+	Drop         bool   `json:"drop"`
+	AfterWrite   bool   `json:"after_write"`
+	Method       string `json:"method"`
+	PathPrefix   string `json:"path_prefix"`
+	Count        int    `json:"count"` // 0 = once, <0 = until cleared
+	ClearedAfter bool   `json:"cleared_after"`
+}
+
+type replayStep struct {
+	Name     string          `json:"name"`
+	Method   string          `json:"method"`
+	Path     string          `json:"path"`
+	Body     json.RawMessage `json:"body"`
+	BodyFile string          `json:"body_file"` // under replayDir/bodies
+	Status   int             `json:"status"`
+	Save     string          `json:"save"` // name the id of the answer
+	// Calls, when present, is the exact list of Freshservice calls the step must make.
+	Calls *[]string `json:"calls"`
+	// Answer is a subset the answer body must hold; Headers headers it must carry.
+	Answer  map[string]any    `json:"answer"`
+	Headers map[string]string `json:"headers"`
+	// Freshservice is, per user placeholder, a subset of its Freshservice record after the step;
+	// a null record means the user must not exist.
+	Freshservice map[string]map[string]any `json:"freshservice"`
+	// UserCount, when set, is the number of users (API key owners aside) that must exist after it.
+	UserCount *int `json:"user_count"`
+	// Log lists texts fsscim's log must show for this step.
+	Log []string `json:"log"`
+	// Before the request: seed objects directly in Freshservice, arm a fault.
+	Seed  *replaySeed  `json:"seed"`
+	Fault *replayFault `json:"fault"`
+}
+
+func TestReplayEntraUsers(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(replayDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no scenarios in %s", replayDir)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			runReplay(t, name, file)
+		})
+	}
+}
+
+// replayRun is one scenario being played.
+type replayRun struct {
+	t    *testing.T
+	h    *harness
+	name string
+	refs map[string]int64 // fixture names of users
+}
+
+func runReplay(t *testing.T, name, file string) {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sc replayScenario
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sc); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	opts := []harnessOption{withEmulator(fstest.Options{KeepOnReactivate: sc.Emulator.KeepOnReactivate})}
+	for _, line := range sc.Tenant {
+		opts = append(opts, withTenant(line))
+	}
+	if ms := sc.Server.UpstreamTimeoutMS; ms > 0 {
+		opts = append(opts, withServer(func(o *proxy.Options) { o.UpstreamTimeout = time.Duration(ms) * time.Millisecond }))
+	}
+	run := &replayRun{t: t, h: newHarness(t, opts...), name: name, refs: map[string]int64{}}
+	run.seed(sc.Seed)
+	for i, st := range sc.Steps {
+		if !run.step(i+1, st) {
+			return
+		}
+	}
+}
+
+func (run *replayRun) seed(s replaySeed) {
+	emu := run.h.emu
+	for _, d := range s.Departments {
+		emu.AddDepartment(d)
+	}
+	for _, l := range s.Locations {
+		emu.AddLocation(l)
+	}
+	for _, u := range s.Users {
+		m := freshservice.User{PrimaryEmail: u.Email, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+		if u.Department != "" {
+			m.DepartmentIDs = []int64{run.departmentID(u.Department)}
+		}
+		if u.Location != "" {
+			m.LocationID = freshservice.ID(run.locationID(u.Location))
+		}
+		var made freshservice.User
+		if u.Agent {
+			made = emu.AddAgent(m)
+		} else {
+			made = emu.AddRequester(m)
+		}
+		if u.Inactive {
+			emu.Deactivate(made.ID)
+		}
+		if u.Ref != "" {
+			run.refs[u.Ref] = made.ID
+		}
+	}
+}
+
+func (run *replayRun) departmentID(name string) int64 {
+	for _, d := range run.h.emu.Departments() {
+		if d.Name == name {
+			return d.ID
+		}
+	}
+	run.t.Fatalf("seed: no department %q", name)
+	return 0
+}
+
+func (run *replayRun) locationID(name string) int64 {
+	for _, l := range run.h.emu.Locations() {
+		if l.Name == name {
+			return l.ID
+		}
+	}
+	run.t.Fatalf("seed: no location %q", name)
+	return 0
+}
+
+var placeholderRE = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
+
+// fill replaces {{ref}} with the id it names.
+func (run *replayRun) fill(s string) string {
+	return placeholderRE.ReplaceAllStringFunc(s, func(m string) string {
+		ref := m[2 : len(m)-2]
+		id, ok := run.refs[ref]
+		if !ok {
+			run.t.Fatalf("unknown placeholder %s", m)
+		}
+		return strconv.FormatInt(id, 10)
+	})
+}
+
+// names maps every id the emulator knows to its placeholder.
+func (run *replayRun) names() map[int64]string {
+	out := map[int64]string{}
+	for _, u := range run.h.emu.Users() {
+		out[u.ID] = "{{user:" + strings.ToLower(u.Mail()) + "}}"
+	}
+	for _, d := range run.h.emu.Departments() {
+		out[d.ID] = "{{department:" + d.Name + "}}"
+	}
+	for _, l := range run.h.emu.Locations() {
+		out[l.ID] = "{{location:" + l.Name + "}}"
+	}
+	for ref, id := range run.refs {
+		out[id] = "{{" + ref + "}}"
+	}
+	return out
+}
+
+// idRE finds emulator ids (11 digits and more) inside text.
+var idRE = regexp.MustCompile(`\b\d{11,}\b`)
+
+// normalise makes v comparable across runs: ids become placeholders, timestamps and fsscim's base URL
+// fixed texts.
+func (run *replayRun) normalise(v any, names map[int64]string) any {
+	return run.normaliseValue(v, names, false)
+}
+
+// normaliseValue is normalise, dropping empty values when dropEmpty is set (Freshservice records
+// carry many empty fields that would only bloat goldens; SCIM answers are kept whole).
+func (run *replayRun) normaliseValue(v any, names map[int64]string, dropEmpty bool) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, x := range t {
+			switch k {
+			case "created", "lastModified", "created_at", "updated_at":
+				if x != nil && x != "" {
+					out[k] = "<time>"
+				}
+				continue
+			case "version":
+				out[k] = "<version>"
+				continue
+			}
+			n := run.normaliseValue(x, names, dropEmpty)
+			if dropEmpty && empty(n) {
+				continue
+			}
+			out[k] = n
+		}
+		return out
+	case []any:
+		out := make([]any, 0, len(t))
+		for _, x := range t {
+			out = append(out, run.normaliseValue(x, names, dropEmpty))
+		}
+		return out
+	case float64:
+		if name, ok := names[int64(t)]; ok && t == float64(int64(t)) {
+			return name
+		}
+		return t
+	case json.Number:
+		if n, err := t.Int64(); err == nil {
+			if name, ok := names[n]; ok {
+				return name
+			}
+		}
+		f, _ := t.Float64()
+		return f
+	case string:
+		s := strings.ReplaceAll(t, run.h.http.URL, "<fsscim>")
+		return idRE.ReplaceAllStringFunc(s, func(m string) string {
+			n, _ := strconv.ParseInt(m, 10, 64)
+			if name, ok := names[n]; ok {
+				return name
+			}
+			return m
+		})
+	}
+	return v
+}
+
+func empty(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case string:
+		return t == ""
+	case []any:
+		return len(t) == 0
+	case map[string]any:
+		return len(t) == 0
+	}
+	return false
+}
+
+// state is the Freshservice account as a golden records it: users (API key owners aside) by
+// placeholder, department and location names.
+func (run *replayRun) state(names map[int64]string) map[string]any {
+	users := map[string]any{}
+	for _, u := range run.h.emu.Users() {
+		if strings.HasSuffix(u.Mail(), "@emulator.invalid") {
+			continue
+		}
+		users[names[u.ID]] = run.userState(u, names)
+	}
+	var depts, locs []any
+	for _, d := range run.h.emu.Departments() {
+		depts = append(depts, d.Name)
+	}
+	for _, l := range run.h.emu.Locations() {
+		locs = append(locs, l.Name)
+	}
+	out := map[string]any{"users": users}
+	if len(depts) > 0 {
+		out["departments"] = depts
+	}
+	if len(locs) > 0 {
+		out["locations"] = locs
+	}
+	return out
+}
+
+func (run *replayRun) userState(u freshservice.User, names map[int64]string) any {
+	raw, err := json.Marshal(u)
+	if err != nil {
+		run.t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		run.t.Fatal(err)
+	}
+	// The API's false booleans matter (active, is_agent); keep them.
+	return run.normaliseValue(m, names, true)
+}
+
+func (run *replayRun) armFault(f replayFault) {
+	n := f.Count
+	if n == 0 {
+		n = 1
+	}
+	run.h.emu.InjectFault(fstest.Fault{
+		Status:     f.Status,
+		RetryAfter: time.Duration(f.RetryAfterS) * time.Second,
+		Latency:    time.Duration(f.LatencyMS) * time.Millisecond,
+		Drop:       f.Drop,
+		AfterWrite: f.AfterWrite,
+		Method:     f.Method,
+		PathPrefix: f.PathPrefix,
+	}, n)
+}
+
+func (run *replayRun) body(st replayStep) any {
+	var raw []byte
+	switch {
+	case st.BodyFile != "":
+		b, err := os.ReadFile(filepath.Join(replayDir, "bodies", st.BodyFile))
+		if err != nil {
+			run.t.Fatal(err)
+		}
+		raw = b
+	case len(st.Body) > 0:
+		raw = st.Body
+	default:
+		return nil
+	}
+	return run.fill(string(raw))
+}
+
+// step plays one request and checks it; false stops the scenario (later steps depend on it).
+func (run *replayRun) step(n int, st replayStep) bool {
+	t, h := run.t, run.h
+	t.Helper()
+	label := fmt.Sprintf("step %d (%s)", n, st.Name)
+	if st.Seed != nil {
+		run.seed(*st.Seed)
+	}
+	if st.Fault != nil {
+		run.armFault(*st.Fault)
+	}
+	h.emu.ResetCalls()
+	logStart := len(h.logs.String())
+
+	r := h.do(st.Method, run.fill(st.Path), run.body(st))
+	if st.Fault != nil && st.Fault.ClearedAfter {
+		h.emu.ClearFaults()
+	}
+	ok := true
+	if r.Status != st.Status {
+		t.Errorf("%s: %s %s: status %d, want %d\n%s", label, st.Method, st.Path, r.Status, st.Status, r.Body)
+		ok = false
+	}
+	var answer any
+	if len(bytes.TrimSpace(r.Body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(r.Body))
+		dec.UseNumber()
+		if err := dec.Decode(&answer); err != nil {
+			t.Errorf("%s: answer is not JSON: %v\n%s", label, err, r.Body)
+			return false
+		}
+	}
+	if st.Save != "" {
+		m, _ := answer.(map[string]any)
+		id, err := strconv.ParseInt(fmt.Sprint(m["id"]), 10, 64)
+		if err != nil {
+			t.Errorf("%s: no id to save as %q in %s", label, st.Save, r.Body)
+			return false
+		}
+		run.refs[st.Save] = id
+	}
+
+	names := run.names()
+	calls := make([]string, 0)
+	for _, c := range h.callsWithQuery() {
+		calls = append(calls, run.normalise(c, names).(string))
+	}
+	if st.Calls == nil {
+		t.Errorf("%s: the fixture must list the step's calls; they were %s", label, mustJSON(calls))
+	} else if !reflect.DeepEqual(calls, *st.Calls) && !(len(calls) == 0 && len(*st.Calls) == 0) {
+		t.Errorf("%s: Freshservice calls\n got %s\nwant %s", label, mustJSON(calls), mustJSON(*st.Calls))
+	}
+	normAnswer := run.normalise(answer, names)
+	for k, want := range st.Answer {
+		m, _ := normAnswer.(map[string]any)
+		if !subset(want, m[k]) {
+			t.Errorf("%s: answer %q is %s, want %s", label, k, mustJSON(m[k]), mustJSON(want))
+			}
+	}
+	for k, want := range st.Headers {
+		if got := r.Header.Get(k); got != want {
+			t.Errorf("%s: header %s is %q, want %q", label, k, got, want)
+			}
+	}
+	state := run.state(names)
+	users := state["users"].(map[string]any)
+	for who, want := range st.Freshservice {
+		got, exists := users[who]
+		if want == nil {
+			if exists {
+				t.Errorf("%s: %s exists in Freshservice: %s", label, who, mustJSON(got))
+					}
+			continue
+		}
+		if !exists {
+			t.Errorf("%s: no user %s in Freshservice (users: %s)", label, who, mustJSON(keysOf(users)))
+				continue
+		}
+		wantAny := map[string]any(want)
+		if !subset(any(wantAny), got) {
+			t.Errorf("%s: Freshservice user %s is\n%s\nwant at least %s", label, who, mustJSON(got), mustJSON(want))
+			}
+	}
+	if st.UserCount != nil && len(users) != *st.UserCount {
+		t.Errorf("%s: %d users in Freshservice, want %d: %s", label, len(users), *st.UserCount, mustJSON(keysOf(users)))
+	}
+	logs := h.logs.String()[logStart:]
+	for _, want := range st.Log {
+		if !strings.Contains(logs, want) {
+			t.Errorf("%s: log does not say %q", label, want)
+			}
+	}
+
+	golden := map[string]any{"status": r.Status, "calls": calls, "freshservice": state}
+	if answer != nil {
+		golden["answer"] = normAnswer
+	}
+	if ra := r.Header.Get("Retry-After"); ra != "" {
+		golden["retry_after"] = ra
+	}
+	run.compareGolden(fmt.Sprintf("%02d-%s.json", n, slug(st.Name)), golden, label)
+	return ok
+}
+
+func (run *replayRun) compareGolden(file string, v any, label string) {
+	t := run.t
+	got := []byte(mustJSON(v) + "\n")
+	path := filepath.Join(replayDir, "golden", run.name, file)
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("%s: %v (run with -update to write it)", label, err)
+		return
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: differs from %s (run with -update to accept):\n%s", label, path, lineDiff(string(want), string(got)))
+	}
+}
+
+// lineDiff shows the lines that differ, enough to see what changed without a diff tool.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, c string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			c = g[i]
+		}
+		if a != c {
+			fmt.Fprintf(&b, "line %d\n- %s\n+ %s\n", i+1, a, c)
+		}
+	}
+	return b.String()
+}
+
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// subset reports whether got holds want: maps key by key (recursively), everything else equal.
+func subset(want, got any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			if !subset(wv, g[k]) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		return empty(got)
+	}
+	return reflect.DeepEqual(mustJSON(want), mustJSON(got))
+}
+
+func mustJSON(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		panic(err)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+func keysOf(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
