@@ -36,14 +36,18 @@ var ErrIndexIncomplete = errors.New("directory index incomplete")
 type Index struct {
 	opts IndexOptions
 
-	mu       sync.RWMutex
-	byID     map[int64]IndexEntry
-	byEmail  map[string]int64
-	complete bool
-	builtAt  time.Time
+	mu      sync.RWMutex
+	byID    map[int64]IndexEntry
+	byEmail map[string]int64
+	// Secondary emails are kept apart: only some users have them, and only lookups by Entra's work
+	// email (when it differs from userName) need them.
+	secondaryOf map[int64][]string
+	bySecondary map[string]int64
+	complete    bool
+	builtAt     time.Time
 	// generation counts writes noted while a build runs, so a build does not overwrite them with the
 	// older state it read from the lists.
-	noted map[int64]*IndexEntry
+	noted map[int64]*noted
 
 	buildMu  sync.Mutex // one build at a time
 	building bool
@@ -60,7 +64,8 @@ func NewIndex(opts IndexOptions) *Index {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Index{opts: opts, byID: map[int64]IndexEntry{}, byEmail: map[string]int64{}}
+	return &Index{opts: opts, byID: map[int64]IndexEntry{}, byEmail: map[string]int64{},
+		secondaryOf: map[int64][]string{}, bySecondary: map[string]int64{}}
 }
 
 // Complete reports whether the index holds every user and can answer "absent".
@@ -95,11 +100,13 @@ func (x *Index) Build(ctx context.Context, c *Client) error {
 	}
 
 	x.mu.Lock()
-	x.noted = map[int64]*IndexEntry{}
+	x.noted = map[int64]*noted{}
 	x.mu.Unlock()
 
 	byID := make(map[int64]IndexEntry)
 	byEmail := make(map[string]int64)
+	secondaryOf := make(map[int64][]string)
+	bySecondary := make(map[string]int64)
 	tooMany := false
 	err := c.WalkUsers(ctx, func(u User) error {
 		if len(byID) >= x.opts.MaxUsers {
@@ -110,6 +117,12 @@ func (x *Index) Build(ctx context.Context, c *Client) error {
 		byID[e.ID] = e
 		if e.Email != "" {
 			byEmail[e.Email] = e.ID
+		}
+		if sec := secondaries(u); len(sec) > 0 {
+			secondaryOf[e.ID] = sec
+			for _, m := range sec {
+				bySecondary[m] = e.ID
+			}
 		}
 		return nil
 	})
@@ -123,26 +136,22 @@ func (x *Index) Build(ctx context.Context, c *Client) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	// Writes noted during the walk are newer than what the lists showed.
-	for id, e := range x.noted {
-		if old, ok := byID[id]; ok && old.Email != "" {
-			delete(byEmail, old.Email)
-		}
-		if e == nil {
-			delete(byID, id)
+	for id, n := range x.noted {
+		removeEntry(byID, byEmail, secondaryOf, bySecondary, id)
+		if n == nil {
 			continue
 		}
-		byID[id] = *e
-		if e.Email != "" {
-			byEmail[e.Email] = id
-		}
+		addEntry(byID, byEmail, secondaryOf, bySecondary, n.entry, n.secondary)
 	}
 	x.noted = nil
 	x.byID, x.byEmail = byID, byEmail
+	x.secondaryOf, x.bySecondary = secondaryOf, bySecondary
 	x.complete = !tooMany
 	x.builtAt = x.opts.Now()
 	if tooMany {
 		// Keep nothing rather than a partial directory that could answer "absent" wrongly.
 		x.byID, x.byEmail = map[int64]IndexEntry{}, map[string]int64{}
+		x.secondaryOf, x.bySecondary = map[int64][]string{}, map[string]int64{}
 		return ErrIndexIncomplete
 	}
 	return nil
@@ -193,20 +202,21 @@ func (x *Index) All() ([]IndexEntry, error) {
 	return out, nil
 }
 
+// noted is a write recorded while a build runs; nil in the map means the user was forgotten.
+type noted struct {
+	entry     IndexEntry
+	secondary []string
+}
+
 // Note records a user fsscim has just written (created, updated, converted, (de)activated).
 func (x *Index) Note(u User) {
-	e := entryOf(u)
+	e, sec := entryOf(u), secondaries(u)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if old, ok := x.byID[e.ID]; ok && old.Email != "" && old.Email != e.Email {
-		delete(x.byEmail, old.Email)
-	}
-	x.byID[e.ID] = e
-	if e.Email != "" {
-		x.byEmail[e.Email] = e.ID
-	}
+	removeEntry(x.byID, x.byEmail, x.secondaryOf, x.bySecondary, e.ID)
+	addEntry(x.byID, x.byEmail, x.secondaryOf, x.bySecondary, e, sec)
 	if x.noted != nil {
-		x.noted[e.ID] = &e
+		x.noted[e.ID] = &noted{entry: e, secondary: sec}
 	}
 }
 
@@ -214,13 +224,60 @@ func (x *Index) Note(u User) {
 func (x *Index) Forget(id int64) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if old, ok := x.byID[id]; ok && old.Email != "" {
-		delete(x.byEmail, old.Email)
-	}
-	delete(x.byID, id)
+	removeEntry(x.byID, x.byEmail, x.secondaryOf, x.bySecondary, id)
 	if x.noted != nil {
 		x.noted[id] = nil
 	}
+}
+
+func removeEntry(byID map[int64]IndexEntry, byEmail map[string]int64, secondaryOf map[int64][]string, bySecondary map[string]int64, id int64) {
+	if old, ok := byID[id]; ok && old.Email != "" && byEmail[old.Email] == id {
+		delete(byEmail, old.Email)
+	}
+	delete(byID, id)
+	for _, m := range secondaryOf[id] {
+		if bySecondary[m] == id {
+			delete(bySecondary, m)
+		}
+	}
+	delete(secondaryOf, id)
+}
+
+func addEntry(byID map[int64]IndexEntry, byEmail map[string]int64, secondaryOf map[int64][]string, bySecondary map[string]int64, e IndexEntry, sec []string) {
+	byID[e.ID] = e
+	if e.Email != "" {
+		byEmail[e.Email] = e.ID
+	}
+	if len(sec) > 0 {
+		secondaryOf[e.ID] = sec
+		for _, m := range sec {
+			bySecondary[m] = e.ID
+		}
+	}
+}
+
+func secondaries(u User) []string {
+	var out []string
+	for _, m := range u.SecondaryEmails {
+		if m = strings.ToLower(strings.TrimSpace(m)); m != "" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// BySecondaryEmail returns the user holding email as a secondary email, with ByEmail's semantics.
+func (x *Index) BySecondaryEmail(email string) (IndexEntry, bool, error) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if !x.complete {
+		return IndexEntry{}, false, ErrIndexIncomplete
+	}
+	id, ok := x.bySecondary[strings.ToLower(strings.TrimSpace(email))]
+	if !ok {
+		return IndexEntry{}, false, nil
+	}
+	return x.byID[id], true, nil
 }
 
 func entryOf(u User) IndexEntry {

@@ -32,6 +32,7 @@ const (
 	EchoFamilyName        = "name.familyName"
 	EchoDisplayName       = "displayName"
 	EchoWorkEmail         = `emails[type eq "work"].value`
+	EchoUserName          = "userName"
 )
 
 // echoField is the attribute each key remembers, so that a write of that attribute replaces the entry.
@@ -43,6 +44,7 @@ var echoField = map[string]Field{
 	EchoFamilyName:        FieldFamilyName,
 	EchoDisplayName:       FieldDisplayName,
 	EchoWorkEmail:         FieldWorkEmail,
+	EchoUserName:          FieldUserName,
 }
 
 // EchoFor lists, for a write f built by FieldsFor from u and set, the values Freshservice will hold in
@@ -89,6 +91,10 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 			e[EchoDisplayName] = EchoValue{Sent: u.DisplayName, Stored: stored}
 		}
 	}
+	if set.Has(FieldUserName) && u.UserName != "" && f.Email != nil && *f.Email != u.UserName {
+		// A userName that is not an email address: Freshservice holds the work email instead.
+		e[EchoUserName] = EchoValue{Sent: u.UserName, Stored: *f.Email}
+	}
 	if set.Has(FieldWorkEmail) && u.WorkEmail != "" && f.SecondaryEmails != nil && len(*f.SecondaryEmails) == 0 {
 		// The work email is the primary email in another case: Freshservice keeps only the primary.
 		primary := u.UserName
@@ -134,6 +140,10 @@ func (e Echo) Apply(u *User, fu freshservice.User) {
 		case EchoWorkEmail:
 			if len(fu.SecondaryEmails) == 0 && fu.Mail() == v.Stored {
 				u.WorkEmail = v.Sent
+			}
+		case EchoUserName:
+			if strings.EqualFold(fu.Mail(), v.Stored) {
+				u.UserName = v.Sent
 			}
 		}
 	}

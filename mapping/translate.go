@@ -453,16 +453,26 @@ func FieldsFor(u User, set FieldSet, opts Options) (freshservice.UserFields, Nee
 		needs    Needs
 		warnings []string
 	)
-	if set.Has(FieldUserName) {
-		if u.UserName != "" {
-			f.Email = fieldText(u.UserName)
-		} else {
+	primary := PrimaryEmail(u)
+	// With a userName that is not an email address, the work email is the primary email, so a change
+	// of either writes it.
+	if set.Has(FieldUserName) || (set.Has(FieldWorkEmail) && u.UserName != "" && !LooksLikeEmail(u.UserName)) {
+		switch {
+		case primary != "":
+			f.Email = fieldText(primary)
+		case u.UserName != "":
+			return freshservice.UserFields{}, Needs{}, nil, invalidValueDetail(fmt.Sprintf(
+				"userName %s is not an email address and no work email was sent: Freshservice identifies every user by an email address. Map mail or userPrincipalName to userName, or map mail to emails[type eq \"work\"].value",
+				patchShow(u.UserName)))
+		default:
 			warnings = append(warnings, "userName is empty; the primary email is left unchanged")
 		}
 	}
 	if set.Has(FieldWorkEmail) {
 		secondary := []string{}
-		if u.WorkEmail != "" && !strings.EqualFold(u.WorkEmail, u.UserName) {
+		// Without a userName to compare (a partial user) the primary email is unknown here.
+		sameAsPrimary := u.UserName != "" && strings.EqualFold(u.WorkEmail, primary)
+		if u.WorkEmail != "" && !sameAsPrimary {
 			secondary = append(secondary, u.WorkEmail)
 		}
 		f.SecondaryEmails = &secondary
@@ -863,4 +873,29 @@ func wrongTypeError(attr string, v any) error {
 
 func invalidValueDetail(detail string) error {
 	return scimerrors.ScimError{ScimType: scimerrors.ScimTypeInvalidValue, Detail: detail, Status: http.StatusBadRequest}
+}
+
+// LooksLikeEmail reports whether s has the shape of an email address (local@domain.tld), which is what
+// Freshservice accepts as a primary email.
+func LooksLikeEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.ContainsAny(s, " \t\r\n<>\"") {
+		return false
+	}
+	domain := s[at+1:]
+	dot := strings.LastIndexByte(domain, '.')
+	return dot > 0 && dot < len(domain)-1
+}
+
+// PrimaryEmail is the Freshservice primary email for u: its userName when that is an email address
+// (Entra's usual mapping), otherwise its work email (SCIM clients whose userName is a login name).
+// Empty when neither is an email address.
+func PrimaryEmail(u User) string {
+	switch {
+	case LooksLikeEmail(u.UserName):
+		return u.UserName
+	case LooksLikeEmail(u.WorkEmail):
+		return u.WorkEmail
+	}
+	return ""
 }

@@ -91,8 +91,9 @@ func (s *scope) classify(err error) (scimerrors.ScimError, time.Duration) {
 	return scimError(http.StatusInternalServerError, "", "%s%s", detailInternal, s.requestID), 0
 }
 
-// upstreamDetail renders Freshservice's field errors (field, message, code), which carry no secrets
-// and tell an admin exactly which value to fix.
+// upstreamDetail renders Freshservice's field errors (field, message, code): they name what to fix and
+// carry no secrets. Free text outside them (a top-level message, a status text) is not passed on; it
+// goes to the log with the rest of the upstream error.
 func upstreamDetail(prefix string, fe *freshservice.Error) string {
 	var parts []string
 	for _, e := range fe.Errors {
@@ -105,11 +106,8 @@ func upstreamDetail(prefix string, fe *freshservice.Error) string {
 		}
 		parts = append(parts, p)
 	}
-	if len(parts) == 0 && fe.Message != "" {
-		parts = append(parts, fe.Message)
-	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("%s (HTTP %d).", prefix, fe.Status)
+		return fmt.Sprintf("%s (HTTP %d); fsscim's log has Freshservice's answer.", prefix, fe.Status)
 	}
 	return fmt.Sprintf("%s: %s.", prefix, strings.Join(parts, "; "))
 }

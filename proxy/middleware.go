@@ -142,7 +142,9 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // observeRequest is the hook for request metrics.
-func (s *Server) observeRequest(sc *scope, method string, status int) {}
+func (s *Server) observeRequest(sc *scope, method string, status int) {
+	s.metrics.observeRequest(sc, method, status, s.opts.Now().Sub(sc.started))
+}
 
 // recoverPanics answers a panic with a SCIM 500 and logs the stack under the request id.
 func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {

@@ -276,6 +276,10 @@ func (s *Server) knownSchemas(sc *scope, resource string) knownSchemas {
 // known reports whether a path names an attribute of the resource's schemas.
 func (k knownSchemas) known(path string) bool {
 	uri, rest := splitURN(path)
+	if uri == "" && strings.EqualFold(rest, "externalId") {
+		// A common attribute: in no schema's attribute list, but every resource has it.
+		return true
+	}
 	sch := k.core
 	if uri != "" && !strings.EqualFold(uri, k.core.ID) {
 		var ok bool

@@ -126,6 +126,18 @@ func normalisePatchOps(body map[string]any, known knownSchemas, resource string)
 				removes = append(removes, map[string]any{"op": "remove", "path": k})
 				continue
 			}
+			if sub, ok := v.(map[string]any); ok && !isManagerPath(k) {
+				// {"name": {"familyName": null}} clears that sub-attribute; the library refuses nulls.
+				for sk, sv := range sub {
+					if sv == nil {
+						removes = append(removes, map[string]any{"op": "remove", "path": k + "." + sk})
+						delete(sub, sk)
+					}
+				}
+				if len(sub) == 0 {
+					continue
+				}
+			}
 			kept[k] = normaliseValue(k, v, resource)
 		}
 		if len(kept) > 0 {

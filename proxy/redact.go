@@ -1,44 +1,81 @@
 package proxy
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 
 	"go.uber.org/zap/zapcore"
 )
 
-// secretPattern matches the shapes a secret can take in text: an fsscim token, and the credential of
-// an Authorization header (Bearer or Basic). fsscim never logs these on purpose; the guard catches the
-// accident (an error message that quotes a header, a field added carelessly).
-var secretPattern = regexp.MustCompile(`fss1\.[A-Za-z0-9_\-]+|(?i)(bearer|basic)\s+[A-Za-z0-9+/=._\-]{8,}`)
+// fsscim never logs a secret on purpose; this guard catches the accident (an error message that
+// quotes a header or a URL, a field added carelessly, a whole request header map logged).
+//
+// secretPatterns match the shapes a secret can take in text:
+//   - an fsscim bearer token (fss1.…);
+//   - the credential of an Authorization header (Bearer or Basic, the latter carrying the API key);
+//   - a header or parameter named like a secret with its value (X-Api-Key: …, api_key=…, "token":"…");
+//   - credentials inside a URL (https://key:X@host, redis://:password@host).
+var secretPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`fss1\.[A-Za-z0-9_\-]+`),
+	regexp.MustCompile(`(?i)\b(bearer|basic)(\s+|%20|\+)[A-Za-z0-9+/=._~\-]{4,}`),
+	regexp.MustCompile(`(?i)\b(x-api-key|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|token|password|passwd|secret|client[_-]?secret|authorization)("?\s*[:=]\s*"?)([^\s"',;&}\]]+)`),
+	regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@"']*@`),
+}
 
 const redacted = "[REDACTED]"
 
 // redactString removes secrets from s.
 func redactString(s string) string {
-	if !strings.Contains(s, "fss1.") && !strings.Contains(strings.ToLower(s), "bearer") && !strings.Contains(strings.ToLower(s), "basic") {
+	if !mayHoldSecret(s) {
 		return s
 	}
-	return secretPattern.ReplaceAllStringFunc(s, func(m string) string {
-		if strings.HasPrefix(m, "fss1.") {
-			return redacted
+	s = secretPatterns[0].ReplaceAllString(s, redacted)
+	s = secretPatterns[1].ReplaceAllString(s, "${1} "+redacted)
+	s = secretPatterns[2].ReplaceAllStringFunc(s, func(m string) string {
+		sub := secretPatterns[2].FindStringSubmatch(m)
+		if sub[3] == redacted || strings.HasPrefix(sub[3], "[REDACTED") {
+			return m
 		}
-		scheme, _, _ := strings.Cut(m, " ")
-		return scheme + " " + redacted
+		return sub[1] + sub[2] + redacted
 	})
+	s = secretPatterns[3].ReplaceAllString(s, "${1}"+redacted+"@")
+	return s
 }
 
-// sensitiveKey reports field names that must never carry a value.
-func sensitiveKey(k string) bool {
-	switch strings.ToLower(k) {
-	case "authorization", "token", "api_key", "apikey", "password", "secret":
+// mayHoldSecret is a cheap test that lets the common line skip the regular expressions.
+func mayHoldSecret(s string) bool {
+	if strings.Contains(s, "fss1.") || strings.Contains(s, "@") {
 		return true
+	}
+	l := strings.ToLower(s)
+	for _, w := range []string{"bearer", "basic", "key", "token", "pass", "secret", "authorization"} {
+		if strings.Contains(l, w) {
+			return true
+		}
 	}
 	return false
 }
 
+// sensitiveKey reports field names that must never carry a value, whatever it looks like.
+func sensitiveKey(k string) bool {
+	l := strings.ToLower(strings.ReplaceAll(k, "-", "_"))
+	switch l {
+	case "authorization", "proxy_authorization", "cookie", "set_cookie", "token", "bearer",
+		"api_key", "apikey", "x_api_key", "password", "passwd", "secret", "client_secret",
+		"access_token", "refresh_token", "token_keys", "fsscim_token_keys", "redis_url", "redis_password":
+		return true
+	}
+	return strings.HasSuffix(l, "_token") || strings.HasSuffix(l, "_secret") ||
+		strings.HasSuffix(l, "_password") || strings.HasSuffix(l, "_api_key")
+}
+
 // RedactingCore wraps a zap core so that no log line can carry a token, an API key in an
-// Authorization header, or a field named like a secret.
+// Authorization header or URL, or a field named like a secret: messages, string and error fields,
+// and structured fields (objects, maps, header sets) are all checked.
 func RedactingCore(c zapcore.Core) zapcore.Core { return redactingCore{c} }
 
 type redactingCore struct{ zapcore.Core }
@@ -56,27 +93,161 @@ func (r redactingCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore
 
 func (r redactingCore) Write(e zapcore.Entry, fields []zapcore.Field) error {
 	e.Message = redactString(e.Message)
+	e.Stack = redactString(e.Stack)
 	return r.Core.Write(e, redactFields(fields))
 }
 
 func redactFields(fields []zapcore.Field) []zapcore.Field {
 	out := make([]zapcore.Field, len(fields))
 	for i, f := range fields {
-		switch {
-		case sensitiveKey(f.Key):
-			f = zapcore.Field{Key: f.Key, Type: zapcore.StringType, String: redacted}
-		case f.Type == zapcore.StringType:
-			f.String = redactString(f.String)
-		case f.Type == zapcore.ErrorType:
-			if err, ok := f.Interface.(error); ok && err != nil {
-				f = zapcore.Field{Key: f.Key, Type: zapcore.StringType, String: redactString(err.Error())}
-			}
-		case f.Type == zapcore.StringerType:
-			if s, ok := f.Interface.(interface{ String() string }); ok && s != nil {
-				f = zapcore.Field{Key: f.Key, Type: zapcore.StringType, String: redactString(s.String())}
-			}
-		}
-		out[i] = f
+		out[i] = redactField(f)
 	}
 	return out
+}
+
+func redactField(f zapcore.Field) zapcore.Field {
+	if sensitiveKey(f.Key) && f.Type != zapcore.NamespaceType && f.Type != zapcore.SkipType {
+		return zapcore.Field{Key: f.Key, Type: zapcore.StringType, String: redacted}
+	}
+	switch f.Type {
+	case zapcore.StringType:
+		f.String = redactString(f.String)
+		return f
+	case zapcore.ByteStringType:
+		if b, ok := f.Interface.([]byte); ok {
+			return zapcore.Field{Key: f.Key, Type: zapcore.StringType, String: redactString(string(b))}
+		}
+		return f
+	case zapcore.ErrorType:
+		if err, ok := f.Interface.(error); ok && err != nil {
+			return zapcore.Field{Key: f.Key, Type: zapcore.StringType, String: redactString(safeString(err.Error))}
+		}
+		return f
+	case zapcore.StringerType:
+		if s, ok := f.Interface.(fmt.Stringer); ok && s != nil {
+			return zapcore.Field{Key: f.Key, Type: zapcore.StringType, String: redactString(safeString(s.String))}
+		}
+		return f
+	case zapcore.ObjectMarshalerType, zapcore.ArrayMarshalerType, zapcore.ReflectType,
+		zapcore.InlineMarshalerType, zapcore.BinaryType:
+		return redactStructured(f)
+	}
+	return f
+}
+
+// safeString calls a String or Error method that may panic on a nil receiver.
+func safeString(fn func() string) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = "<unprintable>"
+		}
+	}()
+	return fn()
+}
+
+// redactStructured renders a structured field into plain values (maps, slices, strings), removes
+// secrets from them and logs the cleaned values in place of the original.
+func redactStructured(f zapcore.Field) zapcore.Field {
+	enc := zapcore.NewMapObjectEncoder()
+	var v any
+	if f.Type == zapcore.InlineMarshalerType {
+		// An inline object adds its keys to the entry itself; keep them together under its key.
+		f.Type = zapcore.ObjectMarshalerType
+	}
+	func() {
+		defer func() {
+			if recover() != nil {
+				v = "<unprintable>"
+			}
+		}()
+		f.AddTo(enc)
+		v = enc.Fields[f.Key]
+	}()
+	if f.Type == zapcore.BinaryType {
+		if b, ok := v.([]byte); ok {
+			v = string(b)
+		}
+	}
+	return zapcore.Field{Key: f.Key, Type: zapcore.ReflectType, Interface: redactValue(v, 0)}
+}
+
+// redactValue walks plain values; past a depth it gives up the value rather than risk a secret.
+func redactValue(v any, depth int) any {
+	if depth > 16 {
+		return redacted
+	}
+	switch x := v.(type) {
+	case string:
+		return redactString(x)
+	case []byte:
+		return redactString(string(x))
+	case error:
+		return redactString(safeString(x.Error))
+	case fmt.Stringer:
+		return redactString(safeString(x.String))
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			if sensitiveKey(k) {
+				out[k] = redacted
+				continue
+			}
+			out[k] = redactValue(val, depth+1)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = redactValue(val, depth+1)
+		}
+		return out
+	case http.Header:
+		return redactValue(map[string][]string(x), depth)
+	case url.Values:
+		return redactValue(map[string][]string(x), depth)
+	case map[string][]string:
+		out := make(map[string]any, len(x))
+		for k, vals := range x {
+			if sensitiveKey(k) {
+				out[k] = redacted
+				continue
+			}
+			clean := make([]string, len(vals))
+			for i, s := range vals {
+				clean[i] = redactString(s)
+			}
+			out[k] = clean
+		}
+		return out
+	case map[string]string:
+		out := make(map[string]any, len(x))
+		for k, s := range x {
+			if sensitiveKey(k) {
+				out[k] = redacted
+				continue
+			}
+			out[k] = redactString(s)
+		}
+		return out
+	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return x
+	}
+	// Anything else (a struct, a typed map) goes through JSON, so that its field names are checked
+	// like map keys; what JSON cannot hold is rendered as text and cleaned.
+	if raw, err := json.Marshal(v); err == nil {
+		var plain any
+		if json.Unmarshal(raw, &plain) == nil {
+			return redactValue(plain, depth+1)
+		}
+	}
+	return redactString(renderValue(v))
+}
+
+func renderValue(v any) (s string) {
+	defer func() {
+		if recover() != nil {
+			s = "<unprintable>"
+		}
+	}()
+	return fmt.Sprintf("%+v", v)
 }

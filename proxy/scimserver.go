@@ -19,6 +19,9 @@ import (
 // SCIM library only has a package-level switch for accepting them.
 var allowStringValues sync.Once
 
+// documentationURI is where discovery documents point a reader for help.
+const documentationURI = "https://github.com/fsscim/fsscim#readme"
+
 // Group targets a tenant file may name.
 const (
 	targetRequesterGroups = "requester_groups"
@@ -91,12 +94,14 @@ func newSCIMServer(t *config.Tenant, users, groups scim.ResourceHandler, log *za
 	}
 	srv, err := scim.NewServer(&scim.ServerArgs{
 		ServiceProviderConfig: &scim.ServiceProviderConfig{
-			DocumentationURI: optional.NewString("https://github.com/fsscim/fsscim#readme"),
+			DocumentationURI: optional.NewString(documentationURI),
 			AuthenticationSchemes: []scim.AuthenticationScheme{{
-				Type:        scim.AuthenticationTypeOauthBearerToken,
-				Name:        "Bearer token",
-				Description: "A token minted by `fsscim token issue` for one Freshservice account, sent as Authorization: Bearer <token>.",
-				Primary:     true,
+				Type:             scim.AuthenticationTypeOauthBearerToken,
+				Name:             "Bearer token",
+				Description:      "A token minted by `fsscim token issue` for one Freshservice account, sent as Authorization: Bearer <token>.",
+				SpecURI:          optional.NewString("https://www.rfc-editor.org/rfc/rfc6750"),
+				DocumentationURI: optional.NewString(documentationURI),
+				Primary:          true,
 			}},
 			MaxResults:       100,
 			SupportFiltering: true,

@@ -38,6 +38,9 @@ type Options struct {
 	IndexMaxAge time.Duration
 	// Backoff between GET retries (tests pass a zero one).
 	Backoff func(attempt int) time.Duration
+	// NewBudget makes a tenant's rate budget when the tenant is first seen (the binary: one shared
+	// through Redis); nil, or a nil result, gives the tenant an in-process budget.
+	NewBudget func(t *config.Tenant, maxWait time.Duration) freshservice.Budget
 	// Ready reports readiness beyond the tenant snapshot (e.g. the data dir); nil = always.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -78,6 +81,7 @@ type Server struct {
 	echo    *echo.Echo
 	tenants *tenantRegistry
 	authLim *authLimiter
+	metrics *metrics
 }
 
 // New builds the server and its routes.
@@ -86,6 +90,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: opts.Logger}
+	s.metrics = newMetrics(s)
 	s.tenants = newTenantRegistry(s)
 	s.authLim = newAuthLimiter(opts.Now)
 
@@ -97,6 +102,7 @@ func New(opts Options) (*Server, error) {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.serveMetrics)
 
 	scimGroup := e.Group("/scim/v2", s.authenticate, s.normalise)
 	h := echo.HandlerFunc(s.serveSCIM)
@@ -150,5 +156,5 @@ func (s *Server) serveSCIM(c echo.Context) error {
 
 // observeCall returns the Freshservice call observer for a tenant (metrics hook).
 func (s *Server) observeCall(domain string) func(freshservice.CallInfo) {
-	return func(freshservice.CallInfo) {}
+	return func(ci freshservice.CallInfo) { s.metrics.observeCall(domain, ci) }
 }

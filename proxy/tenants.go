@@ -76,6 +76,7 @@ type tenantState struct {
 	index   *freshservice.Index
 	clients *lru.Cache[string, *keyVerdict]
 	locks   keyedMutex // serialises writes to one user or group
+	aliases userNameAliases
 	// recentUsers holds users as fsscim last read or wrote them, for a few seconds: Entra reads a user
 	// right before it PATCHes it, and the PATCH is compared against that read instead of a second one.
 	recentUsers *expirable.LRU[int64, freshservice.User]
@@ -90,8 +91,8 @@ func newTenantState(r *tenantRegistry, t *config.Tenant) *tenantState {
 	ts := &tenantState{
 		reg:         r,
 		domain:      t.Domain,
-		budget:      freshservice.NewBudget(t.RateLimit.PerMinute, t.RateLimit.ListPerMinute, r.srv.opts.BudgetWait),
-		lookups:     freshservice.NewLookups(freshservice.LookupOptions{}),
+		budget:      r.srv.newBudget(t),
+		lookups:     freshservice.NewLookups(freshservice.LookupOptions{Now: r.srv.opts.Now}),
 		index:       freshservice.NewIndex(freshservice.IndexOptions{MaxAge: r.srv.opts.IndexMaxAge, Now: r.srv.opts.Now}),
 		clients:     clients,
 		recentUsers: expirable.NewLRU[int64, freshservice.User](4096, nil, recentUserTTL),

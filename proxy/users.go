@@ -187,11 +187,28 @@ func (uc *userCall) candidates(ctx context.Context, plan mapping.Plan) ([]int64,
 			}
 			got = []int64{id}
 		case "userName", "email":
+			if t.Attr == "userName" && !mapping.LooksLikeEmail(t.Value) {
+				// A login-name userName: only fsscim knows it (Freshservice holds the work email).
+				id, found, err := uc.ts.aliases.lookup(ctx, uc.ts.reg.srv.opts.Store, uc.ts.domain, t.Value)
+				if err != nil {
+					return nil, err
+				}
+				if found {
+					got = []int64{id}
+				}
+				break
+			}
 			if idx != nil {
 				e, found, err := idx.ByEmail(t.Value)
 				if err == nil {
 					if found {
 						got = []int64{e.ID}
+					}
+					if t.Attr == "email" {
+						// Entra's work email is a secondary email when it differs from userName.
+						if se, ok, _ := idx.BySecondaryEmail(t.Value); ok && (!found || se.ID != e.ID) {
+							got = append(got, se.ID)
+						}
 					}
 					break
 				}
@@ -348,6 +365,8 @@ func (uc *userCall) scimUser(ctx context.Context, fu freshservice.User, rec stor
 	if len(fu.DepartmentIDs) > 0 {
 		if sent != nil && sent.Department != "" {
 			refs.DepartmentName = sent.Department
+		} else if name, ok := rememberedName(rec, echoDepartment, int64(fu.DepartmentIDs[0])); ok {
+			refs.DepartmentName = name
 		} else {
 			name, err := uc.ts.lookups.DepartmentName(ctx, uc.c, fu.DepartmentIDs[0])
 			if err != nil && !isNameMiss(err) {
@@ -359,6 +378,8 @@ func (uc *userCall) scimUser(ctx context.Context, fu freshservice.User, rec stor
 	if fu.LocationID != 0 {
 		if sent != nil && sent.Location != "" {
 			refs.LocationName = sent.Location
+		} else if name, ok := rememberedName(rec, echoLocation, int64(fu.LocationID)); ok {
+			refs.LocationName = name
 		} else {
 			name, err := uc.ts.lookups.LocationName(ctx, uc.c, int64(fu.LocationID))
 			if err != nil && !isNameMiss(err) {
@@ -370,6 +391,63 @@ func (uc *userCall) scimUser(ctx context.Context, fu freshservice.User, rec stor
 	u := mapping.UserFromFreshservice(fu, refs, uc.opts)
 	echoOf(rec).Apply(&u, fu)
 	return u, nil
+}
+
+// Department and location names are matched case-insensitively, so Entra may send "engineering" for
+// Freshservice's "Engineering"; it must read back what it sent. mapping resolves no names, so fsscim
+// remembers these itself, in the same record as mapping's Echo, with the id the name resolved to as
+// the stored form.
+const (
+	echoDepartment = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+	echoLocation   = "urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:location"
+)
+
+// rememberedName is the name Entra sent for the department or location id, if the user still has it.
+func rememberedName(rec store.UserRecord, key string, id int64) (string, bool) {
+	v, ok := rec.Echo[key]
+	if !ok || v.Stored != strconv.FormatInt(id, 10) {
+		return "", false
+	}
+	return v.Sent, true
+}
+
+// withNames records in echo the department and location names of u that a write f (or, for a write
+// that changed no id, the user's ids) resolved, for the fields in set; names read back as sent
+// without an entry are not recorded.
+func withNames(echo map[string]store.EchoValue, u mapping.User, set mapping.FieldSet, f freshservice.UserFields, fu freshservice.User) map[string]store.EchoValue {
+	if echo == nil {
+		echo = map[string]store.EchoValue{}
+	}
+	if set.Has(mapping.FieldDepartment) {
+		delete(echo, echoDepartment)
+		id := int64(0)
+		switch {
+		case f.DepartmentIDs != nil && len(*f.DepartmentIDs) > 0:
+			id = (*f.DepartmentIDs)[0]
+		case f.DepartmentIDs == nil && len(fu.DepartmentIDs) > 0:
+			id = fu.DepartmentIDs[0]
+		}
+		if id != 0 && strings.TrimSpace(u.Department) != "" {
+			echo[echoDepartment] = store.EchoValue{Sent: u.Department, Stored: strconv.FormatInt(id, 10)}
+		}
+	}
+	if set.Has(mapping.FieldLocation) {
+		delete(echo, echoLocation)
+		id := int64(0)
+		switch {
+		case f.LocationID != nil:
+			id = int64(*f.LocationID)
+		default:
+			id = int64(fu.LocationID)
+		}
+		if id != 0 && strings.TrimSpace(u.Location) != "" {
+			echo[echoLocation] = store.EchoValue{Sent: u.Location, Stored: strconv.FormatInt(id, 10)}
+		}
+	}
+	if len(echo) == 0 {
+		return nil
+	}
+	return echo
 }
 
 func isNameMiss(err error) bool {
@@ -431,9 +509,15 @@ func (h *usersHandler) Create(r *http.Request, attrs scim.ResourceAttributes) (s
 		return scim.Resource{}, uc.sc.fail(uc.method, err)
 	}
 	uc.sc.noteIgnored(ignored...)
-	email := strings.ToLower(strings.TrimSpace(u.UserName))
-	if email == "" {
+	if strings.TrimSpace(u.UserName) == "" {
 		return scim.Resource{}, uc.sc.fail(uc.method, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "userName is required: it becomes the Freshservice user's primary email."))
+	}
+	// The address Freshservice will know the user by: userName, or the work email when userName is
+	// a login name rather than an address.
+	email := strings.ToLower(mapping.PrimaryEmail(u))
+	if email == "" {
+		_, _, _, err := mapping.FieldsFor(u, set, uc.opts)
+		return scim.Resource{}, uc.sc.fail(uc.method, err)
 	}
 	// Two creates for one email (Entra retrying, or two provisioning jobs) must not race into two
 	// users or two adoptions.
@@ -447,12 +531,24 @@ func (h *usersHandler) Create(r *http.Request, attrs scim.ResourceAttributes) (s
 	if err != nil {
 		return scim.Resource{}, uc.sc.fail(uc.method, err)
 	}
-	if found {
-		res, err := uc.adopt(ctx, existing, u, set)
+	if !found && !mapping.LooksLikeEmail(u.UserName) {
+		existing, found, err = uc.ts.aliases.lookup(ctx, uc.ts.reg.srv.opts.Store, uc.ts.domain, u.UserName)
 		if err != nil {
 			return scim.Resource{}, uc.sc.fail(uc.method, err)
 		}
-		return res, nil
+	}
+	if found {
+		res, err := uc.adopt(ctx, existing, u, set, true)
+		if err == nil {
+			return res, nil
+		}
+		if !errors.Is(err, errGone) {
+			return scim.Resource{}, uc.sc.fail(uc.method, err)
+		}
+		// The index remembered a user Freshservice no longer has (deleted there for good): the email
+		// is free again.
+		uc.ts.index.Forget(existing)
+		uc.ts.forget(existing)
 	}
 	res, err := uc.create(ctx, u, set)
 	if err != nil {
@@ -489,6 +585,14 @@ func (uc *userCall) wantAgent(u mapping.User) bool {
 
 func (uc *userCall) create(ctx context.Context, u mapping.User, set mapping.FieldSet) (scim.Resource, error) {
 	set |= mapping.FieldSet(mapping.FieldUserName)
+	if set.Has(mapping.FieldManager) && u.ManagerID != "" && !uc.mayBeUser(u.ManagerID) {
+		// Entra sets the manager with a PATCH once both users exist; a create naming a manager that
+		// cannot exist (the SCIM Validator sends a random string) makes the user without one rather
+		// than not at all.
+		uc.log.Info("manager is not a Freshservice user; creating the user without a manager", zap.String("manager", u.ManagerID))
+		u.ManagerID = ""
+		set &^= mapping.FieldSet(mapping.FieldManager)
+	}
 	fields, err := uc.fields(ctx, u, set)
 	if err != nil {
 		return scim.Resource{}, err
@@ -515,7 +619,7 @@ func (uc *userCall) create(ctx context.Context, u mapping.User, set mapping.Fiel
 				return scim.Resource{}, ferr
 			}
 			if found {
-				return uc.adopt(ctx, id, u, set)
+				return uc.adopt(ctx, id, u, set, true)
 			}
 			return scim.Resource{}, fmt.Errorf("create user %q: %w", u.UserName, err)
 		case freshservice.IsUnavailable(err):
@@ -523,8 +627,10 @@ func (uc *userCall) create(ctx context.Context, u mapping.User, set mapping.Fiel
 			// so that Entra's retry does not make a second one.
 			id, found, ferr := uc.existingAfterConflict(ctx, u.UserName)
 			if ferr == nil && found {
+				// Nobody held the email just before the POST, so this is the user it made: taking it
+				// over needs no users.reactivate_existing.
 				uc.log.Info("create answer was lost but the user exists; adopting it", zap.Int64("user_id", id))
-				return uc.adopt(ctx, id, u, set)
+				return uc.adopt(ctx, id, u, set, false)
 			}
 			return scim.Resource{}, fmt.Errorf("create user %q: %w", u.UserName, err)
 		}
@@ -539,14 +645,22 @@ func (uc *userCall) create(ctx context.Context, u mapping.User, set mapping.Fiel
 		}
 		fu = conv
 	}
+	if set.Has(mapping.FieldActive) && !u.Active {
+		// Entra provisions a disabled account: Freshservice has no inactive create.
+		if err := uc.deactivate(ctx, &fu); err != nil {
+			uc.ts.index.Note(fu)
+			return scim.Resource{}, err
+		}
+	}
 	uc.ts.index.Note(fu)
 	uc.ts.remember(fu)
-	echo := mapping.EchoFor(u, set, fields)
-	if err := uc.ts.reg.srv.opts.Store.PutUser(ctx, uc.ts.domain, fu.ID, store.UserRecord{Echo: storeEcho(echo)}); err != nil {
+	rec := store.UserRecord{Echo: withNames(storeEcho(mapping.EchoFor(u, set, fields)), u, set, fields, fu)}
+	if err := uc.ts.reg.srv.opts.Store.PutUser(ctx, uc.ts.domain, fu.ID, rec); err != nil {
 		return scim.Resource{}, fmt.Errorf("record new user %d: %w", fu.ID, err)
 	}
+	uc.ts.aliases.note(fu.ID, rec)
 	uc.log.Info("user created", zap.Int64("user_id", fu.ID), zap.Bool("agent", fu.IsAgent))
-	return uc.resource(ctx, fu, store.UserRecord{Echo: storeEcho(echo)}, &u)
+	return uc.resource(ctx, fu, rec, &u)
 }
 
 // existingAfterConflict looks the email up in Freshservice itself; the index is not trusted here.
@@ -569,14 +683,22 @@ func agentRoles(cfg *config.Tenant) []freshservice.Role {
 	return roles
 }
 
-// adopt takes over an existing Freshservice user for a SCIM create: reactivated if needed, converted if
-// isAgent says so, its attributes set to what Entra sent.
-func (uc *userCall) adopt(ctx context.Context, id int64, u mapping.User, set mapping.FieldSet) (scim.Resource, error) {
-	if !uc.cfg.Users.ReactivateExisting {
+// errGone means a user the index named is no longer in Freshservice.
+var errGone = errors.New("user no longer exists in Freshservice")
+
+// adopt takes over an existing Freshservice user for a SCIM create: reactivated if needed (unless Entra
+// creates a disabled account), converted if isAgent says so, its attributes set to what Entra sent.
+// Only what differs is written, so a create that Entra retries after a lost answer costs one read.
+// consent says the tenant's users.reactivate_existing must allow it.
+func (uc *userCall) adopt(ctx context.Context, id int64, u mapping.User, set mapping.FieldSet, consent bool) (scim.Resource, error) {
+	if consent && !uc.cfg.Users.ReactivateExisting {
 		return scim.Resource{}, scimError(http.StatusConflict, scimerrors.ScimTypeUniqueness,
-			"A Freshservice user with the email %q already exists (id %d). Set users.reactivate_existing: true in the tenant file to let fsscim adopt it.", u.UserName, id)
+			"A Freshservice user with the email %q already exists (id %d). Set users.reactivate_existing: true in the tenant file to let fsscim adopt it, or remove that user in Freshservice.", u.UserName, id)
 	}
 	fu, err := uc.fetch(ctx, id)
+	if freshservice.IsNotFound(err) {
+		return scim.Resource{}, fmt.Errorf("adopt user %d: %w", id, errGone)
+	}
 	if err != nil {
 		return scim.Resource{}, err
 	}
@@ -589,9 +711,13 @@ func (uc *userCall) adopt(ctx context.Context, id int64, u mapping.User, set map
 		agent := fu.IsAgent
 		u.IsAgent = &agent
 	}
-	u.Active = true
+	old, err := uc.scimUser(ctx, fu, rec, nil)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	set = mapping.Changed(old, u, set|mapping.FieldSet(mapping.FieldActive|mapping.FieldIsAgent))
 	uc.log.Info("adopting existing Freshservice user for create", zap.Int64("user_id", id), zap.Bool("was_active", fu.Active), zap.Bool("agent", fu.IsAgent))
-	res, err := uc.apply(ctx, fu, rec, u, set|mapping.FieldSet(mapping.FieldActive|mapping.FieldIsAgent))
+	res, err := uc.apply(ctx, fu, rec, u, set)
 	if err != nil {
 		return scim.Resource{}, err
 	}
@@ -680,7 +806,7 @@ func (uc *userCall) apply(ctx context.Context, fu freshservice.User, rec store.U
 			return scim.Resource{}, err
 		}
 		fu = react
-		restore(&fields, rec)
+		restore(&fields, rec, react)
 	}
 	if wantAgent != fu.IsAgent {
 		conv, err := uc.convert(ctx, fu, wantAgent)
@@ -688,6 +814,13 @@ func (uc *userCall) apply(ctx context.Context, fu freshservice.User, rec store.U
 			return scim.Resource{}, err
 		}
 		fu = conv
+		if wantAgent && len(uc.cfg.Users.AgentDefaults.Roles) > 0 {
+			// Freshservice's conversion makes an occasional agent; a tenant with agent roles
+			// configured gets the same full agent it would get from a create.
+			fulltime := false
+			fields.Roles = agentRoles(uc.cfg)
+			fields.Occasional = &fulltime
+		}
 	}
 	if !fields.Empty() {
 		var upd freshservice.User
@@ -714,12 +847,9 @@ func (uc *userCall) apply(ctx context.Context, fu freshservice.User, rec store.U
 	echo := mapping.EchoFor(u, set, fields)
 	var saved store.UserRecord
 	err = uc.ts.reg.srv.opts.Store.UpdateUser(ctx, uc.ts.domain, id, func(r *store.UserRecord) error {
-		if r.Echo == nil {
-			r.Echo = map[string]store.EchoValue{}
-		}
-		for k, v := range storeEcho(echo) {
-			r.Echo[k] = v
-		}
+		// An attribute written now replaces what was remembered of it, even when the new value
+		// needs no remembering.
+		r.Echo = withNames(storeEcho(echoOf(*r).Merge(echo, set)), u, set, fields, fu)
 		if wasDeleted {
 			r.Deleted, r.DeletedAt = false, time.Time{}
 		}
@@ -729,21 +859,22 @@ func (uc *userCall) apply(ctx context.Context, fu freshservice.User, rec store.U
 	if err != nil {
 		return scim.Resource{}, fmt.Errorf("record state of user %d: %w", id, err)
 	}
+	uc.ts.aliases.note(id, saved)
 	return uc.resource(ctx, fu, saved, &u)
 }
 
-// restore adds to a PUT what Freshservice dropped when it deactivated the user, unless this request
-// sets it itself.
-func restore(f *freshservice.UserFields, rec store.UserRecord) {
-	if f.DepartmentIDs == nil && len(rec.DepartmentIDs) > 0 {
+// restore adds to a PUT what Freshservice dropped when it deactivated the user (the reactivated
+// user comes back without it), unless this request sets it itself.
+func restore(f *freshservice.UserFields, rec store.UserRecord, back freshservice.User) {
+	if f.DepartmentIDs == nil && len(rec.DepartmentIDs) > 0 && len(back.DepartmentIDs) == 0 {
 		ids := append([]int64(nil), rec.DepartmentIDs...)
 		f.DepartmentIDs = &ids
 	}
-	if f.ReportingManagerID == nil && rec.ManagerID != 0 {
+	if f.ReportingManagerID == nil && rec.ManagerID != 0 && back.ReportingManagerID == 0 {
 		m := freshservice.ID(rec.ManagerID)
 		f.ReportingManagerID = &m
 	}
-	if f.LocationID == nil && rec.LocationID != 0 {
+	if f.LocationID == nil && rec.LocationID != 0 && back.LocationID == 0 {
 		l := freshservice.ID(rec.LocationID)
 		f.LocationID = &l
 	}
@@ -896,14 +1027,47 @@ func (h *usersHandler) Patch(r *http.Request, id string, ops []scim.PatchOperati
 	}
 	uc.sc.noteIgnored(result.Ignored...)
 	set := mapping.Changed(old, u, result.Touched)
+	recased := recasedNames(old, u, result.Touched)
 	if set == 0 {
+		if recased != 0 {
+			// The same department or location in another case: nothing for Freshservice, but
+			// Entra must read back its spelling.
+			if err := uc.rememberNames(ctx, fu, u, recased); err != nil {
+				return scim.Resource{}, uc.sc.fail(uc.method, err)
+			}
+			return uc.toResource(u, fu), nil
+		}
 		return uc.toResource(old, fu), nil
 	}
-	res, err := uc.apply(ctx, fu, rec, u, set)
+	res, err := uc.apply(ctx, fu, rec, u, set|recased)
 	if err != nil {
 		return scim.Resource{}, uc.sc.fail(uc.method, err)
 	}
 	return res, nil
+}
+
+// recasedNames is the department and location fields of touched whose names changed only in case.
+func recasedNames(old, u mapping.User, touched mapping.FieldSet) mapping.FieldSet {
+	var out mapping.FieldSet
+	if touched.Has(mapping.FieldDepartment) && old.Department != u.Department && strings.EqualFold(strings.TrimSpace(old.Department), strings.TrimSpace(u.Department)) {
+		out.Add(mapping.FieldDepartment)
+	}
+	if touched.Has(mapping.FieldLocation) && old.Location != u.Location && strings.EqualFold(strings.TrimSpace(old.Location), strings.TrimSpace(u.Location)) {
+		out.Add(mapping.FieldLocation)
+	}
+	return out
+}
+
+// rememberNames records the names of the fields in set as Entra spelled them, for the ids fu holds.
+func (uc *userCall) rememberNames(ctx context.Context, fu freshservice.User, u mapping.User, set mapping.FieldSet) error {
+	err := uc.ts.reg.srv.opts.Store.UpdateUser(ctx, uc.ts.domain, fu.ID, func(r *store.UserRecord) error {
+		r.Echo = withNames(r.Echo, u, set, freshservice.UserFields{}, fu)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("record names of user %d: %w", fu.ID, err)
+	}
+	return nil
 }
 
 func copyCustom(m map[string]any) map[string]any {
@@ -935,7 +1099,8 @@ func (h *usersHandler) Delete(r *http.Request, id string) error {
 	}
 	unlock := uc.ts.locks.lock("user:" + strconv.FormatInt(uid, 10))
 	defer unlock()
-	fu, err := uc.fetch(ctx, uid)
+	// Entra looks the user up right before it deletes it; that read serves here.
+	fu, err := uc.current(ctx, uid)
 	if err != nil {
 		if freshservice.IsNotFound(err) {
 			return uc.sc.fail(uc.method, notFound(id))
@@ -971,12 +1136,28 @@ func (h *usersHandler) Delete(r *http.Request, id string) error {
 	uc.ts.index.Note(fu)
 	uc.ts.forget(uid)
 	now := h.srv.opts.Now()
+	var saved store.UserRecord
 	err = uc.ts.reg.srv.opts.Store.UpdateUser(ctx, uc.ts.domain, uid, func(r *store.UserRecord) error {
 		r.Deleted, r.DeletedAt = true, now
+		saved = *r
 		return nil
 	})
 	if err != nil {
 		return uc.sc.fail(uc.method, fmt.Errorf("record deletion of user %d: %w", uid, err))
 	}
+	uc.ts.aliases.note(uid, saved)
 	return nil
+}
+
+// mayBeUser reports whether id can name a Freshservice user: a number, and known to a complete index
+// when there is one (without one, Freshservice decides).
+func (uc *userCall) mayBeUser(id string) bool {
+	n, ok := parseUserID(id)
+	if !ok {
+		return false
+	}
+	if _, found, err := uc.ts.index.ByID(n); err == nil && !found {
+		return false
+	}
+	return true
 }

@@ -28,7 +28,10 @@ const schemaVersion = "1"
 var (
 	bucketMeta  = []byte("meta")
 	bucketUsers = []byte("users") // one nested bucket per tenant domain; keys are big-endian user ids
-	keySchema   = []byte("schema")
+	// bucketGroups has one nested bucket per tenant domain; keys are the kind, a zero byte and the
+	// big-endian group id.
+	bucketGroups = []byte("groups")
+	keySchema    = []byte("schema")
 )
 
 // Bolt is the embedded Store: one bbolt file, usable by one process at a time.
@@ -84,7 +87,10 @@ func OpenBolt(path string, opts ...Option) (*Bolt, error) {
 		if v := meta.Get(keySchema); !bytes.Equal(v, []byte(schemaVersion)) {
 			return fmt.Errorf("layout version %q is not %s; it was written by another fsscim version", v, schemaVersion)
 		}
-		_, err = tx.CreateBucketIfNotExists(bucketUsers)
+		if _, err := tx.CreateBucketIfNotExists(bucketUsers); err != nil {
+			return err
+		}
+		_, err = tx.CreateBucketIfNotExists(bucketGroups)
 		return err
 	})
 	if err != nil {
@@ -233,7 +239,7 @@ func recordKey(ctx context.Context, tenant string, id int64) (key, bucket []byte
 		return nil, nil, errors.New("the tenant is empty")
 	}
 	if id <= 0 {
-		return nil, nil, fmt.Errorf("user id %d is not a Freshservice id", id)
+		return nil, nil, fmt.Errorf("id %d is not a Freshservice id", id)
 	}
 	key = make([]byte, 8)
 	binary.BigEndian.PutUint64(key, uint64(id))

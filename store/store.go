@@ -34,8 +34,18 @@ func (r UserRecord) IsZero() bool {
 		len(r.RequesterGroups) == 0 && !r.Deleted && r.DeletedAt.IsZero() && len(r.Echo) == 0
 }
 
-// Store keeps user records by tenant domain (case-insensitive) and Freshservice user id (positive).
-// Writing a record that IsZero removes it, so GetUser then reports it absent.
+// GroupRecord is what fsscim remembers about one Freshservice group of one tenant.
+type GroupRecord struct {
+	// ExternalID is Entra's id for the group (its objectId); Freshservice groups have no field for it.
+	ExternalID string `json:"external_id,omitempty"`
+}
+
+// IsZero reports whether the record remembers nothing. Stores do not keep such records.
+func (r GroupRecord) IsZero() bool { return r.ExternalID == "" }
+
+// Store keeps user records by tenant domain (case-insensitive) and Freshservice user id (positive),
+// and group records by tenant, kind and group id. Writing a record that IsZero removes it, so a read
+// then reports it absent.
 type Store interface {
 	// GetUser returns the user's record and whether there is one.
 	GetUser(ctx context.Context, tenant string, id int64) (UserRecord, bool, error)
@@ -47,6 +57,20 @@ type Store interface {
 	UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *UserRecord) error) error
 	// DeleteUser forgets the user; forgetting an unknown user is not an error.
 	DeleteUser(ctx context.Context, tenant string, id int64) error
+	// UpdateUsers is UpdateUser for many users in one atomic write: fn is called once per id (the
+	// zero record for an unknown one); an error from fn leaves every record as it was and is
+	// returned. fn must not call the Store.
+	UpdateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *UserRecord) error) error
+	// ForEachUser calls fn with every record of the tenant, by id; an error from fn stops the walk and
+	// is returned. fn must not call the Store.
+	ForEachUser(ctx context.Context, tenant string, fn func(id int64, r UserRecord) error) error
+	// GetGroup returns the record of a group of the given kind (such as "requester_groups") and
+	// whether there is one. Kinds keep groups of different Freshservice collections apart.
+	GetGroup(ctx context.Context, tenant, kind string, id int64) (GroupRecord, bool, error)
+	// PutGroup replaces the group's record; a record that IsZero removes it.
+	PutGroup(ctx context.Context, tenant, kind string, id int64, r GroupRecord) error
+	// DeleteGroup forgets the group; forgetting an unknown group is not an error.
+	DeleteGroup(ctx context.Context, tenant, kind string, id int64) error
 	// Ping checks that the store can be read, for readiness checks.
 	Ping(ctx context.Context) error
 	// Close releases the store.

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/fstest"
+)
+
+// indexMemory is what a tenant's directory holds in memory.
+type indexMemory struct {
+	Users                   int     `json:"users"`
+	IndexBytes              uint64  `json:"index_bytes"`
+	IndexBytesPerUser       float64 `json:"index_bytes_per_user"`
+	TenantBytes             uint64  `json:"tenant_bytes_with_warm_index"`
+	TenantBytesPerUser      float64 `json:"tenant_bytes_per_user"`
+	IndexBuildSeconds       float64 `json:"index_build_seconds"`
+	TenantFirstLookupMillis float64 `json:"tenant_first_lookup_ms"`
+	Method                  string  `json:"method"`
+}
+
+// seedDirectory fills an account with n requesters shaped like an Entra-provisioned directory:
+// name, an email of typical length, and Entra's object id as external id.
+func seedDirectory(n int) func(*fstest.Emulator) {
+	return func(emu *fstest.Emulator) {
+		for _, u := range makeUsers(n, "", nil, dialectFlag) {
+			emu.AddRequester(freshservice.User{
+				FirstName:    u.given,
+				LastName:     u.family,
+				PrimaryEmail: u.userName,
+				JobTitle:     u.title,
+				ExternalID:   freshservice.FlexString(u.externalID),
+			})
+		}
+	}
+}
+
+// measureIndexMemory builds a directory index of n users twice: bare (freshservice.Index against the
+// emulator) and as fsscim builds it for a tenant on its first lookup, and weighs each by the live heap
+// after a full collection before and after.
+func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
+	out := indexMemory{Users: n, Method: "live heap (runtime.MemStats.HeapAlloc after two GCs) before and after, the account and everything else already in place"}
+
+	// The bare index.
+	emu := fstest.New(fstest.Options{})
+	apiKey := randomHex(20)
+	emu.AddAPIKey(apiKey, true)
+	seedDirectory(n)(emu)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return out, fmt.Errorf("listen for the emulator: %w", err)
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	client, err := freshservice.New(freshservice.Options{BaseURL: "http://" + ln.Addr().String() + "/api/v2", APIKey: apiKey})
+	if err != nil {
+		return out, err
+	}
+	emu.ResetCalls()
+	before := heapAfterGC()
+	idx := freshservice.NewIndex(freshservice.IndexOptions{})
+	start := time.Now()
+	if err := idx.Build(ctx, client); err != nil {
+		return out, fmt.Errorf("build the index: %w", err)
+	}
+	out.IndexBuildSeconds = time.Since(start).Seconds()
+	emu.ResetCalls()
+	after := heapAfterGC()
+	if idx.Len() < n {
+		return out, fmt.Errorf("index holds %d users, want %d", idx.Len(), n)
+	}
+	out.IndexBytes = after - min(before, after)
+	out.IndexBytesPerUser = float64(out.IndexBytes) / float64(n)
+	runtime.KeepAlive(idx)
+
+	// The same directory as one fsscim tenant: its state, client, caches and warm index.
+	emb, err := startEmbedded(embeddedOptions{plan: unlimited, seed: seedDirectory(n)})
+	if err != nil {
+		return out, err
+	}
+	defer emb.Close()
+	cl := newSCIMClient(emb.target(), 1)
+	rec := newRecorder()
+	before = heapAfterGC()
+	start = time.Now()
+	a, err := cl.send(ctx, rec, "lookup", http.MethodGet, testConnectionPath(), nil)
+	if err != nil || a.status != http.StatusOK {
+		return out, fmt.Errorf("first lookup: status %d, %v", a.status, err)
+	}
+	out.TenantFirstLookupMillis = float64(time.Since(start).Microseconds()) / 1000
+	cl.http.CloseIdleConnections()
+	emb.emu.ResetCalls()
+	after = heapAfterGC()
+	out.TenantBytes = after - min(before, after)
+	out.TenantBytesPerUser = float64(out.TenantBytes) / float64(n)
+	return out, nil
+}
+
+// idleTenants is the memory of one fsscim process serving many tenants that are not busy.
+type idleTenants struct {
+	Tenants            int     `json:"tenants"`
+	RSSBeforeBytes     uint64  `json:"rss_before_bytes"`
+	RSSTouchedBytes    uint64  `json:"rss_after_touch_bytes"`
+	RSSIdleBytes       uint64  `json:"rss_idle_bytes"`
+	HeapBeforeBytes    uint64  `json:"heap_before_bytes"`
+	HeapIdleBytes      uint64  `json:"heap_idle_bytes"`
+	HeapPerTenantBytes float64 `json:"heap_per_tenant_bytes"`
+	GoroutinesTouched  int     `json:"goroutines_after_touch"`
+	GoroutinesIdle     int     `json:"goroutines_idle"`
+	Method             string  `json:"method"`
+}
+
+// measureIdleTenants loads n tenant files, touches each tenant once with Entra's Test Connection and
+// measures the process: right after, and once idle connections have closed (the emulator closes them
+// after emuIdle, as a real server would) and freed memory has gone back to the operating system (what
+// Go's background scavenger does within minutes).
+func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Duration) (idleTenants, error) {
+	out := idleTenants{Tenants: n, Method: "VmRSS from /proc/self/status; one process holding fsscim, a small emulated account and the client"}
+	emb, err := startEmbedded(embeddedOptions{plan: unlimited, tenants: n, emuIdleTimeout: emuIdle})
+	if err != nil {
+		return out, err
+	}
+	defer emb.Close()
+	out.HeapBeforeBytes = heapAfterGC()
+	debug.FreeOSMemory()
+	out.RSSBeforeBytes = procStatus("VmRSS")
+
+	rec := newRecorder()
+	clients := make([]*scimClient, n)
+	for i := range clients {
+		clients[i] = newSCIMClient(target{url: emb.scimURL, token: emb.tokens[i]}, 1)
+	}
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+		next     = make(chan int)
+	)
+	for range concurrency {
+		wg.Go(func() {
+			for i := range next {
+				a, err := clients[i].send(ctx, rec, "lookup", http.MethodGet, testConnectionPath(), nil)
+				if err == nil && a.status != http.StatusOK {
+					err = fmt.Errorf("tenant %d: Test Connection answered %d: %s", i, a.status, snippet(a.body))
+				}
+				if err != nil {
+					mu.Lock()
+					firstErr = cmpErr(firstErr, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return out, firstErr
+	}
+	runtime.GC()
+	out.RSSTouchedBytes = procStatus("VmRSS")
+	out.GoroutinesTouched = runtime.NumGoroutine()
+
+	// The load client lets go of its connections; the emulator closes its idle ones, and with them
+	// fsscim's side goes too.
+	for _, c := range clients {
+		c.http.CloseIdleConnections()
+	}
+	if err := sleepCtx(ctx, 3*emuIdle); err != nil {
+		return out, err
+	}
+	out.HeapIdleBytes = heapAfterGC()
+	debug.FreeOSMemory()
+	out.RSSIdleBytes = procStatus("VmRSS")
+	out.GoroutinesIdle = runtime.NumGoroutine()
+	out.HeapPerTenantBytes = float64(out.HeapIdleBytes-min(out.HeapBeforeBytes, out.HeapIdleBytes)) / float64(n)
+	return out, nil
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}

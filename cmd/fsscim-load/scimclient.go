@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxThrottleRetries bounds how often one request is sent again after a 429 or 503.
+const maxThrottleRetries = 20
+
+// maxRetryAfter bounds one wait for Retry-After.
+const maxRetryAfter = 2 * time.Minute
+
+// requestTimeout is what Entra gives a SCIM request.
+const requestTimeout = 60 * time.Second
+
+// target is a SCIM endpoint and its bearer token.
+type target struct {
+	url   string // Tenant URL, e.g. https://fsscim.example.com/scim/v2
+	token string
+}
+
+// scimClient sends requests the way Entra's provisioning service does: a bearer token, SCIM JSON
+// bodies, a 60-second limit per request. A 429 or 503 is waited out (Retry-After) and sent again, so
+// that a rate-limited run still finishes; each such answer is counted.
+type scimClient struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func newSCIMClient(t target, concurrency int) *scimClient {
+	tr := &http.Transport{
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        concurrency * 2,
+		MaxIdleConnsPerHost: concurrency * 2,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+	}
+	return &scimClient{
+		base:  strings.TrimRight(t.url, "/"),
+		token: t.token,
+		http:  &http.Client{Transport: tr, Timeout: requestTimeout},
+	}
+}
+
+// answer is a SCIM response.
+type answer struct {
+	status int
+	body   []byte
+}
+
+// send makes one request, recorded in rec under op. A transport error is returned; any HTTP status
+// is an answer for the caller to judge.
+func (c *scimClient) send(ctx context.Context, rec *recorder, op, method, path string, body []byte) (answer, error) {
+	for attempt := 0; ; attempt++ {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+		if err != nil {
+			return answer{}, fmt.Errorf("%s %s: %w", method, op, err)
+		}
+		req.Header.Set("Authorization", "Bearer "+c.token)
+		req.Header.Set("Accept", "application/scim+json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
+		}
+		start := time.Now()
+		resp, err := c.http.Do(req)
+		if err != nil {
+			// The error names the URL, never the token.
+			return answer{}, fmt.Errorf("%s %s: %w", method, op, err)
+		}
+		raw, err := io.ReadAll(resp.Body)
+		_ = resp.Body.Close()
+		took := time.Since(start)
+		if err != nil {
+			return answer{}, fmt.Errorf("%s %s: read answer: %w", method, op, err)
+		}
+		if (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) && attempt < maxThrottleRetries {
+			rec.throttle(op)
+			if err := sleepCtx(ctx, retryAfter(resp.Header)); err != nil {
+				return answer{}, err
+			}
+			continue
+		}
+		rec.observe(op, took, resp.StatusCode)
+		return answer{status: resp.StatusCode, body: raw}, nil
+	}
+}
+
+// direct sends a Freshservice API call straight to the emulator, for the latency comparison.
+func directCall(ctx context.Context, hc *http.Client, rec *recorder, op, method, url, apiKey string, body []byte) (answer, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return answer{}, fmt.Errorf("%s %s: %w", method, op, err)
+	}
+	req.SetBasicAuth(apiKey, "X")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set(directHeader, "1")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	start := time.Now()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return answer{}, fmt.Errorf("%s %s: %w", method, op, err)
+	}
+	raw, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	took := time.Since(start)
+	if err != nil {
+		return answer{}, fmt.Errorf("%s %s: read answer: %w", method, op, err)
+	}
+	rec.observe(op, took, resp.StatusCode)
+	return answer{status: resp.StatusCode, body: raw}, nil
+}
+
+// retryAfter reads Retry-After in seconds; without one, a second.
+func retryAfter(h http.Header) time.Duration {
+	secs, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After")))
+	if err != nil || secs <= 0 {
+		return time.Second
+	}
+	return min(time.Duration(secs)*time.Second, maxRetryAfter)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

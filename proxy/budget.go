@@ -1,0 +1,36 @@
+package proxy
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
+)
+
+// newBudget makes the rate budget of a tenant seen for the first time, counted in the metrics.
+func (s *Server) newBudget(t *config.Tenant) freshservice.Budget {
+	var b freshservice.Budget
+	if s.opts.NewBudget != nil {
+		b = s.opts.NewBudget(t, s.opts.BudgetWait)
+	}
+	if b == nil {
+		b = freshservice.NewBudget(t.RateLimit.PerMinute, t.RateLimit.ListPerMinute, s.opts.BudgetWait)
+	}
+	return meteredBudget{Budget: b, m: s.metrics, tenant: t.Domain}
+}
+
+// meteredBudget counts the calls a budget refuses.
+type meteredBudget struct {
+	freshservice.Budget
+	m      *metrics
+	tenant string
+}
+
+func (b meteredBudget) Take(ctx context.Context, list bool) error {
+	err := b.Budget.Take(ctx, list)
+	if fe, ok := err.(*freshservice.Error); ok && fe.Local && fe.Status == http.StatusTooManyRequests {
+		b.m.budgetRefusals.WithLabelValues(b.tenant).Inc()
+	}
+	return err
+}

@@ -1,0 +1,142 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	scimerrors "github.com/elimity-com/scim/errors"
+
+	"github.com/fsscim/fsscim/freshservice"
+)
+
+// memberLookupsBeforeIndex is how many members the index may fail to answer before fsscim waits for
+// the index to be built instead of reading each of them (a build reads 100 users per call).
+const memberLookupsBeforeIndex = 10
+
+// memberUser is what fsscim knows of a user named as a group member.
+type memberUser struct {
+	id            int64
+	agent, active bool
+}
+
+// memberRefusal is why one named member cannot join the group.
+type memberRefusal struct {
+	pos    int // where the request named it, to report refusals in the request's order
+	value  string
+	reason string
+}
+
+// resolveMembers checks, before anything is written, that every SCIM id names an existing
+// Freshservice user of the kind the group holds. An id the index knows costs no call; one it does not
+// know is read, since a user created in Freshservice after the index was built is still a user.
+func (gc *groupCall) resolveMembers(ctx context.Context, values []string) (map[string]memberUser, []memberRefusal, error) {
+	found := map[string]memberUser{}
+	var refusals []memberRefusal
+	var unknown []int // positions in values
+	seen := map[string]bool{}
+	for pos, v := range values {
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		id, ok := parseUserID(v)
+		if !ok {
+			refusals = append(refusals, memberRefusal{pos, v, "is not a Freshservice user id"})
+			continue
+		}
+		rec, _, err := gc.srv.opts.Store.GetUser(ctx, gc.ts.domain, id)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read stored state of member %d: %w", id, err)
+		}
+		if rec.Deleted {
+			refusals = append(refusals, memberRefusal{pos, v, "was deleted through SCIM (fsscim answers 404 for it)"})
+			continue
+		}
+		if e, ok, _ := gc.ts.index.ByID(id); ok {
+			found[v] = memberUser{id: id, agent: e.IsAgent, active: e.Active}
+			continue
+		}
+		unknown = append(unknown, pos)
+	}
+	if len(unknown) > memberLookupsBeforeIndex {
+		if idx := gc.ts.readyIndex(ctx, gc.c); idx != nil {
+			rest := unknown[:0]
+			for _, pos := range unknown {
+				id, _ := parseUserID(values[pos])
+				if e, ok, _ := idx.ByID(id); ok {
+					found[values[pos]] = memberUser{id: id, agent: e.IsAgent, active: e.Active}
+					continue
+				}
+				rest = append(rest, pos)
+			}
+			unknown = rest
+		}
+	}
+	for _, pos := range unknown {
+		v := values[pos]
+		id, _ := parseUserID(v)
+		u, ok, err := gc.readUser(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			refusals = append(refusals, memberRefusal{pos, v, "does not exist in Freshservice"})
+			continue
+		}
+		found[v] = memberUser{id: id, agent: u.IsAgent, active: u.Active}
+	}
+	for pos, v := range values {
+		u, ok := found[v]
+		if !ok || u.agent == gc.target.agents() {
+			continue
+		}
+		delete(found, v)
+		if u.agent {
+			refusals = append(refusals, memberRefusal{pos, v, "is an agent, and requester groups hold requesters only"})
+		} else {
+			refusals = append(refusals, memberRefusal{pos, v, "is a requester, and agent groups hold agents only"})
+		}
+	}
+	sort.Slice(refusals, func(i, j int) bool { return refusals[i].pos < refusals[j].pos })
+	return found, refusals, nil
+}
+
+// readUser reads a user by id, trying the kind the group holds first, and keeps the index current.
+func (gc *groupCall) readUser(ctx context.Context, id int64) (freshservice.User, bool, error) {
+	get := []func(context.Context, int64) (freshservice.User, error){gc.c.GetRequester, gc.c.GetAgent}
+	if gc.target.agents() {
+		get[0], get[1] = get[1], get[0]
+	}
+	for _, f := range get {
+		u, err := f(ctx, id)
+		if err == nil {
+			gc.ts.index.Note(u)
+			return u, true, nil
+		}
+		if !freshservice.IsNotFound(err) {
+			return freshservice.User{}, false, fmt.Errorf("read member %d: %w", id, err)
+		}
+	}
+	return freshservice.User{}, false, nil
+}
+
+// refusalError is the 400 that names every member the request cannot have.
+func refusalError(what string, refusals []memberRefusal) error {
+	parts := make([]string, 0, len(refusals))
+	for _, r := range refusals {
+		parts = append(parts, fmt.Sprintf("member %s %s", sanitizeID(r.value), r.reason))
+	}
+	return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue,
+		"%s: %s. Nothing in this request was applied.", what, strings.Join(parts, "; "))
+}
+
+// sentence capitalises the first letter of s, to open a sentence with it.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

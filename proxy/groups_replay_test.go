@@ -1,0 +1,475 @@
+package proxy_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fsscim/fsscim/freshservice"
+)
+
+// Group replay scenarios: each file under groupReplayDir is a sequence of requests as Entra sends
+// them, played against the real server and the emulator once per group target the scenario names
+// (requester_groups, agent_groups). Seeded users are requesters for the first and agents for the
+// second, unless a user asks for the other kind. After every step the SCIM answer, the calls made and
+// the groups' state in Freshservice are compared with a golden file per target (go test ./proxy/
+// -update rewrites them); steps also pin what matters by hand.
+const groupReplayDir = "../testdata/entra/groups"
+
+type groupScenario struct {
+	About   string          `json:"about"`
+	Targets []string        `json:"targets"` // default: both
+	Tenant  []string        `json:"tenant"`  // extra tenant file lines
+	Seed    groupReplaySeed `json:"seed"`
+	Steps   []groupStep     `json:"steps"`
+}
+
+type groupReplaySeed struct {
+	Users  []groupReplayUser  `json:"users"`
+	Groups []groupReplayGroup `json:"groups"`
+}
+
+type groupReplayUser struct {
+	Ref       string `json:"ref"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	OtherKind bool   `json:"other_kind"` // an agent for requester groups, a requester for agent groups
+	Inactive  bool   `json:"inactive"`
+}
+
+type groupReplayGroup struct {
+	Ref       string   `json:"ref"`
+	Name      string   `json:"name"`
+	RuleBased bool     `json:"rule_based"` // requester groups only
+	Members   []string `json:"members"`    // user refs
+}
+
+type groupStep struct {
+	Name     string          `json:"name"`
+	Method   string          `json:"method"`
+	Path     string          `json:"path"`
+	Body     json.RawMessage `json:"body"`
+	BodyFile string          `json:"body_file"` // under groupReplayDir/bodies
+	Status   int             `json:"status"`
+	Save     string          `json:"save"`
+	// Answer is a subset the answer must hold (a null value: the attribute must be absent).
+	Answer map[string]any `json:"answer"`
+	// Detail lists texts the error detail must contain.
+	Detail []string `json:"detail"`
+	// NoMemberCalls says the step must not read any member list.
+	NoMemberCalls bool `json:"no_member_calls"`
+	// NoWrites says the step must make no Freshservice write.
+	NoWrites bool `json:"no_writes"`
+	// Groups is, per group placeholder, what Freshservice must hold after the step: name and the
+	// member placeholders (in any order); null means the group must not exist.
+	Groups map[string]*groupWant `json:"groups"`
+}
+
+type groupWant struct {
+	Name        *string  `json:"name"`
+	Description *string  `json:"description"`
+	Members     []string `json:"members"`
+}
+
+func TestReplayEntraGroups(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(groupReplayDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no scenarios in %s", groupReplayDir)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".json")
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sc groupScenario
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&sc); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		targets := sc.Targets
+		if len(targets) == 0 {
+			targets = []string{"requester_groups", "agent_groups"}
+		}
+		for _, target := range targets {
+			t.Run(name+"/"+target, func(t *testing.T) {
+				t.Parallel()
+				run := &groupRun{t: t, name: name, target: target, refs: map[string]int64{}}
+				opts := []harnessOption{withTenant("groups: {target: " + target + "}")}
+				for _, line := range sc.Tenant {
+					opts = append(opts, withTenant(line))
+				}
+				run.h = newHarness(t, opts...)
+				run.seed(sc.Seed)
+				for i, st := range sc.Steps {
+					if !run.step(i+1, st) {
+						return
+					}
+				}
+			})
+		}
+	}
+}
+
+// groupRun is one scenario being played against one target.
+type groupRun struct {
+	t      *testing.T
+	h      *harness
+	name   string
+	target string
+	refs   map[string]int64
+	groups []string // refs of groups, for the state
+}
+
+func (run *groupRun) agents() bool { return run.target == "agent_groups" }
+
+func (run *groupRun) seed(s groupReplaySeed) {
+	emu := run.h.emu
+	for _, u := range s.Users {
+		m := freshservice.User{PrimaryEmail: u.Email, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+		var made freshservice.User
+		if run.agents() != u.OtherKind {
+			made = emu.AddAgent(m)
+		} else {
+			made = emu.AddRequester(m)
+		}
+		if u.Inactive {
+			emu.Deactivate(made.ID)
+		}
+		run.refs[u.Ref] = made.ID
+	}
+	for _, g := range s.Groups {
+		var id int64
+		if run.agents() {
+			id = emu.AddAgentGroup(g.Name).ID
+		} else {
+			id = emu.AddRequesterGroup(g.Name, g.RuleBased).ID
+		}
+		run.refs[g.Ref] = id
+		run.groups = append(run.groups, g.Ref)
+		for _, m := range g.Members {
+			if run.agents() {
+				run.t.Fatalf("seeding agent group members is not supported")
+			}
+			if err := emu.AddRequesterGroupMember(id, run.refs[m]); err != nil {
+				run.t.Fatal(err)
+			}
+		}
+	}
+}
+
+var groupPlaceholderRE = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
+
+func (run *groupRun) fill(s string) string {
+	return groupPlaceholderRE.ReplaceAllStringFunc(s, func(m string) string {
+		id, ok := run.refs[m[2:len(m)-2]]
+		if !ok {
+			run.t.Fatalf("unknown placeholder %s", m)
+		}
+		return strconv.FormatInt(id, 10)
+	})
+}
+
+// anonymise turns every known id inside a text into its placeholder.
+func (run *groupRun) anonymise(s string) string {
+	for ref, id := range run.refs {
+		s = regexp.MustCompile(`\b`+strconv.FormatInt(id, 10)+`\b`).ReplaceAllString(s, "{{"+ref+"}}")
+	}
+	return s
+}
+
+// normalise makes a decoded answer comparable across runs: ids become placeholders, times fixed.
+func (run *groupRun) normalise(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, x := range t {
+			if k == "created" || k == "lastModified" {
+				out[k] = "<time>"
+				continue
+			}
+			out[k] = run.normalise(x)
+		}
+		return out
+	case []any:
+		out := make([]any, 0, len(t))
+		for _, x := range t {
+			out = append(out, run.normalise(x))
+		}
+		return out
+	case string:
+		return run.anonymise(t)
+	}
+	return v
+}
+
+// state is every group the scenario knows, as Freshservice holds it.
+func (run *groupRun) state() map[string]any {
+	out := map[string]any{}
+	for _, ref := range run.groups {
+		id := run.refs[ref]
+		var g map[string]any
+		if run.agents() {
+			if ag, ok := run.h.emu.AgentGroup(id); ok {
+				g = map[string]any{"name": ag.Name, "description": ag.Description, "members": run.placeholders(ag.Members)}
+			}
+		} else if rg, ok := run.h.emu.RequesterGroup(id); ok {
+			g = map[string]any{"name": rg.Name, "description": rg.Description, "type": rg.Type,
+				"members": run.placeholders(run.h.emu.RequesterGroupMembers(id))}
+		}
+		if g == nil {
+			out["{{"+ref+"}}"] = nil
+			continue
+		}
+		out["{{"+ref+"}}"] = g
+	}
+	return out
+}
+
+func (run *groupRun) placeholders(ids []int64) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, run.anonymise(strconv.FormatInt(id, 10)))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (run *groupRun) body(st groupStep) any {
+	var raw []byte
+	switch {
+	case st.BodyFile != "":
+		b, err := os.ReadFile(filepath.Join(groupReplayDir, "bodies", st.BodyFile))
+		if err != nil {
+			run.t.Fatal(err)
+		}
+		raw = b
+	case len(st.Body) > 0:
+		raw = st.Body
+	default:
+		return nil
+	}
+	return run.fill(string(raw))
+}
+
+// step plays one request and checks it; false stops the scenario.
+func (run *groupRun) step(n int, st groupStep) bool {
+	t, h := run.t, run.h
+	label := fmt.Sprintf("step %d (%s)", n, st.Name)
+	h.emu.ResetCalls()
+	r := h.do(st.Method, run.fill(st.Path), run.body(st))
+	ok := true
+	if r.Status != st.Status {
+		t.Errorf("%s: %s %s: status %d, want %d\n%s", label, st.Method, st.Path, r.Status, st.Status, r.Body)
+		ok = false
+	}
+	var answer any
+	if len(bytes.TrimSpace(r.Body)) > 0 {
+		if err := json.Unmarshal(r.Body, &answer); err != nil {
+			t.Errorf("%s: answer is not JSON: %v\n%s", label, err, r.Body)
+			return false
+		}
+	}
+	if st.Save != "" {
+		m, _ := answer.(map[string]any)
+		id, err := strconv.ParseInt(fmt.Sprint(m["id"]), 10, 64)
+		if err != nil {
+			t.Errorf("%s: no id to save as %q in %s", label, st.Save, r.Body)
+			return false
+		}
+		run.refs[st.Save] = id
+		run.groups = append(run.groups, st.Save)
+	}
+	norm := run.normalise(answer)
+	m, _ := norm.(map[string]any)
+	for k, want := range st.Answer {
+		if !groupHolds(want, m[k]) {
+			t.Errorf("%s: answer %q is %s, want %s", label, k, groupJSON(m[k]), groupJSON(want))
+		}
+	}
+	for _, want := range st.Detail {
+		if detail, _ := m["detail"].(string); !strings.Contains(detail, run.anonymise(run.fill(want))) {
+			t.Errorf("%s: detail %q does not say %q", label, detail, want)
+		}
+	}
+
+	calls := make([]string, 0)
+	for _, c := range h.callsWithQuery() {
+		calls = append(calls, run.anonymise(c))
+	}
+	sortMemberWrites(calls)
+	for _, c := range calls {
+		if st.NoMemberCalls && strings.Contains(c, "/members") {
+			t.Errorf("%s: read a member list: %s", label, c)
+		}
+		if st.NoWrites && !strings.HasPrefix(c, "GET ") {
+			t.Errorf("%s: wrote to Freshservice: %s", label, c)
+		}
+	}
+
+	state := run.state()
+	for ref, want := range st.Groups {
+		got := state[ref]
+		if want == nil {
+			if got != nil {
+				t.Errorf("%s: group %s still exists: %s", label, ref, groupJSON(got))
+			}
+			continue
+		}
+		g, exists := got.(map[string]any)
+		if !exists {
+			t.Errorf("%s: no group %s in Freshservice", label, ref)
+			continue
+		}
+		if want.Name != nil && g["name"] != *want.Name {
+			t.Errorf("%s: group %s is named %q, want %q", label, ref, g["name"], *want.Name)
+		}
+		if want.Description != nil && g["description"] != *want.Description {
+			t.Errorf("%s: group %s has description %q, want %q", label, ref, g["description"], *want.Description)
+		}
+		if want.Members != nil {
+			wantMembers := slices.Clone(want.Members)
+			slices.Sort(wantMembers)
+			if !reflect.DeepEqual(g["members"], wantMembers) {
+				t.Errorf("%s: group %s has members %v, want %v", label, ref, g["members"], wantMembers)
+			}
+		}
+	}
+
+	golden := map[string]any{"status": r.Status, "calls": calls, "groups": state}
+	if answer != nil {
+		golden["answer"] = norm
+	}
+	if ra := r.Header.Get("Retry-After"); ra != "" {
+		golden["retry_after"] = "<set>"
+	}
+	run.compareGolden(fmt.Sprintf("%02d-%s.json", n, groupSlug(st.Name)), golden, label)
+	return ok
+}
+
+// memberWriteRE matches the one-member-per-call writes of requester groups.
+var memberWriteRE = regexp.MustCompile(`^(POST|DELETE) /requester_groups/[^/]+/members/`)
+
+// sortMemberWrites sorts each run of member writes: fsscim makes them a few at a time, so their
+// order varies between runs while what they do does not.
+func sortMemberWrites(calls []string) {
+	for i := 0; i < len(calls); {
+		j := i
+		for j < len(calls) && memberWriteRE.MatchString(calls[j]) {
+			j++
+		}
+		if j > i {
+			slices.Sort(calls[i:j])
+			i = j
+			continue
+		}
+		i++
+	}
+}
+
+func (run *groupRun) compareGolden(file string, v any, label string) {
+	t := run.t
+	got := []byte(groupJSON(v) + "\n")
+	path := filepath.Join(groupReplayDir, "golden", run.name, run.target, file)
+	if *updateGolden {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Errorf("%s: %v (run with -update to write it)", label, err)
+		return
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s: differs from %s (run with -update to accept):\n%s", label, path, groupDiff(string(want), string(got)))
+	}
+}
+
+// groupHolds reports whether got holds want: maps key by key (recursively), null as "absent or
+// empty", everything else equal.
+func groupHolds(want, got any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			if !groupHolds(wv, g[k]) {
+				return false
+			}
+		}
+		return true
+	case nil:
+		switch g := got.(type) {
+		case nil:
+			return true
+		case string:
+			return g == ""
+		case []any:
+			return len(g) == 0
+		}
+		return false
+	}
+	return groupJSON(want) == groupJSON(got)
+}
+
+func groupJSON(v any) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		panic(err)
+	}
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+// groupSlug turns a step name into a file name.
+func groupSlug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// groupDiff shows the block where two texts differ.
+func groupDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	i := 0
+	for i < len(w) && i < len(g) && w[i] == g[i] {
+		i++
+	}
+	j, k := len(w), len(g)
+	for j > i && k > i && w[j-1] == g[k-1] {
+		j--
+		k--
+	}
+	return fmt.Sprintf("from line %d\n- %s\n+ %s\n", i+1, strings.Join(w[i:j], "\n- "), strings.Join(g[i:k], "\n+ "))
+}

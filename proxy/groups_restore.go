@@ -1,0 +1,77 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"go.uber.org/zap"
+
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/store"
+)
+
+// groupRestorer puts a reactivated requester back into the requester groups fsscim recorded for it:
+// Freshservice drops a requester's group memberships when it deactivates it, and Entra, which still
+// counts the user a member, will not send them again. A group that is gone, or that no longer takes
+// the user, is dropped from the record; a failure Freshservice may recover from (rate limit, outage)
+// fails the request and keeps the record.
+func (s *Server) groupRestorer(ctx context.Context, uc *userCall, userID int64) error {
+	st := s.opts.Store
+	rec, found, err := st.GetUser(ctx, uc.ts.domain, userID)
+	if err != nil {
+		return fmt.Errorf("read recorded groups of user %d: %w", userID, err)
+	}
+	if !found || len(rec.RequesterGroups) == 0 {
+		return nil
+	}
+	if rec.Deleted {
+		// Entra deleted this user; a create that adopts it again starts without old memberships.
+		return forgetGroups(ctx, st, uc.ts.domain, userID, rec.RequesterGroups)
+	}
+	if e, ok, _ := uc.ts.index.ByID(userID); ok && e.IsAgent {
+		// Agents belong to no requester group; the record waits for a conversion back.
+		return nil
+	}
+
+	var restored, dropped []int64
+	var failure error
+	for _, gid := range rec.RequesterGroups {
+		err := uc.c.AddRequesterGroupMember(ctx, gid, userID)
+		switch {
+		case err == nil || freshservice.IsDuplicate(err):
+			restored = append(restored, gid)
+		case freshservice.IsNotFound(err) || freshservice.IsValidation(err):
+			uc.log.Warn("recorded requester group no longer takes the user; forgetting it",
+				zap.Int64("user_id", userID), zap.Int64("group_id", gid), zap.Error(err))
+			dropped = append(dropped, gid)
+		default:
+			failure = fmt.Errorf("restore requester group %d of reactivated user %d: %w", gid, userID, err)
+		}
+		if failure != nil {
+			break
+		}
+	}
+	if err := forgetGroups(ctx, st, uc.ts.domain, userID, dropped); err != nil {
+		return err
+	}
+	if failure != nil {
+		return failure
+	}
+	uc.log.Info("requester groups restored after reactivation", zap.Int64("user_id", userID), zap.Int64s("groups", restored))
+	return nil
+}
+
+func forgetGroups(ctx context.Context, st store.Store, domain string, userID int64, groups []int64) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	err := st.UpdateUser(context.WithoutCancel(ctx), domain, userID, func(r *store.UserRecord) error {
+		r.RequesterGroups = slices.DeleteFunc(r.RequesterGroups, func(g int64) bool { return slices.Contains(groups, g) })
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget requester groups of user %d: %w", userID, err)
+	}
+	return nil
+}

@@ -1,0 +1,279 @@
+package proxy
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+
+	"github.com/fsscim/fsscim/freshservice"
+)
+
+// noTenant is the tenant label of requests that no configured tenant owns (failed authentication,
+// health checks, scrapes): the label only ever takes configured domains, never what a caller sent.
+const noTenant = "none"
+
+// Buckets of the latency histograms: SCIM requests take from milliseconds (index lookups) to tens of
+// seconds (a budget wait, a slow Freshservice); Entra gives up at 60.
+var (
+	requestBuckets  = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 45, 60}
+	upstreamBuckets = []float64{0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20}
+)
+
+// metrics is one Server's Prometheus registry and instruments. Each Server has its own registry, so
+// tests can run many servers in one process.
+type metrics struct {
+	srv *Server
+	reg *prometheus.Registry
+
+	requests        *prometheus.CounterVec
+	requestDuration *prometheus.HistogramVec
+	calls           *prometheus.CounterVec
+	callDuration    *prometheus.HistogramVec
+	budgetRefusals  *prometheus.CounterVec
+	indexLookups    *prometheus.CounterVec
+	lookupFetches   *prometheus.CounterVec
+	reloads         *prometheus.CounterVec
+	sharedFallbacks *prometheus.CounterVec
+	degradedGauge   prometheus.Gauge
+
+	mu       sync.Mutex
+	degraded map[string]bool // shared-state components currently not shared
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{srv: s, reg: prometheus.NewRegistry(), degraded: map[string]bool{}}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fsscim_scim_requests_total",
+		Help: "SCIM requests answered, by tenant, resource (Users, Groups, discovery; none before authentication), HTTP method and status.",
+	}, []string{"tenant", "resource", "method", "status"})
+	m.requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "fsscim_scim_request_duration_seconds",
+		Help:    "Time to answer a SCIM request, by tenant, resource and HTTP method.",
+		Buckets: requestBuckets,
+	}, []string{"tenant", "resource", "method"})
+	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fsscim_freshservice_calls_total",
+		Help: "HTTP attempts to Freshservice (retries included), by tenant, HTTP method, endpoint template and status (error: no answer).",
+	}, []string{"tenant", "method", "endpoint", "status"})
+	m.callDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "fsscim_freshservice_call_duration_seconds",
+		Help:    "Duration of HTTP attempts to Freshservice, by tenant, HTTP method and endpoint template.",
+		Buckets: upstreamBuckets,
+	}, []string{"tenant", "method", "endpoint"})
+	m.budgetRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fsscim_rate_budget_refusals_total",
+		Help: "Freshservice calls not made because the tenant's rate budget was spent (answered 429 with Retry-After).",
+	}, []string{"tenant"})
+	m.indexLookups = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fsscim_directory_index_lookups_total",
+		Help: "User lookups by userName or externalId: hit when the tenant's directory index answered, miss when Freshservice had to be asked.",
+	}, []string{"tenant", "result"})
+	m.lookupFetches = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fsscim_lookup_cache_misses_total",
+		Help: "Department and location reads from Freshservice (list pages and single reads) made because the lookup cache could not answer, by tenant and kind.",
+	}, []string{"tenant", "kind"})
+	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fsscim_tenant_reloads_total",
+		Help: "Loads of the tenant folder, by result (success, failure: a file was refused and its last good version kept).",
+	}, []string{"result"})
+	m.sharedFallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fsscim_shared_state_fallbacks_total",
+		Help: "Times a part of the state shared through Redis (budget, store) fell back to this replica's own.",
+	}, []string{"component"})
+	m.degradedGauge = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "fsscim_shared_state_degraded",
+		Help: "1 while Redis is configured but unusable and this replica counts budgets and keeps records alone; 0 otherwise.",
+	})
+	for _, label := range []string{"success", "failure"} {
+		m.reloads.WithLabelValues(label)
+	}
+	m.reg.MustRegister(m.requests, m.requestDuration, m.calls, m.callDuration, m.budgetRefusals,
+		m.indexLookups, m.lookupFetches, m.reloads, m.sharedFallbacks, m.degradedGauge,
+		tenantCollector{m},
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// tenantLabel is the tenant's domain when a configured tenant owns the request, else noTenant.
+func tenantLabel(sc *scope) string {
+	if sc == nil || sc.tenant == nil {
+		return noTenant
+	}
+	return sc.tenant.domain
+}
+
+// methodLabel keeps the method label to the methods HTTP defines: a caller can send any token.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+		http.MethodHead, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
+}
+
+func (m *metrics) observeRequest(sc *scope, method string, status int, elapsed time.Duration) {
+	tenant := tenantLabel(sc)
+	resource, _ := sc.op()
+	if resource == "" {
+		resource = noTenant
+	}
+	method = methodLabel(method)
+	m.requests.WithLabelValues(tenant, resource, method, strconv.Itoa(status)).Inc()
+	m.requestDuration.WithLabelValues(tenant, resource, method).Observe(elapsed.Seconds())
+	if sc.tenant != nil && sc.userPlan != nil && lookupTerm(sc) {
+		result := "miss"
+		if sc.tenant.index.Complete() {
+			result = "hit"
+		}
+		m.indexLookups.WithLabelValues(tenant, result).Inc()
+	}
+}
+
+// lookupTerm reports whether a user filter looks users up by an attribute the directory index holds.
+func lookupTerm(sc *scope) bool {
+	for _, t := range sc.userPlan.Terms {
+		switch t.Attr {
+		case "userName", "email", "externalId":
+			return true
+		}
+	}
+	return false
+}
+
+// lookupKinds maps the Freshservice reads the lookup cache makes to its kinds.
+var lookupKinds = map[string]string{
+	"/departments":      "department",
+	"/departments/{id}": "department",
+	"/locations":        "location",
+	"/locations/{id}":   "location",
+}
+
+func (m *metrics) observeCall(domain string, ci freshservice.CallInfo) {
+	status := "error"
+	if ci.Status > 0 {
+		status = strconv.Itoa(ci.Status)
+	}
+	method := methodLabel(ci.Method)
+	m.calls.WithLabelValues(domain, method, ci.Endpoint, status).Inc()
+	m.callDuration.WithLabelValues(domain, method, ci.Endpoint).Observe(ci.Duration.Seconds())
+	if kind, ok := lookupKinds[ci.Endpoint]; ok && ci.Method == http.MethodGet && ci.Attempt == 1 {
+		m.lookupFetches.WithLabelValues(domain, kind).Inc()
+	}
+}
+
+// tenantCollector reports per-tenant state read at scrape time: rate budget left and the directory
+// index's size. Only tenants of the current tenant folder are reported.
+type tenantCollector struct{ m *metrics }
+
+var (
+	budgetRemainingDesc = prometheus.NewDesc("fsscim_rate_budget_remaining",
+		"Freshservice calls left in the tenant's rate budget this minute, as this replica knows it (-1: not known yet).",
+		[]string{"tenant"}, nil)
+	indexUsersDesc = prometheus.NewDesc("fsscim_directory_index_users",
+		"Users held in the tenant's directory index.", []string{"tenant"}, nil)
+	indexCompleteDesc = prometheus.NewDesc("fsscim_directory_index_complete",
+		"1 when the tenant's directory index holds every user and answers lookups, else 0.", []string{"tenant"}, nil)
+)
+
+func (c tenantCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- budgetRemainingDesc
+	ch <- indexUsersDesc
+	ch <- indexCompleteDesc
+}
+
+func (c tenantCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.m.srv
+	set := s.opts.Tenants()
+	if set == nil {
+		return
+	}
+	reg := s.tenants
+	reg.mu.Lock()
+	states := make([]*tenantState, 0, len(reg.byDomain))
+	for _, ts := range reg.byDomain {
+		states = append(states, ts)
+	}
+	reg.mu.Unlock()
+	for _, ts := range states {
+		if _, ok := set.Lookup(ts.domain); !ok {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(budgetRemainingDesc, prometheus.GaugeValue, float64(ts.budget.Remaining()), ts.domain)
+		ch <- prometheus.MustNewConstMetric(indexUsersDesc, prometheus.GaugeValue, float64(ts.index.Len()), ts.domain)
+		complete := 0.0
+		if ts.index.Complete() {
+			complete = 1
+		}
+		ch <- prometheus.MustNewConstMetric(indexCompleteDesc, prometheus.GaugeValue, complete, ts.domain)
+	}
+}
+
+// serveMetrics answers /metrics in the Prometheus text format.
+func (s *Server) serveMetrics(c echo.Context) error {
+	promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{
+		ErrorLog:            zap.NewStdLog(s.log.Named("metrics")),
+		ErrorHandling:       promhttp.ContinueOnError,
+		MaxRequestsInFlight: 4,
+		Timeout:             10 * time.Second,
+	}).ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// MetricsRegisterer lets the binary add its own collectors to the server's /metrics.
+func (s *Server) MetricsRegisterer() prometheus.Registerer { return s.metrics.reg }
+
+// ObserveReload counts a load of the tenant folder: err nil is a success, else a failure.
+func (s *Server) ObserveReload(err error) {
+	result := "success"
+	if err != nil {
+		result = "failure"
+	}
+	s.metrics.reloads.WithLabelValues(result).Inc()
+}
+
+// Shared-state components for SharedStateChanged.
+const (
+	SharedBudget = "budget"
+	SharedStore  = "store"
+)
+
+// SharedStateChanged records that a part of the state shared through Redis stopped (shared false, err
+// why) or resumed being shared. key names the instance (a tenant's budget, the store) and component
+// its kind (SharedBudget, SharedStore). fsscim_shared_state_degraded is 1 while any part is not shared;
+// the log says so once when the first part falls back and once when the last one resumes.
+func (s *Server) SharedStateChanged(component, key string, shared bool, err error) {
+	m := s.metrics
+	m.mu.Lock()
+	before := len(m.degraded)
+	if shared {
+		delete(m.degraded, component+"\x00"+key)
+	} else {
+		m.degraded[component+"\x00"+key] = true
+		m.sharedFallbacks.WithLabelValues(component).Inc()
+	}
+	after := len(m.degraded)
+	if after > 0 {
+		m.degradedGauge.Set(1)
+	} else {
+		m.degradedGauge.Set(0)
+	}
+	m.mu.Unlock()
+	switch {
+	case before == 0 && after > 0:
+		s.log.Warn("Redis is unusable: this replica now counts rate budgets and keeps records on its own until it returns; SCIM requests go on",
+			zap.String("component", component), zap.String("key", key), zap.Error(err))
+	case before > 0 && after == 0:
+		s.log.Info("Redis is back: rate budgets and records are shared again")
+	case !shared:
+		s.log.Debug("shared state fell back", zap.String("component", component), zap.String("key", key), zap.Error(err))
+	}
+}

@@ -1,0 +1,161 @@
+package proxy_test
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/store"
+)
+
+// reqBenchEmulator carries fsscim's Freshservice calls to the emulator in process, so that a
+// benchmark measures fsscim's own work (and the emulator's) without loopback networking.
+type reqBenchEmulator struct{ emu *fstest.Emulator }
+
+func (t reqBenchEmulator) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	t.emu.ServeHTTP(rec, r)
+	resp := rec.Result()
+	resp.Request = r
+	return resp, nil
+}
+
+// reqBenchServer is fsscim with one tenant over an emulated account of users requesters, with
+// production logging (JSON, info) into io.Discard and the durable store.
+type reqBenchServer struct {
+	handler http.Handler
+	token   string
+	emu     *fstest.Emulator
+	ids     []int64
+}
+
+func newReqBenchServer(b *testing.B, users int) *reqBenchServer {
+	b.Helper()
+	emu := fstest.New(fstest.Options{})
+	emu.AddAPIKey("req-bench-key", true)
+	emu.AddDepartment("Engineering")
+	s := &reqBenchServer{emu: emu}
+	for i := range users {
+		u := emu.AddRequester(freshservice.User{FirstName: "Given", LastName: fmt.Sprintf("Family%05d", i),
+			PrimaryEmail: fmt.Sprintf("given.family.%05d@contoso-example.com", i), JobTitle: "Analyst"})
+		s.ids = append(s.ids, u.ID)
+	}
+	dir := b.TempDir()
+	tenants := filepath.Join(dir, "tenants")
+	if err := os.MkdirAll(tenants, 0o700); err != nil {
+		b.Fatal(err)
+	}
+	const domain = "bench.freshservice.com"
+	file := "domain: " + domain + "\napi_url: http://127.0.0.1:9/api/v2\n"
+	if err := os.WriteFile(filepath.Join(tenants, "bench.yaml"), []byte(file), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	set, err := config.LoadDir(tenants)
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, _ := config.NewKey()
+	keys, err := config.ParseKeys(key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.token, err = keys.Seal(domain, "req-bench-key", time.Now().Add(-time.Minute))
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := store.OpenBolt(filepath.Join(dir, "fsscim.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = db.Close() })
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel)
+	srv, err := proxy.New(proxy.Options{
+		Tenants:   func() *config.TenantSet { return set },
+		Keys:      keys,
+		Store:     db,
+		Logger:    zap.New(proxy.RedactingCore(core)),
+		Transport: reqBenchEmulator{emu},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(srv.Close)
+	s.handler = srv.Handler()
+	// Warm the tenant: key check, directory index, department cache.
+	s.serve(b, http.MethodGet, "/scim/v2/Users?filter="+url.QueryEscape(`userName eq "b4fa7c1e-0000-4000-8000-000000000000"`), "", http.StatusOK)
+	return s
+}
+
+func (s *reqBenchServer) serve(b *testing.B, method, path, body string, want int) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, req)
+	if rec.Code != want {
+		b.Fatalf("%s %s: status %d, want %d: %s", method, path, rec.Code, want, rec.Body.String())
+	}
+}
+
+// BenchmarkSCIMRequest serves Entra's most frequent requests through the whole fsscim stack (auth,
+// normaliser, SCIM library, handler, Freshservice client, store) against an account of 10,000 users.
+func BenchmarkSCIMRequest(b *testing.B) {
+	s := newReqBenchServer(b, 10000)
+	lookup := "/scim/v2/Users?filter=" + url.QueryEscape(`userName eq "given.family.04242@contoso-example.com"`)
+	patch := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"title","value":"Analyst %d"}]}`
+	b.Run("lookup by userName", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			s.serve(b, http.MethodGet, lookup, "", http.StatusOK)
+		}
+	})
+	b.Run("get by id", func(b *testing.B) {
+		path := fmt.Sprintf("/scim/v2/Users/%d", s.ids[4242])
+		b.ReportAllocs()
+		for b.Loop() {
+			s.serve(b, http.MethodGet, path, "", http.StatusOK)
+		}
+	})
+	b.Run("patch one attribute", func(b *testing.B) {
+		path := fmt.Sprintf("/scim/v2/Users/%d", s.ids[4242])
+		n := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			n++
+			s.serve(b, http.MethodPatch, path, fmt.Sprintf(patch, n), http.StatusOK)
+		}
+	})
+	b.Run("create", func(b *testing.B) {
+		n := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			n++
+			body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+				"externalId":"%08x-0000-4000-8000-000000000000","userName":"new.user.%d@contoso-example.com","active":true,
+				"name":{"givenName":"New","familyName":"User %d"},"title":"Analyst",
+				"emails":[{"primary":true,"type":"work","value":"new.user.%d@contoso-example.com"}],
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Engineering"}}`, n, n, n, n)
+			s.serve(b, http.MethodPost, "/scim/v2/Users", body, http.StatusCreated)
+		}
+	})
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// GetGroup implements Store.
+func (b *Bolt) GetGroup(ctx context.Context, tenant, kind string, id int64) (GroupRecord, bool, error) {
+	key, tb, err := groupKey(ctx, tenant, kind, id)
+	if err != nil {
+		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
+	}
+	var rec GroupRecord
+	var found bool
+	err = b.db.View(func(tx *bbolt.Tx) error {
+		bucket := tx.Bucket(bucketGroups).Bucket(tb)
+		if bucket == nil {
+			return nil
+		}
+		data := bucket.Get(key)
+		if data == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(data, &rec)
+	})
+	if err != nil {
+		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
+	}
+	return rec, found, nil
+}
+
+// PutGroup implements Store.
+func (b *Bolt) PutGroup(ctx context.Context, tenant, kind string, id int64, r GroupRecord) error {
+	key, tb, err := groupKey(ctx, tenant, kind, id)
+	if err == nil {
+		err = b.db.Update(func(tx *bbolt.Tx) error { return writeGroup(tx, tb, key, r) })
+	}
+	if err != nil {
+		return fmt.Errorf("put group %s %d of %s: %w", kind, id, tenant, err)
+	}
+	return nil
+}
+
+// DeleteGroup implements Store.
+func (b *Bolt) DeleteGroup(ctx context.Context, tenant, kind string, id int64) error {
+	key, tb, err := groupKey(ctx, tenant, kind, id)
+	if err == nil {
+		err = b.db.Update(func(tx *bbolt.Tx) error { return writeGroup(tx, tb, key, GroupRecord{}) })
+	}
+	if err != nil {
+		return fmt.Errorf("delete group %s %d of %s: %w", kind, id, tenant, err)
+	}
+	return nil
+}
+
+// writeGroup stores a group record, or removes it (and an emptied tenant bucket) when it remembers
+// nothing.
+func writeGroup(tx *bbolt.Tx, tenant, key []byte, r GroupRecord) error {
+	groups := tx.Bucket(bucketGroups)
+	if r.IsZero() {
+		bucket := groups.Bucket(tenant)
+		if bucket == nil {
+			return nil
+		}
+		if err := bucket.Delete(key); err != nil {
+			return err
+		}
+		if k, _ := bucket.Cursor().First(); k == nil {
+			return groups.DeleteBucket(tenant)
+		}
+		return nil
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	bucket, err := groups.CreateBucketIfNotExists(tenant)
+	if err != nil {
+		return err
+	}
+	return bucket.Put(key, data)
+}
+
+// groupKey checks the arguments and returns the record's key (kind, a zero byte, the id) and its
+// tenant bucket's name.
+func groupKey(ctx context.Context, tenant, kind string, id int64) (key, bucket []byte, err error) {
+	idKey, tb, err := recordKey(ctx, tenant, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if kind == "" {
+		return nil, nil, errors.New("the group kind is empty")
+	}
+	key = append(append([]byte(kind), 0), idKey...)
+	return key, tb, nil
+}

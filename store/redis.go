@@ -1,0 +1,390 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Defaults of a Redis store.
+const (
+	// DefaultRedisOpTimeout bounds one Redis round trip; a SCIM request must not hang on its store.
+	DefaultRedisOpTimeout = 200 * time.Millisecond
+	// DefaultRedisKeyPrefix starts every key the store writes.
+	DefaultRedisKeyPrefix = "fsscim"
+	// redisTxRetries is how often an optimistic update is tried again when another process wrote the
+	// same record meanwhile.
+	redisTxRetries = 50
+	// redisBatch is how many records one MGET reads while walking a tenant.
+	redisBatch = 500
+)
+
+// RedisOptions configures a Redis store.
+type RedisOptions struct {
+	OpTimeout time.Duration // per operation; default DefaultRedisOpTimeout
+	KeyPrefix string        // default DefaultRedisKeyPrefix
+}
+
+// Redis is a Store kept in Redis, so that every fsscim process serving a tenant sees what any of them
+// recorded (a re-enable served by one process restores what another recorded at the disable).
+//
+// Keys: <prefix>:{<tenant>}:user:<id> and <prefix>:{<tenant>}:group:<kind>:<id> hold JSON records;
+// <prefix>:{<tenant>}:users is the set of user ids with a record. The braces make the tenant a hash
+// tag, so on a Redis Cluster a tenant's keys share a slot and multi-key transactions work.
+type Redis struct {
+	c    redis.UniversalClient
+	opts RedisOptions
+}
+
+var _ Store = (*Redis)(nil)
+
+// NewRedis returns a store using c. The caller keeps c and closes it after the store.
+func NewRedis(c redis.UniversalClient, opts RedisOptions) (*Redis, error) {
+	if c == nil {
+		return nil, errors.New("redis store: no client")
+	}
+	if opts.OpTimeout <= 0 {
+		opts.OpTimeout = DefaultRedisOpTimeout
+	}
+	if opts.KeyPrefix == "" {
+		opts.KeyPrefix = DefaultRedisKeyPrefix
+	}
+	return &Redis{c: c, opts: opts}, nil
+}
+
+func (s *Redis) tenantBase(tenant string) string {
+	return s.opts.KeyPrefix + ":{" + tenant + "}:"
+}
+
+func (s *Redis) userKey(tenant string, id int64) string {
+	return s.tenantBase(tenant) + "user:" + strconv.FormatInt(id, 10)
+}
+
+func (s *Redis) usersKey(tenant string) string { return s.tenantBase(tenant) + "users" }
+
+func (s *Redis) groupKey(tenant, kind string, id int64) string {
+	return s.tenantBase(tenant) + "group:" + kind + ":" + strconv.FormatInt(id, 10)
+}
+
+// checkArgs validates and normalises a tenant and id as the bbolt store does.
+func checkArgs(ctx context.Context, tenant string, id int64) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	tenant = strings.ToLower(strings.TrimSpace(tenant))
+	if tenant == "" {
+		return "", errors.New("the tenant is empty")
+	}
+	if strings.ContainsAny(tenant, "{}") {
+		return "", fmt.Errorf("tenant %q holds a brace", tenant)
+	}
+	if id <= 0 {
+		return "", fmt.Errorf("id %d is not a Freshservice id", id)
+	}
+	return tenant, nil
+}
+
+// GetUser implements Store.
+func (s *Redis) GetUser(ctx context.Context, tenant string, id int64) (UserRecord, bool, error) {
+	t, err := checkArgs(ctx, tenant, id)
+	if err != nil {
+		return UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
+	defer cancel()
+	rec, found, err := readUser(ctx, s.c, s.userKey(t, id))
+	if err != nil {
+		return UserRecord{}, false, fmt.Errorf("get user %d of %s from redis: %w", id, tenant, err)
+	}
+	return rec, found, nil
+}
+
+func readUser(ctx context.Context, c redis.Cmdable, key string) (UserRecord, bool, error) {
+	data, err := c.Get(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return UserRecord{}, false, nil
+	}
+	if err != nil {
+		return UserRecord{}, false, err
+	}
+	var rec UserRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return UserRecord{}, false, fmt.Errorf("decode record: %w", err)
+	}
+	return rec, true, nil
+}
+
+// writeUser queues the write of a record, or its removal when it remembers nothing.
+func (s *Redis) writeUser(ctx context.Context, p redis.Pipeliner, tenant string, id int64, r UserRecord) error {
+	key := s.userKey(tenant, id)
+	if r.IsZero() {
+		p.Del(ctx, key)
+		p.SRem(ctx, s.usersKey(tenant), id)
+		return nil
+	}
+	data, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode record: %w", err)
+	}
+	p.Set(ctx, key, data, 0)
+	p.SAdd(ctx, s.usersKey(tenant), id)
+	return nil
+}
+
+// PutUser implements Store.
+func (s *Redis) PutUser(ctx context.Context, tenant string, id int64, r UserRecord) error {
+	t, err := checkArgs(ctx, tenant, id)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
+		defer cancel()
+		var encErr error
+		_, err = s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			encErr = s.writeUser(ctx, p, t, id, r)
+			return encErr
+		})
+		if encErr != nil {
+			err = encErr
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("put user %d of %s in redis: %w", id, tenant, err)
+	}
+	return nil
+}
+
+// UpdateUser implements Store with an optimistic transaction: the record is watched while fn runs,
+// and the write is tried again (fn with it, on a fresh read) when another process changed it.
+func (s *Redis) UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *UserRecord) error) error {
+	err := s.UpdateUsers(ctx, tenant, []int64{id}, func(_ int64, r *UserRecord) error { return fn(r) })
+	if err != nil {
+		return fmt.Errorf("update user %d of %s: %w", id, tenant, err)
+	}
+	return nil
+}
+
+// DeleteUser implements Store.
+func (s *Redis) DeleteUser(ctx context.Context, tenant string, id int64) error {
+	if err := s.PutUser(ctx, tenant, id, UserRecord{}); err != nil {
+		return fmt.Errorf("delete user %d of %s: %w", id, tenant, err)
+	}
+	return nil
+}
+
+// errFnFailed carries fn's own error out of a transaction untouched.
+type errFnFailed struct{ err error }
+
+func (e errFnFailed) Error() string { return e.err.Error() }
+
+// UpdateUsers implements Store: every record is watched, read, changed by fn and written back in one
+// MULTI; a concurrent write to any of them makes the whole update start again.
+func (s *Redis) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *UserRecord) error) error {
+	t := ""
+	for _, id := range ids {
+		var err error
+		if t, err = checkArgs(ctx, tenant, id); err != nil {
+			return fmt.Errorf("update %d users of %s: %w", len(ids), tenant, err)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.userKey(t, id)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout*time.Duration(min(len(ids), 50)))
+	defer cancel()
+	tx := func(rtx *redis.Tx) error {
+		vals, err := rtx.MGet(ctx, keys...).Result()
+		if err != nil {
+			return err
+		}
+		recs := make([]UserRecord, len(ids))
+		for i, v := range vals {
+			if v == nil {
+				continue
+			}
+			str, ok := v.(string)
+			if !ok {
+				return fmt.Errorf("user %d: unexpected value type %T", ids[i], v)
+			}
+			if err := json.Unmarshal([]byte(str), &recs[i]); err != nil {
+				return fmt.Errorf("user %d: decode record: %w", ids[i], err)
+			}
+		}
+		for i, id := range ids {
+			if err := fn(id, &recs[i]); err != nil {
+				return errFnFailed{err}
+			}
+		}
+		_, err = rtx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range ids {
+				if err := s.writeUser(ctx, p, t, id, recs[i]); err != nil {
+					return fmt.Errorf("user %d: %w", id, err)
+				}
+			}
+			return nil
+		})
+		return err
+	}
+	for range redisTxRetries {
+		err := s.c.Watch(ctx, tx, keys...)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		var fnErr errFnFailed
+		if errors.As(err, &fnErr) {
+			return fnErr.err
+		}
+		if err != nil {
+			return fmt.Errorf("update %d users of %s in redis: %w", len(ids), tenant, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("update %d users of %s in redis: other writers kept changing them (%d tries)", len(ids), tenant, redisTxRetries)
+}
+
+// ForEachUser implements Store, in id order.
+func (s *Redis) ForEachUser(ctx context.Context, tenant string, fn func(id int64, r UserRecord) error) error {
+	t, err := checkArgs(ctx, tenant, 1)
+	if err != nil {
+		return fmt.Errorf("walk users of %s: %w", tenant, err)
+	}
+	members, err := s.withTimeout(ctx, func(ctx context.Context) ([]string, error) {
+		return s.c.SMembers(ctx, s.usersKey(t)).Result()
+	})
+	if err != nil {
+		return fmt.Errorf("walk users of %s in redis: %w", tenant, err)
+	}
+	ids := make([]int64, 0, len(members))
+	for _, m := range members {
+		if id, err := strconv.ParseInt(m, 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), redisBatch)]
+		ids = ids[len(batch):]
+		keys := make([]string, len(batch))
+		for i, id := range batch {
+			keys[i] = s.userKey(t, id)
+		}
+		vals, err := s.withTimeoutVals(ctx, keys)
+		if err != nil {
+			return fmt.Errorf("walk users of %s in redis: %w", tenant, err)
+		}
+		for i, v := range vals {
+			str, ok := v.(string)
+			if !ok {
+				continue // removed since the set was read
+			}
+			var rec UserRecord
+			if err := json.Unmarshal([]byte(str), &rec); err != nil {
+				return fmt.Errorf("walk users of %s: user %d: %w", tenant, batch[i], err)
+			}
+			if err := fn(batch[i], rec); err != nil {
+				return fmt.Errorf("walk users of %s: %w", tenant, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Redis) withTimeout(ctx context.Context, f func(context.Context) ([]string, error)) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
+	defer cancel()
+	return f(ctx)
+}
+
+func (s *Redis) withTimeoutVals(ctx context.Context, keys []string) ([]any, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
+	defer cancel()
+	return s.c.MGet(ctx, keys...).Result()
+}
+
+// GetGroup implements Store.
+func (s *Redis) GetGroup(ctx context.Context, tenant, kind string, id int64) (GroupRecord, bool, error) {
+	t, err := checkGroupArgs(ctx, tenant, kind, id)
+	if err != nil {
+		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
+	defer cancel()
+	data, err := s.c.Get(ctx, s.groupKey(t, kind, id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return GroupRecord{}, false, nil
+	}
+	if err != nil {
+		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
+	}
+	var rec GroupRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: decode record: %w", kind, id, tenant, err)
+	}
+	return rec, true, nil
+}
+
+// PutGroup implements Store.
+func (s *Redis) PutGroup(ctx context.Context, tenant, kind string, id int64, r GroupRecord) error {
+	t, err := checkGroupArgs(ctx, tenant, kind, id)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
+		defer cancel()
+		key := s.groupKey(t, kind, id)
+		if r.IsZero() {
+			err = s.c.Del(ctx, key).Err()
+		} else {
+			var data []byte
+			if data, err = json.Marshal(r); err == nil {
+				err = s.c.Set(ctx, key, data, 0).Err()
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("put group %s %d of %s in redis: %w", kind, id, tenant, err)
+	}
+	return nil
+}
+
+// DeleteGroup implements Store.
+func (s *Redis) DeleteGroup(ctx context.Context, tenant, kind string, id int64) error {
+	if err := s.PutGroup(ctx, tenant, kind, id, GroupRecord{}); err != nil {
+		return fmt.Errorf("delete group %s %d of %s: %w", kind, id, tenant, err)
+	}
+	return nil
+}
+
+func checkGroupArgs(ctx context.Context, tenant, kind string, id int64) (string, error) {
+	t, err := checkArgs(ctx, tenant, id)
+	if err != nil {
+		return "", err
+	}
+	if kind == "" {
+		return "", errors.New("the group kind is empty")
+	}
+	if strings.ContainsAny(kind, ":{}") {
+		return "", fmt.Errorf("group kind %q holds a reserved character", kind)
+	}
+	return t, nil
+}
+
+// Ping implements Store.
+func (s *Redis) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
+	defer cancel()
+	if err := s.c.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("ping redis store: %w", err)
+	}
+	return nil
+}
+
+// Close implements Store. The client belongs to the caller, who closes it.
+func (s *Redis) Close() error { return nil }
