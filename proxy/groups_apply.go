@@ -255,8 +255,10 @@ func (gc *groupCall) partialError(ctx context.Context, what string, plan memberP
 	case p.refused != 0:
 		// The index misjudged the member (it changed in Freshservice since): refresh it so that a
 		// retry gets the clear 400 before any write.
-		if _, _, err := gc.readUser(ctx, p.refused); err != nil {
+		if _, found, err := gc.readUser(ctx, p.refused); err != nil {
 			gc.log.Warn("could not re-read refused member", zap.Int64("user_id", p.refused), zap.Error(err))
+		} else if !found {
+			gc.ts.index.Forget(p.refused)
 		}
 		se = scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue,
 			"Freshservice refused member %d (it is not an active requester, or no longer exists).", p.refused)

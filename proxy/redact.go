@@ -14,17 +14,19 @@ import (
 // fsscim never logs a secret on purpose; this guard catches the accident (an error message that
 // quotes a header or a URL, a field added carelessly, a whole request header map logged).
 //
-// secretPatterns match the shapes a secret can take in text:
+// The patterns match the shapes a secret can take in text:
 //   - an fsscim bearer token (fss1.…);
 //   - the credential of an Authorization header (Bearer or Basic, the latter carrying the API key);
 //   - a header or parameter named like a secret with its value (X-Api-Key: …, api_key=…, "token":"…");
 //   - credentials inside a URL (https://key:X@host, redis://:password@host).
-var secretPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`fss1\.[A-Za-z0-9_\-]+`),
-	regexp.MustCompile(`(?i)\b(bearer|basic)(\s+|%20|\+)[A-Za-z0-9+/=._~\-]{4,}`),
-	regexp.MustCompile(`(?i)\b(x-api-key|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|token|password|passwd|secret|client[_-]?secret|authorization)("?\s*[:=]\s*"?)([^\s"',;&}\]]+)`),
-	regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@"']*@`),
-}
+var (
+	tokenPattern      = regexp.MustCompile(`fss1\.[A-Za-z0-9_\-]+`)
+	credentialPattern = regexp.MustCompile(`(?i)\b(bearer|basic)(?:\s+|%20|\+)([A-Za-z0-9+/=._~\-]{8,})`)
+	authHeaderPattern = regexp.MustCompile(`(?i)\b((?:proxy-)?authorization"?\s*[:=]\s*"?)((?:bearer|basic|digest|token)\s+)?([^\s"',;&}\]]+)`)
+	namedPattern      = regexp.MustCompile(`(?i)\b(x-api-key|api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|token|password|passwd|secret|client[_-]?secret)("?\s*[:=]\s*"?)([^\s"',;&}\]]+)`)
+	urlUserPattern    = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@"']*@`)
+	plainWord         = regexp.MustCompile(`^[a-z]+$`)
+)
 
 const redacted = "[REDACTED]"
 
@@ -33,17 +35,29 @@ func redactString(s string) string {
 	if !mayHoldSecret(s) {
 		return s
 	}
-	s = secretPatterns[0].ReplaceAllString(s, redacted)
-	s = secretPatterns[1].ReplaceAllString(s, "${1} "+redacted)
-	s = secretPatterns[2].ReplaceAllStringFunc(s, func(m string) string {
-		sub := secretPatterns[2].FindStringSubmatch(m)
-		if sub[3] == redacted || strings.HasPrefix(sub[3], "[REDACTED") {
+	s = tokenPattern.ReplaceAllString(s, redacted)
+	s = credentialPattern.ReplaceAllStringFunc(s, func(m string) string {
+		sub := credentialPattern.FindStringSubmatch(m)
+		if plainWord.MatchString(sub[2]) {
+			return m // prose such as "bearer authentication", not a credential
+		}
+		return sub[1] + " " + redacted
+	})
+	s = authHeaderPattern.ReplaceAllStringFunc(s, func(m string) string {
+		sub := authHeaderPattern.FindStringSubmatch(m)
+		if strings.HasPrefix(sub[3], "[REDACTED") {
 			return m
 		}
 		return sub[1] + sub[2] + redacted
 	})
-	s = secretPatterns[3].ReplaceAllString(s, "${1}"+redacted+"@")
-	return s
+	s = namedPattern.ReplaceAllStringFunc(s, func(m string) string {
+		sub := namedPattern.FindStringSubmatch(m)
+		if strings.HasPrefix(sub[3], "[REDACTED") {
+			return m
+		}
+		return sub[1] + sub[2] + redacted
+	})
+	return urlUserPattern.ReplaceAllString(s, "${1}"+redacted+"@")
 }
 
 // mayHoldSecret is a cheap test that lets the common line skip the regular expressions.

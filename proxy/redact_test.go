@@ -136,3 +136,14 @@ func TestSensitiveKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestRedactionIsStable(t *testing.T) {
+	in := "Authorization: Bearer " + testToken + " token=" + testToken + " api_key: " + testAPIKey
+	once := redactString(in)
+	if twice := redactString(once); twice != once {
+		t.Fatalf("redacting again changed the text:\n%s\n%s", once, twice)
+	}
+	if strings.Contains(once, "]]") {
+		t.Fatalf("redaction mangled the text: %s", once)
+	}
+}

@@ -27,8 +27,14 @@ import (
 type reqBenchEmulator struct{ emu *fstest.Emulator }
 
 func (t reqBenchEmulator) RoundTrip(r *http.Request) (*http.Response, error) {
+	in := r
+	if r.Body == nil {
+		// A server request always has a body; a client one may not.
+		in = r.Clone(r.Context())
+		in.Body = http.NoBody
+	}
 	rec := httptest.NewRecorder()
-	t.emu.ServeHTTP(rec, r)
+	t.emu.ServeHTTP(rec, in)
 	resp := rec.Result()
 	resp.Request = r
 	return resp, nil

@@ -779,6 +779,13 @@ func (uc *userCall) apply(ctx context.Context, fu freshservice.User, rec store.U
 	id := fu.ID
 	unlock := uc.ts.locks.lock("user:" + strconv.FormatInt(id, 10))
 	defer unlock()
+	done := false
+	defer func() {
+		if !done {
+			// A write may have landed before the failure: what fsscim last read is stale now.
+			uc.ts.forget(id)
+		}
+	}()
 
 	wasDeleted := rec.Deleted
 	wantActive := fu.Active
@@ -796,17 +803,25 @@ func (uc *userCall) apply(ctx context.Context, fu freshservice.User, rec store.U
 	}
 	if uc.cfg.DryRun {
 		uc.dryRun("update user", fields, zap.Int64("user_id", id), zap.Bool("active", wantActive), zap.Bool("agent", wantAgent))
+		done = true
 		return uc.toResource(u, fu), nil
 	}
 
-	// Reactivate first: updating a deactivated user is not documented to work.
+	// Reactivate first: updating a deactivated user is not documented to work. Then put back what
+	// deactivation dropped; a restore that an earlier attempt could not finish is finished now.
+	restoring := wantActive && (!fu.Active || rec.RestorePending)
 	if wantActive && !fu.Active {
 		react, err := uc.reactivate(ctx, fu)
 		if err != nil {
 			return scim.Resource{}, err
 		}
 		fu = react
-		restore(&fields, rec, react)
+	}
+	if restoring {
+		if err := uc.ts.reg.srv.groupRestorer(ctx, uc, id); err != nil {
+			return scim.Resource{}, err
+		}
+		restore(&fields, rec, fu)
 	}
 	if wantAgent != fu.IsAgent {
 		conv, err := uc.convert(ctx, fu, wantAgent)
@@ -850,6 +865,9 @@ func (uc *userCall) apply(ctx context.Context, fu freshservice.User, rec store.U
 		// An attribute written now replaces what was remembered of it, even when the new value
 		// needs no remembering.
 		r.Echo = withNames(storeEcho(echoOf(*r).Merge(echo, set)), u, set, fields, fu)
+		if restoring {
+			r.RestorePending = false
+		}
 		if wasDeleted {
 			r.Deleted, r.DeletedAt = false, time.Time{}
 		}
@@ -860,6 +878,7 @@ func (uc *userCall) apply(ctx context.Context, fu freshservice.User, rec store.U
 		return scim.Resource{}, fmt.Errorf("record state of user %d: %w", id, err)
 	}
 	uc.ts.aliases.note(id, saved)
+	done = true
 	return uc.resource(ctx, fu, saved, &u)
 }
 
@@ -894,9 +913,6 @@ func (uc *userCall) reactivate(ctx context.Context, fu freshservice.User) (fresh
 		return freshservice.User{}, fmt.Errorf("reactivate user %d: %w", fu.ID, err)
 	}
 	uc.log.Info("user reactivated", zap.Int64("user_id", fu.ID))
-	if err := uc.ts.reg.srv.groupRestorer(ctx, uc, fu.ID); err != nil {
-		return freshservice.User{}, err
-	}
 	return out, nil
 }
 
@@ -906,6 +922,7 @@ func (uc *userCall) deactivate(ctx context.Context, fu *freshservice.User) error
 		r.DepartmentIDs = append([]int64(nil), fu.DepartmentIDs...)
 		r.ManagerID = int64(fu.ReportingManagerID)
 		r.LocationID = int64(fu.LocationID)
+		r.RestorePending = true
 		return nil
 	})
 	if err != nil {
@@ -1027,6 +1044,11 @@ func (h *usersHandler) Patch(r *http.Request, id string, ops []scim.PatchOperati
 	}
 	uc.sc.noteIgnored(result.Ignored...)
 	set := mapping.Changed(old, u, result.Touched)
+	if result.Touched.Has(mapping.FieldActive) && u.Active && rec.RestorePending {
+		// Entra retries an enable whose restore failed half-way: the user is already active, but
+		// what deactivation dropped is not all back yet.
+		set.Add(mapping.FieldActive)
+	}
 	recased := recasedNames(old, u, result.Touched)
 	if set == 0 {
 		if recased != 0 {

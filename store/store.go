@@ -13,6 +13,10 @@ type UserRecord struct {
 	LocationID    int64   `json:"location_id,omitempty"`
 	// RequesterGroups are the memberships to restore after a reactivation.
 	RequesterGroups []int64 `json:"requester_groups,omitempty"`
+	// RestorePending says the user was deactivated and what Freshservice dropped (the fields above,
+	// the memberships) has not been put back yet: set at deactivation, cleared once a reactivation
+	// restored everything, so a restore cut short by a failure is finished by Entra's retry.
+	RestorePending bool `json:"restore_pending,omitempty"`
 	// Deleted marks a SCIM DELETE that only deactivated the user; such a user answers 404.
 	Deleted   bool      `json:"deleted,omitempty"`
 	DeletedAt time.Time `json:"deleted_at,omitzero"`
@@ -31,7 +35,7 @@ type EchoValue struct {
 // IsZero reports whether the record remembers nothing. Stores do not keep such records.
 func (r UserRecord) IsZero() bool {
 	return len(r.DepartmentIDs) == 0 && r.ManagerID == 0 && r.LocationID == 0 &&
-		len(r.RequesterGroups) == 0 && !r.Deleted && r.DeletedAt.IsZero() && len(r.Echo) == 0
+		len(r.RequesterGroups) == 0 && !r.RestorePending && !r.Deleted && r.DeletedAt.IsZero() && len(r.Echo) == 0
 }
 
 // GroupRecord is what fsscim remembers about one Freshservice group of one tenant.

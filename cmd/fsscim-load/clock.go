@@ -59,3 +59,9 @@ func (c *virtualClock) jumpCount() int {
 	defer c.mu.Unlock()
 	return c.jumps
 }
+
+// virtualStart is where a simulated run's clock starts: the current minute, so that rate windows
+// line up with it.
+func virtualStart() time.Time {
+	return time.Now().UTC().Truncate(time.Minute)
+}

@@ -211,9 +211,3 @@ func writeJSON(stdout, stderr io.Writer, v any) int {
 	fmt.Fprintln(stdout, string(raw))
 	return 0
 }
-
-// virtualStart is where a simulated run's clock starts: the current minute, so that rate windows
-// line up with it.
-func virtualStart() time.Time {
-	return time.Now().UTC().Truncate(time.Minute)
-}

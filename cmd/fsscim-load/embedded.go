@@ -27,8 +27,8 @@ type embeddedOptions struct {
 	dataDir     string        // fsscim's data folder; "" = a temporary one, removed on Close
 	departments []string      // seeded in the account
 	seed        func(*fstest.Emulator)
-	tenants     int           // tenant files, all pointing at the one account; 0 = 1
-	log         io.Writer     // fsscim's log; nil discards it (it is still encoded, as in production)
+	tenants     int       // tenant files, all pointing at the one account; 0 = 1
+	log         io.Writer // fsscim's log; nil discards it (it is still encoded, as in production)
 	// emuIdleTimeout closes the emulator's idle keep-alive connections after this long (0: never), as
 	// a real server would; the idle-tenant measurement needs fsscim's side of them to go away.
 	emuIdleTimeout time.Duration

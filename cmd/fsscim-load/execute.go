@@ -180,6 +180,7 @@ func (r *runner) replay(ctx context.Context, rep *report) {
 			Read:  compare("GET /scim/v2/Users/{id}", "GET /api/v2/requesters/{id}", fsRead, emRead),
 			Write: compare("PATCH /scim/v2/Users/{id}", "PUT /api/v2/requesters/{id}", fsWrite, emWrite),
 			All:   compare("both", "both", append(fsRead, fsWrite...), append(emRead, emWrite...)),
+			Hop:   summarize(direct.rec.samplesOf("fsscim /healthz")),
 		}
 	}
 }

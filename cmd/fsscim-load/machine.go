@@ -16,6 +16,9 @@ type machine struct {
 	OS         string `json:"os"`
 	Kernel     string `json:"kernel,omitempty"`
 	Go         string `json:"go"`
+	// LoadAverage is the 1-, 5- and 15-minute load when the run started: other work on the machine
+	// shows here and makes the figures worse.
+	LoadAverage string `json:"load_average,omitempty"`
 }
 
 func describeMachine() machine {
@@ -25,6 +28,11 @@ func describeMachine() machine {
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		OS:         runtime.GOOS + "/" + runtime.GOARCH,
 		Go:         runtime.Version(),
+	}
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(la)); len(f) >= 3 {
+			m.LoadAverage = strings.Join(f[:3], " ")
+		}
 	}
 	if k, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(k))

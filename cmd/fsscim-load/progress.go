@@ -19,8 +19,8 @@ func isTerminal(f *os.File) bool {
 }
 
 // showProgress redraws a one-line bar on w until the returned stop is called; with a nil w it does
-// nothing.
-func showProgress(w io.Writer, name string, units int, done *atomic.Int64, rec *recorder) (stop func()) {
+// nothing. extra, when not nil, adds to the line (the simulated time of a rate-limited run).
+func showProgress(w io.Writer, name string, units int, done *atomic.Int64, rec *recorder, extra func() string) (stop func()) {
 	if w == nil {
 		return func() {}
 	}
@@ -34,7 +34,11 @@ func showProgress(w io.Writer, name string, units int, done *atomic.Int64, rec *
 		if elapsed > 0 {
 			rate = float64(rec.requests.Load()) / elapsed
 		}
-		fmt.Fprintf(w, "\r%-18s %s %7d/%-7d %7.0f req/s", name, bar(n, units, 30), n, units, rate)
+		line := fmt.Sprintf("\r%-26s %s %7d/%-7d %7.0f req/s", name, bar(n, units, 30), n, units, rate)
+		if extra != nil {
+			line += "  " + extra()
+		}
+		fmt.Fprint(w, line)
 	}
 	go func() {
 		defer close(finished)

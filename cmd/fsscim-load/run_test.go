@@ -87,7 +87,8 @@ func TestEmbeddedRunReplaysEntraAndCountsFreshserviceCalls(t *testing.T) {
 		g.Freshservice.ByEndpoint["POST /requester_groups/{id}/members/{id}"] != 12 {
 		t.Errorf("groups: %+v, want 2 batches per group of 6, one member add each", g)
 	}
-	if rep.Overhead == nil || rep.Overhead.Read.Fsscim.Count != 10 || rep.Overhead.Read.Emulator.Count != 10 || rep.Overhead.Read.P50Ratio <= 0 {
+	if rep.Overhead == nil || rep.Overhead.Read.Fsscim.Count != 10 || rep.Overhead.Read.Emulator.Count != 10 || rep.Overhead.Read.P50Ratio <= 0 ||
+		rep.Overhead.Hop.Count != 10 {
 		t.Errorf("overhead = %+v", rep.Overhead)
 	}
 	if rep.Memory == nil || rep.Memory.PeakHeapBytes == 0 || rep.Memory.PeakGoroutines == 0 {

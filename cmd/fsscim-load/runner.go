@@ -69,7 +69,11 @@ func (r *runner) phase(ctx context.Context, name string, units int, task func(ct
 		}
 	}
 	var next, done atomic.Int64
-	stop := showProgress(r.progress, strings.TrimSpace(name+" "+r.tag), units, &done, res.rec)
+	var extra func() string
+	if r.emb != nil && r.emb.clock != nil {
+		extra = func() string { return fmt.Sprintf("simulated %6.1f min", r.emb.clock.Now().Sub(vstart).Minutes()) }
+	}
+	stop := showProgress(r.progress, strings.TrimSpace(name+" "+r.tag), units, &done, res.rec, extra)
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range min(r.wl.concurrency, units) {
@@ -216,17 +220,24 @@ func (r *runner) incremental(ctx context.Context, picked []int) *phaseResult {
 }
 
 // direct sends the shapes of the incremental cycle's Freshservice calls straight to the emulator:
-// a read of the requester and an update of one field, for the latency comparison.
+// a read of the requester and an update of one field, for the latency comparison. Each pair is
+// preceded by a GET of fsscim's /healthz, the cost of one loopback round trip through fsscim's
+// HTTP stack, which every request through fsscim pays on top of its call to the emulator.
 func (r *runner) direct(ctx context.Context, picked []int) *phaseResult {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: r.wl.concurrency * 2}, Timeout: requestTimeout}
 	defer hc.CloseIdleConnections()
+	health := strings.TrimSuffix(r.emb.scimURL, "/scim/v2") + "/healthz"
 	return r.phase(ctx, "direct to emulator", len(picked), func(ctx context.Context, rec *recorder, k int) {
 		u := r.users[picked[k]]
 		if u.id == "" {
 			return
 		}
+		a, err := directCall(ctx, hc, rec, "fsscim /healthz", http.MethodGet, health, "", nil)
+		if !expect(rec, "fsscim /healthz", a, err, http.StatusOK) {
+			return
+		}
 		url := r.emb.emuURL + "/api/v2/requesters/" + u.id
-		a, err := directCall(ctx, hc, rec, "direct read", http.MethodGet, url, r.emb.apiKey, nil)
+		a, err = directCall(ctx, hc, rec, "direct read", http.MethodGet, url, r.emb.apiKey, nil)
 		if !expect(rec, "direct read "+u.id, a, err, http.StatusOK) {
 			return
 		}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/store"
+)
+
+// redisLoggerOnce routes the Redis client's own messages (dial failures during an outage) into the
+// first serving instance's structured log. The client library keeps that logger process-wide.
+var redisLoggerOnce sync.Once
+
+// redisLog adapts zap to the Redis client's logger interface.
+type redisLog struct{ log *zap.Logger }
+
+func (l redisLog) Printf(_ context.Context, format string, v ...any) {
+	l.log.Debug("redis client", zap.String("detail", fmt.Sprintf(format, v...)))
+}
+
+// sharedState is what replicas share through Redis: the Redis client, and the store over it.
+type sharedState struct {
+	client *redis.Client
+	store  *store.Shared
+	// server is set once the proxy exists; callbacks only fire from requests, which come later.
+	server *proxy.Server
+}
+
+// openRedis connects to the --redis-url. An unreachable Redis does not stop the start: the replica
+// serves alone (and says so) until Redis answers.
+func openRedis(ctx context.Context, rawURL string, log *zap.Logger) (*redis.Client, error) {
+	opts, err := redis.ParseURL(rawURL)
+	if err != nil {
+		// The URL may hold a password: it is not repeated.
+		return nil, errors.New("--redis-url does not parse; use e.g. rediss://:password@redis.internal:6379/0")
+	}
+	opts.DialTimeout = time.Second
+	opts.ReadTimeout = 500 * time.Millisecond
+	opts.WriteTimeout = 500 * time.Millisecond
+	opts.PoolTimeout = time.Second
+	opts.MaxRetries = 1
+	if opts.TLSConfig != nil {
+		opts.TLSConfig.MinVersion = max(opts.TLSConfig.MinVersion, tls.VersionTLS12)
+	}
+	redisLoggerOnce.Do(func() { redis.SetLogger(redisLog{log.Named("redis")}) })
+	c := redis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		log.Warn("Redis does not answer at start; this replica counts rate budgets and keeps records on its own until it does",
+			zap.String("redis", opts.Addr), zap.Error(err))
+	} else {
+		log.Info("sharing rate budgets and records through Redis", zap.String("redis", opts.Addr), zap.Int("db", opts.DB))
+	}
+	return c, nil
+}
+
+// newSharedState wraps the local store with the Redis one.
+func newSharedState(c *redis.Client, local store.Store, log *zap.Logger) (*sharedState, error) {
+	remote, err := store.NewRedis(c, store.RedisOptions{})
+	if err != nil {
+		return nil, err
+	}
+	s := &sharedState{client: c}
+	s.store, err = store.NewShared(store.SharedOptions{
+		Remote: remote,
+		Local:  local,
+		OnStateChange: func(shared bool, err error) {
+			s.server.SharedStateChanged(proxy.SharedStore, "store", shared, err)
+		},
+		OnMirrorFailure: func(err error) {
+			log.Warn("a record kept in Redis could not be copied to the local store", zap.Error(err))
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// newBudget gives each tenant a rate budget shared through Redis.
+func (s *sharedState) newBudget(t *config.Tenant, maxWait time.Duration) freshservice.Budget {
+	b, err := freshservice.NewRedisBudget(freshservice.RedisBudgetOptions{
+		Client:        s.client,
+		Tenant:        t.Domain,
+		PerMinute:     t.RateLimit.PerMinute,
+		ListPerMinute: t.RateLimit.ListPerMinute,
+		MaxWait:       maxWait,
+		OnStateChange: func(shared bool, err error) {
+			s.server.SharedStateChanged(proxy.SharedBudget, t.Domain, shared, err)
+		},
+	})
+	if err != nil {
+		return nil // the proxy falls back to an in-process budget
+	}
+	return b
+}
+
+// reloadCounter forwards tenant-folder loads to the server's metrics, keeping those that happen
+// before the server exists (the initial load).
+type reloadCounter struct {
+	mu    sync.Mutex
+	srv   *proxy.Server
+	early []error
+}
+
+func (r *reloadCounter) observe(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.srv == nil {
+		r.early = append(r.early, err)
+		return
+	}
+	r.srv.ObserveReload(err)
+}
+
+func (r *reloadCounter) attach(srv *proxy.Server) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.srv = srv
+	for _, err := range r.early {
+		srv.ObserveReload(err)
+	}
+	r.early = nil
+}

@@ -1,0 +1,249 @@
+package proxy_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/proxy"
+)
+
+// Helpers shared by the hardening tests (faults, bad input, tenants, secrets, SSRF, load). Their names
+// start with hd so that they stay out of the way of the other test files of the package.
+
+const (
+	hdUserSchema    = "urn:ietf:params:scim:schemas:core:2.0:User"
+	hdGroupSchema   = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	hdPatchSchema   = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+	hdErrorSchema   = "urn:ietf:params:scim:api:messages:2.0:Error"
+	hdEnterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	hdFreshURN      = "urn:ietf:params:scim:schemas:extension:freshservice:2.0:User"
+)
+
+// hdUser is the body Entra sends to create a user.
+func hdUser(email string) map[string]any {
+	return map[string]any{
+		"schemas":  []string{hdUserSchema},
+		"userName": email,
+		"active":   true,
+		"name":     map[string]any{"givenName": "Test", "familyName": "User"},
+		"emails":   []any{map[string]any{"type": "work", "value": email, "primary": true}},
+	}
+}
+
+// hdPatch is a PatchOp body.
+func hdPatch(ops ...map[string]any) map[string]any {
+	list := make([]any, len(ops))
+	for i, o := range ops {
+		list[i] = o
+	}
+	return map[string]any{"schemas": []string{hdPatchSchema}, "Operations": list}
+}
+
+func hdOp(kind, path string, value any) map[string]any {
+	m := map[string]any{"op": kind, "value": value}
+	if path != "" {
+		m["path"] = path
+	}
+	return m
+}
+
+// hdMembers is a members operation in Entra's form.
+func hdMembers(kind string, ids ...int64) map[string]any {
+	values := make([]any, len(ids))
+	for i, id := range ids {
+		values[i] = map[string]any{"value": strconv.FormatInt(id, 10)}
+	}
+	return map[string]any{"op": kind, "path": "members", "value": values}
+}
+
+// hdCreateUser creates a user through SCIM and returns its id.
+func hdCreateUser(t *testing.T, h *harness, email string) int64 {
+	t.Helper()
+	r := h.do(http.MethodPost, "/scim/v2/Users", hdUser(email))
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
+	}
+	return hdID(t, r)
+}
+
+// hdCreateGroup creates an empty group through SCIM and returns its id.
+func hdCreateGroup(t *testing.T, h *harness, name string) int64 {
+	t.Helper()
+	r := h.do(http.MethodPost, "/scim/v2/Groups", map[string]any{"schemas": []string{hdGroupSchema}, "displayName": name})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create group %q: %d %s", name, r.Status, r.Body)
+	}
+	return hdID(t, r)
+}
+
+func hdID(t *testing.T, r response) int64 {
+	t.Helper()
+	s, _ := r.JSON(t)["id"].(string)
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		t.Fatalf("answer has no numeric id: %s", r.Body)
+	}
+	return id
+}
+
+// hdLookup is Entra's lookup by userName; it returns the ids found.
+func hdLookup(t *testing.T, h *harness, email string) []string {
+	t.Helper()
+	r := h.do(http.MethodGet, "/scim/v2/Users?filter="+hdFilter(`userName eq "`+email+`"`), nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("lookup %s: %d %s", email, r.Status, r.Body)
+	}
+	return hdListIDs(t, r)
+}
+
+func hdListIDs(t *testing.T, r response) []string {
+	t.Helper()
+	var ids []string
+	res, _ := r.JSON(t)["Resources"].([]any)
+	for _, x := range res {
+		m, _ := x.(map[string]any)
+		id, _ := m["id"].(string)
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// hdFilter encodes a filter the way Entra does (spaces as +, quotes and @ escaped).
+func hdFilter(f string) string {
+	r := strings.NewReplacer("%", "%25", " ", "+", `"`, "%22", "@", "%40", "&", "%26", "#", "%23", "'", "%27", "+", "%2B", "\\", "%5C")
+	return r.Replace(f)
+}
+
+// hdUsersWithEmail counts Freshservice users whose primary email is email.
+func hdUsersWithEmail(h *harness, email string) []freshservice.User {
+	var out []freshservice.User
+	for _, u := range h.emu.Users() {
+		if strings.EqualFold(u.Mail(), email) {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// hdRequesterGroups lists the emulated account's requester groups through its API (the emulator has
+// no inspection call for the whole list). The calls go to the emulator's log: reset it after.
+func hdRequesterGroups(t *testing.T, h *harness) []freshservice.RequesterGroup {
+	t.Helper()
+	var body struct {
+		Groups []freshservice.RequesterGroup `json:"requester_groups"`
+	}
+	hdEmuGet(t, h, "/api/v2/requester_groups?per_page=100", &body)
+	return body.Groups
+}
+
+func hdEmuGet(t *testing.T, h *harness, path string, into any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, h.emuURL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(h.apiKey, "X")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("emulator GET %s: %d %s", path, resp.StatusCode, raw)
+	}
+	if err := json.Unmarshal(raw, into); err != nil {
+		t.Fatalf("emulator GET %s: %v", path, err)
+	}
+}
+
+// hdAssertSCIMError checks that r is a SCIM error document with status and, when given, scimType.
+func hdAssertSCIMError(t *testing.T, r response, status int, scimType string) {
+	t.Helper()
+	if r.Status != status {
+		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	body := r.JSON(t)
+	schemas, _ := body["schemas"].([]any)
+	if len(schemas) != 1 || schemas[0] != hdErrorSchema {
+		t.Fatalf("not a SCIM error document: %s", r.Body)
+	}
+	if body["status"] != strconv.Itoa(status) {
+		t.Fatalf("error status %v, want %q: %s", body["status"], strconv.Itoa(status), r.Body)
+	}
+	if got, _ := body["scimType"].(string); scimType != "" && got != scimType {
+		t.Fatalf("scimType %q, want %q: %s", got, scimType, r.Body)
+	}
+	if d, _ := body["detail"].(string); d == "" {
+		t.Fatalf("error without detail: %s", r.Body)
+	}
+}
+
+// hdRetryAfter is the Retry-After header in seconds, or -1 when it is missing or not a number.
+func hdRetryAfter(r response) int {
+	s := r.Header.Get("Retry-After")
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
+// hdWaitFor polls cond until it holds or the deadline passes; it is for state that settles in the
+// background (a reload, goroutines ending), never for measuring speed.
+func hdWaitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// openBudget never limits: it stands in for Entra having waited out a Retry-After, so that a test
+// can send Entra's retry without waiting the minutes Freshservice asked for.
+type openBudget struct{}
+
+func (openBudget) Take(context.Context, bool) error { return nil }
+func (openBudget) Observe(int, http.Header)         {}
+func (openBudget) Remaining() int                   { return -1 }
+
+func withOpenBudget(o *proxy.Options) {
+	o.NewBudget = func(*config.Tenant, time.Duration) freshservice.Budget { return openBudget{} }
+}
+
+// hdCountingTransport records every host fsscim calls.
+type hdCountingTransport struct {
+	next  http.RoundTripper
+	hosts chan string
+}
+
+func (c *hdCountingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	select {
+	case c.hosts <- r.URL.Host:
+	default:
+	}
+	return c.next.RoundTrip(r)
+}
+
+func hdHostsSeen(c *hdCountingTransport) map[string]int {
+	out := map[string]int{}
+	for {
+		select {
+		case h := <-c.hosts:
+			out[h]++
+		default:
+			return out
+		}
+	}
+}

@@ -1,0 +1,350 @@
+package proxy_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/internal/redistest"
+	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/store"
+)
+
+// sharedClock is the clock of the emulated Freshservice and of the replicas' budgets: the test moves
+// it from one rate window to the next instead of waiting a minute.
+type sharedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *sharedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *sharedClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// replica is one fsscim process of a scaled-out deployment.
+type replica struct {
+	srv  *proxy.Server
+	http *httptest.Server
+	logs *syncBuffer
+}
+
+// cluster is several replicas serving one tenant through one Redis, against one Freshservice account.
+type cluster struct {
+	t        *testing.T
+	clock    *sharedClock
+	emu      *fstest.Emulator
+	redis    *redistest.Server
+	replicas []*replica
+	token    string
+}
+
+const clusterPerMinute = 60
+
+func newCluster(t *testing.T, n int) *cluster {
+	t.Helper()
+	clk := &sharedClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	emu, emuSrv := fstest.NewServer(fstest.Options{PerMinute: clusterPerMinute, Now: clk.Now})
+	t.Cleanup(emuSrv.Close)
+	apiKey := "cluster-api-key-5b1e0d"
+	emu.AddAPIKey(apiKey, true)
+	rds := redistest.Start(t)
+
+	dir := t.TempDir()
+	tenantDir := filepath.Join(dir, "tenants")
+	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	yaml := fmt.Sprintf("domain: %s\napi_url: %s/api/v2\nrate_limit: {per_minute: %d}\n", testDomain, emuSrv.URL, clusterPerMinute)
+	if err := os.WriteFile(filepath.Join(tenantDir, "acme.yaml"), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := config.LoadDir(tenantDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := config.NewKey()
+	keys, err := config.ParseKeys(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := keys.Seal(testDomain, apiKey, time.Now().Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cluster{t: t, clock: clk, emu: emu, redis: rds, token: token}
+	for i := range n {
+		c.replicas = append(c.replicas, c.newReplica(filepath.Join(dir, fmt.Sprintf("replica-%d", i)), set, keys, rds.Client()))
+	}
+	t.Cleanup(func() {
+		for i, r := range c.replicas {
+			for _, secret := range []string{apiKey, token} {
+				if strings.Contains(r.logs.String(), secret) {
+					t.Errorf("a secret appeared in replica %d's log", i)
+				}
+			}
+			if t.Failed() {
+				t.Logf("replica %d log:\n%s", i, r.logs.String())
+			}
+		}
+	})
+	return c
+}
+
+func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config.Keyring, rc *redis.Client) *replica {
+	t := c.t
+	local, err := store.OpenBolt(filepath.Join(dataDir, store.DefaultFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	remote, err := store.NewRedis(rc, store.RedisOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zap.DebugLevel)
+	log := zap.New(proxy.RedactingCore(core))
+
+	var srv *proxy.Server // set below, before any request can reach the callbacks
+	shared, err := store.NewShared(store.SharedOptions{Remote: remote, Local: local, Now: c.clock.Now,
+		OnStateChange: func(ok bool, err error) { srv.SharedStateChanged(proxy.SharedStore, "store", ok, err) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = shared.Close() })
+	srv, err = proxy.New(proxy.Options{
+		Tenants:    func() *config.TenantSet { return set },
+		Keys:       keys,
+		Store:      shared,
+		Logger:     log,
+		Backoff:    func(int) time.Duration { return 0 },
+		BudgetWait: 20 * time.Millisecond, // a spent window is refused at once: the clock does not move by itself
+		NewBudget: func(tn *config.Tenant, wait time.Duration) freshservice.Budget {
+			b, err := freshservice.NewRedisBudget(freshservice.RedisBudgetOptions{
+				Client: rc, Tenant: tn.Domain, PerMinute: tn.RateLimit.PerMinute, ListPerMinute: tn.RateLimit.ListPerMinute,
+				MaxWait: wait, Now: c.clock.Now,
+				OnStateChange: func(ok bool, err error) { srv.SharedStateChanged(proxy.SharedBudget, tn.Domain, ok, err) },
+			})
+			if err != nil {
+				t.Errorf("shared budget: %v", err)
+				return nil
+			}
+			return b
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+	})
+	return &replica{srv: srv, http: hs, logs: logs}
+}
+
+// do sends one SCIM request to replica i.
+func (c *cluster) do(i int, method, path string, body any) response {
+	c.t.Helper()
+	h := &harness{t: c.t, http: c.replicas[i].http, token: c.token}
+	return h.do(method, path, body)
+}
+
+// load sends the same read to every replica from several clients at once and counts the answers by
+// status.
+func (c *cluster) load(path string, clientsPerReplica, requestsPerClient int) map[int]int {
+	c.t.Helper()
+	var mu sync.Mutex
+	statuses := map[int]int{}
+	var wg sync.WaitGroup
+	for _, r := range c.replicas {
+		for range clientsPerReplica {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range requestsPerClient {
+					req, _ := http.NewRequest(http.MethodGet, r.http.URL+path, nil)
+					req.Header.Set("Authorization", "Bearer "+c.token)
+					resp, err := http.DefaultClient.Do(req)
+					status := 0
+					if err == nil {
+						status = resp.StatusCode
+						if status == http.StatusTooManyRequests && resp.Header.Get("Retry-After") == "" {
+							status = -429 // a 429 Entra cannot act on
+						}
+						resp.Body.Close()
+					}
+					mu.Lock()
+					statuses[status]++
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	return statuses
+}
+
+// callsPerMinute counts the calls the emulated account received in each minute of its clock, and
+// how many it refused with 429.
+func (c *cluster) callsPerMinute() (map[time.Time]int, int) {
+	perMinute := map[time.Time]int{}
+	refused := 0
+	for _, call := range c.emu.Calls() {
+		perMinute[call.At.Truncate(time.Minute)]++
+		if call.Status == http.StatusTooManyRequests {
+			refused++
+		}
+	}
+	return perMinute, refused
+}
+
+// TestReplicasShareOneRateBudget runs two replicas under load against one account limited to 60
+// calls a minute, for two minutes of the account's clock: together they stay within 60 a minute and
+// never earn a 429 from Freshservice; Entra gets 200s and 429s with Retry-After, nothing else.
+func TestReplicasShareOneRateBudget(t *testing.T) {
+	c := newCluster(t, 2)
+	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
+	path := fmt.Sprintf("/scim/v2/Users/%d", u.ID)
+
+	for minute := range 2 {
+		statuses := c.load(path, 4, 25) // 200 reads against a budget of 60
+		if len(statuses) > 2 || statuses[http.StatusOK] == 0 || statuses[http.StatusTooManyRequests] == 0 {
+			t.Fatalf("minute %d: answers by status %v; want only 200 and 429 with Retry-After", minute, statuses)
+		}
+		c.clock.Add(time.Minute)
+	}
+	perMinute, refused := c.callsPerMinute()
+	if len(perMinute) != 2 {
+		t.Fatalf("calls fell into %d minutes, want 2: %v", len(perMinute), perMinute)
+	}
+	for m, n := range perMinute {
+		if n > clusterPerMinute {
+			t.Errorf("minute %s: the account received %d calls, over its %d", m.Format("15:04"), n, clusterPerMinute)
+		}
+		if n < clusterPerMinute-5 {
+			t.Errorf("minute %s: only %d calls of %d were used", m.Format("15:04"), n, clusterPerMinute)
+		}
+	}
+	if refused != 0 {
+		t.Errorf("Freshservice answered 429 %d times: the replicas overspent", refused)
+	}
+	// Both replicas served reads, each from the shared budget.
+	for i, r := range c.replicas {
+		m := scrapeMetrics(t, r.http.URL)
+		if m.sum("fsscim_scim_requests_total", "status", "200") == 0 {
+			t.Errorf("replica %d served no read", i)
+		}
+		if m.sum("fsscim_rate_budget_refusals_total") == 0 {
+			t.Errorf("replica %d refused nothing: it cannot have counted against the shared budget", i)
+		}
+	}
+}
+
+// TestReplicasShareRecordsOfWhatFreshserviceForgets disables a user through one replica and enables it
+// through the other: the department Freshservice dropped at the deactivation comes back.
+func TestReplicasShareRecordsOfWhatFreshserviceForgets(t *testing.T) {
+	c := newCluster(t, 2)
+	c.emu.AddDepartment("Sales")
+	r := c.do(0, http.MethodPost, "/scim/v2/Users", map[string]any{
+		"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
+		"userName": "grace@example.com", "active": true,
+		"name":   map[string]any{"givenName": "Grace", "familyName": "Hopper"},
+		"emails": []any{map[string]any{"type": "work", "value": "grace@example.com", "primary": true}},
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"department": "Sales"},
+	})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	id, _ := r.JSON(t)["id"].(string)
+	active := func(v bool) map[string]any {
+		return map[string]any{
+			"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "Replace", "path": "active", "value": v}},
+		}
+	}
+	if r := c.do(0, http.MethodPatch, "/scim/v2/Users/"+id, active(false)); r.Status != http.StatusOK {
+		t.Fatalf("disable through replica 0: %d %s", r.Status, r.Body)
+	}
+	if fu, _ := c.emu.UserByEmail("grace@example.com"); fu.Active {
+		t.Fatal("the user is still active after the disable")
+	}
+	if r := c.do(1, http.MethodPatch, "/scim/v2/Users/"+id, active(true)); r.Status != http.StatusOK {
+		t.Fatalf("enable through replica 1: %d %s", r.Status, r.Body)
+	}
+	// Freshservice reactivates the user without its department; the record replica 0 kept brings it back.
+	fu, _ := c.emu.UserByEmail("grace@example.com")
+	if !fu.Active || len(fu.DepartmentIDs) != 1 {
+		t.Fatalf("after the enable through the other replica: active %v, departments %v; want the department restored", fu.Active, fu.DepartmentIDs)
+	}
+}
+
+// TestReplicasKeepServingWhenRedisGoesAway stops Redis in the middle of a run: SCIM requests go on
+// without a single failure caused by it, each replica says so once in its log and in its metrics,
+// and the replicas share again when Redis returns.
+func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
+	c := newCluster(t, 2)
+	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
+	path := fmt.Sprintf("/scim/v2/Users/%d", u.ID)
+	if st := c.load(path, 2, 5); st[http.StatusOK] != 20 {
+		t.Fatalf("with Redis up: %v", st)
+	}
+
+	c.redis.Stop()
+	c.clock.Add(time.Minute)
+	statuses := c.load(path, 2, 10)
+	if len(statuses) > 2 || statuses[http.StatusOK] == 0 || statuses[0] != 0 {
+		t.Fatalf("with Redis gone: answers by status %v; want 200s (and 429s with Retry-After at most)", statuses)
+	}
+	// A write goes on as well: the record lands in the replica's own store.
+	r := c.do(0, http.MethodPatch, path, map[string]any{
+		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+		"Operations": []any{map[string]any{"op": "Replace", "path": "active", "value": false}},
+	})
+	if r.Status != http.StatusOK {
+		t.Fatalf("disable with Redis gone: %d %s", r.Status, r.Body)
+	}
+	for i, rep := range c.replicas {
+		m := scrapeMetrics(t, rep.http.URL)
+		if got := m[series("fsscim_shared_state_degraded")]; got != 1 {
+			t.Errorf("replica %d: fsscim_shared_state_degraded = %v with Redis gone, want 1", i, got)
+		}
+		if got := strings.Count(rep.logs.String(), "Redis is unusable"); got != 1 {
+			t.Errorf("replica %d said %d times that Redis is unusable, want once", i, got)
+		}
+	}
+
+	c.redis.Restart()
+	c.clock.Add(time.Minute) // past the retry interval
+	if st := c.load(path, 1, 2); st[http.StatusOK] != 4 {
+		t.Fatalf("after Redis returned: %v", st)
+	}
+	for i, rep := range c.replicas {
+		if got := scrapeMetrics(t, rep.http.URL)[series("fsscim_shared_state_degraded")]; got != 0 {
+			t.Errorf("replica %d: fsscim_shared_state_degraded = %v after Redis returned, want 0", i, got)
+		}
+		if !strings.Contains(rep.logs.String(), "Redis is back") {
+			t.Errorf("replica %d did not say that Redis is back", i)
+		}
+	}
+}
