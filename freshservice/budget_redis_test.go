@@ -62,6 +62,9 @@ func (l *stateLog) get() []string {
 func newShared(t *testing.T, c redis.UniversalClient, clk *testClock, o freshservice.RedisBudgetOptions) *freshservice.RedisBudget {
 	t.Helper()
 	o.Client, o.Now = c, clk.Now
+	if o.OpTimeout == 0 {
+		o.OpTimeout = 2 * time.Second // a loaded test machine must not pass for a Redis outage
+	}
 	if o.Tenant == "" {
 		o.Tenant = "acme.freshservice.com"
 	}
@@ -200,7 +203,7 @@ func TestRedisBudgetWaitsForTheNextWindow(t *testing.T) {
 	srv := redistest.Start(t)
 	// A real clock and a short window: the second call must wait for the next window, then pass.
 	b, err := freshservice.NewRedisBudget(freshservice.RedisBudgetOptions{
-		Client: srv.Client(), Tenant: "acme.freshservice.com", PerMinute: 1,
+		Client: srv.Client(), Tenant: "acme.freshservice.com", PerMinute: 1, OpTimeout: 2 * time.Second,
 		Window: 100 * time.Millisecond, MaxWait: 5 * time.Second,
 	})
 	if err != nil {

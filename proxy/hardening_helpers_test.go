@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,7 +167,8 @@ func hdEmuGet(t *testing.T, h *harness, path string, into any) {
 	}
 }
 
-// hdAssertSCIMError checks that r is a SCIM error document with status and, when given, scimType.
+// hdAssertSCIMError checks that r is a SCIM error document with status and, when given, scimType
+// ("a|b" allows either).
 func hdAssertSCIMError(t *testing.T, r response, status int, scimType string) {
 	t.Helper()
 	if r.Status != status {
@@ -179,7 +182,7 @@ func hdAssertSCIMError(t *testing.T, r response, status int, scimType string) {
 	if body["status"] != strconv.Itoa(status) {
 		t.Fatalf("error status %v, want %q: %s", body["status"], strconv.Itoa(status), r.Body)
 	}
-	if got, _ := body["scimType"].(string); scimType != "" && got != scimType {
+	if got, _ := body["scimType"].(string); scimType != "" && !slices.Contains(strings.Split(scimType, "|"), got) {
 		t.Fatalf("scimType %q, want %q: %s", got, scimType, r.Body)
 	}
 	if d, _ := body["detail"].(string); d == "" {
@@ -210,6 +213,18 @@ func hdWaitFor(t *testing.T, within time.Duration, what string, cond func() bool
 	}
 }
 
+// hdEventually polls cond for up to two seconds and reports whether it came to hold.
+func hdEventually(cond func() bool) bool {
+	deadline := time.Now().Add(2 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
 // openBudget never limits: it stands in for Entra having waited out a Retry-After, so that a test
 // can send Entra's retry without waiting the minutes Freshservice asked for.
 type openBudget struct{}
@@ -222,28 +237,56 @@ func withOpenBudget(o *proxy.Options) {
 	o.NewBudget = func(*config.Tenant, time.Duration) freshservice.Budget { return openBudget{} }
 }
 
-// hdCountingTransport records every host fsscim calls.
-type hdCountingTransport struct {
-	next  http.RoundTripper
-	hosts chan string
+// hdRecorder is a transport that records every call fsscim starts (the emulator's own log only has
+// calls once they end), with the host it went to.
+type hdRecorder struct {
+	next http.RoundTripper
+
+	mu    sync.Mutex
+	calls []hdCall
 }
 
-func (c *hdCountingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	select {
-	case c.hosts <- r.URL.Host:
-	default:
-	}
-	return c.next.RoundTrip(r)
+type hdCall struct{ method, host, path string }
+
+func newRecorder() *hdRecorder { return &hdRecorder{next: http.DefaultTransport} }
+
+func (rec *hdRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec.mu.Lock()
+	rec.calls = append(rec.calls, hdCall{method: r.Method, host: r.URL.Host, path: r.URL.Path})
+	rec.mu.Unlock()
+	return rec.next.RoundTrip(r)
 }
 
-func hdHostsSeen(c *hdCountingTransport) map[string]int {
-	out := map[string]int{}
-	for {
-		select {
-		case h := <-c.hosts:
-			out[h]++
-		default:
-			return out
-		}
+func (rec *hdRecorder) started() []hdCall {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	return slices.Clone(rec.calls)
+}
+
+func (rec *hdRecorder) reset() {
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	rec.calls = nil
+}
+
+// hdRunConcurrently calls run(0..n-1) from workers goroutines and returns when all are done. Subtests
+// started this way (t.Run may be called from several goroutines) are not bound by -parallel.
+func hdRunConcurrently(t *testing.T, workers, n int, run func(i int)) {
+	t.Helper()
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				run(i)
+			}
+		}()
 	}
+	for i := 0; i < n; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }

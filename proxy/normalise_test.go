@@ -18,8 +18,8 @@ import (
 
 // These tests send the forms Entra is documented to send (reference/entra.md) through the real
 // server, and check both the SCIM answer and what Freshservice ends up holding. Bodies are written
-// as Entra puts them on the wire; %PATCH%, %ENT% and %FS% stand for the PatchOp, enterprise and
-// Freshservice URNs, %ID% for the user's id and %MGR% for its manager's.
+// as Entra puts them on the wire; %PATCH%, %CORE%, %ENT% and %FS% stand for the PatchOp, core User,
+// enterprise and Freshservice URNs, and %MGR% for a manager's id.
 
 var entraURNs = strings.NewReplacer(
 	"%PATCH%", "urn:ietf:params:scim:api:messages:2.0:PatchOp",
@@ -429,7 +429,7 @@ func TestNormaliseErrorsDoNotLeakUpstreamText(t *testing.T) {
 			patch: `{"op":"Replace","path":"title","value":"Boss"}`, status: http.StatusBadRequest},
 		{name: "upstream 429", fault: fstest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 7 * time.Second, Method: http.MethodPut},
 			patch: `{"op":"Replace","path":"title","value":"Boss"}`, status: http.StatusTooManyRequests},
-		{name: "upstream timeout", fault: fstest.Fault{Latency: 2 * time.Second, Method: http.MethodPut}, timeout: 50 * time.Millisecond,
+		{name: "upstream timeout", fault: fstest.Fault{Latency: 10 * time.Second, Method: http.MethodPut}, timeout: 300 * time.Millisecond,
 			patch: `{"op":"Replace","path":"title","value":"Boss"}`, status: http.StatusServiceUnavailable},
 		{name: "field message is kept", tenant: "attributes: {costCentre: cf_cost_centre}",
 			patch:  `{"op":"Add","path":"%FS%:costCentre","value":"Nowhere"}`,

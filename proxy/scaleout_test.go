@@ -117,7 +117,8 @@ func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config
 	if err != nil {
 		t.Fatal(err)
 	}
-	remote, err := store.NewRedis(rc, store.RedisOptions{})
+	// Generous timeouts: a slow moment of a loaded test machine must not pass for a Redis outage.
+	remote, err := store.NewRedis(rc, store.RedisOptions{OpTimeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config
 		NewBudget: func(tn *config.Tenant, wait time.Duration) freshservice.Budget {
 			b, err := freshservice.NewRedisBudget(freshservice.RedisBudgetOptions{
 				Client: rc, Tenant: tn.Domain, PerMinute: tn.RateLimit.PerMinute, ListPerMinute: tn.RateLimit.ListPerMinute,
-				MaxWait: wait, Now: c.clock.Now,
+				MaxWait: wait, Now: c.clock.Now, OpTimeout: 2 * time.Second,
 				OnStateChange: func(ok bool, err error) { srv.SharedStateChanged(proxy.SharedBudget, tn.Domain, ok, err) },
 			})
 			if err != nil {

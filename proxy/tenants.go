@@ -190,7 +190,7 @@ func (ts *tenantState) verifyKey(ctx context.Context, apiKeyHash string, c *fres
 }
 
 // readyIndex returns the directory index when it can answer, building it on first use (waiting up to
-// indexBuildWait) and refreshing it in the background when it is stale. A nil index means: ask
+// indexBuildWait, and at most half the time the request has left) and refreshing it in the background when it is stale. A nil index means: ask
 // Freshservice directly.
 func (ts *tenantState) readyIndex(ctx context.Context, c *freshservice.Client) *freshservice.Index {
 	if ts.index.Complete() {
@@ -200,7 +200,12 @@ func (ts *tenantState) readyIndex(ctx context.Context, c *freshservice.Client) *
 		return ts.index
 	}
 	done := ts.startBuild(c)
-	t := time.NewTimer(indexBuildWait)
+	wait := indexBuildWait
+	if dl, ok := ctx.Deadline(); ok {
+		// A build slower than the request must leave it the time to ask Freshservice directly.
+		wait = min(wait, time.Until(dl)/2)
+	}
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-done:

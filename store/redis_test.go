@@ -8,13 +8,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fsscim/fsscim/internal/redistest"
 )
 
 func newRedisStore(t *testing.T, srv *redistest.Server) *Redis {
 	t.Helper()
-	s, err := NewRedis(srv.Client(), RedisOptions{})
+	// A generous timeout: a loaded test machine must not pass for a Redis outage.
+	s, err := NewRedis(srv.Client(), RedisOptions{OpTimeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -184,6 +184,7 @@ func cmdIdleTenants(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.SetOutput(stderr)
 	tenants := fs.Int("tenants", 1000, "tenant files, each touched once with Test Connection")
 	concurrency := fs.Int("concurrency", 8, "Test Connections in flight at once")
+	heapProfile := fs.String("heapprofile", "", "write a heap profile of the idle process to this file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -195,6 +196,9 @@ func cmdIdleTenants(ctx context.Context, args []string, stdout, stderr io.Writer
 		return 2
 	}
 	res, err := measureIdleTenants(ctx, *tenants, *concurrency, time.Second)
+	if err == nil && *heapProfile != "" {
+		err = writeHeapProfile(*heapProfile)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim-load idle-tenants: %v\n", err)
 		return 1

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -142,20 +143,22 @@ func (r *runner) replay(ctx context.Context, rep *report) {
 	changedIdx := spread(n, r.wl.changed)
 
 	var results []*phaseResult
-	add := func(p *phaseResult) { results = append(results, p) }
+	add := func(p *phaseResult) {
+		if p.units > 0 {
+			results = append(results, p)
+		}
+	}
 	add(r.testConnection(ctx))
 	add(r.initialSync(ctx))
 	inc := r.incremental(ctx, changedIdx)
 	add(inc)
 	var direct *phaseResult
-	if r.emb != nil {
+	if r.emb != nil && len(changedIdx) > 0 {
 		direct = r.direct(ctx, changedIdx)
 		add(direct)
 	}
 	add(r.disable(ctx, disabled))
-	if r.wl.groups > 0 {
-		add(r.assignGroups(ctx, active))
-	}
+	add(r.assignGroups(ctx, active))
 
 	var all []time.Duration
 	for _, p := range results {
@@ -258,6 +261,20 @@ func startCPUProfile(path string) (func(), error) {
 		pprof.StopCPUProfile()
 		_ = f.Close()
 	}, nil
+}
+
+// writeHeapProfile writes the live heap (after a collection) to path.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create the heap profile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write the heap profile: %w", err)
+	}
+	return f.Close()
 }
 
 // readToken reads the bearer token for --target from a file or the environment.

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
@@ -115,7 +116,10 @@ type idleTenants struct {
 	HeapPerTenantBytes float64 `json:"heap_per_tenant_bytes"`
 	GoroutinesTouched  int     `json:"goroutines_after_touch"`
 	GoroutinesIdle     int     `json:"goroutines_idle"`
-	Method             string  `json:"method"`
+	// IdleCPUPercent is the process's CPU use (user + system, % of one core) while nothing is asked
+	// of it: the cost of background timers that grows with the number of tenants.
+	IdleCPUPercent float64 `json:"idle_cpu_percent_of_one_core"`
+	Method         string  `json:"method"`
 }
 
 // measureIdleTenants loads n tenant files, touches each tenant once with Entra's Test Connection and
@@ -184,7 +188,37 @@ func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Du
 	out.RSSIdleBytes = procStatus("VmRSS")
 	out.GoroutinesIdle = runtime.NumGoroutine()
 	out.HeapPerTenantBytes = float64(out.HeapIdleBytes-min(out.HeapBeforeBytes, out.HeapIdleBytes)) / float64(n)
+	cpu, err := cpuWhileIdle(ctx, 2*time.Second)
+	if err != nil {
+		return out, err
+	}
+	out.IdleCPUPercent = cpu
 	return out, nil
+}
+
+// cpuWhileIdle measures the process's CPU time over d, as a percentage of one core.
+func cpuWhileIdle(ctx context.Context, d time.Duration) (float64, error) {
+	before, err := cpuTime()
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	if err := sleepCtx(ctx, d); err != nil {
+		return 0, err
+	}
+	after, err := cpuTime()
+	if err != nil {
+		return 0, err
+	}
+	return float64(after-before) / float64(time.Since(start)) * 100, nil
+}
+
+func cpuTime() (time.Duration, error) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("read CPU time: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
 func cmpErr(a, b error) error {

@@ -321,8 +321,8 @@ func (r *report) writeText(w io.Writer) {
 			x.Users, mib(x.IndexBytes), x.IndexBytesPerUser, x.IndexBuildSeconds, mib(x.TenantBytes), x.TenantBytesPerUser)
 	}
 	if t := r.Idle; t != nil {
-		fmt.Fprintf(w, "%d idle tenants: RSS %.1f MiB idle (%.1f MiB right after touching each, %.1f MiB before), heap %.0f bytes per tenant, goroutines %d idle (%d after touching)\n",
-			t.Tenants, mib(t.RSSIdleBytes), mib(t.RSSTouchedBytes), mib(t.RSSBeforeBytes), t.HeapPerTenantBytes, t.GoroutinesIdle, t.GoroutinesTouched)
+		fmt.Fprintf(w, "%d idle tenants: RSS %.1f MiB idle (%.1f MiB right after touching each, %.1f MiB before), heap %.0f bytes per tenant, goroutines %d idle (%d after touching), idle CPU %.1f %% of a core\n",
+			t.Tenants, mib(t.RSSIdleBytes), mib(t.RSSTouchedBytes), mib(t.RSSBeforeBytes), t.HeapPerTenantBytes, t.GoroutinesIdle, t.GoroutinesTouched, t.IdleCPUPercent)
 	}
 	if r.Memory != nil || r.Index != nil || r.Idle != nil {
 		fmt.Fprintln(w)

@@ -60,6 +60,9 @@ func newRunner(wl workload, t target, emb *embedded, progress io.Writer) *runner
 // phase runs task for units 0..units-1 on the workload's concurrency.
 func (r *runner) phase(ctx context.Context, name string, units int, task func(ctx context.Context, rec *recorder, i int)) *phaseResult {
 	res := &phaseResult{name: name, units: units, rec: newRecorder()}
+	if units == 0 {
+		return res
+	}
 	var before callCounts
 	var vstart time.Time
 	if r.emb != nil {

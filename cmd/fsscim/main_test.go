@@ -29,7 +29,7 @@ func TestDemoAnswersTestConnection(t *testing.T) {
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
 	go func() {
-		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0"}, strings.NewReader(""), pw, &stderr, env(nil))
+		done <- run(ctx, []string{"demo", "--listen", "127.0.0.1:0"}, strings.NewReader(""), pw, audit.tee(&stderr), env(nil))
 		pw.Close()
 	}()
 	t.Cleanup(func() {
@@ -65,6 +65,7 @@ func TestDemoAnswersTestConnection(t *testing.T) {
 	if tenantURL == "" || token == "" || curl == "" {
 		t.Fatalf("demo did not print Tenant URL, token and curl; stderr:\n%s", stderr.String())
 	}
+	audit.secret("the demo's bearer token", token)
 	if !strings.HasPrefix(token, "fss1.") {
 		t.Fatalf("token %q does not look like an fsscim token", token[:8])
 	}
@@ -116,7 +117,8 @@ func TestTokenIssueReadsKeyFromStdin(t *testing.T) {
 	}
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"token", "issue", "--domain", "Acme.Freshservice.com"},
-		strings.NewReader("  fs-api-key-123 \n"), &out, &errOut, env(map[string]string{config.EnvTokenKeys: key}))
+		strings.NewReader("  fs-api-key-123 \n"), &out, audit.tee(&errOut), env(map[string]string{config.EnvTokenKeys: key}))
+	audit.secret("token issue's API key", "fs-api-key-123")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -61,8 +60,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		log.Error("cannot listen", zap.String("listen", st.Listen), zap.Error(err))
 		return 1
 	}
-	inst, err := start(ctx, instanceConfig{settings: st, keys: keys, log: log, listener: ln})
+	if st.TLSCert == "" {
+		// Validate allowed it: loopback, or --insecure-http behind a TLS-terminating proxy.
+		why := "the listen address is loopback"
+		if st.InsecureHTTP {
+			why = "--insecure-http was given"
+		}
+		log.Warn("serving plain HTTP, without TLS, because "+why+"; Entra ID only talks HTTPS, so a TLS-terminating proxy must sit in front",
+			zap.String("listen", ln.Addr().String()))
+	}
+	inst, err := start(ctx, instanceConfig{settings: st, keys: keys, log: log, listener: ln, certCheckInterval: defaultCertCheckInterval})
 	if err != nil {
+		_ = ln.Close()
 		log.Error("cannot start", zap.Error(err))
 		return 1
 	}
@@ -76,6 +85,8 @@ type instanceConfig struct {
 	log       *zap.Logger
 	listener  net.Listener
 	transport http.RoundTripper // demo: nil (plain loopback HTTP to the emulator)
+	// certCheckInterval is how often a handshake may look for new certificate files (tests: 0).
+	certCheckInterval time.Duration
 }
 
 type instance struct {
@@ -83,43 +94,84 @@ type instance struct {
 	srv     *http.Server
 	proxy   *proxy.Server
 	store   store.Store
+	redis   io.Closer // nil without --redis-url
 	watcher *config.Watcher
 	errc    chan error
 	url     string
 }
 
-func start(ctx context.Context, ic instanceConfig) (*instance, error) {
+func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 	st := ic.settings
 	if err := os.MkdirAll(st.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir %s: %w", st.DataDir, err)
 	}
-	db, err := store.OpenBolt(filepath.Join(st.DataDir, "fsscim.db"))
+	var closers []io.Closer
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				_ = closers[i].Close()
+			}
+		}
+	}()
+	db, err := store.OpenBolt(filepath.Join(st.DataDir, store.DefaultFileName))
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", st.DataDir, err)
 	}
+	var records store.Store = db
+	closers = append(closers, db)
+
+	var shared *sharedState
+	var rc io.Closer
+	if st.RedisURL != "" {
+		c, err := openRedis(ctx, st.RedisURL, ic.log)
+		if err != nil {
+			return nil, err
+		}
+		rc = c
+		closers = append(closers, c)
+		if shared, err = newSharedState(c, db, ic.log); err != nil {
+			return nil, err
+		}
+		records = shared.store
+	}
+
+	reloads := &reloadCounter{}
 	w := config.NewWatcher(st.TenantsDir, config.WatchOptions{
 		Logger: ic.log,
 		OnReload: func(set *config.TenantSet, err error) {
+			reloads.observe(err)
 			if err != nil {
 				ic.log.Warn("tenant folder has problems; the last good version of each bad file stays in use", zap.Error(err))
 			}
 		},
 	})
 	if err := w.Start(ctx); err != nil {
-		_ = db.Close()
 		return nil, fmt.Errorf("load tenants from %s: %w", st.TenantsDir, err)
 	}
-	px, err := proxy.New(proxy.Options{
-		Tenants:   w.Current,
+	popts := proxy.Options{
+		Tenants: func() *config.TenantSet {
+			if !w.Loaded() {
+				return nil
+			}
+			return w.Current()
+		},
 		Keys:      ic.keys,
-		Store:     db,
+		Store:     records,
 		Logger:    ic.log,
 		Transport: ic.transport,
-	})
+		Ready:     dataDirUsable(st.DataDir),
+	}
+	if shared != nil {
+		popts.NewBudget = shared.newBudget
+	}
+	px, err := proxy.New(popts)
 	if err != nil {
-		_ = db.Close()
 		return nil, err
 	}
+	if shared != nil {
+		shared.server = px
+	}
+	reloads.attach(px)
 	srv := &http.Server{
 		Handler:           px.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -128,16 +180,16 @@ func start(ctx context.Context, ic instanceConfig) (*instance, error) {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          zap.NewStdLog(ic.log.Named("http")),
 	}
-	inst := &instance{log: ic.log, srv: srv, proxy: px, store: db, watcher: w, errc: make(chan error, 1)}
+	inst := &instance{log: ic.log, srv: srv, proxy: px, store: records, redis: rc, watcher: w, errc: make(chan error, 1)}
 	scheme := "http"
 	if st.TLSCert != "" {
 		scheme = "https"
-		cert, err := tls.LoadX509KeyPair(st.TLSCert, st.TLSKey)
+		certs, err := newCertReloader(st.TLSCert, st.TLSKey, ic.certCheckInterval, ic.log)
 		if err != nil {
-			_ = db.Close()
-			return nil, fmt.Errorf("load TLS certificate: %w", err)
+			px.Close()
+			return nil, err
 		}
-		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		srv.TLSConfig = certs.tlsConfig()
 	}
 	inst.url = fmt.Sprintf("%s://%s", scheme, ic.listener.Addr().String())
 	go func() {
@@ -152,7 +204,8 @@ func start(ctx context.Context, ic instanceConfig) (*instance, error) {
 		}
 		close(inst.errc)
 	}()
-	ic.log.Info("fsscim serving", zap.String("version", version), zap.String("url", inst.url+"/scim/v2"), zap.String("tenants", st.TenantsDir))
+	ic.log.Info("fsscim serving", zap.String("version", version), zap.String("url", inst.url+"/scim/v2"),
+		zap.String("tenants", st.TenantsDir), zap.String("data_dir", st.DataDir), zap.Bool("shared_through_redis", shared != nil))
 	return inst, nil
 }
 
@@ -177,6 +230,11 @@ func (i *instance) wait(ctx context.Context) int {
 	i.proxy.Close()
 	if err := i.store.Close(); err != nil {
 		i.log.Warn("closing store", zap.Error(err))
+	}
+	if i.redis != nil {
+		if err := i.redis.Close(); err != nil {
+			i.log.Warn("closing Redis client", zap.Error(err))
+		}
 	}
 	return code
 }

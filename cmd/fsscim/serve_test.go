@@ -38,12 +38,14 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	audit.secret("serve test's API key", "serve-test-key")
+	audit.secret("serve test's bearer token", token)
 	ctx, stop := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--tenants", tenants, "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0"},
-			nil, io.Discard, pw, env(map[string]string{config.EnvTokenKeys: key}))
+			nil, io.Discard, audit.tee(pw), env(map[string]string{config.EnvTokenKeys: key}))
 		pw.Close()
 	}()
 	var base string

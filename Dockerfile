@@ -1,0 +1,43 @@
+# fsscim container image: a static binary on a distroless base, running as a non-root user.
+#
+#   docker build -t fsscim:1.0.0 --build-arg VERSION=1.0.0 .
+#   docker run -p 8080:8080 -e FSSCIM_TOKEN_KEYS=... \
+#     -v "$PWD/tenants:/etc/fsscim/tenants:ro" -v fsscim-data:/var/lib/fsscim fsscim:1.0.0
+#
+# CI builds the binary with the same command as the build stage and starts it with the layout below
+# (cmd/fsscim/image_test.go): keep the two in step.
+
+ARG GO_VERSION=1.26
+
+FROM golang:${GO_VERSION}-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+# No dependency needs cgo: the binary is fully static and runs on a base without a C library.
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/fsscim ./cmd/fsscim
+# The volumes' mount points, owned by the runtime user so that a fresh named volume is writable.
+RUN mkdir -p /out/etc/fsscim/tenants /out/var/lib/fsscim
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/fsscim /usr/local/bin/fsscim
+COPY --from=build /out/etc/fsscim /etc/fsscim
+COPY --from=build --chown=65532:65532 /out/var/lib/fsscim /var/lib/fsscim
+
+# Tenant files (read-only: a ConfigMap or a host folder) and the embedded store (read-write).
+ENV FSSCIM_TENANTS=/etc/fsscim/tenants \
+    FSSCIM_DATA_DIR=/var/lib/fsscim \
+    FSSCIM_LISTEN=:8080 \
+    FSSCIM_LOG_FORMAT=json
+VOLUME ["/etc/fsscim/tenants", "/var/lib/fsscim"]
+
+# distroless "nonroot": uid and gid 65532.
+USER 65532:65532
+# SCIM at /scim/v2; /healthz (liveness), /readyz (readiness) and /metrics answer without a token.
+EXPOSE 8080
+
+ENTRYPOINT ["/usr/local/bin/fsscim", "serve"]
+# Plain HTTP behind a TLS-terminating ingress. To terminate TLS in fsscim instead, replace these
+# arguments: --tls-cert /etc/fsscim/tls/tls.crt --tls-key /etc/fsscim/tls/tls.key
+CMD ["--insecure-http"]

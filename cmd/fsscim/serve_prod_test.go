@@ -1,0 +1,471 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/internal/redistest"
+)
+
+// lockedBuffer is a log sink read while the server writes to it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// tenantFixture is a tenant folder and data dir for one emulated Freshservice account, with a token.
+type tenantFixture struct {
+	emu     *fstest.Emulator
+	tenants string
+	data    string
+	key     string // the server token key (FSSCIM_TOKEN_KEYS)
+	token   string
+	apiKey  string
+	agentID int64 // the API key's own agent, a user to read
+}
+
+func newTenantFixture(t *testing.T) *tenantFixture {
+	t.Helper()
+	emu, emuSrv := fstest.NewServer(fstest.Options{})
+	t.Cleanup(emuSrv.Close)
+	apiKey := "prod-test-key-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	agent := emu.AddAPIKey(apiKey, true)
+	dir := t.TempDir()
+	f := &tenantFixture{emu: emu, tenants: filepath.Join(dir, "tenants"), data: filepath.Join(dir, "data"), apiKey: apiKey, agentID: agent.ID}
+	if err := os.MkdirAll(f.tenants, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.tenants, "acme.yaml"), []byte("domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.key, _ = config.NewKey()
+	keys, err := config.ParseKeys(f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.token, err = keys.Seal("acme.freshservice.com", apiKey, time.Now().Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	audit.secret("a test's Freshservice API key", apiKey)
+	audit.secret("a test's bearer token", f.token)
+	audit.secret("a test's server token key", f.key)
+	return f
+}
+
+// served is an `fsscim serve` run by run(), as the binary would.
+type served struct {
+	base string // scheme://host:port
+	logs *lockedBuffer
+	stop func() int
+}
+
+// serve runs `fsscim serve` with args and waits for it to log its URL.
+func serve(t *testing.T, f *tenantFixture, extraEnv map[string]string, args ...string) *served {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &lockedBuffer{}
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	envm := map[string]string{config.EnvTokenKeys: f.key}
+	for k, v := range extraEnv {
+		envm[k] = v
+	}
+	all := append([]string{"serve", "--tenants", f.tenants, "--data-dir", f.data}, args...)
+	go func() {
+		done <- run(ctx, all, nil, io.Discard, audit.tee(io.MultiWriter(pw, logs)), env(envm))
+		pw.Close()
+	}()
+	var base string
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
+			u, _ := line["url"].(string)
+			base = strings.TrimSuffix(u, "/scim/v2")
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	var once sync.Once
+	code := 0
+	s := &served{base: base, logs: logs, stop: func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(30 * time.Second):
+				t.Error("serve did not stop")
+			}
+		})
+		return code
+	}}
+	t.Cleanup(func() { s.stop() })
+	if base == "" {
+		s.stop()
+		t.Fatalf("serve did not start:\n%s", logs.String())
+	}
+	return s
+}
+
+func get(t *testing.T, c *http.Client, url, token string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+const testConnectionPath = `/scim/v2/Users?filter=userName+eq+%22b4fa7c1e-0000-4000-8000-000000000000%22`
+
+// writeCert writes a fresh self-signed certificate for 127.0.0.1 and returns it.
+func writeCert(t *testing.T, certFile, keyFile, name string) *x509.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: name},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Written beside and renamed into place, as secret mounts and cert-manager do.
+	for file, block := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "EC PRIVATE KEY", Bytes: keyDER}} {
+		tmp := file + ".tmp"
+		if err := os.WriteFile(tmp, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cert, _ := x509.ParseCertificate(der)
+	return cert
+}
+
+// dialTLS completes a handshake and returns the certificate the server presented.
+func dialTLS(addr string, cfg *tls.Config) (*x509.Certificate, error) {
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0], nil
+}
+
+func TestServeTLSOffersOnlyModernProtocols(t *testing.T) {
+	f := newTenantFixture(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	cert := writeCert(t, certFile, keyFile, "fsscim-test")
+	s := serve(t, f, nil, "--listen", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile)
+	if !strings.HasPrefix(s.base, "https://") {
+		t.Fatalf("served at %s, want https", s.base)
+	}
+	addr := strings.TrimPrefix(s.base, "https://")
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+
+	tests := []struct {
+		name string
+		cfg  *tls.Config
+		ok   bool
+	}{
+		{"TLS 1.3", &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS13}, true},
+		{"TLS 1.2 with AES-GCM", &tls.Config{RootCAs: roots, MaxVersion: tls.VersionTLS12,
+			CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}}, true},
+		{"TLS 1.1", &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}, false},
+		{"TLS 1.2 with CBC only", &tls.Config{RootCAs: roots, MaxVersion: tls.VersionTLS12,
+			CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := dialTLS(addr, tt.cfg)
+			if (err == nil) != tt.ok {
+				t.Fatalf("handshake error %v, want success %v", err, tt.ok)
+			}
+		})
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	if status, body := get(t, client, s.base+testConnectionPath, f.token); status != http.StatusOK {
+		t.Fatalf("Test Connection over TLS: %d %s", status, body)
+	}
+	if strings.Contains(s.logs.String(), "plain HTTP") {
+		t.Fatal("a TLS server warned about plain HTTP")
+	}
+}
+
+// TestServeReloadsItsCertificate replaces the certificate files while fsscim runs: new connections
+// get the new certificate without a restart, and files that do not load leave the old one in place.
+func TestServeReloadsItsCertificate(t *testing.T) {
+	f := newTenantFixture(t)
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	first := writeCert(t, certFile, keyFile, "first")
+	logs := &lockedBuffer{}
+	log, err := newLogger("json", audit.tee(logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := config.ParseKeys(f.key)
+	ctx, cancel := context.WithCancel(context.Background())
+	inst, err := start(ctx, instanceConfig{
+		settings: config.Settings{TenantsDir: f.tenants, DataDir: f.data, Listen: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile, LogFormat: "json"},
+		keys:     keys, log: log, listener: ln,
+		certCheckInterval: 0, // look at the files on every handshake
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		inst.wait(ctx)
+	})
+	addr := ln.Addr().String()
+	insecure := &tls.Config{InsecureSkipVerify: true} // the test compares the certificates itself
+	presented := func() *x509.Certificate {
+		t.Helper()
+		c, err := dialTLS(addr, insecure)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	if got := presented(); !got.Equal(first) {
+		t.Fatalf("presented %s, want the first certificate", got.Subject.CommonName)
+	}
+	second := writeCert(t, certFile, keyFile, "second")
+	if got := presented(); !got.Equal(second) {
+		t.Fatalf("after the files changed: presented %s, want the second certificate", got.Subject.CommonName)
+	}
+	if err := os.WriteFile(certFile, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := presented(); !got.Equal(second) {
+		t.Fatalf("after a broken file: presented %s, want the second certificate kept", got.Subject.CommonName)
+	}
+	for _, want := range []string{"TLS certificate reloaded", "do not load; still serving the previous certificate"} {
+		if strings.Count(logs.String(), want) != 1 {
+			t.Errorf("the log does not say once %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+func TestServeWarnsWhenServingPlainHTTP(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		why  string
+	}{
+		{"loopback", []string{"--listen", "127.0.0.1:0"}, "loopback"},
+		{"insecure-http", []string{"--listen", ":0", "--insecure-http"}, "--insecure-http"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newTenantFixture(t)
+			s := serve(t, f, nil, tt.args...)
+			var warning map[string]any
+			for _, line := range strings.Split(s.logs.String(), "\n") {
+				var m map[string]any
+				if json.Unmarshal([]byte(line), &m) == nil && strings.Contains(m["msg"].(string), "plain HTTP") {
+					warning = m
+				}
+			}
+			if warning == nil || warning["level"] != "warn" || !strings.Contains(warning["msg"].(string), tt.why) {
+				t.Fatalf("no warning about plain HTTP naming %q:\n%s", tt.why, s.logs.String())
+			}
+		})
+	}
+}
+
+// TestReadyzFollowsTheDataDir takes the data dir away under a running fsscim: /readyz fails (the
+// load balancer stops sending requests) while /healthz stays up, and recovers when the dir is back.
+func TestReadyzFollowsTheDataDir(t *testing.T) {
+	f := newTenantFixture(t)
+	s := serve(t, f, nil, "--listen", "127.0.0.1:0")
+	c := http.DefaultClient
+	if status, body := get(t, c, s.base+"/readyz", ""); status != http.StatusOK {
+		t.Fatalf("/readyz at start: %d %s", status, body)
+	}
+	moved := f.data + ".away"
+	if err := os.Rename(f.data, moved); err != nil {
+		t.Fatal(err)
+	}
+	status, body := get(t, c, s.base+"/readyz", "")
+	if status != http.StatusServiceUnavailable || !strings.Contains(body, "data dir") {
+		t.Fatalf("/readyz without the data dir: %d %s", status, body)
+	}
+	if status, _ := get(t, c, s.base+"/healthz", ""); status != http.StatusOK {
+		t.Fatalf("/healthz without the data dir: %d (liveness must not restart fsscim for this)", status)
+	}
+	if err := os.Rename(moved, f.data); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := get(t, c, s.base+"/readyz", ""); status != http.StatusOK {
+		t.Fatalf("/readyz with the data dir back: %d %s", status, body)
+	}
+}
+
+// TestServeMetricsCountTenantReloads edits the tenant folder under a running fsscim.
+func TestServeMetricsCountTenantReloads(t *testing.T) {
+	f := newTenantFixture(t)
+	s := serve(t, f, nil, "--listen", "127.0.0.1:0")
+	reloads := func() (success, failure float64) {
+		_, body := get(t, http.DefaultClient, s.base+"/metrics", "")
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, `fsscim_tenant_reloads_total{result="success"} `); ok {
+				success, _ = strconv.ParseFloat(v, 64)
+			}
+			if v, ok := strings.CutPrefix(line, `fsscim_tenant_reloads_total{result="failure"} `); ok {
+				failure, _ = strconv.ParseFloat(v, 64)
+			}
+		}
+		return success, failure
+	}
+	if ok, bad := reloads(); ok != 1 || bad != 0 {
+		t.Fatalf("after start: %v successful and %v failed loads, want 1 and 0", ok, bad)
+	}
+	if err := os.WriteFile(filepath.Join(f.tenants, "beta.yaml"), []byte("domain: beta.freshservice.com\nusers: {on_delete: remove}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		if _, bad := reloads(); bad >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a broken tenant file was not counted as a failed reload")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServeWithRedisSurvivesItsOutage runs `fsscim serve --redis-url` and kills Redis: SCIM requests
+// keep being answered, the log says once that the replica is on its own, and /metrics shows it.
+func TestServeWithRedisSurvivesItsOutage(t *testing.T) {
+	rds := redistest.Start(t)
+	f := newTenantFixture(t)
+	s := serve(t, f, nil, "--listen", "127.0.0.1:0", "--redis-url", rds.URL())
+	c := http.DefaultClient
+	if !strings.Contains(s.logs.String(), "sharing rate budgets and records through Redis") {
+		t.Fatalf("serve does not say it shares through Redis:\n%s", s.logs.String())
+	}
+	degraded := func() string {
+		_, body := get(t, c, s.base+"/metrics", "")
+		m := regexp.MustCompile(`(?m)^fsscim_shared_state_degraded (\S+)$`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatal("/metrics has no fsscim_shared_state_degraded")
+		}
+		return m[1]
+	}
+	if status, body := get(t, c, s.base+testConnectionPath, f.token); status != http.StatusOK {
+		t.Fatalf("with Redis: %d %s", status, body)
+	}
+	if got := degraded(); got != "0" {
+		t.Fatalf("fsscim_shared_state_degraded = %s with Redis up", got)
+	}
+	// The budget's keys prove the calls were counted in Redis.
+	keys, err := rds.Client().Keys(context.Background(), "fsscim:{acme.freshservice.com}:budget*").Result()
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("no budget keys in Redis (%v): the budget is not shared", err)
+	}
+
+	rds.Stop()
+	// Reads of a user: each one takes from the budget and reads the store.
+	for i := range 5 {
+		path := "/scim/v2/Users/" + strconv.FormatInt(f.agentID, 10)
+		if i%2 == 1 {
+			path = testConnectionPath
+		}
+		if status, body := get(t, c, s.base+path, f.token); status != http.StatusOK {
+			t.Fatalf("request %d with Redis gone: %d %s", i, status, body)
+		}
+	}
+	if got := degraded(); got != "1" {
+		t.Fatalf("fsscim_shared_state_degraded = %s with Redis gone, want 1", got)
+	}
+	if !strings.Contains(s.logs.String(), "Redis is unusable") {
+		t.Fatalf("the log does not say that Redis is unusable:\n%s", s.logs.String())
+	}
+	if status, _ := get(t, c, s.base+"/readyz", ""); status != http.StatusOK {
+		t.Fatalf("/readyz = %d with Redis gone: the replica still serves, it must stay ready", status)
+	}
+	if code := s.stop(); code != 0 {
+		t.Fatalf("serve exited %d", code)
+	}
+}
+
+// The logger is also used by tests above; make sure the JSON one stays JSON.
+func TestServeLogsAreJSON(t *testing.T) {
+	var buf bytes.Buffer
+	log, err := newLogger("json", &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.Info("hello", zap.String("authorization", "Basic abcdefgh12345"))
+	var m map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil || m["authorization"] != "[REDACTED]" {
+		t.Fatalf("log line %q: %v", buf.String(), err)
+	}
+}

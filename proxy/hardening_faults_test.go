@@ -1,0 +1,563 @@
+package proxy_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/proxy"
+)
+
+// The fault matrix: every SCIM operation Entra sends, against every way Freshservice fails. For each
+// pair the test checks what Entra is answered, what Freshservice holds afterwards, and that Entra's
+// retry of the same request (once Freshservice is well again) ends with exactly one correct user or
+// group: no duplicate and no lost deprovisioning.
+
+// hdEnv names what an operation's setup made.
+type hdEnv struct {
+	user   int64 // the user the operation works on
+	member int64 // a second user (group members)
+	group  int64
+	email  string
+	name   string // group name
+}
+
+func (e hdEnv) expand(s string) string {
+	return strings.NewReplacer("{user}", strconv.FormatInt(e.user, 10), "{member}", strconv.FormatInt(e.member, 10),
+		"{group}", strconv.FormatInt(e.group, 10)).Replace(s)
+}
+
+// hdFaultOp is one SCIM operation with the Freshservice call a fault hits.
+type hdFaultOp struct {
+	name   string
+	tenant string // extra tenant file lines
+	setup  func(t *testing.T, h *harness) hdEnv
+	method string
+	path   string // {user}, {member}, {group} are replaced
+	body   func(e hdEnv) any
+	// upMethod and upPath (a prefix, with placeholders) name the Freshservice call that fails.
+	upMethod, upPath string
+	write            bool
+	// landed reports whether the operation's change is in Freshservice (writes only).
+	landed func(t *testing.T, h *harness, e hdEnv) bool
+	// retryOK are the answers Entra's retry may get once Freshservice is well.
+	retryOK []int
+	// converged checks Freshservice and fsscim's answers after the retry.
+	converged func(t *testing.T, h *harness, e hdEnv, retry response)
+}
+
+// hdFault is one way Freshservice fails.
+type hdFault struct {
+	name  string
+	fault fstest.Fault
+	// afterWrite: Freshservice made the change and the answer was lost. Reads are not faulted so.
+	afterWrite bool
+	want       int // what Entra must be answered unless the write is confirmed
+	// minRetryAfter is the least Retry-After (seconds) the answer must carry.
+	minRetryAfter int
+	opts          func(*proxy.Options)
+}
+
+func hdFaults() []hdFault {
+	const long = 2 * time.Minute
+	return []hdFault{
+		{name: "429 short Retry-After", fault: fstest.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second}, want: 429, minRetryAfter: 1},
+		{name: "429 long Retry-After", fault: fstest.Fault{Status: http.StatusTooManyRequests, RetryAfter: long}, want: 429, minRetryAfter: int(long / time.Second)},
+		{name: "500", fault: fstest.Fault{Status: http.StatusInternalServerError}, want: 503, minRetryAfter: 1},
+		{name: "502", fault: fstest.Fault{Status: http.StatusBadGateway}, want: 503, minRetryAfter: 1},
+		{name: "503", fault: fstest.Fault{Status: http.StatusServiceUnavailable}, want: 503, minRetryAfter: 1},
+		{name: "timeout", fault: fstest.Fault{Latency: time.Hour}, want: 503, minRetryAfter: 1},
+		{name: "connection dropped before the write", fault: fstest.Fault{Drop: true}, want: 503, minRetryAfter: 1},
+		{name: "connection dropped after the write landed", fault: fstest.Fault{Drop: true, AfterWrite: true}, afterWrite: true, want: 503, minRetryAfter: 1},
+		{name: "502 after the write landed", fault: fstest.Fault{Status: http.StatusBadGateway, AfterWrite: true}, afterWrite: true, want: 503, minRetryAfter: 1},
+		{
+			// Entra gives a request 60 seconds. A Freshservice slower than fsscim's request budget
+			// (its per-attempt timeout being longer still) must be answered 503 before the budget
+			// ends, not left to Entra's own timeout.
+			name: "slower than the request budget", fault: fstest.Fault{Latency: time.Hour}, want: 503, minRetryAfter: 1,
+			opts: func(o *proxy.Options) { o.RequestTimeout = 700 * time.Millisecond; o.UpstreamTimeout = time.Minute },
+		},
+	}
+}
+
+func hdFaultOps() []hdFaultOp {
+	userSetup := func(email string) func(t *testing.T, h *harness) hdEnv {
+		return func(t *testing.T, h *harness) hdEnv {
+			id := hdCreateUser(t, h, email)
+			// Entra reads the user before it changes it.
+			if r := h.do(http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", id), nil); r.Status != http.StatusOK {
+				t.Fatalf("read before the operation: %d %s", r.Status, r.Body)
+			}
+			return hdEnv{user: id, email: email}
+		}
+	}
+	disabledSetup := func(t *testing.T, h *harness) hdEnv {
+		e := userSetup("away@contoso.com")(t, h)
+		if r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Users/%d", e.user), hdPatch(hdOp("Replace", "active", "False"))); r.Status != http.StatusOK {
+			t.Fatalf("disable before the operation: %d %s", r.Status, r.Body)
+		}
+		if r := h.do(http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", e.user), nil); r.Status != http.StatusOK {
+			t.Fatalf("read before the operation: %d %s", r.Status, r.Body)
+		}
+		return e
+	}
+	groupSetup := func(withMember bool) func(t *testing.T, h *harness) hdEnv {
+		return func(t *testing.T, h *harness) hdEnv {
+			e := hdEnv{name: "Sales"}
+			e.member = hdCreateUser(t, h, "member@contoso.com")
+			e.group = hdCreateGroup(t, h, e.name)
+			if withMember {
+				r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", e.group), hdPatch(hdMembers("Add", e.member)))
+				if r.Status != http.StatusNoContent {
+					t.Fatalf("add member before the operation: %d %s", r.Status, r.Body)
+				}
+			}
+			return e
+		}
+	}
+	agentGroupSetup := func(withMember bool) func(t *testing.T, h *harness) hdEnv {
+		return func(t *testing.T, h *harness) hdEnv {
+			e := hdEnv{name: "Tier 2"}
+			e.member = h.emu.AddAgent(freshservice.User{Email: "agent@contoso.com", FirstName: "Agent"}).ID
+			e.group = hdCreateGroup(t, h, e.name)
+			if withMember {
+				r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", e.group), hdPatch(hdMembers("Add", e.member)))
+				if r.Status != http.StatusNoContent {
+					t.Fatalf("add member before the operation: %d %s", r.Status, r.Body)
+				}
+			}
+			return e
+		}
+	}
+	agentMember := func(h *harness, e hdEnv) bool {
+		g, ok := h.emu.AgentGroup(e.group)
+		return ok && slices.Contains(g.Members, e.member)
+	}
+	user := func(t *testing.T, h *harness, e hdEnv) (active bool, title string) {
+		t.Helper()
+		u, ok := h.emu.User(e.user)
+		if !ok {
+			t.Fatalf("user %d is gone from Freshservice", e.user)
+		}
+		return u.Active, u.JobTitle
+	}
+	oneUser := func(t *testing.T, h *harness, email string) {
+		t.Helper()
+		if got := hdUsersWithEmail(h, email); len(got) != 1 {
+			t.Fatalf("%d Freshservice users hold %s, want exactly 1", len(got), email)
+		}
+	}
+	member := func(h *harness, e hdEnv) bool {
+		return slices.Contains(h.emu.RequesterGroupMembers(e.group), e.member)
+	}
+	scimGet := func(t *testing.T, h *harness, path string) response {
+		t.Helper()
+		return h.do(http.MethodGet, path, nil)
+	}
+	return []hdFaultOp{
+		{
+			name:   "create user",
+			setup:  func(t *testing.T, h *harness) hdEnv { h.warmIndex(); return hdEnv{email: "new.hire@contoso.com"} },
+			method: http.MethodPost, path: "/scim/v2/Users",
+			body:     func(e hdEnv) any { return hdUser(e.email) },
+			upMethod: http.MethodPost, upPath: "/api/v2/requesters",
+			write:   true,
+			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return len(hdUsersWithEmail(h, e.email)) > 0 },
+			retryOK: []int{http.StatusCreated},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				oneUser(t, h, e.email)
+				u := hdUsersWithEmail(h, e.email)[0]
+				if !u.Active || hdID(t, retry) != u.ID {
+					t.Fatalf("retry answered %s; Freshservice holds %+v", retry.Body, u)
+				}
+				if ids := hdLookup(t, h, e.email); !slices.Equal(ids, []string{strconv.FormatInt(u.ID, 10)}) {
+					t.Fatalf("lookup finds %q, want [%d]", ids, u.ID)
+				}
+			},
+		},
+		{
+			name:   "replace user",
+			setup:  userSetup("replace.me@contoso.com"),
+			method: http.MethodPut, path: "/scim/v2/Users/{user}",
+			body: func(e hdEnv) any {
+				b := hdUser(e.email)
+				b["title"] = "Director"
+				return b
+			},
+			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}",
+			write: true,
+			landed: func(t *testing.T, h *harness, e hdEnv) bool {
+				_, title := user(t, h, e)
+				return title == "Director"
+			},
+			retryOK: []int{http.StatusOK},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				oneUser(t, h, e.email)
+				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["title"]; got != "Director" {
+					t.Fatalf("GET answers title %v", got)
+				}
+			},
+		},
+		{
+			name:   "patch user attributes",
+			setup:  userSetup("patch.me@contoso.com"),
+			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
+			body:     func(hdEnv) any { return hdPatch(hdOp("Replace", "title", "Director")) },
+			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}",
+			write: true,
+			landed: func(t *testing.T, h *harness, e hdEnv) bool {
+				_, title := user(t, h, e)
+				return title == "Director"
+			},
+			retryOK: []int{http.StatusOK},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				oneUser(t, h, e.email)
+				if got := retry.JSON(t)["title"]; got != "Director" {
+					t.Fatalf("retry answers title %v", got)
+				}
+			},
+		},
+		{
+			name:   "disable user",
+			setup:  userSetup("leaver@contoso.com"),
+			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
+			body:     func(hdEnv) any { return hdPatch(hdOp("Replace", "active", "False")) },
+			upMethod: http.MethodDelete, upPath: "/api/v2/requesters/{user}",
+			write: true,
+			landed: func(t *testing.T, h *harness, e hdEnv) bool {
+				active, _ := user(t, h, e)
+				return !active
+			},
+			retryOK: []int{http.StatusOK},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				oneUser(t, h, e.email)
+				if active, _ := user(t, h, e); active {
+					t.Fatal("the user is still active in Freshservice: the deprovisioning was lost")
+				}
+				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["active"]; got != false {
+					t.Fatalf("GET answers active %v", got)
+				}
+			},
+		},
+		{
+			name:   "enable user",
+			setup:  disabledSetup,
+			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
+			body:     func(hdEnv) any { return hdPatch(hdOp("Replace", "active", "True")) },
+			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}/reactivate",
+			write: true,
+			landed: func(t *testing.T, h *harness, e hdEnv) bool {
+				active, _ := user(t, h, e)
+				return active
+			},
+			retryOK: []int{http.StatusOK},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				oneUser(t, h, e.email)
+				if active, _ := user(t, h, e); !active {
+					t.Fatal("the user is not active in Freshservice")
+				}
+				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["active"]; got != true {
+					t.Fatalf("GET answers active %v", got)
+				}
+			},
+		},
+		{
+			name:   "delete user",
+			setup:  userSetup("deleted@contoso.com"),
+			method: http.MethodDelete, path: "/scim/v2/Users/{user}",
+			upMethod: http.MethodDelete, upPath: "/api/v2/requesters/{user}",
+			write: true,
+			landed: func(t *testing.T, h *harness, e hdEnv) bool {
+				active, _ := user(t, h, e)
+				return !active
+			},
+			// A second DELETE of a deleted user is 404 for SCIM clients; Entra takes either.
+			retryOK: []int{http.StatusNoContent, http.StatusNotFound},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				oneUser(t, h, e.email)
+				if active, _ := user(t, h, e); active {
+					t.Fatal("the user is still active in Freshservice: the deprovisioning was lost")
+				}
+				if r := scimGet(t, h, e.expand("/scim/v2/Users/{user}")); r.Status != http.StatusNotFound {
+					t.Fatalf("GET after the delete: %d %s", r.Status, r.Body)
+				}
+				if ids := hdLookup(t, h, e.email); len(ids) != 0 {
+					t.Fatalf("lookup after the delete finds %q", ids)
+				}
+			},
+		},
+		{
+			name:   "get user",
+			setup:  userSetup("read.me@contoso.com"),
+			method: http.MethodGet, path: "/scim/v2/Users/{user}",
+			upMethod: http.MethodGet, upPath: "/api/v2/requesters/{user}",
+			retryOK: []int{http.StatusOK},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if hdID(t, retry) != e.user {
+					t.Fatalf("retry answered %s", retry.Body)
+				}
+			},
+		},
+		{
+			name: "lookup user while the directory loads",
+			setup: func(t *testing.T, h *harness) hdEnv {
+				u := h.emu.AddRequester(freshservice.User{PrimaryEmail: "known@contoso.com", FirstName: "Known"})
+				return hdEnv{user: u.ID, email: "known@contoso.com"}
+			},
+			method: http.MethodGet, path: "/scim/v2/Users?filter=" + hdFilter(`userName eq "known@contoso.com"`),
+			upMethod: http.MethodGet, upPath: "/api/v2/requesters",
+			retryOK: []int{http.StatusOK},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if ids := hdListIDs(t, retry); !slices.Equal(ids, []string{strconv.FormatInt(e.user, 10)}) {
+					t.Fatalf("lookup finds %q, want [%d]", ids, e.user)
+				}
+			},
+		},
+		{
+			name:   "create group",
+			setup:  func(t *testing.T, h *harness) hdEnv { return hdEnv{name: "Engineering"} },
+			method: http.MethodPost, path: "/scim/v2/Groups",
+			body: func(e hdEnv) any {
+				return map[string]any{"schemas": []string{hdGroupSchema, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"}, "displayName": e.name}
+			},
+			upMethod: http.MethodPost, upPath: "/api/v2/requester_groups",
+			write: true,
+			landed: func(t *testing.T, h *harness, e hdEnv) bool {
+				for _, g := range hdRequesterGroups(t, h) {
+					if g.Name == e.name {
+						return true
+					}
+				}
+				return false
+			},
+			// After a lost answer the retry may meet the group it made: 409, and Entra's next
+			// cycle matches it by displayName.
+			retryOK: []int{http.StatusCreated, http.StatusConflict},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				var ids []string
+				for _, g := range hdRequesterGroups(t, h) {
+					if g.Name == e.name {
+						ids = append(ids, strconv.FormatInt(int64(g.ID), 10))
+					}
+				}
+				if len(ids) != 1 {
+					t.Fatalf("%d Freshservice groups are named %q, want exactly 1", len(ids), e.name)
+				}
+				r := h.do(http.MethodGet, "/scim/v2/Groups?excludedAttributes=members&filter="+hdFilter(`displayName eq "`+e.name+`"`), nil)
+				if r.Status != http.StatusOK {
+					t.Fatalf("group lookup: %d %s", r.Status, r.Body)
+				}
+				if got := hdListIDs(t, r); !slices.Equal(got, ids) {
+					t.Fatalf("group lookup finds %q, Freshservice holds %q", got, ids)
+				}
+			},
+		},
+		{
+			name:   "add group member",
+			setup:  groupSetup(false),
+			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
+			body:     func(e hdEnv) any { return hdPatch(hdMembers("Add", e.member)) },
+			upMethod: http.MethodPost, upPath: "/api/v2/requester_groups/{group}/members/{member}",
+			write:   true,
+			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return member(h, e) },
+			retryOK: []int{http.StatusNoContent},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if !member(h, e) {
+					t.Fatal("the member is not in the Freshservice group")
+				}
+			},
+		},
+		{
+			name:   "remove group member",
+			setup:  groupSetup(true),
+			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
+			body:     func(e hdEnv) any { return hdPatch(hdMembers("Remove", e.member)) },
+			upMethod: http.MethodDelete, upPath: "/api/v2/requester_groups/{group}/members/{member}",
+			write:   true,
+			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return !member(h, e) },
+			retryOK: []int{http.StatusNoContent},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if member(h, e) {
+					t.Fatal("the member is still in the Freshservice group: the removal was lost")
+				}
+			},
+		},
+		{
+			name:   "rename group",
+			setup:  groupSetup(false),
+			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
+			body:     func(hdEnv) any { return hdPatch(hdOp("Replace", "displayName", "Sales EMEA")) },
+			upMethod: http.MethodPut, upPath: "/api/v2/requester_groups/{group}",
+			write: true,
+			landed: func(t *testing.T, h *harness, e hdEnv) bool {
+				g, ok := h.emu.RequesterGroup(e.group)
+				return ok && g.Name == "Sales EMEA"
+			},
+			retryOK: []int{http.StatusNoContent},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if g, ok := h.emu.RequesterGroup(e.group); !ok || g.Name != "Sales EMEA" {
+					t.Fatalf("Freshservice holds %+v", g)
+				}
+			},
+		},
+		{
+			name:   "delete group",
+			setup:  groupSetup(true),
+			method: http.MethodDelete, path: "/scim/v2/Groups/{group}",
+			upMethod: http.MethodDelete, upPath: "/api/v2/requester_groups/{group}",
+			write: true,
+			landed: func(t *testing.T, h *harness, e hdEnv) bool {
+				_, ok := h.emu.RequesterGroup(e.group)
+				return !ok
+			},
+			retryOK: []int{http.StatusNoContent, http.StatusNotFound},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if _, ok := h.emu.RequesterGroup(e.group); ok {
+					t.Fatal("the group is still in Freshservice")
+				}
+				if r := scimGet(t, h, e.expand("/scim/v2/Groups/{group}")); r.Status != http.StatusNotFound {
+					t.Fatalf("GET after the delete: %d %s", r.Status, r.Body)
+				}
+			},
+		},
+		{
+			name:   "add agent group member",
+			tenant: "groups: {target: agent_groups}",
+			setup:  agentGroupSetup(false),
+			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
+			body:     func(e hdEnv) any { return hdPatch(hdMembers("Add", e.member)) },
+			upMethod: http.MethodPut, upPath: "/api/v2/groups/{group}",
+			write:   true,
+			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return agentMember(h, e) },
+			retryOK: []int{http.StatusNoContent},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if !agentMember(h, e) {
+					t.Fatal("the agent is not in the Freshservice agent group")
+				}
+			},
+		},
+		{
+			name:   "remove agent group member",
+			tenant: "groups: {target: agent_groups}",
+			setup:  agentGroupSetup(true),
+			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
+			body:     func(e hdEnv) any { return hdPatch(hdMembers("Remove", e.member)) },
+			upMethod: http.MethodPut, upPath: "/api/v2/groups/{group}",
+			write:   true,
+			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return !agentMember(h, e) },
+			retryOK: []int{http.StatusNoContent},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if agentMember(h, e) {
+					t.Fatal("the agent is still in the Freshservice agent group: the removal was lost")
+				}
+			},
+		},
+		{
+			name:   "get group",
+			setup:  groupSetup(true),
+			method: http.MethodGet, path: "/scim/v2/Groups/{group}",
+			upMethod: http.MethodGet, upPath: "/api/v2/requester_groups/{group}",
+			retryOK: []int{http.StatusOK},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if hdID(t, retry) != e.group {
+					t.Fatalf("retry answered %s", retry.Body)
+				}
+			},
+		},
+	}
+}
+
+func TestFaultMatrix(t *testing.T) {
+	type pair struct {
+		op hdFaultOp
+		f  hdFault
+	}
+	var pairs []pair
+	for _, op := range hdFaultOps() {
+		for _, f := range hdFaults() {
+			if !f.afterWrite || op.write {
+				pairs = append(pairs, pair{op, f})
+			}
+		}
+	}
+	// Most cases wait on a timeout; they run side by side in more goroutines than -parallel allows,
+	// since waiting costs no CPU.
+	hdRunConcurrently(t, 8, len(pairs), func(i int) {
+		op, f := pairs[i].op, pairs[i].f
+		t.Run(op.name+"/"+f.name, func(t *testing.T) {
+			rec := newRecorder()
+			opts := []harnessOption{withServer(func(o *proxy.Options) {
+				o.Transport = rec
+				o.UpstreamTimeout = 400 * time.Millisecond
+				withOpenBudget(o)
+				if f.opts != nil {
+					f.opts(o)
+				}
+			})}
+			if op.tenant != "" {
+				opts = append(opts, withTenant(op.tenant))
+			}
+			h := newHarness(t, opts...)
+			env := op.setup(t, h)
+			path := env.expand(op.path)
+			var body any
+			if op.body != nil {
+				body = op.body(env)
+			}
+
+			fault := f.fault
+			fault.Method, fault.PathPrefix = op.upMethod, env.expand(op.upPath)
+			h.emu.ResetCalls()
+			rec.reset()
+			h.emu.InjectFault(fault, -1)
+			first := h.do(op.method, path, body)
+			h.emu.ClearFaults()
+			if !hdFaultHit(rec, fault) {
+				t.Fatalf("the operation never made the faulted call %s %s (calls %q); answered %d %s",
+					fault.Method, fault.PathPrefix, h.calls(), first.Status, first.Body)
+			}
+
+			landed := op.write && op.landed(t, h, env)
+			switch {
+			case first.Status >= 200 && first.Status < 300:
+				if op.write && !landed {
+					t.Fatalf("answered %d for a write that is not in Freshservice: %s", first.Status, first.Body)
+				}
+				if !op.write {
+					t.Fatalf("a read answered %d though Freshservice failed every attempt: %s", first.Status, first.Body)
+				}
+			default:
+				hdAssertSCIMError(t, first, f.want, "")
+				if ra := hdRetryAfter(first); ra < f.minRetryAfter {
+					t.Fatalf("Retry-After %q, want at least %d seconds", first.Header.Get("Retry-After"), f.minRetryAfter)
+				}
+			}
+			if op.write && landed != f.afterWrite {
+				t.Fatalf("after the fault the write is in Freshservice: %t, want %t", landed, f.afterWrite)
+			}
+
+			// Entra retries the same request later.
+			retry := h.do(op.method, path, body)
+			if !slices.Contains(op.retryOK, retry.Status) {
+				t.Fatalf("Entra's retry: %d %s, want one of %v", retry.Status, retry.Body, op.retryOK)
+			}
+			op.converged(t, h, env, retry)
+		})
+	})
+}
+
+// hdFaultHit reports whether fsscim started a call that the fault matches.
+func hdFaultHit(rec *hdRecorder, f fstest.Fault) bool {
+	for _, c := range rec.started() {
+		if c.method == f.Method && strings.HasPrefix(c.path, f.PathPrefix) {
+			return true
+		}
+	}
+	return false
+}
