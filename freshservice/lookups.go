@@ -21,6 +21,9 @@ type LookupOptions struct {
 	MinRefresh time.Duration
 	Size       int              // entries held (names and ids of both kinds); default 10,000
 	Now        func() time.Time // clock; default time.Now
+	// OnLookup, when set, is told of every lookup by name or id: hit is true when the cache answered
+	// without a Freshservice call. For metrics.
+	OnLookup func(kind string, hit bool)
 }
 
 // walkTimeout bounds a shared list walk, which outlives the request that started it.
@@ -179,8 +182,10 @@ func (l *Lookups) id(ctx context.Context, c *Client, k lookupKind, name string, 
 		return 0, fmt.Errorf("%s name is empty", k.name)
 	}
 	if found, ok := l.cache.Get(key); ok {
+		l.observe(k, true)
 		return resolve(k, trimmed, found)
 	}
+	l.observe(k, false)
 	if err := l.refresh(ctx, c, k, false); err != nil {
 		return 0, fmt.Errorf("look up %s %q: %w", k.name, trimmed, err)
 	}
@@ -234,8 +239,10 @@ func (l *Lookups) create(ctx context.Context, c *Client, k lookupKind, key looku
 func (l *Lookups) name(ctx context.Context, c *Client, k lookupKind, id int64) (string, error) {
 	key := lookupKey{kind: k.name, id: id}
 	if found, ok := l.cache.Get(key); ok {
+		l.observe(k, true)
 		return found[0].name, nil
 	}
+	l.observe(k, false)
 	if err := l.refresh(ctx, c, k, false); err != nil {
 		return "", fmt.Errorf("look up %s %d: %w", k.name, id, err)
 	}
@@ -347,4 +354,10 @@ func resolve(k lookupKind, name string, found []named) (int64, error) {
 func IsNameNotFound(err error) bool {
 	var ne *NameError
 	return errors.As(err, &ne) && ne.NotFound()
+}
+
+func (l *Lookups) observe(k lookupKind, hit bool) {
+	if l.opts.OnLookup != nil {
+		l.opts.OnLookup(k.name, hit)
+	}
 }

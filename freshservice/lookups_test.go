@@ -237,3 +237,36 @@ func TestLookupNameByID(t *testing.T) {
 		t.Error("an empty name must fail")
 	}
 }
+
+func TestLookupReportsHitsAndMisses(t *testing.T) {
+	m := newEmu(t, fstest.Options{}, nil)
+	sales := m.e.AddDepartment("Sales")
+	var mu sync.Mutex
+	var seen []string
+	l := freshservice.NewLookups(freshservice.LookupOptions{OnLookup: func(kind string, hit bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		r := "miss"
+		if hit {
+			r = "hit"
+		}
+		seen = append(seen, kind+" "+r)
+	}})
+	ctx := context.Background()
+	if _, err := l.DepartmentID(ctx, m.c, "Sales", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.DepartmentID(ctx, m.c, " sales ", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.DepartmentName(ctx, m.c, sales.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.LocationName(ctx, m.c, 42); err == nil {
+		t.Fatal("an unknown location id was found")
+	}
+	want := []string{"department miss", "department hit", "department hit", "location miss"}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("reported %v, want %v", seen, want)
+	}
+}

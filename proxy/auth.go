@@ -33,7 +33,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		sc := requestScope(r)
-		client := c.RealIP()
+		client := s.authLim.clientOf(r)
 		// Entra's requests for many tenants come from the same addresses, so one tenant with a revoked
 		// token must not lock out the others: a token that keeps failing is limited on its own, and an
 		// address only when it fails with many different tokens (guessing).
@@ -92,7 +92,11 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // authFailWindow it is answered 429 without its token being looked at, so guessing tokens is slow and
 // cheap for fsscim.
 type authLimiter struct {
-	now      func() time.Time
+	now func() time.Time
+	// clientOf names the caller. Forwarding headers are believed only from a reverse proxy on a
+	// loopback, link-local or private address; from anywhere else they are the caller's own words,
+	// and a guesser could claim a new address with every request.
+	clientOf echo.IPExtractor
 	mu       sync.Mutex
 	failures *lru.Cache[string, *authFailures]
 }
@@ -104,7 +108,7 @@ type authFailures struct {
 
 func newAuthLimiter(now func() time.Time) *authLimiter {
 	c, _ := lru.New[string, *authFailures](authFailClients)
-	return &authLimiter{now: now, failures: c}
+	return &authLimiter{now: now, clientOf: echo.ExtractIPFromXFFHeader(), failures: c}
 }
 
 func (l *authLimiter) blocked(client string, limit int) time.Duration {

@@ -39,6 +39,7 @@ type metrics struct {
 	budgetRefusals  *prometheus.CounterVec
 	indexLookups    *prometheus.CounterVec
 	lookupFetches   *prometheus.CounterVec
+	lookupCache     *prometheus.CounterVec
 	reloads         *prometheus.CounterVec
 	sharedFallbacks *prometheus.CounterVec
 	degradedGauge   prometheus.Gauge
@@ -75,6 +76,10 @@ func newMetrics(s *Server) *metrics {
 		Name: "fsscim_directory_index_lookups_total",
 		Help: "User lookups by userName or externalId: hit when the tenant's directory index answered, miss when Freshservice had to be asked.",
 	}, []string{"tenant", "result"})
+	m.lookupCache = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "fsscim_lookup_cache_lookups_total",
+		Help: "Department and location lookups by name or id, by tenant, kind and result: hit when the cache answered without a Freshservice call, miss otherwise.",
+	}, []string{"tenant", "kind", "result"})
 	m.lookupFetches = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "fsscim_lookup_cache_misses_total",
 		Help: "Department and location reads from Freshservice (list pages and single reads) made because the lookup cache could not answer, by tenant and kind.",
@@ -95,7 +100,7 @@ func newMetrics(s *Server) *metrics {
 		m.reloads.WithLabelValues(label)
 	}
 	m.reg.MustRegister(m.requests, m.requestDuration, m.calls, m.callDuration, m.budgetRefusals,
-		m.indexLookups, m.lookupFetches, m.reloads, m.sharedFallbacks, m.degradedGauge,
+		m.indexLookups, m.lookupFetches, m.lookupCache, m.reloads, m.sharedFallbacks, m.degradedGauge,
 		tenantCollector{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -276,4 +281,13 @@ func (s *Server) SharedStateChanged(component, key string, shared bool, err erro
 	case !shared:
 		s.log.Debug("shared state fell back", zap.String("component", component), zap.String("key", key), zap.Error(err))
 	}
+}
+
+// observeLookup counts a department or location lookup; domain is a configured tenant's.
+func (m *metrics) observeLookup(domain, kind string, hit bool) {
+	result := "miss"
+	if hit {
+		result = "hit"
+	}
+	m.lookupCache.WithLabelValues(domain, kind, result).Inc()
 }

@@ -217,6 +217,10 @@ func TestMetricsAfterEntraSequence(t *testing.T) {
 	if got := m[series("fsscim_lookup_cache_misses_total", "tenant", testDomain, "kind", "department")]; got != departmentReads {
 		t.Errorf("lookup cache misses for departments = %v, want the %v department reads", got, departmentReads)
 	}
+	// The create's department lookup missed the empty cache and walked the list.
+	if got := m[series("fsscim_lookup_cache_lookups_total", "tenant", testDomain, "kind", "department", "result", "miss")]; got != 1 {
+		t.Errorf("department lookup misses = %v, want 1", got)
+	}
 	if got := m.sum("fsscim_freshservice_call_duration_seconds_count"); got != float64(len(calls)) {
 		t.Errorf("call duration histogram counts %v calls, want %d", got, len(calls))
 	}

@@ -47,11 +47,16 @@ func (r *tenantRegistry) close() {
 	r.wg.Wait()
 }
 
-// get returns the state for t's domain, updating it when the tenant file changed.
+// get returns the state for t's domain, updating it when the tenant file changed. A file that points
+// the domain at another API URL gets a fresh state: the index, name lookups, recent users and key
+// verdicts learnt from the old URL may belong to another Freshservice account.
 func (r *tenantRegistry) get(t *config.Tenant) *tenantState {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ts, ok := r.byDomain[t.Domain]
+	if ok && ts.config().BaseURL() != t.BaseURL() {
+		ok = false
+	}
 	if !ok {
 		ts = newTenantState(r, t)
 		r.byDomain[t.Domain] = ts
@@ -89,10 +94,12 @@ type tenantState struct {
 func newTenantState(r *tenantRegistry, t *config.Tenant) *tenantState {
 	clients, _ := lru.New[string, *keyVerdict](64)
 	ts := &tenantState{
-		reg:         r,
-		domain:      t.Domain,
-		budget:      r.srv.newBudget(t),
-		lookups:     freshservice.NewLookups(freshservice.LookupOptions{Now: r.srv.opts.Now}),
+		reg:    r,
+		domain: t.Domain,
+		budget: r.srv.newBudget(t),
+		lookups: freshservice.NewLookups(freshservice.LookupOptions{Now: r.srv.opts.Now, OnLookup: func(kind string, hit bool) {
+			r.srv.metrics.observeLookup(t.Domain, kind, hit)
+		}}),
 		index:       freshservice.NewIndex(freshservice.IndexOptions{MaxAge: r.srv.opts.IndexMaxAge, Now: r.srv.opts.Now}),
 		clients:     clients,
 		recentUsers: expirable.NewLRU[int64, freshservice.User](4096, nil, recentUserTTL),
@@ -115,9 +122,6 @@ func (ts *tenantState) update(t *config.Tenant) {
 		if ts.handler != nil {
 			return
 		}
-	}
-	if ts.cfg != nil && ts.cfg.BaseURL() != t.BaseURL() {
-		ts.clients.Purge()
 	}
 	ts.cfg, ts.handler = t, h
 	ts.opts = mapping.Options{Attributes: t.Attributes, DefaultTimeZone: t.Defaults.TimeZone, DefaultLanguage: t.Defaults.Language}
@@ -190,8 +194,8 @@ func (ts *tenantState) verifyKey(ctx context.Context, apiKeyHash string, c *fres
 }
 
 // readyIndex returns the directory index when it can answer, building it on first use (waiting up to
-// indexBuildWait, and at most half the time the request has left) and refreshing it in the background when it is stale. A nil index means: ask
-// Freshservice directly.
+// indexBuildWait, and at most half the time the request has left) and refreshing it in the background
+// when it is stale. A nil index means: ask Freshservice directly.
 func (ts *tenantState) readyIndex(ctx context.Context, c *freshservice.Client) *freshservice.Index {
 	if ts.index.Complete() {
 		if ts.index.Stale() {

@@ -22,6 +22,7 @@ Usage:
   fsscim token new-key                 print a new server token key
   fsscim token issue --domain D        read an API key on stdin, print a bearer token
   fsscim check --tenants DIR           validate tenant files
+  fsscim health [--url URL]            probe a running fsscim's readiness (container health checks)
   fsscim version
 
 Run "fsscim <command> --help" for a command's options.
@@ -48,6 +49,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdToken(args[1:], stdin, stdout, stderr, getenv)
 	case "check":
 		return cmdCheck(args[1:], stdout, stderr)
+	case "health":
+		return cmdHealth(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "fsscim %s\n", version)
 		return 0

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -221,4 +222,32 @@ func TestVersion(t *testing.T) {
 	if code := run(context.Background(), []string{"version"}, nil, &out, io.Discard, env(nil)); code != 0 || !strings.HasPrefix(out.String(), "fsscim ") {
 		t.Fatalf("version: %d %q", code, out.String())
 	}
+}
+
+func TestHealthProbesReadiness(t *testing.T) {
+	ready := httptestServer(t, http.StatusOK)
+	notReady := httptestServer(t, http.StatusServiceUnavailable)
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"health", "--url", ready + "/readyz"}, nil, &out, &errOut, env(nil)); code != 0 {
+		t.Fatalf("ready server: exit %d: %s", code, errOut.String())
+	}
+	if code := run(context.Background(), []string{"health", "--url", notReady + "/readyz"}, nil, &out, &errOut, env(nil)); code != 1 {
+		t.Fatalf("unready server: exit %d, want 1", code)
+	}
+	if code := run(context.Background(), []string{"health", "--url", "http://127.0.0.1:1/readyz", "--timeout", "1s"}, nil, &out, &errOut, env(nil)); code != 1 {
+		t.Fatalf("no server: exit %d, want 1", code)
+	}
+}
+
+func httptestServer(t *testing.T, status int) string {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(s.Close)
+	return s.URL
 }
