@@ -20,6 +20,7 @@ func Changed(old, new User, set FieldSet) FieldSet {
 	check(FieldExternalID, old.ExternalID == new.ExternalID)
 	check(FieldGivenName, old.GivenName == new.GivenName)
 	check(FieldFamilyName, old.FamilyName == new.FamilyName)
+	check(FieldFormattedName, old.FormattedName == new.FormattedName)
 	check(FieldDisplayName, old.DisplayName == new.DisplayName)
 	check(FieldTitle, old.Title == new.Title)
 	check(FieldWorkEmail, old.WorkEmail == new.WorkEmail)
@@ -54,4 +55,4 @@ func nonNil(m map[string]any) map[string]any {
 const AllUserFields = FieldSet(FieldUserName | FieldExternalID | FieldGivenName | FieldFamilyName |
 	FieldDisplayName | FieldTitle | FieldWorkEmail | FieldWorkPhone | FieldMobilePhone | FieldWorkAddress |
 	FieldTimeZone | FieldLocale | FieldPreferredLanguage | FieldActive | FieldDepartment | FieldManager |
-	FieldLocation | FieldIsAgent | FieldCustom)
+	FieldLocation | FieldIsAgent | FieldCustom | FieldFormattedName)

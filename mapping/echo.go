@@ -33,6 +33,7 @@ const (
 	EchoDisplayName       = "displayName"
 	EchoWorkEmail         = `emails[type eq "work"].value`
 	EchoUserName          = "userName"
+	EchoFormattedName     = "name.formatted"
 )
 
 // echoField is the attribute each key remembers, so that a write of that attribute replaces the entry.
@@ -45,6 +46,7 @@ var echoField = map[string]Field{
 	EchoDisplayName:       FieldDisplayName,
 	EchoWorkEmail:         FieldWorkEmail,
 	EchoUserName:          FieldUserName,
+	EchoFormattedName:     FieldFormattedName,
 }
 
 // EchoFor lists, for a write f built by FieldsFor from u and set, the values Freshservice will hold in
@@ -79,6 +81,16 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 	}
 	if set.Has(FieldFamilyName) && f.LastName != nil && *f.LastName != u.FamilyName {
 		e[EchoFamilyName] = EchoValue{Sent: u.FamilyName, Stored: *f.LastName}
+	}
+	if set.Has(FieldFormattedName) && u.FormattedName != "" {
+		// Like displayName: answered as "first last" unless remembered.
+		stored := ""
+		if f.FirstName != nil && f.LastName != nil {
+			stored = firstLast(*f.FirstName, *f.LastName)
+		}
+		if stored != u.FormattedName {
+			e[EchoFormattedName] = EchoValue{Sent: u.FormattedName, Stored: stored}
+		}
 	}
 	if set.Has(FieldDisplayName) && u.DisplayName != "" {
 		// Freshservice has no display name: it is answered as "first last". When this write does not
@@ -136,6 +148,10 @@ func (e Echo) Apply(u *User, fu freshservice.User) {
 		case EchoDisplayName:
 			if v.Stored == "" || firstLast(fu.FirstName, fu.LastName) == v.Stored {
 				u.DisplayName = v.Sent
+			}
+		case EchoFormattedName:
+			if v.Stored == "" || firstLast(fu.FirstName, fu.LastName) == v.Stored {
+				u.FormattedName = v.Sent
 			}
 		case EchoWorkEmail:
 			if len(fu.SecondaryEmails) == 0 && fu.Mail() == v.Stored {

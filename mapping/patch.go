@@ -314,6 +314,8 @@ func (p *userPatcher) applyName(kind patchOp, t patchTarget, v any) error {
 		return p.setString(kind, t, v, FieldGivenName, &p.user.GivenName)
 	case "familyname":
 		return p.setString(kind, t, v, FieldFamilyName, &p.user.FamilyName)
+	case "formatted":
+		return p.setString(kind, t, v, FieldFormattedName, &p.user.FormattedName)
 	case "":
 	default:
 		p.ignore(t.name)

@@ -160,9 +160,8 @@ func TestApplyUserPatch(t *testing.T) {
 			start: User{UserName: "foo@contoso.com"},
 			body: `{"Operations":[{"op":"add","value":{"displayName":"Foo Bar","title":"Bar Foo",
 				"name.givenName":"Foo","name.familyName":"Bar","name.formatted":"Foo Bar"}}]}`,
-			want:    User{UserName: "foo@contoso.com", DisplayName: "Foo Bar", Title: "Bar Foo", GivenName: "Foo", FamilyName: "Bar"},
-			touched: patchTestFields(FieldDisplayName, FieldTitle, FieldGivenName, FieldFamilyName),
-			ignored: []string{"name.formatted"},
+			want:    User{UserName: "foo@contoso.com", DisplayName: "Foo Bar", Title: "Bar Foo", GivenName: "Foo", FamilyName: "Bar", FormattedName: "Foo Bar"},
+			touched: patchTestFields(FieldDisplayName, FieldTitle, FieldGivenName, FieldFamilyName, FieldFormattedName),
 		},
 		{
 			name:  "path-less replace of extension keys only",

@@ -71,6 +71,7 @@ func UserFromAttributes(attrs map[string]any, opts Options) (u User, set FieldSe
 	u.Active = true
 	set.Add(FieldGivenName)
 	set.Add(FieldFamilyName)
+	set.Add(FieldFormattedName)
 	var enterprise, extension []bodyEntry
 	for _, kv := range bodyEntries(attrs) {
 		lower := strings.ToLower(kv.key)
@@ -187,7 +188,7 @@ func readBodyName(u *User, v any) ([]string, error) {
 		case "familyname":
 			u.FamilyName, err = bodyString("name.familyName", kv.value)
 		case "formatted":
-			// Answered as "givenName familyName", which is how Entra builds it by default.
+			u.FormattedName, err = bodyString("name.formatted", kv.value)
 		default:
 			if !carriesNothing(kv.value) {
 				ignored = append(ignored, "name."+kv.key)
@@ -342,8 +343,13 @@ func UserToAttributes(u User, opts Options) map[string]any {
 	name := map[string]any{}
 	putNonEmpty(name, "givenName", u.GivenName)
 	putNonEmpty(name, "familyName", u.FamilyName)
-	// Entra's default mapping builds name.formatted as Join(" ", givenName, surname).
-	putNonEmpty(name, "formatted", firstLast(u.GivenName, u.FamilyName))
+	// Entra's default mapping builds name.formatted as Join(" ", givenName, surname); another form
+	// Entra sent is remembered and answered as sent.
+	formatted := u.FormattedName
+	if formatted == "" {
+		formatted = firstLast(u.GivenName, u.FamilyName)
+	}
+	putNonEmpty(name, "formatted", formatted)
 	if len(name) > 0 {
 		out["name"] = name
 	}

@@ -36,6 +36,7 @@ const (
 	FieldLocation
 	FieldIsAgent
 	FieldCustom // one or more keys of User.Custom; which ones is in the Custom map itself
+	FieldFormattedName
 )
 
 // FieldSet is a set of Fields.
@@ -55,6 +56,7 @@ type User struct {
 	ExternalID        string
 	GivenName         string
 	FamilyName        string
+	FormattedName     string // name.formatted as sent; Freshservice keeps first and last name only
 	DisplayName       string
 	Title             string
 	WorkEmail         string // emails[type eq "work"].value

@@ -91,9 +91,10 @@ func (s *scope) classify(err error) (scimerrors.ScimError, time.Duration) {
 	return scimError(http.StatusInternalServerError, "", "%s%s", detailInternal, s.requestID), 0
 }
 
-// upstreamDetail renders Freshservice's field errors (field, message, code): they name what to fix and
-// carry no secrets. Free text outside them (a top-level message, a status text) is not passed on; it
-// goes to the log with the rest of the upstream error.
+// upstreamDetail renders Freshservice's field errors (field, message, code): they name what to fix.
+// Free text outside them (a top-level message, a status text) is not passed on; it goes to the log
+// with the rest of the upstream error. The field texts still pass the log's redaction, since an
+// upstream that quotes the request back (its Authorization header) must not hand Entra the key.
 func upstreamDetail(prefix string, fe *freshservice.Error) string {
 	var parts []string
 	for _, e := range fe.Errors {
@@ -104,7 +105,7 @@ func upstreamDetail(prefix string, fe *freshservice.Error) string {
 		if e.Code != "" {
 			p += " (" + e.Code + ")"
 		}
-		parts = append(parts, p)
+		parts = append(parts, redactString(p))
 	}
 	if len(parts) == 0 {
 		return fmt.Sprintf("%s (HTTP %d); fsscim's log has Freshservice's answer.", prefix, fe.Status)

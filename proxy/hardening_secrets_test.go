@@ -1,0 +1,261 @@
+package proxy_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/token"
+	"io"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/proxy"
+)
+
+// Secrets: the API key sealed in a token, the token itself and the Basic credential fsscim sends to
+// Freshservice must never appear in an answer (body or header), in the log, in /metrics, or in what a
+// panic leaves behind, even when Freshservice (or something on the way to it) repeats them back.
+
+// hdHostile stands between fsscim and the emulator and misbehaves as its mode says, quoting the
+// request's credentials back in every way an upstream could.
+type hdHostile struct {
+	next http.RoundTripper
+	mu   sync.Mutex
+	mode string
+}
+
+func (h *hdHostile) set(mode string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.mode = mode
+}
+
+func (h *hdHostile) RoundTrip(r *http.Request) (*http.Response, error) {
+	h.mu.Lock()
+	mode := h.mode
+	h.mu.Unlock()
+	auth := r.Header.Get("Authorization")
+	key, _, _ := r.BasicAuth()
+	answer := func(status int, body string, header http.Header) (*http.Response, error) {
+		if header == nil {
+			header = http.Header{}
+		}
+		header.Set("Content-Type", "application/json")
+		header.Set("X-Echo-Authorization", auth)
+		return &http.Response{StatusCode: status, Status: http.StatusText(status), Header: header, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)), Request: r}, nil
+	}
+	quoted := fmt.Sprintf("%q", "key "+key+" from "+auth)
+	switch mode {
+	case "401":
+		return answer(http.StatusUnauthorized, `{"code":"access_denied","message":`+quoted+`}`, nil)
+	case "403":
+		return answer(http.StatusForbidden, `{"code":"access_denied","message":`+quoted+`}`, nil)
+	case "400":
+		return answer(http.StatusBadRequest, `{"description":"Validation failed","errors":[{"field":"primary_email","message":`+quoted+`,"code":"invalid_value"},{"field":`+quoted+`,"message":"bad","code":"invalid_value"}]}`, nil)
+	case "409":
+		return answer(http.StatusConflict, `{"description":"Validation failed","errors":[{"field":"primary_email","message":`+quoted+`,"code":"duplicate_value"}]}`, nil)
+	case "429":
+		return answer(http.StatusTooManyRequests, `{"message":`+quoted+`}`, http.Header{"Retry-After": {"120"}})
+	case "500":
+		return answer(http.StatusInternalServerError, `<html>`+auth+` `+key+`</html>`, nil)
+	case "redirect":
+		return answer(http.StatusFound, `{}`, http.Header{"Location": {"https://collector.example/?key=" + url.QueryEscape(key) + "&auth=" + url.QueryEscape(auth)}})
+	case "garbage":
+		return answer(http.StatusOK, `{"requester": `+quoted, nil)
+	case "transport error":
+		// An error that quotes the request's header (the bare key in a transport error is the
+		// client's to redact: see freshservice's hardening tests).
+		return nil, fmt.Errorf("proxy refused %s with Authorization: %s", r.URL, auth)
+	case "panic":
+		panic(fmt.Sprintf("transport failed on %s %v", r.URL, r.Header))
+	}
+	return h.next.RoundTrip(r)
+}
+
+func TestSecretsNeverLeak(t *testing.T) {
+	hostile := &hdHostile{next: http.DefaultTransport}
+	h := newHarness(t, withServer(func(o *proxy.Options) {
+		o.Transport = hostile
+		// Freshservice's 429s must not stop the later modes from reaching it.
+		withOpenBudget(o)
+	}))
+	seeded := h.emu.AddRequester(freshservice.User{FirstName: "Ann", PrimaryEmail: "ann@contoso.com"})
+	group := h.emu.AddRequesterGroup("Sales", false)
+	h.warmIndex()
+
+	basic := base64.StdEncoding.EncodeToString([]byte(h.apiKey + ":X"))
+	secrets := map[string]string{
+		"API key":                   h.apiKey,
+		"token":                     h.token,
+		"token without its prefix":  strings.TrimPrefix(h.token, "fss1."),
+		"Basic credential":          basic,
+		"Basic credential unpadded": strings.TrimRight(basic, "="),
+	}
+	var answers []response
+	check := func(where string, text string) {
+		t.Helper()
+		for what, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("the %s appears in %s", what, where)
+			}
+		}
+	}
+	requests := []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), nil},
+		{http.MethodPost, "/scim/v2/Users", hdUser("new@contoso.com")},
+		{http.MethodPatch, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), hdPatch(hdOp("Replace", "title", "Boss"))},
+		{http.MethodDelete, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), nil},
+		{http.MethodPost, "/scim/v2/Groups", map[string]any{"schemas": []string{hdGroupSchema}, "displayName": "Support"}},
+		{http.MethodGet, fmt.Sprintf("/scim/v2/Groups/%d", group.ID), nil},
+		{http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", group.ID), hdPatch(hdMembers("Add", seeded.ID))},
+	}
+	modes := []string{"401", "403", "400", "409", "429", "500", "redirect", "garbage", "transport error", "panic"}
+	for _, mode := range modes {
+		hostile.set(mode)
+		// A lookup the index answers for a recently verified key needs no Freshservice call.
+		answers = append(answers, h.do(http.MethodGet, "/scim/v2/Users?filter="+hdFilter(`userName eq "nobody@contoso.com"`), nil))
+		for _, req := range requests {
+			r := h.do(req.method, req.path, req.body)
+			answers = append(answers, r)
+			if r.Status >= 200 && r.Status < 300 && mode != "garbage" {
+				// Nothing was confirmed by Freshservice, so nothing may be answered as done.
+				t.Errorf("mode %s: %s %s answered %d", mode, req.method, req.path, r.Status)
+			}
+			if mode == "panic" && r.Status != http.StatusInternalServerError && r.Status != http.StatusServiceUnavailable {
+				t.Errorf("mode panic: %s %s answered %d", req.method, req.path, r.Status)
+			}
+		}
+	}
+	hostile.set("")
+
+	// Credentials a caller presents in the wrong place.
+	for _, auth := range []string{
+		"Basic " + basic,
+		"Bearer " + h.apiKey,
+		"Bearer " + h.token + "x",
+		"Bearer " + h.token[:len(h.token)-3],
+		"bearer  " + h.token + " extra",
+		"Token " + h.token,
+		h.token,
+	} {
+		r := h.doAuth(http.MethodGet, "/scim/v2/Users?access_token="+url.QueryEscape(h.token)+"&api_key="+url.QueryEscape(h.apiKey), nil, auth)
+		answers = append(answers, r)
+	}
+
+	for i, r := range answers {
+		check(fmt.Sprintf("answer %d (status %d) body", i, r.Status), string(r.Body))
+		for k, v := range r.Header {
+			check(fmt.Sprintf("answer %d header %s", i, k), strings.Join(v, " "))
+		}
+	}
+	check("fsscim's log", h.logs.String())
+	metrics := h.doAuth(http.MethodGet, "/metrics", nil, "")
+	if metrics.Status != http.StatusOK {
+		t.Fatalf("/metrics: %d", metrics.Status)
+	}
+	check("/metrics", string(metrics.Body))
+	if !strings.Contains(h.logs.String(), "panic") {
+		t.Error("the panics were not logged at all")
+	}
+}
+
+// TestSecretsComparedInConstantTime reads fsscim's own source: no API key, token or other secret may
+// be compared with == or != (whose time depends on how much of a guess matches) or bytes.Equal;
+// checks for emptiness are fine. Secrets are compared with crypto/subtle, or opened with AES-GCM.
+func TestSecretsComparedInConstantTime(t *testing.T) {
+	secretName := regexp.MustCompile(`(?i)(api_?key|secret|passw(or)?d|credential|bearer|^token$|^tok$|^key$|^auth(orization)?$|^raw$|^sealed$|^plain$|^nonce$)`)
+	isSecret := func(e ast.Expr) bool {
+		for {
+			p, ok := e.(*ast.ParenExpr)
+			if !ok {
+				break
+			}
+			e = p.X
+		}
+		switch x := e.(type) {
+		case *ast.Ident:
+			return secretName.MatchString(x.Name)
+		case *ast.SelectorExpr:
+			return secretName.MatchString(x.Sel.Name)
+		case *ast.CallExpr:
+			// string(raw), strings.TrimSpace(token), ...
+			for _, a := range x.Args {
+				if id, ok := a.(*ast.Ident); ok && secretName.MatchString(id.Name) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	trivial := func(e ast.Expr) bool {
+		switch x := e.(type) {
+		case *ast.BasicLit:
+			return x.Value == `""` || x.Value == "``"
+		case *ast.Ident:
+			return x.Name == "nil"
+		}
+		return false
+	}
+	var found []string
+	for _, dir := range []string{".", "../config", "../freshservice", "../store", "../cmd/fsscim"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fset := token.NewFileSet()
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				switch x := n.(type) {
+				case *ast.BinaryExpr:
+					if (x.Op == token.EQL || x.Op == token.NEQ) && !trivial(x.X) && !trivial(x.Y) && (isSecret(x.X) || isSecret(x.Y)) {
+						found = append(found, fset.Position(x.Pos()).String()+": "+render(fset, x))
+					}
+				case *ast.CallExpr:
+					sel, ok := x.Fun.(*ast.SelectorExpr)
+					if !ok {
+						return true
+					}
+					pkg, _ := sel.X.(*ast.Ident)
+					if pkg == nil || !(pkg.Name == "bytes" && sel.Sel.Name == "Equal" || pkg.Name == "strings" && (sel.Sel.Name == "EqualFold" || sel.Sel.Name == "Compare") || pkg.Name == "reflect" && sel.Sel.Name == "DeepEqual") {
+						return true
+					}
+					for _, a := range x.Args {
+						if isSecret(a) && !trivial(a) {
+							found = append(found, fset.Position(x.Pos()).String()+": "+render(fset, x))
+							break
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	if len(found) > 0 {
+		t.Fatalf("secrets compared in variable time:\n%s", strings.Join(found, "\n"))
+	}
+}
+
+func render(fset *token.FileSet, n ast.Node) string {
+	var b strings.Builder
+	_ = printer.Fprint(&b, fset, n)
+	return b.String()
+}
