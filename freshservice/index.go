@@ -45,12 +45,11 @@ type Index struct {
 	bySecondary map[string]int64
 	complete    bool
 	builtAt     time.Time
-	// generation counts writes noted while a build runs, so a build does not overwrite them with the
+	// noted holds the writes made while a build runs, so a build does not overwrite them with the
 	// older state it read from the lists.
 	noted map[int64]*noted
 
-	buildMu  sync.Mutex // one build at a time
-	building bool
+	buildMu sync.Mutex // one build at a time
 }
 
 // NewIndex returns an empty index; Build fills it.

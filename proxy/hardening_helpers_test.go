@@ -3,7 +3,9 @@ package proxy_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strconv"
@@ -64,6 +66,38 @@ func hdMembers(kind string, ids ...int64) map[string]any {
 		values[i] = map[string]any{"value": strconv.FormatInt(id, 10)}
 	}
 	return map[string]any{"op": kind, "path": "members", "value": values}
+}
+
+// hdDoWithin is h.do with a deadline: a request fsscim does not answer in that time fails the test
+// instead of hanging it.
+func hdDoWithin(t *testing.T, h *harness, within time.Duration, method, path string, body any) response {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = strings.NewReader(string(raw))
+	}
+	req, err := http.NewRequest(method, h.http.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	resp, err := (&http.Client{Timeout: within}).Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: no answer within %v: %v", method, path, within, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
 }
 
 // hdCreateUser creates a user through SCIM and returns its id.
@@ -213,18 +247,6 @@ func hdWaitFor(t *testing.T, within time.Duration, what string, cond func() bool
 	}
 }
 
-// hdEventually polls cond for up to two seconds and reports whether it came to hold.
-func hdEventually(cond func() bool) bool {
-	deadline := time.Now().Add(2 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return true
-}
-
 // openBudget never limits: it stands in for Entra having waited out a Retry-After, so that a test
 // can send Entra's retry without waiting the minutes Freshservice asked for.
 type openBudget struct{}
@@ -254,6 +276,11 @@ func (rec *hdRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec.mu.Lock()
 	rec.calls = append(rec.calls, hdCall{method: r.Method, host: r.URL.Host, path: r.URL.Path})
 	rec.mu.Unlock()
+	// Tests only ever talk to this machine: a call elsewhere is recorded (for the test to fail on)
+	// and never sent.
+	if ip := net.ParseIP(r.URL.Hostname()); r.URL.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("test transport: refusing to call %s off this machine", r.URL.Host)
+	}
 	return rec.next.RoundTrip(r)
 }
 

@@ -8,7 +8,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/elimity-com/scim/schema"
@@ -122,6 +124,14 @@ func operationName(rt route, method string) (resource, op string) {
 // library a request without it; the handler reads the plan from the scope.
 func (s *Server) prepareList(r *http.Request, sc *scope, rt route) (scimerrors.ScimError, bool) {
 	q := r.URL.Query()
+	for _, name := range []string{"startIndex", "count"} {
+		// The library answers these without a scimType; Entra's paging always sends numbers.
+		if v := q.Get(name); v != "" {
+			if _, err := strconv.Atoi(strings.TrimSpace(v)); err != nil {
+				return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "%s must be a whole number.", name), false
+			}
+		}
+	}
 	f := strings.TrimSpace(q.Get("filter"))
 	switch rt.resource {
 	case "Users":
@@ -191,6 +201,10 @@ func readJSONBody(r *http.Request) (map[string]any, scimerrors.ScimError, bool) 
 		}
 		return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax, "The request body could not be read."), false
 	}
+	if !utf8.Valid(raw) {
+		// encoding/json would quietly turn the bad bytes into U+FFFD and store that in Freshservice.
+		return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "The request body is not valid UTF-8."), false
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var body map[string]any
@@ -202,6 +216,10 @@ func readJSONBody(r *http.Request) (map[string]any, scimerrors.ScimError, bool) 
 	}
 	if body == nil {
 		return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax, "The request body must be a JSON object."), false
+	}
+	if name, dup := duplicateKey(raw); dup {
+		// Decoding keeps one of the two values; which one the caller meant is unknown.
+		return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax, "The request body names %q twice (attribute names are case-insensitive).", name), false
 	}
 	return body, scimerrors.ScimError{}, true
 }
@@ -224,8 +242,17 @@ func jsonProblem(err error) string {
 
 // rewriteBody normalises a POST/PUT/PATCH body. answered=true means the normaliser wrote the answer.
 func (s *Server) rewriteBody(c echo.Context, sc *scope, rt route, method string, body map[string]any) (out []byte, answered bool) {
+	refuse := func(se scimerrors.ScimError) ([]byte, bool) {
+		writeSCIMError(c.Response(), se, 0)
+		return nil, true
+	}
 	schemas := s.knownSchemas(sc, rt.resource)
 	if method == http.MethodPatch {
+		if raw, has := lookupKey(body, "Operations"); has {
+			if _, isList := raw.([]any); !isList {
+				return refuse(scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "Operations must be a list of operations."))
+			}
+		}
 		ops, ignored := normalisePatchOps(body, schemas, rt.resource)
 		sc.noteIgnored(ignored...)
 		if len(ops) == 0 {
@@ -247,14 +274,34 @@ func (s *Server) rewriteBody(c echo.Context, sc *scope, rt route, method string,
 			setKey(body, "Operations", ops)
 		}
 	} else {
+		if se, ok := checkResourceSchemas(body, schemas.core.ID); !ok {
+			return refuse(se)
+		}
 		normaliseResource(body, rt.resource, schemas, sc)
 	}
 	out, err := json.Marshal(body)
 	if err != nil {
-		writeSCIMError(c.Response(), scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax, "The request body could not be processed."), 0)
-		return nil, true
+		return refuse(scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax, "The request body could not be processed."))
 	}
 	return out, false
+}
+
+// checkResourceSchemas refuses a resource whose schemas list leaves out the resource's core schema:
+// the body is then something else than a user or a group. Other entries are tolerated, odd ones
+// included, because Entra sends them (a Microsoft group URI, a malformed enterprise URN). A body with
+// no schemas at all is taken as the resource the endpoint serves.
+func checkResourceSchemas(body map[string]any, core string) (scimerrors.ScimError, bool) {
+	v, has := lookupKey(body, "schemas")
+	if !has {
+		return scimerrors.ScimError{}, true
+	}
+	list, _ := v.([]any)
+	for _, item := range list {
+		if s, ok := item.(string); ok && strings.EqualFold(strings.TrimSpace(s), core) {
+			return scimerrors.ScimError{}, true
+		}
+	}
+	return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "schemas must list %s.", core), false
 }
 
 // knownSchemas are the schemas a resource's attributes may come from, by URN.

@@ -1,9 +1,12 @@
 package proxy
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	filter "github.com/scim2/filter-parser/v2"
 
 	"github.com/fsscim/fsscim/mapping"
 )
@@ -71,8 +74,8 @@ func normalisePatchOps(body map[string]any, known knownSchemas, resource string)
 	}
 	list, ok := raw.([]any)
 	if !ok {
-		// Not a list: leave it for the library to reject.
-		return []any{raw}, nil
+		// rewriteBody refuses Operations that are not a list before it gets here.
+		return nil, nil
 	}
 	for _, item := range list {
 		op, ok := item.(map[string]any)
@@ -129,8 +132,8 @@ func normalisePatchOps(body map[string]any, known knownSchemas, resource string)
 			if sub, ok := v.(map[string]any); ok && !isManagerPath(k) {
 				// {"name": {"familyName": null}} clears that sub-attribute; the library refuses nulls.
 				for sk, sv := range sub {
-					if sv == nil {
-						removes = append(removes, map[string]any{"op": "remove", "path": k + "." + sk})
+					if p := k + "." + sk; sv == nil && parses(p) && known.known(p) {
+						removes = append(removes, map[string]any{"op": "remove", "path": p})
 						delete(sub, sk)
 					}
 				}
@@ -146,6 +149,13 @@ func normalisePatchOps(body map[string]any, known knownSchemas, resource string)
 		out = append(out, removes...)
 	}
 	return out, ignored
+}
+
+// parses reports whether a PATCH path, with or without a schema URN, is in the SCIM path grammar.
+func parses(path string) bool {
+	_, rest := splitURN(path)
+	_, err := filter.ParsePath([]byte(rest))
+	return err == nil
 }
 
 // flattenExtensions turns {"urn:…:User": {"department": "x"}} into {"urn:…:User:department": "x"}:
@@ -207,7 +217,8 @@ func managerValue(v any) any {
 		case string:
 			return map[string]any{"value": idv}
 		}
-		return map[string]any{"value": ""}
+		// An id of another type (an object, a list, a boolean) is left for validation to refuse.
+		return t
 	case nil:
 		return map[string]any{"value": ""}
 	}
@@ -319,4 +330,50 @@ func canonicalURN(k string) string {
 		return mapping.SchemaFreshservice
 	}
 	return k
+}
+
+// duplicateKey finds an object in a JSON document that names a key twice, ignoring case as SCIM does
+// for attribute names. raw must already have decoded without error.
+func duplicateKey(raw []byte) (string, bool) {
+	type frame struct {
+		keys      map[string]bool // nil for an array
+		expectKey bool
+	}
+	var stack []*frame
+	valueDone := func() {
+		if n := len(stack); n > 0 && stack[n-1].keys != nil {
+			stack[n-1].expectKey = true
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{':
+				stack = append(stack, &frame{keys: map[string]bool{}, expectKey: true})
+			case '[':
+				stack = append(stack, &frame{})
+			default:
+				stack = stack[:len(stack)-1]
+				valueDone()
+			}
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].keys != nil && stack[n-1].expectKey {
+			name, _ := tok.(string)
+			key := strings.ToLower(name)
+			if stack[n-1].keys[key] {
+				return name, true
+			}
+			stack[n-1].keys[key] = true
+			stack[n-1].expectKey = false
+			continue
+		}
+		valueDone()
+	}
 }

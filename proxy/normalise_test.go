@@ -697,6 +697,24 @@ func TestNormaliseRejectsMalformedRequests(t *testing.T) {
 		{"not an object", http.MethodPost, "application/json", func() io.Reader {
 			return strings.NewReader(`["x"]`)
 		}, http.StatusBadRequest, "invalidSyntax"},
+		{"invalid UTF-8", http.MethodPost, "application/scim+json", func() io.Reader {
+			return strings.NewReader("{\"userName\":\"\xff\xfe@example.com\"}")
+		}, http.StatusBadRequest, "invalidValue"},
+		{"attribute named twice", http.MethodPost, "application/scim+json", func() io.Reader {
+			return strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@example.com","UserName":"b@example.com"}`)
+		}, http.StatusBadRequest, "invalidSyntax"},
+		{"attribute named twice in a path-less value", http.MethodPatch, "application/scim+json", func() io.Reader {
+			return strings.NewReader(entraBody(`{"schemas":["%PATCH%"],"Operations":[{"op":"replace","value":{"title":"One","name":{"givenName":"A","GIVENNAME":"B"}}}]}`, nil))
+		}, http.StatusBadRequest, "invalidSyntax"},
+		{"operations not a list", http.MethodPatch, "application/scim+json", func() io.Reader {
+			return strings.NewReader(entraBody(`{"schemas":["%PATCH%"],"Operations":{"op":"replace","path":"title","value":"x"}}`, nil))
+		}, http.StatusBadRequest, "invalidValue"},
+		{"schemas without the User schema", http.MethodPost, "application/scim+json", func() io.Reader {
+			return strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"a@example.com","displayName":"A"}`)
+		}, http.StatusBadRequest, "invalidValue"},
+		{"manager id that is an object", http.MethodPatch, "application/scim+json", func() io.Reader {
+			return strings.NewReader(entraBody(`{"schemas":["%PATCH%"],"Operations":[{"op":"replace","path":"%ENT%:manager","value":{"value":{"a":"b"}}}]}`, nil))
+		}, http.StatusBadRequest, "invalidValue"},
 		{"form content type", http.MethodPatch, "application/x-www-form-urlencoded", func() io.Reader {
 			return strings.NewReader(`op=replace&path=title&value=x`)
 		}, http.StatusUnsupportedMediaType, ""},
@@ -800,6 +818,37 @@ func TestNormaliseUpdateDialects(t *testing.T) {
 				if v := jsonAt(back, c.path...); v != c.want {
 					t.Errorf("GET answers %v = %#v, want %q as sent", c.path, v, c.want)
 				}
+			}
+		})
+	}
+}
+
+func TestNormaliseListParameters(t *testing.T) {
+	h := newHarness(t)
+	seedPerson(h, "first@example.com", nil)
+	seedPerson(h, "second@example.com", nil)
+	tests := []struct {
+		query    string
+		status   int
+		scimType string
+		items    int // Resources on the page, for a 200
+	}{
+		{"startIndex=1&count=1", http.StatusOK, "", 1},
+		{"startIndex=2&count=1&aadOptscim062020", http.StatusOK, "", 1},
+		{"count=all", http.StatusBadRequest, "invalidValue", 0},
+		{"startIndex=first", http.StatusBadRequest, "invalidValue", 0},
+		{"count=99999999999999999999999", http.StatusBadRequest, "invalidValue", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			r := h.do(http.MethodGet, "/scim/v2/Users?"+tt.query, nil)
+			if tt.status != http.StatusOK {
+				wantSCIMError(t, r, tt.status, tt.scimType)
+				return
+			}
+			wantStatus(t, r, tt.status)
+			if got := len(listIDs(t, r.JSON(t), "id")); got != tt.items {
+				t.Errorf("%d resources, want %d: %s", got, tt.items, r.Body)
 			}
 		})
 	}

@@ -40,7 +40,7 @@ type userCall struct {
 
 func (h *usersHandler) begin(r *http.Request) (context.Context, context.CancelFunc, *userCall) {
 	sc := requestScope(r)
-	ctx, cancel := context.WithTimeout(r.Context(), h.srv.opts.RequestTimeout)
+	ctx, cancel := context.WithCancel(r.Context())
 	uc := &userCall{sc: sc, ts: sc.tenant, cfg: sc.tenant.config(), c: sc.client, opts: sc.tenant.mappingOptions(), method: r.Method, log: sc.log}
 	return ctx, cancel, uc
 }
@@ -636,7 +636,7 @@ func (uc *userCall) create(ctx context.Context, u mapping.User, set mapping.Fiel
 		}
 		return scim.Resource{}, fmt.Errorf("create user %q: %w", u.UserName, err)
 	}
-	if agent && fu.IsAgent == false {
+	if agent && !fu.IsAgent {
 		// No agent roles configured: Freshservice's own conversion makes an occasional agent.
 		conv, cerr := uc.c.ConvertToAgent(ctx, fu.ID)
 		if cerr != nil {

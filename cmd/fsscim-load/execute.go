@@ -161,6 +161,7 @@ func (r *runner) replay(ctx context.Context, rep *report) {
 	add(r.assignGroups(ctx, active))
 
 	var all []time.Duration
+	var cpu time.Duration
 	for _, p := range results {
 		pr := phaseReportOf(p)
 		rep.Phases = append(rep.Phases, pr)
@@ -170,12 +171,16 @@ func (r *runner) replay(ctx context.Context, rep *report) {
 		}
 		rep.Total.Requests += pr.Requests
 		rep.Total.Seconds += pr.Seconds
+		cpu += p.cpu
 		all = append(all, p.rec.allSamples()...)
 	}
 	if rep.Total.Seconds > 0 {
 		rep.Total.RequestsPerSecond = float64(rep.Total.Requests) / rep.Total.Seconds
 	}
 	rep.Total.Latency = summarize(all)
+	if rep.Total.Requests > 0 {
+		rep.Total.CPUPerRequestMs = ms(cpu) / float64(rep.Total.Requests)
+	}
 	if direct != nil {
 		fsRead, fsWrite := inc.rec.samplesOf("read"), inc.rec.samplesOf("patch")
 		emRead, emWrite := direct.rec.samplesOf("direct read"), direct.rec.samplesOf("direct update")

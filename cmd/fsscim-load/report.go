@@ -42,17 +42,19 @@ type workloadReport struct {
 
 // phaseReport is one phase: what was sent, how fast, and what it cost in Freshservice calls.
 type phaseReport struct {
-	Name              string             `json:"name"`
-	Units             int                `json:"units"`
-	Requests          int                `json:"scim_requests"`
-	Seconds           float64            `json:"seconds"`
-	RequestsPerSecond float64            `json:"scim_requests_per_second"`
-	SimulatedMinutes  float64            `json:"simulated_minutes,omitempty"`
-	Ops               []opReport         `json:"ops"`
-	Freshservice      *freshserviceCalls `json:"freshservice,omitempty"`
-	Failures          int                `json:"failures"`
-	FailureSamples    []string           `json:"failure_samples,omitempty"`
-	Note              string             `json:"note,omitempty"`
+	Name              string  `json:"name"`
+	Units             int     `json:"units"`
+	Requests          int     `json:"scim_requests"`
+	Seconds           float64 `json:"seconds"`
+	RequestsPerSecond float64 `json:"scim_requests_per_second"`
+	SimulatedMinutes  float64 `json:"simulated_minutes,omitempty"`
+	// CPUPerRequestMs is the process's CPU time (fsscim, emulator and client together) per request.
+	CPUPerRequestMs float64            `json:"cpu_ms_per_request"`
+	Ops             []opReport         `json:"ops"`
+	Freshservice    *freshserviceCalls `json:"freshservice,omitempty"`
+	Failures        int                `json:"failures"`
+	FailureSamples  []string           `json:"failure_samples,omitempty"`
+	Note            string             `json:"note,omitempty"`
 }
 
 // freshserviceCalls is what fsscim asked of Freshservice during a phase.
@@ -66,10 +68,11 @@ type freshserviceCalls struct {
 }
 
 type totalReport struct {
-	Requests          int     `json:"scim_requests"`
-	Seconds           float64 `json:"seconds"`
-	RequestsPerSecond float64 `json:"scim_requests_per_second"`
-	Latency           latencies
+	Requests          int       `json:"scim_requests"`
+	Seconds           float64   `json:"seconds"`
+	RequestsPerSecond float64   `json:"scim_requests_per_second"`
+	CPUPerRequestMs   float64   `json:"cpu_ms_per_request"`
+	Latency           latencies `json:"latency"`
 }
 
 // overhead compares the same shapes of call through fsscim and straight to the emulator.
@@ -142,6 +145,9 @@ func phaseReportOf(p *phaseResult) phaseReport {
 	}
 	if p.elapsed > 0 {
 		pr.RequestsPerSecond = float64(pr.Requests) / p.elapsed.Seconds()
+	}
+	if pr.Requests > 0 {
+		pr.CPUPerRequestMs = ms(p.cpu) / float64(pr.Requests)
 	}
 	if p.virtual > 0 {
 		pr.SimulatedMinutes = p.virtual.Minutes()
@@ -250,15 +256,15 @@ func (r *report) writeText(w io.Writer) {
 	fmt.Fprintln(w)
 
 	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "phase\tunits\tSCIM requests\tseconds\treq/s\tFS calls\tFS calls/req\tlist calls\tlist/unit\tfailures")
+	fmt.Fprintln(tw, "phase\tunits\tSCIM requests\tseconds\treq/s\tCPU ms/req\tFS calls\tFS calls/req\tlist calls\tlist/unit\tfailures")
 	for _, p := range r.Phases {
 		fc := p.Freshservice
 		if fc == nil {
 			fc = &freshserviceCalls{}
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.0f\t%d\t%.4f\t%d\t%.4f\t%d\n", p.Name, p.Units, p.Requests, p.Seconds, p.RequestsPerSecond, fc.Calls, fc.PerSCIMRequest, fc.ListCalls, fc.ListCallsPerUnit, p.Failures)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.2f\t%.0f\t%.3f\t%d\t%.4f\t%d\t%.4f\t%d\n", p.Name, p.Units, p.Requests, p.Seconds, p.RequestsPerSecond, p.CPUPerRequestMs, fc.Calls, fc.PerSCIMRequest, fc.ListCalls, fc.ListCallsPerUnit, p.Failures)
 	}
-	fmt.Fprintf(tw, "all fsscim phases\t\t%d\t%.2f\t%.0f\t\t\t\t\t\n", r.Total.Requests, r.Total.Seconds, r.Total.RequestsPerSecond)
+	fmt.Fprintf(tw, "all fsscim phases\t\t%d\t%.2f\t%.0f\t%.3f\t\t\t\t\t\n", r.Total.Requests, r.Total.Seconds, r.Total.RequestsPerSecond, r.Total.CPUPerRequestMs)
 	tw.Flush()
 	for _, p := range r.Phases {
 		if p.Note != "" {

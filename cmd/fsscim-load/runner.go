@@ -43,6 +43,7 @@ type phaseResult struct {
 	rec     *recorder
 	elapsed time.Duration
 	virtual time.Duration // simulated time the phase took; 0 in real time
+	cpu     time.Duration // CPU time of the whole process during the phase
 	calls   *callCounts   // fsscim's Freshservice calls in the phase (embedded mode)
 	note    string
 }
@@ -77,6 +78,7 @@ func (r *runner) phase(ctx context.Context, name string, units int, task func(ct
 		extra = func() string { return fmt.Sprintf("simulated %6.1f min", r.emb.clock.Now().Sub(vstart).Minutes()) }
 	}
 	stop := showProgress(r.progress, strings.TrimSpace(name+" "+r.tag), units, &done, res.rec, extra)
+	cpuBefore, _ := cpuTime()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range min(r.wl.concurrency, units) {
@@ -93,6 +95,9 @@ func (r *runner) phase(ctx context.Context, name string, units int, task func(ct
 	}
 	wg.Wait()
 	res.elapsed = time.Since(start)
+	if cpuAfter, err := cpuTime(); err == nil {
+		res.cpu = cpuAfter - cpuBefore
+	}
 	stop()
 	if r.emb != nil {
 		after := r.emb.up.snapshot().minus(before)

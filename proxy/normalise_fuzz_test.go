@@ -1,0 +1,278 @@
+package proxy
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/elimity-com/scim/schema"
+	"go.uber.org/zap"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/mapping"
+)
+
+// FuzzNormaliseBody feeds the Entra normaliser arbitrary JSON bodies, as a user or group create/replace
+// and as a PATCH. It must never panic (nor may the SCIM library on what it hands on), and what it
+// hands on must be what the library can take: JSON that encodes, no nulls where the library refuses
+// them, only attributes the schemas know, the manager as {"value": id}, Freshservice extension values
+// as strings. Normalising twice must change nothing more. Seeds are in testdata/fuzz/FuzzNormaliseBody
+// (run: go test -run '^$' -fuzz '^FuzzNormaliseBody$' -fuzztime 20s ./proxy/).
+func FuzzNormaliseBody(f *testing.F) {
+	tenant := &config.Tenant{Domain: "fuzz.freshservice.com", Attributes: map[string]string{"costCenter": "cf_cost_center"}}
+	f.Add(true, false, []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@b.c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"7"}`))
+	f.Add(true, true, []byte(`{"Operations":[{"op":"Replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":null,"manager":{"Value":3}}}}]}`))
+	f.Add(false, true, []byte(`{"Operations":[{"op":"Add","path":"members","value":[{"value":"1"}]},{"op":"remove","path":"members[value eq \"2\"]"}]}`))
+	f.Fuzz(func(t *testing.T, users, patch bool, raw []byte) {
+		body, ok := decodeFuzzBody(raw)
+		if !ok {
+			return
+		}
+		resource := "Groups"
+		if users {
+			resource = "Users"
+		}
+		known := fuzzSchemas(tenant, resource)
+		sc := &scope{log: zap.NewNop()}
+		if patch {
+			checkNormalisedPatch(t, body, known, resource)
+			return
+		}
+		normaliseResource(body, resource, known, sc)
+		out := mustRoundTrip(t, body)
+		checkNormalisedResource(t, out, resource)
+		again, _ := decodeFuzzBody(mustEncode(t, out))
+		normaliseResource(again, resource, known, sc)
+		if twice := mustRoundTrip(t, again); !reflect.DeepEqual(twice, out) {
+			t.Fatalf("normalising twice changed the body:\n once: %s\ntwice: %s", mustEncode(t, out), mustEncode(t, twice))
+		}
+		// The library validates what the normaliser hands on; it must answer, not panic.
+		_, _ = known.core.Validate(cloneJSON(t, out))
+	})
+}
+
+func fuzzSchemas(t *config.Tenant, resource string) knownSchemas {
+	if resource == "Groups" {
+		return knownSchemas{core: schema.CoreGroupSchema(), extensions: map[string]schema.Schema{}}
+	}
+	return knownSchemas{core: schema.CoreUserSchema(), extensions: map[string]schema.Schema{
+		strings.ToLower(mapping.SchemaEnterprise):   schema.ExtensionEnterpriseUser(),
+		strings.ToLower(mapping.SchemaFreshservice): freshserviceExtension(t),
+	}}
+}
+
+// decodeFuzzBody decodes as readJSONBody does; only JSON objects get to the normaliser.
+func decodeFuzzBody(raw []byte) (map[string]any, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var body map[string]any
+	if dec.Decode(&body) != nil || dec.More() || body == nil {
+		return nil, false
+	}
+	return body, true
+}
+
+func mustEncode(t *testing.T, v any) []byte {
+	t.Helper()
+	out, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("the normalised body does not encode: %v", err)
+	}
+	return out
+}
+
+// mustRoundTrip encodes v as the normaliser does before the library reads it, and decodes it again.
+func mustRoundTrip(t *testing.T, v map[string]any) map[string]any {
+	t.Helper()
+	out, ok := decodeFuzzBody(mustEncode(t, v))
+	if !ok {
+		t.Fatalf("the normalised body is not a JSON object")
+	}
+	return out
+}
+
+func cloneJSON(t *testing.T, v map[string]any) map[string]any {
+	var out map[string]any
+	if err := json.Unmarshal(mustEncode(t, v), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func checkNormalisedResource(t *testing.T, body map[string]any, resource string) {
+	t.Helper()
+	for k, v := range body {
+		if v == nil {
+			t.Fatalf("attribute %q is left null", k)
+		}
+		if resource != "Users" {
+			continue
+		}
+		if uri, attr := splitURN(k); uri != "" && attr != "" && isExtensionURN(uri) {
+			t.Fatalf("extension attribute %q is left outside its extension object", k)
+		}
+		if isExtensionURN(k) && canonicalURN(k) != k {
+			t.Fatalf("extension %q is not spelled as declared", k)
+		}
+	}
+	if resource != "Users" {
+		return
+	}
+	if ent, ok := body[mapping.SchemaEnterprise].(map[string]any); ok {
+		for k, v := range ent {
+			if v == nil {
+				t.Fatalf("enterprise attribute %q is left null", k)
+			}
+			if strings.EqualFold(k, "_location") {
+				t.Fatalf("enterprise _location is left for the library, which cannot parse the name")
+			}
+		}
+		if m, ok := lookupKey(ent, "manager"); ok {
+			checkManager(t, m)
+		}
+	}
+	if fs, ok := body[mapping.SchemaFreshservice].(map[string]any); ok {
+		for k, v := range fs {
+			switch v.(type) {
+			case nil, bool, json.Number:
+				t.Fatalf("Freshservice extension attribute %q is %T, not a string", k, v)
+			}
+		}
+	}
+}
+
+func checkManager(t *testing.T, m any) {
+	t.Helper()
+	obj, ok := m.(map[string]any)
+	if !ok {
+		// Values the normaliser cannot read as a manager are left for validation to refuse.
+		return
+	}
+	if v, has := obj["value"]; has {
+		if _, ok := v.(string); !ok {
+			t.Fatalf("manager value %v is %T, not a string", v, v)
+		}
+	}
+}
+
+func checkNormalisedPatch(t *testing.T, body map[string]any, known knownSchemas, resource string) {
+	t.Helper()
+	ops, ignored := normalisePatchOps(body, known, resource)
+	encoded := mustEncode(t, ops)
+	var list []any
+	dec := json.NewDecoder(bytes.NewReader(encoded))
+	dec.UseNumber()
+	if err := dec.Decode(&list); err != nil && len(ops) > 0 {
+		t.Fatalf("normalised operations do not decode: %v", err)
+	}
+	for _, item := range list {
+		op, ok := item.(map[string]any)
+		if !ok {
+			continue // left for the library to refuse
+		}
+		name, _ := op["op"].(string)
+		path, _ := op["path"].(string)
+		if path == "" {
+			continue // path-less: checked by the library against the schemas
+		}
+		if name != strings.ToLower(name) {
+			t.Fatalf("operation name %q is not lower-cased", name)
+		}
+		if !known.known(path) {
+			t.Fatalf("operation on %q, which no schema knows, was handed on (ignored: %q)", path, ignored)
+		}
+		value, hasValue := op["value"]
+		if (name == "add" || name == "replace") && hasValue && value == nil {
+			t.Fatalf("%s of %q with a null value was handed on", name, path)
+		}
+		if resource == "Users" && isManagerPath(path) && !strings.Contains(strings.ToLower(path), "manager.") && hasValue {
+			checkManager(t, value)
+		}
+		if resource == "Users" && strings.HasPrefix(strings.ToLower(path), strings.ToLower(freshservicePrefix)) {
+			switch value.(type) {
+			case bool, json.Number:
+				t.Fatalf("Freshservice extension value for %q is %T, not a string", path, value)
+			}
+		}
+		// The library checks each value against the schema; it must answer, not panic.
+		if m, ok := value.(map[string]any); ok {
+			_ = known.core.ValidatePatchOperationValue(name, cloneJSON(t, m))
+		}
+	}
+	if paddedNames(body) {
+		// A path or key with white space around it is trimmed in one place and not in another; the
+		// library refuses it either way, so only the checks above apply.
+		return
+	}
+	// Normalising the normalised operations again changes nothing and ignores nothing more.
+	again, _ := decodeFuzzBody(mustEncode(t, map[string]any{"Operations": ops}))
+	ops2, ignored2 := normalisePatchOps(again, known, resource)
+	if len(ignored2) != 0 {
+		t.Fatalf("second pass ignored %q that the first pass handed on", ignored2)
+	}
+	// (Paths are compared trimmed: the first pass may hand on an unparsable path that the library
+	// refuses either way.)
+	if !bytes.Equal(canonicalJSON(t, trimPaths(ops2)), canonicalJSON(t, trimPaths(ops))) {
+		t.Fatalf("normalising twice changed the operations:\n once: %s\ntwice: %s", mustEncode(t, ops), mustEncode(t, ops2))
+	}
+}
+
+// canonicalJSON re-encodes v through a generic decode, so that equal documents compare equal.
+func canonicalJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	var generic any
+	dec := json.NewDecoder(bytes.NewReader(mustEncode(t, v)))
+	dec.UseNumber()
+	if err := dec.Decode(&generic); err != nil {
+		t.Fatal(err)
+	}
+	return mustEncode(t, generic)
+}
+
+func trimPaths(ops []any) []any {
+	out := make([]any, len(ops))
+	for i, item := range ops {
+		op, ok := item.(map[string]any)
+		if !ok {
+			out[i] = item
+			continue
+		}
+		c := make(map[string]any, len(op))
+		for k, v := range op {
+			if p, ok := v.(string); ok && k == "path" {
+				v = strings.TrimSpace(p)
+			}
+			c[k] = v
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// paddedNames reports whether any object key or "path" value in v has white space around it.
+func paddedNames(v any) bool {
+	padded := func(s string) bool { return s != strings.TrimSpace(s) }
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if padded(k) {
+				return true
+			}
+			if p, ok := e.(string); ok && strings.EqualFold(k, "path") && padded(p) {
+				return true
+			}
+			if paddedNames(e) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if paddedNames(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
