@@ -217,7 +217,7 @@ func TestDiscoveryWithoutGroups(t *testing.T) {
 const conformanceExceptions = "../testdata/conformance-exceptions.md"
 
 // conformanceFolders are the collection's folders that fsscim is held to.
-var conformanceFolders = []string{"Endpoint tests", "User tests", "ComplexAttribute tests"}
+var conformanceFolders = []string{"Endpoint tests", "User tests", "ComplexAttribute tests", "Group tests"}
 
 // conformanceCollection is where the collection lives: shared/ beside the repository, unless
 // FSSCIM_CONFORMANCE_COLLECTION names it.
