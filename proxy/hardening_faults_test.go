@@ -81,7 +81,7 @@ func hdFaults() []hdFault {
 			// (its per-attempt timeout being longer still) must be answered 503 before the budget
 			// ends, not left to Entra's own timeout.
 			name: "slower than the request budget", fault: fstest.Fault{Latency: time.Hour}, want: 503, minRetryAfter: 1,
-			opts: func(o *proxy.Options) { o.RequestTimeout = 700 * time.Millisecond; o.UpstreamTimeout = time.Minute },
+			opts: func(o *proxy.Options) { o.RequestTimeout = 2 * time.Second; o.UpstreamTimeout = time.Minute },
 		},
 	}
 }
@@ -190,9 +190,9 @@ func hdFaultOps() []hdFaultOp {
 			method: http.MethodPost, path: "/scim/v2/Users",
 			body:     func(e hdEnv) any { return hdUser(e.email) },
 			upMethod: http.MethodPost, upPath: "/api/v2/requesters",
-			write:    true,
-			landed:   func(t *testing.T, h *harness, e hdEnv) bool { return len(hdUsersWithEmail(h, e.email)) > 0 },
-			retryOK:  []int{http.StatusCreated},
+			write:   true,
+			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return len(hdUsersWithEmail(h, e.email)) > 0 },
+			retryOK: []int{http.StatusCreated},
 			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
 				oneUser(t, h, e.email)
 				if u := hdUsersWithEmail(h, e.email)[0]; hdID(t, retry) != u.ID {
@@ -507,14 +507,15 @@ func TestFaultMatrix(t *testing.T) {
 	}
 	// Most cases wait on a timeout; they run side by side in more goroutines than -parallel allows,
 	// since waiting costs no CPU.
-	hdRunConcurrently(t, 8, len(pairs), func(i int) {
+	hdRunConcurrently(t, 16, len(pairs), func(i int) {
 		op, f := pairs[i].op, pairs[i].f
 		t.Run(op.name+"/"+f.name, func(t *testing.T) {
-			rec := newRecorder()
+			rec := hdNewRecorder()
 			opts := []harnessOption{withServer(func(o *proxy.Options) {
 				o.Transport = rec
-				o.UpstreamTimeout = 400 * time.Millisecond
-				withOpenBudget(o)
+				// Short, but far above what the emulator needs even on a busy machine.
+				o.UpstreamTimeout = time.Second
+				hdWithOpenBudget(o)
 				if f.opts != nil {
 					f.opts(o)
 				}

@@ -247,16 +247,16 @@ func hdWaitFor(t *testing.T, within time.Duration, what string, cond func() bool
 	}
 }
 
-// openBudget never limits: it stands in for Entra having waited out a Retry-After, so that a test
+// hdOpenBudget never limits: it stands in for Entra having waited out a Retry-After, so that a test
 // can send Entra's retry without waiting the minutes Freshservice asked for.
-type openBudget struct{}
+type hdOpenBudget struct{}
 
-func (openBudget) Take(context.Context, bool) error { return nil }
-func (openBudget) Observe(int, http.Header)         {}
-func (openBudget) Remaining() int                   { return -1 }
+func (hdOpenBudget) Take(context.Context, bool) error { return nil }
+func (hdOpenBudget) Observe(int, http.Header)         {}
+func (hdOpenBudget) Remaining() int                   { return -1 }
 
-func withOpenBudget(o *proxy.Options) {
-	o.NewBudget = func(*config.Tenant, time.Duration) freshservice.Budget { return openBudget{} }
+func hdWithOpenBudget(o *proxy.Options) {
+	o.NewBudget = func(*config.Tenant, time.Duration) freshservice.Budget { return hdOpenBudget{} }
 }
 
 // hdRecorder is a transport that records every call fsscim starts (the emulator's own log only has
@@ -270,7 +270,7 @@ type hdRecorder struct {
 
 type hdCall struct{ method, host, path string }
 
-func newRecorder() *hdRecorder { return &hdRecorder{next: http.DefaultTransport} }
+func hdNewRecorder() *hdRecorder { return &hdRecorder{next: http.DefaultTransport} }
 
 func (rec *hdRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec.mu.Lock()

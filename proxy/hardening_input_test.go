@@ -58,7 +58,7 @@ type hdInputHarness struct {
 	group int64
 }
 
-func newInputHarness(t *testing.T) hdInputHarness {
+func hdNewInputHarness(t *testing.T) hdInputHarness {
 	h := newHarness(t, withTenant("attributes: {costCenter: cf_cost_center}"), withEmulator(fstest.Options{CustomFields: []fstest.CustomField{{Name: "cf_cost_center", Type: fstest.CustomText}}}))
 	u := h.emu.AddRequester(freshservice.User{FirstName: "Ann", LastName: "Lee", PrimaryEmail: "ann@contoso.com", JobTitle: "Analyst"})
 	h.emu.AddDepartment("Sales")
@@ -91,7 +91,7 @@ func (h hdInputHarness) expectRefused(t *testing.T, method, path, contentType st
 }
 
 func TestBadRequestBodies(t *testing.T) {
-	h := newInputHarness(t)
+	h := hdNewInputHarness(t)
 	userPath := fmt.Sprintf("/scim/v2/Users/%d", h.user.ID)
 	groupPath := fmt.Sprintf("/scim/v2/Groups/%d", h.group)
 	const limit = 1 << 20
@@ -113,41 +113,41 @@ func TestBadRequestBodies(t *testing.T) {
 		status      int
 		scimType    string
 	}{
-		{"malformed JSON on create", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(`{"userName": "x@contoso.com",`), 400, "invalidSyntax"},
-		{"malformed JSON on replace", http.MethodPut, userPath, "application/scim+json", text(`{"userName": }`), 400, "invalidSyntax"},
-		{"malformed JSON on patch", http.MethodPatch, userPath, "application/scim+json", text(`{"Operations":[{"op":"replace",]}`), 400, "invalidSyntax"},
-		{"malformed JSON on group create", http.MethodPost, "/scim/v2/Groups", "application/scim+json", text(`{"displayName":"x"`), 400, "invalidSyntax"},
-		{"malformed JSON on group patch", http.MethodPatch, groupPath, "application/scim+json", text(`{"Operations":[}`), 400, "invalidSyntax"},
-		{"trailing data after the object", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(`{"userName":"x@contoso.com"} {"userName":"y@contoso.com"}`), 400, "invalidSyntax"},
-		{"JSON that is not an object", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(`"x@contoso.com"`), 400, "invalidSyntax"},
-		{"JSON null", http.MethodPatch, userPath, "application/scim+json", text(`null`), 400, "invalidSyntax"},
-		{"empty body", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(``), 400, "invalidSyntax"},
-		{"invalid UTF-8", http.MethodPost, "/scim/v2/Users", "application/scim+json", text("{\"userName\":\"\xff\xfe@contoso.com\"}"), 400, "invalidValue"},
-		{"XML", http.MethodPost, "/scim/v2/Users", "application/xml", text(`<user><userName>x@contoso.com</userName></user>`), 415, ""},
-		{"form", http.MethodPatch, userPath, "application/x-www-form-urlencoded", text(`op=replace&path=title&value=x`), 415, ""},
-		{"multipart", http.MethodPut, userPath, "multipart/form-data; boundary=x", text("--x\r\n\r\n{}\r\n--x--"), 415, ""},
-		{"plain text group patch", http.MethodPatch, groupPath, "text/plain", text(`{"Operations":[]}`), 415, ""},
-		{"content type that does not parse", http.MethodPost, "/scim/v2/Users", "application/json; charset", text(`{}`), 415, ""},
+		{"malformed JSON on create", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(`{"userName": "x@contoso.com",`), 400, "invalidSyntax"},
+		{"malformed JSON on replace", http.MethodPut, userPath, "application/scim+json", hdText(`{"userName": }`), 400, "invalidSyntax"},
+		{"malformed JSON on patch", http.MethodPatch, userPath, "application/scim+json", hdText(`{"Operations":[{"op":"replace",]}`), 400, "invalidSyntax"},
+		{"malformed JSON on group create", http.MethodPost, "/scim/v2/Groups", "application/scim+json", hdText(`{"displayName":"x"`), 400, "invalidSyntax"},
+		{"malformed JSON on group patch", http.MethodPatch, groupPath, "application/scim+json", hdText(`{"Operations":[}`), 400, "invalidSyntax"},
+		{"trailing data after the object", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(`{"userName":"x@contoso.com"} {"userName":"y@contoso.com"}`), 400, "invalidSyntax"},
+		{"JSON that is not an object", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(`"x@contoso.com"`), 400, "invalidSyntax"},
+		{"JSON null", http.MethodPatch, userPath, "application/scim+json", hdText(`null`), 400, "invalidSyntax"},
+		{"empty body", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(``), 400, "invalidSyntax"},
+		{"invalid UTF-8", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText("{\"userName\":\"\xff\xfe@contoso.com\"}"), 400, "invalidValue"},
+		{"XML", http.MethodPost, "/scim/v2/Users", "application/xml", hdText(`<user><userName>x@contoso.com</userName></user>`), 415, ""},
+		{"form", http.MethodPatch, userPath, "application/x-www-form-urlencoded", hdText(`op=replace&path=title&value=x`), 415, ""},
+		{"multipart", http.MethodPut, userPath, "multipart/form-data; boundary=x", hdText("--x\r\n\r\n{}\r\n--x--"), 415, ""},
+		{"plain text group patch", http.MethodPatch, groupPath, "text/plain", hdText(`{"Operations":[]}`), 415, ""},
+		{"content type that does not parse", http.MethodPost, "/scim/v2/Users", "application/json; charset", hdText(`{}`), 415, ""},
 		{"body over the limit", http.MethodPost, "/scim/v2/Users", "application/scim+json", oversized, 413, ""},
 		{"body over the limit without a length", http.MethodPost, "/scim/v2/Users", "application/scim+json", func() io.Reader { return io.MultiReader(oversized()) }, 413, ""},
 		{"patch body over the limit", http.MethodPatch, userPath, "application/scim+json", func() io.Reader {
 			return strings.NewReader(`{"Operations":[{"op":"replace","path":"title","value":"` + strings.Repeat("y", limit) + `"}]}`)
 		}, 413, ""},
-		{"arrays nested past the decoder's depth", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(nested(20000)), 400, "invalidSyntax"},
-		{"arrays nested deep", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(nested(5000)), 400, "invalidValue"},
-		{"objects nested deep", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(nestedObjects(5000)), 400, "invalidValue"},
-		{"patch value nested deep", http.MethodPatch, userPath, "application/scim+json", text(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"replace","path":"title","value":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}]}`), 400, "invalidValue"},
-		{"unknown message schema on patch", http.MethodPatch, userPath, "application/scim+json", text(`{"schemas":["urn:example:evil"],"Operations":[{"op":"replace","path":"title","value":"x"}]}`), 400, "invalidValue"},
-		{"no core schema on create", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(`{"schemas":["urn:example:evil:2.0:User"],"userName":"evil@contoso.com"}`), 400, "invalidValue"},
-		{"unknown patch op", http.MethodPatch, userPath, "application/scim+json", text(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"merge","path":"title","value":"x"}]}`), 400, "invalidValue"},
-		{"operations not a list", http.MethodPatch, userPath, "application/scim+json", text(`{"schemas":["` + hdPatchSchema + `"],"Operations":{"op":"replace","path":"title","value":"x"}}`), 400, "invalidValue"},
-		{"patch path that does not parse", http.MethodPatch, userPath, "application/scim+json", text(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"replace","path":"emails[type eq \"work\"","value":"x"}]}`), 400, "invalidPath"},
-		{"duplicate attribute", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(`{"schemas":["` + hdUserSchema + `"],"userName":"one@contoso.com","userName":"two@contoso.com"}`), 400, "invalidSyntax"},
-		{"duplicate attribute in another case", http.MethodPost, "/scim/v2/Users", "application/scim+json", text(`{"schemas":["` + hdUserSchema + `"],"userName":"one@contoso.com","USERNAME":"two@contoso.com"}`), 400, "invalidSyntax"},
-		{"duplicate attribute in a patch value", http.MethodPatch, userPath, "application/scim+json", text(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"replace","value":{"title":"One","Title":"Two"}}]}`), 400, "invalidSyntax"},
-		{"duplicate group name attribute", http.MethodPost, "/scim/v2/Groups", "application/scim+json", text(`{"schemas":["` + hdGroupSchema + `"],"displayName":"A","displayname":"B"}`), 400, "invalidSyntax"},
-		{"group without a name", http.MethodPost, "/scim/v2/Groups", "application/scim+json", text(`{"schemas":["` + hdGroupSchema + `"]}`), 400, "invalidValue"},
-		{"group member that is not a number", http.MethodPatch, groupPath, "application/scim+json", text(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"add","path":"members","value":[{"value":"../../agents/1"}]}]}`), 400, "invalidValue"},
+		{"arrays nested past the decoder's depth", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(nested(20000)), 400, "invalidSyntax"},
+		{"arrays nested deep", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(nested(5000)), 400, "invalidValue"},
+		{"objects nested deep", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(nestedObjects(5000)), 400, "invalidValue"},
+		{"patch value nested deep", http.MethodPatch, userPath, "application/scim+json", hdText(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"replace","path":"title","value":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}]}`), 400, "invalidValue"},
+		{"unknown message schema on patch", http.MethodPatch, userPath, "application/scim+json", hdText(`{"schemas":["urn:example:evil"],"Operations":[{"op":"replace","path":"title","value":"x"}]}`), 400, "invalidValue"},
+		{"no core schema on create", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(`{"schemas":["urn:example:evil:2.0:User"],"userName":"evil@contoso.com"}`), 400, "invalidValue"},
+		{"unknown patch op", http.MethodPatch, userPath, "application/scim+json", hdText(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"merge","path":"title","value":"x"}]}`), 400, "invalidValue"},
+		{"operations not a list", http.MethodPatch, userPath, "application/scim+json", hdText(`{"schemas":["` + hdPatchSchema + `"],"Operations":{"op":"replace","path":"title","value":"x"}}`), 400, "invalidValue"},
+		{"patch path that does not parse", http.MethodPatch, userPath, "application/scim+json", hdText(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"replace","path":"emails[type eq \"work\"","value":"x"}]}`), 400, "invalidPath"},
+		{"duplicate attribute", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(`{"schemas":["` + hdUserSchema + `"],"userName":"one@contoso.com","userName":"two@contoso.com"}`), 400, "invalidSyntax"},
+		{"duplicate attribute in another case", http.MethodPost, "/scim/v2/Users", "application/scim+json", hdText(`{"schemas":["` + hdUserSchema + `"],"userName":"one@contoso.com","USERNAME":"two@contoso.com"}`), 400, "invalidSyntax"},
+		{"duplicate attribute in a patch value", http.MethodPatch, userPath, "application/scim+json", hdText(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"replace","value":{"title":"One","Title":"Two"}}]}`), 400, "invalidSyntax"},
+		{"duplicate group name attribute", http.MethodPost, "/scim/v2/Groups", "application/scim+json", hdText(`{"schemas":["` + hdGroupSchema + `"],"displayName":"A","displayname":"B"}`), 400, "invalidSyntax"},
+		{"group without a name", http.MethodPost, "/scim/v2/Groups", "application/scim+json", hdText(`{"schemas":["` + hdGroupSchema + `"]}`), 400, "invalidValue"},
+		{"group member that is not a number", http.MethodPatch, groupPath, "application/scim+json", hdText(`{"schemas":["` + hdPatchSchema + `"],"Operations":[{"op":"add","path":"members","value":[{"value":"../../agents/1"}]}]}`), 400, "invalidValue"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,7 +156,7 @@ func TestBadRequestBodies(t *testing.T) {
 	}
 }
 
-func text(s string) func() io.Reader { return func() io.Reader { return strings.NewReader(s) } }
+func hdText(s string) func() io.Reader { return func() io.Reader { return strings.NewReader(s) } }
 
 // hdWrongType stands for either scimType RFC 7644 §3.12 allows for a value of the wrong JSON type:
 // invalidValue (not compatible with the attribute type) or invalidSyntax (the body does not conform to
@@ -166,7 +166,7 @@ const hdWrongType = "invalidValue|invalidSyntax"
 // TestWrongTypesForEveryMappedAttribute sends every attribute fsscim maps with values of the wrong
 // JSON type, on a create and in a PATCH.
 func TestWrongTypesForEveryMappedAttribute(t *testing.T) {
-	h := newInputHarness(t)
+	h := hdNewInputHarness(t)
 	userPath := fmt.Sprintf("/scim/v2/Users/%d", h.user.ID)
 	type attr struct {
 		path  string // PATCH path
@@ -234,7 +234,7 @@ func TestWrongTypesForEveryMappedAttribute(t *testing.T) {
 // TestBadIDs: ids that are not Freshservice ids, or try to walk out of the resource's path, are
 // answered 404 without a Freshservice call.
 func TestBadIDs(t *testing.T) {
-	h := newInputHarness(t)
+	h := hdNewInputHarness(t)
 	ids := []string{
 		"abc", "0", "-5", "1.5", "1e3", "0x10", "99999999999999999999", "%2e%2e", "..%2F..%2Fagents%2F1",
 		"1%2F..%2F..%2Fagents", "%2E%2E%2Fmetrics", "1%3B2", "1%00", "%E2%80%AE1", url.PathEscape(strings.Repeat("9", 5000)),
@@ -280,7 +280,7 @@ func TestBadIDs(t *testing.T) {
 // TestBadListQueries: filters that do not parse or name nothing fsscim can look up, and paging
 // parameters out of range.
 func TestBadListQueries(t *testing.T) {
-	h := newInputHarness(t)
+	h := hdNewInputHarness(t)
 	bad := []struct {
 		name     string
 		resource string
@@ -371,14 +371,19 @@ func TestFilterInjection(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t)
 			h.emu.AddRequester(freshservice.User{FirstName: "Ann", PrimaryEmail: "ann@contoso.com"})
+			h.emu.AddRequesterGroup("Sales", false)
 			if !cold {
 				h.warmIndex()
 			}
 			for _, v := range values {
 				escaped := strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), `"`, `\"`)
-				for _, f := range []string{`userName eq "` + escaped + `"`, `emails[type eq "work"].value eq "` + escaped + `"`, `externalId eq "` + escaped + `"`} {
+				for _, f := range []string{`userName eq "` + escaped + `"`, `emails[type eq "work"].value eq "` + escaped + `"`, `externalId eq "` + escaped + `"`, `displayName eq "` + escaped + `"`} {
 					h.emu.ResetCalls()
-					r := h.do(http.MethodGet, "/scim/v2/Users?filter="+url.QueryEscape(f), nil)
+					resource := "Users"
+					if strings.HasPrefix(f, "displayName") {
+						resource = "Groups"
+					}
+					r := h.do(http.MethodGet, "/scim/v2/"+resource+"?excludedAttributes=members&filter="+url.QueryEscape(f), nil)
 					switch r.Status {
 					case http.StatusOK:
 						if ids := hdListIDs(t, r); len(ids) != 0 {
@@ -398,7 +403,7 @@ func TestFilterInjection(t *testing.T) {
 							t.Fatalf("a lookup wrote: %s %s", c.Method, c.Path)
 						}
 						switch c.Path {
-						case "/api/v2/requesters", "/api/v2/agents", "/api/v2/agents/me":
+						case "/api/v2/requesters", "/api/v2/agents", "/api/v2/agents/me", "/api/v2/requester_groups":
 						default:
 							t.Fatalf("filter %q reached Freshservice path %q", f, c.Path)
 						}

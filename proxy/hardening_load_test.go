@@ -297,7 +297,16 @@ func TestLoadWithUpstreamFaults(t *testing.T) {
 			t.Errorf("the heap grew by %d bytes (%.0f per request) in the steady state", growth, perRequest)
 		}
 	}
-	ls.close()
+	closed := make(chan struct{})
+	go func() {
+		ls.close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Fatal("fsscim did not stop within 30 s of being closed")
+	}
 	// Everything fsscim started must end with it.
 	var now int
 	for i := 0; i < 200; i++ {

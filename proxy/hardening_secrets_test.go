@@ -87,7 +87,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	h := newHarness(t, withServer(func(o *proxy.Options) {
 		o.Transport = hostile
 		// Freshservice's 429s must not stop the later modes from reaching it.
-		withOpenBudget(o)
+		hdWithOpenBudget(o)
 	}))
 	seeded := h.emu.AddRequester(freshservice.User{FirstName: "Ann", PrimaryEmail: "ann@contoso.com"})
 	group := h.emu.AddRequesterGroup("Sales", false)
@@ -237,7 +237,7 @@ func TestSecretsComparedInConstantTime(t *testing.T) {
 				switch x := n.(type) {
 				case *ast.BinaryExpr:
 					if (x.Op == token.EQL || x.Op == token.NEQ) && !trivial(x.X) && !trivial(x.Y) && (isSecret(x.X) || isSecret(x.Y)) {
-						found = append(found, fset.Position(x.Pos()).String()+": "+render(fset, x))
+						found = append(found, fset.Position(x.Pos()).String()+": "+hdRender(fset, x))
 					}
 				case *ast.CallExpr:
 					sel, ok := x.Fun.(*ast.SelectorExpr)
@@ -250,7 +250,7 @@ func TestSecretsComparedInConstantTime(t *testing.T) {
 					}
 					for _, a := range x.Args {
 						if isSecret(a) && !trivial(a) {
-							found = append(found, fset.Position(x.Pos()).String()+": "+render(fset, x))
+							found = append(found, fset.Position(x.Pos()).String()+": "+hdRender(fset, x))
 							break
 						}
 					}
@@ -264,7 +264,7 @@ func TestSecretsComparedInConstantTime(t *testing.T) {
 	}
 }
 
-func render(fset *token.FileSet, n ast.Node) string {
+func hdRender(fset *token.FileSet, n ast.Node) string {
 	var b strings.Builder
 	_ = printer.Fprint(&b, fset, n)
 	return b.String()

@@ -89,7 +89,7 @@ func hdEntraCycle(t *testing.T, h *harness, elsewhere string) {
 
 func TestOnlyTheTenantsAPIHostIsCalled(t *testing.T) {
 	collector, hits := hdCollector(t)
-	rec := newRecorder()
+	rec := hdNewRecorder()
 	h := newHarness(t, withServer(func(o *proxy.Options) { o.Transport = rec }))
 	h.emu.AddDepartment("Sales")
 	h.emu.AddLocation("Berlin")
@@ -105,7 +105,7 @@ func TestOnlyTheTenantsAPIHostIsCalled(t *testing.T) {
 		hdAssertSCIMError(t, r, http.StatusUnauthorized, "")
 	}
 
-	emuHost := mustHost(t, h.emuURL)
+	emuHost := hdHost(t, h.emuURL)
 	calls := rec.started()
 	if len(calls) == 0 {
 		t.Fatal("the cycle made no Freshservice call at all")
@@ -122,14 +122,14 @@ func TestOnlyTheTenantsAPIHostIsCalled(t *testing.T) {
 
 func TestFreshserviceRedirectsAndLinksAreNotFollowed(t *testing.T) {
 	collector, hits := hdCollector(t)
-	collectorHost := mustHost(t, collector.URL)
+	collectorHost := hdHost(t, collector.URL)
 	for _, status := range []int{0, http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
 		name := fmt.Sprintf("redirect %d", status)
 		if status == 0 {
 			name = "next-page link to another host"
 		}
 		t.Run(name, func(t *testing.T) {
-			rec := newRecorder()
+			rec := hdNewRecorder()
 			redir := &hdRedirector{next: http.DefaultTransport, status: status, target: collector.URL}
 			rec.next = redir
 			h := newHarness(t, withServer(func(o *proxy.Options) { o.Transport = rec }))
@@ -161,7 +161,7 @@ func TestFreshserviceRedirectsAndLinksAreNotFollowed(t *testing.T) {
 	}
 }
 
-func mustHost(t *testing.T, raw string) string {
+func hdHost(t *testing.T, raw string) string {
 	t.Helper()
 	u, err := url.Parse(raw)
 	if err != nil {

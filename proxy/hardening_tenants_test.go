@@ -51,7 +51,7 @@ type hdMulti struct {
 
 // newMulti starts fsscim with a tenant per domain; apiKeys gives each tenant's API key (all may be
 // the same string, as when one admin's key is pasted into two tokens).
-func newMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
+func hdNewMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
 	t.Helper()
 	dir := t.TempDir()
 	tenantDir := filepath.Join(dir, "tenants")
@@ -165,7 +165,7 @@ func TestTenantIsolation(t *testing.T) {
 			if sharedKey {
 				keys["beta.freshservice.com"] = "alpha-key-1111"
 			}
-			m := newMulti(t, keys)
+			m := hdNewMulti(t, keys)
 			a, b := m.tenants["alpha.freshservice.com"], m.tenants["beta.freshservice.com"]
 			// Both accounts number their records alike, so A's and B's users and groups share ids.
 			annA := a.emu.AddRequester(freshservice.User{FirstName: "Ann", PrimaryEmail: "ann@alpha.example", JobTitle: "Alpha"})
@@ -241,7 +241,7 @@ func TestTenantIsolation(t *testing.T) {
 // B's, even when both tokens carry the same key string: B's lookups must not be answered from B's
 // index on the strength of A's verdict.
 func TestTenantKeyVerdictIsPerTenant(t *testing.T) {
-	m := newMulti(t, map[string]string{"alpha.freshservice.com": "same-key-3333", "beta.freshservice.com": "same-key-3333"})
+	m := hdNewMulti(t, map[string]string{"alpha.freshservice.com": "same-key-3333", "beta.freshservice.com": "same-key-3333"})
 	a, b := m.tenants["alpha.freshservice.com"], m.tenants["beta.freshservice.com"]
 	lookup := "/scim/v2/Users?filter=" + hdFilter(`userName eq "nobody@example.com"`)
 	if r := m.do(a.token, http.MethodGet, lookup, nil); r.Status != http.StatusOK {
@@ -262,7 +262,7 @@ func TestTenantKeyVerdictIsPerTenant(t *testing.T) {
 // at the next reload, without a call to that tenant's Freshservice; the other tenants keep working,
 // and putting the file back brings the token back.
 func TestRemovedTenantFileStopsItsTokens(t *testing.T) {
-	m := newMulti(t, map[string]string{"alpha.freshservice.com": "alpha-key-1111", "beta.freshservice.com": "beta-key-2222"})
+	m := hdNewMulti(t, map[string]string{"alpha.freshservice.com": "alpha-key-1111", "beta.freshservice.com": "beta-key-2222"})
 	a, b := m.tenants["alpha.freshservice.com"], m.tenants["beta.freshservice.com"]
 	b.emu.AddRequester(freshservice.User{FirstName: "Bob", PrimaryEmail: "bob@beta.example"})
 	lookup := "/scim/v2/Users?filter=" + hdFilter(`userName eq "bob@beta.example"`)
@@ -309,7 +309,7 @@ func TestRemovedTenantFileStopsItsTokens(t *testing.T) {
 // production account) must not keep answering from what fsscim learnt of the old account: its
 // directory index, department names and recently read users belong to that account.
 func TestTenantMovedToAnotherAccount(t *testing.T) {
-	m := newMulti(t, map[string]string{"alpha.freshservice.com": "alpha-key-1111"})
+	m := hdNewMulti(t, map[string]string{"alpha.freshservice.com": "alpha-key-1111"})
 	a := m.tenants["alpha.freshservice.com"]
 	old := a.emu.AddRequester(freshservice.User{FirstName: "Old", PrimaryEmail: "old@alpha.example", JobTitle: "Sandbox"})
 	a.emu.AddDepartment("Sandbox Only")

@@ -26,7 +26,7 @@ func FuzzNormaliseBody(f *testing.F) {
 	f.Add(true, true, []byte(`{"Operations":[{"op":"Replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":null,"manager":{"Value":3}}}}]}`))
 	f.Add(false, true, []byte(`{"Operations":[{"op":"Add","path":"members","value":[{"value":"1"}]},{"op":"remove","path":"members[value eq \"2\"]"}]}`))
 	f.Fuzz(func(t *testing.T, users, patch bool, raw []byte) {
-		body, ok := decodeFuzzBody(raw)
+		body, ok := fzDecode(raw)
 		if !ok {
 			return
 		}
@@ -34,26 +34,26 @@ func FuzzNormaliseBody(f *testing.F) {
 		if users {
 			resource = "Users"
 		}
-		known := fuzzSchemas(tenant, resource)
+		known := fzSchemas(tenant, resource)
 		sc := &scope{log: zap.NewNop()}
 		if patch {
-			checkNormalisedPatch(t, body, known, resource)
+			fzCheckNormalisedPatch(t, body, known, resource)
 			return
 		}
 		normaliseResource(body, resource, known, sc)
-		out := mustRoundTrip(t, body)
-		checkNormalisedResource(t, out, resource)
-		again, _ := decodeFuzzBody(mustEncode(t, out))
+		out := fzMustRoundTrip(t, body)
+		fzCheckNormalisedResource(t, out, resource)
+		again, _ := fzDecode(fzMustEncode(t, out))
 		normaliseResource(again, resource, known, sc)
-		if twice := mustRoundTrip(t, again); !reflect.DeepEqual(twice, out) {
-			t.Fatalf("normalising twice changed the body:\n once: %s\ntwice: %s", mustEncode(t, out), mustEncode(t, twice))
+		if twice := fzMustRoundTrip(t, again); !reflect.DeepEqual(twice, out) {
+			t.Fatalf("normalising twice changed the body:\n once: %s\ntwice: %s", fzMustEncode(t, out), fzMustEncode(t, twice))
 		}
 		// The library validates what the normaliser hands on; it must answer, not panic.
-		_, _ = known.core.Validate(cloneJSON(t, out))
+		_, _ = known.core.Validate(fzCloneJSON(t, out))
 	})
 }
 
-func fuzzSchemas(t *config.Tenant, resource string) knownSchemas {
+func fzSchemas(t *config.Tenant, resource string) knownSchemas {
 	if resource == "Groups" {
 		return knownSchemas{core: schema.CoreGroupSchema(), extensions: map[string]schema.Schema{}}
 	}
@@ -63,8 +63,8 @@ func fuzzSchemas(t *config.Tenant, resource string) knownSchemas {
 	}}
 }
 
-// decodeFuzzBody decodes as readJSONBody does; only JSON objects get to the normaliser.
-func decodeFuzzBody(raw []byte) (map[string]any, bool) {
+// fzDecode decodes as readJSONBody does; only JSON objects get to the normaliser.
+func fzDecode(raw []byte) (map[string]any, bool) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var body map[string]any
@@ -74,7 +74,7 @@ func decodeFuzzBody(raw []byte) (map[string]any, bool) {
 	return body, true
 }
 
-func mustEncode(t *testing.T, v any) []byte {
+func fzMustEncode(t *testing.T, v any) []byte {
 	t.Helper()
 	out, err := json.Marshal(v)
 	if err != nil {
@@ -83,25 +83,25 @@ func mustEncode(t *testing.T, v any) []byte {
 	return out
 }
 
-// mustRoundTrip encodes v as the normaliser does before the library reads it, and decodes it again.
-func mustRoundTrip(t *testing.T, v map[string]any) map[string]any {
+// fzMustRoundTrip encodes v as the normaliser does before the library reads it, and decodes it again.
+func fzMustRoundTrip(t *testing.T, v map[string]any) map[string]any {
 	t.Helper()
-	out, ok := decodeFuzzBody(mustEncode(t, v))
+	out, ok := fzDecode(fzMustEncode(t, v))
 	if !ok {
 		t.Fatalf("the normalised body is not a JSON object")
 	}
 	return out
 }
 
-func cloneJSON(t *testing.T, v map[string]any) map[string]any {
+func fzCloneJSON(t *testing.T, v map[string]any) map[string]any {
 	var out map[string]any
-	if err := json.Unmarshal(mustEncode(t, v), &out); err != nil {
+	if err := json.Unmarshal(fzMustEncode(t, v), &out); err != nil {
 		t.Fatal(err)
 	}
 	return out
 }
 
-func checkNormalisedResource(t *testing.T, body map[string]any, resource string) {
+func fzCheckNormalisedResource(t *testing.T, body map[string]any, resource string) {
 	t.Helper()
 	for k, v := range body {
 		if v == nil {
@@ -130,7 +130,7 @@ func checkNormalisedResource(t *testing.T, body map[string]any, resource string)
 			}
 		}
 		if m, ok := lookupKey(ent, "manager"); ok {
-			checkManager(t, m)
+			fzCheckManager(t, m)
 		}
 	}
 	if fs, ok := body[mapping.SchemaFreshservice].(map[string]any); ok {
@@ -143,7 +143,7 @@ func checkNormalisedResource(t *testing.T, body map[string]any, resource string)
 	}
 }
 
-func checkManager(t *testing.T, m any) {
+func fzCheckManager(t *testing.T, m any) {
 	t.Helper()
 	obj, ok := m.(map[string]any)
 	if !ok {
@@ -157,10 +157,10 @@ func checkManager(t *testing.T, m any) {
 	}
 }
 
-func checkNormalisedPatch(t *testing.T, body map[string]any, known knownSchemas, resource string) {
+func fzCheckNormalisedPatch(t *testing.T, body map[string]any, known knownSchemas, resource string) {
 	t.Helper()
 	ops, ignored := normalisePatchOps(body, known, resource)
-	encoded := mustEncode(t, ops)
+	encoded := fzMustEncode(t, ops)
 	var list []any
 	dec := json.NewDecoder(bytes.NewReader(encoded))
 	dec.UseNumber()
@@ -188,7 +188,7 @@ func checkNormalisedPatch(t *testing.T, body map[string]any, known knownSchemas,
 			t.Fatalf("%s of %q with a null value was handed on", name, path)
 		}
 		if resource == "Users" && isManagerPath(path) && !strings.Contains(strings.ToLower(path), "manager.") && hasValue {
-			checkManager(t, value)
+			fzCheckManager(t, value)
 		}
 		if resource == "Users" && strings.HasPrefix(strings.ToLower(path), strings.ToLower(freshservicePrefix)) {
 			switch value.(type) {
@@ -198,40 +198,40 @@ func checkNormalisedPatch(t *testing.T, body map[string]any, known knownSchemas,
 		}
 		// The library checks each value against the schema; it must answer, not panic.
 		if m, ok := value.(map[string]any); ok {
-			_ = known.core.ValidatePatchOperationValue(name, cloneJSON(t, m))
+			_ = known.core.ValidatePatchOperationValue(name, fzCloneJSON(t, m))
 		}
 	}
-	if paddedNames(body) {
+	if fzPaddedNames(body) {
 		// A path or key with white space around it is trimmed in one place and not in another; the
 		// library refuses it either way, so only the checks above apply.
 		return
 	}
 	// Normalising the normalised operations again changes nothing and ignores nothing more.
-	again, _ := decodeFuzzBody(mustEncode(t, map[string]any{"Operations": ops}))
+	again, _ := fzDecode(fzMustEncode(t, map[string]any{"Operations": ops}))
 	ops2, ignored2 := normalisePatchOps(again, known, resource)
 	if len(ignored2) != 0 {
 		t.Fatalf("second pass ignored %q that the first pass handed on", ignored2)
 	}
 	// (Paths are compared trimmed: the first pass may hand on an unparsable path that the library
 	// refuses either way.)
-	if !bytes.Equal(canonicalJSON(t, trimPaths(ops2)), canonicalJSON(t, trimPaths(ops))) {
-		t.Fatalf("normalising twice changed the operations:\n once: %s\ntwice: %s", mustEncode(t, ops), mustEncode(t, ops2))
+	if !bytes.Equal(fzCanonicalJSON(t, fzTrimPaths(ops2)), fzCanonicalJSON(t, fzTrimPaths(ops))) {
+		t.Fatalf("normalising twice changed the operations:\n once: %s\ntwice: %s", fzMustEncode(t, ops), fzMustEncode(t, ops2))
 	}
 }
 
-// canonicalJSON re-encodes v through a generic decode, so that equal documents compare equal.
-func canonicalJSON(t *testing.T, v any) []byte {
+// fzCanonicalJSON re-encodes v through a generic decode, so that equal documents compare equal.
+func fzCanonicalJSON(t *testing.T, v any) []byte {
 	t.Helper()
 	var generic any
-	dec := json.NewDecoder(bytes.NewReader(mustEncode(t, v)))
+	dec := json.NewDecoder(bytes.NewReader(fzMustEncode(t, v)))
 	dec.UseNumber()
 	if err := dec.Decode(&generic); err != nil {
 		t.Fatal(err)
 	}
-	return mustEncode(t, generic)
+	return fzMustEncode(t, generic)
 }
 
-func trimPaths(ops []any) []any {
+func fzTrimPaths(ops []any) []any {
 	out := make([]any, len(ops))
 	for i, item := range ops {
 		op, ok := item.(map[string]any)
@@ -251,8 +251,8 @@ func trimPaths(ops []any) []any {
 	return out
 }
 
-// paddedNames reports whether any object key or "path" value in v has white space around it.
-func paddedNames(v any) bool {
+// fzPaddedNames reports whether any object key or "path" value in v has white space around it.
+func fzPaddedNames(v any) bool {
 	padded := func(s string) bool { return s != strings.TrimSpace(s) }
 	switch x := v.(type) {
 	case map[string]any:
@@ -263,13 +263,13 @@ func paddedNames(v any) bool {
 			if p, ok := e.(string); ok && strings.EqualFold(k, "path") && padded(p) {
 				return true
 			}
-			if paddedNames(e) {
+			if fzPaddedNames(e) {
 				return true
 			}
 		}
 	case []any:
 		for _, e := range x {
-			if paddedNames(e) {
+			if fzPaddedNames(e) {
 				return true
 			}
 		}

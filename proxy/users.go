@@ -40,7 +40,7 @@ type userCall struct {
 
 func (h *usersHandler) begin(r *http.Request) (context.Context, context.CancelFunc, *userCall) {
 	sc := requestScope(r)
-	ctx, cancel := context.WithCancel(r.Context())
+	ctx, cancel := context.WithTimeout(r.Context(), h.srv.opts.RequestTimeout)
 	uc := &userCall{sc: sc, ts: sc.tenant, cfg: sc.tenant.config(), c: sc.client, opts: sc.tenant.mappingOptions(), method: r.Method, log: sc.log}
 	return ctx, cancel, uc
 }
