@@ -56,6 +56,7 @@ type Client struct {
 	http         *resty.Client
 	base         *url.URL // scheme, host and path prefix; carries no credentials
 	key          string
+	secrets      []string // the key's forms, masked in errors
 	budget       Budget
 	observer     func(CallInfo)
 	maxRetries   int
@@ -118,6 +119,7 @@ func New(opts Options) (*Client, error) {
 		http:         rc,
 		base:         base,
 		key:          opts.APIKey,
+		secrets:      secretForms(opts.APIKey),
 		budget:       opts.Budget,
 		observer:     opts.Observer,
 		maxRetries:   opts.MaxGetRetries,

@@ -105,7 +105,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, n int) (a
 		c.observer(CallInfo{Method: cl.method, Endpoint: cl.endpoint, Status: status, Duration: elapsed, List: cl.list, Attempt: n})
 	}
 	if err != nil {
-		return answer{}, &Error{Method: cl.method, Endpoint: cl.endpoint, Err: sanitizeTransportError(err, c.safeURL(cl.endpoint))}
+		return answer{}, &Error{Method: cl.method, Endpoint: cl.endpoint, Err: redactTransportError(sanitizeTransportError(err, c.safeURL(cl.endpoint)), c.secrets)}
 	}
 
 	header := resp.Header()
@@ -118,7 +118,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, n int) (a
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(header, time.Now())
 	}
-	e.redact(c.key)
+	e.redact(c.secrets)
 	return answer{}, e
 }
 

@@ -2,6 +2,7 @@ package freshservice
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -132,19 +133,68 @@ func cleanText(s string) string {
 	return b.String()
 }
 
-// redact removes the key from every text field, in case an upstream ever echoes it back.
-func (e *Error) redact(key string) {
+// secretForms are the shapes the API key travels in: itself, and the Basic credential built from it
+// (standard and URL base64, padded or not). An upstream that quotes a request back can show any.
+func secretForms(key string) []string {
 	if len(key) < 4 {
-		return
+		return nil
 	}
-	const mask = "[redacted]"
-	e.Message = strings.ReplaceAll(e.Message, key, mask)
-	e.Description = strings.ReplaceAll(e.Description, key, mask)
-	e.Code = strings.ReplaceAll(e.Code, key, mask)
+	cred := []byte(key + ":X")
+	forms := []string{key}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		padded := enc.EncodeToString(cred)
+		forms = append(forms, padded, strings.TrimRight(padded, "="))
+	}
+	return forms
+}
+
+const redactedMask = "[redacted]"
+
+// maskSecrets replaces every form of the key in s.
+func maskSecrets(s string, forms []string) string {
+	for _, f := range forms {
+		s = strings.ReplaceAll(s, f, redactedMask)
+	}
+	return s
+}
+
+// redact removes the key, in every form, from every text field, in case an upstream echoes it back.
+func (e *Error) redact(forms []string) {
+	e.Message = maskSecrets(e.Message, forms)
+	e.Description = maskSecrets(e.Description, forms)
+	e.Code = maskSecrets(e.Code, forms)
 	for i := range e.Errors {
-		e.Errors[i].Field = strings.ReplaceAll(e.Errors[i].Field, key, mask)
-		e.Errors[i].Message = strings.ReplaceAll(e.Errors[i].Message, key, mask)
+		e.Errors[i].Field = maskSecrets(e.Errors[i].Field, forms)
+		e.Errors[i].Message = maskSecrets(e.Errors[i].Message, forms)
 	}
+}
+
+// redactedError stands in for a transport error whose text carried a form of the key.
+type redactedError struct {
+	text  string
+	cause error
+}
+
+func (r redactedError) Error() string { return r.text }
+
+// Timeout keeps net.Error's timeout verdict without exposing the cause's text.
+func (r redactedError) Timeout() bool {
+	var t interface{ Timeout() bool }
+	return errors.As(r.cause, &t) && t.Timeout()
+}
+
+// redactTransportError masks the key in a transport error's text; an error that does not carry it
+// is returned unchanged so that callers can still inspect it.
+func redactTransportError(err error, forms []string) error {
+	if err == nil {
+		return nil
+	}
+	text := err.Error()
+	masked := maskSecrets(text, forms)
+	if masked == text {
+		return err
+	}
+	return redactedError{text: masked, cause: err}
 }
 
 // parseRetryAfter reads Retry-After as seconds (what Freshservice sends) or, leniently, an HTTP date.

@@ -96,6 +96,9 @@ func New(opts Options) (*Server, error) {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	// The access log names the same client as the auth slowdown: forwarding headers count only from
+	// a reverse proxy on a trusted (loopback or private) address.
+	e.IPExtractor = s.authLim.clientOf
 	e.HTTPErrorHandler = s.httpError
 	e.Pre(normalisePath)
 	e.Use(s.requestScope, s.accessLog, s.recoverPanics, bodyLimit(1<<20))
