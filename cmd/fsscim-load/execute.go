@@ -230,6 +230,7 @@ func simulatePlan(ctx context.Context, p plan, wl workload, progress io.Writer) 
 		out.CallsPerSCIMRequest = fc.PerSCIMRequest
 		out.ListCalls = fc.ListCalls
 		out.ListCallsPerUser = fc.ListCallsPerUnit
+		out.ByEndpoint = fc.ByEndpoint
 	}
 	if out.FloorMinutes > 0 {
 		out.OverFloorPercent = (out.SimulatedMinutes/out.FloorMinutes - 1) * 100

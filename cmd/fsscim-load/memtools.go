@@ -188,7 +188,7 @@ func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Du
 	out.RSSIdleBytes = procStatus("VmRSS")
 	out.GoroutinesIdle = runtime.NumGoroutine()
 	out.HeapPerTenantBytes = float64(out.HeapIdleBytes-min(out.HeapBeforeBytes, out.HeapIdleBytes)) / float64(n)
-	cpu, err := cpuWhileIdle(ctx, 2*time.Second)
+	cpu, err := cpuWhileIdle(ctx, 2*emuIdle)
 	if err != nil {
 		return out, err
 	}

@@ -113,19 +113,20 @@ func compare(through, direct string, fs, emu []time.Duration) comparison {
 
 // planRun is a simulated initial sync under one plan's limits.
 type planRun struct {
-	Plan                plan    `json:"plan"`
-	Users               int     `json:"users"`
-	SimulatedMinutes    float64 `json:"simulated_minutes"`
-	ClockMinutes        float64 `json:"virtual_clock_minutes"`
-	FloorMinutes        float64 `json:"floor_minutes"`
-	OverFloorPercent    float64 `json:"over_floor_percent"`
-	FreshserviceCalls   int     `json:"freshservice_calls"`
-	CallsPerSCIMRequest float64 `json:"calls_per_scim_request"`
-	ListCalls           int     `json:"list_calls"`
-	ListCallsPerUser    float64 `json:"list_calls_per_user"`
-	Waits               int     `json:"rate_window_waits"`
-	RealSeconds         float64 `json:"real_seconds"`
-	Failures            int     `json:"failures"`
+	Plan                plan           `json:"plan"`
+	Users               int            `json:"users"`
+	SimulatedMinutes    float64        `json:"simulated_minutes"`
+	ClockMinutes        float64        `json:"virtual_clock_minutes"`
+	FloorMinutes        float64        `json:"floor_minutes"`
+	OverFloorPercent    float64        `json:"over_floor_percent"`
+	FreshserviceCalls   int            `json:"freshservice_calls"`
+	CallsPerSCIMRequest float64        `json:"calls_per_scim_request"`
+	ListCalls           int            `json:"list_calls"`
+	ListCallsPerUser    float64        `json:"list_calls_per_user"`
+	ByEndpoint          map[string]int `json:"by_endpoint"`
+	Waits               int            `json:"rate_window_waits"`
+	RealSeconds         float64        `json:"real_seconds"`
+	Failures            int            `json:"failures"`
 }
 
 // targetCheck is one of the issue's targets, measured.
