@@ -71,12 +71,6 @@ func (ix *yamlIndex) line(path string) int {
 	return 0
 }
 
-// has reports whether the file wrote the key at all.
-func (ix *yamlIndex) has(path string) bool {
-	_, ok := ix.byPath[path]
-	return ok
-}
-
 func joinKey(parent, key string) string {
 	if parent == "" {
 		return key

@@ -51,9 +51,7 @@ func (c *virtualClock) changed() <-chan struct{} {
 	return c.moved
 }
 
-// skippedTime is how much time the jumps saved, and jumpCount how many there were.
-func (c *virtualClock) skippedTime() time.Duration { return time.Duration(c.skipped.Load()) }
-
+// jumpCount is how many times the clock jumped to the next minute.
 func (c *virtualClock) jumpCount() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
