@@ -164,6 +164,13 @@ func (b *localBudget) block(until time.Time) {
 	}
 }
 
+// Limit is the overall per-minute limit, configured or learnt from Freshservice; 0 while unknown.
+func (b *localBudget) Limit() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.all.limit
+}
+
 // Remaining implements Budget.
 func (b *localBudget) Remaining() int {
 	now := b.now()

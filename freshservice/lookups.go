@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/sync/singleflight"
 )
 
@@ -36,7 +35,7 @@ const walkTimeout = 2 * time.Minute
 // ignoring surrounding white space.
 type Lookups struct {
 	opts    LookupOptions
-	cache   *expirable.LRU[lookupKey, []named]
+	cache   *lookupCache
 	flights singleflight.Group
 
 	mu     sync.Mutex
@@ -74,7 +73,7 @@ func NewLookups(opts LookupOptions) *Lookups {
 	}
 	return &Lookups{
 		opts:   opts,
-		cache:  expirable.NewLRU[lookupKey, []named](opts.Size, nil, opts.TTL),
+		cache:  newLookupCache(opts.Size, opts.TTL, opts.Now),
 		walked: map[string]time.Time{},
 	}
 }

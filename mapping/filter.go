@@ -117,6 +117,9 @@ func planFilter(raw string, term filterTermFunc, forms string) ([]Term, error) {
 	if len(s) > maxFilterLength {
 		return nil, filterError(fmt.Sprintf("the filter is longer than %d bytes", maxFilterLength), forms)
 	}
+	if terms, ok := planFilterFast(s, term); ok {
+		return terms, nil
+	}
 	expr, err := filter.ParseFilterNumber([]byte(s))
 	if err != nil {
 		rewritten, changed := filterRewriteValuePaths(s)

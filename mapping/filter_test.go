@@ -251,11 +251,15 @@ func FuzzPlanUserFilter(f *testing.F) {
 		`userName eq "O'Brien (\"x\")"`,
 		`emails[type eq "work" and value eq "a]b"]`,
 		`not (userName eq "x") or id eq "1"`,
+		`id eq "1" AND manager.value eq "2"`,
+		`emails[type eq "work"].value eq "x" and id eq "3"`,
 	} {
 		f.Add(s)
 	}
 	valid := map[string]bool{"userName": true, "externalId": true, "id": true, "email": true, "manager": true}
 	f.Fuzz(func(t *testing.T, filter string) {
+		checkFastAgrees(t, filter, userFilterTerm)
+		checkFastAgrees(t, filter, groupFilterTerm)
 		plan, err := PlanUserFilter(filter)
 		if err != nil {
 			se, ok := err.(scimerrors.ScimError)

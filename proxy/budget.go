@@ -27,6 +27,17 @@ type meteredBudget struct {
 	tenant string
 }
 
+// budgetLimiter is a budget that knows its per-minute limit (0 while unknown).
+type budgetLimiter interface{ Limit() int }
+
+// Limit is the wrapped budget's per-minute limit, 0 when it does not say.
+func (b meteredBudget) Limit() int {
+	if l, ok := b.Budget.(budgetLimiter); ok {
+		return l.Limit()
+	}
+	return 0
+}
+
 func (b meteredBudget) Take(ctx context.Context, list bool) error {
 	err := b.Budget.Take(ctx, list)
 	if fe, ok := err.(*freshservice.Error); ok && fe.Local && fe.Status == http.StatusTooManyRequests {

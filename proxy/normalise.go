@@ -14,9 +14,11 @@ import (
 
 	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/elimity-com/scim/schema"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/labstack/echo/v4"
 	filter "github.com/scim2/filter-parser/v2"
 
+	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/mapping"
 )
 
@@ -246,7 +248,7 @@ func (s *Server) rewriteBody(c echo.Context, sc *scope, rt route, method string,
 		writeSCIMError(c.Response(), se, 0)
 		return nil, true
 	}
-	schemas := s.knownSchemas(sc, rt.resource)
+	schemas := sc.tenant.knownSchemas(rt.resource)
 	if method == http.MethodPatch {
 		if raw, has := lookupKey(body, "Operations"); has {
 			if _, isList := raw.([]any); !isList {
@@ -308,20 +310,44 @@ func checkResourceSchemas(body map[string]any, core string) (scimerrors.ScimErro
 type knownSchemas struct {
 	core       schema.Schema
 	extensions map[string]schema.Schema // by lower-cased URN
+	// memo holds known's answers by path: parsing a path costs far more than the rest of a request's
+	// normalising, and Entra sends the same few dozen paths over and over. Nil means no memo.
+	memo *lru.Cache[string, bool]
 }
 
-func (s *Server) knownSchemas(sc *scope, resource string) knownSchemas {
+// knownMemoSize bounds each memo: paths come from request bodies, so their variety is unbounded.
+const knownMemoSize = 1024
+
+// knownMemoMaxPath is the longest path memoised; longer ones are rare and would crowd the memo.
+const knownMemoMaxPath = 256
+
+// newKnownSchemas builds a resource's schemas for tenant t, with an empty memo.
+func newKnownSchemas(t *config.Tenant, resource string) knownSchemas {
+	memo, _ := lru.New[string, bool](knownMemoSize)
 	if resource == "Groups" {
-		return knownSchemas{core: schema.CoreGroupSchema(), extensions: map[string]schema.Schema{}}
+		return knownSchemas{core: schema.CoreGroupSchema(), extensions: map[string]schema.Schema{}, memo: memo}
 	}
 	return knownSchemas{core: schema.CoreUserSchema(), extensions: map[string]schema.Schema{
 		strings.ToLower(mapping.SchemaEnterprise):   schema.ExtensionEnterpriseUser(),
-		strings.ToLower(mapping.SchemaFreshservice): freshserviceExtension(sc.tenant.config()),
-	}}
+		strings.ToLower(mapping.SchemaFreshservice): freshserviceExtension(t),
+	}, memo: memo}
 }
 
 // known reports whether a path names an attribute of the resource's schemas.
 func (k knownSchemas) known(path string) bool {
+	if k.memo == nil || len(path) > knownMemoMaxPath {
+		return k.lookup(path)
+	}
+	if v, ok := k.memo.Get(path); ok {
+		return v
+	}
+	v := k.lookup(path)
+	k.memo.Add(path, v)
+	return v
+}
+
+// lookup is known without the memo.
+func (k knownSchemas) lookup(path string) bool {
 	uri, rest := splitURN(path)
 	if uri == "" && strings.EqualFold(rest, "externalId") {
 		// A common attribute: in no schema's attribute list, but every resource has it.

@@ -34,7 +34,10 @@ type Options struct {
 	BudgetWait time.Duration
 	// KeyCheckInterval is how long Freshservice's acceptance of an API key is trusted.
 	KeyCheckInterval time.Duration
-	// IndexMaxAge is how often a tenant's directory index is rebuilt in the background.
+	// IndexMaxAge is how often a tenant's directory index is rebuilt in the background. fsscim's own
+	// writes keep the index current in between, so the rebuild only picks up changes made in
+	// Freshservice directly; the default (an hour, longer than Entra's 40-minute cycle) keeps a long
+	// first sync on a small plan from walking the whole directory again and again.
 	IndexMaxAge time.Duration
 	// Backoff between GET retries (tests pass a zero one).
 	Backoff func(attempt int) time.Duration
@@ -66,7 +69,7 @@ func (o *Options) defaults() error {
 		o.KeyCheckInterval = 5 * time.Minute
 	}
 	if o.IndexMaxAge <= 0 {
-		o.IndexMaxAge = 15 * time.Minute
+		o.IndexMaxAge = time.Hour
 	}
 	if o.Now == nil {
 		o.Now = time.Now

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
-	"github.com/hashicorp/golang-lru/v2/expirable"
 	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
@@ -75,16 +75,22 @@ type tenantState struct {
 	cfg     *config.Tenant
 	handler http.Handler
 	opts    mapping.Options
+	// knownUsers and knownGroups are the normaliser's schemas, built with each tenant file.
+	knownUsers  knownSchemas
+	knownGroups knownSchemas
 
 	budget  freshservice.Budget
 	lookups *freshservice.Lookups
 	index   *freshservice.Index
 	clients *lru.Cache[string, *keyVerdict]
 	locks   keyedMutex // serialises writes to one user or group
-	aliases userNameAliases
+	// keyChecks shares one key check among the requests that find a key's verdict stale at once.
+	keyChecks singleflight.Group
+	aliases   userNameAliases
 	// recentUsers holds users as fsscim last read or wrote them, for a few seconds: Entra reads a user
 	// right before it PATCHes it, and the PATCH is compared against that read instead of a second one.
-	recentUsers *expirable.LRU[int64, freshservice.User]
+	// Expiry is checked on read: an LRU that expires entries itself runs a goroutine per tenant.
+	recentUsers *lru.Cache[int64, recentUser]
 
 	buildMu   sync.Mutex
 	building  bool
@@ -93,6 +99,7 @@ type tenantState struct {
 
 func newTenantState(r *tenantRegistry, t *config.Tenant) *tenantState {
 	clients, _ := lru.New[string, *keyVerdict](64)
+	recent, _ := lru.New[int64, recentUser](4096)
 	ts := &tenantState{
 		reg:    r,
 		domain: t.Domain,
@@ -102,7 +109,7 @@ func newTenantState(r *tenantRegistry, t *config.Tenant) *tenantState {
 		}}),
 		index:       freshservice.NewIndex(freshservice.IndexOptions{MaxAge: r.srv.opts.IndexMaxAge, Now: r.srv.opts.Now}),
 		clients:     clients,
-		recentUsers: expirable.NewLRU[int64, freshservice.User](4096, nil, recentUserTTL),
+		recentUsers: recent,
 	}
 	ts.update(t)
 	return ts
@@ -125,6 +132,17 @@ func (ts *tenantState) update(t *config.Tenant) {
 	}
 	ts.cfg, ts.handler = t, h
 	ts.opts = mapping.Options{Attributes: t.Attributes, DefaultTimeZone: t.Defaults.TimeZone, DefaultLanguage: t.Defaults.Language}
+	ts.knownUsers, ts.knownGroups = newKnownSchemas(t, "Users"), newKnownSchemas(t, "Groups")
+}
+
+// knownSchemas returns the normaliser's schemas for resource ("Users" or "Groups").
+func (ts *tenantState) knownSchemas(resource string) knownSchemas {
+	ts.mu.RLock()
+	defer ts.mu.RUnlock()
+	if resource == "Groups" {
+		return ts.knownGroups
+	}
+	return ts.knownUsers
 }
 
 func (ts *tenantState) config() *config.Tenant {
@@ -184,13 +202,24 @@ func (ts *tenantState) verifyKey(ctx context.Context, apiKeyHash string, c *fres
 	if fresh {
 		return nil
 	}
-	if err := c.CheckKey(ctx); err != nil {
-		return err
+	// Concurrent requests that find the verdict stale share one check. The check runs detached from
+	// the request that started it (bounded by the client's own timeout), so a caller that gives up
+	// does not fail the others.
+	ch := ts.keyChecks.DoChan(apiKeyHash, func() (any, error) {
+		if err := c.CheckKey(context.WithoutCancel(ctx)); err != nil {
+			return nil, err
+		}
+		v.mu.Lock()
+		v.verifiedAt = now
+		v.mu.Unlock()
+		return nil, nil
+	})
+	select {
+	case r := <-ch:
+		return r.Err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	v.mu.Lock()
-	v.verifiedAt = now
-	v.mu.Unlock()
-	return nil
 }
 
 // readyIndex returns the directory index when it can answer, building it on first use (waiting up to
@@ -198,7 +227,10 @@ func (ts *tenantState) verifyKey(ctx context.Context, apiKeyHash string, c *fres
 // when it is stale. A nil index means: ask Freshservice directly.
 func (ts *tenantState) readyIndex(ctx context.Context, c *freshservice.Client) *freshservice.Index {
 	if ts.index.Complete() {
-		if ts.index.Stale() {
+		if ts.index.Stale() && !ts.budgetLow() {
+			// A refresh walks the whole directory in list calls; with little budget left they would
+			// delay the writes Entra is waiting for. The index stays current with fsscim's own
+			// writes meanwhile, and a miss is never taken as "absent" for a create.
 			ts.startBuild(c)
 		}
 		return ts.index
@@ -220,6 +252,20 @@ func (ts *tenantState) readyIndex(ctx context.Context, c *freshservice.Client) *
 		return ts.index
 	}
 	return nil
+}
+
+// budgetLow reports whether the tenant's rate budget is known to be under a quarter of its
+// per-minute limit (the configured one, or the one learnt from Freshservice).
+func (ts *tenantState) budgetLow() bool {
+	remaining := ts.budget.Remaining()
+	if remaining < 0 {
+		return false
+	}
+	limit := ts.config().RateLimit.PerMinute
+	if l, ok := ts.budget.(budgetLimiter); ok && l.Limit() > 0 {
+		limit = l.Limit()
+	}
+	return limit > 0 && remaining < limit/4
 }
 
 // startBuild starts one background index build (if none runs) and returns a channel closed when the
@@ -292,8 +338,26 @@ func (k *keyedMutex) lock(key string) func() {
 	}
 }
 
-func (ts *tenantState) remember(u freshservice.User) { ts.recentUsers.Add(u.ID, u) }
+// recentUser is a user as last read or written, and when that was.
+type recentUser struct {
+	user freshservice.User
+	at   time.Time
+}
 
-func (ts *tenantState) recent(id int64) (freshservice.User, bool) { return ts.recentUsers.Get(id) }
+func (ts *tenantState) remember(u freshservice.User) {
+	ts.recentUsers.Add(u.ID, recentUser{user: u, at: ts.reg.srv.opts.Now()})
+}
+
+func (ts *tenantState) recent(id int64) (freshservice.User, bool) {
+	r, ok := ts.recentUsers.Get(id)
+	if !ok {
+		return freshservice.User{}, false
+	}
+	if ts.reg.srv.opts.Now().Sub(r.at) >= recentUserTTL {
+		ts.recentUsers.Remove(id)
+		return freshservice.User{}, false
+	}
+	return r.user, true
+}
 
 func (ts *tenantState) forget(id int64) { ts.recentUsers.Remove(id) }

@@ -36,8 +36,9 @@ var (
 
 // Bolt is the embedded Store: one bbolt file, usable by one process at a time.
 type Bolt struct {
-	db   *bbolt.DB
-	path string
+	db      *bbolt.DB
+	path    string
+	commits groupCommit
 }
 
 var _ Store = (*Bolt)(nil)
@@ -130,7 +131,7 @@ func (b *Bolt) GetUser(ctx context.Context, tenant string, id int64) (UserRecord
 func (b *Bolt) PutUser(ctx context.Context, tenant string, id int64, r UserRecord) error {
 	key, tb, err := recordKey(ctx, tenant, id)
 	if err == nil {
-		err = b.db.Update(func(tx *bbolt.Tx) error { return write(tx, tb, key, r) })
+		err = b.update(func(tx *bbolt.Tx) error { return write(tx, tb, key, r) })
 	}
 	if err != nil {
 		return fmt.Errorf("put user %d of %s: %w", id, tenant, err)
@@ -139,11 +140,12 @@ func (b *Bolt) PutUser(ctx context.Context, tenant string, id int64, r UserRecor
 }
 
 // UpdateUser implements Store. bbolt runs one write transaction at a time, which makes the
-// read-modify-write atomic.
+// read-modify-write atomic; concurrent writes share a transaction (see update), so fn may run more
+// than once, each time on the record as that transaction reads it.
 func (b *Bolt) UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *UserRecord) error) error {
 	key, tb, err := recordKey(ctx, tenant, id)
 	if err == nil {
-		err = b.db.Update(func(tx *bbolt.Tx) error {
+		err = b.update(func(tx *bbolt.Tx) error {
 			var rec UserRecord
 			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {
 				if data := bucket.Get(key); data != nil {
@@ -168,7 +170,7 @@ func (b *Bolt) UpdateUser(ctx context.Context, tenant string, id int64, fn func(
 func (b *Bolt) DeleteUser(ctx context.Context, tenant string, id int64) error {
 	key, tb, err := recordKey(ctx, tenant, id)
 	if err == nil {
-		err = b.db.Update(func(tx *bbolt.Tx) error { return write(tx, tb, key, UserRecord{}) })
+		err = b.update(func(tx *bbolt.Tx) error { return write(tx, tb, key, UserRecord{}) })
 	}
 	if err != nil {
 		return fmt.Errorf("delete user %d of %s: %w", id, tenant, err)

@@ -24,7 +24,7 @@ func (b *Bolt) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn f
 	if len(ids) == 0 {
 		return nil
 	}
-	err := b.db.Update(func(tx *bbolt.Tx) error {
+	err := b.update(func(tx *bbolt.Tx) error {
 		for i, id := range ids {
 			var rec UserRecord
 			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {

@@ -39,7 +39,7 @@ func (b *Bolt) GetGroup(ctx context.Context, tenant, kind string, id int64) (Gro
 func (b *Bolt) PutGroup(ctx context.Context, tenant, kind string, id int64, r GroupRecord) error {
 	key, tb, err := groupKey(ctx, tenant, kind, id)
 	if err == nil {
-		err = b.db.Update(func(tx *bbolt.Tx) error { return writeGroup(tx, tb, key, r) })
+		err = b.update(func(tx *bbolt.Tx) error { return writeGroup(tx, tb, key, r) })
 	}
 	if err != nil {
 		return fmt.Errorf("put group %s %d of %s: %w", kind, id, tenant, err)
@@ -51,7 +51,7 @@ func (b *Bolt) PutGroup(ctx context.Context, tenant, kind string, id int64, r Gr
 func (b *Bolt) DeleteGroup(ctx context.Context, tenant, kind string, id int64) error {
 	key, tb, err := groupKey(ctx, tenant, kind, id)
 	if err == nil {
-		err = b.db.Update(func(tx *bbolt.Tx) error { return writeGroup(tx, tb, key, GroupRecord{}) })
+		err = b.update(func(tx *bbolt.Tx) error { return writeGroup(tx, tb, key, GroupRecord{}) })
 	}
 	if err != nil {
 		return fmt.Errorf("delete group %s %d of %s: %w", kind, id, tenant, err)

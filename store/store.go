@@ -50,6 +50,11 @@ func (r GroupRecord) IsZero() bool { return r.ExternalID == "" }
 // Store keeps user records by tenant domain (case-insensitive) and Freshservice user id (positive),
 // and group records by tenant, kind and group id. Writing a record that IsZero removes it, so a read
 // then reports it absent.
+//
+// A store may run the fn given to UpdateUser or UpdateUsers more than once for one call (bbolt shares
+// one transaction among concurrent writes and runs them again when one of them fails). Each run
+// starts from the record as stored, so fn must derive everything from r and assign results it hands
+// back to the caller on every run, never accumulate them across runs.
 type Store interface {
 	// GetUser returns the user's record and whether there is one.
 	GetUser(ctx context.Context, tenant string, id int64) (UserRecord, bool, error)
