@@ -22,7 +22,7 @@ type IndexEntry struct {
 // IndexOptions bounds a directory index.
 type IndexOptions struct {
 	MaxUsers int           // above this the index gives up and lookups go to Freshservice; default 250,000
-	MaxAge   time.Duration // after this a refresh is due; default 15 minutes
+	MaxAge   time.Duration // after this a refresh is due; default an hour
 	Now      func() time.Time
 }
 
@@ -58,7 +58,7 @@ func NewIndex(opts IndexOptions) *Index {
 		opts.MaxUsers = 250000
 	}
 	if opts.MaxAge <= 0 {
-		opts.MaxAge = 15 * time.Minute
+		opts.MaxAge = time.Hour
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
