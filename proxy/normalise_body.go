@@ -175,8 +175,30 @@ func flattenExtensions(values map[string]any) map[string]any {
 }
 
 func isExtensionURN(k string) bool {
-	return strings.EqualFold(k, mapping.SchemaEnterprise) || strings.EqualFold(k, mapping.SchemaFreshservice) ||
-		strings.HasPrefix(strings.ToLower(k), "urn:ietf:params:scim:schemas:extension:") && strings.HasSuffix(k, ":User")
+	if strings.EqualFold(k, mapping.SchemaEnterprise) || strings.EqualFold(k, mapping.SchemaFreshservice) {
+		return true
+	}
+	// urn:ietf:params:scim:schemas:extension:<name>:<version>:User, the shape Entra's custom
+	// extensions have; anything longer is an attribute of one (…:User:attr), not an extension.
+	const prefix = "urn:ietf:params:scim:schemas:extension:"
+	if len(k) <= len(prefix) || !strings.EqualFold(k[:len(prefix)], prefix) {
+		return false
+	}
+	parts := strings.Split(k[len(prefix):], ":")
+	return len(parts) == 3 && parts[0] != "" && isVersion(parts[1]) && parts[2] == "User"
+}
+
+// isVersion reports whether s looks like a schema version such as "2.0".
+func isVersion(s string) bool {
+	if s == "" || s[0] == '.' || s[len(s)-1] == '.' {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 // normaliseValue fixes the value of one attribute: the manager in all of Entra's forms becomes
