@@ -297,7 +297,7 @@ func (run *groupRun) step(n int, st groupStep) bool {
 	m, _ := norm.(map[string]any)
 	for k, want := range st.Answer {
 		if !groupHolds(want, m[k]) {
-			t.Errorf("%s: answer %q is %s, want %s", label, k, groupJSON(m[k]), groupJSON(want))
+			t.Errorf("%s: answer %q is %s, want %s", label, k, mustJSON(m[k]), mustJSON(want))
 		}
 	}
 	for _, want := range st.Detail {
@@ -325,7 +325,7 @@ func (run *groupRun) step(n int, st groupStep) bool {
 		got := state[ref]
 		if want == nil {
 			if got != nil {
-				t.Errorf("%s: group %s still exists: %s", label, ref, groupJSON(got))
+				t.Errorf("%s: group %s still exists: %s", label, ref, mustJSON(got))
 			}
 			continue
 		}
@@ -356,7 +356,7 @@ func (run *groupRun) step(n int, st groupStep) bool {
 	if ra := r.Header.Get("Retry-After"); ra != "" {
 		golden["retry_after"] = "<set>"
 	}
-	run.compareGolden(fmt.Sprintf("%02d-%s.json", n, groupSlug(st.Name)), golden, label)
+	run.compareGolden(fmt.Sprintf("%02d-%s.json", n, slug(st.Name)), golden, label)
 	return ok
 }
 
@@ -381,26 +381,7 @@ func sortMemberWrites(calls []string) {
 }
 
 func (run *groupRun) compareGolden(file string, v any, label string) {
-	t := run.t
-	got := []byte(groupJSON(v) + "\n")
-	path := filepath.Join(groupReplayDir, "golden", run.name, run.target, file)
-	if *updateGolden {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Errorf("%s: %v (run with -update to write it)", label, err)
-		return
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s: differs from %s (run with -update to accept):\n%s", label, path, groupDiff(string(want), string(got)))
-	}
+	compareGoldenFile(run.t, filepath.Join(groupReplayDir, "golden", run.name, run.target, file), v, label)
 }
 
 // groupHolds reports whether got holds want: maps key by key (recursively), null as "absent or
@@ -429,47 +410,5 @@ func groupHolds(want, got any) bool {
 		}
 		return false
 	}
-	return groupJSON(want) == groupJSON(got)
-}
-
-func groupJSON(v any) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		panic(err)
-	}
-	return strings.TrimSuffix(buf.String(), "\n")
-}
-
-// groupSlug turns a step name into a file name.
-func groupSlug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
-			b.WriteRune(r)
-			dash = false
-		} else if !dash && b.Len() > 0 {
-			b.WriteByte('-')
-			dash = true
-		}
-	}
-	return strings.TrimSuffix(b.String(), "-")
-}
-
-// groupDiff shows the block where two texts differ.
-func groupDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	i := 0
-	for i < len(w) && i < len(g) && w[i] == g[i] {
-		i++
-	}
-	j, k := len(w), len(g)
-	for j > i && k > i && w[j-1] == g[k-1] {
-		j--
-		k--
-	}
-	return fmt.Sprintf("from line %d\n- %s\n+ %s\n", i+1, strings.Join(w[i:j], "\n- "), strings.Join(g[i:k], "\n+ "))
+	return mustJSON(want) == mustJSON(got)
 }

@@ -503,9 +503,14 @@ func (run *replayRun) step(n int, st replayStep) bool {
 }
 
 func (run *replayRun) compareGolden(file string, v any, label string) {
-	t := run.t
+	compareGoldenFile(run.t, filepath.Join(replayDir, "golden", run.name, file), v, label)
+}
+
+// compareGoldenFile compares v, as indented JSON, with the golden file at path, or rewrites the file
+// under -update.
+func compareGoldenFile(t *testing.T, path string, v any, label string) {
+	t.Helper()
 	got := []byte(mustJSON(v) + "\n")
-	path := filepath.Join(replayDir, "golden", run.name, file)
 	if *updateGolden {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
