@@ -205,9 +205,14 @@ func (b *Bolt) Close() error {
 
 // write stores a record, or removes it (and an emptied tenant bucket) when it remembers nothing.
 func write(tx *bbolt.Tx, tenant, key []byte, r UserRecord) error {
-	users := tx.Bucket(bucketUsers)
-	if r.IsZero() {
-		bucket := users.Bucket(tenant)
+	return putRecord(tx.Bucket(bucketUsers), tenant, key, r, r.IsZero())
+}
+
+// putRecord stores a record as JSON under key in the tenant's bucket of top, or removes it when empty
+// (dropping the tenant's bucket once nothing is left in it): a record that remembers nothing is not kept.
+func putRecord(top *bbolt.Bucket, tenant, key []byte, r any, empty bool) error {
+	if empty {
+		bucket := top.Bucket(tenant)
 		if bucket == nil {
 			return nil
 		}
@@ -215,7 +220,7 @@ func write(tx *bbolt.Tx, tenant, key []byte, r UserRecord) error {
 			return err
 		}
 		if k, _ := bucket.Cursor().First(); k == nil {
-			return users.DeleteBucket(tenant)
+			return top.DeleteBucket(tenant)
 		}
 		return nil
 	}
@@ -223,7 +228,7 @@ func write(tx *bbolt.Tx, tenant, key []byte, r UserRecord) error {
 	if err != nil {
 		return err
 	}
-	bucket, err := users.CreateBucketIfNotExists(tenant)
+	bucket, err := top.CreateBucketIfNotExists(tenant)
 	if err != nil {
 		return err
 	}

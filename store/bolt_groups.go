@@ -62,29 +62,7 @@ func (b *Bolt) DeleteGroup(ctx context.Context, tenant, kind string, id int64) e
 // writeGroup stores a group record, or removes it (and an emptied tenant bucket) when it remembers
 // nothing.
 func writeGroup(tx *bbolt.Tx, tenant, key []byte, r GroupRecord) error {
-	groups := tx.Bucket(bucketGroups)
-	if r.IsZero() {
-		bucket := groups.Bucket(tenant)
-		if bucket == nil {
-			return nil
-		}
-		if err := bucket.Delete(key); err != nil {
-			return err
-		}
-		if k, _ := bucket.Cursor().First(); k == nil {
-			return groups.DeleteBucket(tenant)
-		}
-		return nil
-	}
-	data, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	bucket, err := groups.CreateBucketIfNotExists(tenant)
-	if err != nil {
-		return err
-	}
-	return bucket.Put(key, data)
+	return putRecord(tx.Bucket(bucketGroups), tenant, key, r, r.IsZero())
 }
 
 // groupKey checks the arguments and returns the record's key (kind, a zero byte, the id) and its
