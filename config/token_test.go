@@ -156,6 +156,11 @@ func TestTokenForeignFormsFail(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.token == tok {
+				// A token whose bytes encode without '+', '/' or padding reads the same in the standard
+				// alphabet (about one seal in two hundred): then it is not a foreign form at all.
+				t.Skip("this seal has no foreign spelling in the standard alphabet")
+			}
 			if c, err := kr.Open(tt.token); err != ErrInvalidToken {
 				t.Errorf("Open = %v, %v; want ErrInvalidToken", c, err)
 			}
