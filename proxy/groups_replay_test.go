@@ -249,20 +249,11 @@ func (run *groupRun) placeholders(ids []int64) []string {
 }
 
 func (run *groupRun) body(st groupStep) any {
-	var raw []byte
-	switch {
-	case st.BodyFile != "":
-		b, err := os.ReadFile(filepath.Join(groupReplayDir, "bodies", st.BodyFile))
-		if err != nil {
-			run.t.Fatal(err)
-		}
-		raw = b
-	case len(st.Body) > 0:
-		raw = st.Body
-	default:
+	raw, ok := stepBody(run.t, groupReplayDir, st.BodyFile, st.Body)
+	if !ok {
 		return nil
 	}
-	return run.fill(string(raw))
+	return run.fill(raw)
 }
 
 // step plays one request and checks it; false stops the scenario.

@@ -17,16 +17,8 @@ import (
 	"github.com/fsscim/fsscim/proxy"
 )
 
-const groupPatchSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-
 // groupPatch is a PatchOp body with the given operations.
-func groupPatch(ops ...map[string]any) map[string]any {
-	list := make([]any, len(ops))
-	for i, o := range ops {
-		list[i] = o
-	}
-	return map[string]any{"schemas": []string{groupPatchSchema}, "Operations": list}
-}
+func groupPatch(ops ...map[string]any) map[string]any { return userPatchBody(ops...) }
 
 // groupMemberOp is an operation on members with Entra's {"$ref": null, "value": id} list.
 func groupMemberOp(kind string, ids ...int64) map[string]any {

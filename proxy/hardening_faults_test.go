@@ -99,7 +99,7 @@ func hdFaultOps() []hdFaultOp {
 	}
 	disabledSetup := func(t *testing.T, h *harness) hdEnv {
 		e := userSetup("away@contoso.com")(t, h)
-		if r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Users/%d", e.user), hdPatch(hdOp("Replace", "active", "False"))); r.Status != http.StatusOK {
+		if r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Users/%d", e.user), userPatchBody(patchOp("Replace", "active", "False"))); r.Status != http.StatusOK {
 			t.Fatalf("disable before the operation: %d %s", r.Status, r.Body)
 		}
 		if r := h.do(http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", e.user), nil); r.Status != http.StatusOK {
@@ -113,7 +113,7 @@ func hdFaultOps() []hdFaultOp {
 			e.member = hdCreateUser(t, h, "member@contoso.com")
 			e.group = hdCreateGroup(t, h, e.name)
 			if withMember {
-				r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", e.group), hdPatch(hdMembers("Add", e.member)))
+				r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", e.group), userPatchBody(hdMembers("Add", e.member)))
 				if r.Status != http.StatusNoContent {
 					t.Fatalf("add member before the operation: %d %s", r.Status, r.Body)
 				}
@@ -127,7 +127,7 @@ func hdFaultOps() []hdFaultOp {
 			e.member = h.emu.AddAgent(freshservice.User{Email: "agent@contoso.com", FirstName: "Agent"}).ID
 			e.group = hdCreateGroup(t, h, e.name)
 			if withMember {
-				r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", e.group), hdPatch(hdMembers("Add", e.member)))
+				r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", e.group), userPatchBody(hdMembers("Add", e.member)))
 				if r.Status != http.StatusNoContent {
 					t.Fatalf("add member before the operation: %d %s", r.Status, r.Body)
 				}
@@ -227,7 +227,7 @@ func hdFaultOps() []hdFaultOp {
 			name:   "patch user attributes",
 			setup:  userSetup("patch.me@contoso.com"),
 			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
-			body:     func(hdEnv) any { return hdPatch(hdOp("Replace", "title", "Director")) },
+			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "title", "Director")) },
 			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}",
 			write: true,
 			landed: func(t *testing.T, h *harness, e hdEnv) bool {
@@ -246,7 +246,7 @@ func hdFaultOps() []hdFaultOp {
 			name:   "disable user",
 			setup:  userSetup("leaver@contoso.com"),
 			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
-			body:     func(hdEnv) any { return hdPatch(hdOp("Replace", "active", "False")) },
+			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "active", "False")) },
 			upMethod: http.MethodDelete, upPath: "/api/v2/requesters/{user}",
 			write: true,
 			landed: func(t *testing.T, h *harness, e hdEnv) bool {
@@ -268,7 +268,7 @@ func hdFaultOps() []hdFaultOp {
 			name:   "enable user",
 			setup:  disabledSetup,
 			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
-			body:     func(hdEnv) any { return hdPatch(hdOp("Replace", "active", "True")) },
+			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "active", "True")) },
 			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}/reactivate",
 			write: true,
 			landed: func(t *testing.T, h *harness, e hdEnv) bool {
@@ -381,7 +381,7 @@ func hdFaultOps() []hdFaultOp {
 			name:   "add group member",
 			setup:  groupSetup(false),
 			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
-			body:     func(e hdEnv) any { return hdPatch(hdMembers("Add", e.member)) },
+			body:     func(e hdEnv) any { return userPatchBody(hdMembers("Add", e.member)) },
 			upMethod: http.MethodPost, upPath: "/api/v2/requester_groups/{group}/members/{member}",
 			write:   true,
 			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return member(h, e) },
@@ -396,7 +396,7 @@ func hdFaultOps() []hdFaultOp {
 			name:   "remove group member",
 			setup:  groupSetup(true),
 			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
-			body:     func(e hdEnv) any { return hdPatch(hdMembers("Remove", e.member)) },
+			body:     func(e hdEnv) any { return userPatchBody(hdMembers("Remove", e.member)) },
 			upMethod: http.MethodDelete, upPath: "/api/v2/requester_groups/{group}/members/{member}",
 			write:   true,
 			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return !member(h, e) },
@@ -411,7 +411,7 @@ func hdFaultOps() []hdFaultOp {
 			name:   "rename group",
 			setup:  groupSetup(false),
 			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
-			body:     func(hdEnv) any { return hdPatch(hdOp("Replace", "displayName", "Sales EMEA")) },
+			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "displayName", "Sales EMEA")) },
 			upMethod: http.MethodPut, upPath: "/api/v2/requester_groups/{group}",
 			write: true,
 			landed: func(t *testing.T, h *harness, e hdEnv) bool {
@@ -450,7 +450,7 @@ func hdFaultOps() []hdFaultOp {
 			tenant: "groups: {target: agent_groups}",
 			setup:  agentGroupSetup(false),
 			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
-			body:     func(e hdEnv) any { return hdPatch(hdMembers("Add", e.member)) },
+			body:     func(e hdEnv) any { return userPatchBody(hdMembers("Add", e.member)) },
 			upMethod: http.MethodPut, upPath: "/api/v2/groups/{group}",
 			write:   true,
 			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return agentMember(h, e) },
@@ -466,7 +466,7 @@ func hdFaultOps() []hdFaultOp {
 			tenant: "groups: {target: agent_groups}",
 			setup:  agentGroupSetup(true),
 			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
-			body:     func(e hdEnv) any { return hdPatch(hdMembers("Remove", e.member)) },
+			body:     func(e hdEnv) any { return userPatchBody(hdMembers("Remove", e.member)) },
 			upMethod: http.MethodPut, upPath: "/api/v2/groups/{group}",
 			write:   true,
 			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return !agentMember(h, e) },

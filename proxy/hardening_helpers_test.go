@@ -42,23 +42,6 @@ func hdUser(email string) map[string]any {
 	}
 }
 
-// hdPatch is a PatchOp body.
-func hdPatch(ops ...map[string]any) map[string]any {
-	list := make([]any, len(ops))
-	for i, o := range ops {
-		list[i] = o
-	}
-	return map[string]any{"schemas": []string{hdPatchSchema}, "Operations": list}
-}
-
-func hdOp(kind, path string, value any) map[string]any {
-	m := map[string]any{"op": kind, "value": value}
-	if path != "" {
-		m["path"] = path
-	}
-	return m
-}
-
 // hdMembers is a members operation in Entra's form.
 func hdMembers(kind string, ids ...int64) map[string]any {
 	values := make([]any, len(ids))

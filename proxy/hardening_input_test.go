@@ -224,7 +224,7 @@ func TestWrongTypesForEveryMappedAttribute(t *testing.T) {
 				}
 			})
 			t.Run("patch/"+a.path+"="+string(raw), func(t *testing.T) {
-				b, _ := json.Marshal(hdPatch(hdOp("replace", a.path, v)))
+				b, _ := json.Marshal(userPatchBody(patchOp("replace", a.path, v)))
 				h.expectRefused(t, http.MethodPatch, userPath, "application/scim+json", strings.NewReader(string(b)), 400, hdWrongType)
 			})
 		}
@@ -240,9 +240,9 @@ func TestBadIDs(t *testing.T) {
 		"1%2F..%2F..%2Fagents", "%2E%2E%2Fmetrics", "1%3B2", "1%00", "%E2%80%AE1", url.PathEscape(strings.Repeat("9", 5000)),
 		url.PathEscape(fmt.Sprintf("%d/../%d", h.user.ID, h.user.ID)),
 	}
-	patch, _ := json.Marshal(hdPatch(hdOp("replace", "title", "Hacked")))
+	patch, _ := json.Marshal(userPatchBody(patchOp("replace", "title", "Hacked")))
 	put, _ := json.Marshal(hdUser("ann@contoso.com"))
-	groupPatch, _ := json.Marshal(hdPatch(hdOp("replace", "displayName", "Hacked")))
+	groupPatch, _ := json.Marshal(userPatchBody(patchOp("replace", "displayName", "Hacked")))
 	for _, id := range ids {
 		for _, rt := range []struct {
 			method, resource string

@@ -366,7 +366,7 @@ func loadStep(ls *loadServer, u *loadUser, rng *rand.Rand, tag string) error {
 			}
 		case r < 6 && u.active:
 			title := "T " + tag
-			status, m, _, err := ls.retry(http.MethodPatch, path, hdPatch(hdOp("Replace", "title", title)))
+			status, m, _, err := ls.retry(http.MethodPatch, path, userPatchBody(patchOp("Replace", "title", title)))
 			if err != nil {
 				return err
 			}
@@ -375,7 +375,7 @@ func loadStep(ls *loadServer, u *loadUser, rng *rand.Rand, tag string) error {
 			}
 			u.title = title
 		case r < 9:
-			status, m, _, err := ls.retry(http.MethodPatch, path, hdPatch(hdOp("Replace", "active", strings.ToUpper(strconv.FormatBool(!u.active)[:1])+strconv.FormatBool(!u.active)[1:])))
+			status, m, _, err := ls.retry(http.MethodPatch, path, userPatchBody(patchOp("Replace", "active", strings.ToUpper(strconv.FormatBool(!u.active)[:1])+strconv.FormatBool(!u.active)[1:])))
 			if err != nil {
 				return err
 			}

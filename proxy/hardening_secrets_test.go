@@ -116,11 +116,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}{
 		{http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), nil},
 		{http.MethodPost, "/scim/v2/Users", hdUser("new@contoso.com")},
-		{http.MethodPatch, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), hdPatch(hdOp("Replace", "title", "Boss"))},
+		{http.MethodPatch, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), userPatchBody(patchOp("Replace", "title", "Boss"))},
 		{http.MethodDelete, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), nil},
 		{http.MethodPost, "/scim/v2/Groups", map[string]any{"schemas": []string{hdGroupSchema}, "displayName": "Support"}},
 		{http.MethodGet, fmt.Sprintf("/scim/v2/Groups/%d", group.ID), nil},
-		{http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", group.ID), hdPatch(hdMembers("Add", seeded.ID))},
+		{http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", group.ID), userPatchBody(hdMembers("Add", seeded.ID))},
 	}
 	modes := []string{"401", "403", "400", "409", "429", "500", "redirect", "garbage", "transport error", "panic"}
 	for _, mode := range modes {

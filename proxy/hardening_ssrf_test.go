@@ -71,18 +71,18 @@ func hdEntraCycle(t *testing.T, h *harness, elsewhere string) {
 		id, _ = r.JSON(t)["id"].(string)
 	}
 	h.do(http.MethodGet, "/scim/v2/Users/"+id, nil)
-	h.do(http.MethodPatch, "/scim/v2/Users/"+id, hdPatch(hdOp("Replace", hdEnterpriseURN+":manager", map[string]any{"value": elsewhere, "$ref": elsewhere}),
-		hdOp("Replace", "title", "Boss"), hdOp("Add", "profileUrl", elsewhere)))
+	h.do(http.MethodPatch, "/scim/v2/Users/"+id, userPatchBody(patchOp("Replace", hdEnterpriseURN+":manager", map[string]any{"value": elsewhere, "$ref": elsewhere}),
+		patchOp("Replace", "title", "Boss"), patchOp("Add", "profileUrl", elsewhere)))
 	h.do(http.MethodGet, "/scim/v2/Users?startIndex=1&count=10", nil)
 	g := h.do(http.MethodPost, "/scim/v2/Groups", map[string]any{"schemas": []string{hdGroupSchema}, "displayName": "Sales"})
 	gid := ""
 	if g.Status == http.StatusCreated {
 		gid, _ = g.JSON(t)["id"].(string)
 	}
-	h.do(http.MethodPatch, "/scim/v2/Groups/"+gid, hdPatch(map[string]any{"op": "Add", "path": "members", "value": []any{map[string]any{"value": id, "$ref": elsewhere + "/Users/" + id}}}))
+	h.do(http.MethodPatch, "/scim/v2/Groups/"+gid, userPatchBody(map[string]any{"op": "Add", "path": "members", "value": []any{map[string]any{"value": id, "$ref": elsewhere + "/Users/" + id}}}))
 	h.do(http.MethodGet, "/scim/v2/Groups?filter="+hdFilter(`displayName eq "Sales"`), nil)
 	h.do(http.MethodGet, "/scim/v2/Groups/"+gid, nil)
-	h.do(http.MethodPatch, "/scim/v2/Users/"+id, hdPatch(hdOp("Replace", "active", "False")))
+	h.do(http.MethodPatch, "/scim/v2/Users/"+id, userPatchBody(patchOp("Replace", "active", "False")))
 	h.do(http.MethodDelete, "/scim/v2/Users/"+id, nil)
 	h.do(http.MethodDelete, "/scim/v2/Groups/"+gid, nil)
 }
@@ -141,7 +141,7 @@ func TestFreshserviceRedirectsAndLinksAreNotFollowed(t *testing.T) {
 				{http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID)},
 				{http.MethodPatch, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID)},
 			} {
-				r := h.do(req.method, req.path, hdPatch(hdOp("Replace", "title", "Redirected")))
+				r := h.do(req.method, req.path, userPatchBody(patchOp("Replace", "title", "Redirected")))
 				if status != 0 && r.Status < 500 {
 					t.Errorf("%s %s with Freshservice redirecting: %d %s", req.method, req.path, r.Status, r.Body)
 				}

@@ -204,10 +204,10 @@ func TestTenantIsolation(t *testing.T) {
 			if r := m.do(a.token, http.MethodPost, "/scim/v2/Users", body); r.Status != http.StatusBadRequest {
 				t.Fatalf("A's create with B's department: %d %s", r.Status, r.Body)
 			}
-			if r := m.do(a.token, http.MethodPatch, "/scim/v2/Users/"+id, hdPatch(hdOp("Replace", "title", "Changed by A"))); r.Status != http.StatusOK {
+			if r := m.do(a.token, http.MethodPatch, "/scim/v2/Users/"+id, userPatchBody(patchOp("Replace", "title", "Changed by A"))); r.Status != http.StatusOK {
 				t.Fatalf("A's patch: %d %s", r.Status, r.Body)
 			}
-			if r := m.do(a.token, http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", salesB.ID), hdPatch(hdMembers("Add", annA.ID))); r.Status != http.StatusNotFound {
+			if r := m.do(a.token, http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", salesB.ID), userPatchBody(hdMembers("Add", annA.ID))); r.Status != http.StatusNotFound {
 				t.Fatalf("A's patch of B's group id: %d %s", r.Status, r.Body)
 			}
 			if r := m.do(a.token, http.MethodDelete, "/scim/v2/Users/"+id, nil); r.Status != http.StatusNoContent {

@@ -381,20 +381,28 @@ func (run *replayRun) armFault(f replayFault) {
 }
 
 func (run *replayRun) body(st replayStep) any {
-	var raw []byte
-	switch {
-	case st.BodyFile != "":
-		b, err := os.ReadFile(filepath.Join(replayDir, "bodies", st.BodyFile))
-		if err != nil {
-			run.t.Fatal(err)
-		}
-		raw = b
-	case len(st.Body) > 0:
-		raw = st.Body
-	default:
+	raw, ok := stepBody(run.t, replayDir, st.BodyFile, st.Body)
+	if !ok {
 		return nil
 	}
-	return run.fill(string(raw))
+	return run.fill(raw)
+}
+
+// stepBody is a replay step's request body: from a file under dir/bodies, or inline; ok is false
+// for a step without one.
+func stepBody(t *testing.T, dir, file string, inline []byte) (string, bool) {
+	t.Helper()
+	switch {
+	case file != "":
+		b, err := os.ReadFile(filepath.Join(dir, "bodies", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), true
+	case len(inline) > 0:
+		return string(inline), true
+	}
+	return "", false
 }
 
 // step plays one request and checks it; false stops the scenario (later steps depend on it).
