@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/internal/redistest"
+	"github.com/fsscim/fsscim/store/redistest"
 )
 
 // testClock is a settable clock shared by budgets standing for several fsscim processes.

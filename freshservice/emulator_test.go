@@ -12,20 +12,20 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // emu is an emulated account with an admin key and a client on it.
 type emu struct {
-	e   *fstest.Emulator
+	e   *freshservicetest.Emulator
 	c   *freshservice.Client
 	log *callLog
 	url string
 }
 
-func newEmu(t *testing.T, opts fstest.Options, edit func(*freshservice.Options)) *emu {
+func newEmu(t *testing.T, opts freshservicetest.Options, edit func(*freshservice.Options)) *emu {
 	t.Helper()
-	e, srv := fstest.NewServer(opts)
+	e, srv := freshservicetest.NewServer(opts)
 	t.Cleanup(srv.Close)
 	e.AddAPIKey(testKey, true)
 	log := &callLog{}
@@ -77,7 +77,7 @@ func must[T any](v T, err error) func(*testing.T) T {
 }
 
 func TestRequesterLifecycle(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	ctx := context.Background()
 
 	u := must(m.c.CreateRequester(ctx, freshservice.UserFields{
@@ -147,7 +147,7 @@ func TestRequesterLifecycle(t *testing.T) {
 }
 
 func TestRequesterDuplicateEmail(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	m.e.AddRequester(freshservice.User{FirstName: "A", PrimaryEmail: "a@example.com"})
 	_, err := m.c.CreateRequester(context.Background(), freshservice.UserFields{FirstName: ptr("B"), Email: ptr("A@example.com")})
 	if !freshservice.IsDuplicate(err) || freshservice.IsValidation(err) {
@@ -161,7 +161,7 @@ func TestRequesterDuplicateEmail(t *testing.T) {
 }
 
 func TestAgentLifecycle(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	ctx := context.Background()
 
 	m.e.ResetCalls()
@@ -172,7 +172,7 @@ func TestAgentLifecycle(t *testing.T) {
 		t.Fatalf("a roleless CreateAgent sent %d calls", n)
 	}
 
-	roles := []freshservice.Role{{RoleID: fstest.SDAgentRoleID, AssignmentScope: "entire_helpdesk"}}
+	roles := []freshservice.Role{{RoleID: freshservicetest.SDAgentRoleID, AssignmentScope: "entire_helpdesk"}}
 	a := must(m.c.CreateAgent(ctx, freshservice.UserFields{
 		FirstName: ptr("Rolanda"), LastName: ptr("Hooch"), Email: ptr("rolanda.hooch@hogwarts.edu"),
 		Roles: roles, Occasional: ptr(false), SecondaryEmails: &[]string{"x@example.com"}, // not an agent field: not sent
@@ -223,7 +223,7 @@ func TestAgentLifecycle(t *testing.T) {
 }
 
 func TestPagination(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	ctx := context.Background()
 	for i := range 250 {
 		m.e.AddRequester(freshservice.User{FirstName: "R", PrimaryEmail: fmt.Sprintf("r%03d@example.com", i)})
@@ -305,7 +305,7 @@ func TestPagination(t *testing.T) {
 }
 
 func TestDepartmentsAndLocations(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	ctx := context.Background()
 	for i := range 130 {
 		m.e.AddDepartment(fmt.Sprintf("Dept %03d", i))
@@ -345,7 +345,7 @@ func TestDepartmentsAndLocations(t *testing.T) {
 }
 
 func TestRequesterGroups(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	ctx := context.Background()
 	r1 := m.e.AddRequester(freshservice.User{FirstName: "A", PrimaryEmail: "a@example.com"})
 	r2 := m.e.AddRequester(freshservice.User{FirstName: "B", PrimaryEmail: "b@example.com"})
@@ -395,7 +395,7 @@ func TestRequesterGroups(t *testing.T) {
 }
 
 func TestAgentGroups(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	ctx := context.Background()
 	a1 := m.e.AddAgent(freshservice.User{FirstName: "A", Email: "a@example.com"})
 	a2 := m.e.AddAgent(freshservice.User{FirstName: "B", Email: "b@example.com"})
@@ -430,12 +430,12 @@ func TestAgentGroups(t *testing.T) {
 }
 
 func TestCheckKey(t *testing.T) {
-	notFoundMe := fstest.Fault{Status: http.StatusNotFound, PathPrefix: "/api/v2/agents/me"}
+	notFoundMe := freshservicetest.Fault{Status: http.StatusNotFound, PathPrefix: "/api/v2/agents/me"}
 	tests := []struct {
 		name      string
 		key       string
 		admin     bool
-		fault     *fstest.Fault
+		fault     *freshservicetest.Fault
 		wantErr   func(error) bool
 		wantCalls []string
 	}{
@@ -446,7 +446,7 @@ func TestCheckKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := newEmu(t, fstest.Options{}, func(o *freshservice.Options) { o.APIKey = tt.key })
+			m := newEmu(t, freshservicetest.Options{}, func(o *freshservice.Options) { o.APIKey = tt.key })
 			m.e.AddAPIKey(testKey, tt.admin)
 			if tt.fault != nil {
 				m.e.InjectFault(*tt.fault, 1)
@@ -468,10 +468,10 @@ func TestCheckKey(t *testing.T) {
 func TestEmulatorFaults(t *testing.T) {
 	ctx := context.Background()
 	t.Run("GET survives a 503 and a dropped connection", func(t *testing.T) {
-		m := newEmu(t, fstest.Options{}, nil)
+		m := newEmu(t, freshservicetest.Options{}, nil)
 		r := m.e.AddRequester(freshservice.User{FirstName: "A", PrimaryEmail: "a@example.com"})
-		m.e.InjectFault(fstest.Fault{Status: 503, Method: "GET"}, 1)
-		m.e.InjectFault(fstest.Fault{Drop: true, Method: "GET"}, 1)
+		m.e.InjectFault(freshservicetest.Fault{Status: 503, Method: "GET"}, 1)
+		m.e.InjectFault(freshservicetest.Fault{Drop: true, Method: "GET"}, 1)
 		if got := must(m.c.GetRequester(ctx, r.ID))(t); got.ID != r.ID {
 			t.Fatalf("GetRequester = %+v", got)
 		}
@@ -486,8 +486,8 @@ func TestEmulatorFaults(t *testing.T) {
 		}
 	})
 	t.Run("a POST whose answer is lost is not sent again", func(t *testing.T) {
-		m := newEmu(t, fstest.Options{}, nil)
-		m.e.InjectFault(fstest.Fault{AfterWrite: true, Drop: true, Method: "POST"}, 1)
+		m := newEmu(t, freshservicetest.Options{}, nil)
+		m.e.InjectFault(freshservicetest.Fault{AfterWrite: true, Drop: true, Method: "POST"}, 1)
 		_, err := m.c.CreateRequester(ctx, freshservice.UserFields{FirstName: ptr("A"), Email: ptr("lost@example.com")})
 		if !freshservice.IsUnavailable(err) {
 			t.Fatalf("err = %v, want unavailable", err)
@@ -501,11 +501,11 @@ func TestEmulatorFaults(t *testing.T) {
 		}
 	})
 	t.Run("latency beyond the timeout is unavailable", func(t *testing.T) {
-		m := newEmu(t, fstest.Options{}, func(o *freshservice.Options) {
+		m := newEmu(t, freshservicetest.Options{}, func(o *freshservice.Options) {
 			o.Timeout = 20 * time.Millisecond
 			o.MaxGetRetries = -1
 		})
-		m.e.InjectFault(fstest.Fault{Latency: time.Second}, 1)
+		m.e.InjectFault(freshservicetest.Fault{Latency: time.Second}, 1)
 		_, err := m.c.GetRequester(ctx, 1)
 		if !freshservice.IsUnavailable(err) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want a timeout", err)
@@ -514,7 +514,7 @@ func TestEmulatorFaults(t *testing.T) {
 }
 
 func TestBudgetLearntFromEmulatorHeaders(t *testing.T) {
-	m := newEmu(t, fstest.Options{PerMinute: 3}, func(o *freshservice.Options) {
+	m := newEmu(t, freshservicetest.Options{PerMinute: 3}, func(o *freshservice.Options) {
 		o.Budget = freshservice.NewBudget(0, 0, 10*time.Millisecond)
 	})
 	ctx := context.Background()
@@ -542,7 +542,7 @@ func TestBudgetLearntFromEmulatorHeaders(t *testing.T) {
 }
 
 func TestBurstOverBudgetSendsNothing(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, func(o *freshservice.Options) {
+	m := newEmu(t, freshservicetest.Options{}, func(o *freshservice.Options) {
 		o.Budget = freshservice.NewBudget(4, 2, 20*time.Millisecond)
 	})
 	ctx := context.Background()
@@ -577,7 +577,7 @@ func TestBurstOverBudgetSendsNothing(t *testing.T) {
 }
 
 func TestObserverAndTally(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	ctx := context.Background()
 	g := m.e.AddRequesterGroup("Staff", false)
 	r := m.e.AddRequester(freshservice.User{FirstName: "A", PrimaryEmail: "a@example.com"})

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // indexBenchUsers is the directory size the memory target is stated for.
@@ -19,7 +19,7 @@ const indexBenchUsers = 10000
 // directory (email of typical length, Entra's object id as external id), and a client for it.
 func indexBenchAccount(b *testing.B, n int) *freshservice.Client {
 	b.Helper()
-	emu := fstest.New(fstest.Options{})
+	emu := freshservicetest.New(freshservicetest.Options{})
 	emu.AddAPIKey("index-bench-key", true)
 	for i := range n {
 		emu.AddRequester(freshservice.User{

@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // countCalls counts the emulator calls with method and path.
-func countCalls(e *fstest.Emulator, method, path string) int {
+func countCalls(e *freshservicetest.Emulator, method, path string) int {
 	n := 0
 	for _, c := range e.Calls() {
 		if c.Method == method && c.Path == path {
@@ -42,7 +42,7 @@ func (c *manualClock) add(d time.Duration) {
 }
 
 func TestLookupConcurrentMissesShareOneWalk(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	m.e.AddDepartment("Sales")
 	l := freshservice.NewLookups(freshservice.LookupOptions{})
 	m.e.ResetCalls()
@@ -74,7 +74,7 @@ func TestLookupConcurrentMissesShareOneWalk(t *testing.T) {
 }
 
 func TestLookupMatchesNames(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	sales := m.e.AddDepartment("Sales EU")
 	m.e.AddDepartment("Ops")
 	m.e.AddDepartment("OPS ")
@@ -132,7 +132,7 @@ func TestLookupMatchesNames(t *testing.T) {
 }
 
 func TestLookupRefreshAtMostOncePerMinRefresh(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	clk := &manualClock{t: time.Now()}
 	l := freshservice.NewLookups(freshservice.LookupOptions{MinRefresh: time.Minute, Now: clk.now})
 	ctx := context.Background()
@@ -157,7 +157,7 @@ func TestLookupRefreshAtMostOncePerMinRefresh(t *testing.T) {
 }
 
 func TestLookupCreateMissing(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	l := freshservice.NewLookups(freshservice.LookupOptions{})
 	ctx := context.Background()
 
@@ -196,7 +196,7 @@ func TestLookupCreateMissing(t *testing.T) {
 }
 
 func TestLookupCreateFindsOneMadeElsewhere(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	l := freshservice.NewLookups(freshservice.LookupOptions{})
 	ctx := context.Background()
 	if _, err := l.DepartmentID(ctx, m.c, "Legal", false); !freshservice.IsNameNotFound(err) {
@@ -213,7 +213,7 @@ func TestLookupCreateFindsOneMadeElsewhere(t *testing.T) {
 }
 
 func TestLookupNameByID(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	clk := &manualClock{t: time.Now()}
 	l := freshservice.NewLookups(freshservice.LookupOptions{Now: clk.now})
 	ctx := context.Background()
@@ -239,7 +239,7 @@ func TestLookupNameByID(t *testing.T) {
 }
 
 func TestLookupReportsHitsAndMisses(t *testing.T) {
-	m := newEmu(t, fstest.Options{}, nil)
+	m := newEmu(t, freshservicetest.Options{}, nil)
 	sales := m.e.AddDepartment("Sales")
 	var mu sync.Mutex
 	var seen []string

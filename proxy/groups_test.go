@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 )
 
@@ -115,7 +115,7 @@ func TestGroupRestoreAfterReactivation(t *testing.T) {
 		{
 			name: "an outage fails the reactivation and keeps the record",
 			meanwhile: func(t *testing.T, h *harness, keep, _ int64) {
-				h.emu.InjectFault(fstest.Fault{Status: http.StatusServiceUnavailable, Method: http.MethodPost,
+				h.emu.InjectFault(freshservicetest.Fault{Status: http.StatusServiceUnavailable, Method: http.MethodPost,
 					PathPrefix: fmt.Sprintf("/api/v2/requester_groups/%d/members/", keep)}, 1)
 			},
 			status:     http.StatusServiceUnavailable,
@@ -280,7 +280,7 @@ func TestRequesterGroupBatchCutShort(t *testing.T) {
 			name:  "Freshservice fails one member",
 			users: 20,
 			arm: func(h *harness, gid int64, users []int64) {
-				h.emu.InjectFault(fstest.Fault{Status: http.StatusServiceUnavailable, Method: http.MethodPost,
+				h.emu.InjectFault(freshservicetest.Fault{Status: http.StatusServiceUnavailable, Method: http.MethodPost,
 					PathPrefix: fmt.Sprintf("/api/v2/requester_groups/%d/members/%d", gid, users[7])}, 1)
 			},
 			status: http.StatusServiceUnavailable,
@@ -361,7 +361,7 @@ func TestRequesterGroupBatchRateLimitAnswer(t *testing.T) {
 	h := newHarness(t)
 	users := seedGroupUsers(h, 3, false)
 	gid := groupCreate(t, h, "Sales")
-	h.emu.InjectFault(fstest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 7 * time.Second, Method: http.MethodPost,
+	h.emu.InjectFault(freshservicetest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 7 * time.Second, Method: http.MethodPost,
 		PathPrefix: fmt.Sprintf("/api/v2/requester_groups/%d/members/", gid)}, -1)
 	r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", gid), groupPatch(groupMemberOp("Add", users...)))
 	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "7" {
@@ -499,7 +499,7 @@ func TestCreateWithMembersIsWholeOrNothing(t *testing.T) {
 		members[i] = map[string]any{"value": strconv.FormatInt(id, 10)}
 	}
 	body := map[string]any{"displayName": "Sales", "members": members}
-	h.emu.InjectFault(fstest.Fault{Status: http.StatusBadGateway, Method: http.MethodPost,
+	h.emu.InjectFault(freshservicetest.Fault{Status: http.StatusBadGateway, Method: http.MethodPost,
 		PathPrefix: "/api/v2/requester_groups/"}, 1)
 
 	r := h.do(http.MethodPost, "/scim/v2/Groups", body)

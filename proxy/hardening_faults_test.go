@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 )
 
@@ -55,7 +55,7 @@ type hdFaultOp struct {
 // hdFault is one way Freshservice fails.
 type hdFault struct {
 	name  string
-	fault fstest.Fault
+	fault freshservicetest.Fault
 	// afterWrite: Freshservice made the change and the answer was lost. Reads are not faulted so.
 	afterWrite bool
 	want       int // what Entra must be answered unless the write is confirmed
@@ -67,20 +67,20 @@ type hdFault struct {
 func hdFaults() []hdFault {
 	const long = 2 * time.Minute
 	return []hdFault{
-		{name: "429 short Retry-After", fault: fstest.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second}, want: 429, minRetryAfter: 1},
-		{name: "429 long Retry-After", fault: fstest.Fault{Status: http.StatusTooManyRequests, RetryAfter: long}, want: 429, minRetryAfter: int(long / time.Second)},
-		{name: "500", fault: fstest.Fault{Status: http.StatusInternalServerError}, want: 503, minRetryAfter: 1},
-		{name: "502", fault: fstest.Fault{Status: http.StatusBadGateway}, want: 503, minRetryAfter: 1},
-		{name: "503", fault: fstest.Fault{Status: http.StatusServiceUnavailable}, want: 503, minRetryAfter: 1},
-		{name: "timeout", fault: fstest.Fault{Latency: time.Hour}, want: 503, minRetryAfter: 1},
-		{name: "connection dropped before the write", fault: fstest.Fault{Drop: true}, want: 503, minRetryAfter: 1},
-		{name: "connection dropped after the write landed", fault: fstest.Fault{Drop: true, AfterWrite: true}, afterWrite: true, want: 503, minRetryAfter: 1},
-		{name: "502 after the write landed", fault: fstest.Fault{Status: http.StatusBadGateway, AfterWrite: true}, afterWrite: true, want: 503, minRetryAfter: 1},
+		{name: "429 short Retry-After", fault: freshservicetest.Fault{Status: http.StatusTooManyRequests, RetryAfter: time.Second}, want: 429, minRetryAfter: 1},
+		{name: "429 long Retry-After", fault: freshservicetest.Fault{Status: http.StatusTooManyRequests, RetryAfter: long}, want: 429, minRetryAfter: int(long / time.Second)},
+		{name: "500", fault: freshservicetest.Fault{Status: http.StatusInternalServerError}, want: 503, minRetryAfter: 1},
+		{name: "502", fault: freshservicetest.Fault{Status: http.StatusBadGateway}, want: 503, minRetryAfter: 1},
+		{name: "503", fault: freshservicetest.Fault{Status: http.StatusServiceUnavailable}, want: 503, minRetryAfter: 1},
+		{name: "timeout", fault: freshservicetest.Fault{Latency: time.Hour}, want: 503, minRetryAfter: 1},
+		{name: "connection dropped before the write", fault: freshservicetest.Fault{Drop: true}, want: 503, minRetryAfter: 1},
+		{name: "connection dropped after the write landed", fault: freshservicetest.Fault{Drop: true, AfterWrite: true}, afterWrite: true, want: 503, minRetryAfter: 1},
+		{name: "502 after the write landed", fault: freshservicetest.Fault{Status: http.StatusBadGateway, AfterWrite: true}, afterWrite: true, want: 503, minRetryAfter: 1},
 		{
 			// Entra gives a request 60 seconds. A Freshservice slower than fsscim's request budget
 			// (its per-attempt timeout being longer still) must be answered 503 before the budget
 			// ends, not left to Entra's own timeout.
-			name: "slower than the request budget", fault: fstest.Fault{Latency: time.Hour}, want: 503, minRetryAfter: 1,
+			name: "slower than the request budget", fault: freshservicetest.Fault{Latency: time.Hour}, want: 503, minRetryAfter: 1,
 			opts: func(o *proxy.Options) { o.RequestTimeout = 2 * time.Second; o.UpstreamTimeout = time.Minute },
 		},
 	}
@@ -578,7 +578,7 @@ func TestFaultMatrix(t *testing.T) {
 }
 
 // hdFaultHit reports whether fsscim started a call that the fault matches.
-func hdFaultHit(rec *hdRecorder, f fstest.Fault) bool {
+func hdFaultHit(rec *hdRecorder, f freshservicetest.Fault) bool {
 	for _, c := range rec.started() {
 		if c.method == f.Method && strings.HasPrefix(c.path, f.PathPrefix) {
 			return true

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // Bad input from a caller: every request below must get a SCIM error with the right status and
@@ -59,7 +59,7 @@ type hdInputHarness struct {
 }
 
 func hdNewInputHarness(t *testing.T) hdInputHarness {
-	h := newHarness(t, withTenant("attributes: {costCenter: cf_cost_center}"), withEmulator(fstest.Options{CustomFields: []fstest.CustomField{{Name: "cf_cost_center", Type: fstest.CustomText}}}))
+	h := newHarness(t, withTenant("attributes: {costCenter: cf_cost_center}"), withEmulator(freshservicetest.Options{CustomFields: []freshservicetest.CustomField{{Name: "cf_cost_center", Type: freshservicetest.CustomText}}}))
 	u := h.emu.AddRequester(freshservice.User{FirstName: "Ann", LastName: "Lee", PrimaryEmail: "ann@contoso.com", JobTitle: "Analyst"})
 	h.emu.AddDepartment("Sales")
 	h.emu.AddLocation("Berlin")

@@ -22,7 +22,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
 )
@@ -40,7 +40,7 @@ const (
 )
 
 // loadFaults are the failures injected, in turn.
-var loadFaults = []fstest.Fault{
+var loadFaults = []freshservicetest.Fault{
 	{Status: http.StatusServiceUnavailable},
 	{Status: http.StatusInternalServerError},
 	{Drop: true},
@@ -54,7 +54,7 @@ var loadFaults = []fstest.Fault{
 // that call's method and path.
 type loadInjector struct {
 	next     http.RoundTripper
-	emu      *fstest.Emulator
+	emu      *freshservicetest.Emulator
 	calls    atomic.Int64
 	injected atomic.Int64
 }
@@ -79,7 +79,7 @@ type loadUser struct {
 }
 
 type loadServer struct {
-	emu      *fstest.Emulator
+	emu      *freshservicetest.Emulator
 	emuSrv   *httptest.Server
 	srv      *proxy.Server
 	http     *httptest.Server
@@ -93,7 +93,7 @@ type loadServer struct {
 func startLoadServer(t *testing.T) *loadServer {
 	t.Helper()
 	ls := &loadServer{}
-	ls.emu, ls.emuSrv = fstest.NewServer(fstest.Options{})
+	ls.emu, ls.emuSrv = freshservicetest.NewServer(freshservicetest.Options{})
 	ls.emu.AddAPIKey("load-key-0001", true)
 	dir := t.TempDir()
 	tenants := filepath.Join(dir, "tenants")

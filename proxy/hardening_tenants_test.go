@@ -19,7 +19,7 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
 )
@@ -31,7 +31,7 @@ import (
 // hdTenant is one emulated Freshservice account with its tenant file and token.
 type hdTenant struct {
 	domain string
-	emu    *fstest.Emulator
+	emu    *freshservicetest.Emulator
 	emuURL string
 	apiKey string
 	token  string
@@ -68,7 +68,7 @@ func hdNewMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
 	}
 	m := &hdMulti{t: t, keys: keys, dir: tenantDir, logs: &syncBuffer{}, tenants: map[string]*hdTenant{}}
 	for domain, apiKey := range apiKeys {
-		emu, emuSrv := fstest.NewServer(fstest.Options{})
+		emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{})
 		t.Cleanup(emuSrv.Close)
 		emu.AddAPIKey(apiKey, true)
 		token, err := keys.Seal(domain, apiKey, time.Now().Add(-time.Minute))
@@ -326,7 +326,7 @@ func TestTenantMovedToAnotherAccount(t *testing.T) {
 	}
 
 	// The production account: same key (its admin's), other users.
-	prod, prodSrv := fstest.NewServer(fstest.Options{})
+	prod, prodSrv := freshservicetest.NewServer(freshservicetest.Options{})
 	t.Cleanup(prodSrv.Close)
 	prod.AddAPIKey(a.apiKey, true)
 	// Ids of its own, so that no answer can be right by coincidence.
@@ -363,7 +363,7 @@ func TestTenantMovedToAnotherAccount(t *testing.T) {
 	}
 }
 
-func hdUsersWithEmailIn(emu *fstest.Emulator, email string) int {
+func hdUsersWithEmailIn(emu *freshservicetest.Emulator, email string) int {
 	n := 0
 	for _, u := range emu.Users() {
 		if strings.EqualFold(u.Mail(), email) {

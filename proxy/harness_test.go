@@ -20,7 +20,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
 )
@@ -28,7 +28,7 @@ import (
 // harness runs the real fsscim server against the Freshservice emulator.
 type harness struct {
 	t      *testing.T
-	emu    *fstest.Emulator
+	emu    *freshservicetest.Emulator
 	emuURL string
 	srv    *proxy.Server
 	http   *httptest.Server
@@ -44,7 +44,7 @@ type harnessOption func(*harnessConfig)
 
 type harnessConfig struct {
 	tenantYAML string // extra YAML lines for the tenant file
-	emuOpts    fstest.Options
+	emuOpts    freshservicetest.Options
 	serverOpts []func(*proxy.Options)
 }
 
@@ -52,7 +52,7 @@ func withTenant(yaml string) harnessOption {
 	return func(c *harnessConfig) { c.tenantYAML += yaml + "\n" }
 }
 
-func withEmulator(o fstest.Options) harnessOption {
+func withEmulator(o freshservicetest.Options) harnessOption {
 	return func(c *harnessConfig) { c.emuOpts = o }
 }
 
@@ -90,7 +90,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	for _, o := range opts {
 		o(&hc)
 	}
-	emu, emuSrv := fstest.NewServer(hc.emuOpts)
+	emu, emuSrv := freshservicetest.NewServer(hc.emuOpts)
 	t.Cleanup(emuSrv.Close)
 	apiKey := "test-api-key-7f3a9c"
 	emu.AddAPIKey(apiKey, true)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 )
 
@@ -27,7 +27,7 @@ func TestStaleKeyCheckShared(t *testing.T) {
 	clock.Add(int64(2 * time.Minute))
 	h.emu.ResetCalls()
 	// The check is slow, so every request below finds it under way.
-	h.emu.InjectFault(fstest.Fault{Latency: time.Second, Method: http.MethodGet, PathPrefix: "/api/v2/agents/me"}, 1)
+	h.emu.InjectFault(freshservicetest.Fault{Latency: time.Second, Method: http.MethodGet, PathPrefix: "/api/v2/agents/me"}, 1)
 
 	const concurrent = 6
 	statuses := make([]int, concurrent)

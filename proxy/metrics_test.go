@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // scrape is one /metrics answer: series ("name{k="v",...}" with labels sorted) to value.
@@ -123,7 +123,7 @@ func endpointTemplate(path string) string {
 func TestMetricsAfterEntraSequence(t *testing.T) {
 	h := newHarness(t,
 		withTenant("rate_limit: {per_minute: 100}"),
-		withEmulator(fstest.Options{PerMinute: 100}))
+		withEmulator(freshservicetest.Options{PerMinute: 100}))
 	h.emu.AddDepartment("Sales")
 
 	steps := []struct {

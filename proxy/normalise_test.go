@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 )
 
@@ -416,20 +416,20 @@ func TestNormaliseNullClears(t *testing.T) {
 func TestNormaliseErrorsDoNotLeakUpstreamText(t *testing.T) {
 	tests := []struct {
 		name     string
-		fault    fstest.Fault
+		fault    freshservicetest.Fault
 		timeout  time.Duration // the server's upstream timeout, when the case needs a short one
 		tenant   string
 		patch    string
 		status   int
 		mustHave string // text the answer must carry (Freshservice's own field message)
 	}{
-		{name: "upstream 500", fault: fstest.Fault{Status: http.StatusInternalServerError, Method: http.MethodPut},
+		{name: "upstream 500", fault: freshservicetest.Fault{Status: http.StatusInternalServerError, Method: http.MethodPut},
 			patch: `{"op":"Replace","path":"title","value":"Boss"}`, status: http.StatusServiceUnavailable},
-		{name: "upstream 400 without field errors", fault: fstest.Fault{Status: http.StatusBadRequest, Method: http.MethodPut},
+		{name: "upstream 400 without field errors", fault: freshservicetest.Fault{Status: http.StatusBadRequest, Method: http.MethodPut},
 			patch: `{"op":"Replace","path":"title","value":"Boss"}`, status: http.StatusBadRequest},
-		{name: "upstream 429", fault: fstest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 7 * time.Second, Method: http.MethodPut},
+		{name: "upstream 429", fault: freshservicetest.Fault{Status: http.StatusTooManyRequests, RetryAfter: 7 * time.Second, Method: http.MethodPut},
 			patch: `{"op":"Replace","path":"title","value":"Boss"}`, status: http.StatusTooManyRequests},
-		{name: "upstream timeout", fault: fstest.Fault{Latency: 10 * time.Second, Method: http.MethodPut}, timeout: 300 * time.Millisecond,
+		{name: "upstream timeout", fault: freshservicetest.Fault{Latency: 10 * time.Second, Method: http.MethodPut}, timeout: 300 * time.Millisecond,
 			patch: `{"op":"Replace","path":"title","value":"Boss"}`, status: http.StatusServiceUnavailable},
 		{name: "field message is kept", tenant: "attributes: {costCentre: cf_cost_centre}",
 			patch:  `{"op":"Add","path":"%FS%:costCentre","value":"Nowhere"}`,
@@ -437,8 +437,8 @@ func TestNormaliseErrorsDoNotLeakUpstreamText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := []harnessOption{withEmulator(fstest.Options{CustomFields: []fstest.CustomField{
-				{Name: "cf_cost_centre", Type: fstest.CustomDropdown, Choices: []string{"R&D", "Sales"}},
+			opts := []harnessOption{withEmulator(freshservicetest.Options{CustomFields: []freshservicetest.CustomField{
+				{Name: "cf_cost_centre", Type: freshservicetest.CustomDropdown, Choices: []string{"R&D", "Sales"}},
 			}})}
 			if tt.tenant != "" {
 				opts = append(opts, withTenant(tt.tenant))
@@ -449,7 +449,7 @@ func TestNormaliseErrorsDoNotLeakUpstreamText(t *testing.T) {
 			h := newHarness(t, opts...)
 			u := seedPerson(h, "victim@example.com", nil)
 			h.warmKey()
-			if tt.fault != (fstest.Fault{}) {
+			if tt.fault != (freshservicetest.Fault{}) {
 				h.emu.InjectFault(tt.fault, 1)
 			}
 			r := h.do(http.MethodPatch, "/scim/v2/Users/"+idString(u.ID),

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // Replay scenarios: each file under replayDir is a sequence of requests as Entra sends them, run
@@ -131,7 +131,7 @@ func runReplay(t *testing.T, name, file string) {
 	if err := dec.Decode(&sc); err != nil {
 		t.Fatalf("%s: %v", file, err)
 	}
-	opts := []harnessOption{withEmulator(fstest.Options{KeepOnReactivate: sc.Emulator.KeepOnReactivate})}
+	opts := []harnessOption{withEmulator(freshservicetest.Options{KeepOnReactivate: sc.Emulator.KeepOnReactivate})}
 	for _, line := range sc.Tenant {
 		opts = append(opts, withTenant(line))
 	}
@@ -369,7 +369,7 @@ func (run *replayRun) armFault(f replayFault) {
 	if n == 0 {
 		n = 1
 	}
-	run.h.emu.InjectFault(fstest.Fault{
+	run.h.emu.InjectFault(freshservicetest.Fault{
 		Status:     f.Status,
 		RetryAfter: time.Duration(f.RetryAfterS) * time.Second,
 		Latency:    time.Duration(f.LatencyMS) * time.Millisecond,

@@ -17,14 +17,14 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
 )
 
 // reqBenchEmulator carries fsscim's Freshservice calls to the emulator in process, so that a
 // benchmark measures fsscim's own work (and the emulator's) without loopback networking.
-type reqBenchEmulator struct{ emu *fstest.Emulator }
+type reqBenchEmulator struct{ emu *freshservicetest.Emulator }
 
 func (t reqBenchEmulator) RoundTrip(r *http.Request) (*http.Response, error) {
 	in := r
@@ -45,13 +45,13 @@ func (t reqBenchEmulator) RoundTrip(r *http.Request) (*http.Response, error) {
 type reqBenchServer struct {
 	handler http.Handler
 	token   string
-	emu     *fstest.Emulator
+	emu     *freshservicetest.Emulator
 	ids     []int64
 }
 
 func newReqBenchServer(b *testing.B, users int) *reqBenchServer {
 	b.Helper()
-	emu := fstest.New(fstest.Options{})
+	emu := freshservicetest.New(freshservicetest.Options{})
 	emu.AddAPIKey("req-bench-key", true)
 	emu.AddDepartment("Engineering")
 	s := &reqBenchServer{emu: emu}

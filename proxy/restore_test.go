@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // TestEnableRetryFinishesAnInterruptedRestore: an enable whose membership restore fails half-way is
@@ -28,7 +28,7 @@ func TestEnableRetryFinishesAnInterruptedRestore(t *testing.T) {
 	annPath := fmt.Sprintf("/scim/v2/Users/%d", ann)
 	wantStatus(t, h.do(http.MethodPatch, annPath, groupPatch(groupActiveOp("False"))), http.StatusOK)
 
-	h.emu.InjectFault(fstest.Fault{Status: http.StatusServiceUnavailable, Method: http.MethodPost,
+	h.emu.InjectFault(freshservicetest.Fault{Status: http.StatusServiceUnavailable, Method: http.MethodPost,
 		PathPrefix: fmt.Sprintf("/api/v2/requester_groups/%d/members/", other)}, 1)
 	r = h.do(http.MethodPatch, annPath, groupPatch(groupActiveOp("True")))
 	wantStatus(t, r, http.StatusServiceUnavailable)

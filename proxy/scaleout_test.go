@@ -17,10 +17,10 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
-	"github.com/fsscim/fsscim/internal/redistest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/redistest"
 )
 
 // sharedClock is the clock of the emulated Freshservice and of the replicas' budgets: the test moves
@@ -53,7 +53,7 @@ type replica struct {
 type cluster struct {
 	t        *testing.T
 	clock    *sharedClock
-	emu      *fstest.Emulator
+	emu      *freshservicetest.Emulator
 	redis    *redistest.Server
 	replicas []*replica
 	token    string
@@ -64,7 +64,7 @@ const clusterPerMinute = 60
 func newCluster(t *testing.T, n int) *cluster {
 	t.Helper()
 	clk := &sharedClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
-	emu, emuSrv := fstest.NewServer(fstest.Options{PerMinute: clusterPerMinute, Now: clk.Now})
+	emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{PerMinute: clusterPerMinute, Now: clk.Now})
 	t.Cleanup(emuSrv.Close)
 	apiKey := "cluster-api-key-5b1e0d"
 	emu.AddAPIKey(apiKey, true)

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 )
 
@@ -386,7 +386,7 @@ func TestLostCreateAnswer(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, withTenant(fmt.Sprintf("users: {reactivate_existing: %t}", reactivate)))
 			h.warmIndex()
-			h.emu.InjectFault(fstest.Fault{Drop: true, AfterWrite: true, Method: http.MethodPost, PathPrefix: "/api/v2/requesters"}, 1)
+			h.emu.InjectFault(freshservicetest.Fault{Drop: true, AfterWrite: true, Method: http.MethodPost, PathPrefix: "/api/v2/requesters"}, 1)
 			r := h.do(http.MethodPost, "/scim/v2/Users", entraUserBody("lost@contoso.com"))
 			if r.Status != http.StatusCreated {
 				t.Fatalf("status %d, want 201: %s", r.Status, r.Body)
@@ -407,8 +407,8 @@ func TestLostCreateAnswer(t *testing.T) {
 func TestLostCreateAnswerAndLookupFails(t *testing.T) {
 	h := newHarness(t)
 	h.warmIndex()
-	h.emu.InjectFault(fstest.Fault{Drop: true, AfterWrite: true, Method: http.MethodPost, PathPrefix: "/api/v2/requesters"}, 1)
-	h.emu.InjectFault(fstest.Fault{Status: http.StatusServiceUnavailable, Method: http.MethodGet, PathPrefix: "/api/v2/requesters"}, -1)
+	h.emu.InjectFault(freshservicetest.Fault{Drop: true, AfterWrite: true, Method: http.MethodPost, PathPrefix: "/api/v2/requesters"}, 1)
+	h.emu.InjectFault(freshservicetest.Fault{Status: http.StatusServiceUnavailable, Method: http.MethodGet, PathPrefix: "/api/v2/requesters"}, -1)
 	r := h.do(http.MethodPost, "/scim/v2/Users", entraUserBody("unsure@contoso.com"))
 	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("status %d, Retry-After %q, want 503 with Retry-After: %s", r.Status, r.Header.Get("Retry-After"), r.Body)
@@ -524,12 +524,12 @@ func TestUpstreamTimeout(t *testing.T) {
 		method string
 		path   string
 		body   any
-		fault  fstest.Fault
+		fault  freshservicetest.Fault
 	}{
 		{"create", http.MethodPost, "/scim/v2/Users", entraUserBody("late@contoso.com"),
-			fstest.Fault{Latency: 2 * time.Second, Method: http.MethodPost, PathPrefix: "/api/v2/requesters"}},
+			freshservicetest.Fault{Latency: 2 * time.Second, Method: http.MethodPost, PathPrefix: "/api/v2/requesters"}},
 		{"get", http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), nil,
-			fstest.Fault{Latency: 2 * time.Second, Method: http.MethodGet, PathPrefix: "/api/v2/requesters/"}},
+			freshservicetest.Fault{Latency: 2 * time.Second, Method: http.MethodGet, PathPrefix: "/api/v2/requesters/"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fsscim/fsscim/internal/redistest"
+	"github.com/fsscim/fsscim/store/redistest"
 )
 
 func newRedisStore(t *testing.T, srv *redistest.Server) *Redis {

@@ -15,7 +15,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
 )
@@ -26,7 +26,7 @@ type embeddedOptions struct {
 	clock       *virtualClock // nil: real time
 	dataDir     string        // fsscim's data folder; "" = a temporary one, removed on Close
 	departments []string      // seeded in the account
-	seed        func(*fstest.Emulator)
+	seed        func(*freshservicetest.Emulator)
 	tenants     int       // tenant files, all pointing at the one account; 0 = 1
 	log         io.Writer // fsscim's log; nil discards it (it is still encoded, as in production)
 	// emuIdleTimeout closes the emulator's idle keep-alive connections after this long (0: never), as
@@ -37,7 +37,7 @@ type embeddedOptions struct {
 // embedded is an emulated Freshservice account and a real fsscim server in front of it, both on
 // loopback HTTP in this process.
 type embedded struct {
-	emu     *fstest.Emulator
+	emu     *freshservicetest.Emulator
 	up      *upstream
 	emuURL  string // http://127.0.0.1:port
 	scimURL string // http://127.0.0.1:port/scim/v2
@@ -76,13 +76,13 @@ func startEmbedded(opts embeddedOptions) (_ *embedded, err error) {
 		return nil, fmt.Errorf("create a working folder: %w", err)
 	}
 
-	emuOpts := fstest.Options{PerMinute: opts.plan.PerMinute, ListPerMinute: opts.plan.ListPerMinute}
+	emuOpts := freshservicetest.Options{PerMinute: opts.plan.PerMinute, ListPerMinute: opts.plan.ListPerMinute}
 	var now func() time.Time
 	if opts.clock != nil {
 		now = opts.clock.Now
 		emuOpts.Now = now
 	}
-	e.emu = fstest.New(emuOpts)
+	e.emu = freshservicetest.New(emuOpts)
 	e.apiKey = randomHex(20)
 	e.emu.AddAPIKey(e.apiKey, true)
 	for _, d := range opts.departments {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // indexMemory is what a tenant's directory holds in memory.
@@ -29,8 +29,8 @@ type indexMemory struct {
 
 // seedDirectory fills an account with n requesters shaped like an Entra-provisioned directory:
 // name, an email of typical length, and Entra's object id as external id.
-func seedDirectory(n int) func(*fstest.Emulator) {
-	return func(emu *fstest.Emulator) {
+func seedDirectory(n int) func(*freshservicetest.Emulator) {
+	return func(emu *freshservicetest.Emulator) {
 		for _, u := range makeUsers(n, "", nil, dialectFlag) {
 			emu.AddRequester(freshservice.User{
 				FirstName:    u.given,
@@ -50,7 +50,7 @@ func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
 	out := indexMemory{Users: n, Method: "live heap (runtime.MemStats.HeapAlloc after two GCs) before and after, the account and everything else already in place"}
 
 	// The bare index.
-	emu := fstest.New(fstest.Options{})
+	emu := freshservicetest.New(freshservicetest.Options{})
 	apiKey := randomHex(20)
 	emu.AddAPIKey(apiKey, true)
 	seedDirectory(n)(emu)

@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // directHeader marks the load tool's own calls straight to the emulator, which are timed but not
@@ -36,7 +36,7 @@ const idleWait = 20 * time.Millisecond
 // fsscim then never sees a 429; the rate headers are removed so that its own budget, which keeps real
 // time, stays out of the simulation (see BENCHMARKS.md, "simulated time").
 type upstream struct {
-	emu   *fstest.Emulator
+	emu   *freshservicetest.Emulator
 	clock *virtualClock // nil: real time, answers pass through unchanged
 
 	served atomic.Int64 // answers other than 429, for the idle check
@@ -51,7 +51,7 @@ type upstream struct {
 	inWindow int
 }
 
-func newUpstream(emu *fstest.Emulator, clock *virtualClock) *upstream {
+func newUpstream(emu *freshservicetest.Emulator, clock *virtualClock) *upstream {
 	return &upstream{emu: emu, clock: clock, counts: map[string]int{}}
 }
 

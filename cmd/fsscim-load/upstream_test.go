@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // upstreamFixture is an emulated account behind the upstream front, on a virtual clock.
 type upstreamFixture struct {
-	emu   *fstest.Emulator
+	emu   *freshservicetest.Emulator
 	up    *upstream
 	clock *virtualClock
 	url   string
@@ -26,7 +26,7 @@ func newUpstreamFixture(t *testing.T, perMinute, listPerMinute int) *upstreamFix
 	t.Helper()
 	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	clock := newVirtualClock(start)
-	emu := fstest.New(fstest.Options{PerMinute: perMinute, ListPerMinute: listPerMinute, Now: clock.Now})
+	emu := freshservicetest.New(freshservicetest.Options{PerMinute: perMinute, ListPerMinute: listPerMinute, Now: clock.Now})
 	key := "upstream-test-key"
 	emu.AddAPIKey(key, true)
 	up := newUpstream(emu, clock)
@@ -102,7 +102,7 @@ func TestUpstreamListBudgetWaitsForTheNextWindow(t *testing.T) {
 }
 
 func TestUpstreamDoesNotCountDirectCalls(t *testing.T) {
-	emu := fstest.New(fstest.Options{})
+	emu := freshservicetest.New(freshservicetest.Options{})
 	emu.AddAPIKey("k", true)
 	up := newUpstream(emu, nil)
 	srv := httptest.NewServer(up)

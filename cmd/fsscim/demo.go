@@ -18,7 +18,7 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 const demoDomain = "demo.freshservice.com"
@@ -62,7 +62,7 @@ func demo(ctx context.Context, listen string, perMinute int, stdout io.Writer, l
 	defer os.RemoveAll(dir)
 
 	// The emulated Freshservice account.
-	emu := fstest.New(fstest.Options{PerMinute: perMinute, ListPerMinute: perMinute / 3})
+	emu := freshservicetest.New(freshservicetest.Options{PerMinute: perMinute, ListPerMinute: perMinute / 3})
 	apiKey := randomHex(20)
 	emu.AddAPIKey(apiKey, true)
 	seedDemo(emu)
@@ -133,7 +133,7 @@ Press Ctrl-C to stop; nothing is kept.
 
 // seedDemo gives the emulated account what a small company has: departments, locations and a few
 // people, one of them already deactivated (a returning employee).
-func seedDemo(emu *fstest.Emulator) {
+func seedDemo(emu *freshservicetest.Emulator) {
 	for _, d := range []string{"Sales", "Engineering", "Finance", "IT"} {
 		emu.AddDepartment(d)
 	}

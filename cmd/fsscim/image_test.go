@@ -19,7 +19,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // dockerfile is what the test reads from the Dockerfile: the build command, the environment, the
@@ -192,7 +192,7 @@ func TestImageBinaryStartsWithTheImageLayout(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	emu, emuSrv := fstest.NewServer(fstest.Options{})
+	emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{})
 	t.Cleanup(emuSrv.Close)
 	apiKey := "image-test-key-4c2f"
 	emu.AddAPIKey(apiKey, true)

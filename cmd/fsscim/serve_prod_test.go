@@ -28,8 +28,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/config"
-	"github.com/fsscim/fsscim/freshservice/fstest"
-	"github.com/fsscim/fsscim/internal/redistest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/store/redistest"
 )
 
 // lockedBuffer is a log sink read while the server writes to it.
@@ -52,7 +52,7 @@ func (b *lockedBuffer) String() string {
 
 // tenantFixture is a tenant folder and data dir for one emulated Freshservice account, with a token.
 type tenantFixture struct {
-	emu     *fstest.Emulator
+	emu     *freshservicetest.Emulator
 	tenants string
 	data    string
 	key     string // the server token key (FSSCIM_TOKEN_KEYS)
@@ -63,7 +63,7 @@ type tenantFixture struct {
 
 func newTenantFixture(t *testing.T) *tenantFixture {
 	t.Helper()
-	emu, emuSrv := fstest.NewServer(fstest.Options{})
+	emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{})
 	t.Cleanup(emuSrv.Close)
 	apiKey := "prod-test-key-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	agent := emu.AddAPIKey(apiKey, true)

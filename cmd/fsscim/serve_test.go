@@ -13,13 +13,13 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
-	"github.com/fsscim/fsscim/freshservice/fstest"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
 // TestServeFinishesInFlightRequestsOnShutdown starts `fsscim serve`, sends a request that Freshservice
 // answers slowly, stops the server meanwhile (as SIGTERM does) and expects the request to complete.
 func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
-	emu, emuSrv := fstest.NewServer(fstest.Options{})
+	emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{})
 	defer emuSrv.Close()
 	emu.AddAPIKey("serve-test-key", true)
 
@@ -63,7 +63,7 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 		t.Fatal("serve did not log its URL")
 	}
 
-	emu.InjectFault(fstest.Fault{Latency: 700 * time.Millisecond}, -1)
+	emu.InjectFault(freshservicetest.Fault{Latency: 700 * time.Millisecond}, -1)
 	type result struct {
 		status int
 		err    error

@@ -1,0 +1,82 @@
+package freshservicetest
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/fsscim/fsscim/freshservice"
+)
+
+// Role ids the emulated account knows.
+const (
+	// AccountAdminRoleID is given to the owner of an admin key.
+	AccountAdminRoleID int64 = 27000000001
+	// SDAgentRoleID is the "SD Agent" role: the owner of a non-admin key, and converted requesters.
+	SDAgentRoleID int64 = 27000000002
+)
+
+// apiKey is an API key and the agent whose permissions it carries.
+type apiKey struct {
+	ownerID int64
+	admin   bool
+}
+
+// AddAPIKey registers key and creates the active agent that owns it. An admin key may manage agents,
+// groups, departments and locations; a non-admin one only requesters. Adding a known key again
+// changes its admin flag and returns the same owner.
+func (e *Emulator) AddAPIKey(key string, admin bool) freshservice.User {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	role := SDAgentRoleID
+	if admin {
+		role = AccountAdminRoleID
+	}
+	if k, ok := e.st.keys[key]; ok {
+		if u, ok := e.st.users[k.ownerID]; ok {
+			e.st.keys[key] = apiKey{ownerID: k.ownerID, admin: admin}
+			u.roles = []freshservice.Role{{RoleID: role, AssignmentScope: "entire_helpdesk"}}
+			return e.model(u)
+		}
+	}
+	n := len(e.st.keys) + 1
+	email := fmt.Sprintf("api.key.%d@emulator.invalid", n)
+	for _, taken := e.st.emailOwner(email); taken; _, taken = e.st.emailOwner(email) {
+		n++
+		email = fmt.Sprintf("api.key.%d@emulator.invalid", n)
+	}
+	u := &userRecord{
+		id:         e.st.newID(),
+		firstName:  "API",
+		lastName:   fmt.Sprintf("Key %d", n),
+		email:      email,
+		timeFormat: defaultTimeFormat,
+		lang:       defaultLanguage,
+		active:     true,
+		isAgent:    true,
+		roles:      []freshservice.Role{{RoleID: role, AssignmentScope: "entire_helpdesk"}},
+		createdAt:  now,
+		updatedAt:  now,
+	}
+	e.st.users[u.id] = u
+	e.st.keys[key] = apiKey{ownerID: u.id, admin: admin}
+	return e.model(u)
+}
+
+// authenticate reads Basic auth (key as username, password ignored). A key whose owner was
+// deactivated, converted or forgotten no longer works.
+func (e *Emulator) authenticate(r *http.Request) (apiKey, bool) {
+	user, _, ok := r.BasicAuth()
+	if !ok {
+		return apiKey{}, false
+	}
+	k, ok := e.st.keys[user]
+	if !ok {
+		return apiKey{}, false
+	}
+	owner, ok := e.st.users[k.ownerID]
+	if !ok || !owner.active || !owner.isAgent {
+		return apiKey{}, false
+	}
+	return k, true
+}

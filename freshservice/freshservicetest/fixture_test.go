@@ -1,0 +1,237 @@
+package freshservicetest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const (
+	adminKey = "admin-key"
+	plainKey = "plain-key"
+)
+
+// fakeClock is the injectable clock tests move by hand instead of sleeping.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// fixture is a running emulator with an admin and a non-admin key.
+type fixture struct {
+	t     *testing.T
+	e     *Emulator
+	srv   *httptest.Server
+	clock *fakeClock
+}
+
+func newFixture(t *testing.T, opts Options) *fixture {
+	t.Helper()
+	clock := newFakeClock()
+	if opts.Now == nil {
+		opts.Now = clock.Now
+	}
+	e, srv := NewServer(opts)
+	t.Cleanup(srv.Close)
+	e.AddAPIKey(adminKey, true)
+	e.AddAPIKey(plainKey, false)
+	return &fixture{t: t, e: e, srv: srv, clock: clock}
+}
+
+// result is an answer as a client sees it.
+type result struct {
+	status int
+	header http.Header
+	raw    []byte
+}
+
+// obj decodes the body as a JSON object.
+func (r result) obj(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.raw, &m); err != nil {
+		t.Fatalf("body %q is not a JSON object: %v", r.raw, err)
+	}
+	return m
+}
+
+// inner decodes a wrapped single object, e.g. {"requester":{...}}.
+func (r result) inner(t *testing.T, wrapper string) map[string]any {
+	t.Helper()
+	v, ok := r.obj(t)[wrapper].(map[string]any)
+	if !ok {
+		t.Fatalf("body %s has no %q object", r.raw, wrapper)
+	}
+	return v
+}
+
+// list decodes a wrapped list, e.g. {"requesters":[...]}.
+func (r result) list(t *testing.T, wrapper string) []map[string]any {
+	t.Helper()
+	raw, ok := r.obj(t)[wrapper].([]any)
+	if !ok {
+		t.Fatalf("body %s has no %q list", r.raw, wrapper)
+	}
+	out := make([]map[string]any, 0, len(raw))
+	for _, it := range raw {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+// fieldErrors decodes a "Validation failed" body.
+func (r result) fieldErrors(t *testing.T) []fieldError {
+	t.Helper()
+	var b struct {
+		Description string       `json:"description"`
+		Errors      []fieldError `json:"errors"`
+	}
+	if err := json.Unmarshal(r.raw, &b); err != nil || b.Description != "Validation failed" {
+		t.Fatalf("body %q is not a validation failure (%v)", r.raw, err)
+	}
+	return b.Errors
+}
+
+// reqOpt adjusts a request before it is sent.
+type reqOpt func(*http.Request)
+
+func withKey(key string) reqOpt {
+	return func(r *http.Request) {
+		if key == "" {
+			r.Header.Del("Authorization")
+			return
+		}
+		r.SetBasicAuth(key, "X")
+	}
+}
+
+func withHeader(k, v string) reqOpt {
+	return func(r *http.Request) {
+		if v == "" {
+			r.Header.Del(k)
+			return
+		}
+		r.Header.Set(k, v)
+	}
+}
+
+// do sends a request with the admin key. body may be nil, a string (sent as is) or a value to marshal.
+func (f *fixture) do(method, path string, body any, opts ...reqOpt) result {
+	f.t.Helper()
+	req := f.newRequest(method, path, body)
+	for _, o := range opts {
+		o(req)
+	}
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		f.t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return result{status: resp.StatusCode, header: resp.Header, raw: raw}
+}
+
+func (f *fixture) newRequest(method, path string, body any) *http.Request {
+	f.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			f.t.Fatalf("marshal body: %v", err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, rd)
+	if err != nil {
+		f.t.Fatalf("new request: %v", err)
+	}
+	req.SetBasicAuth(adminKey, "X")
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req
+}
+
+// must fails the test unless the answer has the wanted status.
+func (r result) must(t *testing.T, status int) result {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.raw)
+	}
+	return r
+}
+
+// id reads a JSON number id.
+func id(t *testing.T, m map[string]any) int64 {
+	t.Helper()
+	v, ok := m["id"].(float64)
+	if !ok {
+		t.Fatalf("object %v has no numeric id", m)
+	}
+	return int64(v)
+}
+
+// createRequester posts a requester and returns its id.
+func (f *fixture) createRequester(body map[string]any) int64 {
+	f.t.Helper()
+	r := f.do(http.MethodPost, "/api/v2/requesters", body).must(f.t, http.StatusCreated)
+	return id(f.t, r.inner(f.t, "requester"))
+}
+
+func agentBody(first, email string) map[string]any {
+	return map[string]any{
+		"first_name": first,
+		"email":      email,
+		"roles":      []any{map[string]any{"role_id": 7, "assignment_scope": "entire_helpdesk"}},
+	}
+}
+
+// createAgent posts an agent and returns its id.
+func (f *fixture) createAgent(first, email string) int64 {
+	f.t.Helper()
+	r := f.do(http.MethodPost, "/api/v2/agents", agentBody(first, email)).must(f.t, http.StatusCreated)
+	return id(f.t, r.inner(f.t, "agent"))
+}
+
+func path(format string, ids ...int64) string {
+	out := format
+	for _, id := range ids {
+		out = strings.Replace(out, "{id}", itoa(id), 1)
+	}
+	return out
+}
+
+func itoa(v int64) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

@@ -1,0 +1,140 @@
+package freshservicetest
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// handlerFunc serves one route with Emulator.mu held.
+type handlerFunc func(e *Emulator, q *request) response
+
+// request is what a handler needs from an incoming call.
+type request struct {
+	r    *http.Request
+	ids  []int64 // the numeric path segments, in order
+	raw  []byte  // request body
+	key  apiKey  // the authenticated key
+	base string  // scheme://host, for Location and Link headers
+}
+
+func (q *request) id(i int) int64 { return q.ids[i] }
+
+// route is one endpoint; "{id}" in a pattern matches a positive integer.
+type route struct {
+	method  string
+	pattern []string
+	admin   bool // answers 403 to a non-admin key
+	handle  handlerFunc
+}
+
+const apiPrefix = "/api/v2/"
+
+func routes() []route {
+	r := func(method, pattern string, admin bool, h handlerFunc) route {
+		return route{method: method, pattern: strings.Split(pattern, "/"), admin: admin, handle: h}
+	}
+	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+	return []route{
+		r(get, "requesters", false, (*Emulator).listRequesters),
+		r(post, "requesters", false, (*Emulator).createRequester),
+		r(get, "requesters/{id}", false, (*Emulator).getRequester),
+		r(put, "requesters/{id}", false, (*Emulator).updateRequester),
+		r(del, "requesters/{id}", false, (*Emulator).deactivateRequester),
+		r(put, "requesters/{id}/reactivate", false, (*Emulator).reactivateRequester),
+		r(del, "requesters/{id}/forget", false, (*Emulator).forgetRequester),
+		r(put, "requesters/{id}/convert_to_agent", true, (*Emulator).convertToAgent),
+
+		r(get, "agents/me", false, (*Emulator).getMe),
+		r(get, "agents", true, (*Emulator).listAgents),
+		r(post, "agents", true, (*Emulator).createAgent),
+		r(get, "agents/{id}", true, (*Emulator).getAgent),
+		r(put, "agents/{id}", true, (*Emulator).updateAgent),
+		r(del, "agents/{id}", true, (*Emulator).deactivateAgent),
+		r(put, "agents/{id}/reactivate", true, (*Emulator).reactivateAgent),
+		r(del, "agents/{id}/forget", true, (*Emulator).forgetAgent),
+		r(put, "agents/{id}/convert_to_requester", true, (*Emulator).convertToRequester),
+
+		r(get, "departments", false, (*Emulator).listDepartments),
+		r(post, "departments", true, (*Emulator).createDepartment),
+		r(get, "departments/{id}", false, (*Emulator).getDepartment),
+		r(put, "departments/{id}", true, (*Emulator).updateDepartment),
+		r(del, "departments/{id}", true, (*Emulator).deleteDepartment),
+
+		r(get, "locations", false, (*Emulator).listLocations),
+		r(post, "locations", true, (*Emulator).createLocation),
+		r(get, "locations/{id}", false, (*Emulator).getLocation),
+		r(put, "locations/{id}", true, (*Emulator).updateLocation),
+		r(del, "locations/{id}", true, (*Emulator).deleteLocation),
+
+		r(get, "requester_groups", false, (*Emulator).listRequesterGroups),
+		r(post, "requester_groups", true, (*Emulator).createRequesterGroup),
+		r(get, "requester_groups/{id}", false, (*Emulator).getRequesterGroup),
+		r(put, "requester_groups/{id}", true, (*Emulator).updateRequesterGroup),
+		r(del, "requester_groups/{id}", true, (*Emulator).deleteRequesterGroup),
+		r(get, "requester_groups/{id}/members", false, (*Emulator).listRequesterGroupMembers),
+		r(post, "requester_groups/{id}/members/{id}", true, (*Emulator).addRequesterGroupMember),
+		r(del, "requester_groups/{id}/members/{id}", true, (*Emulator).removeRequesterGroupMember),
+
+		r(get, "groups", false, (*Emulator).listAgentGroups),
+		r(post, "groups", true, (*Emulator).createAgentGroup),
+		r(get, "groups/{id}", false, (*Emulator).getAgentGroup),
+		r(put, "groups/{id}", true, (*Emulator).updateAgentGroup),
+		r(del, "groups/{id}", true, (*Emulator).deleteAgentGroup),
+	}
+}
+
+// match finds the route for method and path. With no route for the path it answers 404; with routes
+// for the path but none for the method, 405 with an Allow header.
+func match(table []route, method, path string) (route, []int64, *response) {
+	rest, ok := strings.CutPrefix(path, apiPrefix)
+	if !ok {
+		r := notFound()
+		return route{}, nil, &r
+	}
+	segs := strings.Split(rest, "/")
+	var allowed []string
+	for _, rt := range table {
+		ids, ok := matchPattern(rt.pattern, segs)
+		if !ok {
+			continue
+		}
+		// A literal segment beats {id}: "agents/me" is listed before "agents/{id}" and "me" is not
+		// numeric, so the two never both match.
+		if rt.method == method {
+			return rt, ids, nil
+		}
+		if !slices.Contains(allowed, rt.method) {
+			allowed = append(allowed, rt.method)
+		}
+	}
+	if len(allowed) == 0 {
+		r := notFound()
+		return route{}, nil, &r
+	}
+	r := codeMessage(http.StatusMethodNotAllowed, "method_not_allowed", "The HTTP method is not allowed on this resource.")
+	r.header.Set("Allow", strings.Join(allowed, ", "))
+	return route{}, nil, &r
+}
+
+func matchPattern(pattern, segs []string) ([]int64, bool) {
+	if len(pattern) != len(segs) {
+		return nil, false
+	}
+	var ids []int64
+	for i, p := range pattern {
+		if p != "{id}" {
+			if p != segs[i] {
+				return nil, false
+			}
+			continue
+		}
+		id, err := strconv.ParseInt(segs[i], 10, 64)
+		if err != nil || id <= 0 {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
+}

@@ -1,0 +1,211 @@
+package freshservicetest
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fsscim/fsscim/freshservice"
+)
+
+// firstID is where object ids start: large like real Freshservice ids (> 2^32), so a client that
+// squeezes ids into 32 bits fails against the emulator too.
+const firstID int64 = 21000000001
+
+// state is the account's data. Every access happens under Emulator.mu.
+type state struct {
+	nextID          int64
+	users           map[int64]*userRecord
+	departments     map[int64]*departmentRecord
+	locations       map[int64]*locationRecord
+	requesterGroups map[int64]*requesterGroupRecord
+	agentGroups     map[int64]*agentGroupRecord
+	keys            map[string]apiKey
+}
+
+func newState() *state {
+	return &state{
+		nextID:          firstID,
+		users:           map[int64]*userRecord{},
+		departments:     map[int64]*departmentRecord{},
+		locations:       map[int64]*locationRecord{},
+		requesterGroups: map[int64]*requesterGroupRecord{},
+		agentGroups:     map[int64]*agentGroupRecord{},
+		keys:            map[string]apiKey{},
+	}
+}
+
+func (s *state) newID() int64 {
+	id := s.nextID
+	s.nextID++
+	return id
+}
+
+// sortedIDs returns a map's keys in increasing order, the order every list is served in.
+func sortedIDs[V any](m map[int64]V) []int64 {
+	ids := make([]int64, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// emailOwner returns the user holding email as primary or secondary address, active or not. Emails
+// are unique, so map order does not matter.
+func (s *state) emailOwner(email string) (*userRecord, bool) {
+	for _, u := range s.users {
+		if strings.EqualFold(u.email, email) {
+			return u, true
+		}
+		for _, se := range u.secondaryEmails {
+			if strings.EqualFold(se, email) {
+				return u, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// userByPrimaryEmail matches the primary email only, case-insensitively.
+func (s *state) userByPrimaryEmail(email string) (*userRecord, bool) {
+	for _, u := range s.users {
+		if strings.EqualFold(u.email, email) {
+			return u, true
+		}
+	}
+	return nil, false
+}
+
+// nameTaken reports whether another object (not except) already uses name, case-insensitively.
+func nameTaken[V any](m map[int64]V, name func(V) string, candidate string, except int64) bool {
+	for id, v := range m {
+		if id != except && strings.EqualFold(name(v), candidate) {
+			return true
+		}
+	}
+	return false
+}
+
+// removeFromRequesterGroups drops a user from every requester group, as deactivation does.
+func (s *state) removeFromRequesterGroups(userID int64) {
+	for _, g := range s.requesterGroups {
+		delete(g.members, userID)
+	}
+}
+
+// removeFromAgentGroups drops a user from every agent group's members, observers and leaders.
+func (s *state) removeFromAgentGroups(userID int64, now time.Time) {
+	for _, g := range s.agentGroups {
+		before := len(g.members) + len(g.observers) + len(g.leaders)
+		g.members = without(g.members, userID)
+		g.observers = without(g.observers, userID)
+		g.leaders = without(g.leaders, userID)
+		if len(g.members)+len(g.observers)+len(g.leaders) != before {
+			g.updatedAt = now
+		}
+	}
+}
+
+// setAgentGroupsOf makes the agent a member (or observer) of exactly groupIDs.
+func (s *state) setAgentGroupsOf(userID int64, groupIDs []int64, observer bool, now time.Time) {
+	for _, gid := range sortedIDs(s.agentGroups) {
+		g := s.agentGroups[gid]
+		list := &g.members
+		if observer {
+			list = &g.observers
+		}
+		want := slices.Contains(groupIDs, gid)
+		has := slices.Contains(*list, userID)
+		switch {
+		case want && !has:
+			*list = append(*list, userID)
+			slices.Sort(*list)
+			g.updatedAt = now
+		case !want && has:
+			*list = without(*list, userID)
+			g.updatedAt = now
+		}
+	}
+}
+
+// agentGroupsOf lists the agent groups where userID appears as member (or observer).
+func (s *state) agentGroupsOf(userID int64, observer bool) []int64 {
+	out := []int64{}
+	for _, gid := range sortedIDs(s.agentGroups) {
+		g := s.agentGroups[gid]
+		list := g.members
+		if observer {
+			list = g.observers
+		}
+		if slices.Contains(list, userID) {
+			out = append(out, gid)
+		}
+	}
+	return out
+}
+
+// forgetUser deletes a user for good and clears every reference to it.
+func (s *state) forgetUser(id int64, now time.Time) {
+	delete(s.users, id)
+	s.removeFromRequesterGroups(id)
+	s.removeFromAgentGroups(id, now)
+	for _, u := range s.users {
+		if u.managerID == id {
+			u.managerID = 0
+		}
+	}
+	for _, d := range s.departments {
+		if int64(d.HeadUserID) == id {
+			d.HeadUserID = 0
+		}
+		if int64(d.PrimeUserID) == id {
+			d.PrimeUserID = 0
+		}
+	}
+	for _, l := range s.locations {
+		if int64(l.PrimaryContactID) == id {
+			l.PrimaryContactID = 0
+		}
+	}
+	for k, key := range s.keys {
+		if key.ownerID == id {
+			delete(s.keys, k)
+		}
+	}
+}
+
+func without(ids []int64, id int64) []int64 {
+	return slices.DeleteFunc(slices.Clone(ids), func(v int64) bool { return v == id })
+}
+
+// departmentRecord is a stored department.
+type departmentRecord struct {
+	freshservice.Department
+}
+
+// locationRecord is a stored location with the fields the shared model does not carry.
+type locationRecord struct {
+	freshservice.Location
+	email, phone, contactName string
+}
+
+// requesterGroupRecord is a stored requester group with its manual members.
+type requesterGroupRecord struct {
+	freshservice.RequesterGroup
+	members   map[int64]bool
+	createdAt time.Time
+	updatedAt time.Time
+}
+
+// agentGroupRecord is a stored agent group.
+type agentGroupRecord struct {
+	id                           int64
+	name, description            string
+	members, observers, leaders  []int64
+	restricted, approvalRequired bool
+	autoTicketAssign             bool
+	unassignedFor                string
+	escalateTo, businessHoursID  int64
+	createdAt, updatedAt         time.Time
+}
