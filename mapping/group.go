@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
 	filter "github.com/scim2/filter-parser/v2"
 )
@@ -135,7 +134,7 @@ type GroupChange struct {
 // ApplyGroupPatch reads the operations of a group PATCH in order: members added in batches ("$ref":
 // null), removed by a value list (Entra's default) or by members[value eq "id"] (its newer form),
 // replaced as a whole, and displayName / externalId replaced by path or by a path-less object.
-func ApplyGroupPatch(ops []scim.PatchOperation) (GroupChange, error) {
+func ApplyGroupPatch(ops []PatchOp) (GroupChange, error) {
 	var c groupChanger
 	for _, op := range ops {
 		kind, err := parsePatchOp(op.Op)

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
 	filter "github.com/scim2/filter-parser/v2"
 )
@@ -31,7 +29,7 @@ type PatchResult struct {
 // make Entra retry the same change for ever and eventually quarantine the job. The only errors are
 // SCIM 400s for a value of the wrong type for a mapped attribute, an unknown op, a remove without a
 // path, and a path-less key that does not parse. On error u is left unchanged. u must not be nil.
-func ApplyUserPatch(u *User, ops []scim.PatchOperation, opts Options) (PatchResult, error) {
+func ApplyUserPatch(u *User, ops []PatchOp, opts Options) (PatchResult, error) {
 	work := *u
 	if u.Custom != nil {
 		work.Custom = make(map[string]any, len(u.Custom))
@@ -60,11 +58,11 @@ const (
 
 func parsePatchOp(op string) (patchOp, error) {
 	switch strings.ToLower(strings.TrimSpace(op)) {
-	case scim.PatchOperationAdd:
+	case "add":
 		return patchAdd, nil
-	case scim.PatchOperationReplace:
+	case "replace":
 		return patchReplace, nil
-	case scim.PatchOperationRemove:
+	case "remove":
 		return patchRemove, nil
 	}
 	return 0, patchError(scimerrors.ScimTypeInvalidValue,
@@ -182,7 +180,7 @@ func (p *userPatcher) ignore(name string) {
 	}
 }
 
-func (p *userPatcher) apply(op scim.PatchOperation) error {
+func (p *userPatcher) apply(op PatchOp) error {
 	kind, err := parsePatchOp(op.Op)
 	if err != nil {
 		return err
@@ -969,12 +967,6 @@ func patchBool(v any) (bool, bool) {
 		}
 	}
 	return false, false
-}
-
-// patchError builds a SCIM 400 error. It is a value, not a pointer: the pinned library recognises
-// only values and turns anything else into a 500.
-func patchError(typ scimerrors.ScimType, detail string) error {
-	return scimerrors.ScimError{ScimType: typ, Detail: detail, Status: http.StatusBadRequest}
 }
 
 // patchValueError reports a value of the wrong type for a mapped attribute, naming both.

@@ -8,15 +8,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/elimity-com/scim"
 	scimerrors "github.com/elimity-com/scim/errors"
-	filter "github.com/scim2/filter-parser/v2"
 )
 
-// patchTestOps decodes a PatchOp request body the way the SCIM library does before it calls a
-// handler: numbers as json.Number, each path parsed by filter-parser. Op names are kept as sent (the
-// library lower-cases them; fsscim must not depend on that).
-func patchTestOps(tb testing.TB, body string) []scim.PatchOperation {
+// patchTestOps decodes a PatchOp request body as the HTTP surface does: numbers as json.Number,
+// each path parsed. Op names are kept as sent.
+func patchTestOps(tb testing.TB, body string) []PatchOp {
 	tb.Helper()
 	ops, err := patchTestDecode([]byte(body))
 	if err != nil {
@@ -25,36 +22,17 @@ func patchTestOps(tb testing.TB, body string) []scim.PatchOperation {
 	return ops
 }
 
-func patchTestDecode(body []byte) ([]scim.PatchOperation, error) {
-	var req struct{ Operations []json.RawMessage }
+func patchTestDecode(body []byte) ([]PatchOp, error) {
+	var req map[string]any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {
 		return nil, err
 	}
-	ops := make([]scim.PatchOperation, 0, len(req.Operations))
-	for _, raw := range req.Operations {
-		var op struct {
-			Op    string
-			Path  string
-			Value any
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		if err := dec.Decode(&op); err != nil {
-			return nil, err
-		}
-		var path *filter.Path
-		if op.Path != "" {
-			p, err := filter.ParsePath([]byte(op.Path))
-			if err != nil {
-				return nil, err
-			}
-			path = &p
-		}
-		ops = append(ops, scim.PatchOperation{Op: op.Op, Path: path, Value: op.Value})
+	if _, has := req["schemas"]; !has {
+		req["schemas"] = []any{SchemaPatchOp}
 	}
-	return ops, nil
+	return DecodePatch(req)
 }
 
 // patchTestBase is the user most PATCH cases start from: every mapped attribute set.

@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elimity-com/scim"
-	filter "github.com/scim2/filter-parser/v2"
-
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
 )
@@ -103,32 +100,21 @@ func BenchmarkUserFromFreshservice(b *testing.B) {
 	}
 }
 
-// benchOps decodes a PatchOp body as the SCIM library does before it calls the handler.
-func benchOps(b *testing.B, body string) []scim.PatchOperation {
+// benchOps decodes a PatchOp body as the HTTP surface does before it applies the operations.
+func benchOps(b *testing.B, body string) []mapping.PatchOp {
 	b.Helper()
-	var req struct {
-		Operations []struct {
-			Op    string
-			Path  string
-			Value any
-		}
-	}
+	var req map[string]any
 	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {
 		b.Fatal(err)
 	}
-	var ops []scim.PatchOperation
-	for _, o := range req.Operations {
-		var path *filter.Path
-		if o.Path != "" {
-			p, err := filter.ParsePath([]byte(o.Path))
-			if err != nil {
-				b.Fatal(err)
-			}
-			path = &p
-		}
-		ops = append(ops, scim.PatchOperation{Op: o.Op, Path: path, Value: o.Value})
+	if _, has := req["schemas"]; !has {
+		req["schemas"] = []any{mapping.SchemaPatchOp}
+	}
+	ops, err := mapping.DecodePatch(req)
+	if err != nil {
+		b.Fatal(err)
 	}
 	return ops
 }

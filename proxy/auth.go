@@ -11,8 +11,6 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
-
-	"github.com/fsscim/fsscim/freshservice"
 )
 
 // Messages for failed authentication are deliberately alike: a caller learns nothing about which
@@ -76,13 +74,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !t.TokenAllowed(claims.IssuedAt) {
 			return reject(detailBadToken, "token issued before the tenant's tokens_not_before ("+t.Domain+")")
 		}
-		ts := s.tenants.get(t)
-		cl, err := ts.client(claims.APIKey)
+		tenant := s.tenants.Tenant(t)
+		log := sc.log.With(zap.String("tenant", t.Domain))
+		session, err := tenant.Session(claims.APIKey, log)
 		if err != nil {
 			return err
 		}
-		sc.tenant, sc.client, sc.keyHash = ts, cl, shortHash(claims.APIKey)
-		sc.log = sc.log.With(zap.String("tenant", t.Domain))
+		sc.tenant, sc.session, sc.log = tenant, session, log
 		s.authLim.succeed(tokenKey)
 		return next(c)
 	}
@@ -144,14 +142,6 @@ func (l *authLimiter) succeed(client string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.failures.Remove(client)
-}
-
-// keyVerdict remembers that Freshservice accepted an API key, so that answers served from fsscim's
-// own index still stop working soon after the key is revoked.
-type keyVerdict struct {
-	client     *freshservice.Client
-	mu         sync.Mutex
-	verifiedAt time.Time
 }
 
 // shortHash names a secret in a map key without keeping the secret itself.

@@ -27,12 +27,9 @@ type meteredBudget struct {
 	tenant string
 }
 
-// budgetLimiter is a budget that knows its per-minute limit (0 while unknown).
-type budgetLimiter interface{ Limit() int }
-
 // Limit is the wrapped budget's per-minute limit, 0 when it does not say.
 func (b meteredBudget) Limit() int {
-	if l, ok := b.Budget.(budgetLimiter); ok {
+	if l, ok := b.Budget.(interface{ Limit() int }); ok {
 		return l.Limit()
 	}
 	return 0

@@ -9,9 +9,11 @@ import (
 	"time"
 
 	scimerrors "github.com/elimity-com/scim/errors"
+	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/proxy/provision"
 )
 
 // unavailableRetryAfter is what fsscim asks Entra to wait when Freshservice is down or slow; Entra's
@@ -33,20 +35,27 @@ func scimError(status int, scimType scimerrors.ScimType, format string, args ...
 	return scimerrors.ScimError{Status: status, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
 }
 
-// fail turns any error from a handler into the value the SCIM library can write. What the library
-// cannot express (429/503 with Retry-After, or a status it does not allow for the method) is recorded
-// in the scope for the response wrapper to send instead.
-func (s *scope) fail(method string, err error) error {
-	se, retryAfter := s.classify(err)
-	if retryAfter > 0 || !statusAllowed(se.Status, method) {
-		s.setOverride(override{err: se, retryAfter: retryAfter})
-		return scimerrors.ScimErrorInternal
-	}
-	return se
+// fail answers a route's error as the SCIM error it calls for, with Retry-After where the client
+// should wait.
+func fail(c echo.Context, err error) error {
+	se, retryAfter := requestScope(c.Request()).classify(err)
+	writeSCIMError(c.Response(), se, retryAfter)
+	return nil
 }
 
-// classify maps an error to the SCIM answer per DESIGN's error table, logging upstream detail.
+// classify maps an error to its SCIM answer, logging upstream detail: fsscim's own refusals as they
+// are, Freshservice's errors by their kind (never with Freshservice's text), time-outs as 503, and
+// anything else as a 500 that names the request id.
 func (s *scope) classify(err error) (scimerrors.ScimError, time.Duration) {
+	var pe *provision.PartialError
+	if errors.As(err, &pe) {
+		se, retryAfter := s.classify(pe.Cause)
+		if pe.Reason != "" {
+			se.Detail = pe.Reason
+		}
+		se.Detail = fmt.Sprintf("%s: %s %s", pe.What, se.Detail, pe.Outcome)
+		return se, retryAfter
+	}
 	var se scimerrors.ScimError
 	if errors.As(err, &se) {
 		return se, 0
@@ -111,21 +120,4 @@ func upstreamDetail(prefix string, fe *freshservice.Error) string {
 		return fmt.Sprintf("%s (HTTP %d); fsscim's log has Freshservice's answer.", prefix, fe.Status)
 	}
 	return fmt.Sprintf("%s: %s.", prefix, strings.Join(parts, "; "))
-}
-
-// statusAllowed mirrors the SCIM library's table of statuses per method, so that fsscim knows which
-// answers it must send itself.
-func statusAllowed(status int, method string) bool {
-	switch status {
-	case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound,
-		http.StatusInternalServerError, http.StatusNotImplemented:
-		return true
-	case http.StatusConflict:
-		return method != http.MethodGet
-	case http.StatusPreconditionFailed:
-		return method == http.MethodPut || method == http.MethodPatch || method == http.MethodDelete
-	case http.StatusRequestEntityTooLarge:
-		return method == http.MethodPost
-	}
-	return false
 }

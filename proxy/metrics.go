@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/proxy/provision"
 )
 
 // noTenant is the tenant label of requests that no configured tenant owns (failed authentication,
@@ -112,7 +113,7 @@ func tenantLabel(sc *scope) string {
 	if sc == nil || sc.tenant == nil {
 		return noTenant
 	}
-	return sc.tenant.domain
+	return sc.tenant.Domain()
 }
 
 // methodLabel keeps the method label to the methods HTTP defines: a caller can send any token.
@@ -134,24 +135,9 @@ func (m *metrics) observeRequest(sc *scope, method string, status int, elapsed t
 	method = methodLabel(method)
 	m.requests.WithLabelValues(tenant, resource, method, strconv.Itoa(status)).Inc()
 	m.requestDuration.WithLabelValues(tenant, resource, method).Observe(elapsed.Seconds())
-	if sc.tenant != nil && sc.userPlan != nil && lookupTerm(sc) {
-		result := "miss"
-		if sc.tenant.index.Complete() {
-			result = "hit"
-		}
+	if result := sc.indexLookupResult(); result != "" {
 		m.indexLookups.WithLabelValues(tenant, result).Inc()
 	}
-}
-
-// lookupTerm reports whether a user filter looks users up by an attribute the directory index holds.
-func lookupTerm(sc *scope) bool {
-	for _, t := range sc.userPlan.Terms {
-		switch t.Attr {
-		case "userName", "email", "externalId":
-			return true
-		}
-	}
-	return false
 }
 
 // lookupKinds maps the Freshservice reads the lookup cache makes to its kinds.
@@ -201,25 +187,19 @@ func (c tenantCollector) Collect(ch chan<- prometheus.Metric) {
 	if set == nil {
 		return
 	}
-	reg := s.tenants
-	reg.mu.Lock()
-	states := make([]*tenantState, 0, len(reg.byDomain))
-	for _, ts := range reg.byDomain {
-		states = append(states, ts)
-	}
-	reg.mu.Unlock()
-	for _, ts := range states {
-		if _, ok := set.Lookup(ts.domain); !ok {
-			continue
+	s.tenants.Each(func(t *provision.Tenant) {
+		domain := t.Domain()
+		if _, ok := set.Lookup(domain); !ok {
+			return
 		}
-		ch <- prometheus.MustNewConstMetric(budgetRemainingDesc, prometheus.GaugeValue, float64(ts.budget.Remaining()), ts.domain)
-		ch <- prometheus.MustNewConstMetric(indexUsersDesc, prometheus.GaugeValue, float64(ts.index.Len()), ts.domain)
+		ch <- prometheus.MustNewConstMetric(budgetRemainingDesc, prometheus.GaugeValue, float64(t.BudgetRemaining()), domain)
+		ch <- prometheus.MustNewConstMetric(indexUsersDesc, prometheus.GaugeValue, float64(t.IndexUsers()), domain)
 		complete := 0.0
-		if ts.index.Complete() {
+		if t.IndexComplete() {
 			complete = 1
 		}
-		ch <- prometheus.MustNewConstMetric(indexCompleteDesc, prometheus.GaugeValue, complete, ts.domain)
-	}
+		ch <- prometheus.MustNewConstMetric(indexCompleteDesc, prometheus.GaugeValue, complete, domain)
+	})
 }
 
 // serveMetrics answers /metrics in the Prometheus text format.

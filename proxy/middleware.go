@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -124,7 +123,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			zap.String("remote", c.RealIP()),
 		}
 		if sc.tenant != nil {
-			fields = append(fields, zap.String("tenant", sc.tenant.domain))
+			fields = append(fields, zap.String("tenant", sc.tenant.Domain()))
 		}
 		if op != "" {
 			fields = append(fields, zap.String("resource", resource), zap.String("operation", op))
@@ -243,42 +242,4 @@ func writeSCIMError(w http.ResponseWriter, se scimerrors.ScimError, retryAfter t
 	}
 	w.WriteHeader(se.Status)
 	_, _ = w.Write(body)
-}
-
-// bufferedResponse holds the SCIM library's answer until fsscim knows whether to send it.
-type bufferedResponse struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func newBufferedResponse() *bufferedResponse {
-	return &bufferedResponse{header: http.Header{}}
-}
-
-func (b *bufferedResponse) Header() http.Header { return b.header }
-
-func (b *bufferedResponse) WriteHeader(status int) {
-	if b.status == 0 {
-		b.status = status
-	}
-}
-
-func (b *bufferedResponse) Write(p []byte) (int, error) {
-	if b.status == 0 {
-		b.status = http.StatusOK
-	}
-	return b.body.Write(p)
-}
-
-func (b *bufferedResponse) copyTo(w http.ResponseWriter) {
-	for k, v := range b.header {
-		w.Header()[k] = v
-	}
-	status := b.status
-	if status == 0 {
-		status = http.StatusOK
-	}
-	w.WriteHeader(status)
-	_, _ = w.Write(b.body.Bytes())
 }

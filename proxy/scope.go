@@ -6,42 +6,28 @@ import (
 	"sync"
 	"time"
 
-	scimerrors "github.com/elimity-com/scim/errors"
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/provision"
 )
 
-// scope is what one SCIM request carries through echo, the normaliser, the SCIM library and the
-// handlers. The library offers no hook for per-request state, so it travels in the request context.
+// scope is what one request carries through the middleware and its route: who asked (set by auth),
+// what it asked for, and what the access log and metrics report about it.
 type scope struct {
 	requestID string
 	started   time.Time
 	log       *zap.Logger
 
-	tenant  *tenantState         // set by auth
-	client  *freshservice.Client // the tenant's client for the API key in the token
-	keyHash string               // names the API key without holding it
+	tenant  *provision.Tenant  // set by auth
+	session *provision.Session // the tenant's session for the API key in the token
 	tally   *freshservice.Tally
 
-	mu        sync.Mutex
-	operation string // e.g. "users.create", for the access log and metrics
-	resource  string // "Users", "Groups", "discovery"
-	override  *override
-	ignored   []string
-
-	userPlan       *mapping.Plan
-	groupPlan      *mapping.GroupPlan
-	excludeMembers bool
-	attributes     []string // the attributes= query, for lookups that only want the id
-}
-
-// override is an answer the SCIM library cannot give itself (429 and 503 with Retry-After, 409 on
-// a GET, 415): the handler records it and returns a plain error; the response wrapper swaps it in.
-type override struct {
-	err        scimerrors.ScimError
-	retryAfter time.Duration
+	mu          sync.Mutex
+	operation   string // e.g. "users.create", for the access log and metrics
+	resource    string // "Users", "Groups", "discovery"
+	ignored     []string
+	indexLookup string // "hit" or "miss" for a user lookup the directory index could answer
 }
 
 type scopeKey struct{}
@@ -59,6 +45,8 @@ func scopeFrom(ctx context.Context) *scope {
 	return &scope{log: zap.NewNop(), started: time.Now()}
 }
 
+func requestScope(r *http.Request) *scope { return scopeFrom(r.Context()) }
+
 func (s *scope) setOperation(resource, op string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,21 +59,10 @@ func (s *scope) op() (resource, operation string) {
 	return s.resource, s.operation
 }
 
-func (s *scope) setOverride(o override) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.override = &o
-}
-
-func (s *scope) takeOverride() *override {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	o := s.override
-	s.override = nil
-	return o
-}
-
 func (s *scope) noteIgnored(names ...string) {
+	if len(names) == 0 {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.ignored = append(s.ignored, names...)
@@ -97,4 +74,17 @@ func (s *scope) ignoredAttributes() []string {
 	return append([]string(nil), s.ignored...)
 }
 
-func requestScope(r *http.Request) *scope { return scopeFrom(r.Context()) }
+func (s *scope) noteIndexLookup(hit bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.indexLookup = "miss"
+	if hit {
+		s.indexLookup = "hit"
+	}
+}
+
+func (s *scope) indexLookupResult() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.indexLookup
+}

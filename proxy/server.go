@@ -1,6 +1,7 @@
-// Package proxy is fsscim's HTTP surface: the echo server and its middleware, authentication of Entra's
-// bearer tokens, the Entra normaliser in front of the SCIM library, the Users and Groups handlers, and
-// health and metrics endpoints.
+// Package proxy is fsscim's HTTP surface: the echo server and its middleware, authentication of the
+// bearer tokens, one route per SCIM operation (decode, call provisioning, write the answer), discovery
+// documents, and health and metrics endpoints. What clients send is put in standard form by
+// proxy/dialect; what each operation does in Freshservice is proxy/provision's.
 package proxy
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/proxy/provision"
 	"github.com/fsscim/fsscim/store"
 )
 
@@ -79,12 +81,13 @@ func (o *Options) defaults() error {
 
 // Server is the fsscim HTTP server.
 type Server struct {
-	opts    Options
-	log     *zap.Logger
-	echo    *echo.Echo
-	tenants *tenantRegistry
-	authLim *authLimiter
-	metrics *metrics
+	opts     Options
+	log      *zap.Logger
+	echo     *echo.Echo
+	tenants  *provision.Registry
+	surfaces *surfaces
+	authLim  *authLimiter
+	metrics  *metrics
 }
 
 // New builds the server and its routes.
@@ -94,7 +97,21 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Logger}
 	s.metrics = newMetrics(s)
-	s.tenants = newTenantRegistry(s)
+	s.tenants = provision.NewRegistry(provision.Deps{
+		Store:            opts.Store,
+		Log:              opts.Logger,
+		Now:              opts.Now,
+		Transport:        opts.Transport,
+		UpstreamTimeout:  opts.UpstreamTimeout,
+		RequestTimeout:   opts.RequestTimeout,
+		KeyCheckInterval: opts.KeyCheckInterval,
+		IndexMaxAge:      opts.IndexMaxAge,
+		Backoff:          opts.Backoff,
+		NewBudget:        s.newBudget,
+		ObserveCall:      s.metrics.observeCall,
+		ObserveLookup:    s.metrics.observeLookup,
+	})
+	s.surfaces = newSurfaces(opts.Logger)
 	s.authLim = newAuthLimiter(opts.Now)
 
 	e := echo.New()
@@ -104,16 +121,13 @@ func New(opts Options) (*Server, error) {
 	e.IPExtractor = s.authLim.clientOf
 	e.HTTPErrorHandler = s.httpError
 	e.Pre(normalisePath)
-	e.Use(s.requestScope, s.accessLog, s.recoverPanics, bodyLimit(1<<20))
+	e.Use(s.requestScope, s.accessLog, s.recoverPanics, bodyLimit(maxBodyBytes))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.serveMetrics)
 
-	scimGroup := e.Group("/scim/v2", s.authenticate, s.normalise)
-	h := echo.HandlerFunc(s.serveSCIM)
-	scimGroup.Any("", h)
-	scimGroup.Any("/*", h)
+	s.scimRoutes(e)
 	s.echo = e
 	return s, nil
 }
@@ -122,7 +136,7 @@ func New(opts Options) (*Server, error) {
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Close stops background work (index refreshes).
-func (s *Server) Close() { s.tenants.close() }
+func (s *Server) Close() { s.tenants.Close() }
 
 func (s *Server) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
@@ -145,22 +159,5 @@ func (s *Server) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 
-// serveSCIM hands the request to the tenant's SCIM library server, buffering its answer so that
-// fsscim can replace what the library cannot say (429/503 with Retry-After).
-func (s *Server) serveSCIM(c echo.Context) error {
-	sc := requestScope(c.Request())
-	rec := newBufferedResponse()
-	sc.tenant.scim().ServeHTTP(rec, c.Request())
-	w := c.Response()
-	if o := sc.takeOverride(); o != nil {
-		writeSCIMError(w, o.err, o.retryAfter)
-		return nil
-	}
-	rec.copyTo(w)
-	return nil
-}
-
-// observeCall returns the Freshservice call observer for a tenant (metrics hook).
-func (s *Server) observeCall(domain string) func(freshservice.CallInfo) {
-	return func(ci freshservice.CallInfo) { s.metrics.observeCall(domain, ci) }
-}
+// maxBodyBytes bounds a request body: a SCIM resource or PATCH is a few kilobytes.
+const maxBodyBytes = 1 << 20

@@ -1,7 +1,6 @@
-package proxy
+package dialect
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -42,7 +41,7 @@ func stringOf(v any) string {
 // rewritePath maps attribute names that Entra and the Freshservice app use but the schemas do not
 // declare onto the attributes fsscim serves them as.
 func rewritePath(path, resource string) string {
-	if resource != "Users" {
+	if resource != Users {
 		return path
 	}
 	lower := strings.ToLower(path)
@@ -67,7 +66,7 @@ func isManagerPath(path string) bool {
 
 // normalisePatchOps rewrites a PATCH request's operations; ops fsscim cannot apply because they name
 // unknown attributes are dropped and returned as ignored.
-func normalisePatchOps(body map[string]any, known knownSchemas, resource string) (out []any, ignored []string) {
+func normalisePatchOps(body map[string]any, known Schemas, resource string) (out []any, ignored []string) {
 	raw, ok := lookupKey(body, "Operations")
 	if !ok {
 		return nil, nil
@@ -91,12 +90,12 @@ func normalisePatchOps(body map[string]any, known knownSchemas, resource string)
 
 		if path != "" {
 			path = rewritePath(path, resource)
-			if resource == "Users" && isManagerPath(path) && strings.Contains(path, "[") {
+			if resource == Users && isManagerPath(path) && strings.Contains(path, "[") {
 				// remove manager[value eq "x"]: a filter on a single-valued attribute; the intent is
 				// to clear the manager.
 				path = enterprisePrefix + "manager"
 			}
-			if !known.known(path) {
+			if !known.Known(path) {
 				ignored = append(ignored, path)
 				continue
 			}
@@ -121,7 +120,7 @@ func normalisePatchOps(body map[string]any, known knownSchemas, resource string)
 		var removes []any
 		for k, v := range flattenExtensions(values) {
 			k = rewritePath(k, resource)
-			if !known.known(k) {
+			if !known.Known(k) {
 				ignored = append(ignored, k)
 				continue
 			}
@@ -132,7 +131,7 @@ func normalisePatchOps(body map[string]any, known knownSchemas, resource string)
 			if sub, ok := v.(map[string]any); ok && !isManagerPath(k) {
 				// {"name": {"familyName": null}} clears that sub-attribute; the library refuses nulls.
 				for sk, sv := range sub {
-					if p := k + "." + sk; sv == nil && parses(p) && known.known(p) {
+					if p := k + "." + sk; sv == nil && parses(p) && known.Known(p) {
 						removes = append(removes, map[string]any{"op": "remove", "path": p})
 						delete(sub, sk)
 					}
@@ -204,7 +203,7 @@ func isVersion(s string) bool {
 // normaliseValue fixes the value of one attribute: the manager in all of Entra's forms becomes
 // {"value": id}; Freshservice-extension values (declared as strings) become strings.
 func normaliseValue(path string, v any, resource string) any {
-	if resource != "Users" {
+	if resource != Users {
 		return v
 	}
 	if isManagerPath(path) && !strings.Contains(strings.ToLower(path), "manager.") {
@@ -262,14 +261,14 @@ func stringScalar(v any) any {
 
 // normaliseResource rewrites a POST/PUT body: nulls dropped, flattened extension keys nested, the
 // manager and the Freshservice app's "_location" put in the forms the schemas declare.
-func normaliseResource(body map[string]any, resource string, known knownSchemas, sc *scope) {
+func normaliseResource(body map[string]any, resource string, known Schemas) (ignored []string) {
 	for k, v := range body {
 		if v == nil {
 			delete(body, k)
 		}
 	}
-	if resource != "Users" {
-		return
+	if resource != Users {
+		return nil
 	}
 	// Top-level "urn:…:User:attr" keys belong inside their extension object.
 	for k, v := range body {
@@ -333,14 +332,15 @@ func normaliseResource(body map[string]any, resource string, known knownSchemas,
 		}
 		if isExtensionURN(k) {
 			if _, ok := known.extensions[strings.ToLower(k)]; !ok {
-				sc.noteIgnored(k)
+				ignored = append(ignored, k)
 			}
 			continue
 		}
-		if !known.known(k) {
-			sc.noteIgnored(k)
+		if !known.Known(k) {
+			ignored = append(ignored, k)
 		}
 	}
+	return ignored
 }
 
 // canonicalURN spells the extension URNs fsscim declares exactly as declared.
@@ -352,50 +352,4 @@ func canonicalURN(k string) string {
 		return mapping.SchemaFreshservice
 	}
 	return k
-}
-
-// duplicateKey finds an object in a JSON document that names a key twice, ignoring case as SCIM does
-// for attribute names. raw must already have decoded without error.
-func duplicateKey(raw []byte) (string, bool) {
-	type frame struct {
-		keys      map[string]bool // nil for an array
-		expectKey bool
-	}
-	var stack []*frame
-	valueDone := func() {
-		if n := len(stack); n > 0 && stack[n-1].keys != nil {
-			stack[n-1].expectKey = true
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false
-		}
-		if d, ok := tok.(json.Delim); ok {
-			switch d {
-			case '{':
-				stack = append(stack, &frame{keys: map[string]bool{}, expectKey: true})
-			case '[':
-				stack = append(stack, &frame{})
-			default:
-				stack = stack[:len(stack)-1]
-				valueDone()
-			}
-			continue
-		}
-		if n := len(stack); n > 0 && stack[n-1].keys != nil && stack[n-1].expectKey {
-			name, _ := tok.(string)
-			key := strings.ToLower(name)
-			if stack[n-1].keys[key] {
-				return name, true
-			}
-			stack[n-1].keys[key] = true
-			stack[n-1].expectKey = false
-			continue
-		}
-		valueDone()
-	}
 }

@@ -1,4 +1,4 @@
-package proxy
+package dialect
 
 import (
 	"strings"
@@ -8,9 +8,9 @@ import (
 	"github.com/fsscim/fsscim/mapping"
 )
 
-// TestKnownSchemasMemo checks that the memoised answer is the parsed one, asked first and again, and
+// TestSchemasKnownMemo checks that the memoised answer is the parsed one, asked first and again, and
 // that a tenant file with another custom attribute gets schemas of its own.
-func TestKnownSchemasMemo(t *testing.T) {
+func TestSchemasKnownMemo(t *testing.T) {
 	tenant := &config.Tenant{Domain: "memo.freshservice.com", Attributes: map[string]string{"costCenter": "cf_cost_center"}}
 	ext := mapping.SchemaFreshservice + ":"
 	tests := []struct {
@@ -34,7 +34,7 @@ func TestKnownSchemasMemo(t *testing.T) {
 		{"group members", "Groups", "members", true},
 		{"user attribute on a group", "Groups", "userName", false},
 	}
-	users, groups := newKnownSchemas(tenant, "Users"), newKnownSchemas(tenant, "Groups")
+	users, groups := fzSchemas(tenant, Users), fzSchemas(tenant, Groups)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			k := users
@@ -42,7 +42,7 @@ func TestKnownSchemasMemo(t *testing.T) {
 				k = groups
 			}
 			for round := range 2 {
-				if got := k.known(tt.path); got != tt.want {
+				if got := k.Known(tt.path); got != tt.want {
 					t.Errorf("round %d: known(%q) = %v, want %v", round, tt.path, got, tt.want)
 				}
 			}
@@ -50,10 +50,10 @@ func TestKnownSchemasMemo(t *testing.T) {
 	}
 
 	changed := &config.Tenant{Domain: tenant.Domain, Attributes: map[string]string{"building": "cf_building"}}
-	if !newKnownSchemas(changed, "Users").known(ext + "building") {
+	if !fzSchemas(changed, Users).Known(ext + "building") {
 		t.Errorf("a new tenant file's custom attribute is unknown")
 	}
-	if long := strings.Repeat("a", knownMemoMaxPath+1); users.known(long) || users.memo.Contains(long) {
+	if long := strings.Repeat("a", knownMemoMaxPath+1); users.Known(long) || users.memo.Contains(long) {
 		t.Errorf("an over-long path was known or memoised")
 	}
 }

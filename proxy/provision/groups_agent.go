@@ -1,4 +1,4 @@
-package proxy
+package provision
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // whole list: changes to one group are serialised by the caller.
 type agentGroups struct{ c *freshservice.Client }
 
-func (agentGroups) kind() string { return targetAgentGroups }
+func (agentGroups) kind() string { return TargetAgentGroups }
 func (agentGroups) noun() string { return "agent group" }
 func (agentGroups) agents() bool { return true }
 

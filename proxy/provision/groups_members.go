@@ -1,4 +1,4 @@
-package proxy
+package provision
 
 import (
 	"context"
@@ -32,7 +32,7 @@ type memberRefusal struct {
 // resolveMembers checks, before anything is written, that every SCIM id names an existing
 // Freshservice user of the kind the group holds. An id the index knows costs no call; one it does not
 // know is read, since a user created in Freshservice after the index was built is still a user.
-func (gc *groupCall) resolveMembers(ctx context.Context, values []string) (map[string]memberUser, []memberRefusal, error) {
+func (gc groupOp) resolveMembers(ctx context.Context, values []string) (map[string]memberUser, []memberRefusal, error) {
 	found := map[string]memberUser{}
 	var refusals []memberRefusal
 	var unknown []int // positions in values
@@ -42,12 +42,12 @@ func (gc *groupCall) resolveMembers(ctx context.Context, values []string) (map[s
 			continue
 		}
 		seen[v] = true
-		id, ok := parseUserID(v)
+		id, ok := parseID(v)
 		if !ok {
 			refusals = append(refusals, memberRefusal{pos, v, "is not a Freshservice user id"})
 			continue
 		}
-		rec, _, err := gc.srv.opts.Store.GetUser(ctx, gc.ts.domain, id)
+		rec, _, err := gc.s.store().GetUser(ctx, gc.s.t.domain, id)
 		if err != nil {
 			return nil, nil, fmt.Errorf("read stored state of member %d: %w", id, err)
 		}
@@ -55,17 +55,17 @@ func (gc *groupCall) resolveMembers(ctx context.Context, values []string) (map[s
 			refusals = append(refusals, memberRefusal{pos, v, "was deleted through SCIM (fsscim answers 404 for it)"})
 			continue
 		}
-		if e, ok, _ := gc.ts.index.ByID(id); ok {
+		if e, ok, _ := gc.s.t.index.ByID(id); ok {
 			found[v] = memberUser{id: id, agent: e.IsAgent, active: e.Active}
 			continue
 		}
 		unknown = append(unknown, pos)
 	}
 	if len(unknown) > memberLookupsBeforeIndex {
-		if idx := gc.ts.readyIndex(ctx, gc.c); idx != nil {
+		if idx := gc.s.readyIndex(ctx); idx != nil {
 			rest := unknown[:0]
 			for _, pos := range unknown {
-				id, _ := parseUserID(values[pos])
+				id, _ := parseID(values[pos])
 				if e, ok, _ := idx.ByID(id); ok {
 					found[values[pos]] = memberUser{id: id, agent: e.IsAgent, active: e.Active}
 					continue
@@ -77,7 +77,7 @@ func (gc *groupCall) resolveMembers(ctx context.Context, values []string) (map[s
 	}
 	for _, pos := range unknown {
 		v := values[pos]
-		id, _ := parseUserID(v)
+		id, _ := parseID(v)
 		u, ok, err := gc.readUser(ctx, id)
 		if err != nil {
 			return nil, nil, err
@@ -105,15 +105,15 @@ func (gc *groupCall) resolveMembers(ctx context.Context, values []string) (map[s
 }
 
 // readUser reads a user by id, trying the kind the group holds first, and keeps the index current.
-func (gc *groupCall) readUser(ctx context.Context, id int64) (freshservice.User, bool, error) {
-	get := []func(context.Context, int64) (freshservice.User, error){gc.c.GetRequester, gc.c.GetAgent}
+func (gc groupOp) readUser(ctx context.Context, id int64) (freshservice.User, bool, error) {
+	get := []func(context.Context, int64) (freshservice.User, error){gc.s.c.GetRequester, gc.s.c.GetAgent}
 	if gc.target.agents() {
 		get[0], get[1] = get[1], get[0]
 	}
 	for _, f := range get {
 		u, err := f(ctx, id)
 		if err == nil {
-			gc.ts.index.Note(u)
+			gc.s.t.index.Note(u)
 			return u, true, nil
 		}
 		if !freshservice.IsNotFound(err) {
@@ -127,9 +127,9 @@ func (gc *groupCall) readUser(ctx context.Context, id int64) (freshservice.User,
 func refusalError(what string, refusals []memberRefusal) error {
 	parts := make([]string, 0, len(refusals))
 	for _, r := range refusals {
-		parts = append(parts, fmt.Sprintf("member %s %s", sanitizeID(r.value), r.reason))
+		parts = append(parts, fmt.Sprintf("member %s %s", quoteID(r.value), r.reason))
 	}
-	return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue,
+	return problem(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue,
 		"%s: %s. Nothing in this request was applied.", what, strings.Join(parts, "; "))
 }
 

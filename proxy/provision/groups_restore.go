@@ -1,4 +1,4 @@
-package proxy
+package provision
 
 import (
 	"context"
@@ -11,14 +11,14 @@ import (
 	"github.com/fsscim/fsscim/store"
 )
 
-// groupRestorer puts a reactivated requester back into the requester groups fsscim recorded for it:
+// restoreGroups puts a reactivated requester back into the requester groups fsscim recorded for it:
 // Freshservice drops a requester's group memberships when it deactivates it, and Entra, which still
 // counts the user a member, will not send them again. A group that is gone, or that no longer takes
 // the user, is dropped from the record; a failure Freshservice may recover from (rate limit, outage)
 // fails the request and keeps the record.
-func (s *Server) groupRestorer(ctx context.Context, uc *userCall, userID int64) error {
-	st := s.opts.Store
-	rec, found, err := st.GetUser(ctx, uc.ts.domain, userID)
+func (s *Session) restoreGroups(ctx context.Context, userID int64) error {
+	st := s.store()
+	rec, found, err := st.GetUser(ctx, s.t.domain, userID)
 	if err != nil {
 		return fmt.Errorf("read recorded groups of user %d: %w", userID, err)
 	}
@@ -27,9 +27,9 @@ func (s *Server) groupRestorer(ctx context.Context, uc *userCall, userID int64) 
 	}
 	if rec.Deleted {
 		// Entra deleted this user; a create that adopts it again starts without old memberships.
-		return forgetGroups(ctx, st, uc.ts.domain, userID, rec.RequesterGroups)
+		return forgetGroups(ctx, st, s.t.domain, userID, rec.RequesterGroups)
 	}
-	if e, ok, _ := uc.ts.index.ByID(userID); ok && e.IsAgent {
+	if e, ok, _ := s.t.index.ByID(userID); ok && e.IsAgent {
 		// Agents belong to no requester group; the record waits for a conversion back.
 		return nil
 	}
@@ -37,12 +37,12 @@ func (s *Server) groupRestorer(ctx context.Context, uc *userCall, userID int64) 
 	var restored, dropped []int64
 	var failure error
 	for _, gid := range rec.RequesterGroups {
-		err := uc.c.AddRequesterGroupMember(ctx, gid, userID)
+		err := s.c.AddRequesterGroupMember(ctx, gid, userID)
 		switch {
 		case err == nil || freshservice.IsDuplicate(err):
 			restored = append(restored, gid)
 		case freshservice.IsNotFound(err) || freshservice.IsValidation(err):
-			uc.log.Warn("recorded requester group no longer takes the user; forgetting it",
+			s.log.Warn("recorded requester group no longer takes the user; forgetting it",
 				zap.Int64("user_id", userID), zap.Int64("group_id", gid), zap.Error(err))
 			dropped = append(dropped, gid)
 		default:
@@ -52,13 +52,13 @@ func (s *Server) groupRestorer(ctx context.Context, uc *userCall, userID int64) 
 			break
 		}
 	}
-	if err := forgetGroups(ctx, st, uc.ts.domain, userID, dropped); err != nil {
+	if err := forgetGroups(ctx, st, s.t.domain, userID, dropped); err != nil {
 		return err
 	}
 	if failure != nil {
 		return failure
 	}
-	uc.log.Info("requester groups restored after reactivation", zap.Int64("user_id", userID), zap.Int64s("groups", restored))
+	s.log.Info("requester groups restored after reactivation", zap.Int64("user_id", userID), zap.Int64s("groups", restored))
 	return nil
 }
 

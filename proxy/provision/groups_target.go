@@ -1,4 +1,4 @@
-package proxy
+package provision
 
 import (
 	"context"
@@ -39,12 +39,19 @@ type groupTarget interface {
 	members(ctx context.Context, g groupInfo) ([]mapping.Member, error)
 }
 
+// Group targets a tenant file may name.
+const (
+	TargetRequesterGroups = "requester_groups"
+	TargetAgentGroups     = "agent_groups"
+	TargetNone            = "none"
+)
+
 // newGroupTarget returns the collection for a tenant's groups.target, or nil for none.
 func newGroupTarget(target string, c *freshservice.Client) groupTarget {
 	switch target {
-	case targetRequesterGroups:
+	case TargetRequesterGroups:
 		return requesterGroups{c: c}
-	case targetAgentGroups:
+	case TargetAgentGroups:
 		return agentGroups{c: c}
 	}
 	return nil

@@ -1,11 +1,10 @@
-package proxy
+package provision
 
 import (
 	"context"
 	"fmt"
 	"strconv"
 
-	"github.com/elimity-com/scim"
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
@@ -14,14 +13,14 @@ import (
 
 // create makes group g in Freshservice. Entra creates groups empty and adds members later; other
 // clients send members with the create, and those are checked before the group is made.
-func (gc *groupCall) create(ctx context.Context, g mapping.Group) (scim.Resource, error) {
+func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error) {
 	values := memberValues(g.Members)
 	resolved, refusals, err := gc.resolveMembers(ctx, values)
 	if err != nil {
-		return scim.Resource{}, err
+		return Resource{}, err
 	}
 	if len(refusals) > 0 {
-		return scim.Resource{}, refusalError(fmt.Sprintf("Group %q was not created", g.DisplayName), refusals)
+		return Resource{}, refusalError(fmt.Sprintf("Group %q was not created", g.DisplayName), refusals)
 	}
 	var plan memberPlan
 	seen := map[int64]bool{}
@@ -37,8 +36,8 @@ func (gc *groupCall) create(ctx context.Context, g mapping.Group) (scim.Resource
 			plan.add = append(plan.add, u.id)
 		}
 	}
-	if gc.cfg.DryRun {
-		gc.log.Info("dry run: write not made", zap.String("write", "create "+gc.target.noun()), zap.String("name", g.DisplayName),
+	if gc.s.cfg.DryRun {
+		gc.s.log.Info("dry run: write not made", zap.String("write", "create "+gc.target.noun()), zap.String("name", g.DisplayName),
 			zap.Int64s("add", plan.add), zap.Int64s("hold", plan.hold))
 		return groupResource(mapping.Group{ID: "0", DisplayName: g.DisplayName, ExternalID: g.ExternalID, Description: g.Description, Members: g.Members}, groupInfo{}, true), nil
 	}
@@ -49,23 +48,23 @@ func (gc *groupCall) create(ctx context.Context, g mapping.Group) (scim.Resource
 	}
 	info, err := gc.target.create(ctx, g.DisplayName, g.Description, withCreate)
 	if err != nil {
-		return scim.Resource{}, gc.nameTaken(err, g.DisplayName)
+		return Resource{}, gc.nameTaken(err, g.DisplayName)
 	}
 	if g.ExternalID != "" {
 		if err := gc.rememberExternalID(ctx, info.id, g.ExternalID); err != nil {
-			return scim.Resource{}, err
+			return Resource{}, err
 		}
 	}
 	if !gc.target.agents() && !plan.empty() {
 		p := gc.changeRequesterMembers(ctx, info.id, plan)
 		if p.err != nil {
-			return scim.Resource{}, gc.undoCreate(ctx, info, g.DisplayName, plan, p)
+			return Resource{}, gc.undoCreate(ctx, info, g.DisplayName, plan, p)
 		}
 		if err := gc.recordMemberships(ctx, info.id, p); err != nil {
-			return scim.Resource{}, err
+			return Resource{}, err
 		}
 	}
-	gc.log.Info("group created", zap.String("kind", gc.target.kind()), zap.Int64("group_id", info.id),
+	gc.s.log.Info("group created", zap.String("kind", gc.target.kind()), zap.Int64("group_id", info.id),
 		zap.Int("members", len(plan.add)+len(plan.hold)))
 
 	out := g
@@ -78,19 +77,19 @@ func (gc *groupCall) create(ctx context.Context, g mapping.Group) (scim.Resource
 
 // undoCreate deletes a group whose members could not all be added, so that a create either
 // happens whole or leaves nothing behind; Entra's retry of the create then starts afresh.
-func (gc *groupCall) undoCreate(ctx context.Context, info groupInfo, name string, plan memberPlan, p *memberProgress) error {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), gc.srv.opts.UpstreamTimeout)
+func (gc groupOp) undoCreate(ctx context.Context, info groupInfo, name string, plan memberPlan, p *memberProgress) error {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), gc.s.t.deps.UpstreamTimeout)
 	defer cancel()
 	if err := gc.target.remove(dctx, info.id); err != nil && !freshservice.IsNotFound(err) {
-		gc.log.Error("could not delete a group whose members failed", zap.Int64("group_id", info.id), zap.Error(err))
+		gc.s.log.Error("could not delete a group whose members failed", zap.Int64("group_id", info.id), zap.Error(err))
 		if rerr := gc.recordMemberships(ctx, info.id, p); rerr != nil {
-			gc.log.Error("could not record memberships", zap.Int64("group_id", info.id), zap.Error(rerr))
+			gc.s.log.Error("could not record memberships", zap.Int64("group_id", info.id), zap.Error(rerr))
 		}
 		return gc.partialError(ctx, fmt.Sprintf("Group %q was created as %s %d, but adding its members stopped part-way and deleting it again failed", name, gc.target.noun(), info.id), plan, p,
 			p.describe(plan)+" Entra finds the group by its name on its next cycle and adds the rest.")
 	}
-	if err := gc.srv.opts.Store.DeleteGroup(dctx, gc.ts.domain, gc.target.kind(), info.id); err != nil {
-		gc.log.Warn("could not forget a deleted group", zap.Int64("group_id", info.id), zap.Error(err))
+	if err := gc.s.store().DeleteGroup(dctx, gc.s.t.domain, gc.target.kind(), info.id); err != nil {
+		gc.s.log.Warn("could not forget a deleted group", zap.Int64("group_id", info.id), zap.Error(err))
 	}
 	return gc.partialError(ctx, fmt.Sprintf("Group %q was not created", name), plan, p, "Adding its members failed, so the new group was deleted again; nothing was kept, and sending the create again starts afresh.")
 }

@@ -1,4 +1,4 @@
-package proxy
+package dialect
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/elimity-com/scim/schema"
-	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/mapping"
@@ -19,7 +18,7 @@ import (
 // hands on must be what the library can take: JSON that encodes, no nulls where the library refuses
 // them, only attributes the schemas know, the manager as {"value": id}, Freshservice extension values
 // as strings. Normalising twice must change nothing more. Seeds are in testdata/fuzz/FuzzNormaliseBody
-// (run: go test -run '^$' -fuzz '^FuzzNormaliseBody$' -fuzztime 20s ./proxy/).
+// (run: go test -run '^$' -fuzz '^FuzzNormaliseBody$' -fuzztime 20s ./proxy/dialect/).
 func FuzzNormaliseBody(f *testing.F) {
 	tenant := &config.Tenant{Domain: "fuzz.freshservice.com", Attributes: map[string]string{"costCenter": "cf_cost_center"}}
 	f.Add(true, false, []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@b.c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"7"}`))
@@ -35,16 +34,15 @@ func FuzzNormaliseBody(f *testing.F) {
 			resource = "Users"
 		}
 		known := fzSchemas(tenant, resource)
-		sc := &scope{log: zap.NewNop()}
 		if patch {
 			fzCheckNormalisedPatch(t, body, known, resource)
 			return
 		}
-		normaliseResource(body, resource, known, sc)
+		normaliseResource(body, resource, known)
 		out := fzMustRoundTrip(t, body)
 		fzCheckNormalisedResource(t, out, resource)
 		again, _ := fzDecode(fzMustEncode(t, out))
-		normaliseResource(again, resource, known, sc)
+		normaliseResource(again, resource, known)
 		if twice := fzMustRoundTrip(t, again); !reflect.DeepEqual(twice, out) {
 			t.Fatalf("normalising twice changed the body:\n once: %s\ntwice: %s", fzMustEncode(t, out), fzMustEncode(t, twice))
 		}
@@ -53,14 +51,11 @@ func FuzzNormaliseBody(f *testing.F) {
 	})
 }
 
-func fzSchemas(t *config.Tenant, resource string) knownSchemas {
-	if resource == "Groups" {
-		return knownSchemas{core: schema.CoreGroupSchema(), extensions: map[string]schema.Schema{}}
+func fzSchemas(t *config.Tenant, resource string) Schemas {
+	if resource == Groups {
+		return NewSchemas(schema.CoreGroupSchema())
 	}
-	return knownSchemas{core: schema.CoreUserSchema(), extensions: map[string]schema.Schema{
-		strings.ToLower(mapping.SchemaEnterprise):   schema.ExtensionEnterpriseUser(),
-		strings.ToLower(mapping.SchemaFreshservice): freshserviceExtension(t),
-	}}
+	return NewSchemas(schema.CoreUserSchema(), schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(t.Attributes))
 }
 
 // fzDecode decodes as readJSONBody does; only JSON objects get to the normaliser.
@@ -157,7 +152,7 @@ func fzCheckManager(t *testing.T, m any) {
 	}
 }
 
-func fzCheckNormalisedPatch(t *testing.T, body map[string]any, known knownSchemas, resource string) {
+func fzCheckNormalisedPatch(t *testing.T, body map[string]any, known Schemas, resource string) {
 	t.Helper()
 	ops, ignored := normalisePatchOps(body, known, resource)
 	encoded := fzMustEncode(t, ops)
@@ -180,7 +175,7 @@ func fzCheckNormalisedPatch(t *testing.T, body map[string]any, known knownSchema
 		if name != strings.ToLower(name) {
 			t.Fatalf("operation name %q is not lower-cased", name)
 		}
-		if !known.known(path) {
+		if !known.Known(path) {
 			t.Fatalf("operation on %q, which no schema knows, was handed on (ignored: %q)", path, ignored)
 		}
 		value, hasValue := op["value"]

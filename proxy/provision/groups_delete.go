@@ -1,9 +1,8 @@
-package proxy
+package provision
 
 import (
 	"context"
 	"slices"
-	"strconv"
 
 	"go.uber.org/zap"
 
@@ -13,9 +12,9 @@ import (
 
 // delete deletes group gid (its members stay users) and forgets the memberships fsscim recorded
 // for it, so that no reactivation puts a user back into a group that is gone.
-func (gc *groupCall) delete(ctx context.Context, gid int64, rawID string) error {
+func (gc groupOp) delete(ctx context.Context, gid int64, rawID string) error {
 	if gc.target.agents() {
-		unlock := gc.ts.locks.lock("group:" + strconv.FormatInt(gid, 10))
+		unlock := gc.s.t.locks.lock(groupLock(gid))
 		defer unlock()
 	}
 	g, err := gc.target.get(ctx, gid)
@@ -28,8 +27,8 @@ func (gc *groupCall) delete(ctx context.Context, gid int64, rawID string) error 
 	if g.ruleBased {
 		return ruleBasedRefusal(g)
 	}
-	if gc.cfg.DryRun {
-		gc.log.Info("dry run: write not made", zap.String("write", "delete "+gc.target.noun()), zap.Int64("group_id", gid))
+	if gc.s.cfg.DryRun {
+		gc.s.log.Info("dry run: write not made", zap.String("write", "delete "+gc.target.noun()), zap.Int64("group_id", gid))
 		return nil
 	}
 	if err := gc.target.remove(ctx, gid); err != nil {
@@ -38,27 +37,27 @@ func (gc *groupCall) delete(ctx context.Context, gid int64, rawID string) error 
 		}
 		return err
 	}
-	gc.log.Info("group deleted", zap.String("kind", gc.target.kind()), zap.Int64("group_id", gid))
+	gc.s.log.Info("group deleted", zap.String("kind", gc.target.kind()), zap.Int64("group_id", gid))
 
 	// The group is gone; what follows only tidies fsscim's records, and a failure there must not
 	// make Entra retry a delete that already happened.
-	st := gc.srv.opts.Store
+	st := gc.s.store()
 	sctx := context.WithoutCancel(ctx)
-	if err := st.DeleteGroup(sctx, gc.ts.domain, gc.target.kind(), gid); err != nil {
-		gc.log.Warn("could not forget a deleted group", zap.Int64("group_id", gid), zap.Error(err))
+	if err := st.DeleteGroup(sctx, gc.s.t.domain, gc.target.kind(), gid); err != nil {
+		gc.s.log.Warn("could not forget a deleted group", zap.Int64("group_id", gid), zap.Error(err))
 	}
 	if gc.target.agents() {
 		return nil
 	}
 	recorded, err := gc.recordedMembers(sctx, gid)
 	if err == nil && len(recorded) > 0 {
-		err = st.UpdateUsers(sctx, gc.ts.domain, recorded, func(_ int64, r *store.UserRecord) error {
+		err = st.UpdateUsers(sctx, gc.s.t.domain, recorded, func(_ int64, r *store.UserRecord) error {
 			r.RequesterGroups = slices.DeleteFunc(r.RequesterGroups, func(g int64) bool { return g == gid })
 			return nil
 		})
 	}
 	if err != nil {
-		gc.log.Warn("could not forget the recorded members of a deleted group", zap.Int64("group_id", gid), zap.Error(err))
+		gc.s.log.Warn("could not forget the recorded members of a deleted group", zap.Int64("group_id", gid), zap.Error(err))
 	}
 	return nil
 }

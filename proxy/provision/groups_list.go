@@ -1,12 +1,10 @@
-package proxy
+package provision
 
 import (
 	"context"
 	"fmt"
 	"sort"
 	"strconv"
-
-	"github.com/elimity-com/scim"
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
@@ -15,8 +13,8 @@ import (
 // list answers GET /Groups. An id term reads that one group; otherwise the collection is listed and
 // filtered here (Freshservice filters groups by nothing). Member lists are read only where a members
 // term needs them or the answer carries them.
-func (gc *groupCall) list(ctx context.Context, plan mapping.GroupPlan, params scim.ListRequestParams) (scim.Page, error) {
-	empty := scim.Page{Resources: []scim.Resource{}}
+func (gc groupOp) list(ctx context.Context, plan mapping.GroupPlan, startIndex, count int, withMembers bool) (Page, error) {
+	empty := Page{Resources: []Resource{}}
 	var (
 		byID        int64
 		memberTerms bool
@@ -25,7 +23,7 @@ func (gc *groupCall) list(ctx context.Context, plan mapping.GroupPlan, params sc
 	for _, t := range plan.Terms {
 		switch t.Attr {
 		case "id":
-			id, ok := parseGroupID(t.Value)
+			id, ok := parseID(t.Value)
 			if !ok || byID != 0 && byID != id {
 				return empty, nil
 			}
@@ -44,13 +42,13 @@ func (gc *groupCall) list(ctx context.Context, plan mapping.GroupPlan, params sc
 			return empty, nil
 		}
 		if err != nil {
-			return scim.Page{}, err
+			return Page{}, err
 		}
 		groups = []groupInfo{g}
 	} else {
 		var err error
 		if groups, err = gc.target.list(ctx); err != nil {
-			return scim.Page{}, err
+			return Page{}, err
 		}
 	}
 
@@ -58,9 +56,9 @@ func (gc *groupCall) list(ctx context.Context, plan mapping.GroupPlan, params sc
 	var matched []groupInfo
 	for _, g := range groups {
 		mg := mapping.Group{ID: strconv.FormatInt(g.id, 10), DisplayName: g.name, Description: g.description}
-		rec, _, err := gc.srv.opts.Store.GetGroup(ctx, gc.ts.domain, gc.target.kind(), g.id)
+		rec, _, err := gc.s.store().GetGroup(ctx, gc.s.t.domain, gc.target.kind(), g.id)
 		if err != nil {
-			return scim.Page{}, fmt.Errorf("read stored state of group %d: %w", g.id, err)
+			return Page{}, fmt.Errorf("read stored state of group %d: %w", g.id, err)
 		}
 		mg.ExternalID = rec.ExternalID
 		if !other.Matches(mg) {
@@ -68,7 +66,7 @@ func (gc *groupCall) list(ctx context.Context, plan mapping.GroupPlan, params sc
 		}
 		if memberTerms {
 			if mg.Members, err = gc.target.members(ctx, g); err != nil {
-				return scim.Page{}, err
+				return Page{}, err
 			}
 			members[g.id] = mg.Members
 			if !plan.Matches(mg) {
@@ -79,17 +77,14 @@ func (gc *groupCall) list(ctx context.Context, plan mapping.GroupPlan, params sc
 	}
 	sort.Slice(matched, func(i, j int) bool { return matched[i].id < matched[j].id })
 
-	total := len(matched)
-	start := min(max(params.StartIndex-1, 0), total)
-	end := min(start+max(params.Count, 0), total)
-	withMembers := !gc.sc.excludeMembers
-	out := make([]scim.Resource, 0, end-start)
-	for _, g := range matched[start:end] {
+	from, to := pageOf(len(matched), startIndex, count)
+	out := make([]Resource, 0, to-from)
+	for _, g := range matched[from:to] {
 		res, err := gc.resource(ctx, g, withMembers, members[g.id])
 		if err != nil {
-			return scim.Page{}, err
+			return Page{}, err
 		}
 		out = append(out, res)
 	}
-	return scim.Page{TotalResults: total, Resources: out}, nil
+	return Page{Total: len(matched), Resources: out}, nil
 }

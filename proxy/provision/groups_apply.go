@@ -1,4 +1,4 @@
-package proxy
+package provision
 
 import (
 	"context"
@@ -25,7 +25,7 @@ const memberWriters = 4
 
 // applyAgentGroup writes name, description and the whole member list in one PUT: it is applied
 // entirely or not at all. The caller holds the group's lock.
-func (gc *groupCall) applyAgentGroup(ctx context.Context, g groupInfo, fields freshservice.GroupFields, plan memberPlan) (groupInfo, error) {
+func (gc groupOp) applyAgentGroup(ctx context.Context, g groupInfo, fields freshservice.GroupFields, plan memberPlan) (groupInfo, error) {
 	if len(plan.add) > 0 || len(plan.remove) > 0 {
 		next := make([]int64, 0, len(g.members)+len(plan.add))
 		for _, id := range g.members {
@@ -53,7 +53,7 @@ func (gc *groupCall) applyAgentGroup(ctx context.Context, g groupInfo, fields fr
 		}
 		return groupInfo{}, err
 	}
-	gc.log.Info("agent group changed", zap.Int64("group_id", g.id), zap.Int("added", len(plan.add)), zap.Int("removed", len(plan.remove)),
+	gc.s.log.Info("agent group changed", zap.Int64("group_id", g.id), zap.Int("added", len(plan.add)), zap.Int("removed", len(plan.remove)),
 		zap.Bool("renamed", fields.Name != nil))
 	return out, nil
 }
@@ -61,7 +61,7 @@ func (gc *groupCall) applyAgentGroup(ctx context.Context, g groupInfo, fields fr
 // applyRequesterGroup renames first (one call that either happens or not), then changes members
 // one call at a time, recording each membership fsscim made so that it can be restored after a
 // deactivation.
-func (gc *groupCall) applyRequesterGroup(ctx context.Context, g groupInfo, fields freshservice.GroupFields, plan memberPlan) (groupInfo, error) {
+func (gc groupOp) applyRequesterGroup(ctx context.Context, g groupInfo, fields freshservice.GroupFields, plan memberPlan) (groupInfo, error) {
 	if fields.Name != nil || fields.Description != nil {
 		out, err := gc.target.update(ctx, g.id, fields)
 		if err != nil {
@@ -82,7 +82,7 @@ func (gc *groupCall) applyRequesterGroup(ctx context.Context, g groupInfo, field
 	if p.err != nil {
 		return groupInfo{}, gc.partialError(ctx, fmt.Sprintf("%s %d was changed only in part", sentence(gc.target.noun()), g.id), plan, p, "")
 	}
-	gc.log.Info("requester group members changed", zap.Int64("group_id", g.id), zap.Int("added", len(p.added)),
+	gc.s.log.Info("requester group members changed", zap.Int64("group_id", g.id), zap.Int("added", len(p.added)),
 		zap.Int("removed", len(p.removed)), zap.Int("held_for_reactivation", len(p.held)))
 	return g, nil
 }
@@ -110,7 +110,7 @@ type memberOp struct {
 // when the request's time is nearly spent, leaving time to answer. It never leaves a change
 // unaccounted for: the progress says what was confirmed, what is unknown and (by difference) what
 // was not tried.
-func (gc *groupCall) changeRequesterMembers(ctx context.Context, gid int64, plan memberPlan) *memberProgress {
+func (gc groupOp) changeRequesterMembers(ctx context.Context, gid int64, plan memberPlan) *memberProgress {
 	p := &memberProgress{held: plan.hold, unrecorded: plan.unrecord}
 	ops := make([]memberOp, 0, len(plan.add)+len(plan.remove))
 	for _, id := range plan.remove {
@@ -135,9 +135,9 @@ func (gc *groupCall) changeRequesterMembers(ctx context.Context, gid int64, plan
 			for op := range jobs {
 				var err error
 				if op.add {
-					err = gc.c.AddRequesterGroupMember(wctx, gid, op.id)
+					err = gc.s.c.AddRequesterGroupMember(wctx, gid, op.id)
 				} else {
-					err = gc.c.RemoveRequesterGroupMember(wctx, gid, op.id)
+					err = gc.s.c.RemoveRequesterGroupMember(wctx, gid, op.id)
 				}
 				if !p.note(gid, op, err) {
 					stop.Store(true)
@@ -196,12 +196,12 @@ func (p *memberProgress) note(gid int64, op memberOp, err error) bool {
 
 // workContext ends a little before the request's own deadline, keeping time to record what was done
 // and to answer before Entra gives up.
-func (gc *groupCall) workContext(ctx context.Context) (context.Context, context.CancelFunc) {
+func (gc groupOp) workContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	dl, ok := ctx.Deadline()
 	if !ok {
 		return context.WithCancel(ctx)
 	}
-	reserve := min(max(gc.srv.opts.RequestTimeout/10, 100*time.Millisecond), 3*time.Second)
+	reserve := min(max(gc.s.t.deps.RequestTimeout/10, 100*time.Millisecond), 3*time.Second)
 	return context.WithDeadline(ctx, dl.Add(-reserve))
 }
 
@@ -209,7 +209,7 @@ func (gc *groupCall) workContext(ctx context.Context) (context.Context, context.
 // Freshservice drops on deactivation is restored from there. Changes whose answer was lost are
 // recorded as asked, since Entra's retry will ask for them again. It runs even when the request's
 // time is up: the calls it records were made.
-func (gc *groupCall) recordMemberships(ctx context.Context, gid int64, p *memberProgress) error {
+func (gc groupOp) recordMemberships(ctx context.Context, gid int64, p *memberProgress) error {
 	p.mu.Lock()
 	join := concat(p.added, p.lostAdds, p.held)
 	leave := concat(p.removed, p.lostRemoves, p.unrecorded)
@@ -222,7 +222,7 @@ func (gc *groupCall) recordMemberships(ctx context.Context, gid int64, p *member
 	for _, id := range join {
 		joins[id] = true
 	}
-	err := gc.srv.opts.Store.UpdateUsers(context.WithoutCancel(ctx), gc.ts.domain, ids, func(id int64, r *store.UserRecord) error {
+	err := gc.s.store().UpdateUsers(context.WithoutCancel(ctx), gc.s.t.domain, ids, func(id int64, r *store.UserRecord) error {
 		r.RequesterGroups = slices.DeleteFunc(r.RequesterGroups, func(g int64) bool { return g == gid })
 		if joins[id] {
 			r.RequesterGroups = append(r.RequesterGroups, gid)
@@ -243,42 +243,50 @@ func concat(lists ...[]int64) []int64 {
 	return out
 }
 
-// partialError answers a membership change that stopped part-way: the SCIM status its cause calls
-// for (429 and 503 with Retry-After, so Entra sends the same request again, which finishes the job
-// because adding a member already in and removing one already out are harmless), with a detail that
-// says what happened: outcome, or else exactly which members were changed and that a retry finishes
-// the job.
-func (gc *groupCall) partialError(ctx context.Context, what string, plan memberPlan, p *memberProgress, outcome string) error {
-	se, retryAfter := gc.sc.classify(p.err)
-	retry := " Sending the same request again completes it."
-	switch {
-	case p.refused != 0:
+// PartialError says a change stopped part-way. Its SCIM answer is the one its Cause calls for (429
+// and 503 with Retry-After, so the client sends the same request again, which finishes the job because
+// adding a member already in and removing one already out are harmless), with a detail made of What,
+// Reason (or, when empty, the cause's own detail) and Outcome.
+type PartialError struct {
+	What    string // the change, e.g. "Requester group 7 was changed only in part"
+	Cause   error  // why it stopped
+	Reason  string // why, in words; empty: the cause's own detail
+	Outcome string // what was and was not done
+}
+
+func (e *PartialError) Error() string { return e.What + ": " + e.Cause.Error() }
+func (e *PartialError) Unwrap() error { return e.Cause }
+
+// partialError answers a membership change that stopped part-way: outcome, or else exactly which
+// members were changed and that a retry finishes the job.
+func (gc groupOp) partialError(ctx context.Context, what string, plan memberPlan, p *memberProgress, outcome string) error {
+	if p.refused != 0 {
 		// The index misjudged the member (it changed in Freshservice since): refresh it so that a
 		// retry gets the clear 400 before any write.
 		if _, found, err := gc.readUser(ctx, p.refused); err != nil {
-			gc.log.Warn("could not re-read refused member", zap.Int64("user_id", p.refused), zap.Error(err))
+			gc.s.log.Warn("could not re-read refused member", zap.Int64("user_id", p.refused), zap.Error(err))
 		} else if !found {
-			gc.ts.index.Forget(p.refused)
+			gc.s.t.index.Forget(p.refused)
 		}
-		se = scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue,
-			"Freshservice refused member %d (it is not an active requester, or no longer exists).", p.refused)
-		retryAfter, retry = 0, ""
+		if outcome == "" {
+			outcome = p.describe(plan)
+		}
+		return problem(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue,
+			"%s: Freshservice refused member %d (it is not an active requester, or no longer exists). %s", what, p.refused, outcome)
+	}
+	pe := &PartialError{What: what, Cause: p.err, Outcome: outcome}
+	switch {
 	case errors.Is(p.err, context.DeadlineExceeded):
-		se.Detail = "the request's time ran out before every member was done, and fsscim stopped so as to answer within Entra's time limit."
+		pe.Reason = "the request's time ran out before every member was done, and fsscim stopped so as to answer within Entra's time limit."
 	case freshservice.IsRateLimited(p.err):
-		se.Detail = "Freshservice's API rate limit for this account is spent."
+		pe.Reason = "Freshservice's API rate limit for this account is spent."
 	case freshservice.IsUnavailable(p.err):
-		se.Detail = "Freshservice failed or did not answer (HTTP 5xx or connection error)."
+		pe.Reason = "Freshservice failed or did not answer (HTTP 5xx or connection error)."
 	}
-	if outcome == "" {
-		outcome = p.describe(plan) + retry
+	if pe.Outcome == "" {
+		pe.Outcome = p.describe(plan) + " Sending the same request again completes it."
 	}
-	se.Detail = fmt.Sprintf("%s: %s %s", what, se.Detail, outcome)
-	if retryAfter > 0 || !statusAllowed(se.Status, gc.method) {
-		gc.sc.setOverride(override{err: se, retryAfter: retryAfter})
-		return scimerrors.ScimErrorInternal
-	}
-	return se
+	return pe
 }
 
 // describe lists what a membership change did, by member id.

@@ -1,4 +1,4 @@
-package proxy
+package provision
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 // removed one call at a time.
 type requesterGroups struct{ c *freshservice.Client }
 
-func (requesterGroups) kind() string { return targetRequesterGroups }
+func (requesterGroups) kind() string { return TargetRequesterGroups }
 func (requesterGroups) noun() string { return "requester group" }
 func (requesterGroups) agents() bool { return false }
 

@@ -1,11 +1,10 @@
-package proxy
+package provision
 
 import (
 	"context"
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 
 	scimerrors "github.com/elimity-com/scim/errors"
 	"go.uber.org/zap"
@@ -46,7 +45,7 @@ func (p memberPlan) empty() bool {
 
 // edit applies e to group gid: members are checked before anything is written; the name and
 // description first (a name clash then changes nothing), membership next, externalId last.
-func (gc *groupCall) edit(ctx context.Context, gid int64, rawID string, e groupEdit) (groupInfo, error) {
+func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit) (groupInfo, error) {
 	wanted := e.add
 	if e.replace != nil {
 		wanted = *e.replace
@@ -61,7 +60,7 @@ func (gc *groupCall) edit(ctx context.Context, gid int64, rawID string, e groupE
 	if gc.target.agents() {
 		// The member list is read, changed and written whole: two PATCHes of one group at once
 		// would otherwise each drop the other's change.
-		unlock := gc.ts.locks.lock("group:" + strconv.FormatInt(gid, 10))
+		unlock := gc.s.t.locks.lock(groupLock(gid))
 		defer unlock()
 	}
 	g, err := gc.target.get(ctx, gid)
@@ -85,8 +84,8 @@ func (gc *groupCall) edit(ctx context.Context, gid int64, rawID string, e groupE
 	if err != nil {
 		return groupInfo{}, err
 	}
-	if gc.cfg.DryRun {
-		gc.log.Info("dry run: write not made", zap.String("write", "update "+gc.target.noun()), zap.Int64("group_id", gid),
+	if gc.s.cfg.DryRun {
+		gc.s.log.Info("dry run: write not made", zap.String("write", "update "+gc.target.noun()), zap.Int64("group_id", gid),
 			zap.Any("fields", fields), zap.Int64s("add", plan.add), zap.Int64s("remove", plan.remove), zap.Int64s("hold", plan.hold))
 		return g, nil
 	}
@@ -107,7 +106,7 @@ func (gc *groupCall) edit(ctx context.Context, gid int64, rawID string, e groupE
 }
 
 // planMembers turns the edit's member ids into the Freshservice calls to make.
-func (gc *groupCall) planMembers(ctx context.Context, g groupInfo, e groupEdit, resolved map[string]memberUser) (memberPlan, error) {
+func (gc groupOp) planMembers(ctx context.Context, g groupInfo, e groupEdit, resolved map[string]memberUser) (memberPlan, error) {
 	if !e.changesMembers() {
 		return memberPlan{}, nil
 	}
@@ -161,7 +160,7 @@ func (gc *groupCall) planMembers(ctx context.Context, g groupInfo, e groupEdit, 
 	var removes []int64
 	for _, v := range e.remove {
 		// An id that is no Freshservice id cannot be a member: removing it changes nothing.
-		if id, ok := parseUserID(v); ok && !slices.Contains(removes, id) {
+		if id, ok := parseID(v); ok && !slices.Contains(removes, id) {
 			removes = append(removes, id)
 		}
 	}
@@ -193,7 +192,7 @@ func (gc *groupCall) planMembers(ctx context.Context, g groupInfo, e groupEdit, 
 }
 
 // currentMembers are the group's member ids in Freshservice.
-func (gc *groupCall) currentMembers(ctx context.Context, g groupInfo) ([]int64, error) {
+func (gc groupOp) currentMembers(ctx context.Context, g groupInfo) ([]int64, error) {
 	if gc.target.agents() {
 		return g.members, nil
 	}
@@ -203,7 +202,7 @@ func (gc *groupCall) currentMembers(ctx context.Context, g groupInfo) ([]int64, 
 	}
 	ids := make([]int64, 0, len(members))
 	for _, m := range members {
-		if id, ok := parseUserID(m.Value); ok {
+		if id, ok := parseID(m.Value); ok {
 			ids = append(ids, id)
 		}
 	}
@@ -211,9 +210,9 @@ func (gc *groupCall) currentMembers(ctx context.Context, g groupInfo) ([]int64, 
 }
 
 // recordedMembers are the users whose store record holds membership of requester group gid.
-func (gc *groupCall) recordedMembers(ctx context.Context, gid int64) ([]int64, error) {
+func (gc groupOp) recordedMembers(ctx context.Context, gid int64) ([]int64, error) {
 	var ids []int64
-	err := gc.srv.opts.Store.ForEachUser(ctx, gc.ts.domain, func(id int64, r store.UserRecord) error {
+	err := gc.s.store().ForEachUser(ctx, gc.s.t.domain, func(id int64, r store.UserRecord) error {
 		if slices.Contains(r.RequesterGroups, gid) {
 			ids = append(ids, id)
 		}
@@ -226,9 +225,9 @@ func (gc *groupCall) recordedMembers(ctx context.Context, gid int64) ([]int64, e
 }
 
 // rememberExternalID keeps Entra's externalId: Freshservice groups have no field for it.
-func (gc *groupCall) rememberExternalID(ctx context.Context, gid int64, externalID string) error {
-	st := gc.srv.opts.Store
-	rec, _, err := st.GetGroup(ctx, gc.ts.domain, gc.target.kind(), gid)
+func (gc groupOp) rememberExternalID(ctx context.Context, gid int64, externalID string) error {
+	st := gc.s.store()
+	rec, _, err := st.GetGroup(ctx, gc.s.t.domain, gc.target.kind(), gid)
 	if err != nil {
 		return fmt.Errorf("read stored state of group %d: %w", gid, err)
 	}
@@ -236,7 +235,7 @@ func (gc *groupCall) rememberExternalID(ctx context.Context, gid int64, external
 		return nil
 	}
 	rec.ExternalID = externalID
-	if err := st.PutGroup(context.WithoutCancel(ctx), gc.ts.domain, gc.target.kind(), gid, rec); err != nil {
+	if err := st.PutGroup(context.WithoutCancel(ctx), gc.s.t.domain, gc.target.kind(), gid, rec); err != nil {
 		return fmt.Errorf("record externalId of group %d: %w", gid, err)
 	}
 	return nil
@@ -244,15 +243,15 @@ func (gc *groupCall) rememberExternalID(ctx context.Context, gid int64, external
 
 // ruleBasedRefusal explains why fsscim leaves a rule-based requester group alone.
 func ruleBasedRefusal(g groupInfo) error {
-	return scimError(http.StatusBadRequest, scimerrors.ScimTypeMutability,
+	return problem(http.StatusBadRequest, scimerrors.ScimTypeMutability,
 		"Freshservice requester group %d (%q) is rule-based: its members follow its rule, and Freshservice lets only manual groups be changed through its API. Give the Entra group another name, or turn the Freshservice group into a manual one.",
 		g.id, g.name)
 }
 
 // nameTaken is the 409 for a group name Freshservice already has.
-func (gc *groupCall) nameTaken(err error, name string) error {
+func (gc groupOp) nameTaken(err error, name string) error {
 	if freshservice.IsDuplicate(err) {
-		return scimError(http.StatusConflict, scimerrors.ScimTypeUniqueness,
+		return problem(http.StatusConflict, scimerrors.ScimTypeUniqueness,
 			"A Freshservice %s named %q already exists.", gc.target.noun(), name)
 	}
 	return err

@@ -1,0 +1,131 @@
+package provision
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/store"
+)
+
+// Session is one request's view of a tenant: its runtime, the Freshservice client for the API key the
+// caller's token carries, the tenant file as it was when the request began, and the request's logger.
+type Session struct {
+	t       *Tenant
+	c       *freshservice.Client
+	keyHash string // names the API key without holding it
+	cfg     *config.Tenant
+	opts    mapping.Options
+	log     *zap.Logger
+}
+
+// Session opens a session for a caller holding apiKey.
+func (t *Tenant) Session(apiKey string, log *zap.Logger) (*Session, error) {
+	c, hash, err := t.client(apiKey)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.RLock()
+	cfg, opts := t.cfg, t.opts
+	t.mu.RUnlock()
+	return &Session{t: t, c: c, keyHash: hash, cfg: cfg, opts: opts, log: log}, nil
+}
+
+// Tenant is the session's tenant runtime.
+func (s *Session) Tenant() *Tenant { return s.t }
+
+func (s *Session) store() store.Store { return s.t.deps.Store }
+
+// keyVerdict remembers that Freshservice accepted an API key, so that answers served from fsscim's
+// own index still stop working soon after the key is revoked.
+type keyVerdict struct {
+	client     *freshservice.Client
+	mu         sync.Mutex
+	verifiedAt time.Time
+}
+
+// shortHash names a secret in a map key without keeping the secret itself.
+func shortHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:8])
+}
+
+// client returns the Freshservice client for an API key of this tenant; clients are cached by a hash
+// of the key so that the key itself is not a map key that could end up in a dump.
+func (t *Tenant) client(apiKey string) (*freshservice.Client, string, error) {
+	k := shortHash(apiKey)
+	if v, ok := t.keys.Get(k); ok {
+		return v.client, k, nil
+	}
+	d := t.deps
+	domain := t.domain
+	var observe func(freshservice.CallInfo)
+	if d.ObserveCall != nil {
+		observe = func(ci freshservice.CallInfo) { d.ObserveCall(domain, ci) }
+	}
+	c, err := freshservice.New(freshservice.Options{
+		BaseURL:   t.Config().BaseURL(),
+		APIKey:    apiKey,
+		Timeout:   d.UpstreamTimeout,
+		Budget:    t.budget,
+		Backoff:   d.Backoff,
+		Transport: d.Transport,
+		Observer:  observe,
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("freshservice client for %s: %w", t.domain, err)
+	}
+	t.keys.Add(k, &keyVerdict{client: c})
+	return c, k, nil
+}
+
+// VerifyKey makes sure Freshservice accepted the session's API key recently. Answers that fsscim
+// serves from its own index must stop soon after an admin revokes the key in Freshservice.
+func (s *Session) VerifyKey(ctx context.Context) error {
+	t := s.t
+	v, ok := t.keys.Get(s.keyHash)
+	if !ok {
+		return s.c.CheckKey(ctx)
+	}
+	now := t.deps.Now()
+	v.mu.Lock()
+	fresh := !v.verifiedAt.IsZero() && now.Sub(v.verifiedAt) < t.deps.KeyCheckInterval
+	v.mu.Unlock()
+	if fresh {
+		return nil
+	}
+	// Concurrent requests that find the verdict stale share one check. The check runs detached from
+	// the request that started it (bounded by the client's own timeout), so a caller that gives up
+	// does not fail the others.
+	ch := t.keyChecks.DoChan(s.keyHash, func() (any, error) {
+		if err := s.c.CheckKey(context.WithoutCancel(ctx)); err != nil {
+			return nil, err
+		}
+		v.mu.Lock()
+		v.verifiedAt = now
+		v.mu.Unlock()
+		return nil, nil
+	})
+	select {
+	case r := <-ch:
+		return r.Err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// dryRun logs a write that a dry-run tenant does not make.
+func (s *Session) dryRun(what string, fields ...zap.Field) {
+	s.log.Info("dry run: write not made", append(fields, zap.String("write", what))...)
+}
+
+// Config is the tenant file as it was when the session opened.
+func (s *Session) Config() *config.Tenant { return s.cfg }

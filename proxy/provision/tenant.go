@@ -1,0 +1,210 @@
+package provision
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"go.uber.org/zap"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/store"
+)
+
+// Deps is what every tenant runtime takes from outside, shared by all tenants of one server.
+type Deps struct {
+	Store store.Store
+	Log   *zap.Logger
+	Now   func() time.Time
+	// Transport carries every Freshservice call (nil: the client's own).
+	Transport http.RoundTripper
+	// UpstreamTimeout bounds each Freshservice HTTP attempt.
+	UpstreamTimeout time.Duration
+	// RequestTimeout bounds a whole SCIM request; long member changes stop a little before it.
+	RequestTimeout time.Duration
+	// KeyCheckInterval is how long Freshservice's acceptance of an API key is trusted.
+	KeyCheckInterval time.Duration
+	// IndexMaxAge is how often a tenant's directory index is rebuilt in the background.
+	IndexMaxAge time.Duration
+	// Backoff between GET retries (tests pass a zero one).
+	Backoff func(attempt int) time.Duration
+	// NewBudget makes the rate budget of a tenant seen for the first time.
+	NewBudget func(t *config.Tenant) freshservice.Budget
+	// ObserveCall is told of every Freshservice attempt of a tenant (metrics); may be nil.
+	ObserveCall func(domain string, ci freshservice.CallInfo)
+	// ObserveLookup is told of every department or location lookup of a tenant (metrics); may be nil.
+	ObserveLookup func(domain, kind string, hit bool)
+}
+
+// Registry holds the runtime state of every tenant seen since start: its rate budget, caches and
+// directory index outlive changes to its tenant file.
+type Registry struct {
+	deps Deps
+
+	mu       sync.Mutex
+	byDomain map[string]*Tenant
+
+	ctx    context.Context // cancelled by Close, ends background builds
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry(deps Deps) *Registry {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Registry{deps: deps, byDomain: map[string]*Tenant{}, ctx: ctx, cancel: cancel}
+}
+
+// Close stops background work and waits for it.
+func (r *Registry) Close() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// Tenant returns the runtime for cfg's domain, installing cfg when the tenant file changed. A file that
+// points the domain at another API URL gets a fresh runtime: the index, name lookups, recent users and
+// key verdicts learnt from the old URL may belong to another Freshservice account.
+func (r *Registry) Tenant(cfg *config.Tenant) *Tenant {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.byDomain[cfg.Domain]
+	if ok && t.Config().BaseURL() != cfg.BaseURL() {
+		ok = false
+	}
+	if !ok {
+		t = newTenant(r, cfg)
+		r.byDomain[cfg.Domain] = t
+		return t
+	}
+	t.install(cfg)
+	return t
+}
+
+// Each calls fn with every tenant runtime, in no particular order.
+func (r *Registry) Each(fn func(*Tenant)) {
+	r.mu.Lock()
+	all := make([]*Tenant, 0, len(r.byDomain))
+	for _, t := range r.byDomain {
+		all = append(all, t)
+	}
+	r.mu.Unlock()
+	for _, t := range all {
+		fn(t)
+	}
+}
+
+// recentUserTTL is how long a read user stands in for Freshservice's state when a PATCH follows.
+const recentUserTTL = 30 * time.Second
+
+// Tenant is one tenant's runtime state.
+type Tenant struct {
+	reg    *Registry
+	deps   *Deps
+	domain string
+
+	mu   sync.RWMutex
+	cfg  *config.Tenant
+	opts mapping.Options
+
+	budget  freshservice.Budget
+	lookups *freshservice.Lookups
+	index   *freshservice.Index
+	keys    *lru.Cache[string, *keyVerdict]
+	locks   keyedMutex // serialises writes to one user, group or email
+	// keyChecks shares one key check among the requests that find a key's verdict stale at once.
+	keyChecks singleflight.Group
+	aliases   userNameAliases
+	// recentUsers holds users as fsscim last read or wrote them, for a few seconds: Entra reads a user
+	// right before it PATCHes it, and the PATCH is compared against that read instead of a second one.
+	// Expiry is checked on read: an LRU that expires entries itself runs a goroutine per tenant.
+	recentUsers *lru.Cache[int64, recentUser]
+
+	build indexBuild
+}
+
+func newTenant(r *Registry, cfg *config.Tenant) *Tenant {
+	keys, _ := lru.New[string, *keyVerdict](64)
+	recent, _ := lru.New[int64, recentUser](4096)
+	domain := cfg.Domain
+	t := &Tenant{
+		reg:    r,
+		deps:   &r.deps,
+		domain: domain,
+		budget: r.deps.NewBudget(cfg),
+		lookups: freshservice.NewLookups(freshservice.LookupOptions{Now: r.deps.Now, OnLookup: func(kind string, hit bool) {
+			if r.deps.ObserveLookup != nil {
+				r.deps.ObserveLookup(domain, kind, hit)
+			}
+		}}),
+		index:       freshservice.NewIndex(freshservice.IndexOptions{MaxAge: r.deps.IndexMaxAge, Now: r.deps.Now}),
+		keys:        keys,
+		recentUsers: recent,
+	}
+	t.install(cfg)
+	return t
+}
+
+// install makes cfg the tenant's current file.
+func (t *Tenant) install(cfg *config.Tenant) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cfg == cfg {
+		return
+	}
+	t.cfg = cfg
+	t.opts = mapping.Options{Attributes: cfg.Attributes, DefaultTimeZone: cfg.Defaults.TimeZone, DefaultLanguage: cfg.Defaults.Language}
+}
+
+// Domain is the tenant's Freshservice domain.
+func (t *Tenant) Domain() string { return t.domain }
+
+// Config is the tenant file currently installed.
+func (t *Tenant) Config() *config.Tenant {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.cfg
+}
+
+func (t *Tenant) mappingOptions() mapping.Options {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	return t.opts
+}
+
+// BudgetRemaining is the rate budget left this minute as this replica knows it; -1 when unknown.
+func (t *Tenant) BudgetRemaining() int { return t.budget.Remaining() }
+
+// IndexUsers is the number of users in the directory index.
+func (t *Tenant) IndexUsers() int { return t.index.Len() }
+
+// IndexComplete reports whether the directory index holds every user and answers lookups.
+func (t *Tenant) IndexComplete() bool { return t.index.Complete() }
+
+// recentUser is a user as last read or written, and when that was.
+type recentUser struct {
+	user freshservice.User
+	at   time.Time
+}
+
+func (t *Tenant) remember(u freshservice.User) {
+	t.recentUsers.Add(u.ID, recentUser{user: u, at: t.deps.Now()})
+}
+
+func (t *Tenant) recent(id int64) (freshservice.User, bool) {
+	r, ok := t.recentUsers.Get(id)
+	if !ok {
+		return freshservice.User{}, false
+	}
+	if t.deps.Now().Sub(r.at) >= recentUserTTL {
+		t.recentUsers.Remove(id)
+		return freshservice.User{}, false
+	}
+	return r.user, true
+}
+
+func (t *Tenant) forget(id int64) { t.recentUsers.Remove(id) }

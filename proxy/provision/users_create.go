@@ -1,0 +1,244 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	scimerrors "github.com/elimity-com/scim/errors"
+	"go.uber.org/zap"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/store"
+)
+
+// CreateUser makes a requester (or agent), or adopts the Freshservice user that already holds the
+// email. It returns the new resource and the attributes of attrs fsscim does not map.
+func (s *Session) CreateUser(ctx context.Context, attrs map[string]any) (Resource, []string, error) {
+	u, set, ignored, err := mapping.UserFromAttributes(attrs, s.opts)
+	if err != nil {
+		return Resource{}, nil, err
+	}
+	res, err := s.createUser(ctx, u, set)
+	return res, ignored, err
+}
+
+func (s *Session) createUser(ctx context.Context, u mapping.User, set mapping.FieldSet) (Resource, error) {
+	if strings.TrimSpace(u.UserName) == "" {
+		return Resource{}, problem(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "userName is required: it becomes the Freshservice user's primary email.")
+	}
+	// The address Freshservice will know the user by: userName, or the work email when userName is
+	// a login name rather than an address.
+	email := strings.ToLower(mapping.PrimaryEmail(u))
+	if email == "" {
+		_, _, _, err := mapping.FieldsFor(u, set, s.opts)
+		return Resource{}, err
+	}
+	// Two creates for one email (a client retrying, or two provisioning jobs) must not race into two
+	// users or two adoptions.
+	unlock := s.t.locks.lock(emailLock(email))
+	defer unlock()
+
+	if err := s.VerifyKey(ctx); err != nil {
+		return Resource{}, err
+	}
+	existing, found, err := s.existingByEmail(ctx, email)
+	if err != nil {
+		return Resource{}, err
+	}
+	if !found && !mapping.LooksLikeEmail(u.UserName) {
+		existing, found, err = s.t.aliases.lookup(ctx, s.store(), s.t.domain, u.UserName)
+		if err != nil {
+			return Resource{}, err
+		}
+	}
+	if found {
+		res, err := s.adopt(ctx, existing, u, set, true)
+		if err == nil {
+			return res, nil
+		}
+		if !errors.Is(err, errGone) {
+			return Resource{}, err
+		}
+		// The index remembered a user Freshservice no longer has (deleted there for good): the email
+		// is free again.
+		s.t.index.Forget(existing)
+		s.t.forget(existing)
+	}
+	return s.create(ctx, u, set)
+}
+
+// existingByEmail finds the Freshservice user holding email: from a complete index (no call), else
+// directly.
+func (s *Session) existingByEmail(ctx context.Context, email string) (int64, bool, error) {
+	if idx := s.readyIndex(ctx); idx != nil {
+		e, found, err := idx.ByEmail(email)
+		if err == nil {
+			return e.ID, found, nil
+		}
+	}
+	return s.existingAfterConflict(ctx, email)
+}
+
+// existingAfterConflict looks the email up in Freshservice itself; the index is not trusted here.
+func (s *Session) existingAfterConflict(ctx context.Context, email string) (int64, bool, error) {
+	users, err := s.findByEmail(ctx, email)
+	if err != nil {
+		return 0, false, err
+	}
+	if len(users) == 0 {
+		return 0, false, nil
+	}
+	return users[0].ID, true, nil
+}
+
+func (s *Session) wantAgent(u mapping.User) bool {
+	if u.IsAgent != nil {
+		return *u.IsAgent
+	}
+	return s.cfg.Users.Type == "agent"
+}
+
+// fullAgents reports whether the tenant makes full agents (with configured roles); without roles,
+// Freshservice's conversion of a requester makes an occasional agent.
+func (s *Session) fullAgents() bool { return len(s.cfg.Users.AgentDefaults.Roles) > 0 }
+
+func (s *Session) create(ctx context.Context, u mapping.User, set mapping.FieldSet) (Resource, error) {
+	set |= mapping.FieldSet(mapping.FieldUserName)
+	if set.Has(mapping.FieldManager) && u.ManagerID != "" && !s.mayBeUser(u.ManagerID) {
+		// Entra sets the manager with a PATCH once both users exist; a create naming a manager that
+		// cannot exist (the SCIM Validator sends a random string) makes the user without one rather
+		// than not at all.
+		s.log.Info("manager is not a Freshservice user; creating the user without a manager", zap.String("manager", u.ManagerID))
+		u.ManagerID = ""
+		set &^= mapping.FieldSet(mapping.FieldManager)
+	}
+	fields, err := s.fields(ctx, u, set)
+	if err != nil {
+		return Resource{}, err
+	}
+	agent := s.wantAgent(u)
+	if s.cfg.DryRun {
+		s.dryRun("create user", zap.Any("fields", fields), zap.Bool("agent", agent))
+		return s.toResource(u, freshservice.User{}), nil
+	}
+	direct := agent && s.fullAgents()
+	if direct {
+		fields.Roles = agentRoles(s.cfg)
+	}
+	fu, err := s.people(direct).create(ctx, fields)
+	if err != nil {
+		switch {
+		case freshservice.IsDuplicate(err):
+			// The index did not know the email (a user made outside fsscim since the last refresh, or
+			// a secondary email): find it and adopt it.
+			id, found, ferr := s.existingAfterConflict(ctx, u.UserName)
+			if ferr != nil {
+				return Resource{}, ferr
+			}
+			if found {
+				return s.adopt(ctx, id, u, set, true)
+			}
+		case freshservice.IsUnavailable(err):
+			// The answer may have been lost after Freshservice made the user: look before failing,
+			// so that the client's retry does not make a second one.
+			id, found, ferr := s.existingAfterConflict(ctx, u.UserName)
+			if ferr == nil && found {
+				// Nobody held the email just before the POST, so this is the user it made: taking it
+				// over needs no users.reactivate_existing.
+				s.log.Info("create answer was lost but the user exists; adopting it", zap.Int64("user_id", id))
+				return s.adopt(ctx, id, u, set, false)
+			}
+		}
+		return Resource{}, fmt.Errorf("create user %q: %w", u.UserName, err)
+	}
+	if agent && !fu.IsAgent {
+		// No agent roles configured: Freshservice's own conversion makes an occasional agent.
+		conv, cerr := s.convert(ctx, fu, true)
+		if cerr != nil {
+			s.t.index.Note(fu)
+			return Resource{}, fmt.Errorf("convert new user %d to agent: %w", fu.ID, cerr)
+		}
+		fu = conv
+	}
+	if set.Has(mapping.FieldActive) && !u.Active {
+		// A client provisions a disabled account: Freshservice has no inactive create.
+		if err := s.deactivate(ctx, &fu); err != nil {
+			s.t.index.Note(fu)
+			return Resource{}, err
+		}
+	}
+	s.t.index.Note(fu)
+	s.t.remember(fu)
+	rec := store.UserRecord{Echo: withNames(storeEcho(mapping.EchoFor(u, set, fields)), u, set, fields, fu)}
+	if err := s.store().PutUser(ctx, s.t.domain, fu.ID, rec); err != nil {
+		return Resource{}, fmt.Errorf("record new user %d: %w", fu.ID, err)
+	}
+	s.t.aliases.note(fu.ID, rec)
+	s.log.Info("user created", zap.Int64("user_id", fu.ID), zap.Bool("agent", fu.IsAgent))
+	return s.resource(ctx, fu, rec, &u)
+}
+
+func agentRoles(cfg *config.Tenant) []freshservice.Role {
+	var roles []freshservice.Role
+	for _, r := range cfg.Users.AgentDefaults.Roles {
+		roles = append(roles, freshservice.Role{RoleID: r.RoleID, AssignmentScope: r.AssignmentScope, Groups: r.Groups})
+	}
+	return roles
+}
+
+// errGone means a user the index named is no longer in Freshservice.
+var errGone = errors.New("user no longer exists in Freshservice")
+
+// adopt takes over an existing Freshservice user for a SCIM create: reactivated if needed (unless the
+// client creates a disabled account), converted if isAgent says so, its attributes set to what the
+// client sent. Only what differs is written, so a create that is retried after a lost answer costs
+// one read. consent says the tenant's users.reactivate_existing must allow it.
+func (s *Session) adopt(ctx context.Context, id int64, u mapping.User, set mapping.FieldSet, consent bool) (Resource, error) {
+	if consent && !s.cfg.Users.ReactivateExisting {
+		return Resource{}, problem(http.StatusConflict, scimerrors.ScimTypeUniqueness,
+			"A Freshservice user with the email %q already exists (id %d). Set users.reactivate_existing: true in the tenant file to let fsscim adopt it, or remove that user in Freshservice.", u.UserName, id)
+	}
+	unlock := s.t.locks.lock(userLock(id))
+	defer unlock()
+	fu, err := s.fetch(ctx, id)
+	if freshservice.IsNotFound(err) {
+		return Resource{}, fmt.Errorf("adopt user %d: %w", id, errGone)
+	}
+	if err != nil {
+		return Resource{}, err
+	}
+	rec, err := s.record(ctx, id)
+	if err != nil {
+		return Resource{}, err
+	}
+	if u.IsAgent == nil {
+		// Adoption keeps an agent an agent unless the client says otherwise.
+		agent := fu.IsAgent
+		u.IsAgent = &agent
+	}
+	old, err := s.scimUser(ctx, fu, rec, nil)
+	if err != nil {
+		return Resource{}, err
+	}
+	set = mapping.Changed(old, u, set|mapping.FieldSet(mapping.FieldActive|mapping.FieldIsAgent))
+	s.log.Info("adopting existing Freshservice user for create", zap.Int64("user_id", id), zap.Bool("was_active", fu.Active), zap.Bool("agent", fu.IsAgent))
+	return s.apply(ctx, fu, rec, u, set)
+}
+
+// mayBeUser reports whether id can name a Freshservice user: a number, and known to a complete index
+// when there is one (without one, Freshservice decides).
+func (s *Session) mayBeUser(id string) bool {
+	n, ok := parseID(id)
+	if !ok {
+		return false
+	}
+	if _, found, err := s.t.index.ByID(n); err == nil && !found {
+		return false
+	}
+	return true
+}
