@@ -77,7 +77,7 @@ func BenchmarkClientValidationError(b *testing.B) {
 	b.Cleanup(srv.Close)
 	c := newTestClient(b, srv.URL, func(o *freshservice.Options) { o.Budget = freshservice.NewBudget(0, 0, time.Second) })
 	ctx := context.Background()
-	f := freshservice.UserFields{FirstName: ptr("A"), Email: ptr("a@example.com")}
+	f := freshservice.UserFields{NameFields: freshservice.NameFields{FirstName: ptr("A")}, Email: ptr("a@example.com")}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := c.CreateRequester(ctx, f); !freshservice.IsDuplicate(err) {

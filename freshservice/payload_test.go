@@ -85,3 +85,29 @@ func TestUserWriteBodies(t *testing.T) {
 		})
 	}
 }
+
+// TestUserFieldsEmpty checks that one field of any group makes a write, and that nothing else does.
+func TestUserFieldsEmpty(t *testing.T) {
+	var none freshservice.UserFields
+	noCustom := freshservice.UserFields{ProfileFields: freshservice.ProfileFields{CustomFields: map[string]any{}}}
+	clearManager := freshservice.ID(0)
+	tests := []struct {
+		name string
+		f    freshservice.UserFields
+		want bool
+	}{
+		{"nothing", none, true},
+		{"an empty custom field map", noCustom, true},
+		{"email", freshservice.UserFields{Email: ptr("")}, false},
+		{"name", freshservice.UserFields{NameFields: freshservice.NameFields{LastName: ptr("")}}, false},
+		{"requester only", freshservice.UserFields{RequesterFields: freshservice.RequesterFields{SecondaryEmails: &[]string{}}}, false},
+		{"profile: clear the manager", freshservice.UserFields{ProfileFields: freshservice.ProfileFields{ReportingManagerID: &clearManager}}, false},
+		{"agent only", freshservice.UserFields{AgentFields: freshservice.AgentFields{MemberOf: &[]int64{}}}, false},
+		{"every field", everyUserField(), false},
+	}
+	for _, tt := range tests {
+		if got := tt.f.Empty(); got != tt.want {
+			t.Errorf("%s: Empty() = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

@@ -56,11 +56,11 @@ func TestWritesAreNeverRetried(t *testing.T) {
 		run   func(*freshservice.Client) error
 	}{
 		{"POST on 500", "POST /requesters", reply{status: 500}, func(c *freshservice.Client) error {
-			_, err := c.CreateRequester(context.Background(), freshservice.UserFields{FirstName: ptr("A"), Email: ptr("a@example.com")})
+			_, err := c.CreateRequester(context.Background(), freshservice.UserFields{NameFields: freshservice.NameFields{FirstName: ptr("A")}, Email: ptr("a@example.com")})
 			return err
 		}},
 		{"POST on connection drop", "POST /requesters", reply{drop: true}, func(c *freshservice.Client) error {
-			_, err := c.CreateRequester(context.Background(), freshservice.UserFields{FirstName: ptr("A"), Email: ptr("a@example.com")})
+			_, err := c.CreateRequester(context.Background(), freshservice.UserFields{NameFields: freshservice.NameFields{FirstName: ptr("A")}, Email: ptr("a@example.com")})
 			return err
 		}},
 		{"POST on 429 with a short Retry-After", "POST /departments", reply{status: 429, header: map[string]string{"Retry-After": "1"}},
@@ -69,7 +69,7 @@ func TestWritesAreNeverRetried(t *testing.T) {
 				return err
 			}},
 		{"PUT on 503", "PUT /agents/5", reply{status: 503}, func(c *freshservice.Client) error {
-			_, err := c.UpdateAgent(context.Background(), 5, freshservice.UserFields{JobTitle: ptr("x")})
+			_, err := c.UpdateAgent(context.Background(), 5, freshservice.UserFields{NameFields: freshservice.NameFields{JobTitle: ptr("x")}})
 			return err
 		}},
 		{"DELETE on 502", "DELETE /requesters/5", reply{status: 502}, func(c *freshservice.Client) error {
