@@ -517,69 +517,6 @@ func TestEmulatorFaults(t *testing.T) {
 	})
 }
 
-func TestBudgetLearntFromEmulatorHeaders(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{PerMinute: 3}, func(o *freshservice.Options) {
-		o.Budget = freshservice.NewBudget(0, 0, 10*time.Millisecond)
-	})
-	ctx := context.Background()
-	for i := range 3 {
-		if _, err := m.c.ListDepartments(ctx); err != nil {
-			t.Fatalf("call %d: %v", i, err)
-		}
-	}
-	if got := m.c.Budget().Remaining(); got != 0 {
-		t.Errorf("Remaining = %d, want 0", got)
-	}
-	_, err := m.c.ListDepartments(ctx)
-	var fe *freshservice.Error
-	if !errors.As(err, &fe) || !fe.Local || !freshservice.IsRateLimited(err) || fe.RetryAfter <= 0 {
-		t.Fatalf("err = %v, want a local refusal", err)
-	}
-	for _, c := range m.e.Calls() {
-		if c.Status == http.StatusTooManyRequests {
-			t.Errorf("the emulator had to refuse a call: %+v", c)
-		}
-	}
-	if n := len(m.e.Calls()); n != 3 {
-		t.Errorf("emulator saw %d calls, want 3", n)
-	}
-}
-
-func TestBurstOverBudgetSendsNothing(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{}, func(o *freshservice.Options) {
-		o.Budget = freshservice.NewBudget(4, 2, 20*time.Millisecond)
-	})
-	ctx := context.Background()
-	r := m.e.AddRequester(freshservice.User{FirstName: "A", PrimaryEmail: "a@example.com"})
-
-	// The list budget (2 a minute) runs out first; other calls still pass.
-	for i := range 2 {
-		if _, err := m.c.FindUsersByEmail(ctx, "a@example.com"); err != nil {
-			t.Fatalf("lookup %d: %v", i, err)
-		}
-	}
-	_, err := m.c.FindUsersByEmail(ctx, "a@example.com")
-	if !freshservice.IsRateLimited(err) || freshservice.RetryAfter(err) < 20*time.Second {
-		t.Fatalf("third lookup = %v, want a 429 with about 30s to wait", err)
-	}
-	for i := range 2 {
-		if _, err := m.c.GetRequester(ctx, r.ID); err != nil {
-			t.Fatalf("get %d: %v", i, err)
-		}
-	}
-	// The overall budget (4 a minute) is spent now.
-	_, err = m.c.GetRequester(ctx, r.ID)
-	if !freshservice.IsRateLimited(err) || freshservice.RetryAfter(err) <= 0 {
-		t.Fatalf("fifth call = %v, want a 429 with RetryAfter", err)
-	}
-	if n := len(m.e.Calls()); n != 4 {
-		t.Errorf("emulator saw %d calls, want the 4 the budget allowed", n)
-	}
-	if n := len(m.log.all()); n != 4 {
-		t.Errorf("observer saw %d attempts, want 4", n)
-	}
-}
-
 func TestObserverAndTally(t *testing.T) {
 	m := newEmu(t, freshservicetest.Options{}, nil)
 	ctx := context.Background()

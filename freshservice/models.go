@@ -1,5 +1,6 @@
-// Package freshservice is fsscim's client for the Freshservice v2 REST API: typed models, one Client per
-// tenant, error classification, pagination, a per-tenant rate budget and cached lookups.
+// Package freshservice is a client for the Freshservice v2 REST API: typed models, endpoints,
+// pagination, error classification, retries, and a per-call observer and tally. Pacing calls to the
+// account's rate limit is left to a Limiter the caller provides.
 package freshservice
 
 import (

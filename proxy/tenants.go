@@ -15,6 +15,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/store/budget"
 )
 
 // indexBuildWait is how long a lookup waits for a tenant's first index build before it asks
@@ -79,7 +80,7 @@ type tenantState struct {
 	knownUsers  knownSchemas
 	knownGroups knownSchemas
 
-	budget  freshservice.Budget
+	budget  budget.Budget
 	lookups *freshservice.Lookups
 	index   *freshservice.Index
 	clients *lru.Cache[string, *keyVerdict]
@@ -176,7 +177,7 @@ func (ts *tenantState) client(apiKey string) (*freshservice.Client, error) {
 		BaseURL:   cfg.BaseURL(),
 		APIKey:    apiKey,
 		Timeout:   o.UpstreamTimeout,
-		Budget:    ts.budget,
+		Limiter:   ts.budget,
 		Backoff:   o.Backoff,
 		Transport: o.Transport,
 		Observer:  ts.reg.srv.observeCall(ts.domain),
