@@ -132,6 +132,8 @@ func (ts *tenantState) update(t *config.Tenant) {
 		}
 	}
 	ts.cfg, ts.handler = t, h
+	// A changed rate_limit holds from the next call on; what this minute spent still counts.
+	ts.budget.SetLimits(t.RateLimit.PerMinute, t.RateLimit.ListPerMinute)
 	ts.opts = mapping.Options{Attributes: t.Attributes, DefaultTimeZone: t.Defaults.TimeZone, DefaultLanguage: t.Defaults.Language}
 	ts.knownUsers, ts.knownGroups = newKnownSchemas(t, "Users"), newKnownSchemas(t, "Groups")
 }
