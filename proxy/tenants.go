@@ -15,6 +15,8 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/provision/directory"
+	"github.com/fsscim/fsscim/proxy/provision/names"
 	"github.com/fsscim/fsscim/store/budget"
 )
 
@@ -81,8 +83,8 @@ type tenantState struct {
 	knownGroups knownSchemas
 
 	budget  budget.Budget
-	lookups *freshservice.Lookups
-	index   *freshservice.Index
+	lookups *names.Cache
+	index   *directory.Index
 	clients *lru.Cache[string, *keyVerdict]
 	locks   keyedMutex // serialises writes to one user or group
 	// keyChecks shares one key check among the requests that find a key's verdict stale at once.
@@ -105,10 +107,10 @@ func newTenantState(r *tenantRegistry, t *config.Tenant) *tenantState {
 		reg:    r,
 		domain: t.Domain,
 		budget: r.srv.newBudget(t),
-		lookups: freshservice.NewLookups(freshservice.LookupOptions{Now: r.srv.opts.Now, OnLookup: func(kind string, hit bool) {
+		lookups: names.New(names.Options{Now: r.srv.opts.Now, OnLookup: func(kind string, hit bool) {
 			r.srv.metrics.observeLookup(t.Domain, kind, hit)
 		}}),
-		index:       freshservice.NewIndex(freshservice.IndexOptions{MaxAge: r.srv.opts.IndexMaxAge, Now: r.srv.opts.Now}),
+		index:       directory.New(directory.Options{MaxAge: r.srv.opts.IndexMaxAge, Now: r.srv.opts.Now}),
 		clients:     clients,
 		recentUsers: recent,
 	}
@@ -228,7 +230,7 @@ func (ts *tenantState) verifyKey(ctx context.Context, apiKeyHash string, c *fres
 // readyIndex returns the directory index when it can answer, building it on first use (waiting up to
 // indexBuildWait, and at most half the time the request has left) and refreshing it in the background
 // when it is stale. A nil index means: ask Freshservice directly.
-func (ts *tenantState) readyIndex(ctx context.Context, c *freshservice.Client) *freshservice.Index {
+func (ts *tenantState) readyIndex(ctx context.Context, c *freshservice.Client) *directory.Index {
 	if ts.index.Complete() {
 		if ts.index.Stale() && !ts.budgetLow() {
 			// A refresh walks the whole directory in list calls; with little budget left they would

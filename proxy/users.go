@@ -18,6 +18,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/provision/names"
 	"github.com/fsscim/fsscim/store"
 )
 
@@ -451,7 +452,7 @@ func withNames(echo map[string]store.EchoValue, u mapping.User, set mapping.Fiel
 }
 
 func isNameMiss(err error) bool {
-	var ne *freshservice.NameError
+	var ne *names.Error
 	return errors.As(err, &ne)
 }
 
@@ -762,7 +763,7 @@ func (uc *userCall) fields(ctx context.Context, u mapping.User, set mapping.Fiel
 
 // nameError turns a failed department/location lookup into an answer an admin can act on.
 func (uc *userCall) nameError(err error, key string) error {
-	var ne *freshservice.NameError
+	var ne *names.Error
 	if !errors.As(err, &ne) {
 		return err
 	}
