@@ -58,8 +58,8 @@ type RedisOptions struct {
 // learnt from every answer all along): the minute Redis was lost in starts from the last shared
 // count the replica saw, and the limits become its share (the limits divided by the replicas
 // counted by Replicas). Every RetryInterval it tries Redis again; when Redis answers, the calls it
-// let through alone in the current minute are added to the shared count before it is used again. A
-// Redis failure never fails a call.
+// let through alone in the current minute are added to the shared count (see copyBack) before it is
+// used again. A Redis failure never fails a call.
 type Redis struct {
 	opts     RedisOptions
 	local    *Local
