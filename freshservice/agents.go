@@ -19,7 +19,7 @@ func (c *Client) CreateAgent(ctx context.Context, f UserFields) (User, error) {
 	if len(f.Roles) == 0 {
 		return User{}, fmt.Errorf("freshservice: create agent: %w", ErrRolesRequired)
 	}
-	return c.agentCall(ctx, call{method: http.MethodPost, endpoint: "/agents", path: "/agents", body: agentBody(f)})
+	return c.agentCall(ctx, call{method: http.MethodPost, endpoint: "/agents", path: "/agents", body: newAgentBody(f)})
 }
 
 // GetAgent reads one agent, active or not.
@@ -55,7 +55,7 @@ func (c *Client) ListAgents(ctx context.Context, page, perPage int) ([]User, boo
 
 // UpdateAgent writes the set fields of f (PUT /agents/{id}); roles and member_of replace the whole set.
 func (c *Client) UpdateAgent(ctx context.Context, id int64, f UserFields) (User, error) {
-	return c.agentCall(ctx, call{method: http.MethodPut, endpoint: "/agents/{id}", path: agentPath(id), body: agentBody(f)})
+	return c.agentCall(ctx, call{method: http.MethodPut, endpoint: "/agents/{id}", path: agentPath(id), body: newAgentBody(f)})
 }
 
 // DeactivateAgent deactivates an agent (DELETE /agents/{id}); Freshservice answers 200 with the

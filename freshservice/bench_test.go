@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
 )
@@ -38,7 +37,7 @@ func benchServer(b *testing.B, body string, header map[string]string) *httptest.
 
 func BenchmarkClientGetRequester(b *testing.B) {
 	srv := benchServer(b, benchRequester, nil)
-	c := newTestClient(b, srv.URL, func(o *freshservice.Options) { o.Budget = freshservice.NewBudget(0, 0, time.Second) })
+	c := newTestClient(b, srv.URL, nil)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -56,7 +55,7 @@ func BenchmarkClientListRequestersPage(b *testing.B) {
 	}
 	srv := benchServer(b, `{"requesters":[`+strings.Join(users, ",")+`]}`,
 		map[string]string{"Link": `<http://x/api/v2/requesters?page=2&per_page=100>; rel="next"`})
-	c := newTestClient(b, srv.URL, func(o *freshservice.Options) { o.Budget = freshservice.NewBudget(0, 0, time.Second) })
+	c := newTestClient(b, srv.URL, nil)
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -75,23 +74,12 @@ func BenchmarkClientValidationError(b *testing.B) {
 		fmt.Fprint(w, body)
 	}))
 	b.Cleanup(srv.Close)
-	c := newTestClient(b, srv.URL, func(o *freshservice.Options) { o.Budget = freshservice.NewBudget(0, 0, time.Second) })
+	c := newTestClient(b, srv.URL, nil)
 	ctx := context.Background()
-	f := freshservice.UserFields{FirstName: ptr("A"), Email: ptr("a@example.com")}
+	f := freshservice.UserFields{NameFields: freshservice.NameFields{FirstName: ptr("A")}, Email: ptr("a@example.com")}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := c.CreateRequester(ctx, f); !freshservice.IsDuplicate(err) {
-			b.Fatal(err)
-		}
-	}
-}
-
-func BenchmarkBudgetTake(b *testing.B) {
-	budget := freshservice.NewBudget(1<<30, 0, time.Second)
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := budget.Take(ctx, false); err != nil {
 			b.Fatal(err)
 		}
 	}

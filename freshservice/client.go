@@ -20,8 +20,6 @@ const (
 	// DefaultMaxRetryWait bounds how long a GET waits out a Retry-After or a backoff before its retry
 	// when the context carries no earlier deadline.
 	DefaultMaxRetryWait = 10 * time.Second
-	// DefaultBudgetWait is how long the private budget of a client built without one waits for room.
-	DefaultBudgetWait = 10 * time.Second
 )
 
 // maxResponseBytes bounds what one answer may hold. A page of 100 users with custom fields is far
@@ -33,9 +31,8 @@ type Options struct {
 	BaseURL string // https://<domain>/api/v2
 	APIKey  string // sent as Basic auth "<key>:X"; never logged, never in an error string
 	Timeout time.Duration
-	// Budget is the tenant's shared rate budget; nil gives the client a private one learnt from the
-	// answers' headers.
-	Budget Budget
+	// Limiter paces the calls (the tenant's rate budget); nil: the client does not pace itself.
+	Limiter Limiter
 	// Observer is called after every HTTP attempt (metrics, tests); it must be quick and may be nil.
 	Observer func(CallInfo)
 	// MaxGetRetries is how often a GET is retried on 5xx or a connection error: 0 means the default
@@ -57,7 +54,7 @@ type Client struct {
 	base         *url.URL // scheme, host and path prefix; carries no credentials
 	key          string
 	secrets      []string // the key's forms, masked in errors
-	budget       Budget
+	limiter      Limiter
 	observer     func(CallInfo)
 	maxRetries   int
 	backoff      func(int) time.Duration
@@ -92,8 +89,8 @@ func New(opts Options) (*Client, error) {
 	if opts.UserAgent == "" {
 		opts.UserAgent = DefaultUserAgent
 	}
-	if opts.Budget == nil {
-		opts.Budget = NewBudget(0, 0, DefaultBudgetWait)
+	if opts.Limiter == nil {
+		opts.Limiter = noLimit{}
 	}
 	transport := opts.Transport
 	if transport == nil {
@@ -120,7 +117,7 @@ func New(opts Options) (*Client, error) {
 		base:         base,
 		key:          opts.APIKey,
 		secrets:      secretForms(opts.APIKey),
-		budget:       opts.Budget,
+		limiter:      opts.Limiter,
 		observer:     opts.Observer,
 		maxRetries:   opts.MaxGetRetries,
 		backoff:      opts.Backoff,
@@ -128,9 +125,6 @@ func New(opts Options) (*Client, error) {
 		timeout:      opts.Timeout,
 	}, nil
 }
-
-// Budget returns the rate budget the client draws from.
-func (c *Client) Budget() Budget { return c.budget }
 
 // parseBaseURL accepts http(s)://host[:port]/path with no credentials, query or fragment. The
 // messages never echo the URL: a mistyped one could hold a secret.

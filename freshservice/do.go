@@ -27,11 +27,11 @@ type answer struct {
 	body   []byte
 }
 
-// listBudgetEndpoints are the collections Freshservice meters with its smaller list limit ("List
-// All Requesters", "List All Agents"); other collections draw only on the overall budget.
-var listBudgetEndpoints = map[string]bool{"/requesters": true, "/agents": true}
+// listLimitEndpoints are the collections Freshservice meters with its smaller list limit ("List
+// All Requesters", "List All Agents"); other collections count only towards the overall limit.
+var listLimitEndpoints = map[string]bool{"/requesters": true, "/agents": true}
 
-// do runs c through the rate budget and the retry policy: GETs are retried on 5xx (not 501) and
+// do runs c through the limiter and the retry policy: GETs are retried on 5xx (not 501) and
 // connection errors, and once after a 429 whose Retry-After fits the context; writes are never
 // retried, since a lost answer does not mean the write did not happen.
 func (c *Client) do(ctx context.Context, cl call) (answer, error) {
@@ -42,11 +42,11 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 			return answer{}, fmt.Errorf("freshservice: %s %s: encode body: %w", cl.method, cl.endpoint, err)
 		}
 	}
-	budgetList := cl.list && listBudgetEndpoints[cl.endpoint]
+	listLimited := cl.list && listLimitEndpoints[cl.endpoint]
 	retries, waited429 := 0, false
 	for attempt := 1; ; attempt++ {
-		if err := c.budget.Take(ctx, budgetList); err != nil {
-			return answer{}, c.budgetError(cl, err)
+		if err := c.limiter.Take(ctx, listLimited); err != nil {
+			return answer{}, c.limiterError(cl, err)
 		}
 		ans, e := c.attempt(ctx, cl, payload, attempt)
 		if e == nil {
@@ -109,7 +109,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, n int) (a
 	}
 
 	header := resp.Header()
-	c.budget.Observe(status, header)
+	c.limiter.Observe(status, header)
 	if status >= 200 && status < 300 {
 		return answer{status: status, header: header, body: resp.Body()}, nil
 	}
@@ -122,14 +122,29 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, n int) (a
 	return answer{}, e
 }
 
-// budgetError names the call in a budget refusal; a cancelled context becomes a Status 0 *Error.
-func (c *Client) budgetError(cl call, err error) error {
-	if e, ok := asError(err); ok {
-		out := *e
-		out.Method, out.Endpoint = cl.method, cl.endpoint
-		return &out
+// limiterError turns the limiter's refusal into a local 429 naming the call; any other error (a
+// cancelled context) becomes a Status 0 *Error.
+func (c *Client) limiterError(cl call, err error) error {
+	var le *LimitError
+	if errors.As(err, &le) {
+		return &Error{Status: http.StatusTooManyRequests, Method: cl.method, Endpoint: cl.endpoint, RetryAfter: le.RetryAfter, Local: true}
 	}
 	return &Error{Method: cl.method, Endpoint: cl.endpoint, Err: err}
+}
+
+// sleepCtx waits d, or less when ctx ends first.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // fits reports whether waiting d still leaves the context alive and stays within MaxRetryWait.

@@ -81,9 +81,11 @@ func TestRequesterLifecycle(t *testing.T) {
 	ctx := context.Background()
 
 	u := must(m.c.CreateRequester(ctx, freshservice.UserFields{
-		FirstName: ptr("Ron"), LastName: ptr("Weasley"), Email: ptr("Ron.Weasley@Hogwarts.edu"),
-		SecondaryEmails: &[]string{"ron@example.com"}, WorkPhoneNumber: ptr("62443"),
-		Roles: []freshservice.Role{{RoleID: 1}}, Occasional: ptr(true), // agent-only: not sent
+		NameFields:      freshservice.NameFields{FirstName: ptr("Ron"), LastName: ptr("Weasley")},
+		Email:           ptr("Ron.Weasley@Hogwarts.edu"),
+		RequesterFields: freshservice.RequesterFields{SecondaryEmails: &[]string{"ron@example.com"}},
+		ProfileFields:   freshservice.ProfileFields{WorkPhoneNumber: ptr("62443")},
+		AgentFields:     freshservice.AgentFields{Roles: []freshservice.Role{{RoleID: 1}}, Occasional: ptr(true)}, // not sent
 	}))(t)
 	body := m.lastBody(t)
 	if body["primary_email"] != "Ron.Weasley@Hogwarts.edu" || body["email"] != nil || body["roles"] != nil || body["occasional"] != nil {
@@ -110,7 +112,7 @@ func TestRequesterLifecycle(t *testing.T) {
 		t.Errorf("FindUsersByEmail(nobody) = %+v", none)
 	}
 
-	upd := must(m.c.UpdateRequester(ctx, u.ID, freshservice.UserFields{JobTitle: ptr("Keeper")}))(t)
+	upd := must(m.c.UpdateRequester(ctx, u.ID, freshservice.UserFields{NameFields: freshservice.NameFields{JobTitle: ptr("Keeper")}}))(t)
 	if upd.JobTitle != "Keeper" || upd.FirstName != "Ron" {
 		t.Errorf("UpdateRequester = %+v", upd)
 	}
@@ -149,7 +151,7 @@ func TestRequesterLifecycle(t *testing.T) {
 func TestRequesterDuplicateEmail(t *testing.T) {
 	m := newEmu(t, freshservicetest.Options{}, nil)
 	m.e.AddRequester(freshservice.User{FirstName: "A", PrimaryEmail: "a@example.com"})
-	_, err := m.c.CreateRequester(context.Background(), freshservice.UserFields{FirstName: ptr("B"), Email: ptr("A@example.com")})
+	_, err := m.c.CreateRequester(context.Background(), freshservice.UserFields{NameFields: freshservice.NameFields{FirstName: ptr("B")}, Email: ptr("A@example.com")})
 	if !freshservice.IsDuplicate(err) || freshservice.IsValidation(err) {
 		t.Fatalf("err = %v, want a duplicate", err)
 	}
@@ -165,7 +167,7 @@ func TestAgentLifecycle(t *testing.T) {
 	ctx := context.Background()
 
 	m.e.ResetCalls()
-	if _, err := m.c.CreateAgent(ctx, freshservice.UserFields{FirstName: ptr("R"), Email: ptr("r@example.com")}); !errors.Is(err, freshservice.ErrRolesRequired) {
+	if _, err := m.c.CreateAgent(ctx, freshservice.UserFields{NameFields: freshservice.NameFields{FirstName: ptr("R")}, Email: ptr("r@example.com")}); !errors.Is(err, freshservice.ErrRolesRequired) {
 		t.Fatalf("CreateAgent without roles: %v", err)
 	}
 	if n := len(m.e.Calls()); n != 0 {
@@ -174,8 +176,10 @@ func TestAgentLifecycle(t *testing.T) {
 
 	roles := []freshservice.Role{{RoleID: freshservicetest.SDAgentRoleID, AssignmentScope: "entire_helpdesk"}}
 	a := must(m.c.CreateAgent(ctx, freshservice.UserFields{
-		FirstName: ptr("Rolanda"), LastName: ptr("Hooch"), Email: ptr("rolanda.hooch@hogwarts.edu"),
-		Roles: roles, Occasional: ptr(false), SecondaryEmails: &[]string{"x@example.com"}, // not an agent field: not sent
+		NameFields:      freshservice.NameFields{FirstName: ptr("Rolanda"), LastName: ptr("Hooch")},
+		Email:           ptr("rolanda.hooch@hogwarts.edu"),
+		AgentFields:     freshservice.AgentFields{Roles: roles, Occasional: ptr(false)},
+		RequesterFields: freshservice.RequesterFields{SecondaryEmails: &[]string{"x@example.com"}}, // not sent
 	}))(t)
 	body := m.lastBody(t)
 	if body["email"] != "rolanda.hooch@hogwarts.edu" || body["primary_email"] != nil || body["secondary_emails"] != nil || body["roles"] == nil {
@@ -198,7 +202,7 @@ func TestAgentLifecycle(t *testing.T) {
 		t.Errorf("FindUsersByEmail(agent) = %+v", all)
 	}
 
-	upd := must(m.c.UpdateAgent(ctx, a.ID, freshservice.UserFields{JobTitle: ptr("Flying Instructor")}))(t)
+	upd := must(m.c.UpdateAgent(ctx, a.ID, freshservice.UserFields{NameFields: freshservice.NameFields{JobTitle: ptr("Flying Instructor")}}))(t)
 	if upd.JobTitle != "Flying Instructor" || !upd.IsAgent {
 		t.Errorf("UpdateAgent = %+v", upd)
 	}
@@ -488,7 +492,7 @@ func TestEmulatorFaults(t *testing.T) {
 	t.Run("a POST whose answer is lost is not sent again", func(t *testing.T) {
 		m := newEmu(t, freshservicetest.Options{}, nil)
 		m.e.InjectFault(freshservicetest.Fault{AfterWrite: true, Drop: true, Method: "POST"}, 1)
-		_, err := m.c.CreateRequester(ctx, freshservice.UserFields{FirstName: ptr("A"), Email: ptr("lost@example.com")})
+		_, err := m.c.CreateRequester(ctx, freshservice.UserFields{NameFields: freshservice.NameFields{FirstName: ptr("A")}, Email: ptr("lost@example.com")})
 		if !freshservice.IsUnavailable(err) {
 			t.Fatalf("err = %v, want unavailable", err)
 		}
@@ -511,69 +515,6 @@ func TestEmulatorFaults(t *testing.T) {
 			t.Fatalf("err = %v, want a timeout", err)
 		}
 	})
-}
-
-func TestBudgetLearntFromEmulatorHeaders(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{PerMinute: 3}, func(o *freshservice.Options) {
-		o.Budget = freshservice.NewBudget(0, 0, 10*time.Millisecond)
-	})
-	ctx := context.Background()
-	for i := range 3 {
-		if _, err := m.c.ListDepartments(ctx); err != nil {
-			t.Fatalf("call %d: %v", i, err)
-		}
-	}
-	if got := m.c.Budget().Remaining(); got != 0 {
-		t.Errorf("Remaining = %d, want 0", got)
-	}
-	_, err := m.c.ListDepartments(ctx)
-	var fe *freshservice.Error
-	if !errors.As(err, &fe) || !fe.Local || !freshservice.IsRateLimited(err) || fe.RetryAfter <= 0 {
-		t.Fatalf("err = %v, want a local refusal", err)
-	}
-	for _, c := range m.e.Calls() {
-		if c.Status == http.StatusTooManyRequests {
-			t.Errorf("the emulator had to refuse a call: %+v", c)
-		}
-	}
-	if n := len(m.e.Calls()); n != 3 {
-		t.Errorf("emulator saw %d calls, want 3", n)
-	}
-}
-
-func TestBurstOverBudgetSendsNothing(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{}, func(o *freshservice.Options) {
-		o.Budget = freshservice.NewBudget(4, 2, 20*time.Millisecond)
-	})
-	ctx := context.Background()
-	r := m.e.AddRequester(freshservice.User{FirstName: "A", PrimaryEmail: "a@example.com"})
-
-	// The list budget (2 a minute) runs out first; other calls still pass.
-	for i := range 2 {
-		if _, err := m.c.FindUsersByEmail(ctx, "a@example.com"); err != nil {
-			t.Fatalf("lookup %d: %v", i, err)
-		}
-	}
-	_, err := m.c.FindUsersByEmail(ctx, "a@example.com")
-	if !freshservice.IsRateLimited(err) || freshservice.RetryAfter(err) < 20*time.Second {
-		t.Fatalf("third lookup = %v, want a 429 with about 30s to wait", err)
-	}
-	for i := range 2 {
-		if _, err := m.c.GetRequester(ctx, r.ID); err != nil {
-			t.Fatalf("get %d: %v", i, err)
-		}
-	}
-	// The overall budget (4 a minute) is spent now.
-	_, err = m.c.GetRequester(ctx, r.ID)
-	if !freshservice.IsRateLimited(err) || freshservice.RetryAfter(err) <= 0 {
-		t.Fatalf("fifth call = %v, want a 429 with RetryAfter", err)
-	}
-	if n := len(m.e.Calls()); n != 4 {
-		t.Errorf("emulator saw %d calls, want the 4 the budget allowed", n)
-	}
-	if n := len(m.log.all()); n != 4 {
-		t.Errorf("observer saw %d attempts, want 4", n)
-	}
 }
 
 func TestObserverAndTally(t *testing.T) {

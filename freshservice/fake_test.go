@@ -99,8 +99,7 @@ func (f *fake) count() int {
 
 func noBackoff(int) time.Duration { return 0 }
 
-// newTestClient builds a client on baseURL+"/api/v2" with no backoff and a generous private budget;
-// edit tweaks the options.
+// newTestClient builds a client on baseURL+"/api/v2" with no backoff; edit tweaks the options.
 func newTestClient(t testing.TB, baseURL string, edit func(*freshservice.Options)) *freshservice.Client {
 	t.Helper()
 	opts := freshservice.Options{
@@ -108,7 +107,6 @@ func newTestClient(t testing.TB, baseURL string, edit func(*freshservice.Options
 		APIKey:  testKey,
 		Timeout: 5 * time.Second,
 		Backoff: noBackoff,
-		Budget:  freshservice.NewBudget(0, 0, 100*time.Millisecond),
 	}
 	if edit != nil {
 		edit(&opts)

@@ -1,5 +1,6 @@
-// Package freshservice is fsscim's client for the Freshservice v2 REST API: typed models, one Client per
-// tenant, error classification, pagination, a per-tenant rate budget and cached lookups.
+// Package freshservice is a client for the Freshservice v2 REST API: typed models, endpoints,
+// pagination, error classification, retries, and a per-call observer and tally. Pacing calls to the
+// account's rate limit is left to a Limiter the caller provides.
 package freshservice
 
 import (
@@ -116,12 +117,32 @@ func (u User) Mail() string {
 // UserFields is a partial set of writable user fields: nil pointers are not sent, so a PUT carries only
 // what changed. Email is sent as primary_email to the requester endpoints and as email to the agent
 // endpoints. A pointer to ID(0) sends null (clears the reference); a pointer to "" sends "".
+//
+// The fields come in groups by the endpoints that take them, in the order their keys are sent:
+// requesters and agents both take NameFields and ProfileFields, only requesters RequesterFields and
+// only agents AgentFields (Freshservice rejects an attribute the endpoint does not know with 400).
 type UserFields struct {
-	FirstName          *string        `json:"first_name,omitempty"`
-	LastName           *string        `json:"last_name,omitempty"`
-	JobTitle           *string        `json:"job_title,omitempty"`
-	Email              *string        `json:"-"`
-	SecondaryEmails    *[]string      `json:"secondary_emails,omitempty"`
+	NameFields
+	Email *string `json:"-"`
+	RequesterFields
+	ProfileFields
+	AgentFields
+}
+
+// NameFields are the user's name and job title.
+type NameFields struct {
+	FirstName *string `json:"first_name,omitempty"`
+	LastName  *string `json:"last_name,omitempty"`
+	JobTitle  *string `json:"job_title,omitempty"`
+}
+
+// RequesterFields are written to requesters only.
+type RequesterFields struct {
+	SecondaryEmails *[]string `json:"secondary_emails,omitempty"`
+}
+
+// ProfileFields are the rest of what requesters and agents share.
+type ProfileFields struct {
 	WorkPhoneNumber    *string        `json:"work_phone_number,omitempty"`
 	MobilePhoneNumber  *string        `json:"mobile_phone_number,omitempty"`
 	DepartmentIDs      *[]int64       `json:"department_ids,omitempty"`
@@ -132,18 +153,23 @@ type UserFields struct {
 	LocationID         *ID            `json:"location_id,omitempty"`
 	ExternalID         *string        `json:"external_id,omitempty"`
 	CustomFields       map[string]any `json:"custom_fields,omitempty"`
-	Occasional         *bool          `json:"occasional,omitempty"`
-	Roles              []Role         `json:"roles,omitempty"`
-	MemberOf           *[]int64       `json:"member_of,omitempty"`
 }
 
-// Empty reports whether no field is set: a PATCH that changes nothing makes no write.
+// AgentFields are written to agents only.
+type AgentFields struct {
+	Occasional *bool    `json:"occasional,omitempty"`
+	Roles      []Role   `json:"roles,omitempty"`
+	MemberOf   *[]int64 `json:"member_of,omitempty"`
+}
+
+// Empty reports whether the write would send nothing: a PATCH that changes nothing makes no write.
+// Every field is omitted when empty, so the encoded fields tell it without listing them.
 func (f UserFields) Empty() bool {
-	return f.FirstName == nil && f.LastName == nil && f.JobTitle == nil && f.Email == nil &&
-		f.SecondaryEmails == nil && f.WorkPhoneNumber == nil && f.MobilePhoneNumber == nil &&
-		f.DepartmentIDs == nil && f.ReportingManagerID == nil && f.Address == nil && f.TimeZone == nil &&
-		f.Language == nil && f.LocationID == nil && f.ExternalID == nil && len(f.CustomFields) == 0 &&
-		f.Occasional == nil && f.Roles == nil && f.MemberOf == nil
+	if f.Email != nil {
+		return false
+	}
+	b, err := json.Marshal(f)
+	return err == nil && string(b) == "{}"
 }
 
 // Department is a Freshservice department (company in MSP accounts).

@@ -1,63 +1,27 @@
 package freshservice
 
-// userBody is a user write as sent: UserFields with the email under the key the endpoint expects.
-type userBody struct {
-	FirstName          *string        `json:"first_name,omitempty"`
-	LastName           *string        `json:"last_name,omitempty"`
-	JobTitle           *string        `json:"job_title,omitempty"`
-	PrimaryEmail       *string        `json:"primary_email,omitempty"` // requester endpoints
-	Email              *string        `json:"email,omitempty"`         // agent endpoints
-	SecondaryEmails    *[]string      `json:"secondary_emails,omitempty"`
-	WorkPhoneNumber    *string        `json:"work_phone_number,omitempty"`
-	MobilePhoneNumber  *string        `json:"mobile_phone_number,omitempty"`
-	DepartmentIDs      *[]int64       `json:"department_ids,omitempty"`
-	ReportingManagerID *ID            `json:"reporting_manager_id,omitempty"`
-	Address            *string        `json:"address,omitempty"`
-	TimeZone           *string        `json:"time_zone,omitempty"`
-	Language           *string        `json:"language,omitempty"`
-	LocationID         *ID            `json:"location_id,omitempty"`
-	ExternalID         *string        `json:"external_id,omitempty"`
-	CustomFields       map[string]any `json:"custom_fields,omitempty"`
-	Occasional         *bool          `json:"occasional,omitempty"`
-	Roles              []Role         `json:"roles,omitempty"`
-	MemberOf           *[]int64       `json:"member_of,omitempty"`
+// requesterBody is a user write as the requester endpoints take it: the email is primary_email.
+type requesterBody struct {
+	NameFields
+	PrimaryEmail *string `json:"primary_email,omitempty"`
+	RequesterFields
+	ProfileFields
 }
 
-func commonBody(f UserFields) userBody {
-	return userBody{
-		FirstName:          f.FirstName,
-		LastName:           f.LastName,
-		JobTitle:           f.JobTitle,
-		WorkPhoneNumber:    f.WorkPhoneNumber,
-		MobilePhoneNumber:  f.MobilePhoneNumber,
-		DepartmentIDs:      f.DepartmentIDs,
-		ReportingManagerID: f.ReportingManagerID,
-		Address:            f.Address,
-		TimeZone:           f.TimeZone,
-		Language:           f.Language,
-		LocationID:         f.LocationID,
-		ExternalID:         f.ExternalID,
-		CustomFields:       f.CustomFields,
-	}
+func newRequesterBody(f UserFields) requesterBody {
+	return requesterBody{NameFields: f.NameFields, PrimaryEmail: f.Email, RequesterFields: f.RequesterFields, ProfileFields: f.ProfileFields}
 }
 
-// requesterBody leaves out the agent-only fields (occasional, roles, member_of): Freshservice rejects
-// unknown attributes with 400 invalid_field.
-func requesterBody(f UserFields) userBody {
-	b := commonBody(f)
-	b.PrimaryEmail = f.Email
-	b.SecondaryEmails = f.SecondaryEmails
-	return b
+// agentBody is a user write as the agent endpoints take it: the email is email.
+type agentBody struct {
+	NameFields
+	Email *string `json:"email,omitempty"`
+	ProfileFields
+	AgentFields
 }
 
-// agentBody leaves out secondary_emails, which is not an agent attribute.
-func agentBody(f UserFields) userBody {
-	b := commonBody(f)
-	b.Email = f.Email
-	b.Occasional = f.Occasional
-	b.Roles = f.Roles
-	b.MemberOf = f.MemberOf
-	return b
+func newAgentBody(f UserFields) agentBody {
+	return agentBody{NameFields: f.NameFields, Email: f.Email, ProfileFields: f.ProfileFields, AgentFields: f.AgentFields}
 }
 
 // requesterGroupBody leaves out members: requester group membership has its own endpoints.

@@ -10,7 +10,7 @@ import (
 
 // CreateRequester creates a requester (POST /requesters).
 func (c *Client) CreateRequester(ctx context.Context, f UserFields) (User, error) {
-	return c.requesterCall(ctx, call{method: http.MethodPost, endpoint: "/requesters", path: "/requesters", body: requesterBody(f)})
+	return c.requesterCall(ctx, call{method: http.MethodPost, endpoint: "/requesters", path: "/requesters", body: newRequesterBody(f)})
 }
 
 // GetRequester reads one requester, active or not. An agent's id answers 404 here.
@@ -47,7 +47,7 @@ func (c *Client) ListRequesters(ctx context.Context, page, perPage int) (users [
 
 // UpdateRequester writes the set fields of f (PUT /requesters/{id}).
 func (c *Client) UpdateRequester(ctx context.Context, id int64, f UserFields) (User, error) {
-	return c.requesterCall(ctx, call{method: http.MethodPut, endpoint: "/requesters/{id}", path: requesterPath(id), body: requesterBody(f)})
+	return c.requesterCall(ctx, call{method: http.MethodPut, endpoint: "/requesters/{id}", path: requesterPath(id), body: newRequesterBody(f)})
 }
 
 // DeactivateRequester deactivates a requester (DELETE /requesters/{id}); the record and its email

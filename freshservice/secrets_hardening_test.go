@@ -51,7 +51,7 @@ var hardCalls = []struct {
 	}},
 	{"create requester", func(ctx context.Context, c *freshservice.Client) error {
 		first, email := "Ann", "ann@contoso.com"
-		_, err := c.CreateRequester(ctx, freshservice.UserFields{FirstName: &first, Email: &email})
+		_, err := c.CreateRequester(ctx, freshservice.UserFields{NameFields: freshservice.NameFields{FirstName: &first}, Email: &email})
 		return err
 	}},
 	{"deactivate requester", func(ctx context.Context, c *freshservice.Client) error { return c.DeactivateRequester(ctx, 7) }},

@@ -2,42 +2,37 @@ package proxy
 
 import (
 	"context"
-	"net/http"
+	"errors"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/store/budget"
 )
 
 // newBudget makes the rate budget of a tenant seen for the first time, counted in the metrics.
-func (s *Server) newBudget(t *config.Tenant) freshservice.Budget {
-	var b freshservice.Budget
+func (s *Server) newBudget(t *config.Tenant) budget.Budget {
+	var b budget.Budget
 	if s.opts.NewBudget != nil {
 		b = s.opts.NewBudget(t, s.opts.BudgetWait)
 	}
 	if b == nil {
-		b = freshservice.NewBudget(t.RateLimit.PerMinute, t.RateLimit.ListPerMinute, s.opts.BudgetWait)
+		b = budget.New(budget.Options{PerMinute: t.RateLimit.PerMinute, ListPerMinute: t.RateLimit.ListPerMinute,
+			MaxWait: s.opts.BudgetWait, Now: s.opts.Now})
 	}
 	return meteredBudget{Budget: b, m: s.metrics, tenant: t.Domain}
 }
 
 // meteredBudget counts the calls a budget refuses.
 type meteredBudget struct {
-	freshservice.Budget
+	budget.Budget
 	m      *metrics
 	tenant string
 }
 
-// Limit is the wrapped budget's per-minute limit, 0 when it does not say.
-func (b meteredBudget) Limit() int {
-	if l, ok := b.Budget.(interface{ Limit() int }); ok {
-		return l.Limit()
-	}
-	return 0
-}
-
 func (b meteredBudget) Take(ctx context.Context, list bool) error {
 	err := b.Budget.Take(ctx, list)
-	if fe, ok := err.(*freshservice.Error); ok && fe.Local && fe.Status == http.StatusTooManyRequests {
+	var refused *freshservice.LimitError
+	if errors.As(err, &refused) {
 		b.m.budgetRefusals.WithLabelValues(b.tenant).Inc()
 	}
 	return err

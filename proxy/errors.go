@@ -14,6 +14,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy/provision"
+	"github.com/fsscim/fsscim/proxy/provision/names"
 )
 
 // unavailableRetryAfter is what fsscim asks Entra to wait when Freshservice is down or slow; Entra's
@@ -64,7 +65,7 @@ func (s *scope) classify(err error) (scimerrors.ScimError, time.Duration) {
 	if errors.As(err, &pse) && pse != nil {
 		return *pse, 0
 	}
-	var nameErr *freshservice.NameError
+	var nameErr *names.Error
 	if errors.As(err, &nameErr) {
 		return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "%s", nameErr.Error()), 0
 	}

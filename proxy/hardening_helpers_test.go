@@ -17,6 +17,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/store/budget"
 )
 
 // Helpers shared by the hardening tests (faults, bad input, tenants, secrets, SSRF, load). Their names
@@ -237,9 +238,11 @@ type hdOpenBudget struct{}
 func (hdOpenBudget) Take(context.Context, bool) error { return nil }
 func (hdOpenBudget) Observe(int, http.Header)         {}
 func (hdOpenBudget) Remaining() int                   { return -1 }
+func (hdOpenBudget) Limit() int                       { return 0 }
+func (hdOpenBudget) SetLimits(int, int)               {}
 
 func hdWithOpenBudget(o *proxy.Options) {
-	o.NewBudget = func(*config.Tenant, time.Duration) freshservice.Budget { return hdOpenBudget{} }
+	o.NewBudget = func(*config.Tenant, time.Duration) budget.Budget { return hdOpenBudget{} }
 }
 
 // hdRecorder is a transport that records every call fsscim starts (the emulator's own log only has

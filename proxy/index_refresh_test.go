@@ -29,7 +29,7 @@ func TestIndexRefreshWaitsForBudget(t *testing.T) {
 			var clock atomic.Int64
 			clock.Store(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC).UnixNano())
 			h := newHarness(t, withTenant(fmt.Sprintf("rate_limit: {per_minute: %d}", tt.perMinute)), withServer(func(o *proxy.Options) {
-				o.IndexMaxAge = 10 * time.Minute
+				o.IndexMaxAge = 30 * time.Second
 				o.KeyCheckInterval = time.Hour
 				o.Now = func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 			}))
@@ -37,7 +37,7 @@ func TestIndexRefreshWaitsForBudget(t *testing.T) {
 			for i := range 13 { // a call each
 				h.createUser(entraUserBody(fmt.Sprintf("budget%d@contoso.com", i)))
 			}
-			clock.Add(int64(11 * time.Minute))
+			clock.Add(int64(31 * time.Second)) // stale, and still the minute whose budget was spent
 			h.emu.ResetCalls()
 			h.lookupKnown() // a call to read the user found
 			h.srv.Close()   // waits for a background build to end

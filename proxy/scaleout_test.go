@@ -1,6 +1,7 @@
 package proxy_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -20,6 +21,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/budget"
 	"github.com/fsscim/fsscim/store/redistest"
 )
 
@@ -93,8 +95,22 @@ func newCluster(t *testing.T, n int) *cluster {
 		t.Fatal(err)
 	}
 	c := &cluster{t: t, clock: clk, emu: emu, redis: rds, token: token}
+	var beats []*budget.Replicas
 	for i := range n {
-		c.replicas = append(c.replicas, c.newReplica(filepath.Join(dir, fmt.Sprintf("replica-%d", i)), set, keys, rds.Client()))
+		rc := rds.Client()
+		beat, err := budget.NewReplicas(budget.ReplicasOptions{Client: rc, Now: clk.Now, OpTimeout: 2 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		beats = append(beats, beat)
+		c.replicas = append(c.replicas, c.newReplica(filepath.Join(dir, fmt.Sprintf("replica-%d", i)), set, keys, rc, beat))
+	}
+	for range 2 { // the second round counts every replica
+		for _, b := range beats {
+			if err := b.Beat(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	t.Cleanup(func() {
 		for i, r := range c.replicas {
@@ -111,7 +127,7 @@ func newCluster(t *testing.T, n int) *cluster {
 	return c
 }
 
-func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config.Keyring, rc *redis.Client) *replica {
+func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config.Keyring, rc *redis.Client, beat *budget.Replicas) *replica {
 	t := c.t
 	local, err := store.OpenBolt(filepath.Join(dataDir, store.DefaultFileName))
 	if err != nil {
@@ -140,10 +156,10 @@ func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config
 		Logger:     log,
 		Backoff:    func(int) time.Duration { return 0 },
 		BudgetWait: 20 * time.Millisecond, // a spent window is refused at once: the clock does not move by itself
-		NewBudget: func(tn *config.Tenant, wait time.Duration) freshservice.Budget {
-			b, err := freshservice.NewRedisBudget(freshservice.RedisBudgetOptions{
+		NewBudget: func(tn *config.Tenant, wait time.Duration) budget.Budget {
+			b, err := budget.NewRedis(budget.RedisOptions{
 				Client: rc, Tenant: tn.Domain, PerMinute: tn.RateLimit.PerMinute, ListPerMinute: tn.RateLimit.ListPerMinute,
-				MaxWait: wait, Now: c.clock.Now, OpTimeout: 2 * time.Second,
+				MaxWait: wait, Now: c.clock.Now, OpTimeout: 2 * time.Second, Replicas: beat,
 				OnStateChange: func(ok bool, err error) { srv.SharedStateChanged(proxy.SharedBudget, tn.Domain, ok, err) },
 			})
 			if err != nil {
@@ -300,9 +316,10 @@ func TestReplicasShareRecordsOfWhatFreshserviceForgets(t *testing.T) {
 	}
 }
 
-// TestReplicasKeepServingWhenRedisGoesAway stops Redis in the middle of a run: SCIM requests go on
-// without a single failure caused by it, each replica says so once in its log and in its metrics,
-// and the replicas share again when Redis returns.
+// TestReplicasKeepServingWhenRedisGoesAway stops Redis in the middle of a minute: SCIM requests go on
+// without a single failure caused by it, the replicas counting alone still keep the account within
+// its minute, each says so once in its log and in its metrics, and they share again when Redis
+// returns.
 func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 	c := newCluster(t, 2)
 	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
@@ -312,12 +329,19 @@ func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 	}
 
 	c.redis.Stop()
-	c.clock.Add(time.Minute)
-	statuses := c.load(path, 2, 10)
+	c.clock.Add(30 * time.Second)
+	statuses := c.load(path, 2, 25) // 100 reads, with 40 of the minute's 60 calls left
 	if len(statuses) > 2 || statuses[http.StatusOK] == 0 || statuses[0] != 0 {
 		t.Fatalf("with Redis gone: answers by status %v; want 200s (and 429s with Retry-After at most)", statuses)
 	}
-	// A write goes on as well: the record lands in the replica's own store.
+	perMinute, _ := c.callsPerMinute()
+	for m, n := range perMinute {
+		if n > clusterPerMinute {
+			t.Errorf("minute %s: the account received %d calls with Redis gone, over its %d", m.Format("15:04"), n, clusterPerMinute)
+		}
+	}
+	// In the next minute, a write goes on as well: the record lands in the replica's own store.
+	c.clock.Add(time.Minute)
 	r := c.do(0, http.MethodPatch, path, map[string]any{
 		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []any{map[string]any{"op": "Replace", "path": "active", "value": false}},

@@ -15,9 +15,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/config"
-	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy/provision"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/budget"
 )
 
 // Options wires a Server.
@@ -45,7 +45,7 @@ type Options struct {
 	Backoff func(attempt int) time.Duration
 	// NewBudget makes a tenant's rate budget when the tenant is first seen (the binary: one shared
 	// through Redis); nil, or a nil result, gives the tenant an in-process budget.
-	NewBudget func(t *config.Tenant, maxWait time.Duration) freshservice.Budget
+	NewBudget func(t *config.Tenant, maxWait time.Duration) budget.Budget
 	// Ready reports readiness beyond the tenant snapshot (e.g. the data dir); nil = always.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time

@@ -3,13 +3,16 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
+
+	"github.com/fsscim/fsscim/store/fallback"
 )
 
 // DefaultSharedRetryInterval is how often a Shared store that fell back to its local store tries
 // Redis again.
-const DefaultSharedRetryInterval = 5 * time.Second
+const DefaultSharedRetryInterval = fallback.DefaultRetryInterval
 
 // maxPending bounds how many records written during an outage are remembered for copying to Redis
 // when it returns; past it, the oldest are no longer copied (they stay in the local store).
@@ -40,12 +43,10 @@ type SharedOptions struct {
 //
 // A Redis failure never fails a call; only a failure of the local store does.
 type Shared struct {
-	opts SharedOptions
+	opts  SharedOptions
+	state *fallback.State
 
-	stateMu sync.Mutex // serialises state changes, their notifications and the copy-back
 	mu      sync.Mutex
-	shared  bool
-	lastTry time.Time
 	pending map[pendingKey]struct{} // written locally while Redis was gone
 	order   []pendingKey
 }
@@ -63,71 +64,48 @@ func NewShared(opts SharedOptions) (*Shared, error) {
 	if opts.Remote == nil || opts.Local == nil {
 		return nil, errors.New("shared store: Remote and Local are required")
 	}
-	if opts.RetryInterval <= 0 {
-		opts.RetryInterval = DefaultSharedRetryInterval
+	s := &Shared{opts: opts, pending: map[pendingKey]struct{}{}}
+	state, err := fallback.New(fallback.Options{
+		RetryInterval: opts.RetryInterval,
+		Now:           opts.Now,
+		Rejoin:        s.copyBackAll,
+		OnChange:      opts.OnStateChange,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("shared store: %w", err)
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	return &Shared{opts: opts, shared: true, pending: map[pendingKey]struct{}{}}, nil
+	s.state = state
+	return s, nil
 }
 
 // IsShared reports whether the store currently uses Redis.
-func (s *Shared) IsShared() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.shared
-}
+func (s *Shared) IsShared() bool { return s.state.Shared() }
 
-// useRemote reports whether to try Redis now: always while it works, once per RetryInterval after
-// it failed. A try after a failure first copies the outage's writes back.
-func (s *Shared) useRemote(ctx context.Context) bool {
-	s.mu.Lock()
-	if s.shared {
-		s.mu.Unlock()
-		return true
-	}
-	now := s.opts.Now()
-	if now.Sub(s.lastTry) < s.opts.RetryInterval {
-		s.mu.Unlock()
-		return false
-	}
-	s.lastTry = now
-	s.mu.Unlock()
-	return s.rejoin(ctx)
-}
+// useRemote reports whether to use Redis now: always while it works, once per RetryInterval after
+// it failed, once the outage's writes are copied back.
+func (s *Shared) useRemote(ctx context.Context) bool { return s.state.Use(ctx) }
 
-// rejoin copies the records written during the outage to Redis and, when that works, returns to it.
-func (s *Shared) rejoin(ctx context.Context) bool {
-	s.stateMu.Lock()
-	defer s.stateMu.Unlock()
+// copyBackAll copies the records written during the outage to Redis, before Redis is used again.
+func (s *Shared) copyBackAll(ctx context.Context) error {
 	s.mu.Lock()
-	if s.shared {
-		s.mu.Unlock()
-		return true
-	}
 	todo := append([]pendingKey(nil), s.order...)
 	s.mu.Unlock()
 
 	if err := s.opts.Remote.Ping(ctx); err != nil {
-		return false
+		return err
 	}
 	for i, k := range todo {
 		if err := s.copyBack(ctx, k); err != nil {
 			s.mu.Lock()
 			s.forgetPending(todo[:i])
 			s.mu.Unlock()
-			return false
+			return err
 		}
 	}
 	s.mu.Lock()
 	s.forgetPending(todo)
-	s.shared = true
 	s.mu.Unlock()
-	if s.opts.OnStateChange != nil {
-		s.opts.OnStateChange(true, nil)
-	}
-	return true
+	return nil
 }
 
 func (s *Shared) forgetPending(done []pendingKey) {
@@ -164,25 +142,16 @@ func (s *Shared) remoteFailed(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return err
 	}
-	s.stateMu.Lock()
-	defer s.stateMu.Unlock()
-	s.mu.Lock()
-	changed := s.shared
-	s.shared = false
-	s.lastTry = s.opts.Now()
-	s.mu.Unlock()
-	if changed && s.opts.OnStateChange != nil {
-		s.opts.OnStateChange(false, err)
-	}
+	s.state.Failed(err)
 	return nil
 }
 
 func (s *Shared) notePending(tenant, kind string, ids ...int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shared {
+	if s.state.Shared() {
 		return
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, id := range ids {
 		k := pendingKey{tenant: normTenant(tenant), kind: kind, id: id}
 		if _, ok := s.pending[k]; ok {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy/provision/directory"
 )
 
 // indexMemory is what a tenant's directory holds in memory.
@@ -43,7 +44,7 @@ func seedDirectory(n int) func(*freshservicetest.Emulator) {
 	}
 }
 
-// measureIndexMemory builds a directory index of n users twice: bare (freshservice.Index against the
+// measureIndexMemory builds a directory index of n users twice: bare (directory.Index against the
 // emulator) and as fsscim builds it for a tenant on its first lookup, and weighs each by the live heap
 // after a full collection before and after.
 func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
@@ -67,7 +68,7 @@ func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
 	}
 	emu.ResetCalls()
 	before := heapAfterGC()
-	idx := freshservice.NewIndex(freshservice.IndexOptions{})
+	idx := directory.New(directory.Options{})
 	start := time.Now()
 	if err := idx.Build(ctx, client); err != nil {
 		return out, fmt.Errorf("build the index: %w", err)

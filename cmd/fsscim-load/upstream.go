@@ -33,8 +33,8 @@ const idleWait = 20 * time.Millisecond
 //   - only the list budget is spent: this caller waits for the next window while the others go on
 //     spending the overall budget, and moves the clock itself only when nothing else does.
 //
-// fsscim then never sees a 429; the rate headers are removed so that its own budget, which keeps real
-// time, stays out of the simulation (see BENCHMARKS.md, "simulated time").
+// fsscim then never sees a 429; the rate headers are removed so that its own budget, which would learn
+// its limit from them, stays out of the simulation (see BENCHMARKS.md, "simulated time").
 type upstream struct {
 	emu   *freshservicetest.Emulator
 	clock *virtualClock // nil: real time, answers pass through unchanged

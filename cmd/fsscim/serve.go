@@ -127,11 +127,12 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		if err != nil {
 			return nil, err
 		}
-		rc = c
-		closers = append(closers, c)
-		if shared, err = newSharedState(c, db, ic.log); err != nil {
+		if shared, err = newSharedState(ctx, c, db, ic.log); err != nil {
+			_ = c.Close()
 			return nil, err
 		}
+		rc = shared
+		closers = append(closers, shared)
 		records = shared.store
 	}
 

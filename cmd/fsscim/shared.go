@@ -12,9 +12,9 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/config"
-	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/budget"
 )
 
 // redisLoggerOnce routes the Redis client's own messages (dial failures during an outage) into the
@@ -28,10 +28,14 @@ func (l redisLog) Printf(_ context.Context, format string, v ...any) {
 	l.log.Debug("redis client", zap.String("detail", fmt.Sprintf(format, v...)))
 }
 
-// sharedState is what replicas share through Redis: the Redis client, and the store over it.
+// sharedState is what replicas share through Redis: the Redis client, the store over it, and the
+// heartbeat that counts the replicas sharing the tenants' rate budgets.
 type sharedState struct {
-	client *redis.Client
-	store  *store.Shared
+	client   *redis.Client
+	store    *store.Shared
+	replicas *budget.Replicas
+	stopBeat context.CancelFunc
+	beatDone chan struct{}
 	// server is set once the proxy exists; callbacks only fire from requests, which come later.
 	server *proxy.Server
 }
@@ -65,13 +69,18 @@ func openRedis(ctx context.Context, rawURL string, log *zap.Logger) (*redis.Clie
 	return c, nil
 }
 
-// newSharedState wraps the local store with the Redis one.
-func newSharedState(c *redis.Client, local store.Store, log *zap.Logger) (*sharedState, error) {
+// newSharedState wraps the local store with the Redis one and starts this replica's heartbeat, which
+// runs until Close.
+func newSharedState(ctx context.Context, c *redis.Client, local store.Store, log *zap.Logger) (*sharedState, error) {
 	remote, err := store.NewRedis(c, store.RedisOptions{})
 	if err != nil {
 		return nil, err
 	}
-	s := &sharedState{client: c}
+	replicas, err := budget.NewReplicas(budget.ReplicasOptions{Client: c})
+	if err != nil {
+		return nil, err
+	}
+	s := &sharedState{client: c, replicas: replicas}
 	s.store, err = store.NewShared(store.SharedOptions{
 		Remote: remote,
 		Local:  local,
@@ -85,17 +94,31 @@ func newSharedState(c *redis.Client, local store.Store, log *zap.Logger) (*share
 	if err != nil {
 		return nil, err
 	}
+	beatCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopBeat, s.beatDone = stop, make(chan struct{})
+	go func() {
+		defer close(s.beatDone)
+		replicas.Run(beatCtx)
+	}()
 	return s, nil
 }
 
+// Close stops the heartbeat (taking this replica out of the count) and closes the Redis client.
+func (s *sharedState) Close() error {
+	s.stopBeat()
+	<-s.beatDone
+	return s.client.Close()
+}
+
 // newBudget gives each tenant a rate budget shared through Redis.
-func (s *sharedState) newBudget(t *config.Tenant, maxWait time.Duration) freshservice.Budget {
-	b, err := freshservice.NewRedisBudget(freshservice.RedisBudgetOptions{
+func (s *sharedState) newBudget(t *config.Tenant, maxWait time.Duration) budget.Budget {
+	b, err := budget.NewRedis(budget.RedisOptions{
 		Client:        s.client,
 		Tenant:        t.Domain,
 		PerMinute:     t.RateLimit.PerMinute,
 		ListPerMinute: t.RateLimit.ListPerMinute,
 		MaxWait:       maxWait,
+		Replicas:      s.replicas,
 		OnStateChange: func(shared bool, err error) {
 			s.server.SharedStateChanged(proxy.SharedBudget, t.Domain, shared, err)
 		},

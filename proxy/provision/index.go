@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/proxy/provision/directory"
 )
 
 // indexBuildWait is how long a lookup waits for a tenant's first index build before it asks
@@ -29,7 +30,7 @@ type indexBuild struct {
 // readyIndex returns the directory index when it can answer, building it on first use (waiting up to
 // indexBuildWait, and at most half the time the request has left) and refreshing it in the background
 // when it is stale. A nil index means: ask Freshservice directly.
-func (s *Session) readyIndex(ctx context.Context) *freshservice.Index {
+func (s *Session) readyIndex(ctx context.Context) *directory.Index {
 	t := s.t
 	if t.index.Complete() {
 		if t.index.Stale() && !t.budgetLow() {
@@ -59,9 +60,6 @@ func (s *Session) readyIndex(ctx context.Context) *freshservice.Index {
 	return nil
 }
 
-// budgetLimit is a budget that knows its per-minute limit (0 while unknown).
-type budgetLimit interface{ Limit() int }
-
 // budgetLow reports whether the tenant's rate budget is known to be under a quarter of its
 // per-minute limit (the configured one, or the one learnt from Freshservice).
 func (t *Tenant) budgetLow() bool {
@@ -69,9 +67,9 @@ func (t *Tenant) budgetLow() bool {
 	if remaining < 0 {
 		return false
 	}
-	limit := t.Config().RateLimit.PerMinute
-	if l, ok := t.budget.(budgetLimit); ok && l.Limit() > 0 {
-		limit = l.Limit()
+	limit := t.budget.Limit()
+	if limit <= 0 {
+		limit = t.Config().RateLimit.PerMinute
 	}
 	return limit > 0 && remaining < limit/4
 }

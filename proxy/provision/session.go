@@ -75,7 +75,7 @@ func (t *Tenant) client(apiKey string) (*freshservice.Client, string, error) {
 		BaseURL:   t.Config().BaseURL(),
 		APIKey:    apiKey,
 		Timeout:   d.UpstreamTimeout,
-		Budget:    t.budget,
+		Limiter:   t.budget,
 		Backoff:   d.Backoff,
 		Transport: d.Transport,
 		Observer:  observe,

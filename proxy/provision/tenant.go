@@ -13,7 +13,10 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/provision/directory"
+	"github.com/fsscim/fsscim/proxy/provision/names"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/budget"
 )
 
 // Deps is what every tenant runtime takes from outside, shared by all tenants of one server.
@@ -34,7 +37,7 @@ type Deps struct {
 	// Backoff between GET retries (tests pass a zero one).
 	Backoff func(attempt int) time.Duration
 	// NewBudget makes the rate budget of a tenant seen for the first time.
-	NewBudget func(t *config.Tenant) freshservice.Budget
+	NewBudget func(t *config.Tenant) budget.Budget
 	// ObserveCall is told of every Freshservice attempt of a tenant (metrics); may be nil.
 	ObserveCall func(domain string, ci freshservice.CallInfo)
 	// ObserveLookup is told of every department or location lookup of a tenant (metrics); may be nil.
@@ -111,9 +114,9 @@ type Tenant struct {
 	cfg  *config.Tenant
 	opts mapping.Options
 
-	budget  freshservice.Budget
-	lookups *freshservice.Lookups
-	index   *freshservice.Index
+	budget  budget.Budget
+	lookups *names.Cache
+	index   *directory.Index
 	keys    *lru.Cache[string, *keyVerdict]
 	locks   keyedMutex // serialises writes to one user, group or email
 	// keyChecks shares one key check among the requests that find a key's verdict stale at once.
@@ -136,12 +139,12 @@ func newTenant(r *Registry, cfg *config.Tenant) *Tenant {
 		deps:   &r.deps,
 		domain: domain,
 		budget: r.deps.NewBudget(cfg),
-		lookups: freshservice.NewLookups(freshservice.LookupOptions{Now: r.deps.Now, OnLookup: func(kind string, hit bool) {
+		lookups: names.New(names.Options{Now: r.deps.Now, OnLookup: func(kind string, hit bool) {
 			if r.deps.ObserveLookup != nil {
 				r.deps.ObserveLookup(domain, kind, hit)
 			}
 		}}),
-		index:       freshservice.NewIndex(freshservice.IndexOptions{MaxAge: r.deps.IndexMaxAge, Now: r.deps.Now}),
+		index:       directory.New(directory.Options{MaxAge: r.deps.IndexMaxAge, Now: r.deps.Now}),
 		keys:        keys,
 		recentUsers: recent,
 	}
@@ -157,6 +160,8 @@ func (t *Tenant) install(cfg *config.Tenant) {
 		return
 	}
 	t.cfg = cfg
+	// A reloaded file's rate_limit holds at once, for the budget the tenant keeps across reloads.
+	t.budget.SetLimits(cfg.RateLimit.PerMinute, cfg.RateLimit.ListPerMinute)
 	t.opts = mapping.Options{Attributes: cfg.Attributes, DefaultTimeZone: cfg.Defaults.TimeZone, DefaultLanguage: cfg.Defaults.Language}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/provision/names"
 	"github.com/fsscim/fsscim/store"
 )
 
@@ -55,7 +56,7 @@ func (s *Session) fields(ctx context.Context, u mapping.User, set mapping.FieldS
 
 // nameError turns a failed department/location lookup into an answer an admin can act on.
 func (s *Session) nameError(err error, key string) error {
-	var ne *freshservice.NameError
+	var ne *names.Error
 	if !errors.As(err, &ne) {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/provision/names"
 	"github.com/fsscim/fsscim/store"
 )
 
@@ -340,7 +341,7 @@ func rememberedName(rec store.UserRecord, key string, id int64) (string, bool) {
 }
 
 func isNameMiss(err error) bool {
-	var ne *freshservice.NameError
+	var ne *names.Error
 	return errors.As(err, &ne)
 }
 

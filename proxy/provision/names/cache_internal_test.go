@@ -1,4 +1,4 @@
-package freshservice
+package names
 
 import (
 	"runtime"
@@ -35,11 +35,11 @@ func TestLookupCacheExpiresOnRead(t *testing.T) {
 	}
 }
 
-func TestLookupsStartNoGoroutine(t *testing.T) {
+func TestCachesStartNoGoroutine(t *testing.T) {
 	before := runtime.NumGoroutine()
-	held := make([]*Lookups, 100)
+	held := make([]*Cache, 100)
 	for i := range held {
-		held[i] = NewLookups(LookupOptions{})
+		held[i] = New(Options{})
 	}
 	if after := runtime.NumGoroutine(); after > before {
 		t.Errorf("100 lookup caches started %d goroutines", after-before)

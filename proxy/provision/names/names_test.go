@@ -1,16 +1,47 @@
-package freshservice_test
+package names_test
 
 import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy/provision/names"
 )
+
+// account is an emulated Freshservice account and a client of it.
+type account struct {
+	e *freshservicetest.Emulator
+	c *freshservice.Client
+}
+
+func newEmu(t *testing.T) *account {
+	t.Helper()
+	e, srv := freshservicetest.NewServer(freshservicetest.Options{})
+	t.Cleanup(srv.Close)
+	const key = "names-test-key-0b7e"
+	e.AddAPIKey(key, true)
+	c, err := freshservice.New(freshservice.Options{BaseURL: srv.URL + "/api/v2", APIKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &account{e: e, c: c}
+}
+
+// calls lists "METHOD path" of what the emulator received since the last reset.
+func (m *account) calls() []string {
+	var out []string
+	for _, c := range m.e.Calls() {
+		out = append(out, c.Method+" "+strings.TrimPrefix(c.Path, "/api/v2"))
+	}
+	return out
+}
 
 // countCalls counts the emulator calls with method and path.
 func countCalls(e *freshservicetest.Emulator, method, path string) int {
@@ -42,9 +73,9 @@ func (c *manualClock) add(d time.Duration) {
 }
 
 func TestLookupConcurrentMissesShareOneWalk(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{}, nil)
+	m := newEmu(t)
 	m.e.AddDepartment("Sales")
-	l := freshservice.NewLookups(freshservice.LookupOptions{})
+	l := names.New(names.Options{})
 	m.e.ResetCalls()
 
 	const n = 32
@@ -57,7 +88,7 @@ func TestLookupConcurrentMissesShareOneWalk(t *testing.T) {
 	}
 	wg.Wait()
 	for i, err := range errs {
-		var ne *freshservice.NameError
+		var ne *names.Error
 		if !errors.As(err, &ne) || !ne.NotFound() || ne.Kind != "department" || ne.Name != "Nope" {
 			t.Fatalf("lookup %d: %v, want a not-found NameError", i, err)
 		}
@@ -74,12 +105,12 @@ func TestLookupConcurrentMissesShareOneWalk(t *testing.T) {
 }
 
 func TestLookupMatchesNames(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{}, nil)
+	m := newEmu(t)
 	sales := m.e.AddDepartment("Sales EU")
 	m.e.AddDepartment("Ops")
 	m.e.AddDepartment("OPS ")
 	hq := m.e.AddLocation("Head Office")
-	l := freshservice.NewLookups(freshservice.LookupOptions{})
+	l := names.New(names.Options{})
 	ctx := context.Background()
 
 	tests := []struct {
@@ -99,7 +130,7 @@ func TestLookupMatchesNames(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id, err := tt.lookup()
-			var ne *freshservice.NameError
+			var ne *names.Error
 			switch {
 			case tt.candidates != nil:
 				if !errors.As(err, &ne) || !ne.Ambiguous() || !slices.Equal(ne.Candidates, tt.candidates) {
@@ -109,7 +140,7 @@ func TestLookupMatchesNames(t *testing.T) {
 					t.Errorf("message = %q, want %q", err, want)
 				}
 			case tt.notFound:
-				if !freshservice.IsNameNotFound(err) {
+				if !names.IsNotFound(err) {
 					t.Fatalf("err = %v, want not found", err)
 				}
 			case err != nil || id != tt.wantID:
@@ -132,16 +163,16 @@ func TestLookupMatchesNames(t *testing.T) {
 }
 
 func TestLookupRefreshAtMostOncePerMinRefresh(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{}, nil)
+	m := newEmu(t)
 	clk := &manualClock{t: time.Now()}
-	l := freshservice.NewLookups(freshservice.LookupOptions{MinRefresh: time.Minute, Now: clk.now})
+	l := names.New(names.Options{MinRefresh: time.Minute, Now: clk.now})
 	ctx := context.Background()
 
-	if _, err := l.DepartmentID(ctx, m.c, "Research", false); !freshservice.IsNameNotFound(err) {
+	if _, err := l.DepartmentID(ctx, m.c, "Research", false); !names.IsNotFound(err) {
 		t.Fatalf("first lookup: %v", err)
 	}
 	research := m.e.AddDepartment("Research") // created in Freshservice meanwhile
-	if _, err := l.DepartmentID(ctx, m.c, "Research", false); !freshservice.IsNameNotFound(err) {
+	if _, err := l.DepartmentID(ctx, m.c, "Research", false); !names.IsNotFound(err) {
 		t.Fatalf("lookup within MinRefresh: %v, want still not found (no new walk)", err)
 	}
 	if got := countCalls(m.e, "GET", "/api/v2/departments"); got != 1 {
@@ -157,8 +188,8 @@ func TestLookupRefreshAtMostOncePerMinRefresh(t *testing.T) {
 }
 
 func TestLookupCreateMissing(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{}, nil)
-	l := freshservice.NewLookups(freshservice.LookupOptions{})
+	m := newEmu(t)
+	l := names.New(names.Options{})
 	ctx := context.Background()
 
 	const n = 16
@@ -196,10 +227,10 @@ func TestLookupCreateMissing(t *testing.T) {
 }
 
 func TestLookupCreateFindsOneMadeElsewhere(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{}, nil)
-	l := freshservice.NewLookups(freshservice.LookupOptions{})
+	m := newEmu(t)
+	l := names.New(names.Options{})
 	ctx := context.Background()
-	if _, err := l.DepartmentID(ctx, m.c, "Legal", false); !freshservice.IsNameNotFound(err) {
+	if _, err := l.DepartmentID(ctx, m.c, "Legal", false); !names.IsNotFound(err) {
 		t.Fatal(err)
 	}
 	legal := m.e.AddDepartment("Legal") // appears between walks
@@ -213,9 +244,9 @@ func TestLookupCreateFindsOneMadeElsewhere(t *testing.T) {
 }
 
 func TestLookupNameByID(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{}, nil)
+	m := newEmu(t)
 	clk := &manualClock{t: time.Now()}
-	l := freshservice.NewLookups(freshservice.LookupOptions{Now: clk.now})
+	l := names.New(names.Options{Now: clk.now})
 	ctx := context.Background()
 	first := m.e.AddDepartment("Finance")
 	if name, err := l.DepartmentName(ctx, m.c, first.ID); err != nil || name != "Finance" {
@@ -227,7 +258,7 @@ func TestLookupNameByID(t *testing.T) {
 	if name, err := l.DepartmentName(ctx, m.c, later.ID); err != nil || name != "Audit" {
 		t.Fatalf("DepartmentName(later) = %q, %v", name, err)
 	}
-	if got, want := (&emu{e: m.e}).calls(), []string{"GET /departments/" + itoa(later.ID)}; !slices.Equal(got, want) {
+	if got, want := m.calls(), []string{"GET /departments/" + strconv.FormatInt(later.ID, 10)}; !slices.Equal(got, want) {
 		t.Errorf("calls = %q, want %q", got, want)
 	}
 	if _, err := l.DepartmentName(ctx, m.c, later.ID+999); !freshservice.IsNotFound(err) {
@@ -239,11 +270,11 @@ func TestLookupNameByID(t *testing.T) {
 }
 
 func TestLookupReportsHitsAndMisses(t *testing.T) {
-	m := newEmu(t, freshservicetest.Options{}, nil)
+	m := newEmu(t)
 	sales := m.e.AddDepartment("Sales")
 	var mu sync.Mutex
 	var seen []string
-	l := freshservice.NewLookups(freshservice.LookupOptions{OnLookup: func(kind string, hit bool) {
+	l := names.New(names.Options{OnLookup: func(kind string, hit bool) {
 		mu.Lock()
 		defer mu.Unlock()
 		r := "miss"

@@ -1,4 +1,6 @@
-package freshservice
+// Package names resolves a tenant's Freshservice department and location names to ids and back,
+// from a cache filled by walking their lists.
+package names
 
 import (
 	"context"
@@ -10,10 +12,12 @@ import (
 	"time"
 
 	"golang.org/x/sync/singleflight"
+
+	"github.com/fsscim/fsscim/freshservice"
 )
 
-// LookupOptions tunes a Lookups cache.
-type LookupOptions struct {
+// Options tunes a Cache.
+type Options struct {
 	TTL time.Duration // how long a name or id stays cached; default 10 minutes
 	// MinRefresh is the least time between two list walks of one kind: a name that is still missing
 	// after a walk this recent is reported as not existing. Default 1 minute; never above TTL.
@@ -25,16 +29,28 @@ type LookupOptions struct {
 	OnLookup func(kind string, hit bool)
 }
 
+// Client is what the cache asks of Freshservice.
+type Client interface {
+	ListDepartments(ctx context.Context) ([]freshservice.Department, error)
+	GetDepartment(ctx context.Context, id int64) (freshservice.Department, error)
+	CreateDepartment(ctx context.Context, name string) (freshservice.Department, error)
+	ListLocations(ctx context.Context) ([]freshservice.Location, error)
+	GetLocation(ctx context.Context, id int64) (freshservice.Location, error)
+	CreateLocation(ctx context.Context, name string) (freshservice.Location, error)
+}
+
+var _ Client = (*freshservice.Client)(nil)
+
 // walkTimeout bounds a shared list walk, which outlives the request that started it.
 const walkTimeout = 2 * time.Minute
 
-// Lookups resolves department and location names to ids and back for one tenant. One list walk
+// Cache resolves department and location names to ids and back for one tenant. One list walk
 // fills the cache for a kind; concurrent misses share that walk, and a name missing after a walk
 // triggers at most one new walk per MinRefresh, so a department created in Freshservice is found
 // quickly without spending the rate budget on every unknown name. Names match case-insensitively,
 // ignoring surrounding white space.
-type Lookups struct {
-	opts    LookupOptions
+type Cache struct {
+	opts    Options
 	cache   *lookupCache
 	flights singleflight.Group
 
@@ -55,8 +71,8 @@ type named struct {
 	name string
 }
 
-// NewLookups returns an empty cache.
-func NewLookups(opts LookupOptions) *Lookups {
+// New returns an empty cache.
+func New(opts Options) *Cache {
 	if opts.TTL <= 0 {
 		opts.TTL = 10 * time.Minute
 	}
@@ -71,22 +87,22 @@ func NewLookups(opts LookupOptions) *Lookups {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Lookups{
+	return &Cache{
 		opts:   opts,
 		cache:  newLookupCache(opts.Size, opts.TTL, opts.Now),
 		walked: map[string]time.Time{},
 	}
 }
 
-// NameError says a department or location name matches no object, or more than one.
-type NameError struct {
+// Error says a department or location name matches no object, or more than one.
+type Error struct {
 	Kind       string   // "department" or "location"
 	Name       string   // as asked for, trimmed
 	Candidates []string // the matching objects' names when ambiguous; empty when not found
 }
 
 // Error is a sentence a person can act on.
-func (e *NameError) Error() string {
+func (e *Error) Error() string {
 	if len(e.Candidates) == 0 {
 		return fmt.Sprintf("%s %q does not exist", e.Kind, e.Name)
 	}
@@ -99,42 +115,42 @@ func (e *NameError) Error() string {
 }
 
 // NotFound reports that no object has the name.
-func (e *NameError) NotFound() bool { return len(e.Candidates) == 0 }
+func (e *Error) NotFound() bool { return len(e.Candidates) == 0 }
 
 // Ambiguous reports that several objects have the name.
-func (e *NameError) Ambiguous() bool { return len(e.Candidates) > 0 }
+func (e *Error) Ambiguous() bool { return len(e.Candidates) > 0 }
 
 // DepartmentID resolves a department name; create makes a missing one (and caches it).
-func (l *Lookups) DepartmentID(ctx context.Context, c *Client, name string, create bool) (int64, error) {
+func (l *Cache) DepartmentID(ctx context.Context, c Client, name string, create bool) (int64, error) {
 	return l.id(ctx, c, departmentKind, name, create)
 }
 
 // DepartmentName resolves a department id to its name.
-func (l *Lookups) DepartmentName(ctx context.Context, c *Client, id int64) (string, error) {
+func (l *Cache) DepartmentName(ctx context.Context, c Client, id int64) (string, error) {
 	return l.name(ctx, c, departmentKind, id)
 }
 
 // LocationID resolves a location name; create makes a missing one (and caches it).
-func (l *Lookups) LocationID(ctx context.Context, c *Client, name string, create bool) (int64, error) {
+func (l *Cache) LocationID(ctx context.Context, c Client, name string, create bool) (int64, error) {
 	return l.id(ctx, c, locationKind, name, create)
 }
 
 // LocationName resolves a location id to its name.
-func (l *Lookups) LocationName(ctx context.Context, c *Client, id int64) (string, error) {
+func (l *Cache) LocationName(ctx context.Context, c Client, id int64) (string, error) {
 	return l.name(ctx, c, locationKind, id)
 }
 
-// lookupKind is what Lookups needs to know about departments or locations.
+// lookupKind is what Cache needs to know about departments or locations.
 type lookupKind struct {
 	name   string
-	list   func(context.Context, *Client) ([]named, error)
-	get    func(context.Context, *Client, int64) (named, error)
-	create func(context.Context, *Client, string) (named, error)
+	list   func(context.Context, Client) ([]named, error)
+	get    func(context.Context, Client, int64) (named, error)
+	create func(context.Context, Client, string) (named, error)
 }
 
 var departmentKind = lookupKind{
 	name: "department",
-	list: func(ctx context.Context, c *Client) ([]named, error) {
+	list: func(ctx context.Context, c Client) ([]named, error) {
 		ds, err := c.ListDepartments(ctx)
 		out := make([]named, len(ds))
 		for i, d := range ds {
@@ -142,11 +158,11 @@ var departmentKind = lookupKind{
 		}
 		return out, err
 	},
-	get: func(ctx context.Context, c *Client, id int64) (named, error) {
+	get: func(ctx context.Context, c Client, id int64) (named, error) {
 		d, err := c.GetDepartment(ctx, id)
 		return named{d.ID, d.Name}, err
 	},
-	create: func(ctx context.Context, c *Client, name string) (named, error) {
+	create: func(ctx context.Context, c Client, name string) (named, error) {
 		d, err := c.CreateDepartment(ctx, name)
 		return named{d.ID, d.Name}, err
 	},
@@ -154,7 +170,7 @@ var departmentKind = lookupKind{
 
 var locationKind = lookupKind{
 	name: "location",
-	list: func(ctx context.Context, c *Client) ([]named, error) {
+	list: func(ctx context.Context, c Client) ([]named, error) {
 		ls, err := c.ListLocations(ctx)
 		out := make([]named, len(ls))
 		for i, l := range ls {
@@ -162,11 +178,11 @@ var locationKind = lookupKind{
 		}
 		return out, err
 	},
-	get: func(ctx context.Context, c *Client, id int64) (named, error) {
+	get: func(ctx context.Context, c Client, id int64) (named, error) {
 		l, err := c.GetLocation(ctx, id)
 		return named{l.ID, l.Name}, err
 	},
-	create: func(ctx context.Context, c *Client, name string) (named, error) {
+	create: func(ctx context.Context, c Client, name string) (named, error) {
 		l, err := c.CreateLocation(ctx, name)
 		return named{l.ID, l.Name}, err
 	},
@@ -174,7 +190,7 @@ var locationKind = lookupKind{
 
 func normName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-func (l *Lookups) id(ctx context.Context, c *Client, k lookupKind, name string, create bool) (int64, error) {
+func (l *Cache) id(ctx context.Context, c Client, k lookupKind, name string, create bool) (int64, error) {
 	trimmed := strings.TrimSpace(name)
 	key := lookupKey{kind: k.name, name: normName(name)}
 	if key.name == "" {
@@ -192,7 +208,7 @@ func (l *Lookups) id(ctx context.Context, c *Client, k lookupKind, name string, 
 		return resolve(k, trimmed, found)
 	}
 	if !create {
-		return 0, &NameError{Kind: k.name, Name: trimmed}
+		return 0, &Error{Kind: k.name, Name: trimmed}
 	}
 	found, err := l.create(ctx, c, k, key, trimmed)
 	if err != nil {
@@ -202,13 +218,13 @@ func (l *Lookups) id(ctx context.Context, c *Client, k lookupKind, name string, 
 }
 
 // create makes a missing object once, however many requests ask for it at the same moment.
-func (l *Lookups) create(ctx context.Context, c *Client, k lookupKind, key lookupKey, name string) ([]named, error) {
+func (l *Cache) create(ctx context.Context, c Client, k lookupKind, key lookupKey, name string) ([]named, error) {
 	v, err := l.shared(ctx, "create\x00"+k.name+"\x00"+key.name, func(ctx context.Context) (any, error) {
 		if found, ok := l.cache.Get(key); ok {
 			return found, nil // created by a call that finished just before this one started
 		}
 		made, err := k.create(ctx, c, name)
-		if IsDuplicate(err) {
+		if freshservice.IsDuplicate(err) {
 			// Someone else made it since the last walk: the cache is known to be stale.
 			if err := l.refresh(ctx, c, k, true); err != nil {
 				return nil, fmt.Errorf("look up %s %q after a duplicate: %w", k.name, name, err)
@@ -235,7 +251,7 @@ func (l *Lookups) create(ctx context.Context, c *Client, k lookupKind, key looku
 	return v.([]named), nil
 }
 
-func (l *Lookups) name(ctx context.Context, c *Client, k lookupKind, id int64) (string, error) {
+func (l *Cache) name(ctx context.Context, c Client, k lookupKind, id int64) (string, error) {
 	key := lookupKey{kind: k.name, id: id}
 	if found, ok := l.cache.Get(key); ok {
 		l.observe(k, true)
@@ -267,7 +283,7 @@ func (l *Lookups) name(ctx context.Context, c *Client, k lookupKind, id int64) (
 
 // refresh walks the kind's list and replaces what the cache holds of that kind, unless a walk
 // completed less than MinRefresh ago (force ignores that). Concurrent callers share one walk.
-func (l *Lookups) refresh(ctx context.Context, c *Client, k lookupKind, force bool) error {
+func (l *Cache) refresh(ctx context.Context, c Client, k lookupKind, force bool) error {
 	flight := "walk\x00" + k.name
 	if force {
 		flight = "force\x00" + k.name
@@ -293,7 +309,7 @@ func (l *Lookups) refresh(ctx context.Context, c *Client, k lookupKind, force bo
 }
 
 // fill replaces the cached entries of one kind with a complete list.
-func (l *Lookups) fill(k lookupKind, items []named) {
+func (l *Cache) fill(k lookupKind, items []named) {
 	byName := make(map[string][]named, len(items))
 	for _, it := range items {
 		n := normName(it.name)
@@ -320,7 +336,7 @@ func (l *Lookups) fill(k lookupKind, items []named) {
 // shared runs fn once for all concurrent callers with the same flight key. fn runs detached from the
 // first caller's cancellation (bounded by walkTimeout) so that one caller giving up does not fail
 // the others; each caller still stops waiting when its own context ends.
-func (l *Lookups) shared(ctx context.Context, flight string, fn func(context.Context) (any, error)) (any, error) {
+func (l *Cache) shared(ctx context.Context, flight string, fn func(context.Context) (any, error)) (any, error) {
 	ch := l.flights.DoChan(flight, func() (any, error) {
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), walkTimeout)
 		defer cancel()
@@ -337,7 +353,7 @@ func (l *Lookups) shared(ctx context.Context, flight string, fn func(context.Con
 func resolve(k lookupKind, name string, found []named) (int64, error) {
 	switch len(found) {
 	case 0:
-		return 0, &NameError{Kind: k.name, Name: name}
+		return 0, &Error{Kind: k.name, Name: name}
 	case 1:
 		return found[0].id, nil
 	}
@@ -346,16 +362,16 @@ func resolve(k lookupKind, name string, found []named) (int64, error) {
 		names[i] = f.name
 	}
 	slices.Sort(names)
-	return 0, &NameError{Kind: k.name, Name: name, Candidates: names}
+	return 0, &Error{Kind: k.name, Name: name, Candidates: names}
 }
 
-// IsNameNotFound reports a NameError for a name no object has.
-func IsNameNotFound(err error) bool {
-	var ne *NameError
+// IsNotFound reports a Error for a name no object has.
+func IsNotFound(err error) bool {
+	var ne *Error
 	return errors.As(err, &ne) && ne.NotFound()
 }
 
-func (l *Lookups) observe(k lookupKind, hit bool) {
+func (l *Cache) observe(k lookupKind, hit bool) {
 	if l.opts.OnLookup != nil {
 		l.opts.OnLookup(k.name, hit)
 	}

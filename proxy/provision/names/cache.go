@@ -1,4 +1,4 @@
-package freshservice
+package names
 
 import (
 	"time"

@@ -1,4 +1,8 @@
-package freshservice
+// Package directory is a tenant's directory of Freshservice users by email and id, filled by walking
+// the requester and agent lists and kept current by fsscim's own writes. Entra looks every user up by
+// userName before touching it; answering those lookups here keeps them off Freshservice's small list
+// limit.
+package directory
 
 import (
 	"context"
@@ -7,11 +11,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/fsscim/fsscim/freshservice"
 )
 
-// IndexEntry is what the directory index keeps of one user: enough to answer a lookup by email or id
+// Entry is what the directory index keeps of one user: enough to answer a lookup by email or id
 // without a Freshservice list call. It is kept small on purpose (the index holds every user of a tenant).
-type IndexEntry struct {
+type Entry struct {
 	ID         int64
 	Email      string // lower-cased primary email
 	ExternalID string // the identity provider's id, when fsscim or another provisioner set one
@@ -19,25 +25,30 @@ type IndexEntry struct {
 	IsAgent    bool
 }
 
-// IndexOptions bounds a directory index.
-type IndexOptions struct {
+// Options bounds a directory index.
+type Options struct {
 	MaxUsers int           // above this the index gives up and lookups go to Freshservice; default 250,000
 	MaxAge   time.Duration // after this a refresh is due; default an hour
 	Now      func() time.Time
 }
 
-// ErrIndexIncomplete means the index cannot answer: it was never built, its build failed, or the tenant
-// has more users than the index may hold. The caller asks Freshservice directly.
-var ErrIndexIncomplete = errors.New("directory index incomplete")
+// Walker walks every requester and agent of an account.
+type Walker interface {
+	WalkUsers(ctx context.Context, fn func(freshservice.User) error) error
+}
 
-// Index is a tenant's directory of users by email and id, filled by walking the requester and agent
-// lists and kept current by fsscim's own writes. Entra looks every user up by userName before touching
-// it; answering those lookups here keeps them off Freshservice's small list budget.
+var _ Walker = (*freshservice.Client)(nil)
+
+// ErrIncomplete means the index cannot answer: it was never built, its build failed, or the tenant
+// has more users than the index may hold. The caller asks Freshservice directly.
+var ErrIncomplete = errors.New("directory index incomplete")
+
+// Index is a tenant's directory of users by email and id.
 type Index struct {
-	opts IndexOptions
+	opts Options
 
 	mu      sync.RWMutex
-	byID    map[int64]IndexEntry
+	byID    map[int64]Entry
 	byEmail map[string]int64
 	// Secondary emails are kept apart: only some users have them, and only lookups by Entra's work
 	// email (when it differs from userName) need them.
@@ -52,8 +63,8 @@ type Index struct {
 	buildMu sync.Mutex // one build at a time
 }
 
-// NewIndex returns an empty index; Build fills it.
-func NewIndex(opts IndexOptions) *Index {
+// New returns an empty index; Build fills it.
+func New(opts Options) *Index {
 	if opts.MaxUsers <= 0 {
 		opts.MaxUsers = 250000
 	}
@@ -63,7 +74,7 @@ func NewIndex(opts IndexOptions) *Index {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Index{opts: opts, byID: map[int64]IndexEntry{}, byEmail: map[string]int64{},
+	return &Index{opts: opts, byID: map[int64]Entry{}, byEmail: map[string]int64{},
 		secondaryOf: map[int64][]string{}, bySecondary: map[string]int64{}}
 }
 
@@ -90,7 +101,7 @@ func (x *Index) Len() int {
 
 // Build walks every requester and agent page and replaces the index's content. Concurrent callers
 // share one walk: a caller that arrives while a build runs waits for it.
-func (x *Index) Build(ctx context.Context, c *Client) error {
+func (x *Index) Build(ctx context.Context, c Walker) error {
 	x.buildMu.Lock()
 	defer x.buildMu.Unlock()
 	if !x.Stale() {
@@ -102,12 +113,12 @@ func (x *Index) Build(ctx context.Context, c *Client) error {
 	x.noted = map[int64]*noted{}
 	x.mu.Unlock()
 
-	byID := make(map[int64]IndexEntry)
+	byID := make(map[int64]Entry)
 	byEmail := make(map[string]int64)
 	secondaryOf := make(map[int64][]string)
 	bySecondary := make(map[string]int64)
 	tooMany := false
-	err := c.WalkUsers(ctx, func(u User) error {
+	err := c.WalkUsers(ctx, func(u freshservice.User) error {
 		if len(byID) >= x.opts.MaxUsers {
 			tooMany = true
 			return errStopWalk
@@ -149,9 +160,9 @@ func (x *Index) Build(ctx context.Context, c *Client) error {
 	x.builtAt = x.opts.Now()
 	if tooMany {
 		// Keep nothing rather than a partial directory that could answer "absent" wrongly.
-		x.byID, x.byEmail = map[int64]IndexEntry{}, map[string]int64{}
+		x.byID, x.byEmail = map[int64]Entry{}, map[string]int64{}
 		x.secondaryOf, x.bySecondary = map[int64][]string{}, map[string]int64{}
-		return ErrIndexIncomplete
+		return ErrIncomplete
 	}
 	return nil
 }
@@ -159,22 +170,22 @@ func (x *Index) Build(ctx context.Context, c *Client) error {
 var errStopWalk = errors.New("stop walk")
 
 // ByEmail returns the user holding email (case-insensitive). found=false with a nil error means the
-// index is complete and nobody holds it; ErrIndexIncomplete means the index cannot say.
-func (x *Index) ByEmail(email string) (IndexEntry, bool, error) {
+// index is complete and nobody holds it; ErrIncomplete means the index cannot say.
+func (x *Index) ByEmail(email string) (Entry, bool, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if !x.complete {
-		return IndexEntry{}, false, ErrIndexIncomplete
+		return Entry{}, false, ErrIncomplete
 	}
 	id, ok := x.byEmail[strings.ToLower(strings.TrimSpace(email))]
 	if !ok {
-		return IndexEntry{}, false, nil
+		return Entry{}, false, nil
 	}
 	return x.byID[id], true, nil
 }
 
 // ByID returns the entry for id; like ByEmail it distinguishes "absent" from "cannot say".
-func (x *Index) ByID(id int64) (IndexEntry, bool, error) {
+func (x *Index) ByID(id int64) (Entry, bool, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	e, ok := x.byID[id]
@@ -182,19 +193,19 @@ func (x *Index) ByID(id int64) (IndexEntry, bool, error) {
 		return e, true, nil
 	}
 	if !x.complete {
-		return IndexEntry{}, false, ErrIndexIncomplete
+		return Entry{}, false, ErrIncomplete
 	}
-	return IndexEntry{}, false, nil
+	return Entry{}, false, nil
 }
 
 // All returns every entry, for listing without a filter.
-func (x *Index) All() ([]IndexEntry, error) {
+func (x *Index) All() ([]Entry, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if !x.complete {
-		return nil, ErrIndexIncomplete
+		return nil, ErrIncomplete
 	}
-	out := make([]IndexEntry, 0, len(x.byID))
+	out := make([]Entry, 0, len(x.byID))
 	for _, e := range x.byID {
 		out = append(out, e)
 	}
@@ -203,12 +214,12 @@ func (x *Index) All() ([]IndexEntry, error) {
 
 // noted is a write recorded while a build runs; nil in the map means the user was forgotten.
 type noted struct {
-	entry     IndexEntry
+	entry     Entry
 	secondary []string
 }
 
 // Note records a user fsscim has just written (created, updated, converted, (de)activated).
-func (x *Index) Note(u User) {
+func (x *Index) Note(u freshservice.User) {
 	e, sec := entryOf(u), secondaries(u)
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -229,7 +240,7 @@ func (x *Index) Forget(id int64) {
 	}
 }
 
-func removeEntry(byID map[int64]IndexEntry, byEmail map[string]int64, secondaryOf map[int64][]string, bySecondary map[string]int64, id int64) {
+func removeEntry(byID map[int64]Entry, byEmail map[string]int64, secondaryOf map[int64][]string, bySecondary map[string]int64, id int64) {
 	if old, ok := byID[id]; ok && old.Email != "" && byEmail[old.Email] == id {
 		delete(byEmail, old.Email)
 	}
@@ -242,7 +253,7 @@ func removeEntry(byID map[int64]IndexEntry, byEmail map[string]int64, secondaryO
 	delete(secondaryOf, id)
 }
 
-func addEntry(byID map[int64]IndexEntry, byEmail map[string]int64, secondaryOf map[int64][]string, bySecondary map[string]int64, e IndexEntry, sec []string) {
+func addEntry(byID map[int64]Entry, byEmail map[string]int64, secondaryOf map[int64][]string, bySecondary map[string]int64, e Entry, sec []string) {
 	byID[e.ID] = e
 	if e.Email != "" {
 		byEmail[e.Email] = e.ID
@@ -255,7 +266,7 @@ func addEntry(byID map[int64]IndexEntry, byEmail map[string]int64, secondaryOf m
 	}
 }
 
-func secondaries(u User) []string {
+func secondaries(u freshservice.User) []string {
 	var out []string
 	for _, m := range u.SecondaryEmails {
 		if m = strings.ToLower(strings.TrimSpace(m)); m != "" {
@@ -266,21 +277,21 @@ func secondaries(u User) []string {
 }
 
 // BySecondaryEmail returns the user holding email as a secondary email, with ByEmail's semantics.
-func (x *Index) BySecondaryEmail(email string) (IndexEntry, bool, error) {
+func (x *Index) BySecondaryEmail(email string) (Entry, bool, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if !x.complete {
-		return IndexEntry{}, false, ErrIndexIncomplete
+		return Entry{}, false, ErrIncomplete
 	}
 	id, ok := x.bySecondary[strings.ToLower(strings.TrimSpace(email))]
 	if !ok {
-		return IndexEntry{}, false, nil
+		return Entry{}, false, nil
 	}
 	return x.byID[id], true, nil
 }
 
-func entryOf(u User) IndexEntry {
-	return IndexEntry{
+func entryOf(u freshservice.User) Entry {
+	return Entry{
 		ID:         u.ID,
 		Email:      strings.ToLower(strings.TrimSpace(u.Mail())),
 		ExternalID: string(u.ExternalID),
@@ -291,13 +302,13 @@ func entryOf(u User) IndexEntry {
 
 // ByExternalID returns the users whose external id is externalID. It scans: the lookup is rare (only
 // when an admin makes externalId the matching attribute) and a map would cost memory for every user.
-func (x *Index) ByExternalID(externalID string) ([]IndexEntry, error) {
+func (x *Index) ByExternalID(externalID string) ([]Entry, error) {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	if !x.complete {
-		return nil, ErrIndexIncomplete
+		return nil, ErrIncomplete
 	}
-	var out []IndexEntry
+	var out []Entry
 	for _, e := range x.byID {
 		if e.ExternalID == externalID {
 			out = append(out, e)

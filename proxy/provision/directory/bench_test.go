@@ -1,4 +1,4 @@
-package freshservice_test
+package directory_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy/provision/directory"
 )
 
 // indexBenchUsers is the directory size the memory target is stated for.
@@ -38,9 +39,9 @@ func indexBenchAccount(b *testing.B, n int) *freshservice.Client {
 	return c
 }
 
-func indexBenchBuild(b *testing.B, c *freshservice.Client) *freshservice.Index {
+func indexBenchBuild(b *testing.B, c *freshservice.Client) *directory.Index {
 	b.Helper()
-	idx := freshservice.NewIndex(freshservice.IndexOptions{})
+	idx := directory.New(directory.Options{})
 	if err := idx.Build(context.Background(), c); err != nil {
 		b.Fatal(err)
 	}
