@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/egress"
 	"github.com/fsscim/fsscim/freshservice"
 )
 
@@ -290,5 +291,19 @@ func TestKeyStraddlingTheCutIsMasked(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestClientNeverCallsMetadataServices: whatever base URL a client is given, its own transport does
+// not connect to a link-local or cloud metadata address, where the API key could be logged or a
+// request could fetch the machine's credentials.
+func TestClientNeverCallsMetadataServices(t *testing.T) {
+	for _, base := range []string{"http://169.254.169.254", "https://[fe80::1]:8443", "http://[fd00:ec2::254]"} {
+		t.Run(base, func(t *testing.T) {
+			err := hardClient(t, base, nil).CheckKey(context.Background())
+			if !errors.Is(err, egress.ErrForbidden) {
+				t.Fatalf("error %v, want the dial refused by egress.ErrForbidden", err)
+			}
+		})
 	}
 }
