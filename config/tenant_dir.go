@@ -12,12 +12,13 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// LoadDir reads every tenant file (*.yaml, *.yml; names starting with '.' are skipped) in dir. The
-// set holds every valid tenant even when the error is not nil: the error joins one *FileError per
-// problem in any file. When two files name the same domain, the first by file name is kept and the
-// other reported. LoadDir fails with a nil set only when the folder cannot be read.
-func LoadDir(dir string) (*TenantSet, error) {
-	res, err := newTenantDir(dir).scan()
+// LoadDir reads every tenant file (*.yaml, *.yml; names starting with '.' are skipped) in dir and
+// checks it under the server's rules opts. The set holds every valid tenant even when the error is
+// not nil: the error joins one *FileError per problem in any file. When two files name the same
+// domain, the first by file name is kept and the other reported. LoadDir fails with a nil set only
+// when the folder cannot be read.
+func LoadDir(dir string, opts LoadOptions) (*TenantSet, error) {
+	res, err := newTenantDir(dir, opts).scan()
 	if err != nil {
 		return nil, err
 	}
@@ -28,6 +29,7 @@ func LoadDir(dir string) (*TenantSet, error) {
 // does not, so a reload can keep serving the last good version of a broken file.
 type tenantDir struct {
 	dir   string
+	opts  LoadOptions
 	files map[string]*fileState // by file name
 	seq   uint64
 }
@@ -65,8 +67,8 @@ type scanResult struct {
 	changes  []fileChange
 }
 
-func newTenantDir(dir string) *tenantDir {
-	return &tenantDir{dir: dir, files: map[string]*fileState{}}
+func newTenantDir(dir string, opts LoadOptions) *tenantDir {
+	return &tenantDir{dir: dir, opts: opts, files: map[string]*fileState{}}
 }
 
 // candidate is what one present file offers in this scan.
@@ -161,7 +163,7 @@ func (d *tenantDir) read(name string, st *fileState) *candidate {
 		return c
 	}
 	st.sum = sum
-	t, err := parseTenant(name, path, data)
+	t, err := parseTenant(name, path, data, d.opts)
 	if err != nil {
 		st.problem = err
 		return c

@@ -19,6 +19,8 @@ const settleDelay = 200 * time.Millisecond
 
 // WatchOptions tune a Watcher.
 type WatchOptions struct {
+	// Load are the server's rules every tenant file is checked against.
+	Load LoadOptions
 	// Interval between polls of the folder; 0 means DefaultWatchInterval.
 	Interval time.Duration
 	// Logger receives one line per loaded, updated, removed or rejected file; nil logs nothing.
@@ -55,7 +57,7 @@ func NewWatcher(dir string, opts WatchOptions) *Watcher {
 		log = zap.NewNop()
 	}
 	w := &Watcher{dir: dir, opts: opts, log: log.With(zap.String("tenants_dir", dir)),
-		files: newTenantDir(dir), done: make(chan struct{})}
+		files: newTenantDir(dir, opts.Load), done: make(chan struct{})}
 	w.current.Store(newTenantSet(nil))
 	return w
 }

@@ -9,12 +9,14 @@ import (
 	"github.com/fsscim/fsscim/config"
 )
 
-func cmdCheck(args []string, stdout, stderr io.Writer) int {
+func cmdCheck(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := flag.NewFlagSet("fsscim check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dir := fs.String("tenants", "", "folder of tenant files (*.yaml)")
+	var st config.Settings
+	st.RegisterTenantRuleFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: fsscim check --tenants DIR\n\nValidate every tenant file and list every problem found.")
+		fmt.Fprintln(stderr, "Usage: fsscim check --tenants DIR\n\nValidate every tenant file under the rules serve applies (give serve's --allowed-domain-suffixes\nand --allow-api-url, or their FSSCIM_* variables), and list every problem found.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -27,7 +29,16 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fsscim check: --tenants is required")
 		return 2
 	}
-	set, err := config.LoadDir(*dir)
+	if err := st.ApplyEnv(getenv); err != nil {
+		fmt.Fprintf(stderr, "fsscim check: %v\n", err)
+		return 2
+	}
+	opts, err := st.LoadOptions()
+	if err != nil {
+		fmt.Fprintf(stderr, "fsscim check: --allowed-domain-suffixes: %v\n", err)
+		return 2
+	}
+	set, err := config.LoadDir(*dir, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim check: %s has problems:\n%v\n", *dir, err)
 		return 1

@@ -38,7 +38,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		return 2
 	}
-	st.ApplyEnv(getenv)
+	if err := st.ApplyEnv(getenv); err != nil {
+		fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
+		return 2
+	}
 	if err := st.Validate(); err != nil {
 		fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
 		return 2
@@ -135,8 +138,16 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		records = shared.store
 	}
 
+	loadOpts, err := st.LoadOptions()
+	if err != nil {
+		return nil, fmt.Errorf("--allowed-domain-suffixes: %w", err)
+	}
+	if loadOpts.AllowAPIURL {
+		ic.log.Warn("tenant files' api_url is followed (--allow-api-url): meant for emulators and test servers only")
+	}
 	reloads := &reloadCounter{}
 	w := config.NewWatcher(st.TenantsDir, config.WatchOptions{
+		Load:   loadOpts,
 		Logger: ic.log,
 		OnReload: func(set *config.TenantSet, err error) {
 			reloads.observe(err)
