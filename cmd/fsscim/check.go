@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/proxy"
 )
 
 func cmdCheck(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -38,13 +39,15 @@ func cmdCheck(args []string, stdout, stderr io.Writer, getenv func(string) strin
 		fmt.Fprintf(stderr, "fsscim check: --allowed-domain-suffixes: %v\n", err)
 		return 2
 	}
+	// A value pasted into the wrong key is quoted in the report: it goes through the same redaction
+	// as log lines, so a token or credential pasted there is not printed again.
 	set, err := config.LoadDir(*dir, opts)
 	if err != nil {
-		fmt.Fprintf(stderr, "fsscim check: %s has problems:\n%v\n", *dir, err)
+		fmt.Fprint(stderr, proxy.RedactText(fmt.Sprintf("fsscim check: %s has problems:\n%v\n", *dir, err)))
 		return 1
 	}
 	for _, t := range set.All() {
-		fmt.Fprintf(stdout, "ok  %s  %s (groups: %s, users: %s)\n", t.File, t.Domain, t.Groups.Target, t.Users.Type)
+		fmt.Fprint(stdout, proxy.RedactText(fmt.Sprintf("ok  %s  %s (groups: %s, users: %s)\n", t.File, t.Domain, t.Groups.Target, t.Users.Type)))
 	}
 	fmt.Fprintf(stdout, "%d tenant(s) valid\n", len(set.All()))
 	return 0

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/fsscim/fsscim/config"
 )
 
 // checkFolder runs `fsscim check` on a folder holding files, with the given flags and environment.
@@ -81,5 +85,30 @@ func TestCheckFollowsAPIURLOnlyWhenAllowed(t *testing.T) {
 	metadata := map[string]string{"acme.yaml": "domain: acme.freshservice.com\napi_url: https://169.254.169.254/latest\n"}
 	if code, _, errOut := checkFolder(t, metadata, nil, "--allow-api-url"); code != 1 || !strings.Contains(errOut, "link-local or cloud metadata") {
 		t.Errorf("a metadata address with the allowance: exit %d: %s", code, errOut)
+	}
+}
+
+// TestCheckRedactsWhatItQuotes: a token or credential pasted into the wrong key is quoted back by
+// the problem's message; check's report goes through the log's redaction and does not print it.
+func TestCheckRedactsWhatItQuotes(t *testing.T) {
+	key, _ := config.NewKey()
+	keys, _ := config.ParseKeys(key)
+	token, err := keys.Seal("acme.freshservice.com", "check-test-api-key", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte("check-test-api-key:X"))
+	files := map[string]string{
+		"acme.yaml": "domain: acme.freshservice.com\nusers: {type: \"" + token + "\"}\n",
+		"beta.yaml": "domain: beta.freshservice.com\ngroups: {target: \"Basic " + basic + "\"}\n",
+	}
+	code, _, errOut := checkFolder(t, files, nil)
+	if code != 1 || !strings.Contains(errOut, "acme.yaml:2: users.type:") || !strings.Contains(errOut, "beta.yaml:2: groups.target:") {
+		t.Fatalf("exit %d; want both problems named: %s", code, errOut)
+	}
+	for what, secret := range map[string]string{"bearer token": token, "Basic credential": basic} {
+		if strings.Contains(errOut, secret) {
+			t.Errorf("check printed the %s: %s", what, errOut)
+		}
 	}
 }
