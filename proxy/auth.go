@@ -38,15 +38,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		// token must not lock out the others: a token that keeps failing is limited on its own, and an
 		// address only when it fails with many different tokens (guessing).
 		tokenKey := client + "|" + shortHash(r.Header.Get("Authorization"))
-		if wait := s.authLim.blocked(tokenKey, authFailLimit); wait > 0 {
-			writeSCIMError(c.Response(), scimError(http.StatusTooManyRequests, "", detailSlowDown), wait)
-			return nil
-		}
-		if wait := s.authLim.blocked(client, authFailLimitAddress); wait > 0 {
-			writeSCIMError(c.Response(), scimError(http.StatusTooManyRequests, "", detailSlowDown), wait)
-			return nil
-		}
+		// Only failures are limited, after the token was looked at: opening it costs microseconds, and
+		// a valid token is never refused for what others did from its (shared) address.
 		reject := func(detail, why string) error {
+			if wait := max(s.authLim.blocked(tokenKey, authFailLimit), s.authLim.blocked(client, authFailLimitAddress)); wait > 0 {
+				writeSCIMError(c.Response(), scimError(http.StatusTooManyRequests, "", detailSlowDown), wait)
+				return nil
+			}
 			s.authLim.fail(tokenKey)
 			s.authLim.fail(client)
 			sc.log.Warn("authentication failed", zap.String("reason", why), zap.String("remote", client))
@@ -89,8 +87,8 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // authLimiter slows down a client that keeps failing authentication: after authFailLimit failures in
-// authFailWindow it is answered 429 without its token being looked at, so guessing tokens is slow and
-// cheap for fsscim.
+// authFailWindow its further failures are answered 429, so guessing tokens is slow and cheap for
+// fsscim, while its valid tokens still pass.
 type authLimiter struct {
 	now func() time.Time
 	// clientOf names the caller. Forwarding headers are believed only from a reverse proxy on a
