@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/fsscim/fsscim/clientaddr"
 	"github.com/fsscim/fsscim/freshservice"
 )
 
@@ -47,7 +48,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			s.authLim.fail(tokenKey)
 			s.authLim.fail(client)
-			sc.log.Warn("authentication failed", zap.String("reason", why), zap.String("remote", client))
+			sc.log.Warn("authentication failed", zap.String("reason", why), zap.String("remote", c.RealIP()))
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="fsscim"`)
 			writeSCIMError(c.Response(), scimError(http.StatusUnauthorized, "", "%s", detail), 0)
 			return nil
@@ -91,10 +92,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 // fsscim, while its valid tokens still pass.
 type authLimiter struct {
 	now func() time.Time
-	// clientOf names the caller. Forwarding headers are believed only from a reverse proxy on a
-	// loopback, link-local or private address; from anywhere else they are the caller's own words,
-	// and a guesser could claim a new address with every request.
-	clientOf echo.IPExtractor
+	// clientOf names the caller for the limits: the client address, or its /64 for IPv6 (see
+	// clientaddr), believing forwarding headers only from the trusted proxies.
+	clientOf func(*http.Request) string
 	mu       sync.Mutex
 	failures *lru.Cache[string, *authFailures]
 }
@@ -104,9 +104,10 @@ type authFailures struct {
 	since time.Time
 }
 
-func newAuthLimiter(now func() time.Time) *authLimiter {
+func newAuthLimiter(now func() time.Time, clients *clientaddr.Resolver) *authLimiter {
 	c, _ := lru.New[string, *authFailures](authFailClients)
-	return &authLimiter{now: now, clientOf: echo.ExtractIPFromXFFHeader(), failures: c}
+	clientOf := func(r *http.Request) string { return clientaddr.Key(clients.Client(r)) }
+	return &authLimiter{now: now, clientOf: clientOf, failures: c}
 }
 
 func (l *authLimiter) blocked(client string, limit int) time.Duration {

@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/fsscim/fsscim/clientaddr"
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/store"
@@ -44,6 +46,9 @@ type Options struct {
 	// NewBudget makes a tenant's rate budget when the tenant is first seen (the binary: one shared
 	// through Redis); nil, or a nil result, gives the tenant an in-process budget.
 	NewBudget func(t *config.Tenant, maxWait time.Duration) freshservice.Budget
+	// TrustedProxies are the reverse proxies (load balancers, ingresses) whose X-Forwarded-For names
+	// the client, for the access log and the limits on failed authentication; none by default.
+	TrustedProxies []netip.Prefix
 	// Ready reports readiness beyond the tenant snapshot (e.g. the data dir); nil = always.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -81,6 +86,7 @@ func (o *Options) defaults() error {
 type Server struct {
 	opts    Options
 	log     *zap.Logger
+	clients *clientaddr.Resolver
 	echo    *echo.Echo
 	tenants *tenantRegistry
 	authLim *authLimiter
@@ -92,16 +98,16 @@ func New(opts Options) (*Server, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, clients: clientaddr.New(opts.TrustedProxies)}
 	s.metrics = newMetrics(s)
 	s.tenants = newTenantRegistry(s)
-	s.authLim = newAuthLimiter(opts.Now)
+	s.authLim = newAuthLimiter(opts.Now, s.clients)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	// The access log names the same client as the auth slowdown: forwarding headers count only from
-	// a reverse proxy on a trusted (loopback or private) address.
-	e.IPExtractor = s.authLim.clientOf
+	// the trusted proxies.
+	e.IPExtractor = s.clientIP
 	e.HTTPErrorHandler = s.httpError
 	e.Pre(normalisePath)
 	e.Use(s.requestScope, s.accessLog, s.recoverPanics, bodyLimit(1<<20))
@@ -116,6 +122,14 @@ func New(opts Options) (*Server, error) {
 	scimGroup.Any("/*", h)
 	s.echo = e
 	return s, nil
+}
+
+// clientIP is the client's address as the access log shows it.
+func (s *Server) clientIP(r *http.Request) string {
+	if a := s.clients.Client(r); a.IsValid() {
+		return a.String()
+	}
+	return r.RemoteAddr
 }
 
 // Handler is the HTTP handler to serve.

@@ -138,6 +138,10 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		records = shared.store
 	}
 
+	trusted, err := st.TrustedProxyPrefixes()
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+	}
 	loadOpts, err := st.LoadOptions()
 	if err != nil {
 		return nil, fmt.Errorf("--allowed-domain-suffixes: %w", err)
@@ -166,11 +170,12 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 			}
 			return w.Current()
 		},
-		Keys:      ic.keys,
-		Store:     records,
-		Logger:    ic.log,
-		Transport: ic.transport,
-		Ready:     dataDirUsable(st.DataDir),
+		Keys:           ic.keys,
+		Store:          records,
+		Logger:         ic.log,
+		Transport:      ic.transport,
+		TrustedProxies: trusted,
+		Ready:          dataDirUsable(st.DataDir),
 	}
 	if shared != nil {
 		popts.NewBudget = shared.newBudget

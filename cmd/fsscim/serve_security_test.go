@@ -31,3 +31,38 @@ func TestServeRefusesTenantFilesThatAimElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// TestServeBelievesForwardingHeadersOnlyFromTrustedProxies: --trusted-proxies reaches the server; the
+// access log names the client a trusted proxy forwards for, and the peer otherwise.
+func TestServeBelievesForwardingHeadersOnlyFromTrustedProxies(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		remote string
+	}{
+		{"no trusted proxy", nil, "127.0.0.1"},
+		{"loopback trusted", []string{"--trusted-proxies", "127.0.0.1"}, "203.0.113.9"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newTenantFixture(t)
+			s := serve(t, f, nil, append([]string{"--listen", "127.0.0.1:0"}, tt.args...)...)
+			req, _ := http.NewRequest(http.MethodGet, s.base+"/healthz", nil)
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			want := `"path":"/healthz","status":200,`
+			for _, line := range strings.Split(s.logs.String(), "\n") {
+				if strings.Contains(line, want) {
+					if !strings.Contains(line, `"remote":"`+tt.remote+`"`) {
+						t.Errorf("access log %s, want remote %s", line, tt.remote)
+					}
+					return
+				}
+			}
+			t.Fatalf("no access log line for /healthz:\n%s", s.logs.String())
+		})
+	}
+}
