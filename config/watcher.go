@@ -178,6 +178,17 @@ func (w *Watcher) publish(res scanResult, initial bool) {
 				msg = "tenant file rejected; keeping its last good version"
 			}
 			w.log.Warn(msg, append(fields, zap.Error(ch.err))...)
+		case fileRevocation:
+			switch r := ch.revocation; {
+			case r.unreadable:
+				w.log.Error("tenant file's tokens_not_before does not parse: every token of this tenant is refused "+
+					"until the file is fixed", fields...)
+			case !r.notBefore.IsZero():
+				w.log.Warn("tenant file rejected, but the later tokens_not_before it sets applies now",
+					append(fields, zap.Time("tokens_not_before", r.notBefore))...)
+			default:
+				w.log.Info("tenant file's tokens_not_before no longer refuses tokens; its last good version's applies", fields...)
+			}
 		}
 	}
 	w.current.Store(res.set)

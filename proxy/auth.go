@@ -28,6 +28,10 @@ const (
 	authFailClients      = 10000
 )
 
+// detailTokensHeld tells the holder of a valid token why it is refused, and who can act. It tells
+// nothing to anyone else: only a token sealed by this server gets this far.
+const detailTokensHeld = "Tokens for this tenant are refused until the fsscim administrator corrects tokens_not_before in its tenant file."
+
 // authenticate opens the bearer token, finds the tenant by the domain sealed in it, and puts the
 // tenant and its Freshservice client in the request scope.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
@@ -71,6 +75,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		t, ok := set.Lookup(claims.Domain)
 		if !ok {
 			return reject(detailBadToken, "no tenant file for the token's domain "+claims.Domain)
+		}
+		if t.TokensRefused {
+			return reject(detailTokensHeld, "the tenant file's tokens_not_before does not parse; every token is refused until it does ("+t.Domain+")")
 		}
 		if !t.TokenAllowed(claims.IssuedAt) {
 			return reject(detailBadToken, "token issued before the tenant's tokens_not_before ("+t.Domain+")")

@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestServeRefusesTenantFilesThatAimElsewhere: serve applies the same host rules as check. Without
@@ -64,5 +66,86 @@ func TestServeBelievesForwardingHeadersOnlyFromTrustedProxies(t *testing.T) {
 			}
 			t.Fatalf("no access log line for /healthz:\n%s", s.logs.String())
 		})
+	}
+}
+
+// TestServeRevocationFailsClosed: a running fsscim whose tenant file gets a tokens_not_before that
+// does not parse refuses that tenant's tokens, with a 401 that says who must act, an error in the log
+// and fsscim_tenant_tokens_refused at 1, until the file is fixed.
+func TestServeRevocationFailsClosed(t *testing.T) {
+	f := newTenantFixture(t)
+	s := serve(t, f, nil, "--listen", "127.0.0.1:0")
+	file := filepath.Join(f.tenants, "acme.yaml")
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := get(t, http.DefaultClient, s.base+testConnectionPath, f.token); status != http.StatusOK {
+		t.Fatalf("before: %d %s", status, body)
+	}
+	refused := func() float64 {
+		_, body := get(t, http.DefaultClient, s.base+"/metrics", "")
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, "fsscim_tenant_tokens_refused "); ok {
+				n, _ := strconv.ParseFloat(v, 64)
+				return n
+			}
+		}
+		t.Fatal("no fsscim_tenant_tokens_refused in /metrics")
+		return 0
+	}
+	if n := refused(); n != 0 {
+		t.Fatalf("fsscim_tenant_tokens_refused = %v before the typo", n)
+	}
+
+	writeAside(t, file, append(append([]byte{}, good...), "tokens_not_before: 2025-06-31T09:00:00Z\n"...))
+	var body string
+	waitUntil(t, "the token to be refused", func() bool {
+		var status int
+		status, body = get(t, http.DefaultClient, s.base+testConnectionPath, f.token)
+		return status == http.StatusUnauthorized
+	})
+	if !strings.Contains(body, "refused until the fsscim administrator corrects tokens_not_before") {
+		t.Errorf("the 401 does not say who must act: %s", body)
+	}
+	if n := refused(); n != 1 {
+		t.Errorf("fsscim_tenant_tokens_refused = %v, want 1", n)
+	}
+	if !strings.Contains(s.logs.String(), "every token of this tenant is refused") {
+		t.Errorf("the log does not say the tokens are refused:\n%s", s.logs.String())
+	}
+
+	writeAside(t, file, append(append([]byte{}, good...), "tokens_not_before: 2020-06-30T09:00:00Z\n"...))
+	waitUntil(t, "the token to pass again", func() bool {
+		status, _ := get(t, http.DefaultClient, s.base+testConnectionPath, f.token)
+		return status == http.StatusOK
+	})
+	if n := refused(); n != 0 {
+		t.Errorf("fsscim_tenant_tokens_refused = %v after the fix, want 0", n)
+	}
+}
+
+// writeAside replaces a file as editors do: written beside it, then renamed into place.
+func writeAside(t *testing.T, file string, data []byte) {
+	t.Helper()
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitUntil polls cond until it holds, failing after a generous bound (the tenant folder is polled
+// every few seconds when file notifications are missed).
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
