@@ -188,12 +188,13 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		shared.server = px
 	}
 	reloads.attach(px)
+	ln := capConnections(ic.listener, st, trusted, px.MetricsRegisterer())
 	srv := &http.Server{
 		Handler:           px.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      75 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          zap.NewStdLog(ic.log.Named("http")),
 	}
 	inst := &instance{log: ic.log, srv: srv, proxy: px, store: records, redis: rc, watcher: w, errc: make(chan error, 1)}
@@ -207,13 +208,13 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		}
 		srv.TLSConfig = certs.tlsConfig()
 	}
-	inst.url = fmt.Sprintf("%s://%s", scheme, ic.listener.Addr().String())
+	inst.url = fmt.Sprintf("%s://%s", scheme, ln.Addr().String())
 	go func() {
 		var err error
 		if srv.TLSConfig != nil {
-			err = srv.ServeTLS(ic.listener, "", "")
+			err = srv.ServeTLS(ln, "", "")
 		} else {
-			err = srv.Serve(ic.listener)
+			err = srv.Serve(ln)
 		}
 		if !errors.Is(err, http.ErrServerClosed) {
 			inst.errc <- err

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -147,5 +150,58 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServeCapsConnectionsPerAddress: against a running fsscim with --max-connections-per-address 2,
+// a third connection from one address is closed unanswered while another address still connects, and
+// /metrics counts the refusal.
+func TestServeCapsConnectionsPerAddress(t *testing.T) {
+	f := newTenantFixture(t)
+	s := serve(t, f, nil, "--listen", "127.0.0.1:0", "--max-connections-per-address", "2")
+	addr := strings.TrimPrefix(s.base, "http://")
+	// healthz sends GET /healthz on a kept-alive connection from local and returns the status, or an
+	// error when the server closed the connection without answering.
+	healthz := func(local string) (net.Conn, int, error) {
+		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("dial from %s: %v", local, err)
+		}
+		t.Cleanup(func() { c.Close() })
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a bound against hanging, not a timing check
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: fsscim\r\n\r\n"); err != nil {
+			return c, 0, err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return c, 0, err
+		}
+		resp.Body.Close()
+		return c, resp.StatusCode, nil
+	}
+	for i := range 2 {
+		if _, status, err := healthz("127.0.0.1"); err != nil || status != http.StatusOK {
+			t.Fatalf("connection %d from 127.0.0.1: %d %v", i+1, status, err)
+		}
+	}
+	if _, status, err := healthz("127.0.0.1"); err == nil {
+		t.Fatalf("connection 3 from 127.0.0.1 was answered %d with a cap of 2", status)
+	}
+	if _, status, err := healthz("127.0.0.2"); err != nil || status != http.StatusOK {
+		t.Fatalf("another address while 127.0.0.1 is at its cap: %d %v", status, err)
+	}
+	c, _, _ := healthz("127.0.0.3")
+	if _, err := io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: fsscim\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `fsscim_connection_limit_hits_total{limit="per_address"} 1`) {
+		t.Errorf("/metrics does not count the refused connection:\n%s", metrics)
 	}
 }
