@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fsscim/fsscim/config"
@@ -36,6 +37,16 @@ func TestAPIURLCannotPointElsewhere(t *testing.T) {
 		{"//evil.example/api/v2", ""},
 		{"https:evil.example/api/v2", ""},
 		{"https://acme.freshservice.com\\@evil.example/api/v2", ""},
+		// Link-local and cloud metadata services, even over https and with the allowance.
+		{"https://169.254.169.254/latest/meta-data", ""},
+		{"https://[fe80::1]/api/v2", ""},
+		{"https://[fd00:ec2::254]/api/v2", ""},
+		{"https://[::ffff:169.254.169.254]/api/v2", ""},
+		{"https://metadata.google.internal/computeMetadata/v1", ""},
+		{"https://METADATA.google.internal./computeMetadata/v1", ""},
+		{"https://2852039166/api/v2", ""},
+		{"https://0xa9fea9fe/api/v2", ""},
+		{"https://100.100.100.200/api/v2", ""},
 		{"https://acme.freshservice.com/api/v2", "acme.freshservice.com"},
 		{"https://acme.freshservice.com:8443/api/v2", "acme.freshservice.com:8443"},
 		{"http://127.0.0.1:9000/api/v2", "127.0.0.1:9000"},
@@ -49,7 +60,7 @@ func TestAPIURLCannotPointElsewhere(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(body), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			set, err := config.LoadDir(dir)
+			set, err := config.LoadDir(dir, config.LoadOptions{AllowAPIURL: true})
 			tenant, ok := set.Lookup("acme.freshservice.com")
 			if tt.wantHost == "" {
 				if err == nil || ok {
@@ -65,5 +76,29 @@ func TestAPIURLCannotPointElsewhere(t *testing.T) {
 				t.Fatalf("calls go to %q, want host %s", tenant.BaseURL(), tt.wantHost)
 			}
 		})
+	}
+}
+
+// TestAPIURLNeedsTheServersAllowance: a tenant file alone cannot send its API key to a host of its
+// choosing; api_url is followed only when the server allows it, and refused with the fix otherwise.
+func TestAPIURLNeedsTheServersAllowance(t *testing.T) {
+	dir := t.TempDir()
+	body := "domain: acme.freshservice.com\napi_url: https://collector.example.net/api/v2\n"
+	if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := config.LoadDir(dir, config.LoadOptions{})
+	if _, ok := set.Lookup("acme.freshservice.com"); ok || err == nil {
+		t.Fatalf("served without the allowance (error %v)", err)
+	}
+	for _, want := range []string{"acme.yaml:2: api_url:", "remove it", "https://acme.freshservice.com/api/v2", "--allow-api-url", "FSSCIM_ALLOW_API_URL=true"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the message does not say %q: %v", want, err)
+		}
+	}
+	set, err = config.LoadDir(dir, config.LoadOptions{AllowAPIURL: true})
+	acme, ok := set.Lookup("acme.freshservice.com")
+	if err != nil || !ok || acme.BaseURL() != "https://collector.example.net/api/v2" {
+		t.Fatalf("with the allowance: error %v, tenant %v", err, acme)
 	}
 }

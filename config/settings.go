@@ -5,7 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
+	"strconv"
+	"strings"
 )
 
 // Defaults of the server settings.
@@ -13,6 +16,10 @@ const (
 	DefaultListen    = ":8080"
 	DefaultDataDir   = "./fsscim-data"
 	DefaultLogFormat = "json"
+	// DefaultMaxConnections caps the SCIM listener's open connections; DefaultMaxConnectionsPerAddress
+	// caps those of one client address (an IPv6 /64), so that one client cannot take them all.
+	DefaultMaxConnections           = 1024
+	DefaultMaxConnectionsPerAddress = 64
 )
 
 // EnvTokenKeys names the environment variable holding the token keys (see KeysFromEnvOrFile). It is
@@ -32,57 +39,184 @@ type Settings struct {
 	LogFormat     string // json or console
 	// InsecureHTTP allows plain HTTP on an address other than loopback, for a TLS proxy in front.
 	InsecureHTTP bool
+	// TrustedProxies lists, comma-separated, the addresses or CIDR ranges of the reverse proxies whose
+	// X-Forwarded-For names the client (see TrustedProxyPrefixes); empty trusts none.
+	TrustedProxies string
+	// AllowedDomainSuffixes adds, comma-separated, host suffixes a tenant's domain may end in besides
+	// freshservice.com (see LoadOptions).
+	AllowedDomainSuffixes string
+	// AllowAPIURL lets tenant files' api_url be followed: for emulators and test servers only.
+	AllowAPIURL bool
+	// MaxConnections and MaxConnectionsPerAddress cap the listener's open connections.
+	MaxConnections           int
+	MaxConnectionsPerAddress int
 
 	flags *flag.FlagSet // set by RegisterFlags; tells ApplyEnv which flags were given explicitly
 }
 
-// setting ties one string setting to its flag and its environment variable.
+// setting ties one setting to its flag and its environment variable (none when env is empty).
 type setting struct {
 	flag, env, def, usage string
-	value                 *string
+	value                 flag.Value // bound to the Settings field; a *stringValue, *boolValue or *intValue
 }
+
+// Flags of the tenant-file rules, which check uses as well as serve.
+const (
+	flagAllowedDomainSuffixes = "allowed-domain-suffixes"
+	flagAllowAPIURL           = "allow-api-url"
+)
 
 func (s *Settings) table() []setting {
 	return []setting{
-		{"listen", "FSSCIM_LISTEN", DefaultListen, "address to listen on", &s.Listen},
-		{"tenants", "FSSCIM_TENANTS", "", "folder of tenant files (*.yaml)", &s.TenantsDir},
-		{"data-dir", "FSSCIM_DATA_DIR", DefaultDataDir, "folder of the embedded store", &s.DataDir},
-		{"tls-cert", "FSSCIM_TLS_CERT", "", "TLS certificate file (PEM)", &s.TLSCert},
-		{"tls-key", "FSSCIM_TLS_KEY", "", "TLS private key file (PEM)", &s.TLSKey},
-		{"token-keys-file", "FSSCIM_TOKEN_KEYS_FILE", "", "file of token keys (mode 0600); or set " + EnvTokenKeys, &s.TokenKeysFile},
-		{"redis-url", "FSSCIM_REDIS_URL", "", "Redis URL to share rate budgets between replicas (optional)", &s.RedisURL},
-		{"log-format", "FSSCIM_LOG_FORMAT", DefaultLogFormat, "log format: json or console", &s.LogFormat},
+		{"listen", "FSSCIM_LISTEN", DefaultListen, "address to listen on", (*stringValue)(&s.Listen)},
+		{"tenants", "FSSCIM_TENANTS", "", "folder of tenant files (*.yaml)", (*stringValue)(&s.TenantsDir)},
+		{"data-dir", "FSSCIM_DATA_DIR", DefaultDataDir, "folder of the embedded store", (*stringValue)(&s.DataDir)},
+		{"tls-cert", "FSSCIM_TLS_CERT", "", "TLS certificate file (PEM)", (*stringValue)(&s.TLSCert)},
+		{"tls-key", "FSSCIM_TLS_KEY", "", "TLS private key file (PEM)", (*stringValue)(&s.TLSKey)},
+		{"token-keys-file", "FSSCIM_TOKEN_KEYS_FILE", "", "file of token keys (mode 0600); or set " + EnvTokenKeys, (*stringValue)(&s.TokenKeysFile)},
+		{"redis-url", "FSSCIM_REDIS_URL", "", "Redis URL to share rate budgets between replicas (optional)", (*stringValue)(&s.RedisURL)},
+		{"log-format", "FSSCIM_LOG_FORMAT", DefaultLogFormat, "log format: json or console", (*stringValue)(&s.LogFormat)},
+		{"insecure-http", "", "", "serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)", (*boolValue)(&s.InsecureHTTP)},
+		{"trusted-proxies", "FSSCIM_TRUSTED_PROXIES", "",
+			"comma-separated addresses or CIDR ranges of the load balancers or reverse proxies in front; only their X-Forwarded-For is believed (default: none)",
+			(*stringValue)(&s.TrustedProxies)},
+		{flagAllowedDomainSuffixes, "FSSCIM_ALLOWED_DOMAIN_SUFFIXES", "",
+			"comma-separated host suffixes tenant domains may end in besides freshservice.com",
+			(*stringValue)(&s.AllowedDomainSuffixes)},
+		{flagAllowAPIURL, "FSSCIM_ALLOW_API_URL", "",
+			"follow tenant files' api_url (emulators and test servers only; never to link-local or metadata addresses)",
+			(*boolValue)(&s.AllowAPIURL)},
+		{"max-connections", "FSSCIM_MAX_CONNECTIONS", strconv.Itoa(DefaultMaxConnections),
+			"most connections open at once", (*intValue)(&s.MaxConnections)},
+		{"max-connections-per-address", "FSSCIM_MAX_CONNECTIONS_PER_ADDRESS", strconv.Itoa(DefaultMaxConnectionsPerAddress),
+			"most connections open at once from one client address (an IPv6 /64); trusted proxies are not capped",
+			(*intValue)(&s.MaxConnectionsPerAddress)},
 	}
 }
 
 // RegisterFlags defines the settings' flags on fs, with their defaults.
 func (s *Settings) RegisterFlags(fs *flag.FlagSet) {
+	s.register(fs, func(setting) bool { return true })
+}
+
+// RegisterTenantRuleFlags defines only the flags of the rules tenant files are checked against
+// (--allowed-domain-suffixes, --allow-api-url), for commands that check files as serve would.
+func (s *Settings) RegisterTenantRuleFlags(fs *flag.FlagSet) {
+	s.register(fs, func(o setting) bool { return o.flag == flagAllowedDomainSuffixes || o.flag == flagAllowAPIURL })
+}
+
+func (s *Settings) register(fs *flag.FlagSet, want func(setting) bool) {
 	s.flags = fs
 	for _, o := range s.table() {
+		if !want(o) {
+			continue
+		}
 		usage := o.usage
 		if o.env != "" {
 			usage += " (env " + o.env + ")"
 		}
-		fs.StringVar(o.value, o.flag, o.def, usage)
-	}
-	fs.BoolVar(&s.InsecureHTTP, "insecure-http", false,
-		"serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)")
-}
-
-// ApplyEnv reads the FSSCIM_* variables through getenv. A flag given explicitly on the command line
-// wins over its variable, whether ApplyEnv runs before or after the flags are parsed; an empty
-// variable counts as unset.
-func (s *Settings) ApplyEnv(getenv func(string) string) {
-	explicit := map[string]bool{}
-	if s.flags != nil {
-		s.flags.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
-	}
-	for _, o := range s.table() {
-		if v := getenv(o.env); v != "" && !explicit[o.flag] {
-			*o.value = v
+		// The flag package's own kinds, so that --help names each value's type.
+		switch v := o.value.(type) {
+		case *stringValue:
+			fs.StringVar((*string)(v), o.flag, o.def, usage)
+		case *boolValue:
+			fs.BoolVar((*bool)(v), o.flag, o.def == "true", usage)
+		case *intValue:
+			n, _ := strconv.Atoi(o.def) // the defaults above are numbers
+			fs.IntVar((*int)(v), o.flag, n, usage)
 		}
 	}
 }
+
+// ApplyEnv reads the FSSCIM_* variables through getenv, for the settings whose flags are registered
+// (all of them when none are). A flag given explicitly on the command line wins over its variable,
+// whether ApplyEnv runs before or after the flags are parsed; an empty variable counts as unset. The
+// error names each variable whose value does not parse.
+func (s *Settings) ApplyEnv(getenv func(string) string) error {
+	explicit, registered := map[string]bool{}, map[string]bool{}
+	if s.flags != nil {
+		s.flags.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+		s.flags.VisitAll(func(f *flag.Flag) { registered[f.Name] = true })
+	}
+	var errs []error
+	for _, o := range s.table() {
+		if o.env == "" || explicit[o.flag] || (s.flags != nil && !registered[o.flag]) {
+			continue
+		}
+		if v := getenv(o.env); v != "" {
+			if err := o.value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", o.env, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// TrustedProxyPrefixes parses TrustedProxies: addresses (a single host) and CIDR ranges,
+// comma-separated.
+func (s *Settings) TrustedProxyPrefixes() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, raw := range strings.Split(s.TrustedProxies, ",") {
+		v := strings.TrimSpace(raw)
+		if v == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(v); err == nil {
+			if p.Addr().Is4In6() && p.Bits() >= 96 {
+				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR range; write e.g. 10.0.0.0/8,192.0.2.10,2001:db8::/32", v)
+		}
+		a = a.Unmap().WithZone("")
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// LoadOptions are the tenant-file rules these settings ask for.
+func (s *Settings) LoadOptions() (LoadOptions, error) {
+	suffixes, err := ParseDomainSuffixes(s.AllowedDomainSuffixes)
+	if err != nil {
+		return LoadOptions{}, err
+	}
+	return LoadOptions{DomainSuffixes: suffixes, AllowAPIURL: s.AllowAPIURL}, nil
+}
+
+// stringValue, boolValue and intValue bind flags to Settings fields.
+type (
+	stringValue string
+	boolValue   bool
+	intValue    int
+)
+
+func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
+func (v *stringValue) String() string     { return string(*v) }
+
+func (v *boolValue) Set(s string) error {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	*v = boolValue(b)
+	return nil
+}
+func (v *boolValue) String() string   { return strconv.FormatBool(bool(*v)) }
+func (v *boolValue) IsBoolFlag() bool { return true }
+
+func (v *intValue) Set(s string) error {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*v = intValue(n)
+	return nil
+}
+func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
 
 // Validate checks the settings `serve` needs and reports every problem at once.
 func (s *Settings) Validate() error {
@@ -108,6 +242,18 @@ func (s *Settings) Validate() error {
 	}
 	if s.LogFormat != "json" && s.LogFormat != "console" {
 		fail("--log-format %q is not allowed; use json or console", s.LogFormat)
+	}
+	if _, err := s.TrustedProxyPrefixes(); err != nil {
+		fail("--trusted-proxies: %v", err)
+	}
+	if _, err := ParseDomainSuffixes(s.AllowedDomainSuffixes); err != nil {
+		fail("--allowed-domain-suffixes: %v", err)
+	}
+	if s.MaxConnections < 1 {
+		fail("--max-connections %d: give at least 1 (default %d)", s.MaxConnections, DefaultMaxConnections)
+	}
+	if s.MaxConnectionsPerAddress < 1 {
+		fail("--max-connections-per-address %d: give at least 1 (default %d)", s.MaxConnectionsPerAddress, DefaultMaxConnectionsPerAddress)
 	}
 	if s.RedisURL != "" {
 		// The URL may carry a password: it is not repeated.

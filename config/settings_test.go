@@ -17,7 +17,22 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 		"FSSCIM_TOKEN_KEYS_FILE": "/etc/fsscim/keys",
 		"FSSCIM_REDIS_URL":       "redis://redis:6379/0",
 		"FSSCIM_LOG_FORMAT":      "console",
+
+		"FSSCIM_TRUSTED_PROXIES":             "10.0.0.0/8",
+		"FSSCIM_ALLOWED_DOMAIN_SUFFIXES":     "freshservice.example",
+		"FSSCIM_ALLOW_API_URL":               "true",
+		"FSSCIM_MAX_CONNECTIONS":             "300",
+		"FSSCIM_MAX_CONNECTIONS_PER_ADDRESS": "20",
 	}
+	fromEnv := Settings{TrustedProxies: "10.0.0.0/8", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: true,
+		MaxConnections: 300, MaxConnectionsPerAddress: 20}
+	withEnv := func(s Settings) Settings {
+		s.TrustedProxies, s.AllowedDomainSuffixes, s.AllowAPIURL = fromEnv.TrustedProxies, fromEnv.AllowedDomainSuffixes, fromEnv.AllowAPIURL
+		s.MaxConnections, s.MaxConnectionsPerAddress = fromEnv.MaxConnections, fromEnv.MaxConnectionsPerAddress
+		return s
+	}
+	defaults := Settings{Listen: DefaultListen, DataDir: DefaultDataDir, LogFormat: DefaultLogFormat,
+		MaxConnections: DefaultMaxConnections, MaxConnectionsPerAddress: DefaultMaxConnectionsPerAddress}
 	tests := []struct {
 		name     string
 		args     []string
@@ -27,36 +42,41 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: Settings{Listen: DefaultListen, DataDir: DefaultDataDir, LogFormat: DefaultLogFormat},
+			want: defaults,
 		},
 		{
 			name: "environment",
 			env:  env,
-			want: Settings{Listen: "127.0.0.1:9000", TenantsDir: "/etc/fsscim/tenants", DataDir: "/var/lib/fsscim",
+			want: withEnv(Settings{Listen: "127.0.0.1:9000", TenantsDir: "/etc/fsscim/tenants", DataDir: "/var/lib/fsscim",
 				TLSCert: "/tls/cert.pem", TLSKey: "/tls/key.pem", TokenKeysFile: "/etc/fsscim/keys",
-				RedisURL: "redis://redis:6379/0", LogFormat: "console"},
+				RedisURL: "redis://redis:6379/0", LogFormat: "console"}),
 		},
 		{
 			name: "explicit flags win over the environment",
-			args: []string{"--listen", ":9443", "--tenants", "./t", "--data-dir", "./d", "--insecure-http"},
-			env:  env,
+			args: []string{"--listen", ":9443", "--tenants", "./t", "--data-dir", "./d", "--insecure-http",
+				"--allow-api-url=false", "--max-connections", "50", "--trusted-proxies", "192.0.2.1"},
+			env: env,
 			want: Settings{Listen: ":9443", TenantsDir: "./t", DataDir: "./d",
 				TLSCert: "/tls/cert.pem", TLSKey: "/tls/key.pem", TokenKeysFile: "/etc/fsscim/keys",
-				RedisURL: "redis://redis:6379/0", LogFormat: "console", InsecureHTTP: true},
+				RedisURL: "redis://redis:6379/0", LogFormat: "console", InsecureHTTP: true,
+				TrustedProxies: "192.0.2.1", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: false,
+				MaxConnections: 50, MaxConnectionsPerAddress: 20},
 		},
 		{
 			name:     "explicit flags win when the environment is applied first",
-			args:     []string{"--log-format", "json", "--data-dir", "./d"},
+			args:     []string{"--log-format", "json", "--data-dir", "./d", "--max-connections-per-address", "8"},
 			env:      env,
 			envFirst: true,
 			want: Settings{Listen: "127.0.0.1:9000", TenantsDir: "/etc/fsscim/tenants", DataDir: "./d",
 				TLSCert: "/tls/cert.pem", TLSKey: "/tls/key.pem", TokenKeysFile: "/etc/fsscim/keys",
-				RedisURL: "redis://redis:6379/0", LogFormat: "json"},
+				RedisURL: "redis://redis:6379/0", LogFormat: "json",
+				TrustedProxies: "10.0.0.0/8", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: true,
+				MaxConnections: 300, MaxConnectionsPerAddress: 8},
 		},
 		{
 			name: "empty variables count as unset",
-			env:  map[string]string{"FSSCIM_LISTEN": "", "FSSCIM_DATA_DIR": ""},
-			want: Settings{Listen: DefaultListen, DataDir: DefaultDataDir, LogFormat: DefaultLogFormat},
+			env:  map[string]string{"FSSCIM_LISTEN": "", "FSSCIM_DATA_DIR": "", "FSSCIM_ALLOW_API_URL": ""},
+			want: defaults,
 		},
 	}
 	for _, tt := range tests {
@@ -67,13 +87,17 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 			s.RegisterFlags(fs)
 			getenv := func(k string) string { return tt.env[k] }
 			if tt.envFirst {
-				s.ApplyEnv(getenv)
+				if err := s.ApplyEnv(getenv); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := fs.Parse(tt.args); err != nil {
 				t.Fatal(err)
 			}
 			if !tt.envFirst {
-				s.ApplyEnv(getenv)
+				if err := s.ApplyEnv(getenv); err != nil {
+					t.Fatal(err)
+				}
 			}
 			s.flags = nil
 			if s != tt.want {
@@ -84,7 +108,8 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 }
 
 func TestSettingsValidate(t *testing.T) {
-	ok := Settings{Listen: ":8443", TenantsDir: "t", DataDir: "d", TLSCert: "c", TLSKey: "k", LogFormat: "json"}
+	ok := Settings{Listen: ":8443", TenantsDir: "t", DataDir: "d", TLSCert: "c", TLSKey: "k", LogFormat: "json",
+		MaxConnections: DefaultMaxConnections, MaxConnectionsPerAddress: DefaultMaxConnectionsPerAddress}
 	tests := []struct {
 		name   string
 		change func(*Settings)
@@ -96,6 +121,16 @@ func TestSettingsValidate(t *testing.T) {
 		{"plain HTTP to the network", func(s *Settings) { s.TLSCert, s.TLSKey = "", "" },
 			[]string{"give --tls-cert and --tls-key, or --insecure-http"}},
 		{"half a TLS pair", func(s *Settings) { s.TLSKey = "" }, []string{"--tls-cert and --tls-key go together"}},
+		{"trusted proxies, suffixes and caps", func(s *Settings) {
+			s.TrustedProxies, s.AllowedDomainSuffixes = "10.0.0.0/8, 192.0.2.7,2001:db8::/32", "freshservice.example"
+			s.MaxConnections, s.MaxConnectionsPerAddress = 10, 10
+		}, nil},
+		{"trusted proxy not an address", func(s *Settings) { s.TrustedProxies = "10.0.0.0/8,lb.internal" },
+			[]string{`--trusted-proxies: "lb.internal" is not an address or CIDR range`}},
+		{"domain suffix not a suffix", func(s *Settings) { s.AllowedDomainSuffixes = "com" },
+			[]string{`--allowed-domain-suffixes: "com" is a top-level domain; give a suffix of at least two names`}},
+		{"no connection allowed", func(s *Settings) { s.MaxConnections, s.MaxConnectionsPerAddress = 0, -1 },
+			[]string{"--max-connections 0: give at least 1", "--max-connections-per-address -1: give at least 1"}},
 		{"everything wrong at once", func(s *Settings) {
 			s.TenantsDir, s.DataDir, s.Listen, s.LogFormat, s.RedisURL = "", "", "8080", "xml", "http://user:pw@redis"
 		}, []string{"--tenants is missing", "--data-dir is empty", `--listen "8080" is not host:port`,
@@ -128,5 +163,55 @@ func TestSettingsValidate(t *testing.T) {
 				t.Errorf("the Redis password is repeated: %v", err)
 			}
 		})
+	}
+}
+
+func TestSettingsEnvThatDoesNotParse(t *testing.T) {
+	var s Settings
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	s.RegisterFlags(fs)
+	env := map[string]string{"FSSCIM_ALLOW_API_URL": "yes please", "FSSCIM_MAX_CONNECTIONS": "lots"}
+	err := s.ApplyEnv(func(k string) string { return env[k] })
+	if err == nil || !strings.Contains(err.Error(), "FSSCIM_ALLOW_API_URL") || !strings.Contains(err.Error(), "FSSCIM_MAX_CONNECTIONS") {
+		t.Fatalf("want both variables named, got %v", err)
+	}
+	if s.AllowAPIURL || s.MaxConnections != DefaultMaxConnections {
+		t.Errorf("a bad value changed the setting: %+v", s)
+	}
+}
+
+func TestTenantRuleFlagsOnly(t *testing.T) {
+	var s Settings
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	s.RegisterTenantRuleFlags(fs)
+	if err := fs.Parse([]string{"--allow-api-url"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"FSSCIM_ALLOWED_DOMAIN_SUFFIXES": "freshservice.example", "FSSCIM_LISTEN": ":1", "FSSCIM_MAX_CONNECTIONS": "lots"}
+	if err := s.ApplyEnv(func(k string) string { return env[k] }); err != nil {
+		t.Fatalf("a variable of an unregistered flag was read: %v", err)
+	}
+	opts, err := s.LoadOptions()
+	if err != nil || !opts.AllowAPIURL || len(opts.DomainSuffixes) != 1 || s.Listen != "" {
+		t.Fatalf("got %+v, %v (settings %+v)", opts, err, s)
+	}
+	if fs.Lookup("listen") != nil {
+		t.Error("--listen is registered")
+	}
+}
+
+func TestTrustedProxyPrefixes(t *testing.T) {
+	s := Settings{TrustedProxies: " 10.1.2.3/8, 192.0.2.7 ,2001:db8::1/32,::ffff:198.51.100.1,"}
+	got, err := s.TrustedProxyPrefixes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text []string
+	for _, p := range got {
+		text = append(text, p.String())
+	}
+	if want := "10.0.0.0/8 192.0.2.7/32 2001:db8::/32 198.51.100.1/32"; strings.Join(text, " ") != want {
+		t.Errorf("got %v, want %s", text, want)
 	}
 }

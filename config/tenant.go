@@ -45,6 +45,10 @@ type Tenant struct {
 	DryRun bool
 	// TokensNotBefore refuses tokens issued before it; zero refuses none. See TokenAllowed.
 	TokensNotBefore time.Time
+	// TokensRefused refuses every token: the tenant is served from the last good version of its file
+	// because the newest one sets a tokens_not_before that does not parse, so the cut-off meant is
+	// unknown. It clears when the file is fixed.
+	TokensRefused bool
 	// File is the path of the tenant file this tenant came from.
 	File string
 }
@@ -113,6 +117,9 @@ func (t *Tenant) BaseURL() string {
 // whole seconds, so the cut-off is compared in whole seconds too: a token issued in the same second as
 // tokens_not_before is allowed, which keeps a token minted right after the cut-off usable.
 func (t *Tenant) TokenAllowed(issuedAt time.Time) bool {
+	if t.TokensRefused {
+		return false
+	}
 	if t.TokensNotBefore.IsZero() {
 		return true
 	}

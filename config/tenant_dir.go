@@ -12,12 +12,13 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// LoadDir reads every tenant file (*.yaml, *.yml; names starting with '.' are skipped) in dir. The
-// set holds every valid tenant even when the error is not nil: the error joins one *FileError per
-// problem in any file. When two files name the same domain, the first by file name is kept and the
-// other reported. LoadDir fails with a nil set only when the folder cannot be read.
-func LoadDir(dir string) (*TenantSet, error) {
-	res, err := newTenantDir(dir).scan()
+// LoadDir reads every tenant file (*.yaml, *.yml; names starting with '.' are skipped) in dir and
+// checks it under the server's rules opts. The set holds every valid tenant even when the error is
+// not nil: the error joins one *FileError per problem in any file. When two files name the same
+// domain, the first by file name is kept and the other reported. LoadDir fails with a nil set only
+// when the folder cannot be read.
+func LoadDir(dir string, opts LoadOptions) (*TenantSet, error) {
+	res, err := newTenantDir(dir, opts).scan()
 	if err != nil {
 		return nil, err
 	}
@@ -28,6 +29,7 @@ func LoadDir(dir string) (*TenantSet, error) {
 // does not, so a reload can keep serving the last good version of a broken file.
 type tenantDir struct {
 	dir   string
+	opts  LoadOptions
 	files map[string]*fileState // by file name
 	seq   uint64
 }
@@ -39,24 +41,44 @@ type fileState struct {
 	served      *Tenant           // what the set holds from this file; nil for nothing
 	problem     error             // why the current content is not served; nil when it is
 	problemText string
+	// revocation is what the current content says about tokens_not_before, applied to good while
+	// the content is not served; held is good with it applied, kept while neither changes.
+	revocation revocation
+	held       *Tenant
+	heldOf     *Tenant
+	heldRev    revocation
+}
+
+// keptVersion is what the file serves while its current content cannot be: its last good version,
+// refusing whatever the current content revokes.
+func (st *fileState) keptVersion() *Tenant {
+	if !st.revocation.tightens(st.good) {
+		return st.good
+	}
+	if st.held == nil || st.heldOf != st.good || !st.heldRev.same(st.revocation) {
+		st.held, st.heldOf, st.heldRev = st.revocation.apply(st.good), st.good, st.revocation
+	}
+	return st.held
 }
 
 // changeKind says what a scan did to one file.
 type changeKind int
 
 const (
-	fileLoaded   changeKind = iota // a tenant is served from a file that served none
-	fileUpdated                    // the file's tenant was replaced by a new version
-	fileRemoved                    // the file is gone, and its tenant with it
-	fileRejected                   // the file has a new problem; see kept
+	fileLoaded     changeKind = iota // a tenant is served from a file that served none
+	fileUpdated                      // the file's tenant was replaced by a new version
+	fileRemoved                      // the file is gone, and its tenant with it
+	fileRejected                     // the file has a new problem; see kept
+	fileRevocation                   // the rejected content's tokens_not_before changed what is refused
 )
 
 type fileChange struct {
-	file   string
-	kind   changeKind
-	domain string
-	err    error
-	kept   bool // for fileRejected: a version of the file is still served
+	file       string
+	kind       changeKind
+	domain     string
+	err        error
+	kept       bool       // for fileRejected: a version of the file is still served
+	revocation revocation // for fileRevocation: what the rejected content revokes now
 }
 
 type scanResult struct {
@@ -65,8 +87,8 @@ type scanResult struct {
 	changes  []fileChange
 }
 
-func newTenantDir(dir string) *tenantDir {
-	return &tenantDir{dir: dir, files: map[string]*fileState{}}
+func newTenantDir(dir string, opts LoadOptions) *tenantDir {
+	return &tenantDir{dir: dir, opts: opts, files: map[string]*fileState{}}
 }
 
 // candidate is what one present file offers in this scan.
@@ -123,8 +145,12 @@ func (d *tenantDir) scan() (scanResult, error) {
 		switch {
 		case old == nil && st.served != nil:
 			res.changes = append(res.changes, fileChange{file: c.name, kind: fileLoaded, domain: st.served.Domain})
-		case old != nil && st.served != nil && old != st.served:
+		case old != nil && st.served != nil && old != st.served && st.served == c.fresh:
 			res.changes = append(res.changes, fileChange{file: c.name, kind: fileUpdated, domain: st.served.Domain})
+		case old != nil && st.served != nil && old != st.served:
+			// Still the last good version, now refusing more or less of what the rejected content revokes.
+			res.changes = append(res.changes, fileChange{file: c.name, kind: fileRevocation, domain: st.served.Domain,
+				revocation: st.revocation})
 		}
 		if st.problem == nil {
 			st.problemText = ""
@@ -161,7 +187,8 @@ func (d *tenantDir) read(name string, st *fileState) *candidate {
 		return c
 	}
 	st.sum = sum
-	t, err := parseTenant(name, path, data)
+	st.revocation = readRevocation(data)
+	t, err := parseTenant(name, path, data, d.opts)
 	if err != nil {
 		st.problem = err
 		return c
@@ -204,7 +231,7 @@ func (d *tenantDir) resolveDomains(cands []*candidate) {
 		}
 		if st.served == nil && st.good != nil {
 			if _, taken := owner[st.good.Domain]; !taken {
-				st.served = st.good
+				st.served = st.keptVersion()
 			}
 		}
 		if st.served != nil {

@@ -9,9 +9,10 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// parseTenant decodes and validates one tenant file. name is the file's name used in messages, path
-// becomes Tenant.File. The error joins one *FileError per problem, all of them, not only the first.
-func parseTenant(name, path string, data []byte) (*Tenant, error) {
+// parseTenant decodes and validates one tenant file under the server's rules. name is the file's name
+// used in messages, path becomes Tenant.File. The error joins one *FileError per problem, all of them,
+// not only the first.
+func parseTenant(name, path string, data []byte, opts LoadOptions) (*Tenant, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, errors.Join(translateDecodeError(name, err, nil)...)
@@ -41,7 +42,7 @@ func parseTenant(name, path string, data []byte) (*Tenant, error) {
 	}
 
 	f.withDefaults()
-	c := &fileChecker{file: name, index: ix}
+	c := &fileChecker{file: name, index: ix, opts: opts}
 	t := c.tenant(&f)
 	problems = append(problems, withoutEchoes(c.errs, problems)...)
 	if len(problems) > 0 {

@@ -11,7 +11,7 @@ import (
 
 func TestLoadDirSamples(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "tenants")
-	set, err := LoadDir(dir)
+	set, err := LoadDir(dir, LoadOptions{})
 	if err != nil {
 		t.Fatalf("the sample tenant files must stay valid: %v", err)
 	}
@@ -51,7 +51,7 @@ func TestLoadDirSamples(t *testing.T) {
 func TestMinimalFileGetsDefaults(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "globex.yml", "domain: Globex.Freshservice.com\n")
-	set, err := LoadDir(dir)
+	set, err := LoadDir(dir, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestMinimalFileGetsDefaults(t *testing.T) {
 func TestExplicitFalseIsKept(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.yaml", "domain: a.freshservice.com\nusers: {reactivate_existing: false, on_delete: forget, type: agent}\n")
-	set, err := LoadDir(dir)
+	set, err := LoadDir(dir, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestBaseURL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\napi_url: \""+tt.apiURL+"\"\n")
-			set, err := LoadDir(dir)
+			set, err := LoadDir(dir, LoadOptions{AllowAPIURL: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,7 +234,7 @@ func TestTenantFileMistakes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			writeFile(t, dir, "acme.yaml", tt.content)
-			set, err := LoadDir(dir)
+			set, err := LoadDir(dir, LoadOptions{AllowAPIURL: true})
 			if err == nil {
 				t.Fatalf("no error for\n%s", tt.content)
 			}
@@ -274,7 +274,7 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 	writeFile(t, dir, "beta.yaml", "domain: beta.freshservice.com\nusers: {colour: blue}\nextra: 1\n"+
 		"rate_limit: {list_per_minute: lots}\ngroups: {target: teams}\n")
 	writeFile(t, dir, "good.yaml", "domain: good.freshservice.com\n")
-	set, err := LoadDir(dir)
+	set, err := LoadDir(dir, LoadOptions{})
 	got := map[string]int{}
 	for _, fe := range fileErrors(t, err) {
 		got[fe.File+" "+fe.Key]++
@@ -293,14 +293,16 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 }
 
 func TestCredentialsInAPIURLAreNotRepeated(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\napi_url: https://admin:s3cretpass@fs.example.com/api/v2\n")
-	_, err := LoadDir(dir)
-	if err == nil || !strings.Contains(err.Error(), "api_url") {
-		t.Fatalf("want an api_url error, got %v", err)
-	}
-	if strings.Contains(err.Error(), "s3cretpass") {
-		t.Errorf("the message repeats the password: %v", err)
+	for _, opts := range []LoadOptions{{}, {AllowAPIURL: true}} {
+		dir := t.TempDir()
+		writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\napi_url: https://admin:s3cretpass@fs.example.com/api/v2\n")
+		_, err := LoadDir(dir, opts)
+		if err == nil || !strings.Contains(err.Error(), "api_url") {
+			t.Fatalf("%+v: want an api_url error, got %v", opts, err)
+		}
+		if strings.Contains(err.Error(), "s3cretpass") {
+			t.Errorf("%+v: the message repeats the password: %v", opts, err)
+		}
 	}
 }
 
@@ -308,7 +310,7 @@ func TestDuplicateDomainNamesBothFiles(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a-acme.yaml", "domain: acme.freshservice.com\ndry_run: true\n")
 	writeFile(t, dir, "b-acme.yml", "# same account\ndomain: ACME.freshservice.com\n")
-	set, err := LoadDir(dir)
+	set, err := LoadDir(dir, LoadOptions{})
 	errs := fileErrors(t, err)
 	if len(errs) != 1 {
 		t.Fatalf("want one problem, got %v", err)
@@ -331,7 +333,7 @@ func TestLoadDirSkipsOtherFiles(t *testing.T) {
 	writeFile(t, dir, "notes.txt", "not a tenant")
 	writeFile(t, dir, ".#acme.yaml", "editor lock file")
 	writeFile(t, dir, "acme.yaml.swp", "editor swap file")
-	set, err := LoadDir(dir)
+	set, err := LoadDir(dir, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +343,7 @@ func TestLoadDirSkipsOtherFiles(t *testing.T) {
 }
 
 func TestLoadDirMissingFolder(t *testing.T) {
-	set, err := LoadDir(filepath.Join(t.TempDir(), "nope"))
+	set, err := LoadDir(filepath.Join(t.TempDir(), "nope"), LoadOptions{})
 	if err == nil || set != nil {
 		t.Fatalf("LoadDir of a missing folder = %v, %v", set, err)
 	}

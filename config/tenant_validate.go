@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fsscim/fsscim/freshservice/egress"
 )
 
 var (
@@ -26,6 +28,7 @@ var builtinAttributes = []string{"isAgent", "location"}
 type fileChecker struct {
 	file  string
 	index *yamlIndex
+	opts  LoadOptions
 	errs  []error
 }
 
@@ -37,9 +40,10 @@ func (c *fileChecker) fail(key, format string, args ...any) {
 // tenant checks every rule and builds the Tenant; the Tenant is only meaningful when no problem was
 // recorded.
 func (c *fileChecker) tenant(f *tenantFile) *Tenant {
+	domain := c.domain(f.Domain)
 	t := &Tenant{
-		Domain: c.domain(f.Domain),
-		APIURL: c.apiURL(f.APIURL),
+		Domain: domain,
+		APIURL: c.apiURL(f.APIURL, domain),
 		Users: UserPolicy{
 			Type:               c.oneOf("users.type", f.Users.Type, UserTypeRequester, UserTypeAgent),
 			OnDisable:          c.oneOf("users.on_disable", f.Users.OnDisable, OnDisableDeactivate),
@@ -90,8 +94,33 @@ func (c *fileChecker) domain(raw string) string {
 		c.fail(key, "%q ends with a dot; use domain: %s", raw, strings.TrimSuffix(host, "."))
 		return ""
 	}
+	if net.ParseIP(strings.Trim(host, "[]")) != nil {
+		c.fail(key, "%q is an IP address; a tenant is a Freshservice account: use its host name, %s "+
+			"(an emulator or test server is reached through api_url, with serve --allow-api-url)", raw, example)
+		return ""
+	}
 	if !isHostName(host) {
 		c.fail(key, "%q is not a host name; use the account's host name, %s", raw, example)
+		return ""
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		c.fail(key, "%q is this machine, not a Freshservice account; use the account's host name, %s "+
+			"(an emulator on this machine is reached through api_url, with serve --allow-api-url)", raw, example)
+		return ""
+	}
+	if !strings.Contains(host, ".") {
+		c.fail(key, "%q is a single name; use the account's full host name, domain: %s.%s", raw, host, FreshserviceSuffix)
+		return ""
+	}
+	if _, suffix, ok := c.opts.accountOf(host); !ok {
+		if suffix != "" {
+			c.fail(key, "%q has more than one name before %s; use <account>.%s, the host name of the "+
+				"account's Freshservice address, %s", raw, suffix, suffix, example)
+			return ""
+		}
+		c.fail(key, "%q is not a Freshservice account's host name; use <account>.%s, %s "+
+			"(this server accepts domains ending in %s; --allowed-domain-suffixes adds others)",
+			raw, FreshserviceSuffix, example, strings.Join(c.opts.suffixes(), ", "))
 		return ""
 	}
 	return host
@@ -109,9 +138,19 @@ func isHostName(s string) bool {
 	return true
 }
 
-func (c *fileChecker) apiURL(raw string) string {
+func (c *fileChecker) apiURL(raw, domain string) string {
 	const key = "api_url"
 	if raw == "" {
+		return ""
+	}
+	if !c.opts.AllowAPIURL {
+		if domain == "" {
+			domain = "<domain>"
+		}
+		// The value is not repeated: it may hold credentials.
+		c.fail(key, "is set, but this fsscim does not follow api_url: remove it, and fsscim calls "+
+			"https://%s/api/v2; api_url is for an emulator or test server, and needs serve --allow-api-url "+
+			"(FSSCIM_ALLOW_API_URL=true)", domain)
 		return ""
 	}
 	u, err := url.Parse(raw)
@@ -128,6 +167,11 @@ func (c *fileChecker) apiURL(raw string) string {
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
 		c.fail(key, "%q must not have a query or fragment; use %s://%s%s", raw, u.Scheme, u.Host, u.Path)
+		return ""
+	}
+	if why := egress.ForbiddenHost(u.Hostname()); why != "" {
+		c.fail(key, "%q points at %s, which is never Freshservice and can hand out this machine's cloud "+
+			"credentials; point api_url at the emulator or test server, or remove it", raw, why)
 		return ""
 	}
 	switch u.Scheme {

@@ -19,6 +19,8 @@ const settleDelay = 200 * time.Millisecond
 
 // WatchOptions tune a Watcher.
 type WatchOptions struct {
+	// Load are the server's rules every tenant file is checked against.
+	Load LoadOptions
 	// Interval between polls of the folder; 0 means DefaultWatchInterval.
 	Interval time.Duration
 	// Logger receives one line per loaded, updated, removed or rejected file; nil logs nothing.
@@ -55,7 +57,7 @@ func NewWatcher(dir string, opts WatchOptions) *Watcher {
 		log = zap.NewNop()
 	}
 	w := &Watcher{dir: dir, opts: opts, log: log.With(zap.String("tenants_dir", dir)),
-		files: newTenantDir(dir), done: make(chan struct{})}
+		files: newTenantDir(dir, opts.Load), done: make(chan struct{})}
 	w.current.Store(newTenantSet(nil))
 	return w
 }
@@ -176,6 +178,17 @@ func (w *Watcher) publish(res scanResult, initial bool) {
 				msg = "tenant file rejected; keeping its last good version"
 			}
 			w.log.Warn(msg, append(fields, zap.Error(ch.err))...)
+		case fileRevocation:
+			switch r := ch.revocation; {
+			case r.unreadable:
+				w.log.Error("tenant file's tokens_not_before does not parse: every token of this tenant is refused "+
+					"until the file is fixed", fields...)
+			case !r.notBefore.IsZero():
+				w.log.Warn("tenant file rejected, but the later tokens_not_before it sets applies now",
+					append(fields, zap.Time("tokens_not_before", r.notBefore))...)
+			default:
+				w.log.Info("tenant file's tokens_not_before no longer refuses tokens; its last good version's applies", fields...)
+			}
 		}
 	}
 	w.current.Store(res.set)

@@ -114,11 +114,10 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, n int) (a
 		return answer{status: status, header: header, body: resp.Body()}, nil
 	}
 	e := &Error{Status: status, Method: cl.method, Endpoint: cl.endpoint}
-	e.fillFromBody(resp.Body())
+	e.fillFromBody(resp.Body(), c.secrets)
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(header, time.Now())
 	}
-	e.redact(c.secrets)
 	return answer{}, e
 }
 

@@ -66,24 +66,27 @@ func (t *lenientText) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// fillFromBody reads what it can from an error answer's body into e; it never fails.
-func (e *Error) fillFromBody(body []byte) {
+// fillFromBody reads what it can from an error answer's body into e; it never fails. Every form of the
+// key is masked before the text is cut to length: a key straddling the cut would otherwise keep its
+// first characters, which the mask no longer recognises.
+func (e *Error) fillFromBody(body []byte, secrets []string) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return
 	}
+	clean := func(s string) string { return cleanText(maskSecrets(s, secrets)) }
 	var eb errorBody
 	if body[0] == '{' && json.Unmarshal(body, &eb) == nil {
-		e.Description = cleanText(string(eb.Description))
-		e.Code = cleanText(string(eb.Code))
-		e.Message = cleanText(string(eb.Message))
-		e.Errors = parseFieldErrors(eb.Errors)
+		e.Description = clean(string(eb.Description))
+		e.Code = clean(string(eb.Code))
+		e.Message = clean(string(eb.Message))
+		e.Errors = parseFieldErrors(eb.Errors, clean)
 		return
 	}
-	e.Message = cleanText(string(body))
+	e.Message = clean(string(body))
 }
 
-func parseFieldErrors(raw json.RawMessage) []FieldError {
+func parseFieldErrors(raw json.RawMessage, clean func(string) string) []FieldError {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || raw[0] != '[' {
 		return nil
@@ -95,9 +98,9 @@ func parseFieldErrors(raw json.RawMessage) []FieldError {
 	out := make([]FieldError, 0, len(list))
 	for _, fe := range list {
 		out = append(out, FieldError{
-			Field:   cleanText(string(fe.Field)),
-			Message: cleanText(strings.Trim(string(fe.Message), " []\"")),
-			Code:    cleanText(string(fe.Code)),
+			Field:   clean(string(fe.Field)),
+			Message: clean(strings.Trim(string(fe.Message), " []\"")),
+			Code:    clean(string(fe.Code)),
 		})
 	}
 	return out
@@ -156,17 +159,6 @@ func maskSecrets(s string, forms []string) string {
 		s = strings.ReplaceAll(s, f, redactedMask)
 	}
 	return s
-}
-
-// redact removes the key, in every form, from every text field, in case an upstream echoes it back.
-func (e *Error) redact(forms []string) {
-	e.Message = maskSecrets(e.Message, forms)
-	e.Description = maskSecrets(e.Description, forms)
-	e.Code = maskSecrets(e.Code, forms)
-	for i := range e.Errors {
-		e.Errors[i].Field = maskSecrets(e.Errors[i].Field, forms)
-		e.Errors[i].Message = maskSecrets(e.Errors[i].Message, forms)
-	}
 }
 
 // redactedError stands in for a transport error whose text carried a form of the key.

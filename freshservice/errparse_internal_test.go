@@ -29,7 +29,7 @@ func TestFillFromBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var got Error
-			got.fillFromBody([]byte(tt.body))
+			got.fillFromBody([]byte(tt.body), nil)
 			if got.Code != tt.want.Code || got.Message != tt.want.Message || got.Description != tt.want.Description ||
 				len(got.Errors) != len(tt.want.Errors) {
 				t.Fatalf("got %+v, want %+v", got, tt.want)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/egress"
 )
 
 // Hostile answers: whatever Freshservice (or a proxy on the way) sends back, the client's errors must
@@ -253,5 +254,56 @@ func TestLookupValuesReachFreshserviceIntact(t *testing.T) {
 		if r.Header.Get("X-Injected") != "" {
 			t.Errorf("%q: a header was injected", v)
 		}
+	}
+}
+
+// TestKeyStraddlingTheCutIsMasked: upstream text is cut to a couple of hundred characters for the log;
+// a key that starts just before the cut must not leave its first characters in the error.
+func TestKeyStraddlingTheCutIsMasked(t *testing.T) {
+	basic := base64.StdEncoding.EncodeToString([]byte(hardKey + ":X"))
+	filler := strings.Repeat("z", 195) // the key starts 5 characters before the 200-character cut
+	bodies := map[string]func(secret string) string{
+		"JSON message":     func(s string) string { return fmt.Sprintf(`{"code":"bad_request","message":%q}`, filler+s) },
+		"JSON description": func(s string) string { return fmt.Sprintf(`{"description":%q}`, filler+s) },
+		"field error message": func(s string) string {
+			return fmt.Sprintf(`{"errors":[{"field":"email","message":%q,"code":"x"}]}`, filler+s)
+		},
+		"plain text page": func(s string) string { return filler + s },
+	}
+	for what, secret := range map[string]string{"API key": hardKey, "Basic credential": basic} {
+		for where, body := range bodies {
+			t.Run(what+" in "+where, func(t *testing.T) {
+				srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.WriteHeader(http.StatusBadRequest)
+					fmt.Fprint(w, body(secret))
+				}))
+				t.Cleanup(srv.Close)
+				_, err := hardClient(t, srv.URL, nil).GetRequester(context.Background(), 7)
+				var fe *freshservice.Error
+				if !errors.As(err, &fe) || fe.Status != http.StatusBadRequest {
+					t.Fatalf("error %v, want a 400 *freshservice.Error", err)
+				}
+				if !strings.Contains(err.Error(), filler[:50]) {
+					t.Fatalf("the upstream text is not in the error at all: %v", err)
+				}
+				if prefix := secret[:5]; strings.Contains(err.Error(), prefix) {
+					t.Errorf("the %s's first characters %q survive the cut: %s", what, prefix, err)
+				}
+			})
+		}
+	}
+}
+
+// TestClientNeverCallsMetadataServices: whatever base URL a client is given, its own transport does
+// not connect to a link-local or cloud metadata address, where the API key could be logged or a
+// request could fetch the machine's credentials.
+func TestClientNeverCallsMetadataServices(t *testing.T) {
+	for _, base := range []string{"http://169.254.169.254", "https://[fe80::1]:8443", "http://[fd00:ec2::254]"} {
+		t.Run(base, func(t *testing.T) {
+			err := hardClient(t, base, nil).CheckKey(context.Background())
+			if !errors.Is(err, egress.ErrForbidden) {
+				t.Fatalf("error %v, want the dial refused by egress.ErrForbidden", err)
+			}
+		})
 	}
 }

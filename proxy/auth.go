@@ -11,6 +11,8 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
+
+	"github.com/fsscim/fsscim/proxy/clientaddr"
 )
 
 // Messages for failed authentication are deliberately alike: a caller learns nothing about which
@@ -25,6 +27,10 @@ const (
 	authFailClients      = 10000
 )
 
+// detailTokensHeld tells the holder of a valid token why it is refused, and who can act. It tells
+// nothing to anyone else: only a token sealed by this server gets this far.
+const detailTokensHeld = "Tokens for this tenant are refused until the fsscim administrator corrects tokens_not_before in its tenant file."
+
 // authenticate opens the bearer token, finds the tenant by the domain sealed in it, and puts the
 // tenant and its Freshservice client in the request scope.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
@@ -36,18 +42,16 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		// token must not lock out the others: a token that keeps failing is limited on its own, and an
 		// address only when it fails with many different tokens (guessing).
 		tokenKey := client + "|" + shortHash(r.Header.Get("Authorization"))
-		if wait := s.authLim.blocked(tokenKey, authFailLimit); wait > 0 {
-			writeSCIMError(c.Response(), scimError(http.StatusTooManyRequests, "", detailSlowDown), wait)
-			return nil
-		}
-		if wait := s.authLim.blocked(client, authFailLimitAddress); wait > 0 {
-			writeSCIMError(c.Response(), scimError(http.StatusTooManyRequests, "", detailSlowDown), wait)
-			return nil
-		}
+		// Only failures are limited, after the token was looked at: opening it costs microseconds, and
+		// a valid token is never refused for what others did from its (shared) address.
 		reject := func(detail, why string) error {
+			if wait := max(s.authLim.blocked(tokenKey, authFailLimit), s.authLim.blocked(client, authFailLimitAddress)); wait > 0 {
+				writeSCIMError(c.Response(), scimError(http.StatusTooManyRequests, "", detailSlowDown), wait)
+				return nil
+			}
 			s.authLim.fail(tokenKey)
 			s.authLim.fail(client)
-			sc.log.Warn("authentication failed", zap.String("reason", why), zap.String("remote", client))
+			sc.log.Warn("authentication failed", zap.String("reason", why), zap.String("remote", c.RealIP()))
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="fsscim"`)
 			writeSCIMError(c.Response(), scimError(http.StatusUnauthorized, "", "%s", detail), 0)
 			return nil
@@ -71,6 +75,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return reject(detailBadToken, "no tenant file for the token's domain "+claims.Domain)
 		}
+		if t.TokensRefused {
+			return reject(detailTokensHeld, "the tenant file's tokens_not_before does not parse; every token is refused until it does ("+t.Domain+")")
+		}
 		if !t.TokenAllowed(claims.IssuedAt) {
 			return reject(detailBadToken, "token issued before the tenant's tokens_not_before ("+t.Domain+")")
 		}
@@ -87,14 +94,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // authLimiter slows down a client that keeps failing authentication: after authFailLimit failures in
-// authFailWindow it is answered 429 without its token being looked at, so guessing tokens is slow and
-// cheap for fsscim.
+// authFailWindow its further failures are answered 429, so guessing tokens is slow and cheap for
+// fsscim, while its valid tokens still pass.
 type authLimiter struct {
 	now func() time.Time
-	// clientOf names the caller. Forwarding headers are believed only from a reverse proxy on a
-	// loopback, link-local or private address; from anywhere else they are the caller's own words,
-	// and a guesser could claim a new address with every request.
-	clientOf echo.IPExtractor
+	// clientOf names the caller for the limits: the client address, or its /64 for IPv6 (see
+	// clientaddr), believing forwarding headers only from the trusted proxies.
+	clientOf func(*http.Request) string
 	mu       sync.Mutex
 	failures *lru.Cache[string, *authFailures]
 }
@@ -104,9 +110,10 @@ type authFailures struct {
 	since time.Time
 }
 
-func newAuthLimiter(now func() time.Time) *authLimiter {
+func newAuthLimiter(now func() time.Time, clients *clientaddr.Resolver) *authLimiter {
 	c, _ := lru.New[string, *authFailures](authFailClients)
-	return &authLimiter{now: now, clientOf: echo.ExtractIPFromXFFHeader(), failures: c}
+	clientOf := func(r *http.Request) string { return clientaddr.Key(clients.Client(r)) }
+	return &authLimiter{now: now, clientOf: clientOf, failures: c}
 }
 
 func (l *authLimiter) blocked(client string, limit int) time.Duration {

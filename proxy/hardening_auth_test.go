@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
+
+	"github.com/fsscim/fsscim/proxy"
 )
 
 // Failed-authentication slowdown is per client: a caller guessing tokens is slowed down however it
@@ -81,11 +84,11 @@ func TestAuthSlowdownIgnoresSpoofedForwardingHeaders(t *testing.T) {
 	}
 }
 
-// TestAuthSlowdownBehindAProxy: behind a reverse proxy on the private network every request comes from
-// the proxy's address, and the client is the one the proxy names in X-Forwarded-For. One client
-// guessing must not lock out the others that share the proxy.
+// TestAuthSlowdownBehindAProxy: behind a trusted reverse proxy every request comes from the proxy's
+// address, and the client is the one the proxy names in X-Forwarded-For. One client guessing must not
+// lock out the others that share the proxy.
 func TestAuthSlowdownBehindAProxy(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withServer(func(o *proxy.Options) { o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} }))
 	const proxyAddr = "10.1.2.3:8443"
 	guesser := map[string]string{"X-Forwarded-For": "203.0.113.50"}
 	for i := 0; i < 10; i++ {

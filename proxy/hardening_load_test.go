@@ -103,7 +103,7 @@ func startLoadServer(t *testing.T) *loadServer {
 	if err := os.WriteFile(filepath.Join(tenants, "load.yaml"), []byte("domain: load.freshservice.com\napi_url: "+ls.emuSrv.URL+"/api/v2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	set, err := config.LoadDir(tenants)
+	set, err := config.LoadDir(tenants, config.LoadOptions{AllowAPIURL: true})
 	if err != nil {
 		t.Fatal(err)
 	}

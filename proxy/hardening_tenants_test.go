@@ -82,7 +82,7 @@ func hdNewMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	m.watcher = config.NewWatcher(tenantDir, config.WatchOptions{Interval: 50 * time.Millisecond})
+	m.watcher = config.NewWatcher(tenantDir, config.WatchOptions{Load: config.LoadOptions{AllowAPIURL: true}, Interval: 50 * time.Millisecond})
 	if err := m.watcher.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -104,7 +104,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if err := os.WriteFile(filepath.Join(tenantDir, "acme.yaml"), []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	set, err := config.LoadDir(tenantDir)
+	// The tenant reaches the emulator through api_url, which the server must allow.
+	set, err := config.LoadDir(tenantDir, config.LoadOptions{AllowAPIURL: true})
 	if err != nil {
 		t.Fatalf("load tenants: %v", err)
 	}

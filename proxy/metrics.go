@@ -100,8 +100,20 @@ func newMetrics(s *Server) *metrics {
 	for _, label := range []string{"success", "failure"} {
 		m.reloads.WithLabelValues(label)
 	}
+	tokensRefused := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "fsscim_tenant_tokens_refused",
+		Help: "Tenants whose every token is refused because the newest version of their tenant file sets a tokens_not_before that does not parse.",
+	}, func() float64 {
+		n := 0
+		for _, t := range s.opts.Tenants().All() {
+			if t.TokensRefused {
+				n++
+			}
+		}
+		return float64(n)
+	})
 	m.reg.MustRegister(m.requests, m.requestDuration, m.calls, m.callDuration, m.budgetRefusals,
-		m.indexLookups, m.lookupFetches, m.lookupCache, m.reloads, m.sharedFallbacks, m.degradedGauge,
+		m.indexLookups, m.lookupFetches, m.lookupCache, m.reloads, m.sharedFallbacks, m.degradedGauge, tokensRefused,
 		tenantCollector{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

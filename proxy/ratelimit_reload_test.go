@@ -53,7 +53,7 @@ func TestRateLimitChangeHoldsAfterReload(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	set, err := config.LoadDir(dir)
+	set, err := config.LoadDir(dir, config.LoadOptions{AllowAPIURL: true})
 	if err != nil {
 		t.Fatal(err)
 	}

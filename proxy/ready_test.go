@@ -56,7 +56,7 @@ func TestReadyzUntilLoadedAndWhileUsable(t *testing.T) {
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(body)
 	}
-	set, err := config.LoadDir(t.TempDir())
+	set, err := config.LoadDir(t.TempDir(), config.LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

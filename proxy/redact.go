@@ -60,6 +60,10 @@ func redactString(s string) string {
 	return urlUserPattern.ReplaceAllString(s, "${1}"+redacted+"@")
 }
 
+// RedactText removes secrets from text fsscim prints outside its log (fsscim check's report), by the
+// rules every log line goes through.
+func RedactText(s string) string { return redactString(s) }
+
 // mayHoldSecret is a cheap test that lets the common line skip the regular expressions.
 func mayHoldSecret(s string) bool {
 	if strings.Contains(s, "fss1.") || strings.Contains(s, "@") {

@@ -70,7 +70,7 @@ func newReqBenchServer(b *testing.B, users int) *reqBenchServer {
 	if err := os.WriteFile(filepath.Join(tenants, "bench.yaml"), []byte(file), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	set, err := config.LoadDir(tenants)
+	set, err := config.LoadDir(tenants, config.LoadOptions{AllowAPIURL: true})
 	if err != nil {
 		b.Fatal(err)
 	}

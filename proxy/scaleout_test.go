@@ -81,7 +81,7 @@ func newCluster(t *testing.T, n int) *cluster {
 	if err := os.WriteFile(filepath.Join(tenantDir, "acme.yaml"), []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	set, err := config.LoadDir(tenantDir)
+	set, err := config.LoadDir(tenantDir, config.LoadOptions{AllowAPIURL: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/proxy/clientaddr"
 	"github.com/fsscim/fsscim/proxy/provision"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/budget"
@@ -46,6 +48,9 @@ type Options struct {
 	// NewBudget makes a tenant's rate budget when the tenant is first seen (the binary: one shared
 	// through Redis); nil, or a nil result, gives the tenant an in-process budget.
 	NewBudget func(t *config.Tenant, maxWait time.Duration) budget.Budget
+	// TrustedProxies are the reverse proxies (load balancers, ingresses) whose X-Forwarded-For names
+	// the client, for the access log and the limits on failed authentication; none by default.
+	TrustedProxies []netip.Prefix
 	// Ready reports readiness beyond the tenant snapshot (e.g. the data dir); nil = always.
 	Ready func(ctx context.Context) error
 	Now   func() time.Time
@@ -83,6 +88,7 @@ func (o *Options) defaults() error {
 type Server struct {
 	opts     Options
 	log      *zap.Logger
+	clients  *clientaddr.Resolver
 	echo     *echo.Echo
 	tenants  *provision.Registry
 	surfaces *surfaces
@@ -95,7 +101,7 @@ func New(opts Options) (*Server, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Logger}
+	s := &Server{opts: opts, log: opts.Logger, clients: clientaddr.New(opts.TrustedProxies)}
 	s.metrics = newMetrics(s)
 	s.tenants = provision.NewRegistry(provision.Deps{
 		Store:            opts.Store,
@@ -112,13 +118,13 @@ func New(opts Options) (*Server, error) {
 		ObserveLookup:    s.metrics.observeLookup,
 	})
 	s.surfaces = newSurfaces(opts.Logger)
-	s.authLim = newAuthLimiter(opts.Now)
+	s.authLim = newAuthLimiter(opts.Now, s.clients)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	// The access log names the same client as the auth slowdown: forwarding headers count only from
-	// a reverse proxy on a trusted (loopback or private) address.
-	e.IPExtractor = s.authLim.clientOf
+	// the trusted proxies.
+	e.IPExtractor = s.clientIP
 	e.HTTPErrorHandler = s.httpError
 	e.Pre(normalisePath)
 	e.Use(s.requestScope, s.accessLog, s.recoverPanics, bodyLimit(maxBodyBytes))
@@ -130,6 +136,14 @@ func New(opts Options) (*Server, error) {
 	s.scimRoutes(e)
 	s.echo = e
 	return s, nil
+}
+
+// clientIP is the client's address as the access log shows it.
+func (s *Server) clientIP(r *http.Request) string {
+	if a := s.clients.Client(r); a.IsValid() {
+		return a.String()
+	}
+	return r.RemoteAddr
 }
 
 // Handler is the HTTP handler to serve.

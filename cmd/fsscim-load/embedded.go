@@ -111,7 +111,8 @@ func startEmbedded(opts embeddedOptions) (_ *embedded, err error) {
 			return nil, fmt.Errorf("write tenant file: %w", err)
 		}
 	}
-	set, err := config.LoadDir(tenantDir)
+	// The tenants reach the emulator through api_url, which the server must allow.
+	set, err := config.LoadDir(tenantDir, config.LoadOptions{AllowAPIURL: true})
 	if err != nil {
 		return nil, fmt.Errorf("load tenant files: %w", err)
 	}

@@ -104,7 +104,10 @@ departments: {create_missing: true}
 		return fmt.Errorf("listen on %s (another program may use it; try --listen 127.0.0.1:0): %w", listen, err)
 	}
 	inst, err := start(ctx, instanceConfig{
-		settings: config.Settings{TenantsDir: tenants, DataDir: filepath.Join(dir, "data"), Listen: listen, LogFormat: "console"},
+		settings: config.Settings{TenantsDir: tenants, DataDir: filepath.Join(dir, "data"), Listen: listen, LogFormat: "console",
+			// The demo tenant reaches the emulator through api_url.
+			AllowAPIURL:    true,
+			MaxConnections: config.DefaultMaxConnections, MaxConnectionsPerAddress: config.DefaultMaxConnectionsPerAddress},
 		keys:     keys,
 		log:      log,
 		listener: ln,

@@ -122,7 +122,7 @@ func TestDeployManifestsFitTheImage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if set, err := config.LoadDir(dir); err != nil || len(cm.Data) == 0 {
+	if set, err := config.LoadDir(dir, config.LoadOptions{}); err != nil || len(cm.Data) == 0 {
 		t.Errorf("the ConfigMap's tenant files do not load: %v", err)
 	} else if set == nil {
 		t.Error("no tenant set")

@@ -220,6 +220,8 @@ func TestImageBinaryStartsWithTheImageLayout(t *testing.T) {
 		"FSSCIM_LISTEN=127.0.0.1:0",
 		"FSSCIM_LOG_FORMAT=" + d.env["FSSCIM_LOG_FORMAT"],
 		config.EnvTokenKeys + "=" + key,
+		// The test's tenant reaches the emulator through api_url.
+		"FSSCIM_ALLOW_API_URL=true",
 	}
 	if uid >= 0 {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}

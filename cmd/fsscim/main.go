@@ -21,7 +21,7 @@ Usage:
   fsscim demo [--listen ADDR]          run against a built-in Freshservice emulator
   fsscim token new-key                 print a new server token key
   fsscim token issue --domain D        read an API key on stdin, print a bearer token
-  fsscim check --tenants DIR           validate tenant files
+  fsscim check --tenants DIR           validate tenant files as serve would
   fsscim health [--url URL]            probe a running fsscim's readiness (container health checks)
   fsscim version
 
@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "token":
 		return cmdToken(args[1:], stdin, stdout, stderr, getenv)
 	case "check":
-		return cmdCheck(args[1:], stdout, stderr)
+		return cmdCheck(args[1:], stdout, stderr, getenv)
 	case "health":
 		return cmdHealth(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":

@@ -38,7 +38,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		return 2
 	}
-	st.ApplyEnv(getenv)
+	if err := st.ApplyEnv(getenv); err != nil {
+		fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
+		return 2
+	}
 	if err := st.Validate(); err != nil {
 		fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
 		return 2
@@ -136,8 +139,20 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		records = shared.store
 	}
 
+	trusted, err := st.TrustedProxyPrefixes()
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	loadOpts, err := st.LoadOptions()
+	if err != nil {
+		return nil, fmt.Errorf("--allowed-domain-suffixes: %w", err)
+	}
+	if loadOpts.AllowAPIURL {
+		ic.log.Warn("tenant files' api_url is followed (--allow-api-url): meant for emulators and test servers only")
+	}
 	reloads := &reloadCounter{}
 	w := config.NewWatcher(st.TenantsDir, config.WatchOptions{
+		Load:   loadOpts,
 		Logger: ic.log,
 		OnReload: func(set *config.TenantSet, err error) {
 			reloads.observe(err)
@@ -156,11 +171,12 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 			}
 			return w.Current()
 		},
-		Keys:      ic.keys,
-		Store:     records,
-		Logger:    ic.log,
-		Transport: ic.transport,
-		Ready:     dataDirUsable(st.DataDir),
+		Keys:           ic.keys,
+		Store:          records,
+		Logger:         ic.log,
+		Transport:      ic.transport,
+		TrustedProxies: trusted,
+		Ready:          dataDirUsable(st.DataDir),
 	}
 	if shared != nil {
 		popts.NewBudget = shared.newBudget
@@ -173,12 +189,13 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		shared.server = px
 	}
 	reloads.attach(px)
+	ln := capConnections(ic.listener, st, trusted, px.MetricsRegisterer())
 	srv := &http.Server{
 		Handler:           px.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      75 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          zap.NewStdLog(ic.log.Named("http")),
 	}
 	inst := &instance{log: ic.log, srv: srv, proxy: px, store: records, redis: rc, watcher: w, errc: make(chan error, 1)}
@@ -192,13 +209,13 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		}
 		srv.TLSConfig = certs.tlsConfig()
 	}
-	inst.url = fmt.Sprintf("%s://%s", scheme, ic.listener.Addr().String())
+	inst.url = fmt.Sprintf("%s://%s", scheme, ln.Addr().String())
 	go func() {
 		var err error
 		if srv.TLSConfig != nil {
-			err = srv.ServeTLS(ic.listener, "", "")
+			err = srv.ServeTLS(ln, "", "")
 		} else {
-			err = srv.Serve(ic.listener)
+			err = srv.Serve(ln)
 		}
 		if !errors.Is(err, http.ErrServerClosed) {
 			inst.errc <- err

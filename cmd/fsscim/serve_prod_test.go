@@ -103,7 +103,8 @@ func serve(t *testing.T, f *tenantFixture, extraEnv map[string]string, args ...s
 	logs := &lockedBuffer{}
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
-	envm := map[string]string{config.EnvTokenKeys: f.key}
+	// The fixture's tenant reaches the emulator through api_url, which serve must be told to follow.
+	envm := map[string]string{config.EnvTokenKeys: f.key, "FSSCIM_ALLOW_API_URL": "true"}
 	for k, v := range extraEnv {
 		envm[k] = v
 	}

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeRefusesTenantFilesThatAimElsewhere: serve applies the same host rules as check. Without
+// --allow-api-url the fixture's tenant, which names the emulator in api_url, is not served (its token
+// gets 401 and nothing reaches the emulator), and a file naming a metadata address is refused; the
+// log says why and what to do.
+func TestServeRefusesTenantFilesThatAimElsewhere(t *testing.T) {
+	f := newTenantFixture(t)
+	if err := os.WriteFile(filepath.Join(f.tenants, "meta.yaml"), []byte("domain: 169.254.169.254\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, f, map[string]string{"FSSCIM_ALLOW_API_URL": ""}, "--listen", "127.0.0.1:0")
+	if status, body := get(t, http.DefaultClient, s.base+testConnectionPath, f.token); status != http.StatusUnauthorized {
+		t.Fatalf("a tenant reached through api_url without --allow-api-url: %d %s", status, body)
+	}
+	if n := len(f.emu.Calls()); n != 0 {
+		t.Fatalf("the emulator named in api_url received %d calls", n)
+	}
+	for _, want := range []string{"acme.yaml:2: api_url: is set, but this fsscim does not follow api_url", "--allow-api-url",
+		`meta.yaml:1: domain: \"169.254.169.254\" is an IP address`} {
+		if !strings.Contains(s.logs.String(), want) {
+			t.Errorf("the log does not say %q:\n%s", want, s.logs.String())
+		}
+	}
+}
+
+// TestServeBelievesForwardingHeadersOnlyFromTrustedProxies: --trusted-proxies reaches the server; the
+// access log names the client a trusted proxy forwards for, and the peer otherwise.
+func TestServeBelievesForwardingHeadersOnlyFromTrustedProxies(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		remote string
+	}{
+		{"no trusted proxy", nil, "127.0.0.1"},
+		{"loopback trusted", []string{"--trusted-proxies", "127.0.0.1"}, "203.0.113.9"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newTenantFixture(t)
+			s := serve(t, f, nil, append([]string{"--listen", "127.0.0.1:0"}, tt.args...)...)
+			req, _ := http.NewRequest(http.MethodGet, s.base+"/healthz", nil)
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			want := `"path":"/healthz","status":200,`
+			for _, line := range strings.Split(s.logs.String(), "\n") {
+				if strings.Contains(line, want) {
+					if !strings.Contains(line, `"remote":"`+tt.remote+`"`) {
+						t.Errorf("access log %s, want remote %s", line, tt.remote)
+					}
+					return
+				}
+			}
+			t.Fatalf("no access log line for /healthz:\n%s", s.logs.String())
+		})
+	}
+}
+
+// TestServeRevocationFailsClosed: a running fsscim whose tenant file gets a tokens_not_before that
+// does not parse refuses that tenant's tokens, with a 401 that says who must act, an error in the log
+// and fsscim_tenant_tokens_refused at 1, until the file is fixed.
+func TestServeRevocationFailsClosed(t *testing.T) {
+	f := newTenantFixture(t)
+	s := serve(t, f, nil, "--listen", "127.0.0.1:0")
+	file := filepath.Join(f.tenants, "acme.yaml")
+	good, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, body := get(t, http.DefaultClient, s.base+testConnectionPath, f.token); status != http.StatusOK {
+		t.Fatalf("before: %d %s", status, body)
+	}
+	refused := func() float64 {
+		_, body := get(t, http.DefaultClient, s.base+"/metrics", "")
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, "fsscim_tenant_tokens_refused "); ok {
+				n, _ := strconv.ParseFloat(v, 64)
+				return n
+			}
+		}
+		t.Fatal("no fsscim_tenant_tokens_refused in /metrics")
+		return 0
+	}
+	if n := refused(); n != 0 {
+		t.Fatalf("fsscim_tenant_tokens_refused = %v before the typo", n)
+	}
+
+	writeAside(t, file, append(append([]byte{}, good...), "tokens_not_before: 2025-06-31T09:00:00Z\n"...))
+	var body string
+	waitUntil(t, "the token to be refused", func() bool {
+		var status int
+		status, body = get(t, http.DefaultClient, s.base+testConnectionPath, f.token)
+		return status == http.StatusUnauthorized
+	})
+	if !strings.Contains(body, "refused until the fsscim administrator corrects tokens_not_before") {
+		t.Errorf("the 401 does not say who must act: %s", body)
+	}
+	if n := refused(); n != 1 {
+		t.Errorf("fsscim_tenant_tokens_refused = %v, want 1", n)
+	}
+	if !strings.Contains(s.logs.String(), "every token of this tenant is refused") {
+		t.Errorf("the log does not say the tokens are refused:\n%s", s.logs.String())
+	}
+
+	writeAside(t, file, append(append([]byte{}, good...), "tokens_not_before: 2020-06-30T09:00:00Z\n"...))
+	waitUntil(t, "the token to pass again", func() bool {
+		status, _ := get(t, http.DefaultClient, s.base+testConnectionPath, f.token)
+		return status == http.StatusOK
+	})
+	if n := refused(); n != 0 {
+		t.Errorf("fsscim_tenant_tokens_refused = %v after the fix, want 0", n)
+	}
+}
+
+// writeAside replaces a file as editors do: written beside it, then renamed into place.
+func writeAside(t *testing.T, file string, data []byte) {
+	t.Helper()
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, file); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitUntil polls cond until it holds, failing after a generous bound (the tenant folder is polled
+// every few seconds when file notifications are missed).
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestServeCapsConnectionsPerAddress: against a running fsscim with --max-connections-per-address 2,
+// a third connection from one address is closed unanswered while another address still connects, and
+// /metrics counts the refusal.
+func TestServeCapsConnectionsPerAddress(t *testing.T) {
+	f := newTenantFixture(t)
+	s := serve(t, f, nil, "--listen", "127.0.0.1:0", "--max-connections-per-address", "2")
+	addr := strings.TrimPrefix(s.base, "http://")
+	// healthz sends GET /healthz on a kept-alive connection from local and returns the status, or an
+	// error when the server closed the connection without answering.
+	healthz := func(local string) (net.Conn, int, error) {
+		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
+		c, err := d.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("dial from %s: %v", local, err)
+		}
+		t.Cleanup(func() { c.Close() })
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a bound against hanging, not a timing check
+		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: fsscim\r\n\r\n"); err != nil {
+			return c, 0, err
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			return c, 0, err
+		}
+		resp.Body.Close()
+		return c, resp.StatusCode, nil
+	}
+	for i := range 2 {
+		if _, status, err := healthz("127.0.0.1"); err != nil || status != http.StatusOK {
+			t.Fatalf("connection %d from 127.0.0.1: %d %v", i+1, status, err)
+		}
+	}
+	if _, status, err := healthz("127.0.0.1"); err == nil {
+		t.Fatalf("connection 3 from 127.0.0.1 was answered %d with a cap of 2", status)
+	}
+	if _, status, err := healthz("127.0.0.2"); err != nil || status != http.StatusOK {
+		t.Fatalf("another address while 127.0.0.1 is at its cap: %d %v", status, err)
+	}
+	c, _, _ := healthz("127.0.0.3")
+	if _, err := io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: fsscim\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `fsscim_connection_limit_hits_total{limit="per_address"} 1`) {
+		t.Errorf("/metrics does not count the refused connection:\n%s", metrics)
+	}
+}
