@@ -96,7 +96,7 @@ func New(opts Options) (*Client, error) {
 	}
 	transport := opts.Transport
 	if transport == nil {
-		transport = newTransport()
+		transport = NewTransport(TransportOptions{})
 	}
 
 	hc := &http.Client{

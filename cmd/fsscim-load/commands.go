@@ -161,6 +161,7 @@ func cmdIndexMemory(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := flag.NewFlagSet("fsscim-load index-memory", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	users := fs.Int("users", 10000, "users in the directory")
+	jsonOut := jsonFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -176,7 +177,7 @@ func cmdIndexMemory(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "fsscim-load index-memory: %v\n", err)
 		return 1
 	}
-	return writeJSON(stdout, stderr, res)
+	return emit(stdout, stderr, *jsonOut, res, res.writeText)
 }
 
 func cmdIdleTenants(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -184,7 +185,8 @@ func cmdIdleTenants(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.SetOutput(stderr)
 	tenants := fs.Int("tenants", 1000, "tenant files, each touched once with Test Connection")
 	concurrency := fs.Int("concurrency", 8, "Test Connections in flight at once")
-	heapProfile := fs.String("heapprofile", "", "write a heap profile of the idle process to this file")
+	heapProfile := fs.String("heapprofile", "", "write a heap profile of the idle process, its tenants still served, to this file")
+	jsonOut := jsonFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -195,23 +197,39 @@ func cmdIdleTenants(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "fsscim-load idle-tenants: --tenants and --concurrency must be at least 1")
 		return 2
 	}
-	res, err := measureIdleTenants(ctx, *tenants, *concurrency, time.Second)
-	if err == nil && *heapProfile != "" {
-		err = writeHeapProfile(*heapProfile)
-	}
+	res, err := measureIdleTenants(ctx, *tenants, *concurrency, time.Second, *heapProfile)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim-load idle-tenants: %v\n", err)
 		return 1
 	}
-	return writeJSON(stdout, stderr, res)
+	return emit(stdout, stderr, *jsonOut, res, res.writeText)
 }
 
-func writeJSON(stdout, stderr io.Writer, v any) int {
+// jsonFlag registers --json with the meaning it has in every command.
+func jsonFlag(fs *flag.FlagSet) *string {
+	return fs.String("json", "", "write the figures as JSON to this file (- for standard output instead of the text)")
+}
+
+// emit prints v as text, or as JSON on standard output (jsonOut "-"), or both: JSON to the file
+// jsonOut and text on standard output.
+func emit(stdout, stderr io.Writer, jsonOut string, v any, text func(io.Writer)) int {
+	if jsonOut == "" {
+		text(stdout)
+		return 0
+	}
 	raw, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim-load: encode: %v\n", err)
 		return 1
 	}
-	fmt.Fprintln(stdout, string(raw))
+	if jsonOut == "-" {
+		fmt.Fprintln(stdout, string(raw))
+		return 0
+	}
+	if err := os.WriteFile(jsonOut, append(raw, '\n'), 0o644); err != nil {
+		fmt.Fprintf(stderr, "fsscim-load: write %s: %v\n", jsonOut, err)
+		return 1
+	}
+	text(stdout)
 	return 0
 }

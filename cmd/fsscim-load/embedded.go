@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -44,6 +45,11 @@ type embedded struct {
 	tokens  []string
 	apiKey  string
 	clock   *virtualClock
+	// emuConns counts the connections clients opened to the emulator: fsscim's, and the tool's own
+	// direct calls.
+	emuConns atomic.Int64
+	// upstream is the transport fsscim's Freshservice calls go through (nil: each client's own).
+	upstream http.RoundTripper
 
 	emuSrv, scimSrv *http.Server
 	srv             *proxy.Server
@@ -96,7 +102,12 @@ func startEmbedded(opts embeddedOptions) (_ *embedded, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen for the emulator: %w", err)
 	}
-	e.emuSrv = &http.Server{Handler: e.up, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: opts.emuIdleTimeout}
+	e.emuSrv = &http.Server{Handler: e.up, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: opts.emuIdleTimeout,
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				e.emuConns.Add(1)
+			}
+		}}
 	go func() { _ = e.emuSrv.Serve(emuLn) }()
 	e.emuURL = "http://" + emuLn.Addr().String()
 
@@ -144,13 +155,15 @@ func startEmbedded(opts embeddedOptions) (_ *embedded, err error) {
 	if logTo == nil {
 		logTo = io.Discard
 	}
+	e.upstream = fsscimTransport()
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logTo), zap.InfoLevel)
 	e.srv, err = proxy.New(proxy.Options{
-		Tenants: func() *config.TenantSet { return set },
-		Keys:    keys,
-		Store:   e.db,
-		Logger:  zap.New(proxy.RedactingCore(core)),
-		Now:     now,
+		Tenants:   func() *config.TenantSet { return set },
+		Keys:      keys,
+		Store:     e.db,
+		Logger:    zap.New(proxy.RedactingCore(core)),
+		Now:       now,
+		Transport: e.upstream,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("build the fsscim server: %w", err)
@@ -174,6 +187,9 @@ func (e *embedded) Close() {
 	}
 	if e.srv != nil {
 		e.srv.Close() // ends background index builds, which call the emulator
+	}
+	if ci, ok := e.upstream.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
 	}
 	if e.db != nil {
 		_ = e.db.Close()

@@ -112,12 +112,12 @@ func execute(ctx context.Context, o runOptions, command string, progress io.Writ
 
 	if o.memory {
 		var idx indexMemory
-		if err := measureInChild(ctx, &idx, "index-memory", "--users", strconv.Itoa(o.indexUsers)); err != nil {
+		if err := measureInChild(ctx, &idx, "index-memory", "--json", "-", "--users", strconv.Itoa(o.indexUsers)); err != nil {
 			return nil, err
 		}
 		rep.Index = &idx
 		var idle idleTenants
-		if err := measureInChild(ctx, &idle, "idle-tenants", "--tenants", strconv.Itoa(o.idleCount)); err != nil {
+		if err := measureInChild(ctx, &idle, "idle-tenants", "--json", "-", "--tenants", strconv.Itoa(o.idleCount)); err != nil {
 			return nil, err
 		}
 		rep.Idle = &idle
@@ -269,12 +269,14 @@ func startCPUProfile(path string) (func(), error) {
 	}, nil
 }
 
-// writeHeapProfile writes the live heap (after a collection) to path.
+// writeHeapProfile writes the live heap to path. The profile shows the heap as of two collections
+// before, so it collects twice first; pooled objects go in the second one too.
 func writeHeapProfile(path string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("create the heap profile: %w", err)
 	}
+	runtime.GC()
 	runtime.GC()
 	if err := pprof.WriteHeapProfile(f); err != nil {
 		_ = f.Close()

@@ -19,11 +19,16 @@ import (
 const usage = `fsscim-load: replay Entra's provisioning traffic against fsscim and report what it costs.
 
 Usage:
-  fsscim-load [run] [options]          embedded fsscim and Freshservice emulator (default), or --target
-  fsscim-load index-memory [--users N] memory of a tenant's directory index, as JSON
-  fsscim-load idle-tenants [--tenants N] memory of a process with N idle tenants, as JSON
+  fsscim-load [run] [options]             embedded fsscim and Freshservice emulator (default), or --target
+  fsscim-load calls [options]             Freshservice calls of each of Entra's request sequences
+  fsscim-load cpu [options]               CPU time per SCIM request in an initial sync and an incremental cycle
+  fsscim-load parallel-reads [options]    reads in flight with upstream latency: fsscim vs direct throughput,
+                                          upstream connections opened
+  fsscim-load idle-tenants [--tenants N]  memory of a process with N tenants, before and after touching each
+  fsscim-load index-memory [--users N]    memory of a tenant's directory index
 
-Run "fsscim-load run --help" for the options.
+Every command prints its figures as text, or as JSON with --json - (or --json FILE, with the text).
+Run "fsscim-load COMMAND --help" for the options.
 `
 
 func main() {
@@ -45,6 +50,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return cmdIndexMemory(ctx, args, stdout, stderr)
 	case "idle-tenants":
 		return cmdIdleTenants(ctx, args, stdout, stderr)
+	case "calls":
+		return cmdCalls(ctx, args, stdout, stderr)
+	case "cpu":
+		return cmdCPU(ctx, args, stdout, stderr)
+	case "parallel-reads":
+		return cmdParallelReads(ctx, args, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"runtime"
 	"runtime/debug"
 	"sync"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
@@ -106,29 +108,50 @@ func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
 	return out, nil
 }
 
-// idleTenants is the memory of one fsscim process serving many tenants that are not busy.
+// idleTenants is the memory of one fsscim process serving many tenants that are not busy, at four
+// moments: before fsscim starts, with the tenant files loaded and no request yet, right after each
+// tenant was touched once with Test Connection, and once idle again.
 type idleTenants struct {
-	Tenants            int     `json:"tenants"`
-	RSSBeforeBytes     uint64  `json:"rss_before_bytes"`
-	RSSTouchedBytes    uint64  `json:"rss_after_touch_bytes"`
-	RSSIdleBytes       uint64  `json:"rss_idle_bytes"`
-	HeapBeforeBytes    uint64  `json:"heap_before_bytes"`
-	HeapIdleBytes      uint64  `json:"heap_idle_bytes"`
+	Tenants int `json:"tenants"`
+	// Start: the load tool alone, before fsscim, the emulated account and the tenant files.
+	RSSStartBytes  uint64 `json:"rss_start_bytes"`
+	HeapStartBytes uint64 `json:"heap_start_bytes"`
+	// Before: fsscim serving the loaded tenant files, none of which has had a request.
+	RSSBeforeBytes  uint64 `json:"rss_before_bytes"`
+	HeapBeforeBytes uint64 `json:"heap_before_bytes"`
+	// Touched: right after the last Test Connection, garbage collected but not yet given back.
+	RSSTouchedBytes   uint64 `json:"rss_after_touch_bytes"`
+	HeapTouchedBytes  uint64 `json:"heap_after_touch_bytes"`
+	GoroutinesTouched int    `json:"goroutines_after_touch"`
+	// Idle: every tenant touched once, kept connections closed and freed memory given back to the
+	// operating system.
+	RSSIdleBytes   uint64 `json:"rss_idle_bytes"`
+	HeapIdleBytes  uint64 `json:"heap_idle_bytes"`
+	GoroutinesIdle int    `json:"goroutines_idle"`
+	// HeapPerTenantBytes is what one Test Connection leaves behind per tenant: (idle - before) / N.
 	HeapPerTenantBytes float64 `json:"heap_per_tenant_bytes"`
-	GoroutinesTouched  int     `json:"goroutines_after_touch"`
-	GoroutinesIdle     int     `json:"goroutines_idle"`
+	// HeapPerLoadedTenantBytes is what a loaded tenant that never had a request holds: (before -
+	// start) / N, fsscim's fixed heap spread over the tenants included.
+	HeapPerLoadedTenantBytes float64 `json:"heap_per_loaded_tenant_bytes"`
 	// IdleCPUPercent is the process's CPU use (user + system, % of one core) while nothing is asked
 	// of it: the cost of background timers that grows with the number of tenants.
 	IdleCPUPercent float64 `json:"idle_cpu_percent_of_one_core"`
+	HeapProfile    string  `json:"heap_profile,omitempty"`
 	Method         string  `json:"method"`
 }
 
 // measureIdleTenants loads n tenant files, touches each tenant once with Entra's Test Connection and
 // measures the process: right after, and once idle connections have closed (the emulator closes them
 // after emuIdle, as a real server would) and freed memory has gone back to the operating system (what
-// Go's background scavenger does within minutes).
-func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Duration) (idleTenants, error) {
-	out := idleTenants{Tenants: n, Method: "VmRSS from /proc/self/status; one process holding fsscim, a small emulated account and the client"}
+// Go's background scavenger does within minutes). The tenants' requests share one pool of concurrency
+// connections to fsscim. With heapProfile set, the live heap of the idle process is written there
+// while the tenants are still served.
+func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Duration, heapProfile string) (idleTenants, error) {
+	out := idleTenants{Tenants: n, HeapProfile: heapProfile,
+		Method: "VmRSS from /proc/self/status and live heap (runtime.MemStats.HeapAlloc after two GCs); one process holding fsscim, a small emulated account and the load client"}
+	out.HeapStartBytes = heapAfterGC()
+	debug.FreeOSMemory()
+	out.RSSStartBytes = procStatus("VmRSS")
 	emb, err := startEmbedded(embeddedOptions{plan: unlimited, tenants: n, emuIdleTimeout: emuIdle})
 	if err != nil {
 		return out, err
@@ -139,10 +162,7 @@ func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Du
 	out.RSSBeforeBytes = procStatus("VmRSS")
 
 	rec := newRecorder()
-	clients := make([]*scimClient, n)
-	for i := range clients {
-		clients[i] = newSCIMClient(target{url: emb.scimURL, token: emb.tokens[i]}, 1)
-	}
+	clients := newSCIMClients(emb.scimURL, emb.tokens, concurrency)
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -172,15 +192,15 @@ func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Du
 	if firstErr != nil {
 		return out, firstErr
 	}
-	runtime.GC()
+	// The emulator's log of the calls is the tool's, not fsscim's.
+	emb.emu.ResetCalls()
+	out.HeapTouchedBytes = heapAfterGC()
 	out.RSSTouchedBytes = procStatus("VmRSS")
 	out.GoroutinesTouched = runtime.NumGoroutine()
 
 	// The load client lets go of its connections; the emulator closes its idle ones, and with them
 	// fsscim's side goes too.
-	for _, c := range clients {
-		c.http.CloseIdleConnections()
-	}
+	clients[0].http.CloseIdleConnections()
 	if err := sleepCtx(ctx, 3*emuIdle); err != nil {
 		return out, err
 	}
@@ -189,12 +209,42 @@ func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Du
 	out.RSSIdleBytes = procStatus("VmRSS")
 	out.GoroutinesIdle = runtime.NumGoroutine()
 	out.HeapPerTenantBytes = float64(out.HeapIdleBytes-min(out.HeapBeforeBytes, out.HeapIdleBytes)) / float64(n)
+	out.HeapPerLoadedTenantBytes = float64(out.HeapBeforeBytes-min(out.HeapStartBytes, out.HeapBeforeBytes)) / float64(n)
+	if heapProfile != "" {
+		if err := writeHeapProfile(heapProfile); err != nil {
+			return out, err
+		}
+	}
 	cpu, err := cpuWhileIdle(ctx, 2*emuIdle)
 	if err != nil {
 		return out, err
 	}
 	out.IdleCPUPercent = cpu
+	runtime.KeepAlive(emb)
 	return out, nil
+}
+
+// writeText prints the measurement for people.
+func (t idleTenants) writeText(w io.Writer) {
+	fmt.Fprintf(w, "%d tenants in one process (fsscim, a small emulated account, the load client):\n", t.Tenants)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "moment\tRSS MiB\tlive heap MiB\tgoroutines")
+	fmt.Fprintf(tw, "before fsscim\t%.1f\t%.1f\t\n", mib(t.RSSStartBytes), mib(t.HeapStartBytes))
+	fmt.Fprintf(tw, "tenant files loaded, no request yet\t%.1f\t%.1f\t\n", mib(t.RSSBeforeBytes), mib(t.HeapBeforeBytes))
+	fmt.Fprintf(tw, "right after touching each once\t%.1f\t%.1f\t%d\n", mib(t.RSSTouchedBytes), mib(t.HeapTouchedBytes), t.GoroutinesTouched)
+	fmt.Fprintf(tw, "touched once, then idle\t%.1f\t%.1f\t%d\n", mib(t.RSSIdleBytes), mib(t.HeapIdleBytes), t.GoroutinesIdle)
+	tw.Flush()
+	fmt.Fprintf(w, "heap per idle tenant (touched once): %.0f bytes; per loaded tenant never touched: %.0f bytes\n", t.HeapPerTenantBytes, t.HeapPerLoadedTenantBytes)
+	fmt.Fprintf(w, "idle CPU: %.2f %% of one core\n", t.IdleCPUPercent)
+	if t.HeapProfile != "" {
+		fmt.Fprintf(w, "heap profile of the idle process: %s\n", t.HeapProfile)
+	}
+}
+
+// writeText prints the measurement for people.
+func (x indexMemory) writeText(w io.Writer) {
+	fmt.Fprintf(w, "directory index of %d users: %.1f MiB, %.0f bytes per user (built in %.2f s)\n", x.Users, mib(x.IndexBytes), x.IndexBytesPerUser, x.IndexBuildSeconds)
+	fmt.Fprintf(w, "a tenant with that warm index: %.1f MiB, %.0f bytes per user (first lookup %.0f ms)\n", mib(x.TenantBytes), x.TenantBytesPerUser, x.TenantFirstLookupMillis)
 }
 
 // cpuWhileIdle measures the process's CPU time over d, as a percentage of one core.

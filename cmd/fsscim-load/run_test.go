@@ -5,6 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -217,11 +221,57 @@ func TestMemoryMeasurements(t *testing.T) {
 	if idx.Users != 300 || idx.IndexBytes == 0 || idx.TenantBytes == 0 {
 		t.Errorf("index memory = %+v", idx)
 	}
-	idle, err := measureIdleTenants(ctx, 12, 4, 50*time.Millisecond)
+	idle, err := measureIdleTenants(ctx, 12, 4, 50*time.Millisecond, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if idle.Tenants != 12 || idle.RSSIdleBytes == 0 || idle.HeapIdleBytes == 0 || idle.GoroutinesTouched == 0 {
 		t.Errorf("idle tenants = %+v", idle)
+	}
+}
+
+// TestIdleTenantsHeapProfileHoldsTheServedTenants writes the heap profile of idle tenants and reads it
+// with pprof: the live heap it shows includes the fsscim server that serves them.
+func TestIdleTenantsHeapProfileHoldsTheServedTenants(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to read the profile with")
+	}
+	// Record every allocation, so that the few tenants' objects are in the profile for sure.
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	runtime.MemProfileRate = 1
+	dir := t.TempDir()
+	file, jsonFile := filepath.Join(dir, "heap.pprof"), filepath.Join(dir, "idle.json")
+	code, stdout, stderr := runTool(t, nil, "idle-tenants", "--tenants", "3", "--concurrency", "2", "--heapprofile", file, "--json", jsonFile)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"3 tenants in one process", "right after touching each once", "heap per idle tenant", "heap profile of the idle process: " + file} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("text lacks %q:\n%s", want, stdout)
+		}
+	}
+	raw, err := os.ReadFile(jsonFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idle idleTenants
+	if err := json.Unmarshal(raw, &idle); err != nil || idle.Tenants != 3 || idle.HeapProfile != file || idle.HeapIdleBytes == 0 || idle.RSSTouchedBytes == 0 {
+		t.Fatalf("JSON %s (%v), want 3 tenants, their memory and the profile named", raw, err)
+	}
+	out, err := exec.Command(goTool, "tool", "pprof", "-sample_index=inuse_space", "-top", "-nodefraction=0", "-nodecount=100000", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("pprof: %v\n%s", err, out)
+	}
+	// A node of pprof's top table: flat flat% sum% cum cum% name. Nodes holding nothing are left out.
+	held := false
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 6 && f[5] == "github.com/fsscim/fsscim/proxy.New" {
+			held = f[3] != "0"
+		}
+	}
+	if !held {
+		t.Errorf("the live heap in the profile holds nothing proxy.New built: it was written after the server was gone\n%s", out)
 	}
 }

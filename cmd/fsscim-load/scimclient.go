@@ -37,6 +37,25 @@ type scimClient struct {
 }
 
 func newSCIMClient(t target, concurrency int) *scimClient {
+	return &scimClient{
+		base:  strings.TrimRight(t.url, "/"),
+		token: t.token,
+		http:  newSCIMHTTPClient(concurrency),
+	}
+}
+
+// newSCIMClients returns a client per token for one Tenant URL, all sending over one connection pool
+// of concurrency connections: many tenants' jobs, none of which keeps connections of its own open.
+func newSCIMClients(url string, tokens []string, concurrency int) []*scimClient {
+	hc := newSCIMHTTPClient(concurrency)
+	out := make([]*scimClient, len(tokens))
+	for i, tok := range tokens {
+		out[i] = &scimClient{base: strings.TrimRight(url, "/"), token: tok, http: hc}
+	}
+	return out
+}
+
+func newSCIMHTTPClient(concurrency int) *http.Client {
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -45,11 +64,7 @@ func newSCIMClient(t target, concurrency int) *scimClient {
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second,
 	}
-	return &scimClient{
-		base:  strings.TrimRight(t.url, "/"),
-		token: t.token,
-		http:  &http.Client{Transport: tr, Timeout: requestTimeout},
-	}
+	return &http.Client{Transport: tr, Timeout: requestTimeout}
 }
 
 // answer is a SCIM response.

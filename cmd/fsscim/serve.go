@@ -12,10 +12,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
 )
@@ -83,24 +85,24 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 // instanceConfig is what a running fsscim needs; serve and demo fill it differently.
 type instanceConfig struct {
-	settings  config.Settings
-	keys      *config.Keyring
-	log       *zap.Logger
-	listener  net.Listener
-	transport http.RoundTripper // demo: nil (plain loopback HTTP to the emulator)
+	settings config.Settings
+	keys     *config.Keyring
+	log      *zap.Logger
+	listener net.Listener
 	// certCheckInterval is how often a handshake may look for new certificate files (tests: 0).
 	certCheckInterval time.Duration
 }
 
 type instance struct {
-	log     *zap.Logger
-	srv     *http.Server
-	proxy   *proxy.Server
-	store   store.Store
-	redis   io.Closer // nil without --redis-url
-	watcher *config.Watcher
-	errc    chan error
-	url     string
+	log      *zap.Logger
+	srv      *http.Server
+	proxy    *proxy.Server
+	upstream *freshservice.Transport
+	store    store.Store
+	redis    io.Closer // nil without --redis-url
+	watcher  *config.Watcher
+	errc     chan error
+	url      string
 }
 
 func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
@@ -164,6 +166,9 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 	if err := w.Start(ctx); err != nil {
 		return nil, fmt.Errorf("load tenants from %s: %w", st.TenantsDir, err)
 	}
+	// One transport carries every tenant's Freshservice calls, so that connections are kept and
+	// reused across requests and API keys instead of per client.
+	upstream := freshservice.NewTransport(freshservice.TransportOptions{})
 	popts := proxy.Options{
 		Tenants: func() *config.TenantSet {
 			if !w.Loaded() {
@@ -174,7 +179,7 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		Keys:           ic.keys,
 		Store:          records,
 		Logger:         ic.log,
-		Transport:      ic.transport,
+		Transport:      upstream,
 		TrustedProxies: trusted,
 		Ready:          dataDirUsable(st.DataDir),
 	}
@@ -189,6 +194,10 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		shared.server = px
 	}
 	reloads.attach(px)
+	if err := px.MetricsRegisterer().Register(connectionsOpened(upstream)); err != nil {
+		px.Close()
+		return nil, fmt.Errorf("register the upstream connection metric: %w", err)
+	}
 	ln := capConnections(ic.listener, st, trusted, px.MetricsRegisterer())
 	srv := &http.Server{
 		Handler:           px.Handler(),
@@ -198,7 +207,7 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          zap.NewStdLog(ic.log.Named("http")),
 	}
-	inst := &instance{log: ic.log, srv: srv, proxy: px, store: records, redis: rc, watcher: w, errc: make(chan error, 1)}
+	inst := &instance{log: ic.log, srv: srv, proxy: px, upstream: upstream, store: records, redis: rc, watcher: w, errc: make(chan error, 1)}
 	scheme := "http"
 	if st.TLSCert != "" {
 		scheme = "https"
@@ -246,6 +255,7 @@ func (i *instance) wait(ctx context.Context) int {
 		code = 1
 	}
 	i.proxy.Close()
+	i.upstream.CloseIdleConnections()
 	if err := i.store.Close(); err != nil {
 		i.log.Warn("closing store", zap.Error(err))
 	}
@@ -255,6 +265,15 @@ func (i *instance) wait(ctx context.Context) int {
 		}
 	}
 	return code
+}
+
+// connectionsOpened reports the connections the shared transport opened to Freshservice. It has no
+// tenant label: the connections belong to one pool, reused by every tenant calling the same host.
+func connectionsOpened(t *freshservice.Transport) prometheus.Collector {
+	return prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "fsscim_freshservice_connections_opened_total",
+		Help: "Connections opened to Freshservice (each a TCP and TLS handshake) by the transport all tenants share; calls that reuse a kept connection open none.",
+	}, func() float64 { return float64(t.ConnectionsOpened()) })
 }
 
 func newLogger(format string, w io.Writer) (*zap.Logger, error) {

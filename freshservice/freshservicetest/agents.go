@@ -41,7 +41,7 @@ func (e *Emulator) createAgent(q *request) response {
 	}
 	now := e.now()
 	u.id, u.createdAt, u.updatedAt = e.st.newID(), now, now
-	e.st.users[u.id] = u
+	e.st.putUser(u)
 	e.applyAgentGroups(w)
 	return created(q, "agents", u.id, map[string]any{"agent": e.agentJSON(u)})
 }
@@ -109,7 +109,7 @@ func (e *Emulator) updateAgent(q *request) response {
 		return duplicate(field)
 	}
 	u.updatedAt = e.now()
-	e.st.users[u.id] = u
+	e.st.putUser(u)
 	e.applyAgentGroups(w)
 	return e.wrapAgent(http.StatusOK, u)
 }

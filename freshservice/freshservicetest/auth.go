@@ -58,7 +58,7 @@ func (e *Emulator) AddAPIKey(key string, admin bool) freshservice.User {
 		createdAt:  now,
 		updatedAt:  now,
 	}
-	e.st.users[u.id] = u
+	e.st.putUser(u)
 	e.st.keys[key] = apiKey{ownerID: u.id, admin: admin}
 	return e.model(u)
 }

@@ -32,7 +32,7 @@ func (e *Emulator) createRequester(q *request) response {
 	}
 	now := e.now()
 	u.id, u.createdAt, u.updatedAt = e.st.newID(), now, now
-	e.st.users[u.id] = u
+	e.st.putUser(u)
 	return created(q, "requesters", u.id, map[string]any{"requester": e.requesterJSON(u)})
 }
 
@@ -110,7 +110,7 @@ func (e *Emulator) updateRequester(q *request) response {
 		return duplicate(field)
 	}
 	u.updatedAt = e.now()
-	e.st.users[u.id] = u
+	e.st.putUser(u)
 	return e.wrapRequester(http.StatusOK, u)
 }
 

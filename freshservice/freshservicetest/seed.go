@@ -93,7 +93,7 @@ func (e *Emulator) addUser(m freshservice.User, agent bool) freshservice.User {
 		}
 	}
 	u.id = e.st.newID()
-	e.st.users[u.id] = u
+	e.st.putUser(u)
 	if agent && len(m.MemberOf) > 0 {
 		e.st.setAgentGroupsOf(u.id, m.MemberOf, false, now)
 	}

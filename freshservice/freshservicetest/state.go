@@ -21,6 +21,8 @@ type state struct {
 	requesterGroups map[int64]*requesterGroupRecord
 	agentGroups     map[int64]*agentGroupRecord
 	keys            map[string]apiKey
+	// emails indexes users' addresses; putUser and forgetUser keep it in step with users.
+	emails emailIndex
 }
 
 func newState() *state {
@@ -32,6 +34,7 @@ func newState() *state {
 		requesterGroups: map[int64]*requesterGroupRecord{},
 		agentGroups:     map[int64]*agentGroupRecord{},
 		keys:            map[string]apiKey{},
+		emails:          emailIndex{},
 	}
 }
 
@@ -51,30 +54,34 @@ func sortedIDs[V any](m map[int64]V) []int64 {
 	return ids
 }
 
-// emailOwner returns the user holding email as primary or secondary address, active or not. Emails
-// are unique, so map order does not matter.
-func (s *state) emailOwner(email string) (*userRecord, bool) {
-	for _, u := range s.users {
-		if strings.EqualFold(u.email, email) {
-			return u, true
-		}
-		for _, se := range u.secondaryEmails {
-			if strings.EqualFold(se, email) {
-				return u, true
-			}
-		}
+// putUser stores u, a new user or a changed copy of a stored one, and indexes its addresses.
+func (s *state) putUser(u *userRecord) {
+	if old, ok := s.users[u.id]; ok {
+		s.emails.remove(old)
 	}
-	return nil, false
+	s.users[u.id] = u
+	s.emails.add(u)
 }
 
-// userByPrimaryEmail matches the primary email only, case-insensitively.
-func (s *state) userByPrimaryEmail(email string) (*userRecord, bool) {
-	for _, u := range s.users {
-		if strings.EqualFold(u.email, email) {
-			return u, true
-		}
+// emailOwner returns the user holding email as primary or secondary address, active or not,
+// comparing addresses ignoring case.
+func (s *state) emailOwner(email string) (*userRecord, bool) {
+	id, ok := s.emails[foldEmail(email)]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	u, ok := s.users[id]
+	return u, ok
+}
+
+// userByPrimaryEmail matches the primary email only, case-insensitively. Addresses are unique, so
+// the one user holding email is the only candidate.
+func (s *state) userByPrimaryEmail(email string) (*userRecord, bool) {
+	u, ok := s.emailOwner(email)
+	if !ok || !strings.EqualFold(u.email, email) {
+		return nil, false
+	}
+	return u, true
 }
 
 // nameTaken reports whether another object (not except) already uses name, case-insensitively.
@@ -147,6 +154,9 @@ func (s *state) agentGroupsOf(userID int64, observer bool) []int64 {
 
 // forgetUser deletes a user for good and clears every reference to it.
 func (s *state) forgetUser(id int64, now time.Time) {
+	if u, ok := s.users[id]; ok {
+		s.emails.remove(u)
+	}
 	delete(s.users, id)
 	s.removeFromRequesterGroups(id)
 	s.removeFromAgentGroups(id, now)

@@ -1,7 +1,9 @@
 package freshservicetest
 
 import (
+	"maps"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -68,5 +70,106 @@ func TestEmailUniquenessOnUpdate(t *testing.T) {
 	}
 	if u, _ := f.e.User(bob); u.PrimaryEmail != "BOB@x.com" || len(u.SecondaryEmails) != 0 {
 		t.Errorf("bob after updates: %+v", u)
+	}
+}
+
+// checkEmailIndex fails unless the address index equals one built afresh from the stored users.
+func checkEmailIndex(t *testing.T, e *Emulator, step string) {
+	t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	want := emailIndex{}
+	for _, u := range e.st.users {
+		want.add(u)
+	}
+	if !maps.Equal(e.st.emails, want) {
+		t.Errorf("after %s: address index %v, want %v", step, e.st.emails, want)
+	}
+}
+
+// TestEmailIndexFollowsUpdatesDeletesAndConversions changes a user's addresses, kind and state through
+// the API and checks which addresses are taken after each step.
+func TestEmailIndexFollowsUpdatesDeletesAndConversions(t *testing.T) {
+	f := newFixture(t, Options{})
+	taken := func(step, addr string, want bool) {
+		t.Helper()
+		status := http.StatusCreated
+		if want {
+			status = http.StatusConflict
+		}
+		// A throwaway secondary keeps the probe's own primary address unique.
+		r := f.do(http.MethodPost, "/api/v2/requesters", map[string]any{"first_name": "Probe", "primary_email": "probe." + itoa(int64(len(f.e.Users()))) + "@x.com",
+			"secondary_emails": []string{addr}})
+		if r.status != status {
+			t.Fatalf("after %s: creating a user holding %q answered %d, want %d: %s", step, addr, r.status, status, r.raw)
+		}
+		if r.status == http.StatusCreated {
+			// Give the address back, for good.
+			f.do(http.MethodDelete, path("/api/v2/requesters/{id}/forget", id(t, r.inner(t, "requester"))), nil).must(t, http.StatusNoContent)
+		}
+		checkEmailIndex(t, f.e, step)
+	}
+
+	ann := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com", "secondary_emails": []string{"ann.alias@x.com"}})
+	checkEmailIndex(t, f.e, "create")
+	taken("create", "ANN@x.com", true)
+	taken("create", "Ann.Alias@x.com", true)
+
+	f.do(http.MethodPut, path("/api/v2/requesters/{id}", ann), map[string]any{"primary_email": "Ann.New@x.com", "secondary_emails": []string{"second@x.com"}}).must(t, http.StatusOK)
+	taken("update", "ann@x.com", false)
+	taken("update", "ann.alias@x.com", false)
+	taken("update", "ann.new@X.COM", true)
+	taken("update", "SECOND@x.com", true)
+	if u, ok := f.e.UserByEmail("ANN.NEW@x.com"); !ok || u.ID != ann {
+		t.Errorf("UserByEmail(new primary) = %d, %v; want %d", u.ID, ok, ann)
+	}
+	if u, ok := f.e.UserByEmail("ann@x.com"); ok {
+		t.Errorf("UserByEmail(old primary) found user %d", u.ID)
+	}
+	if u, ok := f.e.UserByEmail("second@x.com"); ok {
+		t.Errorf("UserByEmail(secondary) found user %d; it matches primary addresses only", u.ID)
+	}
+
+	bob := f.createRequester(map[string]any{"first_name": "Bob", "primary_email": "bob@x.com"})
+	f.do(http.MethodPut, path("/api/v2/requesters/{id}", bob), map[string]any{"secondary_emails": []string{"second@x.com"}}).must(t, http.StatusConflict)
+	checkEmailIndex(t, f.e, "refused update")
+	taken("refused update", "bob@x.com", true)
+
+	f.do(http.MethodPut, path("/api/v2/requesters/{id}/convert_to_agent", ann), nil).must(t, http.StatusOK)
+	taken("convert to agent", "ann.new@x.com", true)
+	f.do(http.MethodPost, "/api/v2/agents", agentBody("Dup", "Ann.New@x.com")).must(t, http.StatusConflict)
+	f.do(http.MethodPut, path("/api/v2/agents/{id}", ann), map[string]any{"email": "ann.agent@x.com"}).must(t, http.StatusOK)
+	taken("agent update", "ann.new@x.com", false)
+	taken("agent update", "ann.agent@x.com", true)
+	f.do(http.MethodPut, path("/api/v2/agents/{id}/convert_to_requester", ann), nil).must(t, http.StatusOK)
+	taken("convert to requester", "ann.agent@x.com", true)
+
+	f.do(http.MethodDelete, path("/api/v2/requesters/{id}", ann), nil).must(t, http.StatusNoContent)
+	taken("deactivate", "ann.agent@x.com", true)
+	taken("deactivate", "second@x.com", true)
+
+	f.do(http.MethodDelete, path("/api/v2/requesters/{id}/forget", ann), nil).must(t, http.StatusNoContent)
+	taken("forget", "ann.agent@x.com", false)
+	taken("forget", "second@x.com", false)
+	taken("forget", "bob@x.com", true)
+}
+
+func TestFoldEmailAgreesWithEqualFold(t *testing.T) {
+	samples := []string{
+		"ann@x.com", "ANN@X.COM", "Ann@x.Com", "ann@x.co", "ann@x.comm",
+		"kim@x.com", "\u212aim@x.com", // KELVIN SIGN folds to k
+		"sam@x.com", "\u017fam@x.com", // LATIN SMALL LETTER LONG S folds to s
+		"stra\u00dfe@x.com", "STRA\u1e9eE@x.com", "strasse@x.com", // ß and ẞ fold together, not to "ss"
+		"\u00e9l\u00e8ve@x.com", "\u00c9L\u00c8VE@x.com", "eleve@x.com",
+		"\u03c3@x.com", "\u03a3@x.com", "\u03c2@x.com", // σ, Σ, ς
+		"bad\xff@x.com", "bad\xfe@x.com", "bad\ufffd@x.com", // invalid bytes compare as U+FFFD
+		"",
+	}
+	for _, a := range samples {
+		for _, b := range samples {
+			if got, want := foldEmail(a) == foldEmail(b), strings.EqualFold(a, b); got != want {
+				t.Errorf("%q vs %q: same key %v, EqualFold %v", a, b, got, want)
+			}
+		}
 	}
 }

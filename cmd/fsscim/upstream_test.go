@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+)
+
+// TestServeSharesOneUpstreamConnectionAmongTenants runs `fsscim serve` with two tenants, each with its
+// own API key, on one Freshservice host, and reads users through both in turn: every call after the
+// first reuses the one connection, and the metric says so.
+func TestServeSharesOneUpstreamConnectionAmongTenants(t *testing.T) {
+	emu := freshservicetest.New(freshservicetest.Options{})
+	var opened atomic.Int64
+	emuSrv := httptest.NewUnstartedServer(emu)
+	emuSrv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	emuSrv.Start()
+	t.Cleanup(emuSrv.Close)
+	user := emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
+
+	dir := t.TempDir()
+	f := &tenantFixture{emu: emu, tenants: filepath.Join(dir, "tenants"), data: filepath.Join(dir, "data")}
+	if err := os.MkdirAll(f.tenants, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f.key, _ = config.NewKey()
+	keys, err := config.ParseKeys(f.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit.secret("the upstream test's server token key", f.key)
+	var tokens []string
+	for _, name := range []string{"acme", "beta"} {
+		domain := name + ".freshservice.com"
+		file := fmt.Sprintf("domain: %s\napi_url: %s/api/v2\n", domain, emuSrv.URL)
+		if err := os.WriteFile(filepath.Join(f.tenants, name+".yaml"), []byte(file), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		apiKey := "upstream-test-" + name + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		emu.AddAPIKey(apiKey, true)
+		token, err := keys.Seal(domain, apiKey, time.Now().Add(-time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		audit.secret("the upstream test's API key", apiKey)
+		audit.secret("the upstream test's bearer token", token)
+		tokens = append(tokens, token)
+	}
+	s := serve(t, f, nil, "--listen", "127.0.0.1:0")
+
+	const reads = 10
+	emu.ResetCalls()
+	for i := range reads {
+		status, body := get(t, http.DefaultClient, s.base+"/scim/v2/Users/"+strconv.FormatInt(user.ID, 10), tokens[i%2])
+		if status != http.StatusOK || !strings.Contains(body, "ada@example.com") {
+			t.Fatalf("read %d through tenant %d: %d %s", i, i%2, status, body)
+		}
+	}
+	if calls := len(emu.Calls()); calls < reads {
+		t.Fatalf("Freshservice saw %d calls for %d reads", calls, reads)
+	}
+	if got := opened.Load(); got != 1 {
+		t.Errorf("Freshservice saw %d connections for sequential calls of two tenants, want 1", got)
+	}
+	_, metrics := get(t, http.DefaultClient, s.base+"/metrics", "")
+	if !strings.Contains(metrics, "\nfsscim_freshservice_connections_opened_total 1\n") {
+		t.Errorf("/metrics does not count one connection opened:\n%s", grepLines(metrics, "connections_opened"))
+	}
+}
+
+// grepLines keeps the lines of text that contain sub.
+func grepLines(text, sub string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
