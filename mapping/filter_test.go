@@ -14,7 +14,7 @@ func TestPlanUserFilter(t *testing.T) {
 		filter string
 		want   []Term
 	}{
-		// entra.md §1.2 / §1.3: Test Connection and matching.
+		// Test Connection (a random GUID) and matching by userName.
 		{``, nil},
 		{`   `, nil},
 		{`userName eq "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee"`, []Term{{"userName", "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee"}}},
@@ -30,7 +30,7 @@ func TestPlanUserFilter(t *testing.T) {
 		{`emails[value eq "w@contoso.com"]`, []Term{{"email", "w@contoso.com"}}},
 		{`emails.value eq "w@contoso.com"`, []Term{{"email", "w@contoso.com"}}},
 		{`emails eq "w@contoso.com"`, []Term{{"email", "w@contoso.com"}}},
-		// entra.md §1.4: the manager check, with and without the URN, either order.
+		// Entra's manager check, with and without the URN, either order.
 		{`id eq "42" and manager eq "7"`, []Term{{"id", "42"}, {"manager", "7"}}},
 		{`manager eq "7" AND id eq "42"`, []Term{{"manager", "7"}, {"id", "42"}}},
 		{`id eq "42" and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "7"`, []Term{{"id", "42"}, {"manager", "7"}}},

@@ -32,7 +32,7 @@ func TestGroupFromAttributes(t *testing.T) {
 		want Group
 	}{
 		{
-			// entra.md §1.8: created without members, with the extra Microsoft schema URI.
+			// Entra creates a group without members, with an extra Microsoft schema URI.
 			name: "Entra create",
 			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
 				"externalId":"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159","displayName":"displayName","meta":{"resourceType":"Group"}}`,
@@ -153,7 +153,7 @@ func TestApplyGroupPatch(t *testing.T) {
 		body string
 		want GroupChange
 	}{
-		// entra.md §1.8.
+		// Entra's group create.
 		{
 			name: "add members in a batch with null $ref",
 			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members",

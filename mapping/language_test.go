@@ -9,7 +9,7 @@ import (
 )
 
 func TestFreshserviceLanguagesAreTheReferenceList(t *testing.T) {
-	// freshservice.md §10: the documented choices, then the codes n8n's client adds.
+	// Freshservice's documented language choices, then the codes n8n's client adds.
 	want := []string{"ar", "ca", "zh-CN", "cs", "da", "nl", "en", "et", "fi", "fr", "de", "hu", "id", "it",
 		"ja-JP", "ko", "nb-NO", "pl", "pt-BR", "pt-PT", "ru-RU", "sk", "sl", "es", "es-LA", "sv-SE", "th",
 		"tr", "vi", "cy-GB", "he", "lv", "pt", "sk-SK", "uk", "zh-TW"}

@@ -76,7 +76,7 @@ func TestApplyUserPatch(t *testing.T) {
 		touched FieldSet
 		ignored []string
 	}{
-		// entra.md §1.4, legacy dialect: capitalised ops, one op per attribute.
+		// Entra's default ("legacy") dialect: capitalised ops, one op per attribute.
 		{
 			name:  "legacy replace work email and family name",
 			start: patchTestBase(),
@@ -119,7 +119,7 @@ func TestApplyUserPatch(t *testing.T) {
 			want:    patchTestBase(),
 			ignored: []string{"nickName"},
 		},
-		// entra.md §1.4 / §1.10, aadOptscim062020 dialect: lower-case ops, path-less replace.
+		// Entra's aadOptscim062020 dialect: lower-case ops, path-less replace.
 		{
 			name:  "flagged path-less replace with dotted and URN keys",
 			start: patchTestBase(),
@@ -198,7 +198,7 @@ func TestApplyUserPatch(t *testing.T) {
 			want:    patchTestWith(func(u *User) { u.Title = "Boss" }),
 			touched: patchTestFields(FieldTitle),
 		},
-		// entra.md §1.5: disable and re-enable in both dialects.
+		// Disable and re-enable in both dialects.
 		{
 			name:    "legacy disable with string False",
 			start:   patchTestBase(),
@@ -241,7 +241,7 @@ func TestApplyUserPatch(t *testing.T) {
 			want:    patchTestBase(),
 			ignored: []string{"active"},
 		},
-		// entra.md §1.6: every manager form.
+		// Every form Entra sends the manager in.
 		{
 			name:    "manager legacy array with $ref on a path without URN",
 			start:   patchTestBase(),
@@ -325,7 +325,7 @@ func TestApplyUserPatch(t *testing.T) {
 			want:    patchTestBase(),
 			ignored: []string{SchemaEnterprise + ":manager"},
 		},
-		// entra.md §1.4: filtered paths on multi-valued attributes, creating the element when absent.
+		// Filtered paths on multi-valued attributes, creating the element when absent.
 		{
 			name:    "add work email when the user has none",
 			start:   User{ID: "42", UserName: "a@contoso.com"},
@@ -571,7 +571,7 @@ func TestApplyUserPatch(t *testing.T) {
 			want:    patchTestWith(func(u *User) { u.Location = "Paris" }),
 			touched: patchTestFields(FieldLocation),
 		},
-		// entra.md §1.7: roles are not mapped.
+		// roles are not mapped.
 		{
 			name:  "roles with JSON-encoded values are ignored",
 			start: patchTestBase(),

@@ -9,7 +9,7 @@ import (
 	_ "time/tzdata" // every IANA name is checked against the real zone database, not the host's
 )
 
-// referenceTimeZones is the list of Freshservice time zone names in freshservice.md §10, as printed.
+// referenceTimeZones is the list of time zone names Freshservice documents for its time_zone field.
 const referenceTimeZones = `International Date Line West, Midway Island, American Samoa, Hawaii, Alaska, Pacific Time (US & Canada),
 Tijuana, Mountain Time (US & Canada), Arizona, Chihuahua, Mazatlan, Central Time (US & Canada),
 Saskatchewan, Guadalajara, Mexico City, Monterrey, Central America, Eastern Time (US & Canada),

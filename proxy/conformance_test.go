@@ -523,7 +523,7 @@ func TestConformanceJudgeReport(t *testing.T) {
 // Entra's documented create bodies, sent as they are.
 
 func TestConformanceEntraCreateWithNonEmailUserName(t *testing.T) {
-	// Microsoft's own create example (entra.md §1.3): the userName is not an email address, the work
+	// Microsoft's own create example: the userName is not an email address, the work
 	// email is. Freshservice needs an address as the primary email; what Entra sent must still read
 	// back, and its next cycle's userName lookup must find the user instead of creating it again.
 	h := newHarness(t)
@@ -555,7 +555,7 @@ func TestConformanceEntraCreateWithNonEmailUserName(t *testing.T) {
 }
 
 func TestConformanceEntraCreateWithUnknownManager(t *testing.T) {
-	// The SCIM Validator's "Create a new User" (entra.md §1.3): every mapped attribute, a manager
+	// The SCIM Validator's "Create a new User": every mapped attribute, a manager
 	// value that names no user, roles with a string "primary". A manager reference Freshservice
 	// cannot hold must not keep the user from being created.
 	h := newHarness(t, withTenant("departments: {create_missing: true}"))
@@ -590,7 +590,7 @@ func TestConformanceEntraCreateWithUnknownManager(t *testing.T) {
 }
 
 func TestConformanceFormattedNameReadsBackAsSent(t *testing.T) {
-	// Entra can map name.formatted (entra.md §1.4); Freshservice keeps only a first and a last name,
+	// Entra can map name.formatted; Freshservice keeps only a first and a last name,
 	// so a formatted name that is not "first last" must be remembered like displayName, or Entra
 	// PATCHes it again every cycle. The reference collection's "User 2 replace test" checks the same.
 	h := newHarness(t)

@@ -27,9 +27,10 @@ import (
 	"github.com/fsscim/fsscim/store"
 )
 
-// The load run: 20 Entra workers provision, change, disable, enable and delete users for a while
-// (FSSCIM_LOAD_SECONDS, 30 by default; skipped under -short) over loopback while 1 % of Freshservice
-// calls fail in one of the ways the fault matrix covers. Every worker retries a failed request as
+// The load run: 20 Entra workers each make a fixed number of operations (FSSCIM_LOAD_STEPS, 100 by
+// default; skipped under -short), provisioning, changing, disabling, enabling and deleting users over
+// loopback while 1 % of Freshservice calls fail in one of the ways the fault matrix covers. The
+// amount of work is fixed, not the time it takes, so a slow machine runs the same test. Every worker retries a failed request as
 // Entra does. At the end every user must be in the state its worker last confirmed, with no
 // duplicate, and fsscim must hold no more goroutines or memory than before.
 
@@ -187,16 +188,16 @@ func (ls *loadServer) retry(method, path string, body any) (int, map[string]any,
 	}
 }
 
-func loadSeconds(t *testing.T) time.Duration {
-	secs := 30
-	if v := os.Getenv("FSSCIM_LOAD_SECONDS"); v != "" {
+func loadSteps(t *testing.T) int {
+	steps := 100
+	if v := os.Getenv("FSSCIM_LOAD_STEPS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			t.Fatalf("FSSCIM_LOAD_SECONDS=%q is not a positive number of seconds", v)
+			t.Fatalf("FSSCIM_LOAD_STEPS=%q is not a positive number of operations", v)
 		}
-		secs = n
+		steps = n
 	}
-	return time.Duration(secs) * time.Second
+	return steps
 }
 
 func heapAfterGC() uint64 {
@@ -209,9 +210,9 @@ func heapAfterGC() uint64 {
 
 func TestLoadWithUpstreamFaults(t *testing.T) {
 	if testing.Short() {
-		t.Skip("the load run takes FSSCIM_LOAD_SECONDS (30 by default); skipped under -short")
+		t.Skip("the load run makes FSSCIM_LOAD_STEPS operations per worker; skipped under -short")
 	}
-	run := loadSeconds(t)
+	steps := loadSteps(t)
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	baseGoroutines := runtime.NumGoroutine()
 	baseHeap := heapAfterGC()
@@ -241,30 +242,36 @@ func TestLoadWithUpstreamFaults(t *testing.T) {
 		}
 	}()
 
-	deadline := time.Now().Add(run)
 	var midHeap atomic.Uint64
 	var midRequests atomic.Int64
 	var errs sync.Map
 	var wg sync.WaitGroup
+	// Memory in the steady state is taken once every worker has made a third of its operations: the
+	// users exist and the caches are warm.
+	var warm sync.WaitGroup
+	warm.Add(loadWorkers)
 	for w := 0; w < loadWorkers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
-			seq := 0
-			for time.Now().Before(deadline) {
+			for seq := 1; seq <= steps; seq++ {
+				if seq == steps/3+1 {
+					warm.Done()
+				}
 				u := users[w][rng.IntN(loadUsersPerWorker)]
-				seq++
 				if err := loadStep(ls, u, rng, fmt.Sprintf("w%d-%d", w, seq)); err != nil {
 					errs.Store(u.email, err)
+					if seq <= steps/3 {
+						warm.Done()
+					}
 					return
 				}
 			}
 		}(w)
 	}
-	// Memory in the steady state, once the users exist and the caches are warm.
 	go func() {
-		time.Sleep(run / 3)
+		warm.Wait()
 		midHeap.Store(heapAfterGC())
 		midRequests.Store(ls.requests.Load())
 	}()
@@ -277,7 +284,7 @@ func TestLoadWithUpstreamFaults(t *testing.T) {
 	})
 	endHeap := heapAfterGC()
 	requests := ls.requests.Load()
-	t.Logf("%d SCIM requests in %v, %d Freshservice calls, %d faults injected", requests, run, ls.inject.calls.Load(), ls.inject.injected.Load())
+	t.Logf("%d SCIM requests, %d Freshservice calls, %d faults injected", requests, ls.inject.calls.Load(), ls.inject.injected.Load())
 	if ls.inject.injected.Load() == 0 {
 		t.Fatal("no fault was injected: the run was too short to mean anything")
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/fsscim/fsscim/proxy"
 )
 
-// These tests send the forms Entra is documented to send (reference/entra.md) through the real
+// These tests send the forms Entra is documented to send (its documented request shapes) through the real
 // server, and check both the SCIM answer and what Freshservice ends up holding. Bodies are written
 // as Entra puts them on the wire; %PATCH%, %CORE%, %ENT% and %FS% stand for the PatchOp, core User,
 // enterprise and Freshservice URNs, and %MGR% for a manager's id.
@@ -765,7 +765,7 @@ func TestNormaliseRefusalIsOneDocument(t *testing.T) {
 }
 
 func TestNormaliseUpdateDialects(t *testing.T) {
-	// Entra's multi-attribute update in both dialects (entra.md §1.4, §1.10); what it sent must read
+	// Entra's multi-attribute update in both dialects; what it sent must read
 	// back unchanged, or it would PATCH again every cycle.
 	tests := []struct {
 		name        string

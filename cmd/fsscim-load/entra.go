@@ -7,8 +7,7 @@ import (
 	"strings"
 )
 
-// The request bodies below follow what Entra's provisioning service sends (reference entra.md
-// §1.3–1.10): a create with the core and enterprise schemas, PATCHes in the default ("legacy") dialect
+// The request bodies below follow what Entra's provisioning service sends: a create with the core and enterprise schemas, PATCHes in the default ("legacy") dialect
 // with one capitalised op per attribute and "True"/"False" strings, or in the aadOptscim062020
 // ("flag") dialect with lower-case ops, JSON booleans and a path-less replace whose keys are dotted or
 // URN-qualified.

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// plan is a Freshservice plan's API limits per minute (reference freshservice.md §4): the overall
+// plan is a Freshservice plan's API limits per minute (as Freshservice publishes them per plan): the overall
 // limit of the account and the smaller one of the requester and agent lists.
 type plan struct {
 	Name          string `json:"name"`

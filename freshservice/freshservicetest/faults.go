@@ -16,14 +16,20 @@ type Fault struct {
 	// AfterWrite applies the request to the state first, then answers Status or drops the connection
 	// (with neither set it drops): the change is made and the answer is lost.
 	AfterWrite bool
-	Method     string // "" = any
+	// Hold makes a matching request wait, before it is handled, until Hold is closed (or the request
+	// ends); Arrived, when set, is closed when the first such request arrives. A test sees a call
+	// arrive and chooses when it goes on.
+	Hold    <-chan struct{}
+	Arrived chan struct{}
+	Method  string // "" = any
 	PathPrefix string // "" = any, e.g. "/api/v2/requesters"
 }
 
 // armedFault is an injected fault with the number of requests it still applies to (<0: unlimited).
 type armedFault struct {
-	f    Fault
-	left int
+	f       Fault
+	left    int
+	arrived bool // Arrived is closed
 }
 
 // InjectFault makes the next n matching requests get f (n < 0: every matching request until
@@ -59,6 +65,10 @@ func (e *Emulator) takeFault(r *http.Request) (Fault, bool) {
 		}
 		if !strings.HasPrefix(r.URL.Path, a.f.PathPrefix) {
 			continue
+		}
+		if a.f.Hold != nil && a.f.Arrived != nil && !a.arrived {
+			a.arrived = true
+			close(a.f.Arrived)
 		}
 		if a.left > 0 {
 			a.left--

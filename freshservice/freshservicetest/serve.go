@@ -26,7 +26,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		delay += f.Latency
 	}
 
-	if !sleep(r.Context(), delay) {
+	if !sleep(r.Context(), delay) || armed && !hold(r.Context(), f) {
 		e.record(r, raw, 0, at)
 		return
 	}
@@ -160,4 +160,17 @@ func drop(w http.ResponseWriter) {
 		}
 	}
 	panic(http.ErrAbortHandler)
+}
+
+// hold waits while f holds its requests; false when the request ended first.
+func hold(ctx context.Context, f Fault) bool {
+	if f.Hold == nil {
+		return true
+	}
+	select {
+	case <-f.Hold:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }

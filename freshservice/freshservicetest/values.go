@@ -3,7 +3,7 @@ package freshservicetest
 import "slices"
 
 // TimeZones are the time_zone values the emulator accepts: the Rails ActiveSupport::TimeZone display
-// names Freshservice uses (reference §10). Treat as read-only.
+// names Freshservice uses for its time_zone field. Treat as read-only.
 var TimeZones = []string{
 	"International Date Line West", "Midway Island", "American Samoa", "Hawaii", "Alaska",
 	"Pacific Time (US & Canada)", "Tijuana", "Mountain Time (US & Canada)", "Arizona", "Chihuahua",
@@ -28,7 +28,7 @@ var TimeZones = []string{
 }
 
 // Languages are the language codes the emulator accepts: the choices of the documented requester
-// language field (reference §10). Treat as read-only.
+// language field. Treat as read-only.
 var Languages = []string{
 	"ar", "ca", "zh-CN", "cs", "da", "nl", "en", "et", "fi", "fr", "de", "hu", "id", "it", "ja-JP", "ko",
 	"nb-NO", "pl", "pt-BR", "pt-PT", "ru-RU", "sk", "sl", "es", "es-LA", "sv-SE", "th", "tr", "vi", "cy-GB",
