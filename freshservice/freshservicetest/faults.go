@@ -19,9 +19,9 @@ type Fault struct {
 	// Hold makes a matching request wait, before it is handled, until Hold is closed (or the request
 	// ends); Arrived, when set, is closed when the first such request arrives. A test sees a call
 	// arrive and chooses when it goes on.
-	Hold    <-chan struct{}
-	Arrived chan struct{}
-	Method  string // "" = any
+	Hold       <-chan struct{}
+	Arrived    chan struct{}
+	Method     string // "" = any
 	PathPrefix string // "" = any, e.g. "/api/v2/requesters"
 }
 
