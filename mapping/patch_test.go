@@ -29,6 +29,9 @@ func patchTestDecode(body []byte) ([]PatchOp, error) {
 	if err := dec.Decode(&req); err != nil {
 		return nil, err
 	}
+	if req == nil {
+		return nil, errors.New("the body is not a JSON object")
+	}
 	if _, has := req["schemas"]; !has {
 		req["schemas"] = []any{SchemaPatchOp}
 	}
