@@ -1,6 +1,6 @@
 // Package proxy is fsscim's HTTP surface: the echo server and its middleware, authentication of Entra's
 // bearer tokens, the Entra normaliser in front of the SCIM library, the Users and Groups handlers, and
-// health and metrics endpoints.
+// the admin listener's health, readiness and metrics endpoints.
 package proxy
 
 import (
@@ -82,6 +82,7 @@ type Server struct {
 	opts    Options
 	log     *zap.Logger
 	echo    *echo.Echo
+	admin   *echo.Echo // the admin listener's routes
 	tenants *tenantRegistry
 	authLim *authLimiter
 	metrics *metrics
@@ -106,19 +107,20 @@ func New(opts Options) (*Server, error) {
 	e.Pre(normalisePath)
 	e.Use(s.requestScope, s.accessLog, s.recoverPanics, bodyLimit(1<<20))
 
+	// Liveness only: readiness and metrics live on the admin listener (AdminHandler), which the
+	// internet does not reach.
 	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.serveMetrics)
 
 	scimGroup := e.Group("/scim/v2", s.authenticate, s.normalise)
 	h := echo.HandlerFunc(s.serveSCIM)
 	scimGroup.Any("", h)
 	scimGroup.Any("/*", h)
 	s.echo = e
+	s.admin = s.newAdminEcho()
 	return s, nil
 }
 
-// Handler is the HTTP handler to serve.
+// Handler is the SCIM listener's HTTP handler: /scim/v2 and a liveness /healthz.
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Close stops background work (index refreshes).
