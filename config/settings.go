@@ -58,12 +58,12 @@ type setting struct {
 
 func (s *Settings) table() []setting {
 	return []setting{
-		{"listen", "FSSCIM_LISTEN", DefaultListen, "address to listen on", &s.Listen},
+		{"listen", "FSSCIM_LISTEN", DefaultListen, "address of the SCIM listener", &s.Listen},
 		{"tenants", "FSSCIM_TENANTS", "", "folder of tenant files (*.yaml)", &s.TenantsDir},
 		{"data-dir", "FSSCIM_DATA_DIR", DefaultDataDir, "folder of the embedded store", &s.DataDir},
 		{"tls-cert", "FSSCIM_TLS_CERT", "", "TLS certificate file (PEM)", &s.TLSCert},
 		{"tls-key", "FSSCIM_TLS_KEY", "", "TLS private key file (PEM)", &s.TLSKey},
-		{"token-keys-file", "FSSCIM_TOKEN_KEYS_FILE", "", "file of token keys (mode 0600); or set " + EnvTokenKeys, &s.TokenKeysFile},
+		{"token-keys-file", "FSSCIM_TOKEN_KEYS_FILE", "", "file of token keys (mode 0600 or 0440); or set " + EnvTokenKeys, &s.TokenKeysFile},
 		{"redis-url", "FSSCIM_REDIS_URL", "", "Redis URL to share rate budgets between replicas (optional)", &s.RedisURL},
 		{"log-format", "FSSCIM_LOG_FORMAT", DefaultLogFormat, "log format: json or console", &s.LogFormat},
 		{"log-level", "FSSCIM_LOG_LEVEL", DefaultLogLevel, "lowest level logged: debug, info, warn or error (probe requests log at debug)", &s.LogLevel},

@@ -46,7 +46,9 @@ type Options struct {
 	NewBudget func(t *config.Tenant, maxWait time.Duration) freshservice.Budget
 	// Ready reports readiness beyond the tenant snapshot (e.g. the data dir); nil = always.
 	Ready func(ctx context.Context) error
-	Now   func() time.Time
+	// AdminToken guards the admin listener's operator endpoints; nil (none configured) refuses them.
+	AdminToken *config.AdminToken
+	Now        func() time.Time
 }
 
 func (o *Options) defaults() error {

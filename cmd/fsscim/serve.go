@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -29,7 +30,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	var st config.Settings
 	st.RegisterFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: fsscim serve --tenants DIR [options]\n\nServe SCIM at /scim/v2 for every tenant file in DIR. Token keys come from "+config.EnvTokenKeys+" or --token-keys-file.\n\nOptions:")
+		fmt.Fprintln(stderr, "Usage: fsscim serve --tenants DIR [options]\n\nServe SCIM at /scim/v2 for every tenant file in DIR, and /metrics, /readyz and /healthz on the\nadmin listener. Token keys come from "+config.EnvTokenKeys+" (separated by commas or newlines) or\n--token-keys-file. Every option can also be set by the environment variable named beside it.\n\nOptions:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -43,7 +44,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
 		return 2
 	}
-	log, err := newLogger(st.LogFormat, stderr)
+	log, err := newLogger(st.LogFormat, st.LogLevel, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
 		return 1
@@ -55,9 +56,28 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		log.Error("cannot load token keys", zap.Error(err))
 		return 1
 	}
+	var adminToken *config.AdminToken
+	if st.AdminTokenFile != "" {
+		if adminToken, err = config.LoadAdminTokenFile(st.AdminTokenFile); err != nil {
+			log.Error("cannot load the admin token", zap.Error(err))
+			return 1
+		}
+	}
+	if !st.DataDirGiven() {
+		abs, _ := filepath.Abs(st.DataDir)
+		log.Warn("no --data-dir (FSSCIM_DATA_DIR) given: what Freshservice forgets on a deactivation is kept in "+abs+
+			", under the folder fsscim was started from; give a lasting folder, or a volume in a container",
+			zap.String("data_dir", abs))
+	}
 	ln, err := net.Listen("tcp", st.Listen)
 	if err != nil {
 		log.Error("cannot listen", zap.String("listen", st.Listen), zap.Error(err))
+		return 1
+	}
+	adminLn, err := net.Listen("tcp", st.AdminListen)
+	if err != nil {
+		_ = ln.Close()
+		log.Error("cannot listen for the admin listener", zap.String("admin_listen", st.AdminListen), zap.Error(err))
 		return 1
 	}
 	if st.TLSCert == "" {
@@ -69,9 +89,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		log.Warn("serving plain HTTP, without TLS, because "+why+"; Entra ID only talks HTTPS, so a TLS-terminating proxy must sit in front",
 			zap.String("listen", ln.Addr().String()))
 	}
-	inst, err := start(ctx, instanceConfig{settings: st, keys: keys, log: log, listener: ln, certCheckInterval: defaultCertCheckInterval})
+	inst, err := start(ctx, instanceConfig{settings: st, keys: keys, adminToken: adminToken, log: log,
+		listener: ln, adminListener: adminLn, certCheckInterval: defaultCertCheckInterval})
 	if err != nil {
 		_ = ln.Close()
+		_ = adminLn.Close()
 		log.Error("cannot start", zap.Error(err))
 		return 1
 	}
@@ -80,24 +102,29 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 // instanceConfig is what a running fsscim needs; serve and demo fill it differently.
 type instanceConfig struct {
-	settings  config.Settings
-	keys      *config.Keyring
-	log       *zap.Logger
-	listener  net.Listener
-	transport http.RoundTripper // demo: nil (plain loopback HTTP to the emulator)
+	settings      config.Settings
+	keys          *config.Keyring
+	adminToken    *config.AdminToken // nil: none configured
+	log           *zap.Logger
+	listener      net.Listener      // SCIM
+	adminListener net.Listener      // /metrics, /readyz, /healthz
+	transport     http.RoundTripper // demo: nil (plain loopback HTTP to the emulator)
 	// certCheckInterval is how often a handshake may look for new certificate files (tests: 0).
 	certCheckInterval time.Duration
+	now               func() time.Time // certificate validity; nil: time.Now
 }
 
 type instance struct {
-	log     *zap.Logger
-	srv     *http.Server
-	proxy   *proxy.Server
-	store   store.Store
-	redis   io.Closer // nil without --redis-url
-	watcher *config.Watcher
-	errc    chan error
-	url     string
+	log      *zap.Logger
+	srv      *http.Server // SCIM
+	adminSrv *http.Server
+	proxy    *proxy.Server
+	store    store.Store
+	redis    io.Closer // nil without --redis-url
+	watcher  *config.Watcher
+	errc     chan error
+	url      string // SCIM listener, scheme://host:port
+	adminURL string
 }
 
 func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
@@ -113,6 +140,13 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 			}
 		}
 	}()
+	// The certificate first: an expired one stops the start before anything else is opened.
+	var certs *certReloader
+	if st.TLSCert != "" {
+		if certs, err = newCertReloader(st.TLSCert, st.TLSKey, ic.certCheckInterval, ic.log, ic.now); err != nil {
+			return nil, err
+		}
+	}
 	db, err := store.OpenBolt(filepath.Join(st.DataDir, store.DefaultFileName))
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", st.DataDir, err)
@@ -136,18 +170,19 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 	}
 
 	reloads := &reloadCounter{}
+	gate := newTenantGate(st.TenantsDir, st.AllowEmpty, ic.log)
 	w := config.NewWatcher(st.TenantsDir, config.WatchOptions{
 		Logger: ic.log,
+		// Each file's own line says what happened to it; the gate says when readiness changes.
 		OnReload: func(set *config.TenantSet, err error) {
 			reloads.observe(err)
-			if err != nil {
-				ic.log.Warn("tenant folder has problems; the last good version of each bad file stays in use", zap.Error(err))
-			}
+			gate.observe(set, err)
 		},
 	})
 	if err := w.Start(ctx); err != nil {
 		return nil, fmt.Errorf("load tenants from %s: %w", st.TenantsDir, err)
 	}
+	dataDir := dataDirUsable(st.DataDir)
 	popts := proxy.Options{
 		Tenants: func() *config.TenantSet {
 			if !w.Loaded() {
@@ -159,7 +194,13 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		Store:     records,
 		Logger:    ic.log,
 		Transport: ic.transport,
-		Ready:     dataDirUsable(st.DataDir),
+		Ready: func(ctx context.Context) error {
+			if err := gate.check(); err != nil {
+				return err
+			}
+			return dataDir(ctx)
+		},
+		AdminToken: ic.adminToken,
 	}
 	if shared != nil {
 		popts.NewBudget = shared.newBudget
@@ -172,40 +213,62 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		shared.server = px
 	}
 	reloads.attach(px)
-	srv := &http.Server{
-		Handler:           px.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      75 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          zap.NewStdLog(ic.log.Named("http")),
+	build := currentBuild()
+	px.MetricsRegisterer().MustRegister(build.collector())
+	if certs != nil {
+		px.MetricsRegisterer().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fsscim_tls_cert_not_after_seconds",
+			Help: "When the TLS certificate being served expires, in Unix seconds.",
+		}, certs.notAfter))
 	}
-	inst := &instance{log: ic.log, srv: srv, proxy: px, store: records, redis: rc, watcher: w, errc: make(chan error, 1)}
-	scheme := "http"
-	if st.TLSCert != "" {
-		scheme = "https"
-		certs, err := newCertReloader(st.TLSCert, st.TLSKey, ic.certCheckInterval, ic.log)
-		if err != nil {
-			px.Close()
-			return nil, err
+	newServer := func(h http.Handler, name string) *http.Server {
+		srv := &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      75 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ErrorLog:          zap.NewStdLog(ic.log.Named(name)),
 		}
-		srv.TLSConfig = certs.tlsConfig()
+		if certs != nil {
+			srv.TLSConfig = certs.tlsConfig()
+		}
+		return srv
+	}
+	inst := &instance{log: ic.log, srv: newServer(px.Handler(), "http"), adminSrv: newServer(px.AdminHandler(), "admin"),
+		proxy: px, store: records, redis: rc, watcher: w, errc: make(chan error, 2)}
+	scheme := "http"
+	if certs != nil {
+		scheme = "https"
 	}
 	inst.url = fmt.Sprintf("%s://%s", scheme, ic.listener.Addr().String())
-	go func() {
-		var err error
-		if srv.TLSConfig != nil {
-			err = srv.ServeTLS(ic.listener, "", "")
-		} else {
-			err = srv.Serve(ic.listener)
-		}
-		if !errors.Is(err, http.ErrServerClosed) {
-			inst.errc <- err
-		}
-		close(inst.errc)
-	}()
-	ic.log.Info("fsscim serving", zap.String("version", version), zap.String("url", inst.url+"/scim/v2"),
-		zap.String("tenants", st.TenantsDir), zap.String("data_dir", st.DataDir), zap.Bool("shared_through_redis", shared != nil))
+	inst.adminURL = fmt.Sprintf("%s://%s", scheme, ic.adminListener.Addr().String())
+	for _, l := range []struct {
+		srv *http.Server
+		ln  net.Listener
+	}{{inst.srv, ic.listener}, {inst.adminSrv, ic.adminListener}} {
+		go func() {
+			var err error
+			if l.srv.TLSConfig != nil {
+				err = l.srv.ServeTLS(l.ln, "", "")
+			} else {
+				err = l.srv.Serve(l.ln)
+			}
+			if !errors.Is(err, http.ErrServerClosed) {
+				inst.errc <- err
+			}
+		}()
+	}
+	dataAbs, _ := filepath.Abs(st.DataDir)
+	count, refused, notReady := gate.summary()
+	fields := []zap.Field{zap.String("version", build.version), zap.String("url", inst.url+"/scim/v2"),
+		zap.String("admin_url", inst.adminURL), zap.Int("tenants", count), zap.Strings("refused_files", refused),
+		zap.String("tenants_dir", st.TenantsDir), zap.String("data_dir", dataAbs), zap.Bool("shared_through_redis", shared != nil)}
+	if notReady != nil {
+		ic.log.Warn("fsscim serving", append(fields, zap.String("not_ready", notReady.Error()))...)
+	} else {
+		ic.log.Info("fsscim serving", fields...)
+	}
 	return inst, nil
 }
 
@@ -213,11 +276,9 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 func (i *instance) wait(ctx context.Context) int {
 	code := 0
 	select {
-	case err, ok := <-i.errc:
-		if ok && err != nil {
-			i.log.Error("server failed", zap.Error(err))
-			code = 1
-		}
+	case err := <-i.errc:
+		i.log.Error("server failed", zap.Error(err))
+		code = 1
 	case <-ctx.Done():
 		i.log.Info("shutting down; letting in-flight requests finish", zap.Duration("grace", shutdownGrace))
 	}
@@ -225,6 +286,11 @@ func (i *instance) wait(ctx context.Context) int {
 	defer cancel()
 	if err := i.srv.Shutdown(sctx); err != nil {
 		i.log.Warn("shutdown did not finish in time", zap.Error(err))
+		code = 1
+	}
+	// The admin listener answers probes until the SCIM requests are done.
+	if err := i.adminSrv.Shutdown(sctx); err != nil {
+		i.log.Warn("admin listener shutdown did not finish in time", zap.Error(err))
 		code = 1
 	}
 	i.proxy.Close()
@@ -239,7 +305,14 @@ func (i *instance) wait(ctx context.Context) int {
 	return code
 }
 
-func newLogger(format string, w io.Writer) (*zap.Logger, error) {
+func newLogger(format, level string, w io.Writer) (*zap.Logger, error) {
+	lvl := zap.InfoLevel
+	if level != "" {
+		var err error
+		if lvl, err = zapcore.ParseLevel(level); err != nil {
+			return nil, fmt.Errorf("unknown log level %q; use debug, info, warn or error", level)
+		}
+	}
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	var enc zapcore.Encoder
@@ -252,6 +325,6 @@ func newLogger(format string, w io.Writer) (*zap.Logger, error) {
 	default:
 		return nil, fmt.Errorf("unknown log format %q; use json or console", format)
 	}
-	core := zapcore.NewCore(enc, zapcore.AddSync(w), zap.InfoLevel)
+	core := zapcore.NewCore(enc, zapcore.AddSync(w), lvl)
 	return zap.New(proxy.RedactingCore(core)), nil
 }
