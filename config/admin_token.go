@@ -23,7 +23,7 @@ type AdminToken struct {
 // white space ignored. The file follows the rules of the token keys file: others must not read it and
 // only its owner may change it.
 func LoadAdminTokenFile(path string) (*AdminToken, error) {
-	data, err := readSecretFile("admin token file", path)
+	data, err := ReadSecretFile("admin token file", path)
 	if err != nil {
 		return nil, err
 	}

@@ -51,9 +51,9 @@ func ParseKeys(s string) (*Keyring, error) {
 
 // LoadKeysFile reads keys from a file: one per line or comma-separated, '#' starting a comment, blank
 // lines ignored. Others must not be able to read it, nor anyone but its owner change it (see
-// readSecretFile).
+// ReadSecretFile).
 func LoadKeysFile(path string) (*Keyring, error) {
-	data, err := readSecretFile("token keys file", path)
+	data, err := ReadSecretFile("token keys file", path)
 	if err != nil {
 		return nil, err
 	}

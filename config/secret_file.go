@@ -12,9 +12,9 @@ import (
 // is in that group.
 const openSecretBits = 0o026
 
-// readSecretFile reads a file of secrets (what names it in messages) after checking its mode. The
+// ReadSecretFile reads a file of secrets (what names it in messages) after checking its mode. The
 // mode that counts is the file's, not that of a symbolic link to it.
-func readSecretFile(what, path string) ([]byte, error) {
+func ReadSecretFile(what, path string) ([]byte, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)

@@ -17,8 +17,9 @@ Usage:
   fsscim serve --tenants DIR [--listen ADDR] [--admin-listen ADDR] [--data-dir DIR] [--tls-cert F --tls-key F]
   fsscim demo [--listen ADDR]          run against a built-in Freshservice emulator
   fsscim token new-key                 print a new server token key
-  fsscim token issue --domain D        read an API key on stdin, print a bearer token
-  fsscim check --tenants DIR           validate tenant files
+  fsscim token issue --domain D --tenants DIR [--verify]
+                                       read an API key on stdin, print a bearer token
+  fsscim check --tenants DIR [--probe] validate tenant files (and check them against Freshservice)
   fsscim health [--url URL]            probe a running fsscim's readiness (container health checks)
   fsscim version                       print the version, commit and Go version
 
@@ -44,9 +45,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "demo":
 		return cmdDemo(ctx, args[1:], stdout, stderr, getenv)
 	case "token":
-		return cmdToken(args[1:], stdin, stdout, stderr, getenv)
+		return cmdToken(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "check":
-		return cmdCheck(args[1:], stdout, stderr)
+		return cmdCheck(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "health":
 		return cmdHealth(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
