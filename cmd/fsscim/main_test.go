@@ -45,7 +45,7 @@ func TestDemoAnswersTestConnection(t *testing.T) {
 		}
 	})
 
-	var tenantURL, token, curl string
+	var tenantURL, token, curl, adminURL string
 	sc := bufio.NewScanner(pr)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
@@ -57,6 +57,8 @@ func TestDemoAnswersTestConnection(t *testing.T) {
 			token = strings.TrimSpace(strings.TrimPrefix(line, "Secret Token:"))
 		case strings.HasPrefix(line, "curl "):
 			curl = line
+		case strings.HasPrefix(line, "Admin URL:"):
+			adminURL = strings.Fields(strings.TrimPrefix(line, "Admin URL:"))[0]
 		}
 		if strings.HasPrefix(line, "Press Ctrl-C") {
 			break
@@ -108,6 +110,20 @@ func TestDemoAnswersTestConnection(t *testing.T) {
 	}
 	if !strings.HasPrefix(tenantURL, "http://127.0.0.1:") || !strings.HasSuffix(tenantURL, "/scim/v2") {
 		t.Fatalf("Tenant URL %q", tenantURL)
+	}
+	// The printed admin URL answers readiness and metrics; the SCIM listener does not.
+	for _, tt := range []struct {
+		url    string
+		status int
+	}{{adminURL + "/readyz", 200}, {adminURL + "/metrics", 200}, {strings.TrimSuffix(tenantURL, "/scim/v2") + "/metrics", 404}} {
+		resp, err := http.Get(tt.url)
+		if err != nil {
+			t.Fatalf("GET %s: %v", tt.url, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("GET %s: %d, want %d", tt.url, resp.StatusCode, tt.status)
+		}
 	}
 }
 
