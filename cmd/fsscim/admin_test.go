@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsscim/fsscim/config"
 )
 
 // logLines decodes every JSON log line.
@@ -213,5 +215,50 @@ func TestServeSaysWhereItsDataLives(t *testing.T) {
 	s = ctxServe("--data-dir", filepath.Join(cwd, "given"))
 	if strings.Contains(s.logs.String(), "no --data-dir") {
 		t.Errorf("warned although --data-dir was given:\n%s", s.logs.String())
+	}
+}
+
+// TestServeReadsSecretsAsKubernetesMountsThem: token keys and the admin token as files of a Secret
+// volume (mode 0440), or the keys one per line in FSSCIM_TOKEN_KEYS, start fsscim; an admin token file
+// others may read stops it with the fix.
+func TestServeReadsSecretsAsKubernetesMountsThem(t *testing.T) {
+	f := newTenantFixture(t)
+	dir := t.TempDir()
+	other, _ := config.NewKey()
+	adminToken, _ := config.NewKey()
+	audit.secret("a test's second server key", other)
+	audit.secret("a test's admin token", adminToken)
+	writeSecret := func(name, content string, mode os.FileMode) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// A key file with a new first key: the fixture's token, sealed with the second, still opens.
+	keysFile := writeSecret("token-keys", other+"\n"+f.key+"\n", 0o440)
+	adminFile := writeSecret("admin-token", adminToken+"\n", 0o440)
+	s := serve(t, f, map[string]string{config.EnvTokenKeys: "", "FSSCIM_TOKEN_KEYS_FILE": keysFile, "FSSCIM_ADMIN_TOKEN_FILE": adminFile},
+		"--listen", "127.0.0.1:0")
+	if status, body := get(t, http.DefaultClient, s.base+testConnectionPath, f.token); status != http.StatusOK {
+		t.Fatalf("Test Connection with keys from a 0440 file: %d %s", status, body)
+	}
+	s.stop()
+
+	// The same keys one per line in the variable, as a Secret's value often holds them.
+	s = serve(t, f, map[string]string{config.EnvTokenKeys: other + "\n" + f.key + "\n"}, "--listen", "127.0.0.1:0")
+	if status, body := get(t, http.DefaultClient, s.base+testConnectionPath, f.token); status != http.StatusOK {
+		t.Fatalf("Test Connection with keys on lines of %s: %d %s", config.EnvTokenKeys, status, body)
+	}
+	s.stop()
+
+	open := writeSecret("admin-token-open", adminToken+"\n", 0o644)
+	code, _, errOut := runCmd(t, "", map[string]string{config.EnvTokenKeys: f.key, "FSSCIM_ADMIN_LISTEN": "127.0.0.1:0"},
+		"serve", "--tenants", f.tenants, "--data-dir", f.data, "--listen", "127.0.0.1:0", "--admin-token-file", open)
+	if code != 1 || !strings.Contains(errOut, "chmod 600 "+open) || strings.Contains(errOut, adminToken) {
+		t.Fatalf("an admin token file others may read: exit %d\n%s", code, errOut)
 	}
 }
