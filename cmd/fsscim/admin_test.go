@@ -151,18 +151,18 @@ func TestServeReadinessTellsTheTruth(t *testing.T) {
 		}
 	})
 
-	t.Run("a file refused at start", func(t *testing.T) {
+	t.Run("a file rejected at start", func(t *testing.T) {
 		f := newTenantFixture(t)
 		good := acme(f)
 		write(f.tenants, "beta.yaml", "domain: beta.freshservice.com\nusers:\n  on_delete: remove\n")
 		s := serve(t, f, nil, "--listen", "127.0.0.1:0")
 		status, body := readyz(s)
-		if status != http.StatusServiceUnavailable || !strings.Contains(body, "beta.yaml refused at start") {
+		if status != http.StatusServiceUnavailable || !strings.Contains(body, "beta.yaml rejected at start") {
 			t.Fatalf("/readyz with a refused file: %d %s", status, body)
 		}
-		refused, _ := s.startup["refused_files"].([]any)
-		if s.startup["tenants"] != float64(1) || len(refused) != 1 || refused[0] != "beta.yaml" || s.startup["level"] != "warn" {
-			t.Errorf("startup line %v: want a warning with 1 tenant and beta.yaml refused", s.startup)
+		rejected, _ := s.startup["rejected_files"].([]any)
+		if s.startup["tenants"] != float64(1) || len(rejected) != 1 || rejected[0] != "beta.yaml" || s.startup["level"] != "warn" {
+			t.Errorf("startup line %v: want a warning with 1 tenant and beta.yaml rejected", s.startup)
 		}
 		// The tenants that loaded are served meanwhile.
 		if status, body := get(t, http.DefaultClient, s.base+testConnectionPath, f.token); status != http.StatusOK {

@@ -47,7 +47,7 @@ func probeWrite(dir string) error {
 }
 
 // tenantGate is the tenant folder's part of readiness. A replica is not ready while it serves no
-// tenant (unless allowEmpty), nor while a tenant file that was refused at start has not loaded since:
+// tenant (unless allowEmpty), nor while a tenant file that was rejected at start has not loaded since:
 // during a rolling update with a broken file, the new replicas stay out of the load balancer and the
 // old ones keep serving that tenant. A file that breaks later keeps its last good version and does not
 // make the replica unready.
@@ -59,7 +59,7 @@ type tenantGate struct {
 	mu      sync.Mutex
 	started bool            // the initial load was observed
 	count   int             // tenants served now
-	pending map[string]bool // files refused at start that have not loaded since
+	pending map[string]bool // files rejected at start that have not loaded since
 	said    string          // the readiness last logged, so that each change is logged once
 }
 
@@ -69,19 +69,19 @@ func newTenantGate(dir string, allowEmpty bool, log *zap.Logger) *tenantGate {
 
 // observe takes one load of the folder: the set served and every current problem.
 func (g *tenantGate) observe(set *config.TenantSet, problems error) {
-	refused := refusedFiles(problems)
+	rejected := rejectedFiles(problems)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.count = set.Len()
 	switch {
 	case !g.started:
 		g.started = true
-		g.pending = refused
-	case problems != nil && len(refused) == 0:
+		g.pending = rejected
+	case problems != nil && len(rejected) == 0:
 		// The folder could not be read: nothing is known about its files.
 	default:
 		for f := range g.pending {
-			if !refused[f] {
+			if !rejected[f] {
 				delete(g.pending, f)
 			}
 		}
@@ -115,7 +115,7 @@ func (g *tenantGate) reasonLocked() error {
 			files = append(files, f)
 		}
 		sort.Strings(files)
-		return fmt.Errorf("tenant file(s) %s refused at start and not loaded since; fix them (fsscim check --tenants %s) or remove them",
+		return fmt.Errorf("tenant file(s) %s rejected at start and not loaded since; fix them (fsscim check --tenants %s) or remove them",
 			strings.Join(files, ", "), g.dir)
 	}
 	if g.count == 0 && !g.allowEmpty {
@@ -125,18 +125,18 @@ func (g *tenantGate) reasonLocked() error {
 }
 
 // summary is what the startup line reports.
-func (g *tenantGate) summary() (count int, refused []string, notReady error) {
+func (g *tenantGate) summary() (count int, rejected []string, notReady error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for f := range g.pending {
-		refused = append(refused, f)
+		rejected = append(rejected, f)
 	}
-	sort.Strings(refused)
-	return g.count, refused, g.reasonLocked()
+	sort.Strings(rejected)
+	return g.count, rejected, g.reasonLocked()
 }
 
-// refusedFiles names the files a load of the tenant folder refused.
-func refusedFiles(problems error) map[string]bool {
+// rejectedFiles names the files a load of the tenant folder rejected.
+func rejectedFiles(problems error) map[string]bool {
 	out := map[string]bool{}
 	var walk func(error)
 	walk = func(err error) {

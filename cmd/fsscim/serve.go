@@ -260,9 +260,9 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		}()
 	}
 	dataAbs, _ := filepath.Abs(st.DataDir)
-	count, refused, notReady := gate.summary()
+	count, rejected, notReady := gate.summary()
 	fields := []zap.Field{zap.String("version", build.version), zap.String("url", inst.url+"/scim/v2"),
-		zap.String("admin_url", inst.adminURL), zap.Int("tenants", count), zap.Strings("refused_files", refused),
+		zap.String("admin_url", inst.adminURL), zap.Int("tenants", count), zap.Strings("rejected_files", rejected),
 		zap.String("tenants_dir", st.TenantsDir), zap.String("data_dir", dataAbs), zap.Bool("shared_through_redis", shared != nil)}
 	if notReady != nil {
 		ic.log.Warn("fsscim serving", append(fields, zap.String("not_ready", notReady.Error()))...)
