@@ -111,7 +111,6 @@ type instanceConfig struct {
 	transport     http.RoundTripper // demo: nil (plain loopback HTTP to the emulator)
 	// certCheckInterval is how often a handshake may look for new certificate files (tests: 0).
 	certCheckInterval time.Duration
-	now               func() time.Time // certificate validity; nil: time.Now
 }
 
 type instance struct {
@@ -143,7 +142,7 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 	// The certificate first: an expired one stops the start before anything else is opened.
 	var certs *certReloader
 	if st.TLSCert != "" {
-		if certs, err = newCertReloader(st.TLSCert, st.TLSKey, ic.certCheckInterval, ic.log, ic.now); err != nil {
+		if certs, err = newCertReloader(st.TLSCert, st.TLSKey, ic.certCheckInterval, ic.log); err != nil {
 			return nil, err
 		}
 	}

@@ -73,14 +73,11 @@ func stampOf(certFile, keyFile string) (fileStamps, error) {
 
 // newCertReloader loads the certificate once; a failure here, an expired certificate or one not valid
 // yet stops the start.
-func newCertReloader(certFile, keyFile string, checkEvery time.Duration, log *zap.Logger, now func() time.Time) (*certReloader, error) {
+func newCertReloader(certFile, keyFile string, checkEvery time.Duration, log *zap.Logger) (*certReloader, error) {
 	if checkEvery < 0 {
 		checkEvery = 0
 	}
-	if now == nil {
-		now = time.Now
-	}
-	r := &certReloader{certFile: certFile, keyFile: keyFile, log: log, checkEvery: checkEvery, now: now}
+	r := &certReloader{certFile: certFile, keyFile: keyFile, log: log, checkEvery: checkEvery, now: time.Now}
 	stamp, err := stampOf(certFile, keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("read TLS certificate files: %w", err)

@@ -173,3 +173,49 @@ func TestHealthSpeaksTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestCertificateExpiryWarningRepeatsDaily: the expiry warning comes back once a day on handshakes
+// while the certificate is not renewed, and turns into an error once it has expired.
+func TestCertificateExpiryWarningRepeatsDaily(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	start := time.Now()
+	writeCertValid(t, certFile, keyFile, "ageing", start.Add(-time.Hour), start.Add(3*24*time.Hour))
+	logs := &lockedBuffer{}
+	log, err := newLogger("json", "info", logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := newCertReloader(certFile, keyFile, 0, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := r.warnedAt // when the first warning was given
+	r.now = func() time.Time { return clock }
+	count := func(msg string) int { return strings.Count(logs.String(), msg) }
+	if count("the TLS certificate expires in 3 day(s)") != 1 {
+		t.Fatalf("no warning at start:\n%s", logs.String())
+	}
+	for _, step := range []struct {
+		after  time.Duration
+		warns  int // warnings in all so far
+		errors int
+	}{
+		{time.Hour, 1, 0},
+		{23 * time.Hour, 2, 0}, // a day after the first
+		{12 * time.Hour, 2, 0},
+		{12 * time.Hour, 3, 0},
+		{2 * 24 * time.Hour, 3, 1}, // expired
+	} {
+		clock = clock.Add(step.after)
+		if _, err := r.GetCertificate(nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := count("renew it\""); got != step.warns+step.errors {
+			t.Fatalf("after %v more: %d expiry messages, want %d:\n%s", step.after, got, step.warns+step.errors, logs.String())
+		}
+		if got := count("has expired and clients refuse it"); got != step.errors {
+			t.Fatalf("after %v more: %d expired errors, want %d", step.after, got, step.errors)
+		}
+	}
+}
