@@ -3,9 +3,6 @@ package proxy_test
 import (
 	"encoding/base64"
 	"fmt"
-	"go/ast"
-	"go/printer"
-	"go/token"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -169,10 +166,4 @@ func TestSecretsNeverLeak(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "panic") {
 		t.Error("the panics were not logged at all")
 	}
-}
-
-func hdRender(fset *token.FileSet, n ast.Node) string {
-	var b strings.Builder
-	_ = printer.Fprint(&b, fset, n)
-	return b.String()
 }

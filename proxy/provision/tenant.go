@@ -175,12 +175,6 @@ func (t *Tenant) Config() *config.Tenant {
 	return t.cfg
 }
 
-func (t *Tenant) mappingOptions() mapping.Options {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.opts
-}
-
 // BudgetRemaining is the rate budget left this minute as this replica knows it; -1 when unknown.
 func (t *Tenant) BudgetRemaining() int { return t.budget.Remaining() }
 
