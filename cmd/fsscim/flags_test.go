@@ -68,3 +68,16 @@ func TestVariablesSetOptions(t *testing.T) {
 		t.Fatalf("a bad variable: exit %d, %q", code, errOut)
 	}
 }
+
+// TestServeRefusesVariablesThatDoNotParse: serve's own settings follow the same rule as the other
+// commands' options: a variable that does not parse stops the start, named with its value, before
+// anything listens.
+func TestServeRefusesVariablesThatDoNotParse(t *testing.T) {
+	code, _, errOut := runCmd(t, "", map[string]string{"FSSCIM_INSECURE_HTTP": "yes please", "FSSCIM_MAX_CONNECTIONS": "lots",
+		"FSSCIM_TENANTS": t.TempDir(), "FSSCIM_LISTEN": "127.0.0.1:0", "FSSCIM_ADMIN_LISTEN": "127.0.0.1:0"}, "serve")
+	for _, want := range []string{`FSSCIM_INSECURE_HTTP="yes please" is not true or false`, `FSSCIM_MAX_CONNECTIONS="lots" is not a whole number`} {
+		if code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("exit %d, want 2 saying %q:\n%s", code, want, errOut)
+		}
+	}
+}
