@@ -8,8 +8,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
 )
@@ -32,30 +30,32 @@ func NewKey() (string, error) {
 	return base64.StdEncoding.EncodeToString(key), nil
 }
 
-// ParseKeys reads comma-separated keys in standard, padded base64, each decoding to exactly 32 bytes.
-// Every bad entry is reported, by position, without repeating key material.
+// ParseKeys reads keys in standard, padded base64, each decoding to exactly 32 bytes, separated by
+// commas or newlines (a Secret's value often ends with one, or lists a key per line); blank lines are
+// ignored. Every bad entry is reported, by position, without repeating key material.
 func ParseKeys(s string) (*Keyring, error) {
 	var entries []keyEntry
-	for i, part := range strings.Split(s, ",") {
-		entries = append(entries, keyEntry{where: "key " + strconv.Itoa(i+1), text: part})
+	for _, line := range strings.Split(s, "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		for _, part := range strings.Split(line, ",") {
+			entries = append(entries, keyEntry{where: "key " + strconv.Itoa(len(entries)+1), text: part})
+		}
+	}
+	if len(entries) == 0 {
+		entries = []keyEntry{{where: "key 1"}}
 	}
 	return newKeyring(entries)
 }
 
 // LoadKeysFile reads keys from a file: one per line or comma-separated, '#' starting a comment, blank
-// lines ignored. The file must not be readable or writable by group or others.
+// lines ignored. Others must not be able to read it, nor anyone but its owner change it (see
+// ReadSecretFile).
 func LoadKeysFile(path string) (*Keyring, error) {
-	info, err := os.Stat(path)
+	data, err := ReadSecretFile("token keys file", path)
 	if err != nil {
-		return nil, fmt.Errorf("token keys file: %w", err)
-	}
-	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("token keys file %s is open to group or others (mode %04o); "+
-			"run: chmod 600 %s", path, info.Mode().Perm(), path)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("token keys file: %w", err)
+		return nil, err
 	}
 	var entries []keyEntry
 	for n, line := range strings.Split(string(data), "\n") {

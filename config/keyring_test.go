@@ -72,6 +72,38 @@ func TestParseKeysMistakes(t *testing.T) {
 	}
 }
 
+// TestParseKeysCommasOrNewlines: FSSCIM_TOKEN_KEYS filled from a Secret or a file holds one key per
+// line, often with a trailing newline; both separators work, together too.
+func TestParseKeysCommasOrNewlines(t *testing.T) {
+	third, _ := NewKey()
+	for _, tt := range []struct {
+		name, input string
+		want        int
+	}{
+		{"commas", fuzzKey + "," + otherKey + "," + third, 3},
+		{"newlines", fuzzKey + "\n" + otherKey + "\n" + third + "\n", 3},
+		{"CRLF and blank lines", fuzzKey + "\r\n\r\n" + otherKey + "\r\n", 2},
+		{"both", fuzzKey + "," + otherKey + "\n" + third, 3},
+		{"one key and a trailing newline", fuzzKey + "\n", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			kr := mustKeys(t, tt.input)
+			if kr.Len() != tt.want {
+				t.Fatalf("Len = %d, want %d", kr.Len(), tt.want)
+			}
+			tok := mustSeal(t, kr, "acme.freshservice.com", apiKey, time.Unix(1700000000, 0))
+			if _, err := mustKeys(t, fuzzKey).Open(tok); err != nil {
+				t.Errorf("the first key must seal: %v", err)
+			}
+		})
+	}
+	// Entries are counted across lines, so a problem names the right one.
+	_, err := ParseKeys(fuzzKey + "\n" + otherKey + ",\n" + third)
+	if err == nil || !strings.Contains(err.Error(), "key 3 is empty") {
+		t.Fatalf("an empty entry after a comma: %v", err)
+	}
+}
+
 func TestParseKeysTrimsSpaces(t *testing.T) {
 	kr := mustKeys(t, " "+fuzzKey+" ,\t"+otherKey+"\n")
 	if kr.Len() != 2 {
@@ -119,7 +151,7 @@ func TestLoadKeysFileMistakes(t *testing.T) {
 		mode    os.FileMode
 		want    []string
 	}{
-		{"readable by others", fuzzKey + "\n", 0o644, []string{"open to group or others (mode 0644)", "run: chmod 600 "}},
+		{"readable by others", fuzzKey + "\n", 0o644, []string{"readable by others or writable by group or others (mode 0644)", "run: chmod 600 "}},
 		{"writable by group", fuzzKey + "\n", 0o620, []string{"mode 0620", "chmod 600"}},
 		{"only comments", "# nothing here\n\n", 0o600, []string{"no token key given"}},
 		{"bad line named", fuzzKey + "\n# note\nnot-a-key\n", 0o400, []string{"line 3 is not standard padded base64"}},

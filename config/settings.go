@@ -16,6 +16,9 @@ const (
 	DefaultListen    = ":8080"
 	DefaultDataDir   = "./fsscim-data"
 	DefaultLogFormat = "json"
+	DefaultLogLevel  = "info"
+	// DefaultAdminListen keeps the admin listener (metrics, probes) off the network unless asked.
+	DefaultAdminListen = "127.0.0.1:9090"
 	// DefaultMaxConnections caps the SCIM listener's open connections; DefaultMaxConnectionsPerAddress
 	// caps those of one client address (an IPv6 /64), so that one client cannot take them all.
 	DefaultMaxConnections           = 1024
@@ -37,8 +40,16 @@ type Settings struct {
 	TokenKeysFile string // file of token keys, instead of FSSCIM_TOKEN_KEYS
 	RedisURL      string // optional; shares rate budgets between replicas
 	LogFormat     string // json or console
+	LogLevel      string // debug, info, warn or error
+	// AdminListen is the address of the admin listener: /metrics, /readyz, /healthz and the operator
+	// endpoints, kept apart from the SCIM listener that faces the internet.
+	AdminListen string
+	// AdminTokenFile holds the token the admin listener's operator endpoints ask for.
+	AdminTokenFile string
 	// InsecureHTTP allows plain HTTP on an address other than loopback, for a TLS proxy in front.
 	InsecureHTTP bool
+	// AllowEmpty lets a replica with no tenant file report ready.
+	AllowEmpty bool
 	// TrustedProxies lists, comma-separated, the addresses or CIDR ranges of the reverse proxies whose
 	// X-Forwarded-For names the client (see TrustedProxyPrefixes); empty trusts none.
 	TrustedProxies string
@@ -47,36 +58,43 @@ type Settings struct {
 	AllowedDomainSuffixes string
 	// AllowAPIURL lets tenant files' api_url be followed: for emulators and test servers only.
 	AllowAPIURL bool
-	// MaxConnections and MaxConnectionsPerAddress cap the listener's open connections.
+	// MaxConnections and MaxConnectionsPerAddress cap the SCIM listener's open connections.
 	MaxConnections           int
 	MaxConnectionsPerAddress int
 
-	flags *flag.FlagSet // set by RegisterFlags; tells ApplyEnv which flags were given explicitly
+	flags      *flag.FlagSet // set by RegisterFlags; tells ApplyEnv which flags were given explicitly
+	envDataDir bool          // FSSCIM_DATA_DIR was applied (see DataDirGiven)
 }
 
-// setting ties one setting to its flag and its environment variable (none when env is empty).
+// setting ties one setting to its flag and its environment variable.
 type setting struct {
 	flag, env, def, usage string
 	value                 flag.Value // bound to the Settings field; a *stringValue, *boolValue or *intValue
 }
 
-// Flags of the tenant-file rules, which check uses as well as serve.
+// Flags of the tenant-file rules, which check uses as well as serve, and the data dir's flag, whose
+// absence serve warns about.
 const (
+	flagDataDir               = "data-dir"
 	flagAllowedDomainSuffixes = "allowed-domain-suffixes"
 	flagAllowAPIURL           = "allow-api-url"
 )
 
 func (s *Settings) table() []setting {
 	return []setting{
-		{"listen", "FSSCIM_LISTEN", DefaultListen, "address to listen on", (*stringValue)(&s.Listen)},
+		{"listen", "FSSCIM_LISTEN", DefaultListen, "address of the SCIM listener", (*stringValue)(&s.Listen)},
 		{"tenants", "FSSCIM_TENANTS", "", "folder of tenant files (*.yaml)", (*stringValue)(&s.TenantsDir)},
-		{"data-dir", "FSSCIM_DATA_DIR", DefaultDataDir, "folder of the embedded store", (*stringValue)(&s.DataDir)},
+		{flagDataDir, "FSSCIM_DATA_DIR", DefaultDataDir, "folder of the embedded store", (*stringValue)(&s.DataDir)},
 		{"tls-cert", "FSSCIM_TLS_CERT", "", "TLS certificate file (PEM)", (*stringValue)(&s.TLSCert)},
 		{"tls-key", "FSSCIM_TLS_KEY", "", "TLS private key file (PEM)", (*stringValue)(&s.TLSKey)},
-		{"token-keys-file", "FSSCIM_TOKEN_KEYS_FILE", "", "file of token keys (mode 0600); or set " + EnvTokenKeys, (*stringValue)(&s.TokenKeysFile)},
+		{"token-keys-file", "FSSCIM_TOKEN_KEYS_FILE", "", "file of token keys (mode 0600 or 0440); or set " + EnvTokenKeys, (*stringValue)(&s.TokenKeysFile)},
 		{"redis-url", "FSSCIM_REDIS_URL", "", "Redis URL to share rate budgets between replicas (optional)", (*stringValue)(&s.RedisURL)},
 		{"log-format", "FSSCIM_LOG_FORMAT", DefaultLogFormat, "log format: json or console", (*stringValue)(&s.LogFormat)},
-		{"insecure-http", "", "", "serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)", (*boolValue)(&s.InsecureHTTP)},
+		{"log-level", "FSSCIM_LOG_LEVEL", DefaultLogLevel, "lowest level logged: debug, info, warn or error (probe requests log at debug)", (*stringValue)(&s.LogLevel)},
+		{"admin-listen", "FSSCIM_ADMIN_LISTEN", DefaultAdminListen, "address of the admin listener: /metrics, /readyz, /healthz", (*stringValue)(&s.AdminListen)},
+		{"admin-token-file", "FSSCIM_ADMIN_TOKEN_FILE", "", "file holding the admin token for the admin listener's operator endpoints (mode 0600 or 0440)", (*stringValue)(&s.AdminTokenFile)},
+		{"insecure-http", "FSSCIM_INSECURE_HTTP", "", "serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)", (*boolValue)(&s.InsecureHTTP)},
+		{"allow-empty", "FSSCIM_ALLOW_EMPTY", "", "report ready even when no tenant file is loaded", (*boolValue)(&s.AllowEmpty)},
 		{"trusted-proxies", "FSSCIM_TRUSTED_PROXIES", "",
 			"comma-separated addresses or CIDR ranges of the load balancers or reverse proxies in front; only their X-Forwarded-For is believed (default: none)",
 			(*stringValue)(&s.TrustedProxies)},
@@ -87,9 +105,9 @@ func (s *Settings) table() []setting {
 			"follow tenant files' api_url (emulators and test servers only; never to link-local or metadata addresses)",
 			(*boolValue)(&s.AllowAPIURL)},
 		{"max-connections", "FSSCIM_MAX_CONNECTIONS", strconv.Itoa(DefaultMaxConnections),
-			"most connections open at once", (*intValue)(&s.MaxConnections)},
+			"most connections open at once on the SCIM listener", (*intValue)(&s.MaxConnections)},
 		{"max-connections-per-address", "FSSCIM_MAX_CONNECTIONS_PER_ADDRESS", strconv.Itoa(DefaultMaxConnectionsPerAddress),
-			"most connections open at once from one client address (an IPv6 /64); trusted proxies are not capped",
+			"most connections open at once on the SCIM listener from one client address (an IPv6 /64); trusted proxies are not capped",
 			(*intValue)(&s.MaxConnectionsPerAddress)},
 	}
 }
@@ -111,10 +129,7 @@ func (s *Settings) register(fs *flag.FlagSet, want func(setting) bool) {
 		if !want(o) {
 			continue
 		}
-		usage := o.usage
-		if o.env != "" {
-			usage += " (env " + o.env + ")"
-		}
+		usage := o.usage + " (env " + o.env + ")"
 		// The flag package's own kinds, so that --help names each value's type.
 		switch v := o.value.(type) {
 		case *stringValue:
@@ -128,10 +143,23 @@ func (s *Settings) register(fs *flag.FlagSet, want func(setting) bool) {
 	}
 }
 
+// DataDirGiven reports whether the data dir came from --data-dir or FSSCIM_DATA_DIR rather than the
+// default, which lands wherever fsscim happens to be started.
+func (s *Settings) DataDirGiven() bool {
+	if s.envDataDir {
+		return true
+	}
+	given := false
+	if s.flags != nil {
+		s.flags.Visit(func(f *flag.Flag) { given = given || f.Name == flagDataDir })
+	}
+	return given
+}
+
 // ApplyEnv reads the FSSCIM_* variables through getenv, for the settings whose flags are registered
 // (all of them when none are). A flag given explicitly on the command line wins over its variable,
 // whether ApplyEnv runs before or after the flags are parsed; an empty variable counts as unset. The
-// error names each variable whose value does not parse.
+// error names each variable whose value does not parse, and the setting keeps its value.
 func (s *Settings) ApplyEnv(getenv func(string) string) error {
 	explicit, registered := map[string]bool{}, map[string]bool{}
 	if s.flags != nil {
@@ -140,13 +168,19 @@ func (s *Settings) ApplyEnv(getenv func(string) string) error {
 	}
 	var errs []error
 	for _, o := range s.table() {
-		if o.env == "" || explicit[o.flag] || (s.flags != nil && !registered[o.flag]) {
+		if explicit[o.flag] || (s.flags != nil && !registered[o.flag]) {
 			continue
 		}
-		if v := getenv(o.env); v != "" {
-			if err := o.value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", o.env, err))
-			}
+		v := getenv(o.env)
+		if v == "" {
+			continue
+		}
+		if err := o.value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q %w", o.env, v, err))
+			continue
+		}
+		if o.flag == flagDataDir {
+			s.envDataDir = true
 		}
 	}
 	return errors.Join(errs...)
@@ -187,7 +221,8 @@ func (s *Settings) LoadOptions() (LoadOptions, error) {
 	return LoadOptions{DomainSuffixes: suffixes, AllowAPIURL: s.AllowAPIURL}, nil
 }
 
-// stringValue, boolValue and intValue bind flags to Settings fields.
+// stringValue, boolValue and intValue bind flags to Settings fields. Their errors read after the
+// variable and its value, as ApplyEnv reports them.
 type (
 	stringValue string
 	boolValue   bool
@@ -200,7 +235,7 @@ func (v *stringValue) String() string     { return string(*v) }
 func (v *boolValue) Set(s string) error {
 	b, err := strconv.ParseBool(s)
 	if err != nil {
-		return fmt.Errorf("%q is not true or false", s)
+		return errors.New("is not true or false")
 	}
 	*v = boolValue(b)
 	return nil
@@ -211,7 +246,7 @@ func (v *boolValue) IsBoolFlag() bool { return true }
 func (v *intValue) Set(s string) error {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return fmt.Errorf("%q is not a whole number", s)
+		return errors.New("is not a whole number")
 	}
 	*v = intValue(n)
 	return nil
@@ -240,8 +275,14 @@ func (s *Settings) Validate() error {
 		fail("--listen %s would serve plain HTTP to the network, and Entra ID only talks HTTPS; "+
 			"give --tls-cert and --tls-key, or --insecure-http when a TLS-terminating proxy sits in front", s.Listen)
 	}
+	s.validateAdmin(fail, err == nil)
 	if s.LogFormat != "json" && s.LogFormat != "console" {
 		fail("--log-format %q is not allowed; use json or console", s.LogFormat)
+	}
+	switch s.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		fail("--log-level %q is not allowed; use debug, info, warn or error", s.LogLevel)
 	}
 	if _, err := s.TrustedProxyPrefixes(); err != nil {
 		fail("--trusted-proxies: %v", err)
@@ -262,4 +303,25 @@ func (s *Settings) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validateAdmin checks the admin listener's address: its own port, and plain HTTP on it only where
+// the SCIM listener would be allowed it (loopback, or --insecure-http). With TLS, both listeners use
+// the same certificate.
+func (s *Settings) validateAdmin(fail func(string, ...any), listenOK bool) {
+	host, port, err := net.SplitHostPort(s.AdminListen)
+	if err != nil {
+		fail("--admin-listen %q is not host:port; use e.g. %s, or :9090 for probes and scrapes from the cluster",
+			s.AdminListen, DefaultAdminListen)
+		return
+	}
+	if _, scimPort, err := net.SplitHostPort(s.Listen); listenOK && err == nil && port == scimPort && port != "0" {
+		fail("--admin-listen %s uses the port of --listen %s; give the admin listener its own port, e.g. %s",
+			s.AdminListen, s.Listen, DefaultAdminListen)
+	}
+	if s.TLSCert == "" && !s.InsecureHTTP && !isLoopbackHost(host) {
+		fail("--admin-listen %s would serve /metrics and /readyz in plain HTTP to the network; "+
+			"give --tls-cert and --tls-key (both listeners then use them), or --insecure-http when only the "+
+			"cluster reaches that port", s.AdminListen)
+	}
 }

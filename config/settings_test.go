@@ -9,14 +9,19 @@ import (
 
 func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 	env := map[string]string{
-		"FSSCIM_LISTEN":          "127.0.0.1:9000",
-		"FSSCIM_TENANTS":         "/etc/fsscim/tenants",
-		"FSSCIM_DATA_DIR":        "/var/lib/fsscim",
-		"FSSCIM_TLS_CERT":        "/tls/cert.pem",
-		"FSSCIM_TLS_KEY":         "/tls/key.pem",
-		"FSSCIM_TOKEN_KEYS_FILE": "/etc/fsscim/keys",
-		"FSSCIM_REDIS_URL":       "redis://redis:6379/0",
-		"FSSCIM_LOG_FORMAT":      "console",
+		"FSSCIM_LISTEN":           "127.0.0.1:9000",
+		"FSSCIM_TENANTS":          "/etc/fsscim/tenants",
+		"FSSCIM_DATA_DIR":         "/var/lib/fsscim",
+		"FSSCIM_TLS_CERT":         "/tls/cert.pem",
+		"FSSCIM_TLS_KEY":          "/tls/key.pem",
+		"FSSCIM_TOKEN_KEYS_FILE":  "/etc/fsscim/keys",
+		"FSSCIM_REDIS_URL":        "redis://redis:6379/0",
+		"FSSCIM_LOG_FORMAT":       "console",
+		"FSSCIM_LOG_LEVEL":        "debug",
+		"FSSCIM_ADMIN_LISTEN":     ":9091",
+		"FSSCIM_ADMIN_TOKEN_FILE": "/etc/fsscim/admin-token",
+		"FSSCIM_INSECURE_HTTP":    "true",
+		"FSSCIM_ALLOW_EMPTY":      "1",
 
 		"FSSCIM_TRUSTED_PROXIES":             "10.0.0.0/8",
 		"FSSCIM_ALLOWED_DOMAIN_SUFFIXES":     "freshservice.example",
@@ -32,6 +37,7 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 		return s
 	}
 	defaults := Settings{Listen: DefaultListen, DataDir: DefaultDataDir, LogFormat: DefaultLogFormat,
+		LogLevel: DefaultLogLevel, AdminListen: DefaultAdminListen,
 		MaxConnections: DefaultMaxConnections, MaxConnectionsPerAddress: DefaultMaxConnectionsPerAddress}
 	tests := []struct {
 		name     string
@@ -39,6 +45,8 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 		env      map[string]string
 		envFirst bool // ApplyEnv before Parse instead of after
 		want     Settings
+		// dataDirGiven: the data dir came from the command line or the environment, not the default.
+		dataDirGiven bool
 	}{
 		{
 			name: "defaults",
@@ -49,34 +57,49 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 			env:  env,
 			want: withEnv(Settings{Listen: "127.0.0.1:9000", TenantsDir: "/etc/fsscim/tenants", DataDir: "/var/lib/fsscim",
 				TLSCert: "/tls/cert.pem", TLSKey: "/tls/key.pem", TokenKeysFile: "/etc/fsscim/keys",
-				RedisURL: "redis://redis:6379/0", LogFormat: "console"}),
+				RedisURL: "redis://redis:6379/0", LogFormat: "console", LogLevel: "debug", AdminListen: ":9091",
+				AdminTokenFile: "/etc/fsscim/admin-token", InsecureHTTP: true, AllowEmpty: true}),
+			dataDirGiven: true,
 		},
 		{
 			name: "explicit flags win over the environment",
-			args: []string{"--listen", ":9443", "--tenants", "./t", "--data-dir", "./d", "--insecure-http",
+			args: []string{"--listen", ":9443", "--tenants", "./t", "--data-dir", "./d", "--insecure-http=false",
+				"--admin-listen", "127.0.0.1:9999", "--allow-empty=false",
 				"--allow-api-url=false", "--max-connections", "50", "--trusted-proxies", "192.0.2.1"},
 			env: env,
 			want: Settings{Listen: ":9443", TenantsDir: "./t", DataDir: "./d",
 				TLSCert: "/tls/cert.pem", TLSKey: "/tls/key.pem", TokenKeysFile: "/etc/fsscim/keys",
-				RedisURL: "redis://redis:6379/0", LogFormat: "console", InsecureHTTP: true,
+				RedisURL: "redis://redis:6379/0", LogFormat: "console", LogLevel: "debug", AdminListen: "127.0.0.1:9999",
+				AdminTokenFile: "/etc/fsscim/admin-token",
 				TrustedProxies: "192.0.2.1", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: false,
 				MaxConnections: 50, MaxConnectionsPerAddress: 20},
+			dataDirGiven: true,
 		},
 		{
-			name:     "explicit flags win when the environment is applied first",
-			args:     []string{"--log-format", "json", "--data-dir", "./d", "--max-connections-per-address", "8"},
+			name: "explicit flags win when the environment is applied first",
+			args: []string{"--log-format", "json", "--data-dir", "./d", "--insecure-http=false",
+				"--max-connections-per-address", "8"},
 			env:      env,
 			envFirst: true,
 			want: Settings{Listen: "127.0.0.1:9000", TenantsDir: "/etc/fsscim/tenants", DataDir: "./d",
 				TLSCert: "/tls/cert.pem", TLSKey: "/tls/key.pem", TokenKeysFile: "/etc/fsscim/keys",
-				RedisURL: "redis://redis:6379/0", LogFormat: "json",
+				RedisURL: "redis://redis:6379/0", LogFormat: "json", LogLevel: "debug", AdminListen: ":9091",
+				AdminTokenFile: "/etc/fsscim/admin-token", AllowEmpty: true,
 				TrustedProxies: "10.0.0.0/8", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: true,
 				MaxConnections: 300, MaxConnectionsPerAddress: 8},
+			dataDirGiven: true,
 		},
 		{
 			name: "empty variables count as unset",
-			env:  map[string]string{"FSSCIM_LISTEN": "", "FSSCIM_DATA_DIR": "", "FSSCIM_ALLOW_API_URL": ""},
+			env: map[string]string{"FSSCIM_LISTEN": "", "FSSCIM_DATA_DIR": "", "FSSCIM_INSECURE_HTTP": "",
+				"FSSCIM_ALLOW_API_URL": ""},
 			want: defaults,
+		},
+		{
+			name:         "the data dir given as a flag",
+			args:         []string{"--data-dir", DefaultDataDir},
+			want:         defaults,
+			dataDirGiven: true,
 		},
 	}
 	for _, tt := range tests {
@@ -99,7 +122,10 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			s.flags = nil
+			if s.DataDirGiven() != tt.dataDirGiven {
+				t.Errorf("DataDirGiven = %v, want %v", s.DataDirGiven(), tt.dataDirGiven)
+			}
+			s.flags, s.envDataDir = nil, false
 			if s != tt.want {
 				t.Errorf("got  %+v\nwant %+v", s, tt.want)
 			}
@@ -107,8 +133,38 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 	}
 }
 
+// TestSettingsBooleanVariables: an on/off variable that is not true or false stops the start, named.
+func TestSettingsBooleanVariables(t *testing.T) {
+	var s Settings
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	s.RegisterFlags(fs)
+	err := s.ApplyEnv(func(k string) string {
+		return map[string]string{"FSSCIM_INSECURE_HTTP": "yes please", "FSSCIM_ALLOW_EMPTY": "TRUE",
+			"FSSCIM_TENANTS": "t"}[k]
+	})
+	if err == nil || !strings.Contains(err.Error(), `FSSCIM_INSECURE_HTTP="yes please" is not true or false`) {
+		t.Fatalf("ApplyEnv = %v", err)
+	}
+	if !s.AllowEmpty || s.InsecureHTTP {
+		t.Fatalf("AllowEmpty %v, InsecureHTTP %v; want true and false", s.AllowEmpty, s.InsecureHTTP)
+	}
+}
+
+// TestEverySettingHasAVariable: --help lists an environment variable beside every flag of serve.
+func TestEverySettingHasAVariable(t *testing.T) {
+	var s Settings
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	s.RegisterFlags(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !strings.Contains(f.Usage, "(env FSSCIM_") {
+			t.Errorf("--%s names no environment variable: %q", f.Name, f.Usage)
+		}
+	})
+}
+
 func TestSettingsValidate(t *testing.T) {
 	ok := Settings{Listen: ":8443", TenantsDir: "t", DataDir: "d", TLSCert: "c", TLSKey: "k", LogFormat: "json",
+		LogLevel: "info", AdminListen: DefaultAdminListen,
 		MaxConnections: DefaultMaxConnections, MaxConnectionsPerAddress: DefaultMaxConnectionsPerAddress}
 	tests := []struct {
 		name   string
@@ -131,6 +187,19 @@ func TestSettingsValidate(t *testing.T) {
 			[]string{`--allowed-domain-suffixes: "com" is a top-level domain; give a suffix of at least two names`}},
 		{"no connection allowed", func(s *Settings) { s.MaxConnections, s.MaxConnectionsPerAddress = 0, -1 },
 			[]string{"--max-connections 0: give at least 1", "--max-connections-per-address -1: give at least 1"}},
+		{"admin listener on the network with TLS", func(s *Settings) { s.AdminListen = ":9090" }, nil},
+		{"admin listener on the network behind a proxy", func(s *Settings) {
+			s.TLSCert, s.TLSKey, s.InsecureHTTP, s.AdminListen = "", "", true, ":9090"
+		}, nil},
+		{"admin listener in plain HTTP to the network", func(s *Settings) {
+			s.Listen, s.TLSCert, s.TLSKey, s.AdminListen = "127.0.0.1:8080", "", "", "0.0.0.0:9090"
+		}, []string{"--admin-listen 0.0.0.0:9090 would serve /metrics and /readyz in plain HTTP"}},
+		{"admin listener on the SCIM port", func(s *Settings) { s.AdminListen = "127.0.0.1:8443" },
+			[]string{"give the admin listener its own port"}},
+		{"both on port 0", func(s *Settings) { s.Listen, s.AdminListen = "127.0.0.1:0", "127.0.0.1:0" }, nil},
+		{"admin listener not host:port", func(s *Settings) { s.AdminListen = "9090" },
+			[]string{`--admin-listen "9090" is not host:port`}},
+		{"log level", func(s *Settings) { s.LogLevel = "verbose" }, []string{`--log-level "verbose" is not allowed`}},
 		{"everything wrong at once", func(s *Settings) {
 			s.TenantsDir, s.DataDir, s.Listen, s.LogFormat, s.RedisURL = "", "", "8080", "xml", "http://user:pw@redis"
 		}, []string{"--tenants is missing", "--data-dir is empty", `--listen "8080" is not host:port`,

@@ -15,6 +15,9 @@ import (
 func parseTenant(name, path string, data []byte, opts LoadOptions) (*Tenant, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
+		if fe := syntaxProblem(name, data, err); fe != nil {
+			return nil, fe
+		}
 		return nil, errors.Join(translateDecodeError(name, err, nil)...)
 	}
 	ix := indexYAML(&root)

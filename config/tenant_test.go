@@ -227,6 +227,16 @@ func TestTenantFileMistakes(t *testing.T) {
 		{"key twice", head + "dry_run: true\ndry_run: false\n", 3, "dry_run", "keep only one"},
 		{"not a mapping", "- acme.freshservice.com\n", 1, "", "must be a YAML mapping"},
 		{"bad YAML", head + "users:\n  type: agent\n   on_delete: forget\n", 4, "", "not valid YAML"},
+		// yaml.v3 names the line before these mistakes, or where their block or flow starts.
+		{"key indented with a tab", head + "users:\n  type: agent\n\ton_delete: forget\n", 4, "",
+			"indented with a tab; YAML indents with spaces only"},
+		{"first key of a block indented with a tab", head + "users:\n\ttype: agent\n", 3, "",
+			"indented with a tab"},
+		{"spaces then a tab", head + "users:\n  type: agent\n  \ton_delete: forget\n", 4, "", "indented with a tab"},
+		{"key indented less than its block", head + "users:\n  type: agent\n on_delete: forget\n", 4, "",
+			"not valid YAML"},
+		{"flow mapping never closed", head + "users: {type: agent\ngroups: {}\n", 2, "", "not valid YAML"},
+		{"colon missing", head + "\nusers\n  type: agent\n", 3, "", "not valid YAML"},
 		{"empty file", "# nothing yet\n", 0, "", "the file is empty"},
 		{"two documents", head + "---\ndomain: other.freshservice.com\n", 2, "", "keep one tenant per file"},
 	}

@@ -138,6 +138,42 @@ func translateTypeProblem(file, msg string, ix *yamlIndex) error {
 	return &FileError{File: file, Problem: msg}
 }
 
+// maxLinesToLocate bounds the search for a syntax error's line (one parse per line): tenant files
+// are a few dozen lines long.
+const maxLinesToLocate = 2000
+
+// syntaxProblem reports a YAML syntax error at the line that causes it, or nil when err is not a
+// syntax error. yaml.v3 often names the line where the enclosing block or flow collection starts, or
+// the line before a stray tab; the line after the longest start of the file that still parses is the
+// one to fix. A tab in the indentation, which YAML forbids and editors hide, is named as such.
+func syntaxProblem(file string, data []byte, err error) *FileError {
+	m := reSyntax.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	line, reason := atoi(m[1]), m[2]
+	lines := strings.SplitAfter(string(data), "\n")
+	if len(lines) <= maxLinesToLocate {
+		for k := len(lines) - 1; k >= 0; k-- {
+			var n yaml.Node
+			if yaml.Unmarshal([]byte(strings.Join(lines[:k], "")), &n) == nil {
+				line = k + 1
+				break
+			}
+		}
+	}
+	if line >= 1 && line <= len(lines) {
+		text := lines[line-1]
+		indent := text[:len(text)-len(strings.TrimLeft(text, " \t"))]
+		if strings.Contains(indent, "\t") || (strings.Contains(reason, "tab") && strings.Contains(text, "\t")) {
+			return &FileError{File: file, Line: line,
+				Problem: "indented with a tab; YAML indents with spaces only, so replace the tab with spaces"}
+		}
+	}
+	return &FileError{File: file, Line: line,
+		Problem: "not valid YAML: " + reason + "; check the indentation and quote values holding ':' or '#'"}
+}
+
 // keyPathAt finds the full path of a key written on a line (several keys share a line in flow style).
 func (ix *yamlIndex) keyPathAt(line int, key string) string {
 	for _, e := range ix.entries {

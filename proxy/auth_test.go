@@ -110,12 +110,3 @@ func TestRevokedAPIKeyFailsTestConnection(t *testing.T) {
 		t.Fatal("the API key is in the answer")
 	}
 }
-
-func TestHealthAndReadiness(t *testing.T) {
-	h := newHarness(t)
-	for _, p := range []string{"/healthz", "/readyz"} {
-		if r := h.doAuth(http.MethodGet, p, nil, ""); r.Status != http.StatusOK {
-			t.Fatalf("%s: %d %s", p, r.Status, r.Body)
-		}
-	}
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strconv"
@@ -13,18 +14,18 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy"
 )
 
 // scrape is one /metrics answer: series ("name{k="v",...}" with labels sorted) to value.
 type scrape map[string]float64
 
-// scrapeMetrics reads /metrics of a running server.
-func scrapeMetrics(t *testing.T, baseURL string) scrape {
+// scrapeMetrics reads /metrics from a server's admin listener.
+func scrapeMetrics(t *testing.T, srv *proxy.Server) scrape {
 	t.Helper()
-	resp, err := http.Get(baseURL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := httptest.NewRecorder()
+	srv.AdminHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	resp := rec.Result()
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(resp.Body)
@@ -165,7 +166,7 @@ func TestMetricsAfterEntraSequence(t *testing.T) {
 		t.Fatalf("foreign token: %d", r.Status)
 	}
 
-	m := scrapeMetrics(t, h.http.URL)
+	m := scrapeMetrics(t, h.srv)
 	const req = "fsscim_scim_requests_total"
 	for _, tt := range []struct {
 		series string
@@ -256,7 +257,7 @@ func TestMetricsTenantLabelIsBounded(t *testing.T) {
 	}
 	h.doAuth(http.MethodGet, "/scim/v2/Users", nil, "Bearer "+other)
 	h.doAuth("BREW", "/scim/v2/Users", nil, "Bearer "+h.token)
-	m := scrapeMetrics(t, h.http.URL)
+	m := scrapeMetrics(t, h.srv)
 	for s := range m {
 		if strings.Contains(s, "evil") || strings.Contains(s, "BREW") {
 			t.Errorf("caller-chosen value in a label: %s", s)

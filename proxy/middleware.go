@@ -134,10 +134,24 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		if ig := sc.ignoredAttributes(); len(ig) > 0 {
 			fields = append(fields, zap.Strings("ignored_attributes", ig))
 		}
-		s.log.Info("request", fields...)
+		// Probes and scrapes come every few seconds and say nothing about SCIM traffic.
+		level := zap.InfoLevel
+		if isProbePath(r.URL.Path) {
+			level = zap.DebugLevel
+		}
+		s.log.Log(level, "request", fields...)
 		s.observeRequest(sc, r.Method, c.Response().Status)
 		return nil
 	}
+}
+
+// isProbePath reports the paths of health checks, readiness probes and metric scrapes.
+func isProbePath(p string) bool {
+	switch p {
+	case "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return false
 }
 
 // observeRequest is the hook for request metrics.

@@ -16,8 +16,8 @@ import (
 	"github.com/fsscim/fsscim/store"
 )
 
-// TestReadyzUntilLoadedAndWhileUsable: /readyz fails before the tenant folder is loaded and while the
-// data dir is unusable; /healthz answers throughout.
+// TestReadyzUntilLoadedAndWhileUsable: the admin listener's /readyz fails before the tenant folder is
+// loaded and while the data dir is unusable; /healthz answers throughout.
 func TestReadyzUntilLoadedAndWhileUsable(t *testing.T) {
 	var tenants atomic.Pointer[config.TenantSet]
 	var dataErr atomic.Pointer[error]
@@ -42,13 +42,13 @@ func TestReadyzUntilLoadedAndWhileUsable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	admin := httptest.NewServer(srv.AdminHandler())
 	t.Cleanup(func() {
-		hs.Close()
+		admin.Close()
 		srv.Close()
 	})
 	probe := func(path string) (int, string) {
-		resp, err := http.Get(hs.URL + path)
+		resp, err := http.Get(admin.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}

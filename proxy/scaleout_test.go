@@ -268,7 +268,7 @@ func TestReplicasShareOneRateBudget(t *testing.T) {
 	}
 	// Both replicas served reads, each from the shared budget.
 	for i, r := range c.replicas {
-		m := scrapeMetrics(t, r.http.URL)
+		m := scrapeMetrics(t, r.srv)
 		if m.sum("fsscim_scim_requests_total", "status", "200") == 0 {
 			t.Errorf("replica %d served no read", i)
 		}
@@ -350,7 +350,7 @@ func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 		t.Fatalf("disable with Redis gone: %d %s", r.Status, r.Body)
 	}
 	for i, rep := range c.replicas {
-		m := scrapeMetrics(t, rep.http.URL)
+		m := scrapeMetrics(t, rep.srv)
 		if got := m[series("fsscim_shared_state_degraded")]; got != 1 {
 			t.Errorf("replica %d: fsscim_shared_state_degraded = %v with Redis gone, want 1", i, got)
 		}
@@ -365,7 +365,7 @@ func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 		t.Fatalf("after Redis returned: %v", st)
 	}
 	for i, rep := range c.replicas {
-		if got := scrapeMetrics(t, rep.http.URL)[series("fsscim_shared_state_degraded")]; got != 0 {
+		if got := scrapeMetrics(t, rep.srv)[series("fsscim_shared_state_degraded")]; got != 0 {
 			t.Errorf("replica %d: fsscim_shared_state_degraded = %v after Redis returned, want 0", i, got)
 		}
 		if !strings.Contains(rep.logs.String(), "Redis is back") {

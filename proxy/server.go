@@ -1,7 +1,7 @@
 // Package proxy is fsscim's HTTP surface: the echo server and its middleware, authentication of the
 // bearer tokens, one route per SCIM operation (decode, call provisioning, write the answer), discovery
-// documents, and health and metrics endpoints. What clients send is put in standard form by
-// proxy/dialect; what each operation does in Freshservice is proxy/provision's.
+// documents, and the admin listener's health, readiness and metrics endpoints. What clients send is put
+// in standard form by proxy/dialect; what each operation does in Freshservice is proxy/provision's.
 package proxy
 
 import (
@@ -53,7 +53,9 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Ready reports readiness beyond the tenant snapshot (e.g. the data dir); nil = always.
 	Ready func(ctx context.Context) error
-	Now   func() time.Time
+	// AdminToken guards the admin listener's operator endpoints; nil (none configured) refuses them.
+	AdminToken *config.AdminToken
+	Now        func() time.Time
 }
 
 func (o *Options) defaults() error {
@@ -89,7 +91,8 @@ type Server struct {
 	opts     Options
 	log      *zap.Logger
 	clients  *clientaddr.Resolver
-	echo     *echo.Echo
+	echo     *echo.Echo // the SCIM listener's routes
+	admin    *echo.Echo // the admin listener's routes
 	tenants  *provision.Registry
 	surfaces *surfaces
 	authLim  *authLimiter
@@ -129,12 +132,13 @@ func New(opts Options) (*Server, error) {
 	e.Pre(normalisePath)
 	e.Use(s.requestScope, s.accessLog, s.recoverPanics, bodyLimit(maxBodyBytes))
 
+	// Liveness only: readiness and metrics live on the admin listener (AdminHandler), which the
+	// internet does not reach.
 	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.serveMetrics)
 
 	s.scimRoutes(e)
 	s.echo = e
+	s.admin = s.newAdminEcho()
 	return s, nil
 }
 
@@ -146,7 +150,7 @@ func (s *Server) clientIP(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// Handler is the HTTP handler to serve.
+// Handler is the SCIM listener's HTTP handler: /scim/v2 and a liveness /healthz.
 func (s *Server) Handler() http.Handler { return s.echo }
 
 // Close stops background work (index refreshes).

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -23,37 +22,36 @@ import (
 
 const demoDomain = "demo.freshservice.com"
 
-func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fsscim demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", "127.0.0.1:8080", "loopback address for the SCIM endpoint (port 0 picks a free one)")
-	perMinute := fs.Int("rate-limit", 200, "the emulated Freshservice account's API calls per minute (Growth plan: 200)")
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := newEnvFlags("fsscim demo", stderr)
+	listen := fs.String("listen", "FSSCIM_DEMO_LISTEN", "127.0.0.1:8080", "loopback address for the SCIM endpoint (port 0 picks a free one)")
+	adminListen := fs.String("admin-listen", "FSSCIM_DEMO_ADMIN_LISTEN", "127.0.0.1:0", "loopback address for /metrics, /readyz and /healthz (port 0 picks a free one)")
+	perMinute := fs.Int("rate-limit", "FSSCIM_DEMO_RATE_LIMIT", 200, "the emulated Freshservice account's API calls per minute (Growth plan: 200)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: fsscim demo [--listen 127.0.0.1:8080]\n\nServe fsscim on loopback against a built-in Freshservice emulator seeded with departments,\nlocations and a few users, and print a Tenant URL, a token and a curl command to try.\n\nOptions:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code := fs.parseOrExit(args, getenv, stderr); code >= 0 {
+		return code
 	}
-	log, err := newLogger("console", stderr)
+	log, err := newLogger("console", "info", stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim demo: %v\n", err)
 		return 1
 	}
-	if err := demo(ctx, *listen, *perMinute, stdout, log); err != nil {
+	if err := demo(ctx, *listen, *adminListen, *perMinute, stdout, log); err != nil {
 		fmt.Fprintf(stderr, "fsscim demo: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func demo(ctx context.Context, listen string, perMinute int, stdout io.Writer, log *zap.Logger) error {
-	host, _, err := net.SplitHostPort(listen)
-	if err != nil || !(host == "127.0.0.1" || host == "localhost" || host == "::1") {
-		return fmt.Errorf("--listen %q: the demo only listens on loopback (e.g. 127.0.0.1:8080)", listen)
+func demo(ctx context.Context, listen, adminListen string, perMinute int, stdout io.Writer, log *zap.Logger) error {
+	for _, l := range []struct{ flag, addr string }{{"--listen", listen}, {"--admin-listen", adminListen}} {
+		host, _, err := net.SplitHostPort(l.addr)
+		if err != nil || !(host == "127.0.0.1" || host == "localhost" || host == "::1") {
+			return fmt.Errorf("%s %q: the demo only listens on loopback (e.g. 127.0.0.1:8080)", l.flag, l.addr)
+		}
 	}
 	dir, err := os.MkdirTemp("", "fsscim-demo-")
 	if err != nil {
@@ -103,16 +101,25 @@ departments: {create_missing: true}
 	if err != nil {
 		return fmt.Errorf("listen on %s (another program may use it; try --listen 127.0.0.1:0): %w", listen, err)
 	}
+	adminLn, err := net.Listen("tcp", adminListen)
+	if err != nil {
+		_ = ln.Close()
+		return fmt.Errorf("listen on %s (another program may use it; try --admin-listen 127.0.0.1:0): %w", adminListen, err)
+	}
 	inst, err := start(ctx, instanceConfig{
-		settings: config.Settings{TenantsDir: tenants, DataDir: filepath.Join(dir, "data"), Listen: listen, LogFormat: "console",
+		settings: config.Settings{TenantsDir: tenants, DataDir: filepath.Join(dir, "data"), Listen: listen,
+			AdminListen: adminListen, LogFormat: "console", LogLevel: "info",
 			// The demo tenant reaches the emulator through api_url.
 			AllowAPIURL:    true,
 			MaxConnections: config.DefaultMaxConnections, MaxConnectionsPerAddress: config.DefaultMaxConnectionsPerAddress},
-		keys:     keys,
-		log:      log,
-		listener: ln,
+		keys:          keys,
+		log:           log,
+		listener:      ln,
+		adminListener: adminLn,
 	})
 	if err != nil {
+		_ = ln.Close()
+		_ = adminLn.Close()
 		return err
 	}
 	tenantURL := inst.url + "/scim/v2"
@@ -121,13 +128,14 @@ fsscim demo is running against an emulated Freshservice account (%s).
 
   Tenant URL:    %s
   Secret Token:  %s
+  Admin URL:     %s  (/metrics, /readyz, /healthz)
 
 Try Entra's Test Connection yourself:
 
   curl -s -H "Authorization: Bearer %s" '%s/Users?filter=userName+eq+%%22b4fa7c1e-0000-4000-8000-000000000000%%22'
 
 Press Ctrl-C to stop; nothing is kept.
-`, demoDomain, tenantURL, token, token, tenantURL)
+`, demoDomain, tenantURL, token, inst.adminURL, token, tenantURL)
 	if code := inst.wait(ctx); code != 0 {
 		return errors.New("server stopped with an error")
 	}

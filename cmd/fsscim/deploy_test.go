@@ -1,196 +1,388 @@
 package main
 
 import (
-	"bytes"
-	"errors"
 	"flag"
-	"io"
+	"net"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/yaml"
 
 	"github.com/fsscim/fsscim/config"
 )
 
-// manifest is the part of a Kubernetes object the checks below read.
-type manifest struct {
-	Kind       string                `yaml:"kind"`
-	Metadata   struct{ Name string } `yaml:"metadata"`
-	Data       map[string]string     `yaml:"data"`
-	StringData map[string]string     `yaml:"stringData"`
-	Spec       struct {
-		Selector struct {
-			MatchLabels map[string]string `yaml:"matchLabels"`
-		} `yaml:"selector"`
-		Ports []struct {
-			Name       string `yaml:"name"`
-			TargetPort string `yaml:"targetPort"`
-		} `yaml:"ports"`
-		Template struct {
-			Spec struct {
-				SecurityContext struct {
-					RunAsUser    int  `yaml:"runAsUser"`
-					RunAsNonRoot bool `yaml:"runAsNonRoot"`
-				} `yaml:"securityContext"`
-				Containers []struct {
-					Args []string `yaml:"args"`
-					Env  []struct {
-						Name      string `yaml:"name"`
-						ValueFrom struct {
-							SecretKeyRef struct{ Name, Key string } `yaml:"secretKeyRef"`
-						} `yaml:"valueFrom"`
-					} `yaml:"env"`
-					Ports []struct {
-						Name          string `yaml:"name"`
-						ContainerPort int    `yaml:"containerPort"`
-					} `yaml:"ports"`
-					LivenessProbe  probe `yaml:"livenessProbe"`
-					ReadinessProbe probe `yaml:"readinessProbe"`
-					VolumeMounts   []struct {
-						Name      string `yaml:"name"`
-						MountPath string `yaml:"mountPath"`
-					} `yaml:"volumeMounts"`
-				} `yaml:"containers"`
-				Volumes []struct {
-					Name      string `yaml:"name"`
-					ConfigMap *struct {
-						Name string `yaml:"name"`
-					} `yaml:"configMap"`
-					PersistentVolumeClaim *struct {
-						ClaimName string `yaml:"claimName"`
-					} `yaml:"persistentVolumeClaim"`
-				} `yaml:"volumes"`
-			} `yaml:"spec"`
-		} `yaml:"template"`
-	} `yaml:"spec"`
+// deployDir is the folder of the Kubernetes manifests and the compose file.
+var deployDir = filepath.Join("..", "..", "deploy")
+
+// manifests are the Kubernetes objects under deploy/, decoded strictly with the Kubernetes API types
+// (a misspelt or misplaced field fails the decoding).
+type manifests struct {
+	deployment  *appsv1.Deployment
+	service     *corev1.Service
+	tenants     *corev1.ConfigMap
+	secret      *corev1.Secret // the example; not applied
+	claim       *corev1.PersistentVolumeClaim
+	policy      *networkingv1.NetworkPolicy
+	disruptions *policyv1.PodDisruptionBudget
+	files       map[string]string // object (kind/name) -> file name
 }
 
-type probe struct {
-	HTTPGet struct {
-		Path string `yaml:"path"`
-		Port string `yaml:"port"`
-	} `yaml:"httpGet"`
+// kustomization is the part of kustomization.yaml that kustomize reads here.
+type kustomization struct {
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Resources  []string `json:"resources"`
 }
 
-func readManifests(t *testing.T) map[string]manifest {
+// Files of deploy/ that are not Kubernetes objects.
+const (
+	kustomizationFile = "kustomization.yaml"
+	composeFile       = "compose.yaml"
+)
+
+func readManifests(t *testing.T) *manifests {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("..", "..", "deploy", "*.yaml"))
+	files, err := filepath.Glob(filepath.Join(deployDir, "*.yaml"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests under deploy/: %v", err)
 	}
-	out := map[string]manifest{}
+	m := &manifests{files: map[string]string{}}
 	for _, f := range files {
+		name := filepath.Base(f)
+		if name == kustomizationFile || name == composeFile {
+			continue
+		}
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(raw))
-		for {
-			var m manifest
-			if err := dec.Decode(&m); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			out[m.Kind+"/"+m.Metadata.Name] = m
+		var tm metav1.TypeMeta
+		if err := yaml.Unmarshal(raw, &tm); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		// One object per file, decoded into its API type; a kind not listed here fails the test, so
+		// every new manifest gets checked.
+		var obj interface{ GetName() string }
+		wantVersion := "v1"
+		switch tm.Kind {
+		case "Deployment":
+			m.deployment, wantVersion = &appsv1.Deployment{}, "apps/v1"
+			obj = decodeStrict(t, name, raw, m.deployment)
+		case "Service":
+			m.service = &corev1.Service{}
+			obj = decodeStrict(t, name, raw, m.service)
+		case "ConfigMap":
+			m.tenants = &corev1.ConfigMap{}
+			obj = decodeStrict(t, name, raw, m.tenants)
+		case "Secret":
+			m.secret = &corev1.Secret{}
+			obj = decodeStrict(t, name, raw, m.secret)
+		case "PersistentVolumeClaim":
+			m.claim = &corev1.PersistentVolumeClaim{}
+			obj = decodeStrict(t, name, raw, m.claim)
+		case "NetworkPolicy":
+			m.policy, wantVersion = &networkingv1.NetworkPolicy{}, "networking.k8s.io/v1"
+			obj = decodeStrict(t, name, raw, m.policy)
+		case "PodDisruptionBudget":
+			m.disruptions, wantVersion = &policyv1.PodDisruptionBudget{}, "policy/v1"
+			obj = decodeStrict(t, name, raw, m.disruptions)
+		default:
+			t.Fatalf("%s: kind %q is not checked by this test; add it", name, tm.Kind)
+		}
+		if tm.APIVersion != wantVersion {
+			t.Errorf("%s: apiVersion %q, want %s", name, tm.APIVersion, wantVersion)
+		}
+		m.files[tm.Kind+"/"+obj.GetName()] = name
+	}
+	for _, missing := range []struct {
+		what string
+		nil  bool
+	}{{"Deployment", m.deployment == nil}, {"Service", m.service == nil}, {"ConfigMap", m.tenants == nil},
+		{"Secret example", m.secret == nil}, {"PersistentVolumeClaim", m.claim == nil},
+		{"NetworkPolicy", m.policy == nil}, {"PodDisruptionBudget", m.disruptions == nil}} {
+		if missing.nil {
+			t.Fatalf("deploy/ has no %s", missing.what)
 		}
 	}
-	return out
+	return m
+}
+
+func decodeStrict[T interface{ GetName() string }](t *testing.T, file string, raw []byte, into T) T {
+	t.Helper()
+	if err := yaml.UnmarshalStrict(raw, into); err != nil {
+		t.Fatalf("%s does not decode as its Kubernetes type: %v", file, err)
+	}
+	return into
+}
+
+// portOf resolves a probe's or policy's port (name or number) against the container's ports.
+func portOf(c corev1.Container, p intstr.IntOrString) int32 {
+	if p.Type == intstr.Int {
+		return p.IntVal
+	}
+	for _, cp := range c.Ports {
+		if cp.Name == p.StrVal {
+			return cp.ContainerPort
+		}
+	}
+	return -1
+}
+
+func listenPort(t *testing.T, addr string) int32 {
+	t.Helper()
+	_, port, err := net.SplitHostPort(addr)
+	n, perr := strconv.Atoi(port)
+	if err != nil || perr != nil {
+		t.Fatalf("listen address %q", addr)
+	}
+	return int32(n)
 }
 
 // TestDeployManifestsFitTheImage checks the manifests under deploy/ against the image and the binary:
-// the tenant files they ship validate, the volumes mount where the image expects them, the probes
-// call fsscim's endpoints, the secrets feed the settings fsscim reads, and nothing runs as root.
+// the tenant files they ship validate, the volumes mount where the image expects them, the key files
+// are mounted with a mode fsscim accepts, the probes call the admin listener, the ingress reaches
+// only the SCIM port and monitoring only the admin port, nothing runs as root, and the example Secret
+// is never applied.
 func TestDeployManifestsFitTheImage(t *testing.T) {
-	ms := readManifests(t)
+	m := readManifests(t)
 	d := readDockerfile(t)
-	for _, kind := range []string{"Deployment/fsscim", "Service/fsscim", "ConfigMap/fsscim-tenants", "Secret/fsscim-secrets"} {
-		if _, ok := ms[kind]; !ok {
-			t.Fatalf("deploy/ has no %s", kind)
-		}
-	}
 
 	// The tenant files in the ConfigMap pass fsscim check.
 	dir := t.TempDir()
-	cm := ms["ConfigMap/fsscim-tenants"]
-	for name, body := range cm.Data {
+	for name, body := range m.tenants.Data {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if set, err := config.LoadDir(dir, config.LoadOptions{}); err != nil || len(cm.Data) == 0 {
+	if set, err := config.LoadDir(dir, config.LoadOptions{}); err != nil || set.Len() == 0 {
 		t.Errorf("the ConfigMap's tenant files do not load: %v", err)
-	} else if set == nil {
-		t.Error("no tenant set")
 	}
 
-	dep := ms["Deployment/fsscim"].Spec.Template.Spec
-	if len(dep.Containers) != 1 {
-		t.Fatalf("%d containers, want 1", len(dep.Containers))
+	pod := m.deployment.Spec.Template
+	spec := pod.Spec
+	if len(spec.Containers) != 1 {
+		t.Fatalf("%d containers, want 1", len(spec.Containers))
 	}
-	c := dep.Containers[0]
-	if dep.SecurityContext.RunAsUser == 0 || !dep.SecurityContext.RunAsNonRoot ||
-		strconv.Itoa(dep.SecurityContext.RunAsUser) != strings.SplitN(d.user, ":", 2)[0] {
-		t.Errorf("runAsUser %d (runAsNonRoot %v), want the image's user %s", dep.SecurityContext.RunAsUser, dep.SecurityContext.RunAsNonRoot, d.user)
+	c := spec.Containers[0]
+	sc := spec.SecurityContext
+	uid, gid, _ := strings.Cut(d.user, ":")
+	if sc == nil || sc.RunAsUser == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || strconv.FormatInt(*sc.RunAsUser, 10) != uid ||
+		sc.FSGroup == nil || strconv.FormatInt(*sc.FSGroup, 10) != gid {
+		t.Errorf("pod security context %+v: want non-root, the image's user %s and its group as fsGroup", sc, d.user)
 	}
-	mounts := map[string]string{}
-	for _, m := range c.VolumeMounts {
-		mounts[m.MountPath] = m.Name
+	if spec.AutomountServiceAccountToken == nil || *spec.AutomountServiceAccountToken {
+		t.Error("the pod mounts a service account token; fsscim never calls the Kubernetes API")
+	}
+	if !labels.SelectorFromSet(m.deployment.Spec.Selector.MatchLabels).Matches(labels.Set(pod.Labels)) {
+		t.Error("the Deployment's selector does not match its pods")
+	}
+
+	// Volumes where the image expects them.
+	mounts := map[string]corev1.VolumeMount{}
+	for _, vm := range c.VolumeMounts {
+		mounts[vm.MountPath] = vm
 	}
 	for _, v := range d.volumes {
-		if mounts[v] == "" {
+		if _, ok := mounts[v]; !ok {
 			t.Errorf("the image's volume %s is not mounted", v)
 		}
 	}
-	volumes := map[string]bool{}
-	for _, v := range dep.Volumes {
-		if v.ConfigMap != nil && v.ConfigMap.Name == "fsscim-tenants" && mounts[d.env["FSSCIM_TENANTS"]] == v.Name {
-			volumes["tenants"] = true
-		}
-		if mounts[d.env["FSSCIM_DATA_DIR"]] == v.Name {
-			volumes["data"] = true
-		}
+	volumes := map[string]corev1.Volume{}
+	for _, v := range spec.Volumes {
+		volumes[v.Name] = v
 	}
-	if !volumes["tenants"] || !volumes["data"] {
-		t.Errorf("volumes: tenant ConfigMap at the tenant folder %v, data volume at the data dir %v", volumes["tenants"], volumes["data"])
+	tenantsMount := mounts[d.env["FSSCIM_TENANTS"]]
+	if v := volumes[tenantsMount.Name]; v.ConfigMap == nil || v.ConfigMap.Name != m.tenants.Name || !tenantsMount.ReadOnly {
+		t.Errorf("the tenant folder %s is not the ConfigMap %s, read-only", d.env["FSSCIM_TENANTS"], m.tenants.Name)
 	}
-	if c.LivenessProbe.HTTPGet.Path != "/healthz" || c.ReadinessProbe.HTTPGet.Path != "/readyz" {
-		t.Errorf("probes %q and %q, want /healthz and /readyz", c.LivenessProbe.HTTPGet.Path, c.ReadinessProbe.HTTPGet.Path)
+	if v := volumes[mounts[d.env["FSSCIM_DATA_DIR"]].Name]; v.PersistentVolumeClaim == nil || v.PersistentVolumeClaim.ClaimName != m.claim.Name {
+		t.Errorf("the data dir %s is not the claim %s", d.env["FSSCIM_DATA_DIR"], m.claim.Name)
 	}
-	if len(c.Ports) != 1 || strconv.Itoa(c.Ports[0].ContainerPort) != strings.TrimPrefix(d.env["FSSCIM_LISTEN"], ":") {
-		t.Errorf("container ports %+v, want the image's %s", c.Ports, d.env["FSSCIM_LISTEN"])
-	}
-	svc := ms["Service/fsscim"]
-	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].TargetPort != c.Ports[0].Name {
-		t.Errorf("the Service does not target the container port %q", c.Ports[0].Name)
-	}
-	secret := ms["Secret/fsscim-secrets"]
-	envs := map[string]string{}
+
+	// Settings from the container's environment.
+	envs := map[string]corev1.EnvVar{}
 	for _, e := range c.Env {
-		envs[e.Name] = e.ValueFrom.SecretKeyRef.Key
-		if e.ValueFrom.SecretKeyRef.Name != "fsscim-secrets" {
-			t.Errorf("%s comes from secret %q", e.Name, e.ValueFrom.SecretKeyRef.Name)
+		envs[e.Name] = e
+	}
+	if r := envs["FSSCIM_REDIS_URL"].ValueFrom; r == nil || r.SecretKeyRef == nil || r.SecretKeyRef.Name != m.secret.Name ||
+		r.SecretKeyRef.Optional == nil || !*r.SecretKeyRef.Optional {
+		t.Error("FSSCIM_REDIS_URL is not wired, optionally, from the Secret for scaling out")
+	}
+	if g := envs["GOMEMLIMIT"].ValueFrom; g == nil || g.ResourceFieldRef == nil || g.ResourceFieldRef.Resource != "limits.memory" ||
+		g.ResourceFieldRef.ContainerName != c.Name || !(g.ResourceFieldRef.Divisor.IsZero() || g.ResourceFieldRef.Divisor.Value() == 1) {
+		t.Errorf("GOMEMLIMIT is not the container's memory limit in bytes: %+v", envs["GOMEMLIMIT"])
+	}
+	if c.Resources.Limits.Memory().IsZero() {
+		t.Error("no memory limit for GOMEMLIMIT to follow")
+	}
+
+	// The key files: mounted read-only from the Secret, with the mode the kubelet gives them (the
+	// volume's defaultMode; with an fsGroup it adds group read to read-only volumes), which fsscim
+	// must accept.
+	secretFiles := map[string]string{} // path in the container -> Secret key
+	var mode int32
+	for _, v := range spec.Volumes {
+		if v.Secret == nil {
+			continue
+		}
+		vm, ok := mountOf(c, v.Name)
+		if !ok || !vm.ReadOnly || v.Secret.SecretName != m.secret.Name || v.Secret.DefaultMode == nil {
+			t.Fatalf("Secret volume %s: mounted read-only %v, secret %q, defaultMode set %v", v.Name, vm.ReadOnly, v.Secret.SecretName, v.Secret.DefaultMode != nil)
+		}
+		mode = *v.Secret.DefaultMode | 0o440
+		for _, it := range v.Secret.Items {
+			secretFiles[path.Join(vm.MountPath, it.Path)] = it.Key
 		}
 	}
-	if k := envs[config.EnvTokenKeys]; k == "" || secret.StringData[k] == "" {
-		t.Errorf("%s is not fed from the Secret's %q", config.EnvTokenKeys, k)
+	for env, load := range map[string]func(string) error{
+		"FSSCIM_TOKEN_KEYS_FILE":  func(p string) error { _, err := config.LoadKeysFile(p); return err },
+		"FSSCIM_ADMIN_TOKEN_FILE": func(p string) error { _, err := config.LoadAdminTokenFile(p); return err },
+	} {
+		key, ok := secretFiles[envs[env].Value]
+		if !ok || m.secret.StringData[key] == "" {
+			t.Errorf("%s=%q is not a file of the Secret volume (example Secret key %q)", env, envs[env].Value, key)
+			continue
+		}
+		value, _ := config.NewKey()
+		p := filepath.Join(t.TempDir(), key)
+		if err := os.WriteFile(p, []byte(value), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, os.FileMode(mode)); err != nil {
+			t.Fatal(err)
+		}
+		if err := load(p); err != nil {
+			t.Errorf("%s mounted with mode %04o is refused: %v", env, mode, err)
+		}
 	}
-	if envs["FSSCIM_REDIS_URL"] == "" {
-		t.Error("FSSCIM_REDIS_URL is not wired for scaling out")
+
+	// Ports and probes: SCIM on the image's listen port, everything else on the admin port.
+	scimPort, adminPort := listenPort(t, d.env["FSSCIM_LISTEN"]), listenPort(t, d.env["FSSCIM_ADMIN_LISTEN"])
+	if len(c.Ports) != 2 || portOf(c, intstr.FromString("http")) != scimPort || portOf(c, intstr.FromString("admin")) != adminPort {
+		t.Errorf("container ports %+v, want http %d and admin %d", c.Ports, scimPort, adminPort)
 	}
-	// The arguments parse as `fsscim serve` arguments with the image's environment.
+	for name, p := range map[string]*corev1.Probe{"startup": c.StartupProbe, "liveness": c.LivenessProbe, "readiness": c.ReadinessProbe} {
+		want := "/healthz"
+		if name == "readiness" {
+			want = "/readyz"
+		}
+		if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != want || portOf(c, p.HTTPGet.Port) != adminPort {
+			t.Errorf("%s probe %+v: want GET %s on the admin port %d", name, p, want, adminPort)
+		}
+	}
+	if a := pod.Annotations; a["prometheus.io/port"] != strconv.Itoa(int(adminPort)) || a["prometheus.io/path"] != "/metrics" {
+		t.Errorf("scrape annotations %v: want /metrics on the admin port", a)
+	}
+
+	// The Service: the ingress's port to SCIM, the admin port for Prometheus.
+	svcPorts := map[string]string{}
+	for _, p := range m.service.Spec.Ports {
+		svcPorts[p.Name] = p.TargetPort.String()
+	}
+	if svcPorts["http"] != "http" || svcPorts["admin"] != "admin" || len(svcPorts) != 2 {
+		t.Errorf("Service ports %v: want http -> http and admin -> admin", svcPorts)
+	}
+	if !labels.SelectorFromSet(m.service.Spec.Selector).Matches(labels.Set(pod.Labels)) {
+		t.Error("the Service does not select the pods")
+	}
+
+	// The NetworkPolicy: SCIM from one namespace (the ingress), admin from another (monitoring), and
+	// no rule open to everyone.
+	np := m.policy.Spec
+	sel, err := metav1.LabelSelectorAsSelector(&np.PodSelector)
+	if err != nil || !sel.Matches(labels.Set(pod.Labels)) || !slices.Contains(np.PolicyTypes, networkingv1.PolicyTypeIngress) {
+		t.Errorf("the NetworkPolicy does not govern the pods' ingress: %+v", np)
+	}
+	allowed := map[int32][]string{}
+	for _, rule := range np.Ingress {
+		if len(rule.From) == 0 || len(rule.Ports) == 0 {
+			t.Errorf("ingress rule %+v lets anyone in, or to any port", rule)
+			continue
+		}
+		for _, p := range rule.Ports {
+			for _, from := range rule.From {
+				if from.NamespaceSelector == nil || len(from.NamespaceSelector.MatchLabels) == 0 {
+					t.Errorf("ingress rule source %+v is not a named namespace", from)
+					continue
+				}
+				allowed[portOf(c, *p.Port)] = append(allowed[portOf(c, *p.Port)], labels.Set(from.NamespaceSelector.MatchLabels).String())
+			}
+		}
+	}
+	if len(allowed) != 2 || len(allowed[scimPort]) != 1 || len(allowed[adminPort]) != 1 || allowed[scimPort][0] == allowed[adminPort][0] {
+		t.Errorf("NetworkPolicy lets in %v; want the SCIM port from the ingress namespace and the admin port from the monitoring one", allowed)
+	}
+
+	// The PodDisruptionBudget covers the pods and never blocks a drain of the single replica.
+	pdb := m.disruptions.Spec
+	sel, err = metav1.LabelSelectorAsSelector(pdb.Selector)
+	if err != nil || !sel.Matches(labels.Set(pod.Labels)) {
+		t.Error("the PodDisruptionBudget does not select the pods")
+	}
+	if pdb.MaxUnavailable == nil || pdb.MaxUnavailable.IntValue() < 1 || pdb.MinAvailable != nil {
+		t.Errorf("PodDisruptionBudget %+v: want maxUnavailable of at least 1 (minAvailable would block draining one replica)", pdb)
+	}
+
+	// The kustomization applies every manifest but the example Secret, which would overwrite the
+	// real one.
+	raw, err := os.ReadFile(filepath.Join(deployDir, kustomizationFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k kustomization
+	if err := yaml.UnmarshalStrict(raw, &k); err != nil || k.Kind != "Kustomization" || k.APIVersion != "kustomize.config.k8s.io/v1beta1" {
+		t.Fatalf("kustomization.yaml: %v (%s %s)", err, k.APIVersion, k.Kind)
+	}
+	var want []string
+	for obj, file := range m.files {
+		if obj != "Secret/"+m.secret.Name {
+			want = append(want, file)
+		}
+	}
+	slices.Sort(want)
+	got := slices.Sorted(slices.Values(k.Resources))
+	if !slices.Equal(got, want) {
+		t.Errorf("kustomization resources %v, want every manifest but the example Secret: %v", got, want)
+	}
+
+	// The container's arguments are `fsscim serve` arguments valid with the image's and the
+	// manifest's environment.
 	var st config.Settings
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	st.RegisterFlags(fs)
 	if err := fs.Parse(c.Args); err != nil {
 		t.Fatalf("container args %q: %v", c.Args, err)
 	}
-	st.ApplyEnv(func(k string) string { return d.env[k] })
+	if err := st.ApplyEnv(func(k string) string {
+		if e, ok := envs[k]; ok && e.ValueFrom == nil {
+			return e.Value
+		}
+		return d.env[k]
+	}); err != nil {
+		t.Errorf("the environment does not parse: %v", err)
+	}
 	if err := st.Validate(); err != nil {
 		t.Errorf("container args %q with the image's environment: %v", c.Args, err)
 	}
+}
+
+func mountOf(c corev1.Container, volume string) (corev1.VolumeMount, bool) {
+	for _, vm := range c.VolumeMounts {
+		if vm.Name == volume {
+			return vm, true
+		}
+	}
+	return corev1.VolumeMount{}, false
 }

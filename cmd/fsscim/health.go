@@ -1,56 +1,149 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
+
+	"github.com/fsscim/fsscim/config"
 )
 
-// cmdHealth probes a running fsscim's /readyz, for container HEALTHCHECKs on images without curl.
+// cmdHealth probes a running fsscim's /readyz on its admin listener, for container HEALTHCHECKs on
+// images without curl. It finds the listener as serve does, from FSSCIM_ADMIN_LISTEN, and speaks TLS
+// when FSSCIM_TLS_CERT is set, trusting exactly that certificate.
 func cmdHealth(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	fs := flag.NewFlagSet("fsscim health", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	def := "http://127.0.0.1:8080/readyz"
-	if l := getenv("FSSCIM_LISTEN"); len(l) > 1 && l[0] == ':' {
-		def = "http://127.0.0.1" + l + "/readyz"
-	}
-	url := fs.String("url", def, "readiness URL to probe")
-	insecure := fs.Bool("insecure-skip-verify", false, "accept the server's certificate without checking it (https on 127.0.0.1 with a certificate for the public name)")
-	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
+	fs := newEnvFlags("fsscim health", stderr)
+	url := fs.String("url", "FSSCIM_HEALTH_URL", "", "readiness URL to probe (default: /readyz on FSSCIM_ADMIN_LISTEN, https when FSSCIM_TLS_CERT is set)")
+	caFile := fs.String("cacert", "FSSCIM_HEALTH_CACERT", "", "PEM file of the certificate authorities (or the certificate itself) to trust for an https URL")
+	insecure := fs.Bool("insecure-skip-verify", "FSSCIM_HEALTH_INSECURE_SKIP_VERIFY", "accept the server's certificate without checking it")
+	timeout := fs.Duration("timeout", "FSSCIM_HEALTH_TIMEOUT", 3*time.Second, "give up after this long")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: fsscim health [--url URL]\n\nExit 0 when fsscim answers ready, 1 otherwise. Meant for container health checks.\n\nOptions:")
+		fmt.Fprintln(stderr, "Usage: fsscim health [--url URL] [--cacert FILE]\n\nExit 0 when fsscim answers ready, 1 otherwise. Meant for container health checks: with no\noption it probes the admin listener the way serve's own environment configures it.\n\nOptions:")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
+	if code := fs.parseOrExit(args, getenv, stderr); code >= 0 {
+		return code
+	}
+	target := *url
+	certFile := getenv("FSSCIM_TLS_CERT")
+	if target == "" {
+		target = defaultHealthURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
+	}
+	tlsCfg, err := healthTLS(target, *caFile, certFile, *insecure)
+	if err != nil {
+		fmt.Fprintf(stderr, "fsscim health: %v\n", err)
 		return 2
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: *insecure, MinVersion: tls.VersionTLS12}}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim health: %v\n", err)
 		return 2
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		fmt.Fprintf(stderr, "fsscim health: not reachable: %v\n", err)
+		fmt.Fprintf(stderr, "fsscim health: %s not reachable: %v\n", target, err)
 		return 1
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode == http.StatusBadRequest && bytes.Contains(body, []byte("HTTP request to an HTTPS server")) {
+		fmt.Fprintf(stderr, "fsscim health: %s speaks TLS; set FSSCIM_TLS_CERT to the certificate serve uses (as its --tls-cert), or give --url https://… with --cacert\n", target)
+		return 1
+	}
 	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "fsscim health: not ready (%d): %s\n", resp.StatusCode, body)
+		fmt.Fprintf(stderr, "fsscim health: not ready (%d): %s\n", resp.StatusCode, bytes.TrimSpace(body))
 		return 1
 	}
 	fmt.Fprintf(stdout, "ready\n")
 	return 0
+}
+
+// defaultHealthURL is /readyz on the admin listener as FSSCIM_ADMIN_LISTEN gives it; a listener on
+// every address is reached on loopback.
+func defaultHealthURL(adminListen string, tlsOn bool) string {
+	if adminListen == "" {
+		adminListen = config.DefaultAdminListen
+	}
+	host, port, err := net.SplitHostPort(adminListen)
+	if err != nil {
+		host, port = "127.0.0.1", adminListen
+	}
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "127.0.0.1"
+	}
+	scheme := "http"
+	if tlsOn {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/readyz"
+}
+
+// healthTLS decides whom an https probe trusts: the authorities in --cacert, checked as any client
+// checks (the URL's host must be in the certificate); else the certificate serve itself serves
+// (FSSCIM_TLS_CERT), matched exactly, since a probe on 127.0.0.1 cannot match the public name it
+// carries; else the system's authorities.
+func healthTLS(target, caFile, servedCert string, insecure bool) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	switch {
+	case !strings.HasPrefix(strings.ToLower(target), "https://"):
+		return cfg, nil
+	case insecure:
+		cfg.InsecureSkipVerify = true
+	case caFile != "":
+		caPEM, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("--cacert: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(caPEM) {
+			return nil, fmt.Errorf("--cacert %s holds no PEM certificate", caFile)
+		}
+		cfg.RootCAs = pool
+	case servedCert != "":
+		leaf, err := firstCertificate(servedCert)
+		if err != nil {
+			return nil, fmt.Errorf("FSSCIM_TLS_CERT: %w", err)
+		}
+		// The chain and name checks are replaced by an exact match with the certificate on disk.
+		cfg.InsecureSkipVerify = true
+		cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || !cs.PeerCertificates[0].Equal(leaf) {
+				return errors.New("the server presents another certificate than FSSCIM_TLS_CERT holds (is it being renewed?)")
+			}
+			return nil
+		}
+	}
+	return cfg, nil
+}
+
+// firstCertificate reads the first certificate of a PEM file: the server's own, before any chain.
+func firstCertificate(path string) (*x509.Certificate, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		var block *pem.Block
+		block, raw = pem.Decode(raw)
+		if block == nil {
+			return nil, fmt.Errorf("%s holds no PEM certificate", path)
+		}
+		if block.Type == "CERTIFICATE" {
+			return x509.ParseCertificate(block.Bytes)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"os"
@@ -25,12 +26,14 @@ import (
 // dockerfile is what the test reads from the Dockerfile: the build command, the environment, the
 // volumes, the user and the command line.
 type dockerfile struct {
-	build      string
-	env        map[string]string
-	volumes    []string
-	user       string
-	entrypoint []string
-	cmd        []string
+	build       string
+	env         map[string]string
+	volumes     []string
+	user        string
+	expose      []string
+	healthcheck []string // the command
+	entrypoint  []string
+	cmd         []string
 }
 
 func readDockerfile(t *testing.T) dockerfile {
@@ -78,6 +81,12 @@ func readDockerfile(t *testing.T) dockerfile {
 			d.volumes = jsonList(rest)
 		case "USER":
 			d.user = rest
+		case "EXPOSE":
+			d.expose = strings.Fields(rest)
+		case "HEALTHCHECK":
+			if _, command, ok := strings.Cut(rest, " CMD "); ok {
+				d.healthcheck = jsonList(strings.TrimSpace(command))
+			}
 		case "ENTRYPOINT":
 			d.entrypoint = jsonList(rest)
 		case "CMD":
@@ -104,8 +113,35 @@ func TestDockerfileLayout(t *testing.T) {
 	if len(d.entrypoint) != 2 || filepath.Base(d.entrypoint[0]) != "fsscim" || d.entrypoint[1] != "serve" {
 		t.Errorf("ENTRYPOINT %q is not fsscim serve", d.entrypoint)
 	}
-	if d.env["FSSCIM_LISTEN"] != ":8080" {
-		t.Errorf("FSSCIM_LISTEN %q, want :8080 (the EXPOSEd port)", d.env["FSSCIM_LISTEN"])
+	if d.env["FSSCIM_LISTEN"] != ":8080" || d.env["FSSCIM_ADMIN_LISTEN"] != ":9090" {
+		t.Errorf("FSSCIM_LISTEN %q and FSSCIM_ADMIN_LISTEN %q, want :8080 and :9090", d.env["FSSCIM_LISTEN"], d.env["FSSCIM_ADMIN_LISTEN"])
+	}
+	if strings.Join(d.expose, " ") != "8080 9090" {
+		t.Errorf("EXPOSE %q, want the SCIM and admin ports 8080 9090", d.expose)
+	}
+	if len(d.healthcheck) != 2 || d.healthcheck[0] != d.entrypoint[0] || d.healthcheck[1] != "health" {
+		t.Errorf("HEALTHCHECK %q is not fsscim health", d.healthcheck)
+	}
+	// The arguments are valid serve arguments with the image's environment, with TLS given as the
+	// Dockerfile says (variables) and without.
+	for _, extra := range []map[string]string{nil, {"FSSCIM_TLS_CERT": "/etc/fsscim/tls/tls.crt", "FSSCIM_TLS_KEY": "/etc/fsscim/tls/tls.key"}} {
+		var st config.Settings
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		st.RegisterFlags(fs)
+		if err := fs.Parse(d.cmd); err != nil {
+			t.Fatalf("CMD %q: %v", d.cmd, err)
+		}
+		if err := st.ApplyEnv(func(k string) string {
+			if v, ok := extra[k]; ok {
+				return v
+			}
+			return d.env[k]
+		}); err != nil {
+			t.Errorf("the environment does not parse: %v", err)
+		}
+		if err := st.Validate(); err != nil {
+			t.Errorf("CMD %q with the image's environment %v: %v", d.cmd, extra, err)
+		}
 	}
 }
 
@@ -216,8 +252,9 @@ func TestImageBinaryStartsWithTheImageLayout(t *testing.T) {
 	cmd.Env = []string{
 		"FSSCIM_TENANTS=" + tenants,
 		"FSSCIM_DATA_DIR=" + data,
-		// The image listens on all interfaces; here, a free loopback port.
+		// The image listens on all interfaces; here, free loopback ports.
 		"FSSCIM_LISTEN=127.0.0.1:0",
+		"FSSCIM_ADMIN_LISTEN=127.0.0.1:0",
 		"FSSCIM_LOG_FORMAT=" + d.env["FSSCIM_LOG_FORMAT"],
 		config.EnvTokenKeys + "=" + key,
 		// The test's tenant reaches the emulator through api_url.
@@ -234,13 +271,14 @@ func TestImageBinaryStartsWithTheImageLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &lockedBuffer{}
-	var base string
+	var base, admin string
 	sc := bufio.NewScanner(io.TeeReader(stderr, audit.tee(logs)))
 	for sc.Scan() {
 		var line map[string]any
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
 			u, _ := line["url"].(string)
 			base = strings.TrimSuffix(u, "/scim/v2")
+			admin, _ = line["admin_url"].(string)
 			break
 		}
 	}
@@ -255,10 +293,17 @@ func TestImageBinaryStartsWithTheImageLayout(t *testing.T) {
 	if base == "" {
 		t.Fatal("the binary did not start")
 	}
-	for _, p := range []string{"/healthz", "/readyz"} {
-		if status, body := get(t, http.DefaultClient, base+p, ""); status != http.StatusOK {
-			t.Errorf("%s: %d %s", p, status, body)
+	for _, p := range []string{base + "/healthz", admin + "/healthz", admin + "/readyz", admin + "/metrics"} {
+		if status, body := get(t, http.DefaultClient, p, ""); status != http.StatusOK {
+			t.Errorf("%s: %d %.200s", p, status, body)
 		}
+	}
+	// The HEALTHCHECK, as Docker runs it: the image's command in the container's environment (here
+	// with the admin listener's actual port).
+	health := exec.CommandContext(ctx, imageBin, d.healthcheck[1:]...)
+	health.Env = []string{"FSSCIM_ADMIN_LISTEN=" + strings.TrimPrefix(admin, "http://")}
+	if out, err := health.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "ready" {
+		t.Errorf("HEALTHCHECK %q: %v: %s", d.healthcheck, err, out)
 	}
 	if status, body := get(t, http.DefaultClient, base+testConnectionPath, token); status != http.StatusOK {
 		t.Errorf("Test Connection: %d %s", status, body)

@@ -11,20 +11,19 @@ import (
 	"syscall"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 const usage = `fsscim: SCIM 2.0 for Microsoft Entra ID provisioning into Freshservice.
 
 Usage:
-  fsscim serve --tenants DIR [--listen ADDR] [--data-dir DIR] [--tls-cert F --tls-key F]
+  fsscim serve --tenants DIR [--listen ADDR] [--admin-listen ADDR] [--data-dir DIR] [--tls-cert F --tls-key F]
   fsscim demo [--listen ADDR]          run against a built-in Freshservice emulator
   fsscim token new-key                 print a new server token key
-  fsscim token issue --domain D        read an API key on stdin, print a bearer token
-  fsscim check --tenants DIR           validate tenant files as serve would
+  fsscim token issue --domain D --tenants DIR [--verify]
+                                       read an API key on stdin, print a bearer token
+  fsscim check --tenants DIR [--probe] validate tenant files (and check them against Freshservice)
   fsscim health [--url URL]            probe a running fsscim's readiness (container health checks)
-  fsscim version
+  fsscim version                       print the version, commit and Go version
 
+Every option can also be set by the environment variable named in the command's --help.
 Run "fsscim <command> --help" for a command's options.
 `
 
@@ -44,15 +43,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "serve":
 		return cmdServe(ctx, args[1:], stdout, stderr, getenv)
 	case "demo":
-		return cmdDemo(ctx, args[1:], stdout, stderr)
+		return cmdDemo(ctx, args[1:], stdout, stderr, getenv)
 	case "token":
-		return cmdToken(args[1:], stdin, stdout, stderr, getenv)
+		return cmdToken(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "check":
-		return cmdCheck(args[1:], stdout, stderr, getenv)
+		return cmdCheck(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "health":
 		return cmdHealth(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
-		fmt.Fprintf(stdout, "fsscim %s\n", version)
+		currentBuild().write(stdout)
 		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

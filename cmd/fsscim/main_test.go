@@ -45,7 +45,7 @@ func TestDemoAnswersTestConnection(t *testing.T) {
 		}
 	})
 
-	var tenantURL, token, curl string
+	var tenantURL, token, curl, adminURL string
 	sc := bufio.NewScanner(pr)
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
@@ -57,6 +57,8 @@ func TestDemoAnswersTestConnection(t *testing.T) {
 			token = strings.TrimSpace(strings.TrimPrefix(line, "Secret Token:"))
 		case strings.HasPrefix(line, "curl "):
 			curl = line
+		case strings.HasPrefix(line, "Admin URL:"):
+			adminURL = strings.Fields(strings.TrimPrefix(line, "Admin URL:"))[0]
 		}
 		if strings.HasPrefix(line, "Press Ctrl-C") {
 			break
@@ -109,6 +111,33 @@ func TestDemoAnswersTestConnection(t *testing.T) {
 	if !strings.HasPrefix(tenantURL, "http://127.0.0.1:") || !strings.HasSuffix(tenantURL, "/scim/v2") {
 		t.Fatalf("Tenant URL %q", tenantURL)
 	}
+	// The printed admin URL answers readiness and metrics; the SCIM listener does not.
+	for _, tt := range []struct {
+		url    string
+		status int
+	}{{adminURL + "/readyz", 200}, {adminURL + "/metrics", 200}, {strings.TrimSuffix(tenantURL, "/scim/v2") + "/metrics", 404}} {
+		resp, err := http.Get(tt.url)
+		if err != nil {
+			t.Fatalf("GET %s: %v", tt.url, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("GET %s: %d, want %d", tt.url, resp.StatusCode, tt.status)
+		}
+	}
+}
+
+// tenantsDir is a tenant folder holding one file per domain given.
+func tenantsDir(t *testing.T, domains ...string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range domains {
+		name := strings.SplitN(d, ".", 2)[0] + ".yaml"
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("domain: "+d+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }
 
 func TestTokenIssueReadsKeyFromStdin(t *testing.T) {
@@ -117,7 +146,7 @@ func TestTokenIssueReadsKeyFromStdin(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"token", "issue", "--domain", "Acme.Freshservice.com"},
+	code := run(context.Background(), []string{"token", "issue", "--domain", "Acme.Freshservice.com", "--tenants", tenantsDir(t, "acme.freshservice.com")},
 		strings.NewReader("  fs-api-key-123 \n"), &out, audit.tee(&errOut), env(map[string]string{config.EnvTokenKeys: key}))
 	audit.secret("token issue's API key", "fs-api-key-123")
 	if code != 0 {
@@ -141,6 +170,8 @@ func TestTokenIssueReadsKeyFromStdin(t *testing.T) {
 
 func TestTokenIssueRefusesMissingInput(t *testing.T) {
 	key, _ := config.NewKey()
+	dir := tenantsDir(t, "a.freshservice.com")
+	withKeys := map[string]string{config.EnvTokenKeys: key}
 	tests := []struct {
 		name  string
 		args  []string
@@ -148,9 +179,16 @@ func TestTokenIssueRefusesMissingInput(t *testing.T) {
 		env   map[string]string
 		want  string
 	}{
-		{"no domain", []string{"token", "issue"}, "k\n", map[string]string{config.EnvTokenKeys: key}, "--domain is required"},
-		{"no key on stdin", []string{"token", "issue", "--domain", "a.freshservice.com"}, "", map[string]string{config.EnvTokenKeys: key}, "no API key on standard input"},
-		{"no server keys", []string{"token", "issue", "--domain", "a.freshservice.com"}, "k\n", nil, "fsscim token new-key"},
+		{"no domain", []string{"token", "issue", "--tenants", dir}, "k\n", withKeys, "--domain is required"},
+		{"no key on stdin", []string{"token", "issue", "--domain", "a.freshservice.com", "--tenants", dir}, "", withKeys, "no API key on standard input"},
+		{"no server keys", []string{"token", "issue", "--domain", "a.freshservice.com", "--tenants", dir}, "k\n", nil, "fsscim token new-key"},
+		{"no tenant folder", []string{"token", "issue", "--domain", "a.freshservice.com"}, "k\n", withKeys, "--tenants is required"},
+		{"no tenant file for the domain", []string{"token", "issue", "--domain", "b.freshservice.com", "--tenants", dir}, "k\n", withKeys,
+			"no tenant file in " + dir + " names b.freshservice.com"},
+		{"not a full host name", []string{"token", "issue", "--domain", "acme", "--tenants", dir}, "k\n", withKeys,
+			"did you mean acme.freshservice.com?"},
+		{"domain with a port", []string{"token", "issue", "--domain", "a.freshservice.com:443", "--tenants", dir}, "k\n", withKeys,
+			"give only the host name: a.freshservice.com"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -206,7 +244,7 @@ func TestCheckListsProblems(t *testing.T) {
 }
 
 func TestHelpOnEveryCommand(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"demo", "--help"}, {"token", "--help"}, {"check", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"serve", "--help"}, {"demo", "--help"}, {"token", "--help"}, {"check", "--help"}, {"health", "--help"}, {"token", "issue", "--help"}} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, nil, &out, &errOut, env(nil)); code != 0 {
 			t.Errorf("%v: exit %d", args, code)

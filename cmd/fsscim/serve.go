@@ -31,7 +31,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	var st config.Settings
 	st.RegisterFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: fsscim serve --tenants DIR [options]\n\nServe SCIM at /scim/v2 for every tenant file in DIR. Token keys come from "+config.EnvTokenKeys+" or --token-keys-file.\n\nOptions:")
+		fmt.Fprintln(stderr, "Usage: fsscim serve --tenants DIR [options]\n\nServe SCIM at /scim/v2 for every tenant file in DIR, and /metrics, /readyz and /healthz on the\nadmin listener. Token keys come from "+config.EnvTokenKeys+" (separated by commas or newlines) or\n--token-keys-file. Every option can also be set by the environment variable named beside it.\n\nOptions:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -48,7 +48,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
 		return 2
 	}
-	log, err := newLogger(st.LogFormat, stderr)
+	log, err := newLogger(st.LogFormat, st.LogLevel, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
 		return 1
@@ -60,9 +60,28 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		log.Error("cannot load token keys", zap.Error(err))
 		return 1
 	}
+	var adminToken *config.AdminToken
+	if st.AdminTokenFile != "" {
+		if adminToken, err = config.LoadAdminTokenFile(st.AdminTokenFile); err != nil {
+			log.Error("cannot load the admin token", zap.Error(err))
+			return 1
+		}
+	}
+	if !st.DataDirGiven() {
+		abs, _ := filepath.Abs(st.DataDir)
+		log.Warn("no --data-dir (FSSCIM_DATA_DIR) given: what Freshservice forgets on a deactivation is kept in "+abs+
+			", under the folder fsscim was started from; give a lasting folder, or a volume in a container",
+			zap.String("data_dir", abs))
+	}
 	ln, err := net.Listen("tcp", st.Listen)
 	if err != nil {
 		log.Error("cannot listen", zap.String("listen", st.Listen), zap.Error(err))
+		return 1
+	}
+	adminLn, err := net.Listen("tcp", st.AdminListen)
+	if err != nil {
+		_ = ln.Close()
+		log.Error("cannot listen for the admin listener", zap.String("admin_listen", st.AdminListen), zap.Error(err))
 		return 1
 	}
 	if st.TLSCert == "" {
@@ -74,9 +93,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		log.Warn("serving plain HTTP, without TLS, because "+why+"; Entra ID only talks HTTPS, so a TLS-terminating proxy must sit in front",
 			zap.String("listen", ln.Addr().String()))
 	}
-	inst, err := start(ctx, instanceConfig{settings: st, keys: keys, log: log, listener: ln, certCheckInterval: defaultCertCheckInterval})
+	inst, err := start(ctx, instanceConfig{settings: st, keys: keys, adminToken: adminToken, log: log,
+		listener: ln, adminListener: adminLn, certCheckInterval: defaultCertCheckInterval})
 	if err != nil {
 		_ = ln.Close()
+		_ = adminLn.Close()
 		log.Error("cannot start", zap.Error(err))
 		return 1
 	}
@@ -85,24 +106,28 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 // instanceConfig is what a running fsscim needs; serve and demo fill it differently.
 type instanceConfig struct {
-	settings config.Settings
-	keys     *config.Keyring
-	log      *zap.Logger
-	listener net.Listener
+	settings      config.Settings
+	keys          *config.Keyring
+	adminToken    *config.AdminToken // nil: none configured
+	log           *zap.Logger
+	listener      net.Listener // SCIM
+	adminListener net.Listener // /metrics, /readyz, /healthz
 	// certCheckInterval is how often a handshake may look for new certificate files (tests: 0).
 	certCheckInterval time.Duration
 }
 
 type instance struct {
 	log      *zap.Logger
-	srv      *http.Server
+	srv      *http.Server // SCIM
+	adminSrv *http.Server
 	proxy    *proxy.Server
 	upstream *freshservice.Transport
 	store    store.Store
 	redis    io.Closer // nil without --redis-url
 	watcher  *config.Watcher
 	errc     chan error
-	url      string
+	url      string // SCIM listener, scheme://host:port
+	adminURL string
 }
 
 func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
@@ -118,6 +143,13 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 			}
 		}
 	}()
+	// The certificate first: an expired one stops the start before anything else is opened.
+	var certs *certReloader
+	if st.TLSCert != "" {
+		if certs, err = newCertReloader(st.TLSCert, st.TLSKey, ic.certCheckInterval, ic.log); err != nil {
+			return nil, err
+		}
+	}
 	db, err := store.OpenBolt(filepath.Join(st.DataDir, store.DefaultFileName))
 	if err != nil {
 		return nil, fmt.Errorf("open store in %s: %w", st.DataDir, err)
@@ -153,14 +185,14 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		ic.log.Warn("tenant files' api_url is followed (--allow-api-url): meant for emulators and test servers only")
 	}
 	reloads := &reloadCounter{}
+	gate := newTenantGate(st.TenantsDir, st.AllowEmpty, ic.log)
 	w := config.NewWatcher(st.TenantsDir, config.WatchOptions{
 		Load:   loadOpts,
 		Logger: ic.log,
+		// Each file's own line says what happened to it; the gate says when readiness changes.
 		OnReload: func(set *config.TenantSet, err error) {
 			reloads.observe(err)
-			if err != nil {
-				ic.log.Warn("tenant folder has problems; the last good version of each bad file stays in use", zap.Error(err))
-			}
+			gate.observe(set, err)
 		},
 	})
 	if err := w.Start(ctx); err != nil {
@@ -169,6 +201,7 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 	// One transport carries every tenant's Freshservice calls, so that connections are kept and
 	// reused across requests and API keys instead of per client.
 	upstream := freshservice.NewTransport(freshservice.TransportOptions{})
+	dataDir := dataDirUsable(st.DataDir)
 	popts := proxy.Options{
 		Tenants: func() *config.TenantSet {
 			if !w.Loaded() {
@@ -181,7 +214,13 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		Logger:         ic.log,
 		Transport:      upstream,
 		TrustedProxies: trusted,
-		Ready:          dataDirUsable(st.DataDir),
+		Ready: func(ctx context.Context) error {
+			if err := gate.check(); err != nil {
+				return err
+			}
+			return dataDir(ctx)
+		},
+		AdminToken: ic.adminToken,
 	}
 	if shared != nil {
 		popts.NewBudget = shared.newBudget
@@ -198,41 +237,66 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		px.Close()
 		return nil, fmt.Errorf("register the upstream connection metric: %w", err)
 	}
-	ln := capConnections(ic.listener, st, trusted, px.MetricsRegisterer())
-	srv := &http.Server{
-		Handler:           px.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      75 * time.Second,
-		IdleTimeout:       idleTimeout,
-		ErrorLog:          zap.NewStdLog(ic.log.Named("http")),
+	build := currentBuild()
+	px.MetricsRegisterer().MustRegister(build.collector())
+	if certs != nil {
+		px.MetricsRegisterer().MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "fsscim_tls_cert_not_after_seconds",
+			Help: "When the TLS certificate being served expires, in Unix seconds.",
+		}, certs.notAfter))
 	}
-	inst := &instance{log: ic.log, srv: srv, proxy: px, upstream: upstream, store: records, redis: rc, watcher: w, errc: make(chan error, 1)}
-	scheme := "http"
-	if st.TLSCert != "" {
-		scheme = "https"
-		certs, err := newCertReloader(st.TLSCert, st.TLSKey, ic.certCheckInterval, ic.log)
-		if err != nil {
-			px.Close()
-			return nil, err
+	// The connection caps hold the SCIM listener only. The admin listener is reached by the kubelet's
+	// probes and the scraper alone (loopback by default, a NetworkPolicy in the manifests), and a
+	// probe must not queue behind SCIM clients for a place under --max-connections.
+	ln := capConnections(ic.listener, st, trusted, px.MetricsRegisterer())
+	newServer := func(h http.Handler, name string) *http.Server {
+		srv := &http.Server{
+			Handler:           h,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      75 * time.Second,
+			IdleTimeout:       idleTimeout,
+			ErrorLog:          zap.NewStdLog(ic.log.Named(name)),
 		}
-		srv.TLSConfig = certs.tlsConfig()
+		if certs != nil {
+			srv.TLSConfig = certs.tlsConfig()
+		}
+		return srv
+	}
+	inst := &instance{log: ic.log, srv: newServer(px.Handler(), "http"), adminSrv: newServer(px.AdminHandler(), "admin"),
+		proxy: px, upstream: upstream, store: records, redis: rc, watcher: w, errc: make(chan error, 2)}
+	scheme := "http"
+	if certs != nil {
+		scheme = "https"
 	}
 	inst.url = fmt.Sprintf("%s://%s", scheme, ln.Addr().String())
-	go func() {
-		var err error
-		if srv.TLSConfig != nil {
-			err = srv.ServeTLS(ln, "", "")
-		} else {
-			err = srv.Serve(ln)
-		}
-		if !errors.Is(err, http.ErrServerClosed) {
-			inst.errc <- err
-		}
-		close(inst.errc)
-	}()
-	ic.log.Info("fsscim serving", zap.String("version", version), zap.String("url", inst.url+"/scim/v2"),
-		zap.String("tenants", st.TenantsDir), zap.String("data_dir", st.DataDir), zap.Bool("shared_through_redis", shared != nil))
+	inst.adminURL = fmt.Sprintf("%s://%s", scheme, ic.adminListener.Addr().String())
+	for _, l := range []struct {
+		srv *http.Server
+		ln  net.Listener
+	}{{inst.srv, ln}, {inst.adminSrv, ic.adminListener}} {
+		go func() {
+			var err error
+			if l.srv.TLSConfig != nil {
+				err = l.srv.ServeTLS(l.ln, "", "")
+			} else {
+				err = l.srv.Serve(l.ln)
+			}
+			if !errors.Is(err, http.ErrServerClosed) {
+				inst.errc <- err
+			}
+		}()
+	}
+	dataAbs, _ := filepath.Abs(st.DataDir)
+	count, rejected, notReady := gate.summary()
+	fields := []zap.Field{zap.String("version", build.version), zap.String("url", inst.url+"/scim/v2"),
+		zap.String("admin_url", inst.adminURL), zap.Int("tenants", count), zap.Strings("rejected_files", rejected),
+		zap.String("tenants_dir", st.TenantsDir), zap.String("data_dir", dataAbs), zap.Bool("shared_through_redis", shared != nil)}
+	if notReady != nil {
+		ic.log.Warn("fsscim serving", append(fields, zap.String("not_ready", notReady.Error()))...)
+	} else {
+		ic.log.Info("fsscim serving", fields...)
+	}
 	return inst, nil
 }
 
@@ -240,11 +304,9 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 func (i *instance) wait(ctx context.Context) int {
 	code := 0
 	select {
-	case err, ok := <-i.errc:
-		if ok && err != nil {
-			i.log.Error("server failed", zap.Error(err))
-			code = 1
-		}
+	case err := <-i.errc:
+		i.log.Error("server failed", zap.Error(err))
+		code = 1
 	case <-ctx.Done():
 		i.log.Info("shutting down; letting in-flight requests finish", zap.Duration("grace", shutdownGrace))
 	}
@@ -252,6 +314,11 @@ func (i *instance) wait(ctx context.Context) int {
 	defer cancel()
 	if err := i.srv.Shutdown(sctx); err != nil {
 		i.log.Warn("shutdown did not finish in time", zap.Error(err))
+		code = 1
+	}
+	// The admin listener answers probes until the SCIM requests are done.
+	if err := i.adminSrv.Shutdown(sctx); err != nil {
+		i.log.Warn("admin listener shutdown did not finish in time", zap.Error(err))
 		code = 1
 	}
 	i.proxy.Close()
@@ -276,7 +343,14 @@ func connectionsOpened(t *freshservice.Transport) prometheus.Collector {
 	}, func() float64 { return float64(t.ConnectionsOpened()) })
 }
 
-func newLogger(format string, w io.Writer) (*zap.Logger, error) {
+func newLogger(format, level string, w io.Writer) (*zap.Logger, error) {
+	lvl := zap.InfoLevel
+	if level != "" {
+		var err error
+		if lvl, err = zapcore.ParseLevel(level); err != nil {
+			return nil, fmt.Errorf("unknown log level %q; use debug, info, warn or error", level)
+		}
+	}
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	var enc zapcore.Encoder
@@ -289,6 +363,6 @@ func newLogger(format string, w io.Writer) (*zap.Logger, error) {
 	default:
 		return nil, fmt.Errorf("unknown log format %q; use json or console", format)
 	}
-	core := zapcore.NewCore(enc, zapcore.AddSync(w), zap.InfoLevel)
+	core := zapcore.NewCore(enc, zapcore.AddSync(w), lvl)
 	return zap.New(proxy.RedactingCore(core)), nil
 }

@@ -91,42 +91,53 @@ func newTenantFixture(t *testing.T) *tenantFixture {
 
 // served is an `fsscim serve` run by run(), as the binary would.
 type served struct {
-	base string // scheme://host:port
-	logs *lockedBuffer
-	stop func() int
+	base    string         // SCIM listener, scheme://host:port
+	admin   string         // admin listener, scheme://host:port
+	startup map[string]any // the "fsscim serving" line
+	logs    *lockedBuffer
+	stop    func() int
 }
 
-// serve runs `fsscim serve` with args and waits for it to log its URL.
+// serve runs `fsscim serve` on the fixture's folders with args (the admin listener on a free loopback
+// port unless args say otherwise) and waits for it to log its URLs.
 func serve(t *testing.T, f *tenantFixture, extraEnv map[string]string, args ...string) *served {
+	t.Helper()
+	return serveArgs(t, f, extraEnv, append([]string{"serve", "--tenants", f.tenants, "--data-dir", f.data}, args...)...)
+}
+
+// serveArgs runs fsscim with exactly these arguments and the fixture's token key.
+func serveArgs(t *testing.T, f *tenantFixture, extraEnv map[string]string, all ...string) *served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &lockedBuffer{}
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	// The fixture's tenant reaches the emulator through api_url, which serve must be told to follow.
-	envm := map[string]string{config.EnvTokenKeys: f.key, "FSSCIM_ALLOW_API_URL": "true"}
+	envm := map[string]string{config.EnvTokenKeys: f.key, "FSSCIM_ALLOW_API_URL": "true", "FSSCIM_ADMIN_LISTEN": "127.0.0.1:0"}
 	for k, v := range extraEnv {
 		envm[k] = v
 	}
-	all := append([]string{"serve", "--tenants", f.tenants, "--data-dir", f.data}, args...)
 	go func() {
 		done <- run(ctx, all, nil, io.Discard, audit.tee(io.MultiWriter(pw, logs)), env(envm))
 		pw.Close()
 	}()
-	var base string
+	var base, admin string
+	var startup map[string]any
 	sc := bufio.NewScanner(pr)
 	for sc.Scan() {
 		var line map[string]any
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
 			u, _ := line["url"].(string)
 			base = strings.TrimSuffix(u, "/scim/v2")
+			admin, _ = line["admin_url"].(string)
+			startup = line
 			break
 		}
 	}
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	var once sync.Once
 	code := 0
-	s := &served{base: base, logs: logs, stop: func() int {
+	s := &served{base: base, admin: admin, startup: startup, logs: logs, stop: func() int {
 		once.Do(func() {
 			cancel()
 			select {
@@ -162,8 +173,26 @@ func get(t *testing.T, c *http.Client, url, token string) (int, string) {
 
 const testConnectionPath = `/scim/v2/Users?filter=userName+eq+%22b4fa7c1e-0000-4000-8000-000000000000%22`
 
-// writeCert writes a fresh self-signed certificate for 127.0.0.1 and returns it.
+// listenLoopback is a listener on a free loopback port, closed with the test.
+func listenLoopback(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	return ln
+}
+
+// writeCert writes a fresh self-signed certificate for 127.0.0.1, valid from an hour ago for an
+// hour, and returns it.
 func writeCert(t *testing.T, certFile, keyFile, name string) *x509.Certificate {
+	t.Helper()
+	return writeCertValid(t, certFile, keyFile, name, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+}
+
+// writeCertValid writes a self-signed certificate for 127.0.0.1 valid between notBefore and notAfter.
+func writeCertValid(t *testing.T, certFile, keyFile, name string, notBefore, notAfter time.Time) *x509.Certificate {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -174,8 +203,8 @@ func writeCert(t *testing.T, certFile, keyFile, name string) *x509.Certificate {
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: name},
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
@@ -261,19 +290,16 @@ func TestServeReloadsItsCertificate(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	first := writeCert(t, certFile, keyFile, "first")
 	logs := &lockedBuffer{}
-	log, err := newLogger("json", audit.tee(logs))
+	log, err := newLogger("json", "info", audit.tee(logs))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln, adminLn := listenLoopback(t), listenLoopback(t)
 	keys, _ := config.ParseKeys(f.key)
 	ctx, cancel := context.WithCancel(context.Background())
 	inst, err := start(ctx, instanceConfig{
 		settings: config.Settings{TenantsDir: f.tenants, DataDir: f.data, Listen: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile, LogFormat: "json"},
-		keys:     keys, log: log, listener: ln,
+		keys:     keys, log: log, listener: ln, adminListener: adminLn,
 		certCheckInterval: 0, // look at the files on every handshake
 	})
 	if err != nil {
@@ -306,7 +332,7 @@ func TestServeReloadsItsCertificate(t *testing.T) {
 	if got := presented(); !got.Equal(second) {
 		t.Fatalf("after a broken file: presented %s, want the second certificate kept", got.Subject.CommonName)
 	}
-	for _, want := range []string{"TLS certificate reloaded", "do not load; still serving the previous certificate"} {
+	for _, want := range []string{"TLS certificate reloaded", "are refused; still serving the previous certificate"} {
 		if strings.Count(logs.String(), want) != 1 {
 			t.Errorf("the log does not say once %q:\n%s", want, logs.String())
 		}
@@ -346,14 +372,14 @@ func TestReadyzFollowsTheDataDir(t *testing.T) {
 	f := newTenantFixture(t)
 	s := serve(t, f, nil, "--listen", "127.0.0.1:0")
 	c := http.DefaultClient
-	if status, body := get(t, c, s.base+"/readyz", ""); status != http.StatusOK {
+	if status, body := get(t, c, s.admin+"/readyz", ""); status != http.StatusOK {
 		t.Fatalf("/readyz at start: %d %s", status, body)
 	}
 	moved := f.data + ".away"
 	if err := os.Rename(f.data, moved); err != nil {
 		t.Fatal(err)
 	}
-	status, body := get(t, c, s.base+"/readyz", "")
+	status, body := get(t, c, s.admin+"/readyz", "")
 	if status != http.StatusServiceUnavailable || !strings.Contains(body, "data dir") {
 		t.Fatalf("/readyz without the data dir: %d %s", status, body)
 	}
@@ -363,7 +389,7 @@ func TestReadyzFollowsTheDataDir(t *testing.T) {
 	if err := os.Rename(moved, f.data); err != nil {
 		t.Fatal(err)
 	}
-	if status, body := get(t, c, s.base+"/readyz", ""); status != http.StatusOK {
+	if status, body := get(t, c, s.admin+"/readyz", ""); status != http.StatusOK {
 		t.Fatalf("/readyz with the data dir back: %d %s", status, body)
 	}
 }
@@ -373,7 +399,7 @@ func TestServeMetricsCountTenantReloads(t *testing.T) {
 	f := newTenantFixture(t)
 	s := serve(t, f, nil, "--listen", "127.0.0.1:0")
 	reloads := func() (success, failure float64) {
-		_, body := get(t, http.DefaultClient, s.base+"/metrics", "")
+		_, body := get(t, http.DefaultClient, s.admin+"/metrics", "")
 		for _, line := range strings.Split(body, "\n") {
 			if v, ok := strings.CutPrefix(line, `fsscim_tenant_reloads_total{result="success"} `); ok {
 				success, _ = strconv.ParseFloat(v, 64)
@@ -413,7 +439,7 @@ func TestServeWithRedisSurvivesItsOutage(t *testing.T) {
 		t.Fatalf("serve does not say it shares through Redis:\n%s", s.logs.String())
 	}
 	degraded := func() string {
-		_, body := get(t, c, s.base+"/metrics", "")
+		_, body := get(t, c, s.admin+"/metrics", "")
 		m := regexp.MustCompile(`(?m)^fsscim_shared_state_degraded (\S+)$`).FindStringSubmatch(body)
 		if m == nil {
 			t.Fatal("/metrics has no fsscim_shared_state_degraded")
@@ -449,7 +475,7 @@ func TestServeWithRedisSurvivesItsOutage(t *testing.T) {
 	if !strings.Contains(s.logs.String(), "Redis is unusable") {
 		t.Fatalf("the log does not say that Redis is unusable:\n%s", s.logs.String())
 	}
-	if status, _ := get(t, c, s.base+"/readyz", ""); status != http.StatusOK {
+	if status, _ := get(t, c, s.admin+"/readyz", ""); status != http.StatusOK {
 		t.Fatalf("/readyz = %d with Redis gone: the replica still serves, it must stay ready", status)
 	}
 	if code := s.stop(); code != 0 {
@@ -460,7 +486,7 @@ func TestServeWithRedisSurvivesItsOutage(t *testing.T) {
 // The logger is also used by tests above; make sure the JSON one stays JSON.
 func TestServeLogsAreJSON(t *testing.T) {
 	var buf bytes.Buffer
-	log, err := newLogger("json", &buf)
+	log, err := newLogger("json", "info", &buf)
 	if err != nil {
 		t.Fatal(err)
 	}

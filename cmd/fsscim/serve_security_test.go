@@ -38,7 +38,9 @@ func TestServeRefusesTenantFilesThatAimElsewhere(t *testing.T) {
 }
 
 // TestServeBelievesForwardingHeadersOnlyFromTrustedProxies: --trusted-proxies reaches the server; the
-// access log names the client a trusted proxy forwards for, and the peer otherwise.
+// access log names the client a trusted proxy forwards for, and the peer otherwise. The admin
+// listener, which no proxy fronts, always names the peer. (Probe requests log at debug, hence
+// --log-level debug.)
 func TestServeBelievesForwardingHeadersOnlyFromTrustedProxies(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
@@ -50,24 +52,32 @@ func TestServeBelievesForwardingHeadersOnlyFromTrustedProxies(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newTenantFixture(t)
-			s := serve(t, f, nil, append([]string{"--listen", "127.0.0.1:0"}, tt.args...)...)
-			req, _ := http.NewRequest(http.MethodGet, s.base+"/healthz", nil)
-			req.Header.Set("X-Forwarded-For", "203.0.113.9")
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			want := `"path":"/healthz","status":200,`
-			for _, line := range strings.Split(s.logs.String(), "\n") {
-				if strings.Contains(line, want) {
-					if !strings.Contains(line, `"remote":"`+tt.remote+`"`) {
-						t.Errorf("access log %s, want remote %s", line, tt.remote)
-					}
-					return
+			s := serve(t, f, nil, append([]string{"--listen", "127.0.0.1:0", "--log-level", "debug"}, tt.args...)...)
+			for _, url := range []string{s.base + "/healthz", s.admin + "/readyz"} {
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				req.Header.Set("X-Forwarded-For", "203.0.113.9")
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
 				}
+				resp.Body.Close()
 			}
-			t.Fatalf("no access log line for /healthz:\n%s", s.logs.String())
+			// logLine finds the line of msg for path, or fails.
+			logLine := func(msg, path string) string {
+				for _, line := range strings.Split(s.logs.String(), "\n") {
+					if strings.Contains(line, `"msg":"`+msg+`"`) && strings.Contains(line, `"path":"`+path+`","status":200,`) {
+						return line
+					}
+				}
+				t.Fatalf("no %q line for %s:\n%s", msg, path, s.logs.String())
+				return ""
+			}
+			if line := logLine("request", "/healthz"); !strings.Contains(line, `"remote":"`+tt.remote+`"`) {
+				t.Errorf("access log %s, want remote %s", line, tt.remote)
+			}
+			if line := logLine("admin request", "/readyz"); !strings.Contains(line, `"remote":"127.0.0.1:`) {
+				t.Errorf("admin access log %s, want the peer 127.0.0.1", line)
+			}
 		})
 	}
 }
@@ -87,7 +97,7 @@ func TestServeRevocationFailsClosed(t *testing.T) {
 		t.Fatalf("before: %d %s", status, body)
 	}
 	refused := func() float64 {
-		_, body := get(t, http.DefaultClient, s.base+"/metrics", "")
+		_, body := get(t, http.DefaultClient, s.admin+"/metrics", "")
 		for _, line := range strings.Split(body, "\n") {
 			if v, ok := strings.CutPrefix(line, "fsscim_tenant_tokens_refused "); ok {
 				n, _ := strconv.ParseFloat(v, 64)
@@ -155,7 +165,8 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 
 // TestServeCapsConnectionsPerAddress: against a running fsscim with --max-connections-per-address 2,
 // a third connection from one address is closed unanswered while another address still connects, and
-// /metrics counts the refusal.
+// /metrics counts the refusal. The admin listener is not capped: probes from the capped address are
+// still answered.
 func TestServeCapsConnectionsPerAddress(t *testing.T) {
 	f := newTenantFixture(t)
 	s := serve(t, f, nil, "--listen", "127.0.0.1:0", "--max-connections-per-address", "2")
@@ -191,17 +202,15 @@ func TestServeCapsConnectionsPerAddress(t *testing.T) {
 	if _, status, err := healthz("127.0.0.2"); err != nil || status != http.StatusOK {
 		t.Fatalf("another address while 127.0.0.1 is at its cap: %d %v", status, err)
 	}
-	c, _, _ := healthz("127.0.0.3")
-	if _, err := io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: fsscim\r\n\r\n"); err != nil {
-		t.Fatal(err)
+	// The two connections from 127.0.0.1 are still open; the admin listener answers that address.
+	admin := &http.Client{Transport: &http.Transport{DialContext: (&net.Dialer{
+		Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP("127.0.0.1")}}).DialContext}}
+	t.Cleanup(admin.CloseIdleConnections)
+	if status, body := get(t, admin, s.admin+"/readyz", ""); status != http.StatusOK {
+		t.Errorf("admin /readyz from the capped address: %d %s", status, body)
 	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(metrics), `fsscim_connection_limit_hits_total{limit="per_address"} 1`) {
-		t.Errorf("/metrics does not count the refused connection:\n%s", metrics)
+	status, metrics := get(t, admin, s.admin+"/metrics", "")
+	if status != http.StatusOK || !strings.Contains(metrics, `fsscim_connection_limit_hits_total{limit="per_address"} 1`) {
+		t.Errorf("/metrics does not count the refused connection: %d\n%s", status, grepLines(metrics, "fsscim_connection_limit"))
 	}
 }

@@ -44,7 +44,8 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--tenants", tenants, "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0", "--allow-api-url"},
+		done <- run(ctx, []string{"serve", "--tenants", tenants, "--data-dir", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0",
+			"--admin-listen", "127.0.0.1:0", "--allow-api-url"},
 			nil, io.Discard, audit.tee(pw), env(map[string]string{config.EnvTokenKeys: key}))
 		pw.Close()
 	}()

@@ -78,7 +78,7 @@ func TestServeSharesOneUpstreamConnectionAmongTenants(t *testing.T) {
 	if got := opened.Load(); got != 1 {
 		t.Errorf("Freshservice saw %d connections for sequential calls of two tenants, want 1", got)
 	}
-	_, metrics := get(t, http.DefaultClient, s.base+"/metrics", "")
+	_, metrics := get(t, http.DefaultClient, s.admin+"/metrics", "")
 	if !strings.Contains(metrics, "\nfsscim_freshservice_connections_opened_total 1\n") {
 		t.Errorf("/metrics does not count one connection opened:\n%s", grepLines(metrics, "connections_opened"))
 	}

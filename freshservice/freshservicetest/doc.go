@@ -19,9 +19,11 @@
 //     forgetting a user remove them.
 //   - With no rate limit set, the rate headers report a large fixed total that never decreases. A 429
 //     (budget spent) is not counted; every other answer, 4xx included, is.
-//   - A non-admin key may read requesters, departments, locations and groups and write requesters;
-//     everything about agents (except /agents/me), include_agents=true, convert_to_agent and every
-//     group, department and location write answers 403.
+//   - A non-admin key may read requesters, departments, locations, groups and requester fields and
+//     write requesters; everything about agents (except /agents/me), roles, agent fields,
+//     include_agents=true, convert_to_agent and every group, department and location write answers 403.
+//   - The roles are "Account Admin" (held by the owner of an admin key) and "SD Agent"; both field
+//     lists hold a few built-in fields and every Options.CustomFields entry.
 //   - time_zone stays null until set (the account default is unknown); language defaults to "en" and
 //     time_format to "12h".
 //   - Unknown query parameters are refused (400 invalid_field), as is a present but empty filter.

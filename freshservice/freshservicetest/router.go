@@ -77,6 +77,10 @@ func routes() []route {
 		r(post, "requester_groups/{id}/members/{id}", true, (*Emulator).addRequesterGroupMember),
 		r(del, "requester_groups/{id}/members/{id}", true, (*Emulator).removeRequesterGroupMember),
 
+		r(get, "roles", true, (*Emulator).listRoles),
+		r(get, "requester_fields", false, (*Emulator).listRequesterFields),
+		r(get, "agent_fields", true, (*Emulator).listAgentFields),
+
 		r(get, "groups", false, (*Emulator).listAgentGroups),
 		r(post, "groups", true, (*Emulator).createAgentGroup),
 		r(get, "groups/{id}", false, (*Emulator).getAgentGroup),
