@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // Echo remembers values that Freshservice stores in another form than Entra sent them (a time zone
@@ -11,17 +12,8 @@ import (
 // not "first last"), so that they are answered back as sent while Freshservice still holds the form
 // they were stored as. Entra compares what it reads with what it wrote and PATCHes every difference on
 // every cycle, so without this it would never settle. Keys are the SCIM attribute names of the Echo*
-// constants.
-type Echo map[string]EchoValue
-
-// EchoValue is one remembered value: Sent is the value as Entra sent it, Stored the form Freshservice
-// was given. An empty Stored means Freshservice was given nothing (the value has no Freshservice form
-// and the tenant has no default), and Sent is answered whatever Freshservice holds. The JSON form is
-// what the store keeps.
-type EchoValue struct {
-	Sent   string `json:"sent"`
-	Stored string `json:"stored"`
-}
+// constants. It is the form a user's record keeps them in (record.UserRecord.Echo).
+type Echo map[string]record.EchoValue
 
 // Echo keys.
 const (
@@ -56,7 +48,7 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 	if set.Has(FieldTimeZone) && u.TimeZone != "" {
 		stored := storedText(f.TimeZone)
 		if back, _ := TimeZoneFromFreshservice(stored); stored == "" || back != u.TimeZone {
-			e[EchoTimeZone] = EchoValue{Sent: u.TimeZone, Stored: stored}
+			e[EchoTimeZone] = record.EchoValue{Sent: u.TimeZone, Stored: stored}
 		}
 	}
 	languages := []struct {
@@ -73,14 +65,14 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 		}
 		stored := storedText(f.Language)
 		if stored == "" || LanguageFromFreshservice(stored) != l.sent {
-			e[l.key] = EchoValue{Sent: l.sent, Stored: stored}
+			e[l.key] = record.EchoValue{Sent: l.sent, Stored: stored}
 		}
 	}
 	if set.Has(FieldGivenName) && f.FirstName != nil && *f.FirstName != u.GivenName {
-		e[EchoGivenName] = EchoValue{Sent: u.GivenName, Stored: *f.FirstName}
+		e[EchoGivenName] = record.EchoValue{Sent: u.GivenName, Stored: *f.FirstName}
 	}
 	if set.Has(FieldFamilyName) && f.LastName != nil && *f.LastName != u.FamilyName {
-		e[EchoFamilyName] = EchoValue{Sent: u.FamilyName, Stored: *f.LastName}
+		e[EchoFamilyName] = record.EchoValue{Sent: u.FamilyName, Stored: *f.LastName}
 	}
 	if set.Has(FieldFormattedName) && u.FormattedName != "" {
 		// Like displayName: answered as "first last" unless remembered.
@@ -89,7 +81,7 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 			stored = firstLast(*f.FirstName, *f.LastName)
 		}
 		if stored != u.FormattedName {
-			e[EchoFormattedName] = EchoValue{Sent: u.FormattedName, Stored: stored}
+			e[EchoFormattedName] = record.EchoValue{Sent: u.FormattedName, Stored: stored}
 		}
 	}
 	if set.Has(FieldDisplayName) && u.DisplayName != "" {
@@ -100,12 +92,12 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 			stored = firstLast(*f.FirstName, *f.LastName)
 		}
 		if stored != u.DisplayName {
-			e[EchoDisplayName] = EchoValue{Sent: u.DisplayName, Stored: stored}
+			e[EchoDisplayName] = record.EchoValue{Sent: u.DisplayName, Stored: stored}
 		}
 	}
 	if set.Has(FieldUserName) && u.UserName != "" && f.Email != nil && *f.Email != u.UserName {
 		// A userName that is not an email address: Freshservice holds the work email instead.
-		e[EchoUserName] = EchoValue{Sent: u.UserName, Stored: *f.Email}
+		e[EchoUserName] = record.EchoValue{Sent: u.UserName, Stored: *f.Email}
 	}
 	if set.Has(FieldWorkEmail) && u.WorkEmail != "" && f.SecondaryEmails != nil && len(*f.SecondaryEmails) == 0 {
 		// The work email is the primary email in another case: Freshservice keeps only the primary.
@@ -114,7 +106,7 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 			primary = *f.Email
 		}
 		if primary != u.WorkEmail {
-			e[EchoWorkEmail] = EchoValue{Sent: u.WorkEmail, Stored: primary}
+			e[EchoWorkEmail] = record.EchoValue{Sent: u.WorkEmail, Stored: primary}
 		}
 	}
 	return e

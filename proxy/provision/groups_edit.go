@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // memberListThreshold is the number of membership changes from which a requester group's member
@@ -212,7 +212,7 @@ func (gc groupOp) currentMembers(ctx context.Context, g groupInfo) ([]int64, err
 // recordedMembers are the users whose store record holds membership of requester group gid.
 func (gc groupOp) recordedMembers(ctx context.Context, gid int64) ([]int64, error) {
 	var ids []int64
-	err := gc.s.store().ForEachUser(ctx, gc.s.t.domain, func(id int64, r store.UserRecord) error {
+	err := gc.s.store().ForEachUser(ctx, gc.s.t.domain, func(id int64, r record.UserRecord) error {
 		if slices.Contains(r.RequesterGroups, gid) {
 			ids = append(ids, id)
 		}

@@ -9,13 +9,13 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
-	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // lockedUser is a user read under its lock: Freshservice's state and fsscim's record of it.
 type lockedUser struct {
 	fu     freshservice.User
-	rec    store.UserRecord
+	rec    record.UserRecord
 	unlock func()
 }
 
@@ -143,7 +143,7 @@ func recasedNames(old, u mapping.User, touched mapping.FieldSet) mapping.FieldSe
 // rememberNames records the names of the fields in set as the client spelled them, for the ids fu
 // holds.
 func (s *Session) rememberNames(ctx context.Context, fu freshservice.User, u mapping.User, set mapping.FieldSet) error {
-	err := s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *store.UserRecord) error {
+	err := s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *record.UserRecord) error {
 		r.Echo = withNames(r.Echo, u, set, freshservice.UserFields{}, fu)
 		return nil
 	})
@@ -189,8 +189,8 @@ func (s *Session) DeleteUser(ctx context.Context, id string) error {
 	s.t.index.Note(fu)
 	s.t.forget(uid)
 	now := s.t.deps.Now()
-	var saved store.UserRecord
-	err = s.store().UpdateUser(ctx, s.t.domain, uid, func(r *store.UserRecord) error {
+	var saved record.UserRecord
+	err = s.store().UpdateUser(ctx, s.t.domain, uid, func(r *record.UserRecord) error {
 		r.Deleted, r.DeletedAt = true, now
 		saved = *r
 		return nil
