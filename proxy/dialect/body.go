@@ -1,27 +1,13 @@
 package dialect
 
 import (
-	"encoding/json"
-	"strconv"
+	"sort"
 	"strings"
 
 	filter "github.com/scim2/filter-parser/v2"
 
 	"github.com/fsscim/fsscim/mapping"
 )
-
-// lookupKey finds a JSON key case-insensitively (SCIM attribute names are case-insensitive).
-func lookupKey(m map[string]any, name string) (any, bool) {
-	if v, ok := m[name]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return nil, false
-}
 
 // setKey sets name, replacing any differently cased spelling of it.
 func setKey(m map[string]any, name string, v any) {
@@ -67,7 +53,7 @@ func isManagerPath(path string) bool {
 // normalisePatchOps rewrites a PATCH request's operations; ops fsscim cannot apply because they name
 // unknown attributes are dropped and returned as ignored.
 func normalisePatchOps(body map[string]any, known Schemas, resource string) (out []any, ignored []string) {
-	raw, ok := lookupKey(body, "Operations")
+	raw, ok := mapping.Lookup(body, "Operations")
 	if !ok {
 		return nil, nil
 	}
@@ -82,11 +68,16 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 			out = append(out, item)
 			continue
 		}
-		name, _ := lookupKey(op, "op")
+		name, _ := mapping.Lookup(op, "op")
 		opName := strings.ToLower(strings.TrimSpace(stringOf(name)))
-		pathV, _ := lookupKey(op, "path")
+		pathV, _ := mapping.Lookup(op, "path")
 		path := strings.TrimSpace(stringOf(pathV))
-		value, hasValue := lookupKey(op, "value")
+		value, hasValue := mapping.Lookup(op, "value")
+		if obj, isObj := value.(map[string]any); isObj && isExtensionURN(path) {
+			// A path that is a whole extension: its value is that extension's attributes, as in a
+			// path-less value.
+			value, path = map[string]any{path: obj}, ""
+		}
 
 		if path != "" {
 			path = rewritePath(path, resource)
@@ -105,20 +96,37 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 				// Clearing with null: the library refuses a nil value, a remove means the same.
 				next["op"] = "remove"
 			case hasValue:
-				next["value"] = normaliseValue(path, value, resource)
+				next["value"] = known.coerceAt(resource, path, value)
 			}
 			out = append(out, next)
 			continue
 		}
 
 		values, ok := value.(map[string]any)
-		if !ok {
+		if !ok || (opName != "add" && opName != "replace") {
+			// Left for validation to refuse: a path-less operation is an add or a replace of an
+			// object of attributes.
 			out = append(out, op)
 			continue
 		}
+		// A path-less value names attributes by their names (RFC 7644 §3.5.2.1). Entra also puts
+		// paths there ("name.givenName", "urn:…:User:department"), and nested extension objects;
+		// those become operations of their own, with the key as the path.
 		kept := map[string]any{}
-		var removes []any
-		for k, v := range flattenExtensions(values) {
+		var pathed, removes []any
+		flat := flattenExtensions(values)
+		keys := make([]string, 0, len(flat))
+		for k := range flat {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := flat[k]
+			switch strings.ToLower(k) {
+			case "schemas", "id", "meta":
+				// They describe the resource (Okta sends its id along); they change nothing.
+				continue
+			}
 			k = rewritePath(k, resource)
 			if !known.Known(k) {
 				ignored = append(ignored, k)
@@ -140,11 +148,16 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 					continue
 				}
 			}
-			kept[k] = normaliseValue(k, v, resource)
+			if strings.ContainsAny(k, ".[:") {
+				pathed = append(pathed, map[string]any{"op": opName, "path": k, "value": known.coerceAt(resource, k, v)})
+				continue
+			}
+			kept[k] = known.coerceAt(resource, k, v)
 		}
 		if len(kept) > 0 {
 			out = append(out, map[string]any{"op": opName, "value": kept})
 		}
+		out = append(out, pathed...)
 		out = append(out, removes...)
 	}
 	return out, ignored
@@ -200,67 +213,8 @@ func isVersion(s string) bool {
 	return true
 }
 
-// normaliseValue fixes the value of one attribute: the manager in all of Entra's forms becomes
-// {"value": id}; Freshservice-extension values (declared as strings) become strings.
-func normaliseValue(path string, v any, resource string) any {
-	if resource != Users {
-		return v
-	}
-	if isManagerPath(path) && !strings.Contains(strings.ToLower(path), "manager.") {
-		return managerValue(v)
-	}
-	if strings.HasPrefix(strings.ToLower(path), strings.ToLower(freshservicePrefix)) {
-		return stringScalar(v)
-	}
-	return v
-}
-
-// managerValue accepts a plain id, {"value": id} in any key case, [{"$ref":…,"value": id}], or an
-// empty value (which clears the manager).
-func managerValue(v any) any {
-	switch t := v.(type) {
-	case string:
-		return map[string]any{"value": t}
-	case json.Number:
-		return map[string]any{"value": t.String()}
-	case []any:
-		if len(t) == 0 {
-			return map[string]any{"value": ""}
-		}
-		return managerValue(t[0])
-	case map[string]any:
-		id, _ := lookupKey(t, "value")
-		switch idv := id.(type) {
-		case nil:
-			return map[string]any{"value": ""}
-		case json.Number:
-			return map[string]any{"value": idv.String()}
-		case string:
-			return map[string]any{"value": idv}
-		}
-		// An id of another type (an object, a list, a boolean) is left for validation to refuse.
-		return t
-	case nil:
-		return map[string]any{"value": ""}
-	}
-	return v
-}
-
-// stringScalar renders numbers and booleans as strings; other values are left for validation.
-func stringScalar(v any) any {
-	switch t := v.(type) {
-	case bool:
-		return strconv.FormatBool(t)
-	case json.Number:
-		return t.String()
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
-	}
-	return v
-}
-
 // normaliseResource rewrites a POST/PUT body: nulls dropped, flattened extension keys nested, the
-// manager and the Freshservice app's "_location" put in the forms the schemas declare.
+// Freshservice app's "_location" moved, every value coerced to its declared type.
 func normaliseResource(body map[string]any, resource string, known Schemas) (ignored []string) {
 	for k, v := range body {
 		if v == nil {
@@ -268,6 +222,7 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 		}
 	}
 	if resource != Users {
+		known.coerceResource(body)
 		return nil
 	}
 	// Top-level "urn:…:User:attr" keys belong inside their extension object.
@@ -297,7 +252,7 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 				delete(ent, k)
 			}
 		}
-		if loc, ok := lookupKey(ent, "_location"); ok {
+		if loc, ok := mapping.Lookup(ent, "_location"); ok {
 			for k := range ent {
 				if strings.EqualFold(k, "_location") {
 					delete(ent, k)
@@ -307,12 +262,12 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 			if fs == nil {
 				fs = map[string]any{}
 			}
-			if _, has := lookupKey(fs, "location"); !has {
+			if _, has := mapping.Lookup(fs, "location"); !has {
 				fs["location"] = loc
 			}
 			body[mapping.SchemaFreshservice] = fs
 		}
-		if m, ok := lookupKey(ent, "manager"); ok {
+		if m, ok := mapping.Lookup(ent, "manager"); ok {
 			setKey(ent, "manager", managerValue(m))
 		}
 	}
@@ -320,11 +275,10 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 		for k, v := range fs {
 			if v == nil {
 				delete(fs, k)
-				continue
 			}
-			fs[k] = stringScalar(v)
 		}
 	}
+	known.coerceResource(body)
 	for k := range body {
 		switch strings.ToLower(k) {
 		case "schemas", "meta", "id", "externalid":
