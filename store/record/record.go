@@ -44,7 +44,13 @@ func (r UserRecord) IsZero() bool {
 type GroupRecord struct {
 	// ExternalID is Entra's id for the group (its objectId); Freshservice groups have no field for it.
 	ExternalID string `json:"external_id,omitempty"`
+	// Created and LastModified are when fsscim made the group and last changed it, kept for groups
+	// whose Freshservice record carries no times (requester groups).
+	Created      time.Time `json:"created,omitzero"`
+	LastModified time.Time `json:"last_modified,omitzero"`
 }
 
 // IsZero reports whether the record remembers nothing. Stores do not keep such records.
-func (r GroupRecord) IsZero() bool { return r.ExternalID == "" }
+func (r GroupRecord) IsZero() bool {
+	return r.ExternalID == "" && r.Created.IsZero() && r.LastModified.IsZero()
+}

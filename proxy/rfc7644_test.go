@@ -1,0 +1,204 @@
+package proxy_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fsscim/fsscim/proxy"
+)
+
+// Tests named after the RFC 7643/7644 clause they guard; README's "What fsscim answers where" lists
+// them.
+
+// TestRFC7644_3_3_CreateAnswersLocation: a 201 carries the new resource's absolute URI in Location,
+// and meta.location is that URI (RFC 7644 §3.1, §3.3), for users and groups.
+func TestRFC7644_3_3_CreateAnswersLocation(t *testing.T) {
+	h := newHarness(t)
+	r := h.do(http.MethodPost, "/scim/v2/Users", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "loc@example.com",
+		"name": map[string]any{"givenName": "Lo", "familyName": "Cation"},
+	})
+	wantStatus(t, r, http.StatusCreated)
+	id, _ := r.JSON(t)["id"].(string)
+	want := h.http.URL + "/scim/v2/Users/" + id
+	if got := r.Header.Get("Location"); got != want {
+		t.Errorf("Location = %q, want %q", got, want)
+	}
+	if got := jsonAt(r.JSON(t), "meta", "location"); got != want {
+		t.Errorf("meta.location = %v, want %q", got, want)
+	}
+	get := h.do(http.MethodGet, "/scim/v2/Users/"+id, nil)
+	if got := jsonAt(get.JSON(t), "meta", "location"); got != want {
+		t.Errorf("GET meta.location = %v, want %q", got, want)
+	}
+	if loc := get.Header.Get("Location"); loc != "" {
+		t.Errorf("a GET answers Location %q; only a create does", loc)
+	}
+
+	g := h.do(http.MethodPost, "/scim/v2/Groups", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Located",
+	})
+	wantStatus(t, g, http.StatusCreated)
+	gid, _ := g.JSON(t)["id"].(string)
+	if got, want := g.Header.Get("Location"), h.http.URL+"/scim/v2/Groups/"+gid; got != want {
+		t.Errorf("group Location = %q, want %q", got, want)
+	}
+}
+
+// TestRFC7644_3_1_LocationBehindTrustedProxy: behind a TLS-terminating proxy named in
+// --trusted-proxies, locations take the scheme the proxy names in X-Forwarded-Proto; from any other
+// peer that header is ignored.
+func TestRFC7644_3_1_LocationBehindTrustedProxy(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		trusted bool
+		want    string
+	}{
+		{"trusted proxy", true, "https://scim.example.com/scim/v2/Users/"},
+		{"untrusted peer", false, "http://scim.example.com/scim/v2/Users/"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, withServer(func(o *proxy.Options) {
+				if tt.trusted {
+					o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+				}
+			}))
+			u := seedPerson(h, "proxied@example.com", nil)
+			req, err := http.NewRequest(http.MethodGet, h.http.URL+"/scim/v2/Users/"+idString(u.ID), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Host = "scim.example.com"
+			req.Header.Set("X-Forwarded-Proto", "https")
+			req.Header.Set("Authorization", "Bearer "+h.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var body map[string]any
+			if err := jsonDecode(resp, &body); err != nil {
+				t.Fatal(err)
+			}
+			if got := jsonAt(body, "meta", "location"); got != tt.want+idString(u.ID) {
+				t.Errorf("meta.location = %v, want %s", got, tt.want+idString(u.ID))
+			}
+		})
+	}
+}
+
+// TestRFC7643_4_2_GroupMembersCarryRefAndType: each member of a group answer names its URI ($ref)
+// and its type.
+func TestRFC7643_4_2_GroupMembersCarryRefAndType(t *testing.T) {
+	h := newHarness(t)
+	ann := seedPerson(h, "ann.member@example.com", nil)
+	g := h.do(http.MethodPost, "/scim/v2/Groups", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Refs",
+		"members": []any{map[string]any{"value": idString(ann.ID)}},
+	})
+	wantStatus(t, g, http.StatusCreated)
+	gid, _ := g.JSON(t)["id"].(string)
+	r := h.do(http.MethodGet, "/scim/v2/Groups/"+gid, nil)
+	wantStatus(t, r, http.StatusOK)
+	member := jsonAt(r.JSON(t), "members", 0)
+	if got := jsonAt(member, "$ref"); got != h.http.URL+"/scim/v2/Users/"+idString(ann.ID) {
+		t.Errorf("member $ref = %v", got)
+	}
+	if got := jsonAt(member, "type"); got != "User" {
+		t.Errorf("member type = %v, want User", got)
+	}
+}
+
+// TestRFC7644_3_7_BulkIsNotImplemented: /Bulk answers 501 with a SCIM error, as ServiceProviderConfig
+// says bulk is not supported.
+func TestRFC7644_3_7_BulkIsNotImplemented(t *testing.T) {
+	h := newHarness(t)
+	r := h.do(http.MethodPost, "/scim/v2/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[]}`)
+	wantSCIMError(t, r, http.StatusNotImplemented, "")
+	if w := writes(h); len(w) > 0 {
+		t.Errorf("a bulk request wrote to Freshservice: %v", w)
+	}
+}
+
+// TestRFC7643_5_ServiceProviderConfig: the configuration says what fsscim supports: PATCH and
+// filters (with the largest page), and not bulk, sort, ETags or password changes.
+func TestRFC7643_5_ServiceProviderConfig(t *testing.T) {
+	h := newHarness(t)
+	r := h.do(http.MethodGet, "/scim/v2/ServiceProviderConfig", nil)
+	wantStatus(t, r, http.StatusOK)
+	body := r.JSON(t)
+	for _, f := range []struct {
+		path []any
+		want any
+	}{
+		{[]any{"patch", "supported"}, true},
+		{[]any{"filter", "supported"}, true},
+		{[]any{"filter", "maxResults"}, float64(100)},
+		{[]any{"bulk", "supported"}, false},
+		{[]any{"sort", "supported"}, false},
+		{[]any{"etag", "supported"}, false},
+		{[]any{"changePassword", "supported"}, false},
+	} {
+		if got := jsonAt(body, f.path...); got != f.want {
+			t.Errorf("%v = %#v, want %#v", f.path, got, f.want)
+		}
+	}
+	if docs, _ := body["documentationUri"].(string); !strings.HasPrefix(docs, "https://") {
+		t.Errorf("documentationUri = %q", docs)
+	}
+}
+
+// jsonDecode decodes an HTTP answer's JSON body.
+func jsonDecode(resp *http.Response, v any) error {
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// TestRFC7643_3_1_GroupMetaDates: groups answer meta.created and meta.lastModified. Agent groups
+// carry Freshservice's own times; requester groups have none in Freshservice, so fsscim answers when
+// it made the group and when it last changed it.
+func TestRFC7643_3_1_GroupMetaDates(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return now
+	}
+	h := newHarness(t, withServer(func(o *proxy.Options) { o.Now = clock }))
+	ann := seedPerson(h, "dates@example.com", nil)
+	g := h.do(http.MethodPost, "/scim/v2/Groups", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Dated",
+	})
+	wantStatus(t, g, http.StatusCreated)
+	gid, _ := g.JSON(t)["id"].(string)
+	if got := jsonAt(g.JSON(t), "meta", "created"); got != "2026-03-01T09:00:00Z" {
+		t.Errorf("create answers meta.created %v", got)
+	}
+
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	r := h.do(http.MethodPatch, "/scim/v2/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations":[{"op":"add","path":"members","value":[{"value":"`+idString(ann.ID)+`"}]}]}`)
+	wantStatus(t, r, http.StatusNoContent)
+	got := h.do(http.MethodGet, "/scim/v2/Groups/"+gid, nil).JSON(t)
+	if c, m := jsonAt(got, "meta", "created"), jsonAt(got, "meta", "lastModified"); c != "2026-03-01T09:00:00Z" || m != "2026-03-01T10:00:00Z" {
+		t.Errorf("after a change: meta.created %v, lastModified %v", c, m)
+	}
+
+	agents := newHarness(t, withTenant("groups: {target: agent_groups}"))
+	ag := agents.do(http.MethodPost, "/scim/v2/Groups", map[string]any{
+		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Agents",
+	})
+	wantStatus(t, ag, http.StatusCreated)
+	for _, k := range []string{"created", "lastModified"} {
+		if v, _ := jsonAt(ag.JSON(t), "meta", k).(string); v == "" {
+			t.Errorf("agent group answers no meta.%s", k)
+		}
+	}
+}
