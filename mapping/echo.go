@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/fsscim/fsscim/freshservice"
@@ -26,19 +27,26 @@ const (
 	EchoWorkEmail         = `emails[type eq "work"].value`
 	EchoUserName          = "userName"
 	EchoFormattedName     = "name.formatted"
+	// EchoIsAgent remembers isAgent's spelling ("True"); Stored is "true" or "false".
+	EchoIsAgent = SchemaFreshservice + ":isAgent"
+	// EchoEnterpriseLocation marks a user whose location the client writes as the enterprise
+	// "_location"; Sent is the location, Stored empty.
+	EchoEnterpriseLocation = SchemaEnterprise + ":" + locationKeyFS
 )
 
 // echoField is the attribute each key remembers, so that a write of that attribute replaces the entry.
 var echoField = map[string]Field{
-	EchoTimeZone:          FieldTimeZone,
-	EchoLocale:            FieldLocale,
-	EchoPreferredLanguage: FieldPreferredLanguage,
-	EchoGivenName:         FieldGivenName,
-	EchoFamilyName:        FieldFamilyName,
-	EchoDisplayName:       FieldDisplayName,
-	EchoWorkEmail:         FieldWorkEmail,
-	EchoUserName:          FieldUserName,
-	EchoFormattedName:     FieldFormattedName,
+	EchoTimeZone:           FieldTimeZone,
+	EchoLocale:             FieldLocale,
+	EchoPreferredLanguage:  FieldPreferredLanguage,
+	EchoGivenName:          FieldGivenName,
+	EchoFamilyName:         FieldFamilyName,
+	EchoDisplayName:        FieldDisplayName,
+	EchoWorkEmail:          FieldWorkEmail,
+	EchoUserName:           FieldUserName,
+	EchoFormattedName:      FieldFormattedName,
+	EchoIsAgent:            FieldIsAgent,
+	EchoEnterpriseLocation: FieldLocation,
 }
 
 // EchoFor lists, for a write f built by FieldsFor from u and set, the values Freshservice will hold in
@@ -94,6 +102,14 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 		if stored != u.DisplayName {
 			e[EchoDisplayName] = record.EchoValue{Sent: u.DisplayName, Stored: stored}
 		}
+	}
+	if set.Has(FieldIsAgent) && u.IsAgent != nil {
+		if answer, plain := AgentAnswer(u), strconv.FormatBool(*u.IsAgent); answer != plain {
+			e[EchoIsAgent] = record.EchoValue{Sent: answer, Stored: plain}
+		}
+	}
+	if set.Has(FieldLocation) && u.EnterpriseLocation && u.Location != "" {
+		e[EchoEnterpriseLocation] = record.EchoValue{Sent: u.Location}
 	}
 	if set.Has(FieldUserName) && u.UserName != "" && f.Email != nil && *f.Email != u.UserName {
 		// A userName that is not an email address: Freshservice holds the work email instead.
@@ -153,6 +169,12 @@ func (e Echo) Apply(u *User, fu freshservice.User) {
 			if strings.EqualFold(fu.Mail(), v.Stored) {
 				u.UserName = v.Sent
 			}
+		case EchoIsAgent:
+			if strconv.FormatBool(fu.IsAgent) == v.Stored {
+				u.AgentText = v.Sent
+			}
+		case EchoEnterpriseLocation:
+			u.EnterpriseLocation = true
 		}
 	}
 }

@@ -22,6 +22,9 @@ type Options struct {
 	// DefaultLanguage is the Freshservice language code written when Entra's language has no
 	// Freshservice equivalent ("" = write none).
 	DefaultLanguage string
+	// LocationAsEnterprise says the client of this request writes the location as the enterprise
+	// "_location" (the Freshservice app's mapping), so a location it writes is answered there too.
+	LocationAsEnterprise bool
 }
 
 // customAttribute finds the tenant's mapping for a Freshservice-extension attribute: the name as the

@@ -353,7 +353,7 @@ func (p *userPatcher) applyFreshservice(kind patchOp, t patchTarget, v any) erro
 			p.ignore(t.name)
 			return nil
 		}
-		agent, present, err := readAgentFlag(t.name, v)
+		agent, present, text, err := readAgentFlag(t.name, v)
 		if err != nil {
 			return err
 		}
@@ -361,10 +361,11 @@ func (p *userPatcher) applyFreshservice(kind patchOp, t patchTarget, v any) erro
 			p.ignore(t.name)
 			return nil
 		}
-		p.user.IsAgent = &agent
+		p.user.IsAgent, p.user.AgentText = &agent, text
 		p.touched.Add(FieldIsAgent)
 		return nil
 	case "location":
+		p.user.EnterpriseLocation = p.opts.LocationAsEnterprise
 		return p.setString(kind, t, v, FieldLocation, &p.user.Location)
 	}
 	name, _, ok := p.opts.customAttribute(t.attr)

@@ -137,7 +137,7 @@ func TestApplyUserPatch(t *testing.T) {
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales","manager":{"value":"99"},"costCenter":"X"},
 				"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User":{"isAgent":"true","badgeNumber":"B7"}}}]}`,
 			want: patchTestWith(func(u *User) {
-				u.Department, u.ManagerID, u.IsAgent = "Sales", "99", patchTestBool(true)
+				u.Department, u.ManagerID, u.IsAgent, u.AgentText = "Sales", "99", patchTestBool(true), "true"
 				u.Custom = map[string]any{"costCentre": "CC-1", "badgeNumber": "B7"}
 			}),
 			touched: patchTestFields(FieldDepartment, FieldManager, FieldIsAgent, FieldCustom),
@@ -396,7 +396,7 @@ func TestApplyUserPatch(t *testing.T) {
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:COSTCENTRE","value":"CC-9"},
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize","value":"44"}]}`,
 			want: patchTestWith(func(u *User) {
-				u.IsAgent, u.Location = patchTestBool(true), "Berlin"
+				u.IsAgent, u.AgentText, u.Location = patchTestBool(true), "TRUE", "Berlin"
 				u.Custom = map[string]any{"costCentre": "CC-9"}
 			}),
 			touched: patchTestFields(FieldIsAgent, FieldLocation, FieldCustom),

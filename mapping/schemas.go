@@ -12,9 +12,12 @@ import (
 // attributes (SCIM name → Freshservice custom field) declared so that mappings for them validate.
 func FreshserviceExtension(attributes map[string]string) schema.Schema {
 	attrs := []schema.CoreAttribute{
+		// A string, as the Freshservice app declared it and as Entra's attribute lists hold it: Entra
+		// compares the text it sends ("True") with the text it reads back.
 		schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{
-			Name:        "isAgent",
-			Description: optional.NewString("\"true\" makes the user a Freshservice agent, \"false\" a requester; changing it converts the user and keeps its id."),
+			Name:            "isAgent",
+			CanonicalValues: []string{"true", "false"},
+			Description:     optional.NewString("\"true\" (in any case) makes the user a Freshservice agent, \"false\" a requester; changing it converts the user and keeps its id. Read back as it was last written."),
 		})),
 		schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{
 			Name:        "location",

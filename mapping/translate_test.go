@@ -395,6 +395,16 @@ func TestAttributesBothWays(t *testing.T) {
 			fields: []mapping.Field{mapping.FieldLocation},
 			wire:   `{}`,
 			needs:  mapping.Needs{Location: "Bengaluru HQ", SetLocation: true},
+			back:   `{"` + fsURN + `":{"location":"Bengaluru HQ"}}`,
+			absent: []string{entURN + ":_location"},
+		},
+		{
+			name:   "location of a client that names it the enterprise _location is answered there too",
+			opts:   &mapping.Options{LocationAsEnterprise: true},
+			body:   `{"` + fsURN + `":{"location":"Bengaluru HQ"}}`,
+			fields: []mapping.Field{mapping.FieldLocation},
+			wire:   `{}`,
+			needs:  mapping.Needs{Location: "Bengaluru HQ", SetLocation: true},
 			back:   `{"` + fsURN + `":{"location":"Bengaluru HQ"},"` + entURN + `":{"_location":"Bengaluru HQ"}}`,
 		},
 		{
@@ -406,11 +416,11 @@ func TestAttributesBothWays(t *testing.T) {
 			absent: []string{fsURN + ":location", entURN + ":_location"},
 		},
 		{
-			name:   "isAgent string is answered as a boolean",
+			name:   "isAgent reads back as the client spelled it",
 			body:   `{"` + fsURN + `":{"isAgent":"True"}}`,
 			fields: []mapping.Field{mapping.FieldIsAgent},
 			wire:   `{}`,
-			back:   `{"` + fsURN + `":{"isAgent":true}}`,
+			back:   `{"` + fsURN + `":{"isAgent":"True"}}`,
 		},
 		{
 			name:   "custom attributes are strings",
@@ -508,13 +518,13 @@ func TestUserFromAttributesForms(t *testing.T) {
 		{
 			name: "isAgent as the text TRUE",
 			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"TRUE"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes},
+			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes, AgentText: "TRUE"},
 			set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
 			name: "isAgent as False",
 			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"False"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no},
+			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no, AgentText: "False"},
 			set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
@@ -836,8 +846,8 @@ func TestUserFromFreshservice(t *testing.T) {
 				"phoneNumbers":[{"value":"62443","type":"work"},{"value":"77762443","type":"mobile"}],
 				"addresses":[{"formatted":"Gryffindor Tower","type":"work"}],
 				"timezone":"Europe/London","locale":"es-419","preferredLanguage":"es-419",
-				"` + entURN + `":{"department":"Hogwarts","manager":{"value":"656"},"_location":"Scotland"},
-				"` + fsURN + `":{"isAgent":false,"location":"Scotland","costCenter":"CC-1","badge":7,"remote":true}}`,
+				"` + entURN + `":{"department":"Hogwarts","manager":{"value":"656"}},
+				"` + fsURN + `":{"isAgent":"false","location":"Scotland","costCenter":"CC-1","badge":7,"remote":true}}`,
 		},
 		{
 			name: "deactivated agent read from the agent endpoint",
@@ -848,13 +858,13 @@ func TestUserFromFreshservice(t *testing.T) {
 			want: `{"userName":"rolanda.hooch@hogwarts.edu","active":false,
 				"name":{"givenName":"Rolanda","formatted":"Rolanda"},"displayName":"Rolanda",
 				"emails":[{"value":"rolanda.hooch@hogwarts.edu","type":"work","primary":true}],
-				"` + fsURN + `":{"isAgent":true}}`,
+				"` + fsURN + `":{"isAgent":"true"}}`,
 		},
 		{
 			name: "user without names",
 			fu:   `{"id":6,"first_name":"","last_name":"","primary_email":"x@y.z","active":true,"secondary_emails":[]}`,
 			want: `{"userName":"x@y.z","active":true,"emails":[{"value":"x@y.z","type":"work","primary":true}],
-				"` + fsURN + `":{"isAgent":false}}`,
+				"` + fsURN + `":{"isAgent":"false"}}`,
 		},
 	}
 	for _, tt := range tests {

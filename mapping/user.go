@@ -70,7 +70,14 @@ type User struct {
 	Department        string // enterprise department, a Freshservice department name
 	ManagerID         string // enterprise manager.value, the manager's SCIM id (= Freshservice id)
 	Location          string // Freshservice extension location (or enterprise _location), a location name
-	IsAgent           *bool  // Freshservice extension isAgent; nil when not sent
+	// EnterpriseLocation says the location is also answered as the enterprise "_location": the client
+	// writes it there (the Freshservice app's mapping of physicalDeliveryOfficeName) and compares it
+	// there.
+	EnterpriseLocation bool
+	IsAgent            *bool // Freshservice extension isAgent; nil when not sent
+	// AgentText is isAgent as the client sent it ("True"), answered back while it says what IsAgent
+	// says; "" answers "true" or "false".
+	AgentText string
 	// Custom holds the Freshservice extension's other attributes by their SCIM name; the tenant's
 	// attributes table says which custom_fields key each goes to. A nil value clears the field.
 	Custom map[string]any

@@ -250,13 +250,14 @@ func readBodyExtension(u *User, set *FieldSet, kv entry, opts Options) ([]string
 	switch strings.ToLower(kv.key) {
 	case "isagent":
 		var agent, present bool
-		agent, present, err = readAgentFlag(SchemaFreshservice+":isAgent", kv.value)
+		agent, present, u.AgentText, err = readAgentFlag(SchemaFreshservice+":isAgent", kv.value)
 		if present {
 			u.IsAgent = &agent
 			set.Add(FieldIsAgent)
 		}
 	case "location":
 		u.Location, err = readString(SchemaFreshservice+":location", kv.value)
+		u.EnterpriseLocation = opts.LocationAsEnterprise
 		set.Add(FieldLocation)
 	default:
 		name, _, ok := opts.customAttribute(kv.key)

@@ -11,7 +11,7 @@ import (
 const locationKeyFS = "_location"
 
 // UserToAttributes builds the SCIM resource attributes fsscim answers for u (without id, schemas and
-// meta, which the caller adds). Empty values are left out; isAgent is a boolean.
+// meta, which the caller adds). Empty values are left out; isAgent is a string (AgentAnswer).
 func UserToAttributes(u User, opts Options) map[string]any {
 	out := map[string]any{"active": u.Active}
 	putNonEmpty(out, "userName", u.UserName)
@@ -56,17 +56,18 @@ func UserToAttributes(u User, opts Options) map[string]any {
 	if u.ManagerID != "" {
 		enterprise["manager"] = map[string]any{"value": u.ManagerID}
 	}
-	// Freshservice's own app maps the office to the enterprise "_location"; answering it there too
-	// lets Entra jobs built for that app read back what they wrote.
-	putNonEmpty(enterprise, locationKeyFS, u.Location)
+	if u.EnterpriseLocation {
+		// Freshservice's own app maps the office to the enterprise "_location", a name the SCIM
+		// grammar cannot declare: it is answered there only to a client that writes it there, which
+		// compares it there.
+		putNonEmpty(enterprise, locationKeyFS, u.Location)
+	}
 	if len(enterprise) > 0 {
 		out[SchemaEnterprise] = enterprise
 	}
 
 	extension := map[string]any{}
-	if u.IsAgent != nil {
-		extension["isAgent"] = *u.IsAgent
-	}
+	putNonEmpty(extension, "isAgent", AgentAnswer(u))
 	putNonEmpty(extension, "location", u.Location)
 	for key, v := range u.Custom {
 		if name, _, ok := opts.customAttribute(key); ok && v != nil {

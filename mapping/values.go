@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 
 	scimerrors "github.com/elimity-com/scim/errors"
@@ -62,21 +63,33 @@ func readBoolean(attr string, v any) (b, present bool, err error) {
 }
 
 // readAgentFlag reads the Freshservice extension's isAgent, a string attribute whose values are "true"
-// and "false" (any case). present is false for null.
-func readAgentFlag(attr string, v any) (agent, present bool, err error) {
+// and "false" (any case), and returns the text as sent. present is false for null and "".
+func readAgentFlag(attr string, v any) (agent, present bool, text string, err error) {
 	if v == nil {
-		return false, false, nil
+		return false, false, "", nil
 	}
 	if s, ok := v.(string); ok {
 		if strings.TrimSpace(s) == "" {
 			// An empty string is no value, like null: the user stays what it is.
-			return false, false, nil
+			return false, false, "", nil
 		}
 		if b, ok := ParseBoolean(s); ok {
-			return b, true, nil
+			return b, true, s, nil
 		}
 	}
-	return false, false, wrongValue(attr, v, `"true" or "false"`)
+	return false, false, "", wrongValue(attr, v, `"true" or "false"`)
+}
+
+// AgentAnswer is the isAgent fsscim answers for u: the text the client sent while it says what
+// IsAgent says, else "true" or "false"; "" when IsAgent is not known.
+func AgentAnswer(u User) string {
+	if u.IsAgent == nil {
+		return ""
+	}
+	if b, ok := ParseBoolean(u.AgentText); ok && b == *u.IsAgent {
+		return u.AgentText
+	}
+	return strconv.FormatBool(*u.IsAgent)
 }
 
 // readManager reads the enterprise manager, a complex attribute whose value sub-attribute is the

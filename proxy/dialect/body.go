@@ -43,6 +43,11 @@ func rewritePath(path, resource string) string {
 	return path
 }
 
+// isEnterpriseLocation reports whether path names the Freshservice app's enterprise "_location".
+func isEnterpriseLocation(path, resource string) bool {
+	return resource == Users && strings.HasPrefix(strings.ToLower(path), strings.ToLower(enterprisePrefix)+"_location")
+}
+
 // isManagerPath reports whether path is the enterprise manager (any form: plain, .value, [filter]).
 func isManagerPath(path string) bool {
 	lower := strings.ToLower(path)
@@ -52,15 +57,15 @@ func isManagerPath(path string) bool {
 
 // normalisePatchOps rewrites a PATCH request's operations; ops fsscim cannot apply because they name
 // unknown attributes are dropped and returned as ignored.
-func normalisePatchOps(body map[string]any, known Schemas, resource string) (out []any, ignored []string) {
+func normalisePatchOps(body map[string]any, known Schemas, resource string) (out []any, rep Report) {
 	raw, ok := mapping.Lookup(body, "Operations")
 	if !ok {
-		return nil, nil
+		return nil, Report{}
 	}
 	list, ok := raw.([]any)
 	if !ok {
-		// rewriteBody refuses Operations that are not a list before it gets here.
-		return nil, nil
+		// Patch refuses Operations that are not a list before it gets here.
+		return nil, Report{}
 	}
 	for _, item := range list {
 		op, ok := item.(map[string]any)
@@ -80,6 +85,7 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 		}
 
 		if path != "" {
+			rep.EnterpriseLocation = rep.EnterpriseLocation || isEnterpriseLocation(path, resource)
 			path = rewritePath(path, resource)
 			if resource == Users && isManagerPath(path) && strings.Contains(path, "[") {
 				// remove manager[value eq "x"]: a filter on a single-valued attribute; the intent is
@@ -87,7 +93,7 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 				path = enterprisePrefix + "manager"
 			}
 			if !known.Known(path) {
-				ignored = append(ignored, path)
+				rep.Ignored = append(rep.Ignored, path)
 				continue
 			}
 			next := map[string]any{"op": opName, "path": path}
@@ -127,9 +133,10 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 				// They describe the resource (Okta sends its id along); they change nothing.
 				continue
 			}
+			rep.EnterpriseLocation = rep.EnterpriseLocation || isEnterpriseLocation(k, resource)
 			k = rewritePath(k, resource)
 			if !known.Known(k) {
-				ignored = append(ignored, k)
+				rep.Ignored = append(rep.Ignored, k)
 				continue
 			}
 			if v == nil {
@@ -160,7 +167,7 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 		out = append(out, pathed...)
 		out = append(out, removes...)
 	}
-	return out, ignored
+	return out, rep
 }
 
 // parses reports whether a PATCH path, with or without a schema URN, is in the SCIM path grammar.
@@ -215,7 +222,7 @@ func isVersion(s string) bool {
 
 // normaliseResource rewrites a POST/PUT body: nulls dropped, flattened extension keys nested, the
 // Freshservice app's "_location" moved, every value coerced to its declared type.
-func normaliseResource(body map[string]any, resource string, known Schemas) (ignored []string) {
+func normaliseResource(body map[string]any, resource string, known Schemas) (rep Report) {
 	for k, v := range body {
 		if v == nil {
 			delete(body, k)
@@ -223,7 +230,7 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 	}
 	if resource != Users {
 		known.coerceResource(body)
-		return nil
+		return Report{}
 	}
 	// Top-level "urn:…:User:attr" keys belong inside their extension object.
 	for k, v := range body {
@@ -253,6 +260,7 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 			}
 		}
 		if loc, ok := mapping.Lookup(ent, "_location"); ok {
+			rep.EnterpriseLocation = true
 			for k := range ent {
 				if strings.EqualFold(k, "_location") {
 					delete(ent, k)
@@ -286,15 +294,15 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 		}
 		if isExtensionURN(k) {
 			if _, ok := known.extensions[strings.ToLower(k)]; !ok {
-				ignored = append(ignored, k)
+				rep.Ignored = append(rep.Ignored, k)
 			}
 			continue
 		}
 		if !known.Known(k) {
-			ignored = append(ignored, k)
+			rep.Ignored = append(rep.Ignored, k)
 		}
 	}
-	return ignored
+	return rep
 }
 
 // canonicalURN spells the extension URNs fsscim declares exactly as declared.

@@ -42,13 +42,20 @@ func decodeBody(tb testing.TB, body string) map[string]any {
 }
 
 // dialectPatch puts a PATCH body (its schemas added when absent) in standard form.
-func dialectPatch(tb testing.TB, body string, known dialect.Schemas, resource string) ([]mapping.PatchOp, []string, error) {
+func dialectPatch(tb testing.TB, body string, known dialect.Schemas, resource string) ([]mapping.PatchOp, dialect.Report, error) {
 	tb.Helper()
 	req := decodeBody(tb, body)
 	if _, has := req["schemas"]; !has {
 		req["schemas"] = []any{mapping.SchemaPatchOp}
 	}
 	return dialect.Patch(req, resource, known)
+}
+
+// optsFor is the tenant's options as the HTTP surface hands them to provisioning for a request the
+// dialect reported on.
+func optsFor(opts mapping.Options, rep dialect.Report) mapping.Options {
+	opts.LocationAsEnterprise = rep.EnterpriseLocation
+	return opts
 }
 
 // entraBase is the user most PATCH cases start from: every mapped attribute set.
@@ -576,7 +583,7 @@ func TestEntraPatchForms(t *testing.T) {
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:badgeNumber","value":1234},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize","value":"44"}]}`,
 			want: entraWith(func(u *mapping.User) {
-				u.IsAgent, u.Location = boolPtr(true), "Berlin"
+				u.IsAgent, u.AgentText, u.Location = boolPtr(true), "True", "Berlin"
 				u.Custom = map[string]any{"costCentre": "CC-9", "badgeNumber": "1234"}
 			}),
 			touched: fields(mapping.FieldIsAgent, mapping.FieldLocation, mapping.FieldCustom),
@@ -593,14 +600,14 @@ func TestEntraPatchForms(t *testing.T) {
 			name:    "custom attribute on a user without custom values",
 			start:   mapping.User{},
 			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User":{"isAgent":false,"badgeNumber":"B7"}}}]}`,
-			want:    mapping.User{IsAgent: boolPtr(false), Custom: map[string]any{"badgeNumber": "B7"}},
+			want:    mapping.User{IsAgent: boolPtr(false), AgentText: "false", Custom: map[string]any{"badgeNumber": "B7"}},
 			touched: fields(mapping.FieldIsAgent, mapping.FieldCustom),
 		},
 		{
 			name:    "enterprise _location, Freshservice's own app mapping",
 			start:   entraBase(),
 			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:_location":"Paris"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Location = "Paris" }),
+			want:    entraWith(func(u *mapping.User) { u.Location, u.EnterpriseLocation = "Paris", true }),
 			touched: fields(mapping.FieldLocation),
 		},
 		// roles are not mapped.
@@ -637,12 +644,12 @@ func TestEntraPatchForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ops, dropped, err := dialectPatch(t, tt.body, userSchemas, dialect.Users)
+			ops, rep, err := dialectPatch(t, tt.body, userSchemas, dialect.Users)
 			if err != nil {
 				t.Fatalf("dialect.Patch: %v", err)
 			}
 			u := tt.start
-			got, err := mapping.ApplyUserPatch(&u, ops, entraOpts)
+			got, err := mapping.ApplyUserPatch(&u, ops, optsFor(entraOpts, rep))
 			if err != nil {
 				t.Fatalf("ApplyUserPatch: %v", err)
 			}
@@ -652,7 +659,7 @@ func TestEntraPatchForms(t *testing.T) {
 			if got.Touched != tt.touched {
 				t.Errorf("touched = %b, want %b", got.Touched, tt.touched)
 			}
-			if ignored := sortedNames(append(dropped, got.Ignored...)); !reflect.DeepEqual(ignored, sortedNames(tt.ignored)) {
+			if ignored := sortedNames(append(rep.Ignored, got.Ignored...)); !reflect.DeepEqual(ignored, sortedNames(tt.ignored)) {
 				t.Errorf("ignored = %q, want %q", ignored, sortedNames(tt.ignored))
 			}
 		})

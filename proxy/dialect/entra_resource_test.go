@@ -11,14 +11,14 @@ import (
 
 // dialectResource puts a POST or PUT body in standard form, as the HTTP surface does before it
 // validates the body.
-func dialectResource(tb testing.TB, body string, known dialect.Schemas, resource string) (map[string]any, []string) {
+func dialectResource(tb testing.TB, body string, known dialect.Schemas, resource string) (map[string]any, dialect.Report) {
 	tb.Helper()
 	attrs := decodeBody(tb, body)
-	ignored, err := dialect.Resource(attrs, resource, known)
+	rep, err := dialect.Resource(attrs, resource, known)
 	if err != nil {
 		tb.Fatalf("dialect.Resource: %v", err)
 	}
-	return attrs, ignored
+	return attrs, rep
 }
 
 // TestEntraResourceForms sends the create and replace forms Entra is documented to send through the
@@ -52,19 +52,19 @@ func TestEntraResourceForms(t *testing.T) {
 		{
 			name: "isAgent as a boolean",
 			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":false}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no},
+			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no, AgentText: "false"},
 			set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
 			name: "isAgent as the string True",
 			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"True"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes},
+			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes, AgentText: "True"},
 			set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
 			name: "URN-qualified keys at the top level",
 			body: `{"userName":"a@x.com","` + entURN + `:department":"Sales","` + fsURN + `:isAgent":"true"}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Department: "Sales", IsAgent: &yes},
+			want: mapping.User{UserName: "a@x.com", Active: true, Department: "Sales", IsAgent: &yes, AgentText: "true"},
 			set:  []mapping.Field{mapping.FieldDepartment, mapping.FieldIsAgent},
 		},
 		{
@@ -130,13 +130,13 @@ func TestEntraResourceForms(t *testing.T) {
 		{
 			name: "location as the Freshservice app's enterprise _location",
 			body: `{"userName":"a@x.com","` + entURN + `":{"_location":"Bengaluru HQ"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Location: "Bengaluru HQ"},
+			want: mapping.User{UserName: "a@x.com", Active: true, Location: "Bengaluru HQ", EnterpriseLocation: true},
 			set:  []mapping.Field{mapping.FieldLocation},
 		},
 		{
 			name: "Freshservice extension location wins over enterprise _location",
 			body: `{"userName":"a@x.com","` + entURN + `":{"_location":"Old"},"` + fsURN + `":{"location":"New"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Location: "New"},
+			want: mapping.User{UserName: "a@x.com", Active: true, Location: "New", EnterpriseLocation: true},
 			set:  []mapping.Field{mapping.FieldLocation},
 		},
 		{
@@ -153,8 +153,8 @@ func TestEntraResourceForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			attrs, _ := dialectResource(t, tt.body, userSchemas, dialect.Users)
-			u, set, _, err := mapping.UserFromAttributes(attrs, entraOpts)
+			attrs, rep := dialectResource(t, tt.body, userSchemas, dialect.Users)
+			u, set, _, err := mapping.UserFromAttributes(attrs, optsFor(entraOpts, rep))
 			if err != nil {
 				t.Fatalf("UserFromAttributes: %v", err)
 			}
