@@ -38,6 +38,7 @@ func Changed(old, new User, set FieldSet) FieldSet {
 	// answers, which the client compares.
 	check(FieldIsAgent, boolOf(old.IsAgent) == boolOf(new.IsAgent) && AgentAnswer(old) == AgentAnswer(new))
 	check(FieldCustom, reflect.DeepEqual(nonNil(old.Custom), nonNil(new.Custom)))
+	check(FieldKept, keptEqual(old.Kept, new.Kept))
 	return out
 }
 
@@ -57,4 +58,4 @@ func nonNil(m map[string]any) map[string]any {
 const AllUserFields = FieldSet(FieldUserName | FieldExternalID | FieldGivenName | FieldFamilyName |
 	FieldDisplayName | FieldTitle | FieldWorkEmail | FieldWorkPhone | FieldMobilePhone | FieldWorkAddress |
 	FieldTimeZone | FieldLocale | FieldPreferredLanguage | FieldActive | FieldDepartment | FieldManager |
-	FieldLocation | FieldIsAgent | FieldCustom | FieldFormattedName)
+	FieldLocation | FieldIsAgent | FieldCustom | FieldFormattedName | FieldKept)

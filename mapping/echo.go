@@ -103,6 +103,12 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 			e[EchoDisplayName] = record.EchoValue{Sent: u.DisplayName, Stored: stored}
 		}
 	}
+	if set.Has(FieldKept) {
+		// Freshservice holds nothing of these: they are answered whatever it holds.
+		for key, v := range u.Kept {
+			e[key] = record.EchoValue{Sent: v}
+		}
+	}
 	if set.Has(FieldIsAgent) && u.IsAgent != nil {
 		if answer, plain := AgentAnswer(u), strconv.FormatBool(*u.IsAgent); answer != plain {
 			e[EchoIsAgent] = record.EchoValue{Sent: answer, Stored: plain}
@@ -175,6 +181,10 @@ func (e Echo) Apply(u *User, fu freshservice.User) {
 			}
 		case EchoEnterpriseLocation:
 			u.EnterpriseLocation = true
+		default:
+			if isKept(key) {
+				setKept(u, key, v.Sent)
+			}
 		}
 	}
 }
@@ -185,7 +195,11 @@ func (e Echo) Apply(u *User, fu freshservice.User) {
 func (e Echo) Merge(next Echo, set FieldSet) Echo {
 	out := make(Echo, len(e)+len(next))
 	for key, v := range e {
-		if field, known := echoField[key]; known && set.Has(field) {
+		field, known := echoField[key]
+		if isKept(key) {
+			field, known = FieldKept, true
+		}
+		if known && set.Has(field) {
 			continue
 		}
 		out[key] = v

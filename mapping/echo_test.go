@@ -149,7 +149,7 @@ func TestEchoApplyNilAndUnknownKeys(t *testing.T) {
 	want := u
 	var none mapping.Echo
 	none.Apply(&u, fu)
-	mapping.Echo{"nickName": {Sent: "x", Stored: "A"}}.Apply(&u, fu)
+	mapping.Echo{"favouriteColour": {Sent: "x", Stored: "A"}}.Apply(&u, fu)
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("Apply changed %+v into %+v", want, u)
 	}

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"fmt"
+	"maps"
 	"strings"
 
 	scimerrors "github.com/elimity-com/scim/errors"
@@ -29,12 +30,8 @@ type PatchResult struct {
 // path. On error u is left unchanged. u must not be nil.
 func ApplyUserPatch(u *User, ops []PatchOp, opts Options) (PatchResult, error) {
 	work := *u
-	if u.Custom != nil {
-		work.Custom = make(map[string]any, len(u.Custom))
-		for k, v := range u.Custom {
-			work.Custom[k] = v
-		}
-	}
+	work.Custom = maps.Clone(u.Custom)
+	work.Kept = maps.Clone(u.Kept)
 	p := userPatcher{user: &work, opts: opts, ignoredSeen: map[string]bool{}}
 	for _, op := range ops {
 		if err := p.apply(op); err != nil {
@@ -251,7 +248,24 @@ func (p *userPatcher) applyCore(kind patchOp, t patchTarget, v any) error {
 	case "emails", "phonenumbers", "addresses":
 		return p.applyMulti(kind, t, v, patchMultiSpecs[attr])
 	}
+	if key, ok := keptKey("", t.attr, ""); ok && t.sub == "" && t.filter == nil {
+		return p.setKept(kind, t, v, key)
+	}
 	p.ignore(t.name)
+	return nil
+}
+
+// setKept writes an attribute fsscim keeps itself, like setString.
+func (p *userPatcher) setKept(kind patchOp, t patchTarget, v any, key string) error {
+	s := ""
+	if kind != patchRemove {
+		var err error
+		if s, err = readString(t.name, v); err != nil {
+			return err
+		}
+	}
+	setKept(p.user, key, s)
+	p.touched.Add(FieldKept)
 	return nil
 }
 
@@ -271,6 +285,9 @@ func (p *userPatcher) applyName(kind patchOp, t patchTarget, v any) error {
 		return p.setString(kind, t, v, FieldFormattedName, &p.user.FormattedName)
 	case "":
 	default:
+		if key, ok := keptKey("", "name", t.sub); ok {
+			return p.setKept(kind, t, v, key)
+		}
 		p.ignore(t.name)
 		return nil
 	}
@@ -278,6 +295,12 @@ func (p *userPatcher) applyName(kind patchOp, t patchTarget, v any) error {
 		p.user.GivenName, p.user.FamilyName = "", ""
 		p.touched.Add(FieldGivenName)
 		p.touched.Add(FieldFamilyName)
+		for key := range p.user.Kept {
+			if strings.HasPrefix(key, "name.") {
+				delete(p.user.Kept, key)
+				p.touched.Add(FieldKept)
+			}
+		}
 		return nil
 	}
 	obj, ok := v.(map[string]any)
@@ -303,6 +326,9 @@ func (p *userPatcher) applyEnterprise(kind patchOp, t patchTarget, v any) error 
 		return p.setString(kind, t, v, FieldDepartment, &p.user.Department)
 	case "manager":
 		return p.applyManager(kind, t, v)
+	}
+	if key, ok := keptKey(SchemaEnterprise, t.attr, ""); ok && t.sub == "" && t.filter == nil {
+		return p.setKept(kind, t, v, key)
 	}
 	p.ignore(t.name)
 	return nil

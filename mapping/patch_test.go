@@ -100,7 +100,7 @@ func TestApplyUserPatch(t *testing.T) {
 			touched: patchTestFields(FieldUserName),
 		},
 		{
-			name:  "several attributes, one unmapped",
+			name:  "several attributes, one kept by fsscim",
 			start: patchTestBase(),
 			body: `{"Operations":[
 				{"op":"replace","path":"displayName","value":"Pvlo"},
@@ -109,16 +109,16 @@ func TestApplyUserPatch(t *testing.T) {
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"Eqpj"}]}`,
 			want: patchTestWith(func(u *User) {
 				u.DisplayName, u.GivenName, u.ExternalID = "Pvlo", "Gtfd", "Eqpj"
+				u.Kept = map[string]string{SchemaEnterprise + ":employeeNumber": "Eqpj"}
 			}),
-			touched: patchTestFields(FieldDisplayName, FieldGivenName, FieldExternalID),
-			ignored: []string{SchemaEnterprise + ":employeeNumber"},
+			touched: patchTestFields(FieldDisplayName, FieldGivenName, FieldExternalID, FieldKept),
 		},
 		{
 			name:    "add of an unmapped attribute",
 			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"add","path":"nickName","value":"Babs"}]}`,
+			body:    `{"Operations":[{"op":"add","path":"ims","value":[{"value":"babs","type":"xmpp"}]}]}`,
 			want:    patchTestBase(),
-			ignored: []string{"nickName"},
+			ignored: []string{"ims"},
 		},
 		{
 			name:  "path-less replace of attributes by name",
@@ -139,9 +139,9 @@ func TestApplyUserPatch(t *testing.T) {
 			want: patchTestWith(func(u *User) {
 				u.Department, u.ManagerID, u.IsAgent, u.AgentText = "Sales", "99", patchTestBool(true), "true"
 				u.Custom = map[string]any{"costCentre": "CC-1", "badgeNumber": "B7"}
+				u.Kept = map[string]string{SchemaEnterprise + ":costCenter": "X"}
 			}),
-			touched: patchTestFields(FieldDepartment, FieldManager, FieldIsAgent, FieldCustom),
-			ignored: []string{SchemaEnterprise + ":costCenter"},
+			touched: patchTestFields(FieldDepartment, FieldManager, FieldIsAgent, FieldCustom, FieldKept),
 		},
 		{
 			name:    "path-less attribute names in any case",

@@ -37,6 +37,7 @@ const (
 	FieldIsAgent
 	FieldCustom // one or more keys of User.Custom; which ones is in the Custom map itself
 	FieldFormattedName
+	FieldKept // one or more of the attributes fsscim keeps itself; which ones is in the Kept map itself
 )
 
 // FieldSet is a set of Fields.
@@ -81,4 +82,7 @@ type User struct {
 	// Custom holds the Freshservice extension's other attributes by their SCIM name; the tenant's
 	// attributes table says which custom_fields key each goes to. A nil value clears the field.
 	Custom map[string]any
+	// Kept holds the declared attributes Freshservice has no field for (nickName, name.middleName,
+	// the enterprise employeeNumber, …; see keptAttributes), by their path; fsscim keeps them.
+	Kept map[string]string
 }

@@ -23,6 +23,7 @@ func UserFromAttributes(attrs map[string]any, opts Options) (u User, set FieldSe
 	set.Add(FieldGivenName)
 	set.Add(FieldFamilyName)
 	set.Add(FieldFormattedName)
+	set.Add(FieldKept)
 	var enterprise, extension []entry
 	for _, kv := range entries(attrs) {
 		lower := strings.ToLower(kv.key)
@@ -111,11 +112,38 @@ func readBodyCore(u *User, set *FieldSet, kv entry) ([]string, error) {
 		set.Add(FieldWorkAddress)
 		return readBodyAddresses(u, kv.value)
 	default:
-		if !carriesNothing(kv.value) {
-			return []string{kv.key}, nil
-		}
+		return readBodyKept(u, "", kv)
 	}
 	return nil, err
+}
+
+// readBodyKept reads an attribute of schema ("" for the core schema) that fsscim keeps itself, or
+// reports it as ignored.
+func readBodyKept(u *User, schema string, kv entry) ([]string, error) {
+	attr, sub := kv.key, ""
+	if schema == "name" {
+		schema, attr, sub = "", "name", kv.key
+	}
+	key, ok := keptKey(schema, attr, sub)
+	if !ok {
+		if carriesNothing(kv.value) {
+			return nil, nil
+		}
+		name := kv.key
+		switch {
+		case sub != "":
+			name = "name." + sub
+		case schema != "":
+			name = schema + ":" + kv.key
+		}
+		return []string{name}, nil
+	}
+	s, err := readString(key, kv.value)
+	if err != nil {
+		return nil, err
+	}
+	setKept(u, key, s)
+	return nil, nil
 }
 
 func readBodyName(u *User, v any) ([]string, error) {
@@ -137,9 +165,9 @@ func readBodyName(u *User, v any) ([]string, error) {
 		case "formatted":
 			u.FormattedName, err = readString("name.formatted", kv.value)
 		default:
-			if !carriesNothing(kv.value) {
-				ignored = append(ignored, "name."+kv.key)
-			}
+			var skipped []string
+			skipped, err = readBodyKept(u, "name", kv)
+			ignored = append(ignored, skipped...)
 		}
 		if err != nil {
 			return nil, err
@@ -238,9 +266,7 @@ func readBodyEnterprise(u *User, set *FieldSet, kv entry) ([]string, error) {
 		u.ManagerID, _, err = readManager(SchemaEnterprise+":manager", kv.value)
 		set.Add(FieldManager)
 	default:
-		if !carriesNothing(kv.value) {
-			return []string{SchemaEnterprise + ":" + kv.key}, nil
-		}
+		return readBodyKept(u, SchemaEnterprise, kv)
 	}
 	return nil, err
 }

@@ -26,6 +26,8 @@ func UserToAttributes(u User, opts Options) map[string]any {
 		formatted = firstLast(u.GivenName, u.FamilyName)
 	}
 	putNonEmpty(name, "formatted", formatted)
+	enterprise := map[string]any{}
+	putKept(out, name, enterprise, u)
 	if len(name) > 0 {
 		out["name"] = name
 	}
@@ -51,7 +53,6 @@ func UserToAttributes(u User, opts Options) map[string]any {
 	putNonEmpty(out, "locale", u.Locale)
 	putNonEmpty(out, "preferredLanguage", u.PreferredLanguage)
 
-	enterprise := map[string]any{}
 	putNonEmpty(enterprise, "department", u.Department)
 	if u.ManagerID != "" {
 		enterprise["manager"] = map[string]any{"value": u.ManagerID}

@@ -233,3 +233,102 @@ func TestEntraFlow_FreshserviceAppLocation(t *testing.T) {
 		t.Errorf("_location read back as %#v after Entra named it so, want Berlin", got)
 	}
 }
+
+// TestRFC7644_3_5_WhatIsWrittenReadsBack: attributes /Schemas declares but Freshservice cannot hold
+// (nickName, profileUrl, userType, name's middle name and honorifics, the enterprise employeeNumber,
+// costCenter, organization, division) are kept by fsscim and read back; changing only them writes
+// nothing to Freshservice; a PUT that leaves one out clears it.
+func TestRFC7644_3_5_WhatIsWrittenReadsBack(t *testing.T) {
+	h := newHarness(t)
+	r := h.do(http.MethodPost, "/scim/v2/Users", entraBody(`{"schemas":["%CORE%","%ENT%"],"userName":"kept@example.com",
+		"nickName":"Kee","profileUrl":"https://example.com/kee","userType":"Contractor",
+		"name":{"givenName":"Kay","familyName":"Kept","middleName":"M","honorificPrefix":"Dr.","honorificSuffix":"III"},
+		"%ENT%":{"employeeNumber":"E-1","costCenter":"CC","organization":"Org","division":"Div"}}`, nil))
+	wantStatus(t, r, http.StatusCreated)
+	id, _ := r.JSON(t)["id"].(string)
+	want := map[string][]any{
+		"nickName": {"nickName"}, "profileUrl": {"profileUrl"}, "userType": {"userType"},
+		"middleName": {"name", "middleName"}, "honorificPrefix": {"name", "honorificPrefix"}, "honorificSuffix": {"name", "honorificSuffix"},
+		"employeeNumber": {urnEnterprise, "employeeNumber"}, "costCenter": {urnEnterprise, "costCenter"},
+		"organization": {urnEnterprise, "organization"}, "division": {urnEnterprise, "division"},
+	}
+	sent := map[string]string{"nickName": "Kee", "profileUrl": "https://example.com/kee", "userType": "Contractor",
+		"middleName": "M", "honorificPrefix": "Dr.", "honorificSuffix": "III",
+		"employeeNumber": "E-1", "costCenter": "CC", "organization": "Org", "division": "Div"}
+	get := h.do(http.MethodGet, "/scim/v2/Users/"+id, nil).JSON(t)
+	for name, path := range want {
+		if got := jsonAt(get, path...); got != sent[name] {
+			t.Errorf("%s read back as %#v, want %q", name, got, sent[name])
+		}
+	}
+
+	h.emu.ResetCalls()
+	p := h.do(http.MethodPatch, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%PATCH%"],"Operations":[
+		{"op":"Replace","path":"%ENT%:employeeNumber","value":"E-2"},{"op":"remove","path":"nickName"}]}`, nil))
+	wantStatus(t, p, http.StatusOK)
+	if w := writes(h); len(w) > 0 {
+		t.Errorf("changing only kept attributes wrote to Freshservice: %v", w)
+	}
+	get = h.do(http.MethodGet, "/scim/v2/Users/"+id, nil).JSON(t)
+	if got := jsonAt(get, urnEnterprise, "employeeNumber"); got != "E-2" {
+		t.Errorf("employeeNumber after PATCH = %#v, want E-2", got)
+	}
+	if got := jsonAt(get, "nickName"); got != nil {
+		t.Errorf("nickName after remove = %#v, want none", got)
+	}
+
+	put := h.do(http.MethodPut, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%CORE%"],"userName":"kept@example.com",
+		"name":{"givenName":"Kay","familyName":"Kept"},"userType":"Employee"}`, nil))
+	wantStatus(t, put, http.StatusOK)
+	body := put.JSON(t)
+	if got := jsonAt(body, "userType"); got != "Employee" {
+		t.Errorf("userType after PUT = %#v", got)
+	}
+	for _, path := range [][]any{{"name", "middleName"}, {urnEnterprise, "employeeNumber"}, {"profileUrl"}} {
+		if got := jsonAt(body, path...); got != nil {
+			t.Errorf("%v survived a PUT that left it out: %#v", path, got)
+		}
+	}
+}
+
+// TestRFC7644_3_3_UndeclaredAttributesAreIgnored: ims, photos, entitlements, roles, x509Certificates
+// and password are not declared (Freshservice cannot hold them, and fsscim keeps no lists of
+// structured values nor any password); a client that sends them is told by /Schemas, and what it
+// sends is ignored and logged, never refused.
+func TestRFC7644_3_3_UndeclaredAttributesAreIgnored(t *testing.T) {
+	h := newHarness(t)
+	all := loadSchemaAttrs(t, h)
+	for _, name := range []string{"ims", "photos", "entitlements", "roles", "x509certificates", "password"} {
+		if _, declared := all[urnCoreUser][name]; declared {
+			t.Errorf("/Schemas declares %s", name)
+		}
+	}
+	for _, name := range []string{"nickname", "emails", "groups"} {
+		if _, declared := all[urnCoreUser][name]; !declared {
+			t.Errorf("/Schemas does not declare %s", name)
+		}
+	}
+	r := h.do(http.MethodPost, "/scim/v2/Users", entraBody(`{"schemas":["%CORE%"],"userName":"ignored@example.com",
+		"name":{"givenName":"Ig","familyName":"Nored"},"password":"S3cret-Passw0rd!",
+		"roles":[{"primary":"True","value":"Admin","type":"WindowsAzureActiveDirectoryRole"}],"photos":[{"value":"https://example.com/p.png"}]}`, nil))
+	wantStatus(t, r, http.StatusCreated)
+	for _, name := range []string{"password", "roles", "photos"} {
+		if v, has := r.JSON(t)[name]; has {
+			t.Errorf("the answer carries %s: %v", name, v)
+		}
+	}
+	if strings.Contains(h.logs.String(), "S3cret-Passw0rd!") {
+		t.Error("the password reached the log")
+	}
+	id, _ := r.JSON(t)["id"].(string)
+	h.emu.ResetCalls()
+	p := h.do(http.MethodPatch, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%PATCH%"],"Operations":[
+		{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"06b0\",\"value\":\"Admin\"}"}]}]}`, nil))
+	wantStatus(t, p, http.StatusOK)
+	if w := writes(h); len(w) > 0 {
+		t.Errorf("an ignored attribute wrote to Freshservice: %v", w)
+	}
+	if !strings.Contains(h.logs.String(), `"roles"`) {
+		t.Error("the log does not name the ignored roles")
+	}
+}

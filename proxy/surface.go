@@ -89,9 +89,10 @@ func (s *surfaces) of(t *config.Tenant) (*surface, error) {
 
 func newSurface(t *config.Tenant, log *zap.Logger) (*surface, error) {
 	userExt := []schema.Schema{schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(t.Attributes)}
+	userCore := mapping.UserSchema()
 	sf := &surface{users: resourceType{
-		name: "User", endpoint: dialect.Users, core: schema.CoreUserSchema(), extensions: userExt,
-		known: dialect.NewSchemas(schema.CoreUserSchema(), userExt...),
+		name: "User", endpoint: dialect.Users, core: userCore, extensions: userExt,
+		known: dialect.NewSchemas(userCore, userExt...),
 	}}
 	libTypes := []scim.ResourceType{{
 		ID:          optional.NewString("User"),

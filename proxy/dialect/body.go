@@ -287,22 +287,41 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (rep
 		}
 	}
 	known.coerceResource(body)
-	for k := range body {
+	// What no schema declares is dropped; it is reported when it carries something.
+	for k, v := range body {
 		switch strings.ToLower(k) {
 		case "schemas", "meta", "id", "externalid":
 			continue
 		}
+		unknown := !known.Known(k)
 		if isExtensionURN(k) {
-			if _, ok := known.extensions[strings.ToLower(k)]; !ok {
-				rep.Ignored = append(rep.Ignored, k)
-			}
+			_, declared := known.extensions[strings.ToLower(k)]
+			unknown = !declared
+		}
+		if !unknown {
 			continue
 		}
-		if !known.Known(k) {
+		delete(body, k)
+		if !carriesNothing(v) {
 			rep.Ignored = append(rep.Ignored, k)
 		}
 	}
 	return rep
+}
+
+// carriesNothing reports values not worth reporting as ignored: empty strings, lists and objects.
+func carriesNothing(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case string:
+		return t == ""
+	case []any:
+		return len(t) == 0
+	case map[string]any:
+		return len(t) == 0
+	}
+	return false
 }
 
 // canonicalURN spells the extension URNs fsscim declares exactly as declared.

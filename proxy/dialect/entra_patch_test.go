@@ -25,7 +25,7 @@ import (
 var entraOpts = mapping.Options{Attributes: map[string]string{"costCentre": "cost_centre", "badgeNumber": "badge"}}
 
 // userSchemas are the schemas the HTTP surface serves users with for that tenant.
-var userSchemas = dialect.NewSchemas(schema.CoreUserSchema(), schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(entraOpts.Attributes))
+var userSchemas = dialect.NewSchemas(mapping.UserSchema(), schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(entraOpts.Attributes))
 
 var groupSchemas = dialect.NewSchemas(schema.CoreGroupSchema())
 
@@ -143,16 +143,16 @@ func TestEntraPatchForms(t *testing.T) {
 			want: entraWith(func(u *mapping.User) {
 				u.DisplayName, u.WorkEmail, u.GivenName, u.FamilyName, u.ExternalID =
 					"Pvlo", "TestBcwqnm@test.microsoft.com", "Gtfd", "Pkqf", "Eqpj"
+				u.Kept = map[string]string{mapping.SchemaEnterprise + ":employeeNumber": "Eqpj"}
 			}),
-			touched: fields(mapping.FieldDisplayName, mapping.FieldWorkEmail, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldExternalID),
-			ignored: []string{mapping.SchemaEnterprise + ":employeeNumber"},
+			touched: fields(mapping.FieldDisplayName, mapping.FieldWorkEmail, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldExternalID, mapping.FieldKept),
 		},
 		{
-			name:    "legacy add of an unmapped single-valued attribute",
+			name:    "legacy add of a single-valued attribute fsscim keeps",
 			start:   entraBase(),
 			body:    `{"Operations":[{"op":"Add","path":"nickName","value":"Babs"}]}`,
-			want:    entraBase(),
-			ignored: []string{"nickName"},
+			want:    entraWith(func(u *mapping.User) { u.Kept = map[string]string{"nickName": "Babs"} }),
+			touched: fields(mapping.FieldKept),
 		},
 		// Entra's aadOptscim062020 dialect: lower-case ops, path-less replace.
 		{
@@ -164,9 +164,9 @@ func TestEntraPatchForms(t *testing.T) {
 					"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"Aklq"}}]}`,
 			want: entraWith(func(u *mapping.User) {
 				u.WorkEmail, u.DisplayName, u.GivenName, u.FamilyName = "TestMhvaes@test.microsoft.com", "Bjfe", "Kkom", "Unua"
+				u.Kept = map[string]string{mapping.SchemaEnterprise + ":employeeNumber": "Aklq"}
 			}),
-			touched: fields(mapping.FieldWorkEmail, mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldFamilyName),
-			ignored: []string{mapping.SchemaEnterprise + ":employeeNumber"},
+			touched: fields(mapping.FieldWorkEmail, mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldKept),
 		},
 		{
 			name:  "path-less add with dotted keys",
@@ -182,18 +182,20 @@ func TestEntraPatchForms(t *testing.T) {
 			body: `{"Operations":[{"op":"replace","value":{
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization":"organization",
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"department"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Department = "department" }),
-			touched: fields(mapping.FieldDepartment),
-			ignored: []string{mapping.SchemaEnterprise + ":organization"},
+			want: entraWith(func(u *mapping.User) {
+				u.Department, u.Kept = "department", map[string]string{mapping.SchemaEnterprise + ":organization": "organization"}
+			}),
+			touched: fields(mapping.FieldDepartment, mapping.FieldKept),
 		},
 		{
 			name:  "path-less nested extension object",
 			start: entraBase(),
 			body: `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
 				{"department":"Sales","manager":{"value":"99"},"costCenter":"X"}}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Department, u.ManagerID = "Sales", "99" }),
-			touched: fields(mapping.FieldDepartment, mapping.FieldManager),
-			ignored: []string{mapping.SchemaEnterprise + ":costCenter"},
+			want: entraWith(func(u *mapping.User) {
+				u.Department, u.ManagerID, u.Kept = "Sales", "99", map[string]string{mapping.SchemaEnterprise + ":costCenter": "X"}
+			}),
+			touched: fields(mapping.FieldDepartment, mapping.FieldManager, mapping.FieldKept),
 		},
 		{
 			name:    "path-less nested name object",

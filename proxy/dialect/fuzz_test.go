@@ -57,7 +57,7 @@ func fzSchemas(t *config.Tenant, resource string) Schemas {
 	if resource == Groups {
 		return NewSchemas(schema.CoreGroupSchema())
 	}
-	return NewSchemas(schema.CoreUserSchema(), schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(t.Attributes))
+	return NewSchemas(mapping.UserSchema(), schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(t.Attributes))
 }
 
 // fzDecode decodes as readJSONBody does; only JSON objects get to the normaliser.
