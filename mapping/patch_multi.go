@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	scimerrors "github.com/elimity-com/scim/errors"
 	filter "github.com/scim2/filter-parser/v2"
 )
 
@@ -97,10 +98,26 @@ func (p *userPatcher) applyMulti(kind patchOp, t patchTarget, v any, spec patchM
 		}
 		found[sl.typ] = i
 	}
-	if _, ok := found[spec.slots[0].typ]; !ok && spec.pickAny && len(others) > 0 {
-		pick := patchPick(elems, others)
-		found[spec.slots[0].typ] = pick
-		others = patchWithoutIndex(others, pick)
+	if _, ok := found[spec.slots[0].typ]; !ok && spec.pickAny {
+		// replace sets the whole list, so its best element is the work one, as on create. add adds
+		// values (RFC 7644 §3.5.2.1): a typed one of another type ("home") is not the work email, and
+		// an untyped one fills the work email only when there is none.
+		candidates := others
+		if kind == patchAdd {
+			candidates = nil
+			if *spec.slots[0].ptr(p.user) == "" {
+				for _, i := range others {
+					if elems[i].typ == "" {
+						candidates = append(candidates, i)
+					}
+				}
+			}
+		}
+		if len(candidates) > 0 {
+			pick := patchPick(elems, candidates)
+			found[spec.slots[0].typ] = pick
+			others = patchWithoutIndex(others, pick)
+		}
 	}
 	for _, sl := range spec.slots {
 		i, ok := found[sl.typ]
@@ -213,6 +230,12 @@ func (p *userPatcher) applyFiltered(kind patchOp, t patchTarget, v any, spec pat
 		}
 	}
 	if len(selected) == 0 {
+		if kind == patchReplace {
+			// RFC 7644 §3.5.2.3: a value filter that matches no value is a failure. (A filter on the
+			// type alone matches a type fsscim keeps even while it has no value: Entra's replace of
+			// emails[type eq "work"].value creates the work email.)
+			return invalid(scimerrors.ScimTypeNoTarget, fmt.Sprintf("path %s matches no value", patchShow(t.name)))
+		}
 		return nil
 	}
 	if kind == patchRemove {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy"
 )
 
@@ -200,5 +201,101 @@ func TestRFC7643_3_1_GroupMetaDates(t *testing.T) {
 		if v, _ := jsonAt(ag.JSON(t), "meta", k).(string); v == "" {
 			t.Errorf("agent group answers no meta.%s", k)
 		}
+	}
+}
+
+// patchUser sends a PATCH with the given operations (JSON) to the user.
+func patchUser(h *harness, id int64, ops string) response {
+	h.t.Helper()
+	return h.do(http.MethodPatch, "/scim/v2/Users/"+idString(id), `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":`+ops+`}`)
+}
+
+// TestRFC7644_3_5_2_1_AddToMultiValuedAddsAValue: add on emails adds a value; a home address does not
+// take the place of the work email (fsscim keeps only that one, so the home address is ignored).
+func TestRFC7644_3_5_2_1_AddToMultiValuedAddsAValue(t *testing.T) {
+	h := newHarness(t)
+	u := seedPerson(h, "multi@example.com", func(u *freshservice.User) { u.SecondaryEmails = []string{"multi.work@example.com"} })
+	r := patchUser(h, u.ID, `[{"op":"add","path":"emails","value":[{"value":"home2@example.com","type":"home"}]}]`)
+	wantStatus(t, r, http.StatusOK)
+	emails, _ := r.JSON(t)["emails"].([]any)
+	if len(emails) != 1 || jsonAt(emails[0], "value") != "multi.work@example.com" || jsonAt(emails[0], "type") != "work" {
+		t.Errorf("emails after add = %v, want the work email as it was", emails)
+	}
+	if got := fsUser(h, u.ID).SecondaryEmails; len(got) != 1 || got[0] != "multi.work@example.com" {
+		t.Errorf("Freshservice secondary_emails = %v", got)
+	}
+}
+
+// TestRFC7644_3_5_2_3_ReplaceMatchingNothingIsNoTarget: a replace whose value filter matches no value
+// fails with 400 noTarget and changes nothing; Entra's documented forms that create the work email
+// (a filter on its type alone) still create it.
+func TestRFC7644_3_5_2_3_ReplaceMatchingNothingIsNoTarget(t *testing.T) {
+	h := newHarness(t)
+	u := seedPerson(h, "target@example.com", func(u *freshservice.User) { u.WorkPhoneNumber = "111" })
+	r := patchUser(h, u.ID, `[{"op":"replace","path":"phoneNumbers[value eq \"999\"].value","value":"222"}]`)
+	wantSCIMError(t, r, http.StatusBadRequest, "noTarget")
+	if got := fsUser(h, u.ID).WorkPhoneNumber; got != "111" {
+		t.Errorf("Freshservice work_phone_number = %q after a refused replace", got)
+	}
+	r = patchUser(h, u.ID, `[{"op":"replace","path":"emails[type eq \"work\" and value eq \"old@example.com\"].value","value":"new@example.com"},
+		{"op":"replace","path":"title","value":"Never"}]`)
+	wantSCIMError(t, r, http.StatusBadRequest, "noTarget")
+
+	for _, op := range []string{"Replace", "Add"} {
+		v := seedPerson(h, strings.ToLower(op)+".work@example.com", nil)
+		r := patchUser(h, v.ID, `[{"op":"`+op+`","path":"emails[type eq \"work\"].value","value":"`+strings.ToLower(op)+`.second@example.com"}]`)
+		wantStatus(t, r, http.StatusOK)
+		if got := fsUser(h, v.ID).SecondaryEmails; len(got) != 1 || got[0] != strings.ToLower(op)+".second@example.com" {
+			t.Errorf("%s of the work email: Freshservice secondary_emails = %v", op, got)
+		}
+	}
+}
+
+// TestRFC7644_3_5_2_PatchIsAtomic: when one operation is invalid (removing the required userName), the
+// PATCH answers 400 and none of its operations is applied.
+func TestRFC7644_3_5_2_PatchIsAtomic(t *testing.T) {
+	h := newHarness(t)
+	u := seedPerson(h, "atomic@example.com", func(u *freshservice.User) { u.JobTitle = "Before" })
+	for _, ops := range []string{
+		`[{"op":"replace","path":"title","value":"After"},{"op":"remove","path":"userName"}]`,
+		`[{"op":"replace","path":"title","value":"After"},{"op":"replace","value":{"userName":null}}]`,
+	} {
+		h.emu.ResetCalls()
+		r := patchUser(h, u.ID, ops)
+		wantSCIMError(t, r, http.StatusBadRequest, "invalidValue")
+		if w := writes(h); len(w) > 0 {
+			t.Errorf("a refused PATCH wrote to Freshservice: %v", w)
+		}
+		if got := fsUser(h, u.ID).JobTitle; got != "Before" {
+			t.Errorf("job_title = %q after a refused PATCH", got)
+		}
+	}
+	g := h.do(http.MethodPost, "/scim/v2/Groups", map[string]any{"schemas": []string{urnCoreGroup}, "displayName": "Atomic"})
+	wantStatus(t, g, http.StatusCreated)
+	gid, _ := g.JSON(t)["id"].(string)
+	r := h.do(http.MethodPatch, "/scim/v2/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"displayName"}]}`)
+	wantSCIMError(t, r, http.StatusBadRequest, "invalidValue")
+}
+
+// TestRFC7644_3_5_2_2_RemoveExtensionClearsIt: removing the enterprise extension as a whole clears its
+// attributes: department, manager and the ones fsscim keeps.
+func TestRFC7644_3_5_2_2_RemoveExtensionClearsIt(t *testing.T) {
+	h := newHarness(t)
+	eng := h.emu.AddDepartment("Engineering")
+	boss := seedPerson(h, "boss.ext@example.com", nil)
+	u := seedPerson(h, "ext.remove@example.com", func(u *freshservice.User) {
+		u.DepartmentIDs = []int64{eng.ID}
+		u.ReportingManagerID = freshservice.ID(boss.ID)
+	})
+	r := patchUser(h, u.ID, `[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"E-7"}]`)
+	wantStatus(t, r, http.StatusOK)
+	r = patchUser(h, u.ID, `[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"}]`)
+	wantStatus(t, r, http.StatusOK)
+	if ent := jsonAt(r.JSON(t), urnEnterprise); ent != nil {
+		t.Errorf("the enterprise extension is still answered: %v", ent)
+	}
+	got := fsUser(h, u.ID)
+	if len(got.DepartmentIDs) != 0 || got.ReportingManagerID != 0 {
+		t.Errorf("Freshservice still holds department %v and manager %d", got.DepartmentIDs, got.ReportingManagerID)
 	}
 }

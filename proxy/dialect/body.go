@@ -78,6 +78,13 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 		pathV, _ := mapping.Lookup(op, "path")
 		path := strings.TrimSpace(stringOf(pathV))
 		value, hasValue := mapping.Lookup(op, "value")
+		if ext, isExt := known.extensions[strings.ToLower(path)]; isExt && opName == "remove" {
+			// Removing a whole extension removes each of its attributes.
+			for _, a := range ext.Attributes {
+				out = append(out, map[string]any{"op": "remove", "path": ext.ID + ":" + a.Name()})
+			}
+			continue
+		}
 		if obj, isObj := value.(map[string]any); isObj && isExtensionURN(path) {
 			// A path that is a whole extension: its value is that extension's attributes, as in a
 			// path-less value.
