@@ -67,12 +67,18 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 		{EchoLocale, FieldLocale, u.Locale},
 		{EchoPreferredLanguage, FieldPreferredLanguage, u.PreferredLanguage},
 	}
+	languageSet := set.Has(FieldLocale) || set.Has(FieldPreferredLanguage)
 	for _, l := range languages {
-		if !set.Has(l.field) || l.sent == "" {
-			continue
-		}
 		stored := storedText(f.Language)
-		if stored == "" || LanguageFromFreshservice(stored) != l.sent {
+		switch {
+		case l.sent == "":
+		case set.Has(l.field):
+			if stored == "" || LanguageFromFreshservice(stored) != l.sent {
+				e[l.key] = record.EchoValue{Sent: l.sent, Stored: stored}
+			}
+		case languageSet && stored != "" && LanguageFromFreshservice(stored) != l.sent:
+			// The other of the two attributes decided Freshservice's one language: this one keeps
+			// answering what it did, so that a client mapping both sees neither change.
 			e[l.key] = record.EchoValue{Sent: l.sent, Stored: stored}
 		}
 	}

@@ -129,7 +129,7 @@ func FieldsFor(u User, set FieldSet, opts Options) (freshservice.UserFields, Nee
 		}
 	}
 	if set.Has(FieldPreferredLanguage) || set.Has(FieldLocale) {
-		code, warning := languageToWrite(u, opts)
+		code, warning := languageToWrite(u, set, opts)
 		if code != "" {
 			f.Language = fieldText(code)
 		}
@@ -209,10 +209,16 @@ func timeZoneToWrite(iana string, opts Options) (name, warning string) {
 	return "", fmt.Sprintf("time zone %q has no Freshservice equivalent; the time zone is left unchanged", iana)
 }
 
-// languageToWrite picks the Freshservice language from preferredLanguage, else from locale.
-func languageToWrite(u User, opts Options) (code, warning string) {
+// languageToWrite picks the Freshservice language: from the one of locale and preferredLanguage that
+// the write sets (a PATCH of locale decides the language, whatever preferredLanguage says), from
+// preferredLanguage when it sets both, else from the other.
+func languageToWrite(u User, set FieldSet, opts Options) (code, warning string) {
+	tags := []string{u.PreferredLanguage, u.Locale}
+	if set.Has(FieldLocale) && !set.Has(FieldPreferredLanguage) {
+		tags = []string{u.Locale, u.PreferredLanguage}
+	}
 	var sent []string
-	for _, tag := range []string{u.PreferredLanguage, u.Locale} {
+	for _, tag := range tags {
 		if tag == "" {
 			continue
 		}

@@ -766,6 +766,18 @@ func TestFieldsForPartialWrites(t *testing.T) {
 			warnings: []string{`"hi"`, `"RJWNTUNNOHNZ"`, "unchanged"},
 		},
 		{
+			name: "a write of locale alone takes the language from locale",
+			u:    mapping.User{PreferredLanguage: "de-DE", Locale: "fr-FR"},
+			set:  []mapping.Field{mapping.FieldLocale},
+			wire: `{"language":"fr"}`,
+		},
+		{
+			name: "a write of both takes the language from preferredLanguage",
+			u:    mapping.User{PreferredLanguage: "de-DE", Locale: "fr-FR"},
+			set:  []mapping.Field{mapping.FieldLocale, mapping.FieldPreferredLanguage},
+			wire: `{"language":"de"}`,
+		},
+		{
 			name:     "custom attribute the tenant does not map",
 			u:        mapping.User{Custom: map[string]any{"shoeSize": "42", "costCenter": "CC"}},
 			set:      []mapping.Field{mapping.FieldCustom},

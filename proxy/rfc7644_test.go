@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -297,5 +298,37 @@ func TestRFC7644_3_5_2_2_RemoveExtensionClearsIt(t *testing.T) {
 	got := fsUser(h, u.ID)
 	if len(got.DepartmentIDs) != 0 || got.ReportingManagerID != 0 {
 		t.Errorf("Freshservice still holds department %v and manager %d", got.DepartmentIDs, got.ReportingManagerID)
+	}
+}
+
+// TestPatchedLanguageAttributeDecides: Freshservice has one language and SCIM two attributes for it
+// (locale, preferredLanguage). The one a PATCH changes decides Freshservice's language; the other keeps
+// reading back as it was, so a client that maps both sees no difference to send again.
+func TestPatchedLanguageAttributeDecides(t *testing.T) {
+	h := newHarness(t)
+	r := h.do(http.MethodPost, "/scim/v2/Users", entraBody(`{"schemas":["%CORE%"],"userName":"lang@example.com",
+		"name":{"givenName":"Lang","familyName":"User"},"preferredLanguage":"de-DE","locale":"de-DE"}`, nil))
+	wantStatus(t, r, http.StatusCreated)
+	id, _ := r.JSON(t)["id"].(string)
+	uid, _ := strconv.ParseInt(id, 10, 64)
+
+	p := patchUser(h, uid, `[{"op":"replace","path":"locale","value":"fr-FR"}]`)
+	wantStatus(t, p, http.StatusOK)
+	if got := fsUser(h, uid).Language; got != "fr" {
+		t.Errorf("after a PATCH of locale, Freshservice language = %q, want fr", got)
+	}
+	get := h.do(http.MethodGet, "/scim/v2/Users/"+id, nil).JSON(t)
+	if get["locale"] != "fr-FR" || get["preferredLanguage"] != "de-DE" {
+		t.Errorf("read back locale %v, preferredLanguage %v; want fr-FR and de-DE", get["locale"], get["preferredLanguage"])
+	}
+
+	p = patchUser(h, uid, `[{"op":"replace","path":"preferredLanguage","value":"en-GB"}]`)
+	wantStatus(t, p, http.StatusOK)
+	if got := fsUser(h, uid).Language; got != "en" {
+		t.Errorf("after a PATCH of preferredLanguage, Freshservice language = %q, want en", got)
+	}
+	get = h.do(http.MethodGet, "/scim/v2/Users/"+id, nil).JSON(t)
+	if get["locale"] != "fr-FR" || get["preferredLanguage"] != "en-GB" {
+		t.Errorf("read back locale %v, preferredLanguage %v; want fr-FR and en-GB", get["locale"], get["preferredLanguage"])
 	}
 }
