@@ -106,7 +106,7 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 			next := map[string]any{"op": opName, "path": path}
 			switch {
 			case (opName == "add" || opName == "replace") && hasValue && value == nil:
-				// Clearing with null: the library refuses a nil value, a remove means the same.
+				// Clearing with null: validation refuses a null value, and a remove means the same.
 				next["op"] = "remove"
 			case hasValue:
 				next["value"] = known.coerceAt(resource, path, value)
@@ -125,7 +125,7 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 		// A path-less value names attributes by their names (RFC 7644 §3.5.2.1). Entra also puts
 		// paths there ("name.givenName", "urn:…:User:department"), and nested extension objects;
 		// those become operations of their own, with the key as the path.
-		kept := map[string]any{}
+		plain := map[string]any{}
 		var pathed, removes []any
 		flat := flattenExtensions(values)
 		keys := make([]string, 0, len(flat))
@@ -151,7 +151,7 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 				continue
 			}
 			if sub, ok := v.(map[string]any); ok && !isManagerPath(k) {
-				// {"name": {"familyName": null}} clears that sub-attribute; the library refuses nulls.
+				// {"name": {"familyName": null}} clears that sub-attribute; validation refuses nulls.
 				for sk, sv := range sub {
 					if p := k + "." + sk; sv == nil && parses(p) && known.Known(p) {
 						removes = append(removes, map[string]any{"op": "remove", "path": p})
@@ -166,10 +166,10 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 				pathed = append(pathed, map[string]any{"op": opName, "path": k, "value": known.coerceAt(resource, k, v)})
 				continue
 			}
-			kept[k] = known.coerceAt(resource, k, v)
+			plain[k] = known.coerceAt(resource, k, v)
 		}
-		if len(kept) > 0 {
-			out = append(out, map[string]any{"op": opName, "value": kept})
+		if len(plain) > 0 {
+			out = append(out, map[string]any{"op": opName, "value": plain})
 		}
 		out = append(out, pathed...)
 		out = append(out, removes...)
@@ -185,7 +185,7 @@ func parses(path string) bool {
 }
 
 // flattenExtensions turns {"urn:…:User": {"department": "x"}} into {"urn:…:User:department": "x"}:
-// the pinned library rejects nested extension objects in a path-less PATCH.
+// each of those keys is then an attribute path of its own.
 func flattenExtensions(values map[string]any) map[string]any {
 	out := make(map[string]any, len(values))
 	for k, v := range values {
@@ -253,7 +253,7 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (rep
 		ext[attr] = v
 		body[canonicalURN(uri)] = ext
 	}
-	// Differently cased extension keys would be ignored by the library.
+	// Validation looks extensions up by their URN as declared: a differently cased key would be lost.
 	for k, v := range body {
 		if c := canonicalURN(k); c != k && isExtensionURN(k) {
 			delete(body, k)
