@@ -34,8 +34,11 @@ func Changed(old, new User, set FieldSet) FieldSet {
 	check(FieldDepartment, strings.EqualFold(strings.TrimSpace(old.Department), strings.TrimSpace(new.Department)))
 	check(FieldManager, old.ManagerID == new.ManagerID)
 	check(FieldLocation, strings.EqualFold(strings.TrimSpace(old.Location), strings.TrimSpace(new.Location)))
-	check(FieldIsAgent, boolOf(old.IsAgent) == boolOf(new.IsAgent))
+	// isAgent in another spelling ("True" for "true") changes nothing in Freshservice but what fsscim
+	// answers, which the client compares.
+	check(FieldIsAgent, boolOf(old.IsAgent) == boolOf(new.IsAgent) && AgentAnswer(old) == AgentAnswer(new))
 	check(FieldCustom, reflect.DeepEqual(nonNil(old.Custom), nonNil(new.Custom)))
+	check(FieldKept, keptEqual(old.Kept, new.Kept))
 	return out
 }
 
@@ -55,4 +58,4 @@ func nonNil(m map[string]any) map[string]any {
 const AllUserFields = FieldSet(FieldUserName | FieldExternalID | FieldGivenName | FieldFamilyName |
 	FieldDisplayName | FieldTitle | FieldWorkEmail | FieldWorkPhone | FieldMobilePhone | FieldWorkAddress |
 	FieldTimeZone | FieldLocale | FieldPreferredLanguage | FieldActive | FieldDepartment | FieldManager |
-	FieldLocation | FieldIsAgent | FieldCustom | FieldFormattedName)
+	FieldLocation | FieldIsAgent | FieldCustom | FieldFormattedName | FieldKept)

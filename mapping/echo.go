@@ -1,9 +1,11 @@
 package mapping
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // Echo remembers values that Freshservice stores in another form than Entra sent them (a time zone
@@ -11,17 +13,8 @@ import (
 // not "first last"), so that they are answered back as sent while Freshservice still holds the form
 // they were stored as. Entra compares what it reads with what it wrote and PATCHes every difference on
 // every cycle, so without this it would never settle. Keys are the SCIM attribute names of the Echo*
-// constants.
-type Echo map[string]EchoValue
-
-// EchoValue is one remembered value: Sent is the value as Entra sent it, Stored the form Freshservice
-// was given. An empty Stored means Freshservice was given nothing (the value has no Freshservice form
-// and the tenant has no default), and Sent is answered whatever Freshservice holds. The JSON form is
-// what the store keeps.
-type EchoValue struct {
-	Sent   string `json:"sent"`
-	Stored string `json:"stored"`
-}
+// constants. It is the form a user's record keeps them in (record.UserRecord.Echo).
+type Echo map[string]record.EchoValue
 
 // Echo keys.
 const (
@@ -34,19 +27,26 @@ const (
 	EchoWorkEmail         = `emails[type eq "work"].value`
 	EchoUserName          = "userName"
 	EchoFormattedName     = "name.formatted"
+	// EchoIsAgent remembers isAgent's spelling ("True"); Stored is "true" or "false".
+	EchoIsAgent = SchemaFreshservice + ":isAgent"
+	// EchoEnterpriseLocation marks a user whose location the client writes as the enterprise
+	// "_location"; Sent is the location, Stored empty.
+	EchoEnterpriseLocation = SchemaEnterprise + ":" + locationKeyFS
 )
 
 // echoField is the attribute each key remembers, so that a write of that attribute replaces the entry.
 var echoField = map[string]Field{
-	EchoTimeZone:          FieldTimeZone,
-	EchoLocale:            FieldLocale,
-	EchoPreferredLanguage: FieldPreferredLanguage,
-	EchoGivenName:         FieldGivenName,
-	EchoFamilyName:        FieldFamilyName,
-	EchoDisplayName:       FieldDisplayName,
-	EchoWorkEmail:         FieldWorkEmail,
-	EchoUserName:          FieldUserName,
-	EchoFormattedName:     FieldFormattedName,
+	EchoTimeZone:           FieldTimeZone,
+	EchoLocale:             FieldLocale,
+	EchoPreferredLanguage:  FieldPreferredLanguage,
+	EchoGivenName:          FieldGivenName,
+	EchoFamilyName:         FieldFamilyName,
+	EchoDisplayName:        FieldDisplayName,
+	EchoWorkEmail:          FieldWorkEmail,
+	EchoUserName:           FieldUserName,
+	EchoFormattedName:      FieldFormattedName,
+	EchoIsAgent:            FieldIsAgent,
+	EchoEnterpriseLocation: FieldLocation,
 }
 
 // EchoFor lists, for a write f built by FieldsFor from u and set, the values Freshservice will hold in
@@ -56,7 +56,7 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 	if set.Has(FieldTimeZone) && u.TimeZone != "" {
 		stored := storedText(f.TimeZone)
 		if back, _ := TimeZoneFromFreshservice(stored); stored == "" || back != u.TimeZone {
-			e[EchoTimeZone] = EchoValue{Sent: u.TimeZone, Stored: stored}
+			e[EchoTimeZone] = record.EchoValue{Sent: u.TimeZone, Stored: stored}
 		}
 	}
 	languages := []struct {
@@ -67,20 +67,26 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 		{EchoLocale, FieldLocale, u.Locale},
 		{EchoPreferredLanguage, FieldPreferredLanguage, u.PreferredLanguage},
 	}
+	languageSet := set.Has(FieldLocale) || set.Has(FieldPreferredLanguage)
 	for _, l := range languages {
-		if !set.Has(l.field) || l.sent == "" {
-			continue
-		}
 		stored := storedText(f.Language)
-		if stored == "" || LanguageFromFreshservice(stored) != l.sent {
-			e[l.key] = EchoValue{Sent: l.sent, Stored: stored}
+		switch {
+		case l.sent == "":
+		case set.Has(l.field):
+			if stored == "" || LanguageFromFreshservice(stored) != l.sent {
+				e[l.key] = record.EchoValue{Sent: l.sent, Stored: stored}
+			}
+		case languageSet && stored != "" && LanguageFromFreshservice(stored) != l.sent:
+			// The other of the two attributes decided Freshservice's one language: this one keeps
+			// answering what it did, so that a client mapping both sees neither change.
+			e[l.key] = record.EchoValue{Sent: l.sent, Stored: stored}
 		}
 	}
 	if set.Has(FieldGivenName) && f.FirstName != nil && *f.FirstName != u.GivenName {
-		e[EchoGivenName] = EchoValue{Sent: u.GivenName, Stored: *f.FirstName}
+		e[EchoGivenName] = record.EchoValue{Sent: u.GivenName, Stored: *f.FirstName}
 	}
 	if set.Has(FieldFamilyName) && f.LastName != nil && *f.LastName != u.FamilyName {
-		e[EchoFamilyName] = EchoValue{Sent: u.FamilyName, Stored: *f.LastName}
+		e[EchoFamilyName] = record.EchoValue{Sent: u.FamilyName, Stored: *f.LastName}
 	}
 	if set.Has(FieldFormattedName) && u.FormattedName != "" {
 		// Like displayName: answered as "first last" unless remembered.
@@ -89,7 +95,7 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 			stored = firstLast(*f.FirstName, *f.LastName)
 		}
 		if stored != u.FormattedName {
-			e[EchoFormattedName] = EchoValue{Sent: u.FormattedName, Stored: stored}
+			e[EchoFormattedName] = record.EchoValue{Sent: u.FormattedName, Stored: stored}
 		}
 	}
 	if set.Has(FieldDisplayName) && u.DisplayName != "" {
@@ -100,12 +106,26 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 			stored = firstLast(*f.FirstName, *f.LastName)
 		}
 		if stored != u.DisplayName {
-			e[EchoDisplayName] = EchoValue{Sent: u.DisplayName, Stored: stored}
+			e[EchoDisplayName] = record.EchoValue{Sent: u.DisplayName, Stored: stored}
 		}
+	}
+	if set.Has(FieldKept) {
+		// Freshservice holds nothing of these: they are answered whatever it holds.
+		for key, v := range u.Kept {
+			e[key] = record.EchoValue{Sent: v}
+		}
+	}
+	if set.Has(FieldIsAgent) && u.IsAgent != nil {
+		if answer, plain := AgentAnswer(u), strconv.FormatBool(*u.IsAgent); answer != plain {
+			e[EchoIsAgent] = record.EchoValue{Sent: answer, Stored: plain}
+		}
+	}
+	if set.Has(FieldLocation) && u.EnterpriseLocation && u.Location != "" {
+		e[EchoEnterpriseLocation] = record.EchoValue{Sent: u.Location}
 	}
 	if set.Has(FieldUserName) && u.UserName != "" && f.Email != nil && *f.Email != u.UserName {
 		// A userName that is not an email address: Freshservice holds the work email instead.
-		e[EchoUserName] = EchoValue{Sent: u.UserName, Stored: *f.Email}
+		e[EchoUserName] = record.EchoValue{Sent: u.UserName, Stored: *f.Email}
 	}
 	if set.Has(FieldWorkEmail) && u.WorkEmail != "" && f.SecondaryEmails != nil && len(*f.SecondaryEmails) == 0 {
 		// The work email is the primary email in another case: Freshservice keeps only the primary.
@@ -114,7 +134,7 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 			primary = *f.Email
 		}
 		if primary != u.WorkEmail {
-			e[EchoWorkEmail] = EchoValue{Sent: u.WorkEmail, Stored: primary}
+			e[EchoWorkEmail] = record.EchoValue{Sent: u.WorkEmail, Stored: primary}
 		}
 	}
 	return e
@@ -161,6 +181,16 @@ func (e Echo) Apply(u *User, fu freshservice.User) {
 			if strings.EqualFold(fu.Mail(), v.Stored) {
 				u.UserName = v.Sent
 			}
+		case EchoIsAgent:
+			if strconv.FormatBool(fu.IsAgent) == v.Stored {
+				u.AgentText = v.Sent
+			}
+		case EchoEnterpriseLocation:
+			u.EnterpriseLocation = true
+		default:
+			if isKept(key) {
+				setKept(u, key, v.Sent)
+			}
 		}
 	}
 }
@@ -171,7 +201,11 @@ func (e Echo) Apply(u *User, fu freshservice.User) {
 func (e Echo) Merge(next Echo, set FieldSet) Echo {
 	out := make(Echo, len(e)+len(next))
 	for key, v := range e {
-		if field, known := echoField[key]; known && set.Has(field) {
+		field, known := echoField[key]
+		if isKept(key) {
+			field, known = FieldKept, true
+		}
+		if known && set.Has(field) {
 			continue
 		}
 		out[key] = v

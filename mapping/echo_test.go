@@ -73,6 +73,26 @@ func TestEchoFor(t *testing.T) {
 			want: mapping.Echo{mapping.EchoWorkEmail: {Sent: "ann@x.com", Stored: "Ann@X.com"}},
 		},
 		{
+			name: "the language attribute a write leaves out keeps its value",
+			u:    mapping.User{Locale: "fr-FR", PreferredLanguage: "de-DE"},
+			set:  onlyFields(mapping.FieldLocale),
+			want: mapping.Echo{
+				mapping.EchoLocale:            {Sent: "fr-FR", Stored: "fr"},
+				mapping.EchoPreferredLanguage: {Sent: "de-DE", Stored: "fr"},
+			},
+		},
+		{
+			name: "kept attributes and isAgent's spelling",
+			u: mapping.User{IsAgent: func() *bool { b := true; return &b }(), AgentText: "True",
+				Kept: map[string]string{"nickName": "Kee", mapping.SchemaEnterprise + ":employeeNumber": "7"}},
+			set: onlyFields(mapping.FieldIsAgent, mapping.FieldKept),
+			want: mapping.Echo{
+				mapping.EchoIsAgent: {Sent: "True", Stored: "true"},
+				"nickName":          {Sent: "Kee"},
+				mapping.SchemaEnterprise + ":employeeNumber": {Sent: "7"},
+			},
+		},
+		{
 			name: "attributes outside the set are not remembered",
 			u:    mapping.User{TimeZone: "US/Eastern", Locale: "en-US", DisplayName: "x"},
 			set:  onlyFields(mapping.FieldTitle),
@@ -149,7 +169,7 @@ func TestEchoApplyNilAndUnknownKeys(t *testing.T) {
 	want := u
 	var none mapping.Echo
 	none.Apply(&u, fu)
-	mapping.Echo{"nickName": {Sent: "x", Stored: "A"}}.Apply(&u, fu)
+	mapping.Echo{"favouriteColour": {Sent: "x", Stored: "A"}}.Apply(&u, fu)
 	if !reflect.DeepEqual(u, want) {
 		t.Errorf("Apply changed %+v into %+v", want, u)
 	}

@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	scimerrors "github.com/elimity-com/scim/errors"
@@ -32,20 +31,20 @@ func GroupFromAttributes(attrs map[string]any) (Group, error) {
 		{"externalId", &g.ExternalID},
 		{"description", &g.Description},
 	} {
-		v, ok := patchLookup(attrs, f.name)
+		v, ok := Lookup(attrs, f.name)
 		if !ok {
 			continue
 		}
-		s, ok := patchString(v)
-		if !ok {
-			return Group{}, patchValueError(f.name, v, "a string")
+		s, err := readString(f.name, v)
+		if err != nil {
+			return Group{}, err
 		}
 		*f.dst = s
 	}
 	if strings.TrimSpace(g.DisplayName) == "" {
-		return Group{}, patchError(scimerrors.ScimTypeInvalidValue, "attribute displayName is required")
+		return Group{}, invalid(scimerrors.ScimTypeInvalidValue, "attribute displayName is required")
 	}
-	if v, ok := patchLookup(attrs, "members"); ok {
+	if v, ok := Lookup(attrs, "members"); ok {
 		members, err := groupMembers(v)
 		if err != nil {
 			return Group{}, err
@@ -80,40 +79,23 @@ func GroupToAttributes(g Group, withMembers bool) map[string]any {
 	return attrs
 }
 
-// groupMembers reads a members value: an array of {"value": id, "display": …, "$ref": …} objects (or
-// of bare ids), or a single such object.
+// groupMembers reads a members value: a list of {"value": id, "display": …} objects ("$ref" and type
+// are not looked at).
 func groupMembers(v any) ([]Member, error) {
-	var list []any
-	switch x := v.(type) {
-	case nil:
-		return nil, nil
-	case []any:
-		list = x
-	case []map[string]any:
-		for _, m := range x {
-			list = append(list, m)
-		}
-	default:
-		list = []any{v}
+	objs, err := objectList("members", v)
+	if err != nil {
+		return nil, err
 	}
-	members := make([]Member, 0, len(list))
-	for i, item := range list {
-		if id, ok := patchScalarString(item); ok && id != "" {
-			members = append(members, Member{Value: id})
-			continue
-		}
-		obj, ok := item.(map[string]any)
-		if !ok {
-			return nil, patchValueError(fmt.Sprintf("members[%d]", i), item, "an object with a value")
-		}
-		raw, _ := patchLookup(obj, "value")
-		id, ok := patchScalarString(raw)
-		if !ok || id == "" {
-			return nil, patchValueError(fmt.Sprintf("members[%d].value", i), raw, "a member id")
+	members := make([]Member, 0, len(objs))
+	for i, obj := range objs {
+		raw, _ := Lookup(obj, "value")
+		id, _ := raw.(string)
+		if id == "" {
+			return nil, wrongValue(fmt.Sprintf("members[%d].value", i), raw, "a member id")
 		}
 		m := Member{Value: id}
-		if d, found := patchLookup(obj, "display"); found {
-			m.Display, _ = patchScalarString(d)
+		if d, found := Lookup(obj, "display"); found {
+			m.Display, _ = d.(string)
 		}
 		members = append(members, m)
 	}
@@ -171,27 +153,23 @@ func (c *groupChanger) ignore(name string) {
 
 func (c *groupChanger) applyObject(kind patchOp, v any) error {
 	if kind == patchRemove {
-		return patchError(scimerrors.ScimTypeNoTarget, "a remove operation needs a path")
+		return invalid(scimerrors.ScimTypeNoTarget, "a remove operation needs a path")
 	}
-	obj, ok := patchObject(v)
+	obj, ok := v.(map[string]any)
 	if !ok {
-		return patchError(scimerrors.ScimTypeInvalidValue,
+		return invalid(scimerrors.ScimTypeInvalidValue,
 			fmt.Sprintf("a PATCH operation without path needs an object value, not %s", patchShow(v)))
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if patchSkippedKeys[strings.ToLower(k)] {
+	for _, kv := range entries(obj) {
+		if patchSkippedKeys[strings.ToLower(kv.key)] {
 			continue
 		}
-		name := k
-		if len(k) > len(SchemaGroup) && k[len(SchemaGroup)] == ':' && strings.EqualFold(k[:len(SchemaGroup)], SchemaGroup) {
-			name = k[len(SchemaGroup)+1:]
+		name := kv.key
+		if strings.ContainsAny(name, ".[:") {
+			// Not an attribute name: a path belongs in the operation's path.
+			name = ""
 		}
-		if err := c.applyAttr(kind, k, name, "", nil, obj[k]); err != nil {
+		if err := c.applyAttr(kind, kv.key, name, "", nil, kv.value); err != nil {
 			return err
 		}
 	}
@@ -231,13 +209,13 @@ func (c *groupChanger) applyAttr(kind patchOp, display, attr, sub string, f filt
 	}
 	s := ""
 	if kind != patchRemove {
-		var ok bool
-		if s, ok = patchString(v); !ok {
-			return patchValueError(display, v, "a string")
+		var err error
+		if s, err = readString(display, v); err != nil {
+			return err
 		}
 	}
 	if lower == "displayname" && strings.TrimSpace(s) == "" {
-		return patchError(scimerrors.ScimTypeInvalidValue, "attribute displayName is required and cannot be emptied")
+		return invalid(scimerrors.ScimTypeInvalidValue, "attribute displayName is required and cannot be emptied")
 	}
 	*dst = &s
 	return nil
@@ -253,7 +231,7 @@ func (c *groupChanger) applyMembers(kind patchOp, display, sub string, f filter.
 	case f != nil:
 		id, ok := groupFilterIDs(f)
 		if !ok {
-			return patchError(scimerrors.ScimTypeInvalidFilter,
+			return invalid(scimerrors.ScimTypeInvalidFilter,
 				fmt.Sprintf(`members filter %s is not supported: use members[value eq "id"]`, patchShow(display)))
 		}
 		ids = id

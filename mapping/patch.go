@@ -1,11 +1,8 @@
 package mapping
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"sort"
-	"strconv"
+	"maps"
 	"strings"
 
 	scimerrors "github.com/elimity-com/scim/errors"
@@ -19,24 +16,22 @@ type PatchResult struct {
 	Ignored []string
 }
 
-// ApplyUserPatch applies the operations of a user PATCH, in order, to u. It accepts both dialects
-// Entra speaks: op names in any case, "True"/"False" strings for booleans, path-less operations whose
-// value object has plain, dotted, URN-qualified or nested keys, filtered paths on emails, phoneNumbers
-// and addresses (add and replace create the element when it is absent), and the manager as a plain
-// id, {"value": id}, [{"value": id}], {"value": ""} or null to clear.
+// ApplyUserPatch applies the operations of a user PATCH (RFC 7644 §3.5.2), in order, to u. Operations
+// are in standard form (proxy/dialect puts what clients send in it): op is add, replace or remove; a
+// path-less operation's value is an object of attribute names, or of extension URNs holding objects;
+// booleans are JSON booleans, strings strings, the manager {"value": id}, and the value of a
+// multi-valued attribute, or of a value filter without a sub-attribute, a list of objects. Names match
+// in any case. Filtered paths on emails, phoneNumbers and addresses that match no element create it on
+// add and replace, as Entra expects.
 //
 // Attributes fsscim does not map are reported in Ignored and never fail the PATCH: a rejection would
 // make Entra retry the same change for ever and eventually quarantine the job. The only errors are
-// SCIM 400s for a value of the wrong type for a mapped attribute, an unknown op, a remove without a
-// path, and a path-less key that does not parse. On error u is left unchanged. u must not be nil.
+// SCIM 400s for a value of the wrong type for a mapped attribute, an unknown op and a remove without a
+// path. On error u is left unchanged. u must not be nil.
 func ApplyUserPatch(u *User, ops []PatchOp, opts Options) (PatchResult, error) {
 	work := *u
-	if u.Custom != nil {
-		work.Custom = make(map[string]any, len(u.Custom))
-		for k, v := range u.Custom {
-			work.Custom[k] = v
-		}
-	}
+	work.Custom = maps.Clone(u.Custom)
+	work.Kept = maps.Clone(u.Kept)
 	p := userPatcher{user: &work, opts: opts, ignoredSeen: map[string]bool{}}
 	for _, op := range ops {
 		if err := p.apply(op); err != nil {
@@ -57,7 +52,7 @@ const (
 )
 
 func parsePatchOp(op string) (patchOp, error) {
-	switch strings.ToLower(strings.TrimSpace(op)) {
+	switch op {
 	case "add":
 		return patchAdd, nil
 	case "replace":
@@ -65,15 +60,14 @@ func parsePatchOp(op string) (patchOp, error) {
 	case "remove":
 		return patchRemove, nil
 	}
-	return 0, patchError(scimerrors.ScimTypeInvalidValue,
-		fmt.Sprintf("unsupported PATCH op %s: use add, replace or remove", patchShow(op)))
+	return 0, invalid(scimerrors.ScimTypeInvalidValue, fmt.Sprintf("unsupported PATCH op %s: use add, replace or remove", patchShow(op)))
 }
 
 // patchTarget is one attribute an operation addresses, from its path or from one key of a path-less
 // value object.
 type patchTarget struct {
 	schema string            // "" for the core schema, a known extension URN, or the unknown URN as sent
-	whole  bool              // the target is the whole schema (a nested extension object)
+	whole  bool              // the target is the whole schema (an extension object)
 	attr   string            // attribute name as sent
 	sub    string            // sub-attribute as sent, "" if none
 	filter filter.Expression // value filter of a path like emails[type eq "work"], nil if none
@@ -84,7 +78,7 @@ type patchTarget struct {
 var patchKnownSchemas = [...]string{SchemaUser, SchemaEnterprise, SchemaFreshservice}
 
 // patchKnownSchema matches uri case-insensitively against the URNs fsscim maps and returns how the
-// targets name it: "" for the core schema, else the canonical spelling.
+// targets name it: "" for the core schema, else the canonical spelling; an unknown URN stays as sent.
 func patchKnownSchema(uri string) (string, bool) {
 	for _, s := range patchKnownSchemas {
 		if strings.EqualFold(s, uri) {
@@ -97,16 +91,11 @@ func patchKnownSchema(uri string) (string, bool) {
 	return uri, false
 }
 
-// patchCanonicalSchema is patchKnownSchema without the verdict: an unknown URN stays as sent.
-func patchCanonicalSchema(uri string) string {
-	s, _ := patchKnownSchema(uri)
-	return s
-}
-
 // patchTargetFromPath resolves a parsed PATCH path.
 func patchTargetFromPath(p *filter.Path) patchTarget {
+	schema, _ := patchKnownSchema(p.AttributePath.URI())
 	t := patchTarget{
-		schema: patchCanonicalSchema(p.AttributePath.URI()),
+		schema: schema,
 		attr:   p.AttributePath.AttributeName,
 		sub:    p.AttributePath.SubAttributeName(),
 		filter: p.ValueExpression,
@@ -115,53 +104,24 @@ func patchTargetFromPath(p *filter.Path) patchTarget {
 	if t.sub == "" {
 		t.sub = p.SubAttributeName()
 	}
-	// filter-parser reads a bare extension URN as attribute "User" of the URN's first part.
-	if uri := p.AttributePath.URI(); uri != "" && t.sub == "" && t.filter == nil {
-		if schema, known := patchKnownSchema(uri + ":" + t.attr); known {
-			t.schema, t.attr, t.whole = schema, "", true
-		}
-	}
 	return t
 }
 
-// patchTargetFromKey resolves one key of a path-less value object. inSchema is the schema of the
-// enclosing extension object, "" at the top level.
-func patchTargetFromKey(key, inSchema string) (patchTarget, error) {
-	t := patchTarget{schema: inSchema, name: key}
-	if inSchema != "" && !strings.HasPrefix(strings.ToLower(key), "urn:") {
+// patchTargetFromKey resolves one key of a path-less value object: an attribute name of the schema
+// the object belongs to (inSchema, "" for the core schema), or at the top level an extension URN whose
+// value holds that extension's attributes. Anything else names no attribute.
+func patchTargetFromKey(key, inSchema string) patchTarget {
+	t := patchTarget{schema: inSchema, attr: key, name: key}
+	if inSchema != "" {
 		t.name = inSchema + ":" + key
 	}
-	rest := key
-	for _, s := range patchKnownSchemas {
-		if strings.EqualFold(key, s) {
-			t.schema, t.whole = patchCanonicalSchema(s), true
-			return t, nil
-		}
-		if len(key) > len(s) && key[len(s)] == ':' && strings.EqualFold(key[:len(s)], s) {
-			t.schema, rest = patchCanonicalSchema(s), key[len(s)+1:]
-			break
-		}
+	if schema, known := patchKnownSchema(key); known && inSchema == "" && schema != "" {
+		return patchTarget{schema: schema, whole: true, name: key}
 	}
-	if rest == key && strings.HasPrefix(strings.ToLower(key), "urn:") {
-		// An extension fsscim does not know; the whole key stays the name.
-		t.schema, t.attr = key, key
-		return t, nil
+	if strings.ContainsAny(key, ".[:") {
+		t.attr = ""
 	}
-	if strings.Contains(rest, "[") {
-		p, err := filter.ParsePath([]byte(rest))
-		if err != nil {
-			return t, patchError(scimerrors.ScimTypeInvalidPath,
-				fmt.Sprintf("attribute %s in the PATCH value does not parse as a path", patchShow(key)))
-		}
-		if p.AttributePath.URIPrefix != nil {
-			t.schema = patchCanonicalSchema(p.AttributePath.URI())
-		}
-		t.attr, t.filter = p.AttributePath.AttributeName, p.ValueExpression
-		t.sub = p.SubAttributeName()
-		return t, nil
-	}
-	t.attr, t.sub, _ = strings.Cut(rest, ".")
-	return t, nil
+	return t
 }
 
 // userPatcher applies operations to one user and keeps account of what they did.
@@ -187,11 +147,11 @@ func (p *userPatcher) apply(op PatchOp) error {
 	}
 	if op.Path == nil {
 		if kind == patchRemove {
-			return patchError(scimerrors.ScimTypeNoTarget, "a remove operation needs a path")
+			return invalid(scimerrors.ScimTypeNoTarget, "a remove operation needs a path")
 		}
-		obj, ok := patchObject(op.Value)
+		obj, ok := op.Value.(map[string]any)
 		if !ok {
-			return patchError(scimerrors.ScimTypeInvalidValue,
+			return invalid(scimerrors.ScimTypeInvalidValue,
 				fmt.Sprintf("a PATCH operation without path needs an object value, not %s", patchShow(op.Value)))
 		}
 		return p.applyObject(kind, obj, "")
@@ -204,23 +164,13 @@ func (p *userPatcher) apply(op PatchOp) error {
 var patchSkippedKeys = map[string]bool{"schemas": true, "id": true, "meta": true}
 
 // applyObject applies each key of a path-less value object (or of an extension object within one) as
-// if it were an operation of its own. Keys are visited in sorted order so the outcome never depends on
-// map order.
+// if it were an operation of its own, in key order.
 func (p *userPatcher) applyObject(kind patchOp, obj map[string]any, inSchema string) error {
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if inSchema == "" && patchSkippedKeys[strings.ToLower(k)] {
+	for _, kv := range entries(obj) {
+		if inSchema == "" && patchSkippedKeys[strings.ToLower(kv.key)] {
 			continue
 		}
-		t, err := patchTargetFromKey(k, inSchema)
-		if err != nil {
-			return err
-		}
-		if err := p.applyTarget(kind, t, obj[k]); err != nil {
+		if err := p.applyTarget(kind, patchTargetFromKey(kv.key, inSchema), kv.value); err != nil {
 			return err
 		}
 	}
@@ -229,7 +179,7 @@ func (p *userPatcher) applyObject(kind patchOp, obj map[string]any, inSchema str
 
 func (p *userPatcher) applyTarget(kind patchOp, t patchTarget, v any) error {
 	if t.whole {
-		obj, ok := patchObject(v)
+		obj, ok := v.(map[string]any)
 		if kind == patchRemove || !ok {
 			p.ignore(t.name)
 			return nil
@@ -281,8 +231,13 @@ func (p *userPatcher) applyCore(kind patchOp, t patchTarget, v any) error {
 			p.ignore(t.name)
 			return nil
 		}
-		b, set, err := p.boolValue(kind, t, v)
-		if err != nil || !set {
+		if kind == patchRemove || v == nil {
+			// fsscim does not guess a state for these, and reports them instead.
+			p.ignore(t.name)
+			return nil
+		}
+		b, _, err := readBoolean(t.name, v)
+		if err != nil {
 			return err
 		}
 		p.user.Active = b
@@ -292,11 +247,25 @@ func (p *userPatcher) applyCore(kind patchOp, t patchTarget, v any) error {
 		return p.applyName(kind, t, v)
 	case "emails", "phonenumbers", "addresses":
 		return p.applyMulti(kind, t, v, patchMultiSpecs[attr])
-	case "manager":
-		// Entra's legacy form names the enterprise manager without its URN.
-		return p.applyManager(kind, t, v)
+	}
+	if key, ok := keptKey("", t.attr, ""); ok && t.sub == "" && t.filter == nil {
+		return p.setKept(kind, t, v, key)
 	}
 	p.ignore(t.name)
+	return nil
+}
+
+// setKept writes an attribute fsscim keeps itself, like setString.
+func (p *userPatcher) setKept(kind patchOp, t patchTarget, v any, key string) error {
+	s := ""
+	if kind != patchRemove {
+		var err error
+		if s, err = readString(t.name, v); err != nil {
+			return err
+		}
+	}
+	setKept(p.user, key, s)
+	p.touched.Add(FieldKept)
 	return nil
 }
 
@@ -316,6 +285,9 @@ func (p *userPatcher) applyName(kind patchOp, t patchTarget, v any) error {
 		return p.setString(kind, t, v, FieldFormattedName, &p.user.FormattedName)
 	case "":
 	default:
+		if key, ok := keptKey("", "name", t.sub); ok {
+			return p.setKept(kind, t, v, key)
+		}
 		p.ignore(t.name)
 		return nil
 	}
@@ -323,20 +295,21 @@ func (p *userPatcher) applyName(kind patchOp, t patchTarget, v any) error {
 		p.user.GivenName, p.user.FamilyName = "", ""
 		p.touched.Add(FieldGivenName)
 		p.touched.Add(FieldFamilyName)
+		for key := range p.user.Kept {
+			if strings.HasPrefix(key, "name.") {
+				delete(p.user.Kept, key)
+				p.touched.Add(FieldKept)
+			}
+		}
 		return nil
 	}
-	obj, ok := patchObject(v)
+	obj, ok := v.(map[string]any)
 	if !ok {
-		return patchValueError(t.name, v, "an object")
+		return wrongValue(t.name, v, "an object")
 	}
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		sub := patchTarget{schema: t.schema, attr: t.attr, sub: k, name: t.attr + "." + k}
-		if err := p.applyName(kind, sub, obj[k]); err != nil {
+	for _, kv := range entries(obj) {
+		sub := patchTarget{schema: t.schema, attr: t.attr, sub: kv.key, name: t.attr + "." + kv.key}
+		if err := p.applyName(kind, sub, kv.value); err != nil {
 			return err
 		}
 	}
@@ -353,82 +326,46 @@ func (p *userPatcher) applyEnterprise(kind patchOp, t patchTarget, v any) error 
 		return p.setString(kind, t, v, FieldDepartment, &p.user.Department)
 	case "manager":
 		return p.applyManager(kind, t, v)
-	case "_location":
-		// What Freshservice's own Entra app maps physicalDeliveryOfficeName to.
-		if t.sub != "" || t.filter != nil {
-			p.ignore(t.name)
-			return nil
-		}
-		return p.setString(kind, t, v, FieldLocation, &p.user.Location)
+	}
+	if key, ok := keptKey(SchemaEnterprise, t.attr, ""); ok && t.sub == "" && t.filter == nil {
+		return p.setKept(kind, t, v, key)
 	}
 	p.ignore(t.name)
 	return nil
 }
 
-// applyManager handles the enterprise manager in every form Entra sends. A remove with a filter
-// (manager[value eq "x"]) leaves a different, known manager alone; when the current manager is not
-// known it clears, because Entra only sends it for the manager it set.
+// applyManager handles the enterprise manager and its value sub-attribute. A value filter selects
+// elements of a multi-valued attribute, and the manager is single-valued: a path with one names
+// nothing fsscim maps.
 func (p *userPatcher) applyManager(kind patchOp, t patchTarget, v any) error {
-	if sub := strings.ToLower(t.sub); sub != "" && sub != "value" {
+	sub := strings.ToLower(t.sub)
+	if (sub != "" && sub != "value") || t.filter != nil {
 		p.ignore(t.name)
 		return nil
 	}
 	if kind == patchRemove {
-		if t.filter != nil {
-			want, ok := patchFilterValue(t.filter)
-			if !ok {
-				p.ignore(t.name)
-				return nil
-			}
-			if p.user.ManagerID != "" && p.user.ManagerID != want {
-				return nil
-			}
-		}
 		p.user.ManagerID = ""
 		p.touched.Add(FieldManager)
 		return nil
 	}
-	id, ok, err := patchManagerValue(t.name, v)
+	var id string
+	var err error
+	named := true
+	if sub == "value" {
+		id, err = readString(t.name, v)
+	} else {
+		id, named, err = readManager(t.name, v)
+	}
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if !named {
 		p.ignore(t.name)
 		return nil
 	}
 	p.user.ManagerID = id
 	p.touched.Add(FieldManager)
 	return nil
-}
-
-// patchManagerValue reads a manager id from a string, a number, {"value": id} or [{"value": id, "$ref":
-// …}]. An empty string, null, {"value": ""} or an empty array mean "no manager". ok is false for an
-// object without a value, which names no manager at all.
-func patchManagerValue(name string, v any) (id string, ok bool, err error) {
-	switch x := v.(type) {
-	case nil:
-		return "", true, nil
-	case map[string]any:
-		inner, found := patchLookup(x, "value")
-		if !found {
-			return "", false, nil
-		}
-		return patchManagerValue(name, inner)
-	case []any:
-		if len(x) == 0 {
-			return "", true, nil
-		}
-		return patchManagerValue(name, x[0])
-	case []map[string]any:
-		if len(x) == 0 {
-			return "", true, nil
-		}
-		return patchManagerValue(name, x[0])
-	}
-	if s, ok := patchScalarString(v); ok {
-		return s, true, nil
-	}
-	return "", false, patchValueError(name, v, "a manager id")
 }
 
 func (p *userPatcher) applyFreshservice(kind patchOp, t patchTarget, v any) error {
@@ -438,56 +375,44 @@ func (p *userPatcher) applyFreshservice(kind patchOp, t patchTarget, v any) erro
 	}
 	switch strings.ToLower(t.attr) {
 	case "isagent":
-		b, set, err := p.boolValue(kind, t, v)
-		if err != nil || !set {
+		if kind == patchRemove || v == nil {
+			p.ignore(t.name)
+			return nil
+		}
+		agent, present, text, err := readAgentFlag(t.name, v)
+		if err != nil {
 			return err
 		}
-		p.user.IsAgent = &b
+		if !present {
+			p.ignore(t.name)
+			return nil
+		}
+		p.user.IsAgent, p.user.AgentText = &agent, text
 		p.touched.Add(FieldIsAgent)
 		return nil
 	case "location":
+		p.user.EnterpriseLocation = p.opts.LocationAsEnterprise
 		return p.setString(kind, t, v, FieldLocation, &p.user.Location)
 	}
-	key, ok := patchCustomKey(p.opts.Attributes, t.attr)
+	name, _, ok := p.opts.customAttribute(t.attr)
 	if !ok {
 		p.ignore(t.name)
 		return nil
 	}
 	var value any
-	if kind != patchRemove {
-		value = v
-		if obj, isObj := v.(map[string]any); isObj {
-			var found bool
-			if value, found = patchLookup(obj, "value"); !found {
-				return patchValueError(t.name, v, "a string, number or boolean")
-			}
+	if kind != patchRemove && v != nil {
+		s, err := readString(t.name, v)
+		if err != nil {
+			return err
 		}
-		switch value.(type) {
-		case nil, string, bool, json.Number, float64, int, int64:
-		default:
-			return patchValueError(t.name, v, "a string, number or boolean")
-		}
+		value = s
 	}
 	if p.user.Custom == nil {
 		p.user.Custom = map[string]any{}
 	}
-	p.user.Custom[key] = value
+	p.user.Custom[name] = value
 	p.touched.Add(FieldCustom)
 	return nil
-}
-
-// patchCustomKey finds attr among the tenant's custom attribute names, case-insensitively, and returns
-// it as the tenant spells it.
-func patchCustomKey(attrs map[string]string, attr string) (string, bool) {
-	if _, ok := attrs[attr]; ok {
-		return attr, true
-	}
-	for k := range attrs {
-		if strings.EqualFold(k, attr) {
-			return k, true
-		}
-	}
-	return "", false
 }
 
 // setString writes a single-valued string attribute: add and replace set it (null clears), remove
@@ -495,504 +420,12 @@ func patchCustomKey(attrs map[string]string, attr string) (string, bool) {
 func (p *userPatcher) setString(kind patchOp, t patchTarget, v any, f Field, dst *string) error {
 	s := ""
 	if kind != patchRemove {
-		var ok bool
-		if s, ok = patchString(v); !ok {
-			return patchValueError(t.name, v, "a string")
+		var err error
+		if s, err = readString(t.name, v); err != nil {
+			return err
 		}
 	}
 	*dst = s
 	p.touched.Add(f)
 	return nil
-}
-
-// boolValue reads a boolean for add/replace. set is false when the operation carries no boolean to
-// write (a remove or null): fsscim does not guess a state for those, and reports them instead.
-func (p *userPatcher) boolValue(kind patchOp, t patchTarget, v any) (b, set bool, err error) {
-	if kind == patchRemove || v == nil {
-		p.ignore(t.name)
-		return false, false, nil
-	}
-	b, ok := patchBool(v)
-	if !ok {
-		return false, false, patchValueError(t.name, v, "a boolean")
-	}
-	return b, true, nil
-}
-
-// patchMultiSpec describes how fsscim maps one multi-valued attribute: which element types it keeps,
-// where, and which sub-attribute holds the element's value.
-type patchMultiSpec struct {
-	valueKey string // "value", or "formatted" for addresses
-	slots    []patchSlot
-	// pickAny: an element without a recognised type fills the first slot (emails: first work, else
-	// primary, else first), as on create.
-	pickAny bool
-	// foldCase: values compare case-insensitively (email addresses).
-	foldCase bool
-}
-
-type patchSlot struct {
-	typ   string
-	field Field
-	ptr   func(*User) *string
-}
-
-var patchMultiSpecs = map[string]patchMultiSpec{
-	"emails": {valueKey: "value", pickAny: true, foldCase: true, slots: []patchSlot{
-		{"work", FieldWorkEmail, func(u *User) *string { return &u.WorkEmail }},
-	}},
-	"phonenumbers": {valueKey: "value", slots: []patchSlot{
-		{"work", FieldWorkPhone, func(u *User) *string { return &u.WorkPhone }},
-		{"mobile", FieldMobilePhone, func(u *User) *string { return &u.MobilePhone }},
-	}},
-	"addresses": {valueKey: "formatted", slots: []patchSlot{
-		{"work", FieldWorkAddress, func(u *User) *string { return &u.WorkAddress }},
-	}},
-}
-
-func (s patchMultiSpec) equal(a, b string) bool {
-	if s.foldCase {
-		return strings.EqualFold(a, b)
-	}
-	return a == b
-}
-
-func (s patchMultiSpec) slot(typ string) (patchSlot, bool) {
-	for _, sl := range s.slots {
-		if strings.EqualFold(sl.typ, typ) {
-			return sl, true
-		}
-	}
-	return patchSlot{}, false
-}
-
-func (p *userPatcher) write(sl patchSlot, value string) {
-	*sl.ptr(p.user) = value
-	p.touched.Add(sl.field)
-}
-
-// applyMulti handles emails, phoneNumbers and addresses, with or without a value filter.
-func (p *userPatcher) applyMulti(kind patchOp, t patchTarget, v any, spec patchMultiSpec) error {
-	if t.filter != nil {
-		return p.applyFiltered(kind, t, v, spec)
-	}
-	if t.sub != "" {
-		// emails.value and the like address every element at once; Entra never sends them.
-		p.ignore(t.name)
-		return nil
-	}
-	if v == nil {
-		for _, sl := range spec.slots {
-			p.write(sl, "")
-		}
-		return nil
-	}
-	elems, err := patchElements(t.name, v, spec.valueKey)
-	if err != nil {
-		return err
-	}
-	if kind == patchRemove {
-		return p.removeElements(t, elems, spec)
-	}
-	// found maps a slot's type to the index of the element that fills it.
-	found := map[string]int{}
-	var others []int
-	for i, el := range elems {
-		if !el.hasValue {
-			continue
-		}
-		typ, _ := patchScalarString(el.typ)
-		sl, ok := spec.slot(typ)
-		if _, dup := found[sl.typ]; !ok || dup {
-			others = append(others, i)
-			continue
-		}
-		found[sl.typ] = i
-	}
-	if _, ok := found[spec.slots[0].typ]; !ok && spec.pickAny && len(others) > 0 {
-		pick := patchPick(elems, others)
-		found[spec.slots[0].typ] = pick
-		others = patchWithoutIndex(others, pick)
-	}
-	for _, sl := range spec.slots {
-		i, ok := found[sl.typ]
-		switch {
-		case ok:
-			p.write(sl, elems[i].value)
-		case kind == patchReplace:
-			// The list replaces all elements: a type it lacks is gone.
-			p.write(sl, "")
-		}
-	}
-	for _, i := range others {
-		typ, _ := patchScalarString(elems[i].typ)
-		p.ignore(fmt.Sprintf("%s[type eq %q]", t.name, strings.ToLower(typ)))
-	}
-	return nil
-}
-
-// patchPick chooses, among the candidate elements, the one fsscim keeps when none has the type it
-// maps: the first primary one, else the first.
-func patchPick(elems []patchElement, candidates []int) int {
-	for _, i := range candidates {
-		if elems[i].primary {
-			return i
-		}
-	}
-	return candidates[0]
-}
-
-func patchWithoutIndex(list []int, drop int) []int {
-	out := list[:0:0]
-	for _, i := range list {
-		if i != drop {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// removeElements removes the listed elements (the non-RFC form with a value list). An element names
-// its slot by type, by value, or both; one with neither removes nothing.
-func (p *userPatcher) removeElements(t patchTarget, elems []patchElement, spec patchMultiSpec) error {
-	if len(elems) == 0 {
-		for _, sl := range spec.slots {
-			p.write(sl, "")
-		}
-		return nil
-	}
-	for _, el := range elems {
-		typ, _ := patchScalarString(el.typ)
-		matched := false
-		for _, sl := range spec.slots {
-			current := *sl.ptr(p.user)
-			switch {
-			case typ != "" && !strings.EqualFold(typ, sl.typ):
-				continue
-			case typ == "" && el.value == "":
-				continue
-			case el.value != "" && !spec.equal(current, el.value) && (typ == "" || current != ""):
-				// A value that is not the element's known value names some other element.
-				continue
-			}
-			p.write(sl, "")
-			matched = true
-		}
-		if !matched && typ != "" {
-			if _, ok := spec.slot(typ); !ok {
-				p.ignore(t.name)
-			}
-		}
-	}
-	return nil
-}
-
-// applyFiltered handles a path such as emails[type eq "work"].value or
-// phoneNumbers[value eq "123"]. The filter may name the element's type, its value, or both (joined
-// by and). A type fsscim does not keep, or any other filter, is ignored.
-func (p *userPatcher) applyFiltered(kind patchOp, t patchTarget, v any, spec patchMultiSpec) error {
-	sub := strings.ToLower(t.sub)
-	if sub != "" && sub != spec.valueKey {
-		p.ignore(t.name)
-		return nil
-	}
-	typ, value, ok := patchElementFilter(t.filter, spec.valueKey)
-	if !ok {
-		p.ignore(t.name)
-		return nil
-	}
-	var slots []patchSlot
-	if typ != "" {
-		sl, found := spec.slot(typ)
-		if !found {
-			p.ignore(t.name)
-			return nil
-		}
-		slots = []patchSlot{sl}
-	} else {
-		slots = spec.slots
-	}
-	var selected []patchSlot
-	for _, sl := range slots {
-		current := *sl.ptr(p.user)
-		switch {
-		case value == "":
-			selected = append(selected, sl)
-		case spec.equal(current, value):
-			selected = append(selected, sl)
-		case typ != "" && current == "":
-			// The type is known and its value is not: the element Entra means may be absent (add and
-			// replace create it) or simply not loaded (remove clears it).
-			selected = append(selected, sl)
-		}
-	}
-	if len(selected) == 0 {
-		return nil
-	}
-	if kind == patchRemove {
-		for _, sl := range selected {
-			p.write(sl, "")
-		}
-		return nil
-	}
-	var s string
-	if sub == "" {
-		elems, err := patchElements(t.name, v, spec.valueKey)
-		if err != nil {
-			return err
-		}
-		if len(elems) > 0 {
-			s = elems[0].value
-			if !elems[0].hasValue {
-				p.ignore(t.name)
-				return nil
-			}
-		}
-	} else {
-		var isString bool
-		if s, isString = patchString(v); !isString {
-			return patchValueError(t.name, v, "a string")
-		}
-	}
-	for _, sl := range selected {
-		p.write(sl, s)
-	}
-	return nil
-}
-
-// patchElementFilter reads a value filter made of `type eq "t"` and/or `<valueKey> eq "v"` joined by
-// and. ok is false for anything else.
-func patchElementFilter(e filter.Expression, valueKey string) (typ, value string, ok bool) {
-	switch x := e.(type) {
-	case *filter.LogicalExpression:
-		if x == nil || !strings.EqualFold(string(x.Operator), string(filter.AND)) {
-			return "", "", false
-		}
-		lt, lv, lok := patchElementFilter(x.Left, valueKey)
-		rt, rv, rok := patchElementFilter(x.Right, valueKey)
-		if !lok || !rok || lt != "" && rt != "" || lv != "" && rv != "" {
-			return "", "", false
-		}
-		return lt + rt, lv + rv, true
-	case *filter.AttributeExpression:
-		if x == nil || !strings.EqualFold(string(x.Operator), string(filter.EQ)) ||
-			x.AttributePath.URIPrefix != nil || x.AttributePath.SubAttribute != nil {
-			return "", "", false
-		}
-		s, isString := patchCompareString(x.CompareValue)
-		if !isString || s == "" {
-			return "", "", false
-		}
-		switch {
-		case strings.EqualFold(x.AttributePath.AttributeName, "type"):
-			return s, "", true
-		case strings.EqualFold(x.AttributePath.AttributeName, valueKey):
-			return "", s, true
-		}
-	}
-	return "", "", false
-}
-
-// patchFilterValue reads the id of a `value eq "id"` filter.
-func patchFilterValue(e filter.Expression) (string, bool) {
-	x, ok := e.(*filter.AttributeExpression)
-	if !ok || x == nil || !strings.EqualFold(string(x.Operator), string(filter.EQ)) ||
-		!strings.EqualFold(x.AttributePath.AttributeName, "value") || x.AttributePath.SubAttribute != nil {
-		return "", false
-	}
-	return patchCompareString(x.CompareValue)
-}
-
-// patchCompareString reads a filter's compare value. filter-parser keeps a string's escapes as written,
-// so they are decoded here.
-func patchCompareString(v any) (string, bool) {
-	raw, ok := v.(string)
-	if !ok {
-		return "", false
-	}
-	if !strings.Contains(raw, `\`) {
-		return raw, true
-	}
-	var s string
-	if err := json.Unmarshal([]byte(`"`+raw+`"`), &s); err != nil {
-		return "", false
-	}
-	return s, true
-}
-
-// patchElement is one element of a multi-valued attribute as sent.
-type patchElement struct {
-	typ      any
-	value    string
-	hasValue bool
-	primary  bool
-}
-
-// patchElements reads the elements of a multi-valued attribute: an array of objects, a single object,
-// or bare strings (taken as values without a type).
-func patchElements(name string, v any, valueKey string) ([]patchElement, error) {
-	var list []any
-	switch x := v.(type) {
-	case nil:
-		return nil, nil
-	case []any:
-		list = x
-	case []map[string]any:
-		for _, m := range x {
-			list = append(list, m)
-		}
-	default:
-		list = []any{v}
-	}
-	elems := make([]patchElement, 0, len(list))
-	for _, item := range list {
-		if s, ok := patchScalarString(item); ok {
-			elems = append(elems, patchElement{value: s, hasValue: true})
-			continue
-		}
-		obj, ok := item.(map[string]any)
-		if !ok {
-			return nil, patchValueError(name, item, "an object")
-		}
-		var el patchElement
-		el.typ, _ = patchLookup(obj, "type")
-		if raw, found := patchLookup(obj, valueKey); found {
-			s, ok := patchString(raw)
-			if !ok {
-				return nil, patchValueError(name+"."+valueKey, raw, "a string")
-			}
-			el.value, el.hasValue = s, true
-		}
-		if raw, found := patchLookup(obj, "primary"); found {
-			el.primary, _ = patchBool(raw)
-		}
-		elems = append(elems, el)
-	}
-	return elems, nil
-}
-
-// patchObject returns v as a JSON object.
-func patchObject(v any) (map[string]any, bool) {
-	m, ok := v.(map[string]any)
-	return m, ok
-}
-
-// patchLookup finds key in m, matching case-insensitively as SCIM attribute names do.
-func patchLookup(m map[string]any, key string) (any, bool) {
-	if v, ok := m[key]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, key) {
-			return v, true
-		}
-	}
-	return nil, false
-}
-
-// patchScalarString converts a JSON string or number to a string. Numbers keep the digits as sent
-// (a phone number 55555555555 must read back unchanged).
-func patchScalarString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64), true
-	case int:
-		return strconv.Itoa(x), true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	}
-	return "", false
-}
-
-// patchString reads a value for a string attribute: a string or number, null (clears), or the
-// wrappers older Entra clients put around one: {"value": …} or a one-element array.
-func patchString(v any) (string, bool) {
-	switch x := v.(type) {
-	case nil:
-		return "", true
-	case map[string]any:
-		inner, ok := patchLookup(x, "value")
-		if !ok {
-			return "", false
-		}
-		return patchString(inner)
-	case []any:
-		switch len(x) {
-		case 0:
-			return "", true
-		case 1:
-			return patchString(x[0])
-		}
-		return "", false
-	}
-	return patchScalarString(v)
-}
-
-// patchBool reads a boolean: true/false, the strings Entra's default mapping produces ("True",
-// "False", in any case), 1/0, or one of those wrapped in {"value": …}.
-func patchBool(v any) (bool, bool) {
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case string:
-		s := strings.TrimSpace(x)
-		switch {
-		case strings.EqualFold(s, "true"):
-			return true, true
-		case strings.EqualFold(s, "false"):
-			return false, true
-		}
-		b, err := strconv.ParseBool(s)
-		return b, err == nil
-	case json.Number:
-		return patchBool(x.String())
-	case float64:
-		switch x {
-		case 1:
-			return true, true
-		case 0:
-			return false, true
-		}
-	case map[string]any:
-		if inner, ok := patchLookup(x, "value"); ok {
-			return patchBool(inner)
-		}
-	case []any:
-		if len(x) == 1 {
-			return patchBool(x[0])
-		}
-	}
-	return false, false
-}
-
-// patchValueError reports a value of the wrong type for a mapped attribute, naming both.
-func patchValueError(attr string, v any, want string) error {
-	return patchError(scimerrors.ScimTypeInvalidValue,
-		fmt.Sprintf("attribute %s: value %s is not %s", patchShow(attr), patchShow(v), want))
-}
-
-// patchShowLimit bounds how much of a sent value an error detail repeats.
-const patchShowLimit = 80
-
-// patchShow renders a value for an error detail as JSON, shortened.
-func patchShow(v any) string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	s := fmt.Sprintf("(%T)", v)
-	if err := enc.Encode(v); err == nil {
-		s = strings.TrimSuffix(b.String(), "\n")
-	}
-	if len(s) > patchShowLimit {
-		cut := patchShowLimit
-		for cut > 0 && s[cut]&0xC0 == 0x80 {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
 }

@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 
 	scimerrors "github.com/elimity-com/scim/errors"
@@ -21,49 +20,43 @@ type PatchOp struct {
 // Operations must be a non-empty list of objects, each with an op and an optional path, which must
 // parse. Op names and values are not judged here; applying the operations does that.
 func DecodePatch(body map[string]any) ([]PatchOp, error) {
-	schemas, _ := patchLookup(body, "schemas")
+	schemas, _ := Lookup(body, "schemas")
 	list, _ := schemas.([]any)
 	if len(list) != 1 || list[0] != SchemaPatchOp {
-		return nil, patchError(scimerrors.ScimTypeInvalidValue, fmt.Sprintf("schemas must be [%q]", SchemaPatchOp))
+		return nil, invalid(scimerrors.ScimTypeInvalidValue, fmt.Sprintf("schemas must be [%q]", SchemaPatchOp))
 	}
-	raw, _ := patchLookup(body, "Operations")
+	raw, _ := Lookup(body, "Operations")
 	items, ok := raw.([]any)
 	if !ok || len(items) == 0 {
-		return nil, patchError(scimerrors.ScimTypeInvalidValue, "Operations must be a list of one or more operations")
+		return nil, invalid(scimerrors.ScimTypeInvalidValue, "Operations must be a list of one or more operations")
 	}
 	ops := make([]PatchOp, 0, len(items))
 	for i, item := range items {
 		obj, ok := item.(map[string]any)
 		if !ok {
-			return nil, patchError(scimerrors.ScimTypeInvalidValue, fmt.Sprintf("Operations[%d] must be an object", i))
+			return nil, invalid(scimerrors.ScimTypeInvalidValue, fmt.Sprintf("Operations[%d] must be an object", i))
 		}
-		name, _ := patchLookup(obj, "op")
+		name, _ := Lookup(obj, "op")
 		op, ok := name.(string)
 		if !ok {
-			return nil, patchError(scimerrors.ScimTypeInvalidValue, fmt.Sprintf("Operations[%d] has no op", i))
+			return nil, invalid(scimerrors.ScimTypeInvalidValue, fmt.Sprintf("Operations[%d] has no op", i))
 		}
 		var path *filter.Path
-		if rawPath, has := patchLookup(obj, "path"); has && rawPath != nil {
+		if rawPath, has := Lookup(obj, "path"); has && rawPath != nil {
 			s, ok := rawPath.(string)
 			if !ok {
-				return nil, patchError(scimerrors.ScimTypeInvalidPath, fmt.Sprintf("Operations[%d].path must be a string", i))
+				return nil, invalid(scimerrors.ScimTypeInvalidPath, fmt.Sprintf("Operations[%d].path must be a string", i))
 			}
 			if s = strings.TrimSpace(s); s != "" {
 				p, err := filter.ParsePath([]byte(s))
 				if err != nil {
-					return nil, patchError(scimerrors.ScimTypeInvalidPath, fmt.Sprintf("Operations[%d].path %s does not parse as a SCIM path", i, patchShow(s)))
+					return nil, invalid(scimerrors.ScimTypeInvalidPath, fmt.Sprintf("Operations[%d].path %s does not parse as a SCIM path", i, patchShow(s)))
 				}
 				path = &p
 			}
 		}
-		value, _ := patchLookup(obj, "value")
+		value, _ := Lookup(obj, "value")
 		ops = append(ops, PatchOp{Op: op, Path: path, Value: value})
 	}
 	return ops, nil
-}
-
-// patchError builds a SCIM 400 error. It is a value, not a pointer: callers compare and switch on
-// values.
-func patchError(typ scimerrors.ScimType, detail string) error {
-	return scimerrors.ScimError{ScimType: typ, Detail: detail, Status: http.StatusBadRequest}
 }

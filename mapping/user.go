@@ -37,6 +37,7 @@ const (
 	FieldIsAgent
 	FieldCustom // one or more keys of User.Custom; which ones is in the Custom map itself
 	FieldFormattedName
+	FieldKept // one or more of the attributes fsscim keeps itself; which ones is in the Kept map itself
 )
 
 // FieldSet is a set of Fields.
@@ -70,8 +71,18 @@ type User struct {
 	Department        string // enterprise department, a Freshservice department name
 	ManagerID         string // enterprise manager.value, the manager's SCIM id (= Freshservice id)
 	Location          string // Freshservice extension location (or enterprise _location), a location name
-	IsAgent           *bool  // Freshservice extension isAgent; nil when not sent
+	// EnterpriseLocation says the location is also answered as the enterprise "_location": the client
+	// writes it there (the Freshservice app's mapping of physicalDeliveryOfficeName) and compares it
+	// there.
+	EnterpriseLocation bool
+	IsAgent            *bool // Freshservice extension isAgent; nil when not sent
+	// AgentText is isAgent as the client sent it ("True"), answered back while it says what IsAgent
+	// says; "" answers "true" or "false".
+	AgentText string
 	// Custom holds the Freshservice extension's other attributes by their SCIM name; the tenant's
 	// attributes table says which custom_fields key each goes to. A nil value clears the field.
 	Custom map[string]any
+	// Kept holds the declared attributes Freshservice has no field for (nickName, name.middleName,
+	// the enterprise employeeNumber, …; see keptAttributes), by their path; fsscim keeps them.
+	Kept map[string]string
 }

@@ -211,7 +211,7 @@ func (run *groupRun) normalise(v any) any {
 		}
 		return out
 	case string:
-		return run.anonymise(t)
+		return run.anonymise(strings.ReplaceAll(t, run.h.http.URL, "<fsscim>"))
 	}
 	return v
 }

@@ -77,7 +77,7 @@ func (s *Server) requestScope(next echo.HandlerFunc) echo.HandlerFunc {
 			id = newRequestID()
 		}
 		c.Response().Header().Set("X-Request-Id", id)
-		sc := &scope{requestID: id, started: s.opts.Now(), log: s.log.With(zap.String("request_id", id))}
+		sc := &scope{requestID: id, started: s.opts.Now(), log: s.log.With(zap.String("request_id", id)), base: scimBase(r, s.clients)}
 		sc.tally = &freshservice.Tally{}
 		ctx := freshservice.WithTally(withScope(r.Context(), sc), sc.tally)
 		c.SetRequest(r.WithContext(ctx))

@@ -15,7 +15,9 @@ import (
 
 // validatePatch checks each operation against the resource type's schemas, as RFC 7644 §3.5.2 asks:
 // the op is add, replace or remove; a path names a declared attribute (and a value filter only its
-// sub-attributes); add and replace carry a value of the attribute's type; remove has a path. Values
+// sub-attributes); add and replace carry a value of the attribute's type; remove has a path and does
+// not name a required attribute. A PATCH is applied whole or not at all: one invalid operation refuses
+// it before anything is applied. Values
 // come back in canonical form (sub-attribute names as declared, unknown sub-attributes left out), and
 // a multi-valued attribute's value is always a list.
 func (rt resourceType) validatePatch(ops []mapping.PatchOp) ([]mapping.PatchOp, error) {
@@ -68,6 +70,11 @@ func (rt resourceType) validateOp(op string, path *filter.Path, v any) (any, err
 	attr, err := rt.pathAttribute(op, path)
 	if err != nil {
 		return nil, err
+	}
+	if op == "remove" && attr.Required() {
+		// A required attribute (a user's userName, a group's displayName) cannot be unassigned: the
+		// operation is incompatible with the schema (RFC 7644 §3.5.2), and the whole PATCH is refused.
+		return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "%s is required and cannot be removed.", path.String())
 	}
 	if op == "remove" && v == nil {
 		return nil, nil

@@ -2,8 +2,8 @@ package proxy
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/elimity-com/scim/schema"
@@ -64,8 +64,10 @@ type meta struct {
 	Location     string `json:"location"`
 }
 
-// body is the JSON a resource is answered as: its attributes, id, externalId, schemas and meta.
-func (rt resourceType) body(res provision.Resource) map[string]any {
+// body is the JSON a resource is answered as: its attributes, id, externalId, schemas and meta, with
+// locations under base (the SCIM root's absolute URI, or "" for relative ones). Group members carry
+// their $ref and type (RFC 7643 §4.2).
+func (rt resourceType) body(res provision.Resource, base string) map[string]any {
 	out := make(map[string]any, len(res.Attributes)+4)
 	for k, v := range res.Attributes {
 		out[k] = v
@@ -75,7 +77,22 @@ func (rt resourceType) body(res provision.Resource) map[string]any {
 		out["externalId"] = res.ExternalID
 	}
 	out["schemas"] = rt.schemaURIs()
-	m := meta{ResourceType: rt.name, Location: rt.endpoint + "/" + url.PathEscape(res.ID)}
+	if members, ok := out["members"].([]any); ok {
+		withRefs := make([]any, 0, len(members))
+		for _, item := range members {
+			if m, ok := item.(map[string]any); ok {
+				if id, ok := m["value"].(string); ok {
+					m = maps.Clone(m)
+					m["$ref"] = resourceLocation(base, "Users", id)
+					m["type"] = "User"
+				}
+				item = m
+			}
+			withRefs = append(withRefs, item)
+		}
+		out["members"] = withRefs
+	}
+	m := meta{ResourceType: rt.name, Location: resourceLocation(base, rt.endpoint, res.ID)}
 	if !res.Created.IsZero() {
 		m.Created = res.Created.Format(time.RFC3339)
 	}
@@ -86,16 +103,20 @@ func (rt resourceType) body(res provision.Resource) map[string]any {
 	return out
 }
 
-// writeResource answers one resource.
+// writeResource answers one resource; a created one (201) with its URI in Location (RFC 7644 §3.3).
 func writeResource(c echo.Context, status int, rt resourceType, res provision.Resource) error {
-	return writeSCIM(c, status, rt.body(res))
+	body := rt.body(res, requestScope(c.Request()).base)
+	if status == http.StatusCreated {
+		c.Response().Header().Set(echo.HeaderLocation, body["meta"].(meta).Location)
+	}
+	return writeSCIM(c, status, body)
 }
 
 // writeList answers a page of resources as a ListResponse (RFC 7644 §3.4.2).
 func writeList(c echo.Context, rt resourceType, page provision.Page, q listQuery) error {
 	resources := make([]any, 0, len(page.Resources))
 	for _, res := range page.Resources {
-		resources = append(resources, rt.body(res))
+		resources = append(resources, rt.body(res, requestScope(c.Request()).base))
 	}
 	return writeSCIM(c, http.StatusOK, map[string]any{
 		"schemas":      []string{schemaListResponse},

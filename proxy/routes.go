@@ -36,6 +36,7 @@ func (s *Server) scimRoutes(e *echo.Echo) {
 		g.GET(path, s.op("discovery", "discovery.get", s.discovery))
 	}
 	g.Any("/Me", s.op("discovery", "me", s.notImplemented("/Me is not supported: fsscim serves provisioning clients, not end users.")))
+	g.Any("/Bulk", s.op("discovery", "bulk", s.notImplemented("/Bulk is not supported (ServiceProviderConfig says so): send each operation as a request of its own.")))
 }
 
 // op names the route's operation for the access log and metrics.

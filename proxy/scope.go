@@ -18,6 +18,7 @@ type scope struct {
 	requestID string
 	started   time.Time
 	log       *zap.Logger
+	base      string // the absolute URI of the SCIM root the request reached; "" when unknown
 
 	tenant  *provision.Tenant  // set by auth
 	session *provision.Session // the tenant's session for the API key in the token

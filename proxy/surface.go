@@ -19,10 +19,6 @@ import (
 	"github.com/fsscim/fsscim/proxy/provision"
 )
 
-// allowStringValues is set once: Entra's default mapping sends "True"/"False" for booleans, and the
-// SCIM library only has a package-level switch for accepting them.
-var allowStringValues sync.Once
-
 // documentationURI is where discovery documents point a reader for help.
 const documentationURI = "https://github.com/fsscim/fsscim#readme"
 
@@ -92,11 +88,11 @@ func (s *surfaces) of(t *config.Tenant) (*surface, error) {
 }
 
 func newSurface(t *config.Tenant, log *zap.Logger) (*surface, error) {
-	allowStringValues.Do(func() { schema.SetAllowStringValues(true) })
 	userExt := []schema.Schema{schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(t.Attributes)}
+	userCore := mapping.UserSchema()
 	sf := &surface{users: resourceType{
-		name: "User", endpoint: dialect.Users, core: schema.CoreUserSchema(), extensions: userExt,
-		known: dialect.NewSchemas(schema.CoreUserSchema(), userExt...),
+		name: "User", endpoint: dialect.Users, core: userCore, extensions: userExt,
+		known: dialect.NewSchemas(userCore, userExt...),
 	}}
 	libTypes := []scim.ResourceType{{
 		ID:          optional.NewString("User"),

@@ -139,9 +139,18 @@ func (cl call) resourceBody(c echo.Context, rt resourceType) (map[string]any, er
 // normalise rewrites a POST or PUT body from the client's dialect; attributes fsscim does not know
 // are noted as ignored.
 func (cl call) normalise(body map[string]any, rt resourceType) error {
-	ignored, err := dialect.Resource(body, rt.endpoint, rt.known)
-	cl.sc.noteIgnored(ignored...)
+	rep, err := dialect.Resource(body, rt.endpoint, rt.known)
+	cl.noteReport(rep)
 	return err
+}
+
+// noteReport takes in what the dialect noticed: attributes it dropped go to the access log, and a
+// client that names the location as the enterprise "_location" has it answered there.
+func (cl call) noteReport(rep dialect.Report) {
+	cl.sc.noteIgnored(rep.Ignored...)
+	if rep.EnterpriseLocation {
+		cl.session.NamesLocationAsEnterprise()
+	}
 }
 
 // patchBody reads a PATCH body into operations, normalised from the client's dialect; operations on
@@ -151,8 +160,8 @@ func (cl call) patchBody(c echo.Context, rt resourceType) ([]mapping.PatchOp, er
 	if err != nil {
 		return nil, err
 	}
-	ops, ignored, err := dialect.Patch(body, rt.endpoint, rt.known)
-	cl.sc.noteIgnored(ignored...)
+	ops, rep, err := dialect.Patch(body, rt.endpoint, rt.known)
+	cl.noteReport(rep)
 	if err != nil || len(ops) == 0 {
 		return ops, err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsscim/fsscim/store/record"
 	"go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 )
@@ -102,12 +103,12 @@ func OpenBolt(path string, opts ...Option) (*Bolt, error) {
 }
 
 // GetUser implements Store.
-func (b *Bolt) GetUser(ctx context.Context, tenant string, id int64) (UserRecord, bool, error) {
+func (b *Bolt) GetUser(ctx context.Context, tenant string, id int64) (record.UserRecord, bool, error) {
 	key, tb, err := recordKey(ctx, tenant, id)
 	if err != nil {
-		return UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
+		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
-	var rec UserRecord
+	var rec record.UserRecord
 	var found bool
 	err = b.db.View(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketUsers).Bucket(tb)
@@ -122,13 +123,13 @@ func (b *Bolt) GetUser(ctx context.Context, tenant string, id int64) (UserRecord
 		return json.Unmarshal(data, &rec)
 	})
 	if err != nil {
-		return UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
+		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
 	return rec, found, nil
 }
 
 // PutUser implements Store.
-func (b *Bolt) PutUser(ctx context.Context, tenant string, id int64, r UserRecord) error {
+func (b *Bolt) PutUser(ctx context.Context, tenant string, id int64, r record.UserRecord) error {
 	key, tb, err := recordKey(ctx, tenant, id)
 	if err == nil {
 		err = b.update(func(tx *bbolt.Tx) error { return write(tx, tb, key, r) })
@@ -142,11 +143,11 @@ func (b *Bolt) PutUser(ctx context.Context, tenant string, id int64, r UserRecor
 // UpdateUser implements Store. bbolt runs one write transaction at a time, which makes the
 // read-modify-write atomic; concurrent writes share a transaction (see update), so fn may run more
 // than once, each time on the record as that transaction reads it.
-func (b *Bolt) UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *UserRecord) error) error {
+func (b *Bolt) UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *record.UserRecord) error) error {
 	key, tb, err := recordKey(ctx, tenant, id)
 	if err == nil {
 		err = b.update(func(tx *bbolt.Tx) error {
-			var rec UserRecord
+			var rec record.UserRecord
 			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {
 				if data := bucket.Get(key); data != nil {
 					if err := json.Unmarshal(data, &rec); err != nil {
@@ -170,7 +171,7 @@ func (b *Bolt) UpdateUser(ctx context.Context, tenant string, id int64, fn func(
 func (b *Bolt) DeleteUser(ctx context.Context, tenant string, id int64) error {
 	key, tb, err := recordKey(ctx, tenant, id)
 	if err == nil {
-		err = b.update(func(tx *bbolt.Tx) error { return write(tx, tb, key, UserRecord{}) })
+		err = b.update(func(tx *bbolt.Tx) error { return write(tx, tb, key, record.UserRecord{}) })
 	}
 	if err != nil {
 		return fmt.Errorf("delete user %d of %s: %w", id, tenant, err)
@@ -204,7 +205,7 @@ func (b *Bolt) Close() error {
 }
 
 // write stores a record, or removes it (and an emptied tenant bucket) when it remembers nothing.
-func write(tx *bbolt.Tx, tenant, key []byte, r UserRecord) error {
+func write(tx *bbolt.Tx, tenant, key []byte, r record.UserRecord) error {
 	return putRecord(tx.Bucket(bucketUsers), tenant, key, r, r.IsZero())
 }
 

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/fsscim/fsscim/store/record"
 	"go.etcd.io/bbolt"
 )
 
 // UpdateUsers implements Store: one write transaction for every id, so a group change that touches
 // hundreds of members costs one disk sync instead of hundreds.
-func (b *Bolt) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *UserRecord) error) error {
+func (b *Bolt) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *record.UserRecord) error) error {
 	keys := make([][]byte, len(ids))
 	var tb []byte
 	for i, id := range ids {
@@ -26,7 +27,7 @@ func (b *Bolt) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn f
 	}
 	err := b.update(func(tx *bbolt.Tx) error {
 		for i, id := range ids {
-			var rec UserRecord
+			var rec record.UserRecord
 			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {
 				if data := bucket.Get(keys[i]); data != nil {
 					if err := json.Unmarshal(data, &rec); err != nil {
@@ -50,7 +51,7 @@ func (b *Bolt) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn f
 }
 
 // ForEachUser implements Store.
-func (b *Bolt) ForEachUser(ctx context.Context, tenant string, fn func(id int64, r UserRecord) error) error {
+func (b *Bolt) ForEachUser(ctx context.Context, tenant string, fn func(id int64, r record.UserRecord) error) error {
 	// Any valid id gives the tenant's bucket name.
 	_, tb, err := recordKey(ctx, tenant, 1)
 	if err != nil {
@@ -66,7 +67,7 @@ func (b *Bolt) ForEachUser(ctx context.Context, tenant string, fn func(id int64,
 				return nil
 			}
 			id := int64(binary.BigEndian.Uint64(k))
-			var rec UserRecord
+			var rec record.UserRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return fmt.Errorf("user %d: %w", id, err)
 			}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // TestConcurrentWritesFailAlone checks that writes sharing a transaction answer each for itself: a
@@ -26,7 +28,7 @@ func TestConcurrentWritesFailAlone(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[w] = b.UpdateUser(ctx, "acme.freshservice.com", 7, func(r *UserRecord) error {
+			errs[w] = b.UpdateUser(ctx, "acme.freshservice.com", 7, func(r *record.UserRecord) error {
 				r.RequesterGroups = append(r.RequesterGroups, int64(w))
 				switch w % 3 {
 				case 1:

@@ -6,16 +6,17 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/fsscim/fsscim/store/record"
 	"go.etcd.io/bbolt"
 )
 
 // GetGroup implements Store.
-func (b *Bolt) GetGroup(ctx context.Context, tenant, kind string, id int64) (GroupRecord, bool, error) {
+func (b *Bolt) GetGroup(ctx context.Context, tenant, kind string, id int64) (record.GroupRecord, bool, error) {
 	key, tb, err := groupKey(ctx, tenant, kind, id)
 	if err != nil {
-		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
+		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
 	}
-	var rec GroupRecord
+	var rec record.GroupRecord
 	var found bool
 	err = b.db.View(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketGroups).Bucket(tb)
@@ -30,13 +31,13 @@ func (b *Bolt) GetGroup(ctx context.Context, tenant, kind string, id int64) (Gro
 		return json.Unmarshal(data, &rec)
 	})
 	if err != nil {
-		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
+		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
 	}
 	return rec, found, nil
 }
 
 // PutGroup implements Store.
-func (b *Bolt) PutGroup(ctx context.Context, tenant, kind string, id int64, r GroupRecord) error {
+func (b *Bolt) PutGroup(ctx context.Context, tenant, kind string, id int64, r record.GroupRecord) error {
 	key, tb, err := groupKey(ctx, tenant, kind, id)
 	if err == nil {
 		err = b.update(func(tx *bbolt.Tx) error { return writeGroup(tx, tb, key, r) })
@@ -51,7 +52,7 @@ func (b *Bolt) PutGroup(ctx context.Context, tenant, kind string, id int64, r Gr
 func (b *Bolt) DeleteGroup(ctx context.Context, tenant, kind string, id int64) error {
 	key, tb, err := groupKey(ctx, tenant, kind, id)
 	if err == nil {
-		err = b.update(func(tx *bbolt.Tx) error { return writeGroup(tx, tb, key, GroupRecord{}) })
+		err = b.update(func(tx *bbolt.Tx) error { return writeGroup(tx, tb, key, record.GroupRecord{}) })
 	}
 	if err != nil {
 		return fmt.Errorf("delete group %s %d of %s: %w", kind, id, tenant, err)
@@ -61,7 +62,7 @@ func (b *Bolt) DeleteGroup(ctx context.Context, tenant, kind string, id int64) e
 
 // writeGroup stores a group record, or removes it (and an emptied tenant bucket) when it remembers
 // nothing.
-func writeGroup(tx *bbolt.Tx, tenant, key []byte, r GroupRecord) error {
+func writeGroup(tx *bbolt.Tx, tenant, key []byte, r record.GroupRecord) error {
 	return putRecord(tx.Bucket(bucketGroups), tenant, key, r, r.IsZero())
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/store/record"
 	"go.etcd.io/bbolt"
 )
 
@@ -26,15 +27,15 @@ func openTemp(t *testing.T) (*Bolt, string) {
 	return b, path
 }
 
-func fullRecord() UserRecord {
-	return UserRecord{
+func fullRecord() record.UserRecord {
+	return record.UserRecord{
 		DepartmentIDs:   []int64{554, 555},
 		ManagerID:       656,
 		LocationID:      34,
 		RequesterGroups: []int64{4, 5, 9},
 		Deleted:         true,
 		DeletedAt:       time.Date(2025, 2, 3, 4, 5, 6, 7, time.UTC),
-		Echo: map[string]EchoValue{
+		Echo: map[string]record.EchoValue{
 			"locale":   {Sent: "en-US", Stored: "en"},
 			"timezone": {Sent: "America/New_York", Stored: "Eastern Time (US & Canada)"},
 		},
@@ -73,10 +74,10 @@ func TestRoundTrip(t *testing.T) {
 func TestEmptyRecordsAreNotKept(t *testing.T) {
 	ctx := context.Background()
 	b, _ := openTemp(t)
-	if err := b.PutUser(ctx, "acme.freshservice.com", 1, UserRecord{ManagerID: 7, Deleted: true}); err != nil {
+	if err := b.PutUser(ctx, "acme.freshservice.com", 1, record.UserRecord{ManagerID: 7, Deleted: true}); err != nil {
 		t.Fatal(err)
 	}
-	err := b.UpdateUser(ctx, "acme.freshservice.com", 1, func(r *UserRecord) error {
+	err := b.UpdateUser(ctx, "acme.freshservice.com", 1, func(r *record.UserRecord) error {
 		r.ManagerID, r.Deleted = 0, false
 		return nil
 	})
@@ -86,7 +87,7 @@ func TestEmptyRecordsAreNotKept(t *testing.T) {
 	if _, found, _ := b.GetUser(ctx, "acme.freshservice.com", 1); found {
 		t.Error("a record emptied by UpdateUser is still reported")
 	}
-	if err := b.PutUser(ctx, "acme.freshservice.com", 2, UserRecord{Echo: map[string]EchoValue{}}); err != nil {
+	if err := b.PutUser(ctx, "acme.freshservice.com", 2, record.UserRecord{Echo: map[string]record.EchoValue{}}); err != nil {
 		t.Fatal(err)
 	}
 	if _, found, _ := b.GetUser(ctx, "acme.freshservice.com", 2); found {
@@ -97,7 +98,7 @@ func TestEmptyRecordsAreNotKept(t *testing.T) {
 func TestUpdateUserCreatesAndKeepsOnError(t *testing.T) {
 	ctx := context.Background()
 	b, _ := openTemp(t)
-	err := b.UpdateUser(ctx, "acme.freshservice.com", 3, func(r *UserRecord) error {
+	err := b.UpdateUser(ctx, "acme.freshservice.com", 3, func(r *record.UserRecord) error {
 		if !r.IsZero() {
 			t.Errorf("UpdateUser of an absent user starts from %+v, want the zero record", r)
 		}
@@ -108,7 +109,7 @@ func TestUpdateUserCreatesAndKeepsOnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	boom := errors.New("boom")
-	err = b.UpdateUser(ctx, "acme.freshservice.com", 3, func(r *UserRecord) error {
+	err = b.UpdateUser(ctx, "acme.freshservice.com", 3, func(r *record.UserRecord) error {
 		r.LocationID = 99
 		return boom
 	})
@@ -137,7 +138,7 @@ func TestUpdateUserIsAtomic(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				group := int64(w*1000 + i + 1)
-				errs <- b.UpdateUser(ctx, "acme.freshservice.com", 7, func(r *UserRecord) error {
+				errs <- b.UpdateUser(ctx, "acme.freshservice.com", 7, func(r *record.UserRecord) error {
 					r.RequesterGroups = append(r.RequesterGroups, group)
 					return nil
 				})
@@ -205,10 +206,10 @@ func TestPersistsAcrossReopen(t *testing.T) {
 func TestTenantsAreIsolated(t *testing.T) {
 	ctx := context.Background()
 	b, _ := openTemp(t)
-	if err := b.PutUser(ctx, "acme.freshservice.com", 42, UserRecord{ManagerID: 1}); err != nil {
+	if err := b.PutUser(ctx, "acme.freshservice.com", 42, record.UserRecord{ManagerID: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.PutUser(ctx, "globex.freshservice.com", 42, UserRecord{ManagerID: 2}); err != nil {
+	if err := b.PutUser(ctx, "globex.freshservice.com", 42, record.UserRecord{ManagerID: 2}); err != nil {
 		t.Fatal(err)
 	}
 	a, _, _ := b.GetUser(ctx, "acme.freshservice.com", 42)
@@ -246,8 +247,8 @@ func TestBadArguments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			calls := map[string]error{
-				"PutUser":    b.PutUser(tt.ctx, tt.tenant, tt.id, UserRecord{ManagerID: 1}),
-				"UpdateUser": b.UpdateUser(tt.ctx, tt.tenant, tt.id, func(*UserRecord) error { return nil }),
+				"PutUser":    b.PutUser(tt.ctx, tt.tenant, tt.id, record.UserRecord{ManagerID: 1}),
+				"UpdateUser": b.UpdateUser(tt.ctx, tt.tenant, tt.id, func(*record.UserRecord) error { return nil }),
 				"DeleteUser": b.DeleteUser(tt.ctx, tt.tenant, tt.id),
 			}
 			_, _, calls["GetUser"] = b.GetUser(tt.ctx, tt.tenant, tt.id)

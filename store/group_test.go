@@ -6,16 +6,18 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/fsscim/fsscim/store/record"
 )
 
 func TestGroupRecords(t *testing.T) {
 	ctx := context.Background()
 	b, path := openTemp(t)
 	const tenant = "acme.freshservice.com"
-	if err := b.PutGroup(ctx, tenant, "requester_groups", 7, GroupRecord{ExternalID: "8aa1a0c0"}); err != nil {
+	if err := b.PutGroup(ctx, tenant, "requester_groups", 7, record.GroupRecord{ExternalID: "8aa1a0c0"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.PutGroup(ctx, tenant, "agent_groups", 7, GroupRecord{ExternalID: "other"}); err != nil {
+	if err := b.PutGroup(ctx, tenant, "agent_groups", 7, record.GroupRecord{ExternalID: "other"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -46,7 +48,7 @@ func TestGroupRecords(t *testing.T) {
 	}
 
 	// A zero record removes the group; deleting twice is fine; the other kind stays.
-	if err := b.PutGroup(ctx, tenant, "requester_groups", 7, GroupRecord{}); err != nil {
+	if err := b.PutGroup(ctx, tenant, "requester_groups", 7, record.GroupRecord{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, found, _ := b.GetGroup(ctx, tenant, "requester_groups", 7); found {
@@ -62,7 +64,7 @@ func TestGroupRecords(t *testing.T) {
 	}
 
 	// Records survive a reopen.
-	if err := b.PutGroup(ctx, tenant, "agent_groups", 9, GroupRecord{ExternalID: "kept"}); err != nil {
+	if err := b.PutGroup(ctx, tenant, "agent_groups", 9, record.GroupRecord{ExternalID: "kept"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := b.Close(); err != nil {
@@ -93,7 +95,7 @@ func TestGroupBadArguments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			errs := map[string]error{
-				"PutGroup":    b.PutGroup(ctx, tt.tenant, tt.kind, tt.id, GroupRecord{ExternalID: "x"}),
+				"PutGroup":    b.PutGroup(ctx, tt.tenant, tt.kind, tt.id, record.GroupRecord{ExternalID: "x"}),
 				"DeleteGroup": b.DeleteGroup(ctx, tt.tenant, tt.kind, tt.id),
 			}
 			_, _, errs["GetGroup"] = b.GetGroup(ctx, tt.tenant, tt.kind, tt.id)
@@ -112,14 +114,14 @@ func TestUpdateUsers(t *testing.T) {
 	tests := []struct {
 		name    string
 		ids     []int64
-		fn      func(id int64, r *UserRecord) error
+		fn      func(id int64, r *record.UserRecord) error
 		wantErr string
 		want    map[int64][]int64 // requester groups by user after the call
 	}{
 		{
 			name: "adds a group to every user, keeping other fields",
 			ids:  []int64{3, 1, 2},
-			fn: func(_ int64, r *UserRecord) error {
+			fn: func(_ int64, r *record.UserRecord) error {
 				r.RequesterGroups = append(r.RequesterGroups, 40)
 				return nil
 			},
@@ -128,7 +130,7 @@ func TestUpdateUsers(t *testing.T) {
 		{
 			name: "an error from one user changes nobody",
 			ids:  []int64{1, 2},
-			fn: func(id int64, r *UserRecord) error {
+			fn: func(id int64, r *record.UserRecord) error {
 				r.RequesterGroups = append(r.RequesterGroups, 50)
 				if id == 2 {
 					return errors.New("refused")
@@ -141,7 +143,7 @@ func TestUpdateUsers(t *testing.T) {
 		{
 			name: "emptying a record removes it",
 			ids:  []int64{1},
-			fn: func(_ int64, r *UserRecord) error {
+			fn: func(_ int64, r *record.UserRecord) error {
 				r.RequesterGroups = nil
 				return nil
 			},
@@ -150,7 +152,7 @@ func TestUpdateUsers(t *testing.T) {
 		{
 			name:    "a bad id fails before any change",
 			ids:     []int64{1, 0},
-			fn:      func(_ int64, r *UserRecord) error { r.RequesterGroups = nil; return nil },
+			fn:      func(_ int64, r *record.UserRecord) error { r.RequesterGroups = nil; return nil },
 			wantErr: "not a Freshservice id",
 			want:    map[int64][]int64{1: {10}},
 		},
@@ -158,7 +160,7 @@ func TestUpdateUsers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b, _ := openTemp(t)
-			if err := b.PutUser(ctx, tenant, 1, UserRecord{ManagerID: 9, RequesterGroups: []int64{10}}); err != nil {
+			if err := b.PutUser(ctx, tenant, 1, record.UserRecord{ManagerID: 9, RequesterGroups: []int64{10}}); err != nil {
 				t.Fatal(err)
 			}
 			err := b.UpdateUsers(ctx, tenant, tt.ids, tt.fn)
@@ -185,15 +187,15 @@ func TestForEachUser(t *testing.T) {
 	ctx := context.Background()
 	b, _ := openTemp(t)
 	for _, id := range []int64{300, 2, 1 << 40} {
-		if err := b.PutUser(ctx, "acme.freshservice.com", id, UserRecord{ManagerID: id}); err != nil {
+		if err := b.PutUser(ctx, "acme.freshservice.com", id, record.UserRecord{ManagerID: id}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := b.PutUser(ctx, "beta.freshservice.com", 5, UserRecord{ManagerID: 5}); err != nil {
+	if err := b.PutUser(ctx, "beta.freshservice.com", 5, record.UserRecord{ManagerID: 5}); err != nil {
 		t.Fatal(err)
 	}
 	var seen []int64
-	err := b.ForEachUser(ctx, "ACME.freshservice.com", func(id int64, r UserRecord) error {
+	err := b.ForEachUser(ctx, "ACME.freshservice.com", func(id int64, r record.UserRecord) error {
 		if r.ManagerID != id {
 			t.Errorf("user %d came with record %+v", id, r)
 		}
@@ -209,11 +211,11 @@ func TestForEachUser(t *testing.T) {
 
 	stop := errors.New("stop")
 	calls := 0
-	err = b.ForEachUser(ctx, "acme.freshservice.com", func(int64, UserRecord) error { calls++; return stop })
+	err = b.ForEachUser(ctx, "acme.freshservice.com", func(int64, record.UserRecord) error { calls++; return stop })
 	if !errors.Is(err, stop) || calls != 1 {
 		t.Fatalf("error %v after %d calls, want the callback's error after 1", err, calls)
 	}
-	if err := b.ForEachUser(ctx, "empty.freshservice.com", func(int64, UserRecord) error { return stop }); err != nil {
+	if err := b.ForEachUser(ctx, "empty.freshservice.com", func(int64, record.UserRecord) error { return stop }); err != nil {
 		t.Fatalf("a tenant without records: %v", err)
 	}
 }

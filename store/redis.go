@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fsscim/fsscim/store/record"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -92,37 +93,37 @@ func checkArgs(ctx context.Context, tenant string, id int64) (string, error) {
 }
 
 // GetUser implements Store.
-func (s *Redis) GetUser(ctx context.Context, tenant string, id int64) (UserRecord, bool, error) {
+func (s *Redis) GetUser(ctx context.Context, tenant string, id int64) (record.UserRecord, bool, error) {
 	t, err := checkArgs(ctx, tenant, id)
 	if err != nil {
-		return UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
+		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
 	defer cancel()
 	rec, found, err := readUser(ctx, s.c, s.userKey(t, id))
 	if err != nil {
-		return UserRecord{}, false, fmt.Errorf("get user %d of %s from redis: %w", id, tenant, err)
+		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s from redis: %w", id, tenant, err)
 	}
 	return rec, found, nil
 }
 
-func readUser(ctx context.Context, c redis.Cmdable, key string) (UserRecord, bool, error) {
+func readUser(ctx context.Context, c redis.Cmdable, key string) (record.UserRecord, bool, error) {
 	data, err := c.Get(ctx, key).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return UserRecord{}, false, nil
+		return record.UserRecord{}, false, nil
 	}
 	if err != nil {
-		return UserRecord{}, false, err
+		return record.UserRecord{}, false, err
 	}
-	var rec UserRecord
+	var rec record.UserRecord
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return UserRecord{}, false, fmt.Errorf("decode record: %w", err)
+		return record.UserRecord{}, false, fmt.Errorf("decode record: %w", err)
 	}
 	return rec, true, nil
 }
 
 // writeUser queues the write of a record, or its removal when it remembers nothing.
-func (s *Redis) writeUser(ctx context.Context, p redis.Pipeliner, tenant string, id int64, r UserRecord) error {
+func (s *Redis) writeUser(ctx context.Context, p redis.Pipeliner, tenant string, id int64, r record.UserRecord) error {
 	key := s.userKey(tenant, id)
 	if r.IsZero() {
 		p.Del(ctx, key)
@@ -139,7 +140,7 @@ func (s *Redis) writeUser(ctx context.Context, p redis.Pipeliner, tenant string,
 }
 
 // PutUser implements Store.
-func (s *Redis) PutUser(ctx context.Context, tenant string, id int64, r UserRecord) error {
+func (s *Redis) PutUser(ctx context.Context, tenant string, id int64, r record.UserRecord) error {
 	t, err := checkArgs(ctx, tenant, id)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
@@ -161,8 +162,8 @@ func (s *Redis) PutUser(ctx context.Context, tenant string, id int64, r UserReco
 
 // UpdateUser implements Store with an optimistic transaction: the record is watched while fn runs,
 // and the write is tried again (fn with it, on a fresh read) when another process changed it.
-func (s *Redis) UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *UserRecord) error) error {
-	err := s.UpdateUsers(ctx, tenant, []int64{id}, func(_ int64, r *UserRecord) error { return fn(r) })
+func (s *Redis) UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *record.UserRecord) error) error {
+	err := s.UpdateUsers(ctx, tenant, []int64{id}, func(_ int64, r *record.UserRecord) error { return fn(r) })
 	if err != nil {
 		return fmt.Errorf("update user %d of %s: %w", id, tenant, err)
 	}
@@ -171,7 +172,7 @@ func (s *Redis) UpdateUser(ctx context.Context, tenant string, id int64, fn func
 
 // DeleteUser implements Store.
 func (s *Redis) DeleteUser(ctx context.Context, tenant string, id int64) error {
-	if err := s.PutUser(ctx, tenant, id, UserRecord{}); err != nil {
+	if err := s.PutUser(ctx, tenant, id, record.UserRecord{}); err != nil {
 		return fmt.Errorf("delete user %d of %s: %w", id, tenant, err)
 	}
 	return nil
@@ -184,7 +185,7 @@ func (e errFnFailed) Error() string { return e.err.Error() }
 
 // UpdateUsers implements Store: every record is watched, read, changed by fn and written back in one
 // MULTI; a concurrent write to any of them makes the whole update start again.
-func (s *Redis) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *UserRecord) error) error {
+func (s *Redis) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *record.UserRecord) error) error {
 	t := ""
 	for _, id := range ids {
 		var err error
@@ -206,7 +207,7 @@ func (s *Redis) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn 
 		if err != nil {
 			return err
 		}
-		recs := make([]UserRecord, len(ids))
+		recs := make([]record.UserRecord, len(ids))
 		for i, v := range vals {
 			if v == nil {
 				continue
@@ -252,7 +253,7 @@ func (s *Redis) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn 
 }
 
 // ForEachUser implements Store, in id order.
-func (s *Redis) ForEachUser(ctx context.Context, tenant string, fn func(id int64, r UserRecord) error) error {
+func (s *Redis) ForEachUser(ctx context.Context, tenant string, fn func(id int64, r record.UserRecord) error) error {
 	t, err := checkArgs(ctx, tenant, 1)
 	if err != nil {
 		return fmt.Errorf("walk users of %s: %w", tenant, err)
@@ -286,7 +287,7 @@ func (s *Redis) ForEachUser(ctx context.Context, tenant string, fn func(id int64
 			if !ok {
 				continue // removed since the set was read
 			}
-			var rec UserRecord
+			var rec record.UserRecord
 			if err := json.Unmarshal([]byte(str), &rec); err != nil {
 				return fmt.Errorf("walk users of %s: user %d: %w", tenant, batch[i], err)
 			}
@@ -311,29 +312,29 @@ func (s *Redis) withTimeoutVals(ctx context.Context, keys []string) ([]any, erro
 }
 
 // GetGroup implements Store.
-func (s *Redis) GetGroup(ctx context.Context, tenant, kind string, id int64) (GroupRecord, bool, error) {
+func (s *Redis) GetGroup(ctx context.Context, tenant, kind string, id int64) (record.GroupRecord, bool, error) {
 	t, err := checkGroupArgs(ctx, tenant, kind, id)
 	if err != nil {
-		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
+		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
 	defer cancel()
 	data, err := s.c.Get(ctx, s.groupKey(t, kind, id)).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return GroupRecord{}, false, nil
+		return record.GroupRecord{}, false, nil
 	}
 	if err != nil {
-		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
+		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
 	}
-	var rec GroupRecord
+	var rec record.GroupRecord
 	if err := json.Unmarshal(data, &rec); err != nil {
-		return GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: decode record: %w", kind, id, tenant, err)
+		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: decode record: %w", kind, id, tenant, err)
 	}
 	return rec, true, nil
 }
 
 // PutGroup implements Store.
-func (s *Redis) PutGroup(ctx context.Context, tenant, kind string, id int64, r GroupRecord) error {
+func (s *Redis) PutGroup(ctx context.Context, tenant, kind string, id int64, r record.GroupRecord) error {
 	t, err := checkGroupArgs(ctx, tenant, kind, id)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
@@ -356,7 +357,7 @@ func (s *Redis) PutGroup(ctx context.Context, tenant, kind string, id int64, r G
 
 // DeleteGroup implements Store.
 func (s *Redis) DeleteGroup(ctx context.Context, tenant, kind string, id int64) error {
-	if err := s.PutGroup(ctx, tenant, kind, id, GroupRecord{}); err != nil {
+	if err := s.PutGroup(ctx, tenant, kind, id, record.GroupRecord{}); err != nil {
 		return fmt.Errorf("delete group %s %d of %s: %w", kind, id, tenant, err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/store/fallback"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // DefaultSharedRetryInterval is how often a Shared store that fell back to its local store tries
@@ -175,7 +176,7 @@ func normTenant(t string) string {
 }
 
 // GetUser implements Store.
-func (s *Shared) GetUser(ctx context.Context, tenant string, id int64) (UserRecord, bool, error) {
+func (s *Shared) GetUser(ctx context.Context, tenant string, id int64) (record.UserRecord, bool, error) {
 	if s.useRemote(ctx) {
 		rec, found, err := s.opts.Remote.GetUser(ctx, tenant, id)
 		if err == nil || s.remoteFailed(ctx, err) != nil {
@@ -186,7 +187,7 @@ func (s *Shared) GetUser(ctx context.Context, tenant string, id int64) (UserReco
 }
 
 // PutUser implements Store.
-func (s *Shared) PutUser(ctx context.Context, tenant string, id int64, r UserRecord) error {
+func (s *Shared) PutUser(ctx context.Context, tenant string, id int64, r record.UserRecord) error {
 	if s.useRemote(ctx) {
 		err := s.opts.Remote.PutUser(ctx, tenant, id, r)
 		if err == nil {
@@ -205,21 +206,21 @@ func (s *Shared) PutUser(ctx context.Context, tenant string, id int64, r UserRec
 }
 
 // UpdateUser implements Store.
-func (s *Shared) UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *UserRecord) error) error {
-	return s.UpdateUsers(ctx, tenant, []int64{id}, func(_ int64, r *UserRecord) error { return fn(r) })
+func (s *Shared) UpdateUser(ctx context.Context, tenant string, id int64, fn func(r *record.UserRecord) error) error {
+	return s.UpdateUsers(ctx, tenant, []int64{id}, func(_ int64, r *record.UserRecord) error { return fn(r) })
 }
 
 // DeleteUser implements Store.
 func (s *Shared) DeleteUser(ctx context.Context, tenant string, id int64) error {
-	return s.PutUser(ctx, tenant, id, UserRecord{})
+	return s.PutUser(ctx, tenant, id, record.UserRecord{})
 }
 
 // UpdateUsers implements Store. The local copy receives the records exactly as Redis took them.
-func (s *Shared) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *UserRecord) error) error {
+func (s *Shared) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *record.UserRecord) error) error {
 	if s.useRemote(ctx) {
-		final := make(map[int64]UserRecord, len(ids))
+		final := make(map[int64]record.UserRecord, len(ids))
 		var fnErr error
-		err := s.opts.Remote.UpdateUsers(ctx, tenant, ids, func(id int64, r *UserRecord) error {
+		err := s.opts.Remote.UpdateUsers(ctx, tenant, ids, func(id int64, r *record.UserRecord) error {
 			if err := fn(id, r); err != nil {
 				fnErr = err
 				return err
@@ -228,7 +229,7 @@ func (s *Shared) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn
 			return nil
 		})
 		if err == nil {
-			s.mirror(s.opts.Local.UpdateUsers(ctx, tenant, ids, func(id int64, r *UserRecord) error {
+			s.mirror(s.opts.Local.UpdateUsers(ctx, tenant, ids, func(id int64, r *record.UserRecord) error {
 				*r = final[id]
 				return nil
 			}))
@@ -246,12 +247,12 @@ func (s *Shared) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn
 }
 
 // ForEachUser implements Store.
-func (s *Shared) ForEachUser(ctx context.Context, tenant string, fn func(id int64, r UserRecord) error) error {
+func (s *Shared) ForEachUser(ctx context.Context, tenant string, fn func(id int64, r record.UserRecord) error) error {
 	if s.useRemote(ctx) {
 		// fn's own error must not count as a Redis failure, and fn must not run twice for a record.
 		var fnErr error
 		calls := 0
-		err := s.opts.Remote.ForEachUser(ctx, tenant, func(id int64, r UserRecord) error {
+		err := s.opts.Remote.ForEachUser(ctx, tenant, func(id int64, r record.UserRecord) error {
 			calls++
 			if err := fn(id, r); err != nil {
 				fnErr = err
@@ -267,7 +268,7 @@ func (s *Shared) ForEachUser(ctx context.Context, tenant string, fn func(id int6
 }
 
 // GetGroup implements Store.
-func (s *Shared) GetGroup(ctx context.Context, tenant, kind string, id int64) (GroupRecord, bool, error) {
+func (s *Shared) GetGroup(ctx context.Context, tenant, kind string, id int64) (record.GroupRecord, bool, error) {
 	if s.useRemote(ctx) {
 		rec, found, err := s.opts.Remote.GetGroup(ctx, tenant, kind, id)
 		if err == nil || s.remoteFailed(ctx, err) != nil {
@@ -278,7 +279,7 @@ func (s *Shared) GetGroup(ctx context.Context, tenant, kind string, id int64) (G
 }
 
 // PutGroup implements Store.
-func (s *Shared) PutGroup(ctx context.Context, tenant, kind string, id int64, r GroupRecord) error {
+func (s *Shared) PutGroup(ctx context.Context, tenant, kind string, id int64, r record.GroupRecord) error {
 	if s.useRemote(ctx) {
 		err := s.opts.Remote.PutGroup(ctx, tenant, kind, id, r)
 		if err == nil {
@@ -298,7 +299,7 @@ func (s *Shared) PutGroup(ctx context.Context, tenant, kind string, id int64, r 
 
 // DeleteGroup implements Store.
 func (s *Shared) DeleteGroup(ctx context.Context, tenant, kind string, id int64) error {
-	return s.PutGroup(ctx, tenant, kind, id, GroupRecord{})
+	return s.PutGroup(ctx, tenant, kind, id, record.GroupRecord{})
 }
 
 // Ping implements Store with the local store only: a Redis outage degrades sharing but leaves the

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/store/record"
 	"github.com/fsscim/fsscim/store/redistest"
 )
 
@@ -39,7 +40,7 @@ func TestRedisStoreRecords(t *testing.T) {
 	if _, found, _ := b.GetUser(ctx, "beta.freshservice.com", 42); found {
 		t.Fatal("a record leaked into another tenant")
 	}
-	if err := b.PutUser(ctx, "acme.freshservice.com", 42, UserRecord{}); err != nil {
+	if err := b.PutUser(ctx, "acme.freshservice.com", 42, record.UserRecord{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, found, _ := a.GetUser(ctx, "acme.freshservice.com", 42); found {
@@ -49,7 +50,7 @@ func TestRedisStoreRecords(t *testing.T) {
 		t.Fatal("the tenant's id set outlives its last record")
 	}
 
-	g := GroupRecord{ExternalID: "0b7c-entra-object-id"}
+	g := record.GroupRecord{ExternalID: "0b7c-entra-object-id"}
 	if err := a.PutGroup(ctx, "acme.freshservice.com", "requester_groups", 7, g); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +80,7 @@ func TestRedisStoreUpdatesAreAtomicAcrossProcesses(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				group := int64(p*1000 + i + 1)
-				errs <- s.UpdateUser(ctx, "acme.freshservice.com", 9, func(r *UserRecord) error {
+				errs <- s.UpdateUser(ctx, "acme.freshservice.com", 9, func(r *record.UserRecord) error {
 					r.RequesterGroups = append(r.RequesterGroups, group)
 					return nil
 				})
@@ -106,11 +107,11 @@ func TestRedisStoreUpdateUsers(t *testing.T) {
 	srv := redistest.Start(t)
 	s := newRedisStore(t, srv)
 	ctx := context.Background()
-	if err := s.PutUser(ctx, "acme.freshservice.com", 1, UserRecord{ManagerID: 5}); err != nil {
+	if err := s.PutUser(ctx, "acme.freshservice.com", 1, record.UserRecord{ManagerID: 5}); err != nil {
 		t.Fatal(err)
 	}
 	boom := errors.New("boom")
-	err := s.UpdateUsers(ctx, "acme.freshservice.com", []int64{1, 2}, func(id int64, r *UserRecord) error {
+	err := s.UpdateUsers(ctx, "acme.freshservice.com", []int64{1, 2}, func(id int64, r *record.UserRecord) error {
 		if id == 2 {
 			return boom
 		}
@@ -123,10 +124,10 @@ func TestRedisStoreUpdateUsers(t *testing.T) {
 	if got, _, _ := s.GetUser(ctx, "acme.freshservice.com", 1); got.ManagerID != 5 {
 		t.Fatal("a failed UpdateUsers changed a record")
 	}
-	err = s.UpdateUsers(ctx, "acme.freshservice.com", []int64{3, 1, 2}, func(id int64, r *UserRecord) error {
+	err = s.UpdateUsers(ctx, "acme.freshservice.com", []int64{3, 1, 2}, func(id int64, r *record.UserRecord) error {
 		r.RequesterGroups = append(r.RequesterGroups, 77)
 		if id == 1 {
-			*r = UserRecord{} // forgetting a record is a write too
+			*r = record.UserRecord{} // forgetting a record is a write too
 		}
 		return nil
 	})
@@ -134,7 +135,7 @@ func TestRedisStoreUpdateUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ids []int64
-	err = s.ForEachUser(ctx, "ACME.freshservice.com", func(id int64, r UserRecord) error {
+	err = s.ForEachUser(ctx, "ACME.freshservice.com", func(id int64, r record.UserRecord) error {
 		if !slices.Equal(r.RequesterGroups, []int64{77}) {
 			t.Errorf("user %d: %+v", id, r)
 		}
@@ -148,7 +149,7 @@ func TestRedisStoreUpdateUsers(t *testing.T) {
 		t.Fatalf("walked %v, want [2 3] in id order", ids)
 	}
 	stop := errors.New("stop")
-	if err := s.ForEachUser(ctx, "acme.freshservice.com", func(int64, UserRecord) error { return stop }); !errors.Is(err, stop) {
+	if err := s.ForEachUser(ctx, "acme.freshservice.com", func(int64, record.UserRecord) error { return stop }); !errors.Is(err, stop) {
 		t.Fatalf("ForEachUser = %v, want fn's error", err)
 	}
 }
@@ -167,7 +168,7 @@ func TestRedisStoreBadArguments(t *testing.T) {
 		{"empty tenant", s.PutUser(ctx, " ", 1, fullRecord()), "tenant is empty"},
 		{"zero id", s.PutUser(ctx, "a.freshservice.com", 0, fullRecord()), "not a Freshservice id"},
 		{"brace in tenant", s.PutUser(ctx, "a{b}", 1, fullRecord()), "brace"},
-		{"empty kind", s.PutGroup(ctx, "a.freshservice.com", "", 1, GroupRecord{ExternalID: "x"}), "kind is empty"},
+		{"empty kind", s.PutGroup(ctx, "a.freshservice.com", "", 1, record.GroupRecord{ExternalID: "x"}), "kind is empty"},
 		{"cancelled", s.PutUser(cancelled, "a.freshservice.com", 1, fullRecord()), "context canceled"},
 	}
 	for _, tt := range tests {
@@ -213,7 +214,7 @@ func TestSharedStoreSharesAndSurvivesAnOutage(t *testing.T) {
 	const tenant = "acme.freshservice.com"
 
 	// Process 0 records a disable; process 1 serves the re-enable and finds it.
-	if err := p[0].UpdateUser(ctx, tenant, 5, func(r *UserRecord) error {
+	if err := p[0].UpdateUser(ctx, tenant, 5, func(r *record.UserRecord) error {
 		r.RequesterGroups = []int64{11, 12}
 		return nil
 	}); err != nil {
@@ -228,10 +229,10 @@ func TestSharedStoreSharesAndSurvivesAnOutage(t *testing.T) {
 	if got, found, err := p[0].GetUser(ctx, tenant, 5); err != nil || !found || !slices.Equal(got.RequesterGroups, []int64{11, 12}) {
 		t.Fatalf("during the outage process 0 reads %+v found=%v err=%v", got, found, err)
 	}
-	if err := p[0].PutUser(ctx, tenant, 6, UserRecord{ManagerID: 3}); err != nil {
+	if err := p[0].PutUser(ctx, tenant, 6, record.UserRecord{ManagerID: 3}); err != nil {
 		t.Fatalf("a write during the outage failed: %v", err)
 	}
-	if err := p[0].PutGroup(ctx, tenant, "requester_groups", 8, GroupRecord{ExternalID: "g8"}); err != nil {
+	if err := p[0].PutGroup(ctx, tenant, "requester_groups", 8, record.GroupRecord{ExternalID: "g8"}); err != nil {
 		t.Fatalf("a group write during the outage failed: %v", err)
 	}
 	if p[0].IsShared() {
@@ -265,10 +266,10 @@ func TestSharedStoreKeepsFnErrors(t *testing.T) {
 	_, p, changes := sharedPair(t)
 	ctx := context.Background()
 	boom := errors.New("boom")
-	if err := p[0].UpdateUser(ctx, "acme.freshservice.com", 1, func(*UserRecord) error { return boom }); !errors.Is(err, boom) {
+	if err := p[0].UpdateUser(ctx, "acme.freshservice.com", 1, func(*record.UserRecord) error { return boom }); !errors.Is(err, boom) {
 		t.Fatalf("UpdateUser = %v, want fn's error", err)
 	}
-	if err := p[0].ForEachUser(ctx, "acme.freshservice.com", func(int64, UserRecord) error { return boom }); err != nil {
+	if err := p[0].ForEachUser(ctx, "acme.freshservice.com", func(int64, record.UserRecord) error { return boom }); err != nil {
 		t.Fatalf("ForEachUser over no records = %v", err)
 	}
 	if len(*changes) != 0 || !p[0].IsShared() {

@@ -1,27 +1,13 @@
 package dialect
 
 import (
-	"encoding/json"
-	"strconv"
+	"sort"
 	"strings"
 
 	filter "github.com/scim2/filter-parser/v2"
 
 	"github.com/fsscim/fsscim/mapping"
 )
-
-// lookupKey finds a JSON key case-insensitively (SCIM attribute names are case-insensitive).
-func lookupKey(m map[string]any, name string) (any, bool) {
-	if v, ok := m[name]; ok {
-		return v, true
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	return nil, false
-}
 
 // setKey sets name, replacing any differently cased spelling of it.
 func setKey(m map[string]any, name string, v any) {
@@ -57,6 +43,11 @@ func rewritePath(path, resource string) string {
 	return path
 }
 
+// isEnterpriseLocation reports whether path names the Freshservice app's enterprise "_location".
+func isEnterpriseLocation(path, resource string) bool {
+	return resource == Users && strings.HasPrefix(strings.ToLower(path), strings.ToLower(enterprisePrefix)+"_location")
+}
+
 // isManagerPath reports whether path is the enterprise manager (any form: plain, .value, [filter]).
 func isManagerPath(path string) bool {
 	lower := strings.ToLower(path)
@@ -66,15 +57,15 @@ func isManagerPath(path string) bool {
 
 // normalisePatchOps rewrites a PATCH request's operations; ops fsscim cannot apply because they name
 // unknown attributes are dropped and returned as ignored.
-func normalisePatchOps(body map[string]any, known Schemas, resource string) (out []any, ignored []string) {
-	raw, ok := lookupKey(body, "Operations")
+func normalisePatchOps(body map[string]any, known Schemas, resource string) (out []any, rep Report) {
+	raw, ok := mapping.Lookup(body, "Operations")
 	if !ok {
-		return nil, nil
+		return nil, Report{}
 	}
 	list, ok := raw.([]any)
 	if !ok {
-		// rewriteBody refuses Operations that are not a list before it gets here.
-		return nil, nil
+		// Patch refuses Operations that are not a list before it gets here.
+		return nil, Report{}
 	}
 	for _, item := range list {
 		op, ok := item.(map[string]any)
@@ -82,13 +73,26 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 			out = append(out, item)
 			continue
 		}
-		name, _ := lookupKey(op, "op")
+		name, _ := mapping.Lookup(op, "op")
 		opName := strings.ToLower(strings.TrimSpace(stringOf(name)))
-		pathV, _ := lookupKey(op, "path")
+		pathV, _ := mapping.Lookup(op, "path")
 		path := strings.TrimSpace(stringOf(pathV))
-		value, hasValue := lookupKey(op, "value")
+		value, hasValue := mapping.Lookup(op, "value")
+		if ext, isExt := known.extensions[strings.ToLower(path)]; isExt && opName == "remove" {
+			// Removing a whole extension removes each of its attributes.
+			for _, a := range ext.Attributes {
+				out = append(out, map[string]any{"op": "remove", "path": ext.ID + ":" + a.Name()})
+			}
+			continue
+		}
+		if obj, isObj := value.(map[string]any); isObj && isExtensionURN(path) {
+			// A path that is a whole extension: its value is that extension's attributes, as in a
+			// path-less value.
+			value, path = map[string]any{path: obj}, ""
+		}
 
 		if path != "" {
+			rep.EnterpriseLocation = rep.EnterpriseLocation || isEnterpriseLocation(path, resource)
 			path = rewritePath(path, resource)
 			if resource == Users && isManagerPath(path) && strings.Contains(path, "[") {
 				// remove manager[value eq "x"]: a filter on a single-valued attribute; the intent is
@@ -96,32 +100,50 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 				path = enterprisePrefix + "manager"
 			}
 			if !known.Known(path) {
-				ignored = append(ignored, path)
+				rep.Ignored = append(rep.Ignored, path)
 				continue
 			}
 			next := map[string]any{"op": opName, "path": path}
 			switch {
 			case (opName == "add" || opName == "replace") && hasValue && value == nil:
-				// Clearing with null: the library refuses a nil value, a remove means the same.
+				// Clearing with null: validation refuses a null value, and a remove means the same.
 				next["op"] = "remove"
 			case hasValue:
-				next["value"] = normaliseValue(path, value, resource)
+				next["value"] = known.coerceAt(resource, path, value)
 			}
 			out = append(out, next)
 			continue
 		}
 
 		values, ok := value.(map[string]any)
-		if !ok {
+		if !ok || (opName != "add" && opName != "replace") {
+			// Left for validation to refuse: a path-less operation is an add or a replace of an
+			// object of attributes.
 			out = append(out, op)
 			continue
 		}
-		kept := map[string]any{}
-		var removes []any
-		for k, v := range flattenExtensions(values) {
+		// A path-less value names attributes by their names (RFC 7644 §3.5.2.1). Entra also puts
+		// paths there ("name.givenName", "urn:…:User:department"), and nested extension objects;
+		// those become operations of their own, with the key as the path.
+		plain := map[string]any{}
+		var pathed, removes []any
+		flat := flattenExtensions(values)
+		keys := make([]string, 0, len(flat))
+		for k := range flat {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := flat[k]
+			switch strings.ToLower(k) {
+			case "schemas", "id", "meta":
+				// They describe the resource (Okta sends its id along); they change nothing.
+				continue
+			}
+			rep.EnterpriseLocation = rep.EnterpriseLocation || isEnterpriseLocation(k, resource)
 			k = rewritePath(k, resource)
 			if !known.Known(k) {
-				ignored = append(ignored, k)
+				rep.Ignored = append(rep.Ignored, k)
 				continue
 			}
 			if v == nil {
@@ -129,7 +151,7 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 				continue
 			}
 			if sub, ok := v.(map[string]any); ok && !isManagerPath(k) {
-				// {"name": {"familyName": null}} clears that sub-attribute; the library refuses nulls.
+				// {"name": {"familyName": null}} clears that sub-attribute; validation refuses nulls.
 				for sk, sv := range sub {
 					if p := k + "." + sk; sv == nil && parses(p) && known.Known(p) {
 						removes = append(removes, map[string]any{"op": "remove", "path": p})
@@ -140,14 +162,19 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 					continue
 				}
 			}
-			kept[k] = normaliseValue(k, v, resource)
+			if strings.ContainsAny(k, ".[:") {
+				pathed = append(pathed, map[string]any{"op": opName, "path": k, "value": known.coerceAt(resource, k, v)})
+				continue
+			}
+			plain[k] = known.coerceAt(resource, k, v)
 		}
-		if len(kept) > 0 {
-			out = append(out, map[string]any{"op": opName, "value": kept})
+		if len(plain) > 0 {
+			out = append(out, map[string]any{"op": opName, "value": plain})
 		}
+		out = append(out, pathed...)
 		out = append(out, removes...)
 	}
-	return out, ignored
+	return out, rep
 }
 
 // parses reports whether a PATCH path, with or without a schema URN, is in the SCIM path grammar.
@@ -158,7 +185,7 @@ func parses(path string) bool {
 }
 
 // flattenExtensions turns {"urn:…:User": {"department": "x"}} into {"urn:…:User:department": "x"}:
-// the pinned library rejects nested extension objects in a path-less PATCH.
+// each of those keys is then an attribute path of its own.
 func flattenExtensions(values map[string]any) map[string]any {
 	out := make(map[string]any, len(values))
 	for k, v := range values {
@@ -200,75 +227,17 @@ func isVersion(s string) bool {
 	return true
 }
 
-// normaliseValue fixes the value of one attribute: the manager in all of Entra's forms becomes
-// {"value": id}; Freshservice-extension values (declared as strings) become strings.
-func normaliseValue(path string, v any, resource string) any {
-	if resource != Users {
-		return v
-	}
-	if isManagerPath(path) && !strings.Contains(strings.ToLower(path), "manager.") {
-		return managerValue(v)
-	}
-	if strings.HasPrefix(strings.ToLower(path), strings.ToLower(freshservicePrefix)) {
-		return stringScalar(v)
-	}
-	return v
-}
-
-// managerValue accepts a plain id, {"value": id} in any key case, [{"$ref":…,"value": id}], or an
-// empty value (which clears the manager).
-func managerValue(v any) any {
-	switch t := v.(type) {
-	case string:
-		return map[string]any{"value": t}
-	case json.Number:
-		return map[string]any{"value": t.String()}
-	case []any:
-		if len(t) == 0 {
-			return map[string]any{"value": ""}
-		}
-		return managerValue(t[0])
-	case map[string]any:
-		id, _ := lookupKey(t, "value")
-		switch idv := id.(type) {
-		case nil:
-			return map[string]any{"value": ""}
-		case json.Number:
-			return map[string]any{"value": idv.String()}
-		case string:
-			return map[string]any{"value": idv}
-		}
-		// An id of another type (an object, a list, a boolean) is left for validation to refuse.
-		return t
-	case nil:
-		return map[string]any{"value": ""}
-	}
-	return v
-}
-
-// stringScalar renders numbers and booleans as strings; other values are left for validation.
-func stringScalar(v any) any {
-	switch t := v.(type) {
-	case bool:
-		return strconv.FormatBool(t)
-	case json.Number:
-		return t.String()
-	case float64:
-		return strconv.FormatFloat(t, 'f', -1, 64)
-	}
-	return v
-}
-
 // normaliseResource rewrites a POST/PUT body: nulls dropped, flattened extension keys nested, the
-// manager and the Freshservice app's "_location" put in the forms the schemas declare.
-func normaliseResource(body map[string]any, resource string, known Schemas) (ignored []string) {
+// Freshservice app's "_location" moved, every value coerced to its declared type.
+func normaliseResource(body map[string]any, resource string, known Schemas) (rep Report) {
 	for k, v := range body {
 		if v == nil {
 			delete(body, k)
 		}
 	}
 	if resource != Users {
-		return nil
+		known.coerceResource(body)
+		return Report{}
 	}
 	// Top-level "urn:…:User:attr" keys belong inside their extension object.
 	for k, v := range body {
@@ -284,7 +253,7 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 		ext[attr] = v
 		body[canonicalURN(uri)] = ext
 	}
-	// Differently cased extension keys would be ignored by the library.
+	// Validation looks extensions up by their URN as declared: a differently cased key would be lost.
 	for k, v := range body {
 		if c := canonicalURN(k); c != k && isExtensionURN(k) {
 			delete(body, k)
@@ -297,7 +266,8 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 				delete(ent, k)
 			}
 		}
-		if loc, ok := lookupKey(ent, "_location"); ok {
+		if loc, ok := mapping.Lookup(ent, "_location"); ok {
+			rep.EnterpriseLocation = true
 			for k := range ent {
 				if strings.EqualFold(k, "_location") {
 					delete(ent, k)
@@ -307,12 +277,12 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 			if fs == nil {
 				fs = map[string]any{}
 			}
-			if _, has := lookupKey(fs, "location"); !has {
+			if _, has := mapping.Lookup(fs, "location"); !has {
 				fs["location"] = loc
 			}
 			body[mapping.SchemaFreshservice] = fs
 		}
-		if m, ok := lookupKey(ent, "manager"); ok {
+		if m, ok := mapping.Lookup(ent, "manager"); ok {
 			setKey(ent, "manager", managerValue(m))
 		}
 	}
@@ -320,27 +290,45 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (ign
 		for k, v := range fs {
 			if v == nil {
 				delete(fs, k)
-				continue
 			}
-			fs[k] = stringScalar(v)
 		}
 	}
-	for k := range body {
+	known.coerceResource(body)
+	// What no schema declares is dropped; it is reported when it carries something.
+	for k, v := range body {
 		switch strings.ToLower(k) {
 		case "schemas", "meta", "id", "externalid":
 			continue
 		}
+		unknown := !known.Known(k)
 		if isExtensionURN(k) {
-			if _, ok := known.extensions[strings.ToLower(k)]; !ok {
-				ignored = append(ignored, k)
-			}
+			_, declared := known.extensions[strings.ToLower(k)]
+			unknown = !declared
+		}
+		if !unknown {
 			continue
 		}
-		if !known.Known(k) {
-			ignored = append(ignored, k)
+		delete(body, k)
+		if !carriesNothing(v) {
+			rep.Ignored = append(rep.Ignored, k)
 		}
 	}
-	return ignored
+	return rep
+}
+
+// carriesNothing reports values not worth reporting as ignored: empty strings, lists and objects.
+func carriesNothing(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case string:
+		return t == ""
+	case []any:
+		return len(t) == 0
+	case map[string]any:
+		return len(t) == 0
+	}
+	return false
 }
 
 // canonicalURN spells the extension URNs fsscim declares exactly as declared.

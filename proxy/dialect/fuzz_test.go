@@ -17,12 +17,14 @@ import (
 // and as a PATCH. It must never panic (nor may the SCIM library on what it hands on), and what it
 // hands on must be what the library can take: JSON that encodes, no nulls where the library refuses
 // them, only attributes the schemas know, the manager as {"value": id}, Freshservice extension values
-// as strings. Normalising twice must change nothing more. Seeds are in testdata/fuzz/FuzzNormaliseBody
+// as strings, booleans sent as text as JSON booleans. Normalising twice must change nothing more. Seeds are in testdata/fuzz/FuzzNormaliseBody
 // (run: go test -run '^$' -fuzz '^FuzzNormaliseBody$' -fuzztime 20s ./proxy/dialect/).
 func FuzzNormaliseBody(f *testing.F) {
 	tenant := &config.Tenant{Domain: "fuzz.freshservice.com", Attributes: map[string]string{"costCenter": "cf_cost_center"}}
 	f.Add(true, false, []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@b.c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"7"}`))
 	f.Add(true, true, []byte(`{"Operations":[{"op":"Replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":null,"manager":{"Value":3}}}}]}`))
+	f.Add(true, true, []byte(`{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`))
+	f.Add(true, false, []byte(`{"userName":"a@b.c","active":"True","emails":[{"value":"a@b.c","primary":"True"}]}`))
 	f.Add(false, true, []byte(`{"Operations":[{"op":"Add","path":"members","value":[{"value":"1"}]},{"op":"remove","path":"members[value eq \"2\"]"}]}`))
 	f.Fuzz(func(t *testing.T, users, patch bool, raw []byte) {
 		body, ok := fzDecode(raw)
@@ -55,7 +57,7 @@ func fzSchemas(t *config.Tenant, resource string) Schemas {
 	if resource == Groups {
 		return NewSchemas(schema.CoreGroupSchema())
 	}
-	return NewSchemas(schema.CoreUserSchema(), schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(t.Attributes))
+	return NewSchemas(mapping.UserSchema(), schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(t.Attributes))
 }
 
 // fzDecode decodes as readJSONBody does; only JSON objects get to the normaliser.
@@ -115,6 +117,9 @@ func fzCheckNormalisedResource(t *testing.T, body map[string]any, resource strin
 	if resource != "Users" {
 		return
 	}
+	if v, ok := mapping.Lookup(body, "active"); ok {
+		fzCheckCoercedBoolean(t, "active", v)
+	}
 	if ent, ok := body[mapping.SchemaEnterprise].(map[string]any); ok {
 		for k, v := range ent {
 			if v == nil {
@@ -124,7 +129,7 @@ func fzCheckNormalisedResource(t *testing.T, body map[string]any, resource strin
 				t.Fatalf("enterprise _location is left for the library, which cannot parse the name")
 			}
 		}
-		if m, ok := lookupKey(ent, "manager"); ok {
+		if m, ok := mapping.Lookup(ent, "manager"); ok {
 			fzCheckManager(t, m)
 		}
 	}
@@ -134,6 +139,16 @@ func fzCheckNormalisedResource(t *testing.T, body map[string]any, resource strin
 			case nil, bool, json.Number:
 				t.Fatalf("Freshservice extension attribute %q is %T, not a string", k, v)
 			}
+		}
+	}
+}
+
+// fzCheckCoercedBoolean fails when a boolean attribute is left as text the one boolean rule reads.
+func fzCheckCoercedBoolean(t *testing.T, name string, v any) {
+	t.Helper()
+	if s, ok := v.(string); ok {
+		if _, isBoolean := mapping.ParseBoolean(s); isBoolean {
+			t.Fatalf("boolean %s is left as the text %q", name, s)
 		}
 	}
 }
@@ -154,7 +169,8 @@ func fzCheckManager(t *testing.T, m any) {
 
 func fzCheckNormalisedPatch(t *testing.T, body map[string]any, known Schemas, resource string) {
 	t.Helper()
-	ops, ignored := normalisePatchOps(body, known, resource)
+	ops, rep := normalisePatchOps(body, known, resource)
+	ignored := rep.Ignored
 	encoded := fzMustEncode(t, ops)
 	var list []any
 	dec := json.NewDecoder(bytes.NewReader(encoded))
@@ -182,6 +198,9 @@ func fzCheckNormalisedPatch(t *testing.T, body map[string]any, known Schemas, re
 		if (name == "add" || name == "replace") && hasValue && value == nil {
 			t.Fatalf("%s of %q with a null value was handed on", name, path)
 		}
+		if resource == "Users" && strings.EqualFold(path, "active") && hasValue {
+			fzCheckCoercedBoolean(t, path, value)
+		}
 		if resource == "Users" && isManagerPath(path) && !strings.Contains(strings.ToLower(path), "manager.") && hasValue {
 			fzCheckManager(t, value)
 		}
@@ -203,8 +222,8 @@ func fzCheckNormalisedPatch(t *testing.T, body map[string]any, known Schemas, re
 	}
 	// Normalising the normalised operations again changes nothing and ignores nothing more.
 	again, _ := fzDecode(fzMustEncode(t, map[string]any{"Operations": ops}))
-	ops2, ignored2 := normalisePatchOps(again, known, resource)
-	if len(ignored2) != 0 {
+	ops2, rep2 := normalisePatchOps(again, known, resource)
+	if ignored2 := rep2.Ignored; len(ignored2) != 0 {
 		t.Fatalf("second pass ignored %q that the first pass handed on", ignored2)
 	}
 	// (Paths are compared trimmed: the first pass may hand on an unparsable path that the library

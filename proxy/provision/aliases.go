@@ -8,6 +8,7 @@ import (
 
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // userNameAliases finds users by a userName that is not an email address. Freshservice identifies
@@ -29,7 +30,7 @@ func (a *userNameAliases) load(ctx context.Context, st store.Store, tenant strin
 		return nil
 	}
 	byName := map[string]int64{}
-	err := st.ForEachUser(ctx, tenant, func(id int64, r store.UserRecord) error {
+	err := st.ForEachUser(ctx, tenant, func(id int64, r record.UserRecord) error {
 		if v, ok := r.Echo[mapping.EchoUserName]; ok && v.Sent != "" && !r.Deleted {
 			byName[aliasKey(v.Sent)] = id
 		}
@@ -54,7 +55,7 @@ func (a *userNameAliases) lookup(ctx context.Context, st store.Store, tenant, na
 }
 
 // note records a user's current record: its remembered userName, if any, replaces the old one.
-func (a *userNameAliases) note(id int64, r store.UserRecord) {
+func (a *userNameAliases) note(id int64, r record.UserRecord) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.loaded {

@@ -147,6 +147,11 @@ func (gc groupOp) resource(ctx context.Context, g groupInfo, withMembers bool, m
 		return Resource{}, fmt.Errorf("read stored state of group %d: %w", g.id, err)
 	}
 	mg := mapping.Group{ID: strconv.FormatInt(g.id, 10), DisplayName: g.name, ExternalID: rec.ExternalID, Description: g.description}
+	if g.created.IsZero() && g.updated.IsZero() {
+		// Requester groups carry no times in Freshservice: fsscim's record of when it made and last
+		// changed the group stands in (none for a group fsscim never touched).
+		g.created, g.updated = rec.Created, rec.LastModified
+	}
 	if withMembers {
 		if members == nil {
 			if members, err = gc.target.members(ctx, g); err != nil {

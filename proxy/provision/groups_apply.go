@@ -16,7 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // memberWriters is how many requester-group member calls run at once: Freshservice takes one
@@ -222,7 +222,7 @@ func (gc groupOp) recordMemberships(ctx context.Context, gid int64, p *memberPro
 	for _, id := range join {
 		joins[id] = true
 	}
-	err := gc.s.store().UpdateUsers(context.WithoutCancel(ctx), gc.s.t.domain, ids, func(id int64, r *store.UserRecord) error {
+	err := gc.s.store().UpdateUsers(context.WithoutCancel(ctx), gc.s.t.domain, ids, func(id int64, r *record.UserRecord) error {
 		r.RequesterGroups = slices.DeleteFunc(r.RequesterGroups, func(g int64) bool { return g == gid })
 		if joins[id] {
 			r.RequesterGroups = append(r.RequesterGroups, gid)

@@ -50,10 +50,12 @@ func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error)
 	if err != nil {
 		return Resource{}, gc.nameTaken(err, g.DisplayName)
 	}
+	var externalID *string
 	if g.ExternalID != "" {
-		if err := gc.rememberExternalID(ctx, info.id, g.ExternalID); err != nil {
-			return Resource{}, err
-		}
+		externalID = &g.ExternalID
+	}
+	if err := gc.noteGroup(ctx, info.id, externalID, true, false); err != nil {
+		return Resource{}, err
 	}
 	if !gc.target.agents() && !plan.empty() {
 		p := gc.changeRequesterMembers(ctx, info.id, plan)
@@ -71,6 +73,10 @@ func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error)
 	out.ID = strconv.FormatInt(info.id, 10)
 	if out.Members == nil {
 		out.Members = []mapping.Member{}
+	}
+	if info.created.IsZero() {
+		// A requester group: fsscim's own record of it has the times.
+		return gc.resource(ctx, info, true, out.Members)
 	}
 	return groupResource(out, info, true), nil
 }

@@ -7,7 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // delete deletes group gid (its members stay users) and forgets the memberships fsscim recorded
@@ -51,7 +51,7 @@ func (gc groupOp) delete(ctx context.Context, gid int64, rawID string) error {
 	}
 	recorded, err := gc.recordedMembers(sctx, gid)
 	if err == nil && len(recorded) > 0 {
-		err = st.UpdateUsers(sctx, gc.s.t.domain, recorded, func(_ int64, r *store.UserRecord) error {
+		err = st.UpdateUsers(sctx, gc.s.t.domain, recorded, func(_ int64, r *record.UserRecord) error {
 			r.RequesterGroups = slices.DeleteFunc(r.RequesterGroups, func(g int64) bool { return g == gid })
 			return nil
 		})

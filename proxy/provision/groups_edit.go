@@ -10,7 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // memberListThreshold is the number of membership changes from which a requester group's member
@@ -97,8 +97,9 @@ func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit
 	if err != nil {
 		return groupInfo{}, err
 	}
-	if e.externalID != nil {
-		if err := gc.rememberExternalID(ctx, gid, *e.externalID); err != nil {
+	changed := fields.Name != nil || fields.Description != nil || !plan.empty()
+	if e.externalID != nil || changed {
+		if err := gc.noteGroup(ctx, gid, e.externalID, false, changed); err != nil {
 			return groupInfo{}, err
 		}
 	}
@@ -212,7 +213,7 @@ func (gc groupOp) currentMembers(ctx context.Context, g groupInfo) ([]int64, err
 // recordedMembers are the users whose store record holds membership of requester group gid.
 func (gc groupOp) recordedMembers(ctx context.Context, gid int64) ([]int64, error) {
 	var ids []int64
-	err := gc.s.store().ForEachUser(ctx, gc.s.t.domain, func(id int64, r store.UserRecord) error {
+	err := gc.s.store().ForEachUser(ctx, gc.s.t.domain, func(id int64, r record.UserRecord) error {
 		if slices.Contains(r.RequesterGroups, gid) {
 			ids = append(ids, id)
 		}
@@ -224,19 +225,33 @@ func (gc groupOp) recordedMembers(ctx context.Context, gid int64) ([]int64, erro
 	return ids, nil
 }
 
-// rememberExternalID keeps Entra's externalId: Freshservice groups have no field for it.
-func (gc groupOp) rememberExternalID(ctx context.Context, gid int64, externalID string) error {
+// noteGroup records what Freshservice does not keep of a group: Entra's externalId (when given) and,
+// for requester groups, whose Freshservice records carry no times, when fsscim made it (made) and last
+// changed it (made or changed), for meta.created and meta.lastModified.
+func (gc groupOp) noteGroup(ctx context.Context, gid int64, externalID *string, made, changed bool) error {
 	st := gc.s.store()
 	rec, _, err := st.GetGroup(ctx, gc.s.t.domain, gc.target.kind(), gid)
 	if err != nil {
 		return fmt.Errorf("read stored state of group %d: %w", gid, err)
 	}
-	if rec.ExternalID == externalID {
+	next := rec
+	if externalID != nil {
+		next.ExternalID = *externalID
+	}
+	if !gc.target.agents() {
+		now := gc.s.t.deps.Now().UTC()
+		if made {
+			next.Created = now
+		}
+		if made || changed {
+			next.LastModified = now
+		}
+	}
+	if next == rec {
 		return nil
 	}
-	rec.ExternalID = externalID
-	if err := st.PutGroup(context.WithoutCancel(ctx), gc.s.t.domain, gc.target.kind(), gid, rec); err != nil {
-		return fmt.Errorf("record externalId of group %d: %w", gid, err)
+	if err := st.PutGroup(context.WithoutCancel(ctx), gc.s.t.domain, gc.target.kind(), gid, next); err != nil {
+		return fmt.Errorf("record state of group %d: %w", gid, err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // restoreGroups puts a reactivated requester back into the requester groups fsscim recorded for it:
@@ -66,7 +67,7 @@ func forgetGroups(ctx context.Context, st store.Store, domain string, userID int
 	if len(groups) == 0 {
 		return nil
 	}
-	err := st.UpdateUser(context.WithoutCancel(ctx), domain, userID, func(r *store.UserRecord) error {
+	err := st.UpdateUser(context.WithoutCancel(ctx), domain, userID, func(r *record.UserRecord) error {
 		r.RequesterGroups = slices.DeleteFunc(r.RequesterGroups, func(g int64) bool { return slices.Contains(groups, g) })
 		return nil
 	})

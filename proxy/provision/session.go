@@ -127,5 +127,10 @@ func (s *Session) dryRun(what string, fields ...zap.Field) {
 	s.log.Info("dry run: write not made", append(fields, zap.String("write", what))...)
 }
 
+// NamesLocationAsEnterprise says the request names the location as the enterprise "_location" (the
+// Freshservice app's mapping): a location it writes is answered there too, for as long as the user
+// keeps it.
+func (s *Session) NamesLocationAsEnterprise() { s.opts.LocationAsEnterprise = true }
+
 // Config is the tenant file as it was when the session opened.
 func (s *Session) Config() *config.Tenant { return s.cfg }

@@ -15,7 +15,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/proxy/provision/names"
-	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // fields translates the SCIM fields in set and resolves department and location names to ids.
@@ -70,7 +70,7 @@ func (s *Session) nameError(err error, key string) error {
 // what deactivation dropped), conversion between requester and agent, one PUT of the changed fields,
 // deactivation. It is the common path of PATCH, PUT and adoption; the caller holds the user's lock
 // and read fu and rec under it.
-func (s *Session) apply(ctx context.Context, fu freshservice.User, rec store.UserRecord, u mapping.User, set mapping.FieldSet) (Resource, error) {
+func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.UserRecord, u mapping.User, set mapping.FieldSet) (Resource, error) {
 	id := fu.ID
 	done := false
 	defer func() {
@@ -148,11 +148,11 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec store.Use
 	// Remember what the client sent in forms Freshservice does not keep, and forget a deletion that a
 	// create has just undone.
 	echo := mapping.EchoFor(u, set, fields)
-	var saved store.UserRecord
-	err = s.store().UpdateUser(ctx, s.t.domain, id, func(r *store.UserRecord) error {
+	var saved record.UserRecord
+	err = s.store().UpdateUser(ctx, s.t.domain, id, func(r *record.UserRecord) error {
 		// An attribute written now replaces what was remembered of it, even when the new value
 		// needs no remembering.
-		r.Echo = withNames(storeEcho(echoOf(*r).Merge(echo, set)), u, set, fields, fu)
+		r.Echo = withNames(mapping.Echo(r.Echo).Merge(echo, set), u, set, fields, fu)
 		if restoring {
 			r.RestorePending = false
 		}
@@ -172,7 +172,7 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec store.Use
 
 // restore adds to a PUT what Freshservice dropped when it deactivated the user (the reactivated
 // user comes back without it), unless this request sets it itself.
-func restore(f *freshservice.UserFields, rec store.UserRecord, back freshservice.User) {
+func restore(f *freshservice.UserFields, rec record.UserRecord, back freshservice.User) {
 	if f.DepartmentIDs == nil && len(rec.DepartmentIDs) > 0 && len(back.DepartmentIDs) == 0 {
 		ids := append([]int64(nil), rec.DepartmentIDs...)
 		f.DepartmentIDs = &ids
@@ -198,7 +198,7 @@ func (s *Session) reactivate(ctx context.Context, fu freshservice.User) (freshse
 
 // deactivate records what Freshservice will drop, then deactivates.
 func (s *Session) deactivate(ctx context.Context, fu *freshservice.User) error {
-	err := s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *store.UserRecord) error {
+	err := s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *record.UserRecord) error {
 		r.DepartmentIDs = append([]int64(nil), fu.DepartmentIDs...)
 		r.ManagerID = int64(fu.ReportingManagerID)
 		r.LocationID = int64(fu.LocationID)
@@ -230,9 +230,9 @@ func (s *Session) convert(ctx context.Context, fu freshservice.User, toAgent boo
 // withNames records in echo the department and location names of u that a write f (or, for a write
 // that changed no id, the user's ids) resolved, for the fields in set; names read back as sent
 // without an entry are not recorded.
-func withNames(echo map[string]store.EchoValue, u mapping.User, set mapping.FieldSet, f freshservice.UserFields, fu freshservice.User) map[string]store.EchoValue {
+func withNames(echo mapping.Echo, u mapping.User, set mapping.FieldSet, f freshservice.UserFields, fu freshservice.User) mapping.Echo {
 	if echo == nil {
-		echo = map[string]store.EchoValue{}
+		echo = mapping.Echo{}
 	}
 	if set.Has(mapping.FieldDepartment) {
 		id := int64(0)
@@ -258,9 +258,9 @@ func withNames(echo map[string]store.EchoValue, u mapping.User, set mapping.Fiel
 }
 
 // rememberName sets echo[key] to name as resolved to id, or clears it when there is no name or id.
-func rememberName(echo map[string]store.EchoValue, key, name string, id int64) {
+func rememberName(echo mapping.Echo, key, name string, id int64) {
 	delete(echo, key)
 	if id != 0 && strings.TrimSpace(name) != "" {
-		echo[key] = store.EchoValue{Sent: name, Stored: strconv.FormatInt(id, 10)}
+		echo[key] = record.EchoValue{Sent: name, Stored: strconv.FormatInt(id, 10)}
 	}
 }

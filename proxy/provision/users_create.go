@@ -13,7 +13,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
-	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // CreateUser makes a requester (or agent), or adopts the Freshservice user that already holds the
@@ -174,7 +174,7 @@ func (s *Session) create(ctx context.Context, u mapping.User, set mapping.FieldS
 	}
 	s.t.index.Note(fu)
 	s.t.remember(fu)
-	rec := store.UserRecord{Echo: withNames(storeEcho(mapping.EchoFor(u, set, fields)), u, set, fields, fu)}
+	rec := record.UserRecord{Echo: withNames(mapping.EchoFor(u, set, fields), u, set, fields, fu)}
 	if err := s.store().PutUser(ctx, s.t.domain, fu.ID, rec); err != nil {
 		return Resource{}, fmt.Errorf("record new user %d: %w", fu.ID, err)
 	}

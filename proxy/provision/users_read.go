@@ -12,7 +12,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/proxy/provision/names"
-	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // GetUser reads the user fresh from Freshservice.
@@ -277,10 +277,10 @@ func (s *Session) current(ctx context.Context, id int64) (freshservice.User, err
 	return s.fetch(ctx, id)
 }
 
-func (s *Session) record(ctx context.Context, id int64) (store.UserRecord, error) {
+func (s *Session) record(ctx context.Context, id int64) (record.UserRecord, error) {
 	rec, _, err := s.store().GetUser(ctx, s.t.domain, id)
 	if err != nil {
-		return store.UserRecord{}, fmt.Errorf("read stored state of user %d: %w", id, err)
+		return record.UserRecord{}, fmt.Errorf("read stored state of user %d: %w", id, err)
 	}
 	return rec, nil
 }
@@ -288,7 +288,7 @@ func (s *Session) record(ctx context.Context, id int64) (store.UserRecord, error
 // scimUser translates a Freshservice user into SCIM terms, with department and location names and
 // the values the client sent in the form it sent them. sent, when given, overrides names for the
 // fields this request just wrote (saving the lookups).
-func (s *Session) scimUser(ctx context.Context, fu freshservice.User, rec store.UserRecord, sent *mapping.User) (mapping.User, error) {
+func (s *Session) scimUser(ctx context.Context, fu freshservice.User, rec record.UserRecord, sent *mapping.User) (mapping.User, error) {
 	var refs mapping.Refs
 	if len(fu.DepartmentIDs) > 0 {
 		if sent != nil && sent.Department != "" {
@@ -317,7 +317,7 @@ func (s *Session) scimUser(ctx context.Context, fu freshservice.User, rec store.
 		}
 	}
 	u := mapping.UserFromFreshservice(fu, refs, s.opts)
-	echoOf(rec).Apply(&u, fu)
+	mapping.Echo(rec.Echo).Apply(&u, fu)
 	return u, nil
 }
 
@@ -332,7 +332,7 @@ const (
 
 // rememberedName is the name the client sent for the department or location id, if the user still
 // has it.
-func rememberedName(rec store.UserRecord, key string, id int64) (string, bool) {
+func rememberedName(rec record.UserRecord, key string, id int64) (string, bool) {
 	v, ok := rec.Echo[key]
 	if !ok || v.Stored != strconv.FormatInt(id, 10) {
 		return "", false
@@ -345,7 +345,7 @@ func isNameMiss(err error) bool {
 	return errors.As(err, &ne)
 }
 
-func (s *Session) resource(ctx context.Context, fu freshservice.User, rec store.UserRecord, sent *mapping.User) (Resource, error) {
+func (s *Session) resource(ctx context.Context, fu freshservice.User, rec record.UserRecord, sent *mapping.User) (Resource, error) {
 	u, err := s.scimUser(ctx, fu, rec, sent)
 	if err != nil {
 		return Resource{}, err
@@ -361,22 +361,4 @@ func (s *Session) toResource(u mapping.User, fu freshservice.User) Resource {
 		Created:      fu.CreatedAt,
 		LastModified: fu.UpdatedAt,
 	}
-}
-
-// echoOf is the record's remembered values in mapping's terms.
-func echoOf(rec store.UserRecord) mapping.Echo {
-	e := mapping.Echo{}
-	for k, v := range rec.Echo {
-		e[k] = mapping.EchoValue{Sent: v.Sent, Stored: v.Stored}
-	}
-	return e
-}
-
-// storeEcho is e as the store keeps it.
-func storeEcho(e mapping.Echo) map[string]store.EchoValue {
-	out := map[string]store.EchoValue{}
-	for k, v := range e {
-		out[k] = store.EchoValue{Sent: v.Sent, Stored: v.Stored}
-	}
-	return out
 }

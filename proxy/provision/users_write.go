@@ -9,13 +9,13 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
-	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/record"
 )
 
 // lockedUser is a user read under its lock: Freshservice's state and fsscim's record of it.
 type lockedUser struct {
 	fu     freshservice.User
-	rec    store.UserRecord
+	rec    record.UserRecord
 	unlock func()
 }
 
@@ -115,8 +115,8 @@ func (s *Session) PatchUser(ctx context.Context, id string, ops []mapping.PatchO
 	recased := recasedNames(old, u, result.Touched)
 	if set == 0 {
 		if recased != 0 {
-			// The same department or location in another case: nothing for Freshservice, but the
-			// client must read back its spelling.
+			// The same department or location in another case or under another name: nothing for
+			// Freshservice, but the client must read back its spelling.
 			if err := s.rememberNames(ctx, fu, u, recased); err != nil {
 				return Resource{}, result.Ignored, err
 			}
@@ -128,23 +128,27 @@ func (s *Session) PatchUser(ctx context.Context, id string, ops []mapping.PatchO
 	return res, result.Ignored, err
 }
 
-// recasedNames is the department and location fields of touched whose names changed only in case.
+// recasedNames is the department and location fields of touched whose names changed only in case,
+// and the location when only the attribute the client names it by changed (the enterprise
+// "_location" or the Freshservice extension's location).
 func recasedNames(old, u mapping.User, touched mapping.FieldSet) mapping.FieldSet {
 	var out mapping.FieldSet
 	if touched.Has(mapping.FieldDepartment) && old.Department != u.Department && strings.EqualFold(strings.TrimSpace(old.Department), strings.TrimSpace(u.Department)) {
 		out.Add(mapping.FieldDepartment)
 	}
-	if touched.Has(mapping.FieldLocation) && old.Location != u.Location && strings.EqualFold(strings.TrimSpace(old.Location), strings.TrimSpace(u.Location)) {
+	if touched.Has(mapping.FieldLocation) && strings.EqualFold(strings.TrimSpace(old.Location), strings.TrimSpace(u.Location)) &&
+		(old.Location != u.Location || old.EnterpriseLocation != u.EnterpriseLocation) {
 		out.Add(mapping.FieldLocation)
 	}
 	return out
 }
 
-// rememberNames records the names of the fields in set as the client spelled them, for the ids fu
-// holds.
+// rememberNames records the names of the fields in set as the client spelled them, and the attribute
+// it names the location by, for the ids fu holds.
 func (s *Session) rememberNames(ctx context.Context, fu freshservice.User, u mapping.User, set mapping.FieldSet) error {
-	err := s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *store.UserRecord) error {
-		r.Echo = withNames(r.Echo, u, set, freshservice.UserFields{}, fu)
+	none := freshservice.UserFields{}
+	err := s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *record.UserRecord) error {
+		r.Echo = withNames(mapping.Echo(r.Echo).Merge(mapping.EchoFor(u, set, none), set), u, set, none, fu)
 		return nil
 	})
 	if err != nil {
@@ -189,8 +193,8 @@ func (s *Session) DeleteUser(ctx context.Context, id string) error {
 	s.t.index.Note(fu)
 	s.t.forget(uid)
 	now := s.t.deps.Now()
-	var saved store.UserRecord
-	err = s.store().UpdateUser(ctx, s.t.domain, uid, func(r *store.UserRecord) error {
+	var saved record.UserRecord
+	err = s.store().UpdateUser(ctx, s.t.domain, uid, func(r *record.UserRecord) error {
 		r.Deleted, r.DeletedAt = true, now
 		saved = *r
 		return nil

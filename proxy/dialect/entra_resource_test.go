@@ -1,0 +1,222 @@
+package dialect_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/dialect"
+)
+
+// dialectResource puts a POST or PUT body in standard form, as the HTTP surface does before it
+// validates the body.
+func dialectResource(tb testing.TB, body string, known dialect.Schemas, resource string) (map[string]any, dialect.Report) {
+	tb.Helper()
+	attrs := decodeBody(tb, body)
+	rep, err := dialect.Resource(attrs, resource, known)
+	if err != nil {
+		tb.Fatalf("dialect.Resource: %v", err)
+	}
+	return attrs, rep
+}
+
+// TestEntraResourceForms sends the create and replace forms Entra is documented to send through the
+// dialect and mapping, and checks the user they make and the attributes they set.
+func TestEntraResourceForms(t *testing.T) {
+	yes, no := true, false
+	tests := []struct {
+		name string
+		body string
+		want mapping.User
+		set  []mapping.Field // must be in the set
+	}{
+		{
+			name: "active as the string False",
+			body: `{"userName":"a@x.com","active":"False"}`,
+			want: mapping.User{UserName: "a@x.com", Active: false},
+			set:  []mapping.Field{mapping.FieldActive},
+		},
+		{
+			name: "active as a lower-case string",
+			body: `{"userName":"a@x.com","active":"true"}`,
+			want: mapping.User{UserName: "a@x.com", Active: true},
+			set:  []mapping.Field{mapping.FieldActive},
+		},
+		{
+			name: "active with white space and odd case",
+			body: `{"userName":"a@x.com","active":" fALSE "}`,
+			want: mapping.User{UserName: "a@x.com", Active: false},
+			set:  []mapping.Field{mapping.FieldActive},
+		},
+		{
+			name: "isAgent as a boolean",
+			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":false}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no, AgentText: "false"},
+			set:  []mapping.Field{mapping.FieldIsAgent},
+		},
+		{
+			name: "isAgent as the string True",
+			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"True"}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes, AgentText: "True"},
+			set:  []mapping.Field{mapping.FieldIsAgent},
+		},
+		{
+			name: "URN-qualified keys at the top level",
+			body: `{"userName":"a@x.com","` + entURN + `:department":"Sales","` + fsURN + `:isAgent":"true"}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, Department: "Sales", IsAgent: &yes, AgentText: "true"},
+			set:  []mapping.Field{mapping.FieldDepartment, mapping.FieldIsAgent},
+		},
+		{
+			name: "extension object under a differently cased URN",
+			body: `{"userName":"a@x.com","` + strings.ToUpper(entURN) + `":{"department":"Ops"}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, Department: "Ops"},
+			set:  []mapping.Field{mapping.FieldDepartment},
+		},
+		{
+			name: "multi-valued sent as one object",
+			body: `{"userName":"a@x.com","phoneNumbers":{"type":"work","value":"123"}}`,
+			want: mapping.User{UserName: "a@x.com", WorkPhone: "123", Active: true},
+			set:  []mapping.Field{mapping.FieldWorkPhone, mapping.FieldMobilePhone},
+		},
+		{
+			name: "primary as the string True picks the work email",
+			body: `{"userName":"a@x.com","emails":[{"value":"other@x.com"},{"value":"main@x.com","primary":"True"}]}`,
+			want: mapping.User{UserName: "a@x.com", WorkEmail: "main@x.com", Active: true},
+			set:  []mapping.Field{mapping.FieldWorkEmail},
+		},
+		{
+			name: "phone number sent as a number keeps its digits",
+			body: `{"userName":"a@x.com","phoneNumbers":[{"type":"mobile","value":55555555555}]}`,
+			want: mapping.User{UserName: "a@x.com", MobilePhone: "55555555555", Active: true},
+			set:  []mapping.Field{mapping.FieldMobilePhone},
+		},
+		{
+			name: "title wrapped as older Microsoft clients sent it",
+			body: `{"userName":"a@x.com","title":[{"$ref":null,"value":"Lead"}]}`,
+			want: mapping.User{UserName: "a@x.com", Title: "Lead", Active: true},
+			set:  []mapping.Field{mapping.FieldTitle},
+		},
+		{
+			name: "manager as a plain id",
+			body: `{"userName":"a@x.com","` + entURN + `":{"manager":"42"}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "42"},
+			set:  []mapping.Field{mapping.FieldManager},
+		},
+		{
+			name: "manager as a list with $ref",
+			body: `{"userName":"a@x.com","` + entURN + `":{"manager":[{"$ref":"https://x/scim/v2/Users/43","value":"43"}]}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "43"},
+			set:  []mapping.Field{mapping.FieldManager},
+		},
+		{
+			name: "manager with a capitalised Value",
+			body: `{"userName":"a@x.com","` + entURN + `":{"Manager":{"Value":"44"}}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "44"},
+			set:  []mapping.Field{mapping.FieldManager},
+		},
+		{
+			name: "manager as a number",
+			body: `{"userName":"a@x.com","` + entURN + `":{"manager":{"value":12}}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "12"},
+			set:  []mapping.Field{mapping.FieldManager},
+		},
+		{
+			name: "manager as an empty list",
+			body: `{"userName":"a@x.com","` + entURN + `":{"manager":[]}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true},
+			set:  []mapping.Field{mapping.FieldManager},
+		},
+		{
+			name: "location as the Freshservice app's enterprise _location",
+			body: `{"userName":"a@x.com","` + entURN + `":{"_location":"Bengaluru HQ"}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, Location: "Bengaluru HQ", EnterpriseLocation: true},
+			set:  []mapping.Field{mapping.FieldLocation},
+		},
+		{
+			name: "Freshservice extension location wins over enterprise _location",
+			body: `{"userName":"a@x.com","` + entURN + `":{"_location":"Old"},"` + fsURN + `":{"location":"New"}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, Location: "New", EnterpriseLocation: true},
+			set:  []mapping.Field{mapping.FieldLocation},
+		},
+		{
+			name: "custom attributes sent as a number and a boolean are their text",
+			body: `{"userName":"a@x.com","` + fsURN + `":{"badgeNumber":1187,"costCentre":false}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true, Custom: map[string]any{"badgeNumber": "1187", "costCentre": "false"}},
+			set:  []mapping.Field{mapping.FieldCustom},
+		},
+		{
+			name: "nulls are no values",
+			body: `{"userName":"a@x.com","title":null,"` + entURN + `":{"department":null},"` + fsURN + `":{"location":null}}`,
+			want: mapping.User{UserName: "a@x.com", Active: true},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			attrs, rep := dialectResource(t, tt.body, userSchemas, dialect.Users)
+			u, set, _, err := mapping.UserFromAttributes(attrs, optsFor(entraOpts, rep))
+			if err != nil {
+				t.Fatalf("UserFromAttributes: %v", err)
+			}
+			if !reflect.DeepEqual(u, tt.want) {
+				t.Errorf("user = %+v\nwant   %+v", u, tt.want)
+			}
+			for _, f := range tt.set {
+				if !set.Has(f) {
+					t.Errorf("set %b lacks %b", set, f)
+				}
+			}
+		})
+	}
+}
+
+// TestEntraResourceRefusals: values the one coercion does not read as their attribute's type reach
+// mapping as sent and are refused, naming the attribute.
+func TestEntraResourceRefusals(t *testing.T) {
+	tests := []struct{ name, body, mention string }{
+		{"isAgent 1 is not a boolean", `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"1"}}`, "isAgent"},
+		{"isAgent 0 is not a boolean", `{"userName":"a@x.com","` + fsURN + `":{"isAgent":0}}`, "isAgent"},
+		{"userName as a number", `{"userName":42}`, "userName"},
+		{"title as an object without a value", `{"userName":"a@x.com","title":{"text":"Lead"}}`, "title"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			attrs, _ := dialectResource(t, tt.body, userSchemas, dialect.Users)
+			_, _, _, err := mapping.UserFromAttributes(attrs, entraOpts)
+			if err == nil || !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("error = %v, want one naming %s", err, tt.mention)
+			}
+		})
+	}
+}
+
+// TestEntraGroupForms: group bodies and member operations as clients send them.
+func TestEntraGroupForms(t *testing.T) {
+	attrs, _ := dialectResource(t, `{"displayName":"Sales","members":[{"$ref":null,"value":"42","display":"Ann Lee"},{"value":43,"type":"User"}]}`, groupSchemas, dialect.Groups)
+	g, err := mapping.GroupFromAttributes(attrs)
+	if err != nil {
+		t.Fatalf("GroupFromAttributes: %v", err)
+	}
+	if want := []mapping.Member{{Value: "42", Display: "Ann Lee"}, {Value: "43"}}; !reflect.DeepEqual(g.Members, want) {
+		t.Errorf("members = %+v, want %+v", g.Members, want)
+	}
+
+	attrs, _ = dialectResource(t, `{"displayName":"One","members":{"value":"9"}}`, groupSchemas, dialect.Groups)
+	if g, err = mapping.GroupFromAttributes(attrs); err != nil || !reflect.DeepEqual(g.Members, []mapping.Member{{Value: "9"}}) {
+		t.Errorf("a single member object: members = %+v, err %v", g.Members, err)
+	}
+
+	ops, _, err := dialectPatch(t, `{"Operations":[{"op":"Add","path":"members","value":[{"$ref":null,"value":17}]},
+		{"op":"Replace","value":{"displayName":[{"value":"Renamed"}]}},
+		{"op":"Remove","path":"members","value":[{"$ref":null,"value":"18"}]}]}`, groupSchemas, dialect.Groups)
+	if err != nil {
+		t.Fatalf("dialect.Patch: %v", err)
+	}
+	c, err := mapping.ApplyGroupPatch(ops)
+	if err != nil {
+		t.Fatalf("ApplyGroupPatch: %v", err)
+	}
+	if c.DisplayName == nil || *c.DisplayName != "Renamed" || !reflect.DeepEqual(c.Add, []string{"17"}) || !reflect.DeepEqual(c.Remove, []string{"18"}) {
+		t.Errorf("change = %+v (display name %v)", c, c.DisplayName)
+	}
+}
