@@ -77,6 +77,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	inst, err := start(ctx, instanceConfig{settings: st, keys: keys, log: log, listener: ln, certCheckInterval: defaultCertCheckInterval})
 	if err != nil {
 		_ = ln.Close()
+		if errors.Is(err, store.ErrDamaged) {
+			// Said plainly as well: an operator looking at a crash-looping pod reads the first line.
+			fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
+		}
 		log.Error("cannot start", zap.Error(err))
 		return 1
 	}
