@@ -15,6 +15,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy/provision"
 	"github.com/fsscim/fsscim/proxy/provision/names"
+	"github.com/fsscim/fsscim/store"
 )
 
 // unavailableRetryAfter is what fsscim asks Entra to wait when Freshservice is down or slow; Entra's
@@ -29,6 +30,17 @@ const (
 	detailRateLimited          = "Freshservice's API rate limit for this account is spent; retry after the time in Retry-After."
 	detailUnavailable          = "Freshservice did not answer in time or failed (HTTP 5xx, timeout or connection error); nothing was confirmed. Retry later."
 	detailInternal             = "fsscim failed to process the request; its log has the details under this request id: "
+	detailMayBeApplied         = " A change was sent to Freshservice before the failure and may have been applied; retrying the same request is safe."
+	detailStoreDamaged         = "fsscim's data store is damaged and its administrator must move it aside or restore it."
+	detailRecordsAway          = "fsscim cannot reach the records its replicas share (Redis is unusable, or is being refilled after it lost them), and this replica does not hold those this request needs."
+	detailNothingWritten       = " Nothing was written to Freshservice; retry later."
+)
+
+// Retry-After of fsscim's own unavailability: records shared through Redis come back within seconds
+// of Redis; a store that refuses writes or is damaged needs its administrator.
+const (
+	recordsAwayRetryAfter = 10 * time.Second
+	storeRetryAfter       = time.Minute
 )
 
 // scimError is a convenience constructor for a SCIM error value (the library only understands values).
@@ -55,6 +67,9 @@ func (s *scope) classify(err error) (scimerrors.ScimError, time.Duration) {
 			se.Detail = pe.Reason
 		}
 		se.Detail = fmt.Sprintf("%s: %s %s", pe.What, se.Detail, pe.Outcome)
+		return se, retryAfter
+	}
+	if se, retryAfter, ok := s.classifyStore(err); ok {
 		return se, retryAfter
 	}
 	var se scimerrors.ScimError
@@ -100,6 +115,27 @@ func (s *scope) classify(err error) (scimerrors.ScimError, time.Duration) {
 	s.log.Error("request failed", zap.Error(err))
 	return scimError(http.StatusInternalServerError, "", "%s%s", detailInternal, s.requestID), 0
 }
+
+// classifyStore answers a failure of fsscim's own store: a damaged store, or records shared through
+// Redis that are out of reach. ok is false for any other error.
+func (s *scope) classifyStore(err error) (se scimerrors.ScimError, retryAfter time.Duration, ok bool) {
+	outcome := detailNothingWritten
+	if s.wrote() {
+		outcome = detailMayBeApplied
+	}
+	switch {
+	case errors.Is(err, store.ErrDamaged):
+		s.log.Error("the data store is damaged", zap.Error(err))
+		return scimError(http.StatusServiceUnavailable, "", "%s%s", detailStoreDamaged, outcome), storeRetryAfter, true
+	case errors.Is(err, store.ErrIncomplete):
+		s.log.Warn("records shared through Redis are out of reach", zap.Error(err))
+		return scimError(http.StatusServiceUnavailable, "", "%s%s", detailRecordsAway, outcome), recordsAwayRetryAfter, true
+	}
+	return scimerrors.ScimError{}, 0, false
+}
+
+// wrote reports whether the request sent Freshservice a change (whatever the answer).
+func (s *scope) wrote() bool { return s.tally != nil && s.tally.Writes() > 0 }
 
 // upstreamDetail renders Freshservice's field errors (field, message, code): they name what to fix.
 // Free text outside them (a top-level message, a status text) is not passed on; it goes to the log

@@ -92,7 +92,7 @@ func OpenBolt(path string, opts ...Option) (*Bolt, error) {
 		if v := meta.Get(keySchema); !bytes.Equal(v, []byte(schemaVersion)) {
 			return fmt.Errorf("layout version %q is not %s; it was written by another fsscim version", v, schemaVersion)
 		}
-		for _, name := range [][]byte{bucketUsers, bucketGroups} {
+		for _, name := range [][]byte{bucketUsers, bucketGroups, bucketCreates, bucketMirror} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

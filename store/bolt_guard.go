@@ -157,6 +157,10 @@ func checkBucket(top string, b *bbolt.Bucket) error {
 			into = &UserRecord{}
 		case string(bucketGroups):
 			into = &GroupRecord{}
+		case string(bucketCreates):
+			into = &storedCreate{}
+		case string(bucketMirror):
+			into = &mirrorMark{}
 		default:
 			return nil
 		}
