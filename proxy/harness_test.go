@@ -36,8 +36,10 @@ type harness struct {
 	apiKey string
 	keys   *config.Keyring
 	store  store.Store
-	logs   *syncBuffer
-	domain string
+	// storePath is the bbolt file of store.
+	storePath string
+	logs      *syncBuffer
+	domain    string
 }
 
 type harnessOption func(*harnessConfig)
@@ -121,7 +123,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.OpenBolt(filepath.Join(dir, "fsscim.db"))
+	storePath := filepath.Join(dir, "fsscim.db")
+	db, err := store.OpenBolt(storePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +160,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			}
 		}
 	})
-	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, logs: logs, domain: testDomain}
+	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, storePath: storePath, logs: logs, domain: testDomain}
 }
 
 // response is one SCIM answer.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,5 +119,44 @@ func TestServeRefusesADamagedStore(t *testing.T) {
 				t.Fatalf("serve printed a Go trace:\n%s", out)
 			}
 		})
+	}
+}
+
+// TestServeReportsAChangedKeysFile: the token keys are read at start; a keys file changed while
+// fsscim runs is reported in the log and in /metrics, so that the administrator knows a restart is
+// needed for it to count.
+func TestServeReportsAChangedKeysFile(t *testing.T) {
+	f := newTenantFixture(t)
+	keysFile := filepath.Join(t.TempDir(), "token-keys")
+	if err := os.WriteFile(keysFile, []byte(f.key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, f, map[string]string{config.EnvTokenKeys: ""}, "--listen", "127.0.0.1:0", "--token-keys-file", keysFile)
+	metric := func() string {
+		_, body := get(t, http.DefaultClient, s.base+"/metrics", "")
+		for _, line := range strings.Split(body, "\n") {
+			if v, ok := strings.CutPrefix(line, "fsscim_token_keys_file_changed "); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	if got := metric(); got != "0" {
+		t.Fatalf("fsscim_token_keys_file_changed = %q at start, want 0", got)
+	}
+	added, err := config.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit.secret("a test's second server token key", added)
+	writeAside(t, keysFile, []byte(added+"\n"+f.key+"\n"))
+	waitUntil(t, "the log to report the changed keys file", func() bool {
+		return strings.Contains(s.logs.String(), "the token keys file changed")
+	})
+	if got := metric(); got != "1" {
+		t.Fatalf("fsscim_token_keys_file_changed = %q after the change, want 1", got)
+	}
+	if strings.Contains(s.logs.String(), added) {
+		t.Fatal("the log shows the new key")
 	}
 }

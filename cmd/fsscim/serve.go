@@ -202,6 +202,16 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		px.Close()
 		return nil, fmt.Errorf("register the upstream connection metric: %w", err)
 	}
+	if st.TokenKeysFile != "" {
+		kw, err := watchKeysFile(ctx, st.TokenKeysFile, ic.log)
+		if err == nil {
+			err = px.MetricsRegisterer().Register(kw.collector())
+		}
+		if err != nil {
+			px.Close()
+			return nil, fmt.Errorf("watch the token keys file: %w", err)
+		}
+	}
 	ln := capConnections(ic.listener, st, trusted, px.MetricsRegisterer())
 	srv := &http.Server{
 		Handler:           px.Handler(),

@@ -44,6 +44,26 @@ func (s *Session) Tenant() *Tenant { return s.t }
 
 func (s *Session) store() store.Store { return s.t.deps.Store }
 
+// StoreUnusable is the refusal of a write to Freshservice because fsscim's own store could not keep
+// what the write needs remembered: nothing was sent to Freshservice.
+type StoreUnusable struct{ Err error }
+
+func (e *StoreUnusable) Error() string { return "fsscim's store is unusable: " + e.Err.Error() }
+func (e *StoreUnusable) Unwrap() error { return e.Err }
+
+// storeUsable checks, before a write to Freshservice, that fsscim can record what the write leaves
+// to remember: a write whose record is lost cannot be put right later (a re-enable without its
+// department, a login name that no longer finds its user).
+func (s *Session) storeUsable(ctx context.Context) error {
+	if s.t.deps.StoreReady == nil {
+		return nil
+	}
+	if err := s.t.deps.StoreReady(ctx); err != nil {
+		return &StoreUnusable{Err: err}
+	}
+	return nil
+}
+
 // keyVerdict remembers that Freshservice accepted an API key, so that answers served from fsscim's
 // own index still stop working soon after the key is revoked.
 type keyVerdict struct {

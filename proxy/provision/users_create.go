@@ -130,6 +130,9 @@ func (s *Session) create(ctx context.Context, u mapping.User, set mapping.FieldS
 	if direct {
 		fields.Roles = agentRoles(s.cfg)
 	}
+	if err := s.storeUsable(ctx); err != nil {
+		return Resource{}, err
+	}
 	fu, err := s.people(direct).create(ctx, fields)
 	if err != nil {
 		switch {
