@@ -87,7 +87,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		tenant := s.tenants.Tenant(t)
 		log := sc.log.With(zap.String("tenant", t.Domain))
-		session, err := tenant.Session(claims.APIKey, log)
+		session, err := tenant.Session(claims.APIKey, sc.requestID, log)
 		if err != nil {
 			return err
 		}

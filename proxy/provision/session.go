@@ -19,16 +19,17 @@ import (
 // Session is one request's view of a tenant: its runtime, the Freshservice client for the API key the
 // caller's token carries, the tenant file as it was when the request began, and the request's logger.
 type Session struct {
-	t       *Tenant
-	c       *freshservice.Client
-	keyHash string // names the API key without holding it
-	cfg     *config.Tenant
-	opts    mapping.Options
-	log     *zap.Logger
+	t         *Tenant
+	c         *freshservice.Client
+	keyHash   string // names the API key without holding it
+	cfg       *config.Tenant
+	opts      mapping.Options
+	log       *zap.Logger
+	requestID string // names the request in records it leaves, such as a pending create
 }
 
-// Session opens a session for a caller holding apiKey.
-func (t *Tenant) Session(apiKey string, log *zap.Logger) (*Session, error) {
+// Session opens a session for a caller holding apiKey, for the request requestID.
+func (t *Tenant) Session(apiKey, requestID string, log *zap.Logger) (*Session, error) {
 	c, hash, err := t.client(apiKey)
 	if err != nil {
 		return nil, err
@@ -36,7 +37,7 @@ func (t *Tenant) Session(apiKey string, log *zap.Logger) (*Session, error) {
 	t.mu.RLock()
 	cfg, opts := t.cfg, t.opts
 	t.mu.RUnlock()
-	return &Session{t: t, c: c, keyHash: hash, cfg: cfg, opts: opts, log: log}, nil
+	return &Session{t: t, c: c, keyHash: hash, cfg: cfg, opts: opts, log: log, requestID: requestID}, nil
 }
 
 // Tenant is the session's tenant runtime.

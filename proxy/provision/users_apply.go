@@ -162,6 +162,7 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec store.Use
 		if wasDeleted {
 			r.Deleted, r.DeletedAt = false, time.Time{}
 		}
+		r.Provisioned = true
 		saved = *r
 		return nil
 	})
