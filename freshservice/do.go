@@ -99,7 +99,7 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, n int) (a
 		status = resp.StatusCode()
 	}
 	if t := tallyFrom(ctx); t != nil {
-		t.add(cl.list)
+		t.add(cl.list, cl.method != http.MethodGet)
 	}
 	if c.observer != nil {
 		c.observer(CallInfo{Method: cl.method, Endpoint: cl.endpoint, Status: status, Duration: elapsed, List: cl.list, Attempt: n})

@@ -20,8 +20,9 @@ type CallInfo struct {
 // Tally counts the Freshservice calls made under one context, so the proxy can log how many calls
 // one SCIM request cost. It is safe for concurrent use; the zero value is ready.
 type Tally struct {
-	calls atomic.Int64
-	lists atomic.Int64
+	calls  atomic.Int64
+	lists  atomic.Int64
+	writes atomic.Int64
 }
 
 type tallyKey struct{}
@@ -37,10 +38,17 @@ func (t *Tally) Calls() int { return int(t.calls.Load()) }
 // ListCalls is how many of those attempts were GETs on a collection.
 func (t *Tally) ListCalls() int { return int(t.lists.Load()) }
 
-func (t *Tally) add(list bool) {
+// Writes is how many of those attempts were not GETs: writes that may have changed Freshservice,
+// whatever they were answered.
+func (t *Tally) Writes() int { return int(t.writes.Load()) }
+
+func (t *Tally) add(list, write bool) {
 	t.calls.Add(1)
 	if list {
 		t.lists.Add(1)
+	}
+	if write {
+		t.writes.Add(1)
 	}
 }
 

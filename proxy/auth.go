@@ -3,6 +3,7 @@ package proxy
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,9 +28,12 @@ const (
 	authFailClients      = 10000
 )
 
-// detailTokensHeld tells the holder of a valid token why it is refused, and who can act. It tells
-// nothing to anyone else: only a token sealed by this server gets this far.
-const detailTokensHeld = "Tokens for this tenant are refused until the fsscim administrator corrects tokens_not_before in its tenant file."
+// detailTokensHeld and detailTenantNotServed tell the holder of a valid token why it is refused, and
+// who can act. They tell nothing to anyone else: only a token sealed by this server gets this far.
+const (
+	detailTokensHeld      = "Tokens for this tenant are refused until the fsscim administrator corrects tokens_not_before in its tenant file."
+	detailTenantNotServed = "This fsscim server does not serve the Freshservice account %s this token was issued for: it has no tenant file for it (the file was removed, or was never accepted). Ask the fsscim administrator to restore the tenant file, or turn off provisioning in this app."
+)
 
 // authenticate opens the bearer token, finds the tenant by the domain sealed in it, and puts the
 // tenant and its Freshservice client in the request scope.
@@ -73,7 +77,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		t, ok := set.Lookup(claims.Domain)
 		if !ok {
-			return reject(detailBadToken, "no tenant file for the token's domain "+claims.Domain)
+			return reject(fmt.Sprintf(detailTenantNotServed, claims.Domain), "no tenant file for the token's domain "+claims.Domain)
 		}
 		if t.TokensRefused {
 			return reject(detailTokensHeld, "the tenant file's tokens_not_before does not parse; every token is refused until it does ("+t.Domain+")")
@@ -83,7 +87,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		tenant := s.tenants.Tenant(t)
 		log := sc.log.With(zap.String("tenant", t.Domain))
-		session, err := tenant.Session(claims.APIKey, log)
+		session, err := tenant.Session(claims.APIKey, sc.requestID, log)
 		if err != nil {
 			return err
 		}

@@ -36,8 +36,10 @@ type harness struct {
 	apiKey string
 	keys   *config.Keyring
 	store  store.Store
-	logs   *syncBuffer
-	domain string
+	// storePath is the bbolt file of store.
+	storePath string
+	logs      *syncBuffer
+	domain    string
 }
 
 type harnessOption func(*harnessConfig)
@@ -121,7 +123,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.OpenBolt(filepath.Join(dir, "fsscim.db"))
+	storePath := filepath.Join(dir, "fsscim.db")
+	db, err := store.OpenBolt(storePath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +160,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			}
 		}
 	})
-	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, logs: logs, domain: testDomain}
+	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, storePath: storePath, logs: logs, domain: testDomain}
 }
 
 // response is one SCIM answer.
@@ -252,4 +255,18 @@ func (h *harness) callsWithQuery() []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// doAdmin asks the server's admin listener (readiness, metrics) for path.
+func (h *harness) doAdmin(path string) response {
+	h.t.Helper()
+	admin := httptest.NewServer(h.srv.AdminHandler())
+	defer admin.Close()
+	resp, err := http.Get(admin.URL + path)
+	if err != nil {
+		h.t.Fatalf("GET %s on the admin listener: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return response{Status: resp.StatusCode, Header: resp.Header, Body: body}
 }

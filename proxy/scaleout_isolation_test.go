@@ -83,6 +83,7 @@ func TestRedisKeepsTenantsWithCollidingIdsApart(t *testing.T) {
 	for i := range 2 {
 		c.replicas = append(c.replicas, c.newReplica(filepath.Join(dir, fmt.Sprintf("replica-%d", i)), set, keys, rds.Client(), nil))
 	}
+	c.settle()
 	do := func(replica int, tn *isoTenant, method, path string, body any) response {
 		t.Helper()
 		h := &harness{t: t, http: c.replicas[replica].http, token: tn.token}

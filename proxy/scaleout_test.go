@@ -46,24 +46,31 @@ func (c *sharedClock) Add(d time.Duration) {
 
 // replica is one fsscim process of a scaled-out deployment.
 type replica struct {
-	srv  *proxy.Server
-	http *httptest.Server
-	logs *syncBuffer
+	srv   *proxy.Server
+	http  *httptest.Server
+	logs  *syncBuffer
+	store *store.Shared
 }
 
 // cluster is several replicas serving one tenant through one Redis, against one Freshservice account.
 type cluster struct {
-	t        *testing.T
-	clock    *sharedClock
-	emu      *freshservicetest.Emulator
-	redis    *redistest.Server
+	t     *testing.T
+	clock *sharedClock
+	emu   *freshservicetest.Emulator
+	redis *redistest.Server
+	// gate, when the cluster reaches Redis through one, is shut to play a Redis that stops answering
+	// without losing its data.
+	gate     *redistest.Gate
 	replicas []*replica
 	token    string
 }
 
 const clusterPerMinute = 60
 
-func newCluster(t *testing.T, n int) *cluster {
+func newCluster(t *testing.T, n int) *cluster { return newClusterVia(t, n, false) }
+
+// newClusterVia is newCluster; gated puts a Gate between the replicas and Redis.
+func newClusterVia(t *testing.T, n int, gated bool) *cluster {
 	t.Helper()
 	clk := &sharedClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
 	emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{PerMinute: clusterPerMinute, Now: clk.Now})
@@ -95,9 +102,15 @@ func newCluster(t *testing.T, n int) *cluster {
 		t.Fatal(err)
 	}
 	c := &cluster{t: t, clock: clk, emu: emu, redis: rds, token: token}
+	if gated {
+		c.gate = rds.Gate()
+	}
 	var beats []*budget.Replicas
 	for i := range n {
 		rc := rds.Client()
+		if gated {
+			rc = c.gate.Client()
+		}
 		beat, err := budget.NewReplicas(budget.ReplicasOptions{Client: rc, Now: clk.Now, OpTimeout: 2 * time.Second})
 		if err != nil {
 			t.Fatal(err)
@@ -112,6 +125,7 @@ func newCluster(t *testing.T, n int) *cluster {
 			}
 		}
 	}
+	c.settle()
 	t.Cleanup(func() {
 		for i, r := range c.replicas {
 			for _, secret := range []string{apiKey, token} {
@@ -177,7 +191,20 @@ func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config
 		hs.Close()
 		srv.Close()
 	})
-	return &replica{srv: srv, http: hs, logs: logs}
+	return &replica{srv: srv, http: hs, logs: logs, store: shared}
+}
+
+// settle has every replica copy its records into Redis, as each does when it starts, and moves the
+// clock past the time replicas are given to do so: a Redis met for the first time is one that may
+// have lost records.
+func (c *cluster) settle() {
+	c.t.Helper()
+	for i, r := range c.replicas {
+		if err := r.store.Join(context.Background()); err != nil {
+			c.t.Fatalf("replica %d joins Redis: %v", i, err)
+		}
+	}
+	c.clock.Add(store.DefaultSettleWindow)
 }
 
 // do sends one SCIM request to replica i.
@@ -316,14 +343,26 @@ func TestReplicasShareRecordsOfWhatFreshserviceForgets(t *testing.T) {
 	}
 }
 
-// TestReplicasKeepServingWhenRedisGoesAway stops Redis in the middle of a minute: SCIM requests go on
-// without a single failure caused by it, the replicas counting alone still keep the account within
-// its minute, each says so once in its log and in its metrics, and they share again when Redis
-// returns.
+// TestReplicasKeepServingWhenRedisGoesAway stops Redis in the middle of a minute: each replica goes on
+// serving the users it recorded itself, the replicas counting alone still keep the account within its
+// minute, each says so once in its log and in its metrics, and they share again when Redis returns. A
+// user a replica holds no record of is answered 503 with Retry-After meanwhile: another replica may
+// have recorded it deleted, or disabled with a department to restore.
 func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 	c := newCluster(t, 2)
 	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
+	other := c.emu.AddRequester(freshservice.User{FirstName: "Alan", LastName: "Turing", PrimaryEmail: "alan@example.com"})
 	path := fmt.Sprintf("/scim/v2/Users/%d", u.ID)
+	// Each replica records the user (a change through each), as Entra's PATCHes spread over them do.
+	for i := range c.replicas {
+		r := c.do(i, http.MethodPatch, path, map[string]any{
+			"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "Replace", "path": "title", "value": fmt.Sprintf("Engineer %d", i)}},
+		})
+		if r.Status != http.StatusOK {
+			t.Fatalf("change through replica %d: %d %s", i, r.Status, r.Body)
+		}
+	}
 	if st := c.load(path, 2, 5); st[http.StatusOK] != 20 {
 		t.Fatalf("with Redis up: %v", st)
 	}
@@ -338,6 +377,15 @@ func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 	for m, n := range perMinute {
 		if n > clusterPerMinute {
 			t.Errorf("minute %s: the account received %d calls with Redis gone, over its %d", m.Format("15:04"), n, clusterPerMinute)
+		}
+	}
+	// A user no replica recorded: what another replica may have recorded is out of reach.
+	for i := range c.replicas {
+		r := c.do(i, http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", other.ID), nil)
+		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" ||
+			!strings.Contains(string(r.Body), "Redis is unusable") || !strings.Contains(string(r.Body), "Nothing was written") {
+			t.Fatalf("replica %d reads a user it holds no record of with Redis gone: %d %v %s; want 503 with Retry-After naming Redis",
+				i, r.Status, r.Header.Get("Retry-After"), r.Body)
 		}
 	}
 	// In the next minute, a write goes on as well: the record lands in the replica's own store.
@@ -359,10 +407,16 @@ func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 		}
 	}
 
+	// Redis comes back empty: the replicas copy their records back, and answer 503 for what needs
+	// records until every live replica has had the time to.
 	c.redis.Restart()
 	c.clock.Add(time.Minute) // past the retry interval
+	if st := c.load(path, 1, 2); st[http.StatusServiceUnavailable] != 4 {
+		t.Fatalf("right after Redis returned empty: %v; want 503s while the replicas refill it", st)
+	}
+	c.clock.Add(store.DefaultSettleWindow)
 	if st := c.load(path, 1, 2); st[http.StatusOK] != 4 {
-		t.Fatalf("after Redis returned: %v", st)
+		t.Fatalf("after Redis returned and was refilled: %v", st)
 	}
 	for i, rep := range c.replicas {
 		if got := scrapeMetrics(t, rep.srv)[series("fsscim_shared_state_degraded")]; got != 0 {

@@ -108,6 +108,7 @@ func New(opts Options) (*Server, error) {
 	s.metrics = newMetrics(s)
 	s.tenants = provision.NewRegistry(provision.Deps{
 		Store:            opts.Store,
+		StoreReady:       s.storeReady,
 		Log:              opts.Logger,
 		Now:              opts.Now,
 		Transport:        opts.Transport,
@@ -175,6 +176,19 @@ func (s *Server) readyz(c echo.Context) error {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": fmt.Sprintf("data store unusable: %v", err)})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// storeReady checks what /readyz checks of the data dir and the store; a write to Freshservice is
+// refused while it fails.
+func (s *Server) storeReady(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if s.opts.Ready != nil {
+		if err := s.opts.Ready(ctx); err != nil {
+			return err
+		}
+	}
+	return s.opts.Store.Ping(ctx)
 }
 
 // maxBodyBytes bounds a request body: a SCIM resource or PATCH is a few kilobytes.

@@ -339,29 +339,40 @@ func setBodyAttribute(body map[string]any, path string, value any) {
 	}
 }
 
+// TestConcurrentCreatesMakeOneUser sends the same create six times at once: one makes the user (201),
+// the others find it made for the same userName and are 409 uniqueness (RFC 7644 §3.3); Freshservice
+// holds one user.
 func TestConcurrentCreatesMakeOneUser(t *testing.T) {
 	h := newHarness(t)
 	h.warmIndex()
 	const n = 6
 	ids := make([]string, n)
-	statuses := make([]int, n)
+	answers := make([]response, n)
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			r := h.do(http.MethodPost, "/scim/v2/Users", entraUserBody("twice@contoso.com"))
-			statuses[i] = r.Status
-			if r.Status == http.StatusCreated {
-				ids[i], _ = r.JSON(t)["id"].(string)
-			}
+			answers[i] = h.do(http.MethodPost, "/scim/v2/Users", entraUserBody("twice@contoso.com"))
 		}(i)
 	}
 	wg.Wait()
-	for i := range ids {
-		if statuses[i] != http.StatusCreated || ids[i] != ids[0] {
-			t.Fatalf("answers %v with ids %q: want every create to answer 201 with one id", statuses, ids)
+	created := 0
+	for i, r := range answers {
+		switch r.Status {
+		case http.StatusCreated:
+			created++
+			ids[i], _ = r.JSON(t)["id"].(string)
+		case http.StatusConflict:
+			if typ, _ := r.JSON(t)["scimType"].(string); typ != "uniqueness" {
+				t.Fatalf("409 without scimType uniqueness: %s", r.Body)
+			}
+		default:
+			t.Fatalf("answer %d: %d %s", i, r.Status, r.Body)
 		}
+	}
+	if created != 1 {
+		t.Fatalf("%d creates answered 201 (ids %q), want exactly one", created, ids)
 	}
 	if got := usersWithEmail(h, "twice@contoso.com"); got != 1 {
 		t.Fatalf("%d users hold the email, want 1", got)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsscim/fsscim/store/record"
@@ -40,6 +41,8 @@ type Bolt struct {
 	db      *bbolt.DB
 	path    string
 	commits groupCommit
+	// damaged is set once the file is found damaged; every later call fails with it.
+	damaged atomic.Pointer[damagedError]
 }
 
 var _ Store = (*Bolt)(nil)
@@ -59,7 +62,8 @@ func WithLockTimeout(d time.Duration) Option {
 
 // OpenBolt opens the store file at path, creating its directory (0700) and the file (0600) when
 // missing. When another process holds the file, it fails after the lock timeout instead of waiting for
-// ever.
+// ever. An existing file is checked through first: a damaged one is refused with an error that
+// errors.Is ErrDamaged.
 func OpenBolt(path string, opts ...Option) (*Bolt, error) {
 	o := boltOptions{lockTimeout: DefaultLockTimeout}
 	for _, opt := range opts {
@@ -68,7 +72,7 @@ func OpenBolt(path string, opts ...Option) (*Bolt, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: create its folder: %w", err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: o.lockTimeout, NoSync: o.noSync})
+	db, err := openChecked(path, &bbolt.Options{Timeout: o.lockTimeout, NoSync: o.noSync})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: another process holds it after waiting %s; "+
 			"stop the other fsscim or give this one its own --data-dir", path, o.lockTimeout)
@@ -89,11 +93,12 @@ func OpenBolt(path string, opts ...Option) (*Bolt, error) {
 		if v := meta.Get(keySchema); !bytes.Equal(v, []byte(schemaVersion)) {
 			return fmt.Errorf("layout version %q is not %s; it was written by another fsscim version", v, schemaVersion)
 		}
-		if _, err := tx.CreateBucketIfNotExists(bucketUsers); err != nil {
-			return err
+		for _, name := range [][]byte{bucketUsers, bucketGroups, bucketCreates, bucketMirror} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
 		}
-		_, err = tx.CreateBucketIfNotExists(bucketGroups)
-		return err
+		return nil
 	})
 	if err != nil {
 		_ = db.Close()
@@ -110,7 +115,7 @@ func (b *Bolt) GetUser(ctx context.Context, tenant string, id int64) (record.Use
 	}
 	var rec record.UserRecord
 	var found bool
-	err = b.db.View(func(tx *bbolt.Tx) error {
+	err = b.view(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketUsers).Bucket(tb)
 		if bucket == nil {
 			return nil
@@ -120,7 +125,7 @@ func (b *Bolt) GetUser(ctx context.Context, tenant string, id int64) (record.Use
 			return nil
 		}
 		found = true
-		return json.Unmarshal(data, &rec)
+		return decodeRecord(data, &rec)
 	})
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
@@ -150,7 +155,7 @@ func (b *Bolt) UpdateUser(ctx context.Context, tenant string, id int64, fn func(
 			var rec record.UserRecord
 			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {
 				if data := bucket.Get(key); data != nil {
-					if err := json.Unmarshal(data, &rec); err != nil {
+					if err := decodeRecord(data, &rec); err != nil {
 						return err
 					}
 				}
@@ -179,12 +184,13 @@ func (b *Bolt) DeleteUser(ctx context.Context, tenant string, id int64) error {
 	return nil
 }
 
-// Ping implements Store: it runs a read transaction, which fails once the store is closed.
+// Ping implements Store: it runs a read transaction, which fails once the store is closed or found
+// damaged.
 func (b *Bolt) Ping(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("ping store: %w", err)
 	}
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		if tx.Bucket(bucketMeta) == nil {
 			return errors.New("meta bucket missing")
 		}
@@ -234,6 +240,14 @@ func putRecord(top *bbolt.Bucket, tenant, key []byte, r any, empty bool) error {
 		return err
 	}
 	return bucket.Put(key, data)
+}
+
+// decodeRecord decodes a stored record; one that does not decode marks the file damaged.
+func decodeRecord(data []byte, into any) error {
+	if err := json.Unmarshal(data, into); err != nil {
+		return corrupt(fmt.Errorf("a stored record does not decode: %w", err))
+	}
+	return nil
 }
 
 // recordKey checks the arguments and returns the record's key and its tenant bucket's name. The store

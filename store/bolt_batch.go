@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 
 	"github.com/fsscim/fsscim/store/record"
@@ -30,7 +29,7 @@ func (b *Bolt) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn f
 			var rec record.UserRecord
 			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {
 				if data := bucket.Get(keys[i]); data != nil {
-					if err := json.Unmarshal(data, &rec); err != nil {
+					if err := decodeRecord(data, &rec); err != nil {
 						return fmt.Errorf("user %d: %w", id, err)
 					}
 				}
@@ -57,7 +56,7 @@ func (b *Bolt) ForEachUser(ctx context.Context, tenant string, fn func(id int64,
 	if err != nil {
 		return fmt.Errorf("walk users of %s: %w", tenant, err)
 	}
-	err = b.db.View(func(tx *bbolt.Tx) error {
+	err = b.view(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketUsers).Bucket(tb)
 		if bucket == nil {
 			return nil
@@ -68,7 +67,7 @@ func (b *Bolt) ForEachUser(ctx context.Context, tenant string, fn func(id int64,
 			}
 			id := int64(binary.BigEndian.Uint64(k))
 			var rec record.UserRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
+			if err := decodeRecord(v, &rec); err != nil {
 				return fmt.Errorf("user %d: %w", id, err)
 			}
 			return fn(id, rec)

@@ -69,11 +69,12 @@ func (b *Bolt) update(fn func(*bbolt.Tx) error) error {
 }
 
 // commit runs calls in one transaction. A call whose fn fails is taken out, the others are run again
-// without it, and it is run alone so that its own error, and only that, is its answer.
+// without it, and it is run alone so that its own error, and only that, is its answer. Every call gets
+// an answer whatever happens inside bbolt: a writer left without one would wait for ever.
 func (b *Bolt) commit(calls []*commitCall) {
 	for len(calls) > 0 {
 		failed := -1
-		err := b.db.Update(func(tx *bbolt.Tx) error {
+		err := b.transact(func(tx *bbolt.Tx) error {
 			for i, c := range calls {
 				if err := runCall(c.fn, tx); err != nil {
 					failed = i
@@ -82,7 +83,7 @@ func (b *Bolt) commit(calls []*commitCall) {
 			}
 			return nil
 		})
-		if failed < 0 {
+		if failed < 0 || !errors.Is(err, errCallFailed) {
 			for _, c := range calls {
 				c.result <- commitResult{err: err}
 			}
@@ -90,8 +91,21 @@ func (b *Bolt) commit(calls []*commitCall) {
 		}
 		alone := calls[failed]
 		calls = append(calls[:failed:failed], calls[failed+1:]...)
-		alone.result <- commitResult{err: b.db.Update(func(tx *bbolt.Tx) error { return runCall(alone.fn, tx) })}
+		alone.result <- commitResult{err: b.transact(func(tx *bbolt.Tx) error { return runCall(alone.fn, tx) })}
 	}
+}
+
+// transact runs one write transaction. A panic inside bbolt's commit marks the store damaged (bbolt
+// panics on pages it cannot make sense of), as does a record that no longer decodes.
+func (b *Bolt) transact(fn func(*bbolt.Tx) error) error {
+	if err := b.damage(); err != nil {
+		return err
+	}
+	err := guarded(func() error { return b.db.Update(fn) })
+	if isDamage(err) {
+		return b.markDamaged(err)
+	}
+	return err
 }
 
 // runCall runs fn, turning a panic into its error: a panic would otherwise end the committing writer

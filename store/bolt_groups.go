@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -18,7 +17,7 @@ func (b *Bolt) GetGroup(ctx context.Context, tenant, kind string, id int64) (rec
 	}
 	var rec record.GroupRecord
 	var found bool
-	err = b.db.View(func(tx *bbolt.Tx) error {
+	err = b.view(func(tx *bbolt.Tx) error {
 		bucket := tx.Bucket(bucketGroups).Bucket(tb)
 		if bucket == nil {
 			return nil
@@ -28,7 +27,7 @@ func (b *Bolt) GetGroup(ctx context.Context, tenant, kind string, id int64) (rec
 			return nil
 		}
 		found = true
-		return json.Unmarshal(data, &rec)
+		return decodeRecord(data, &rec)
 	})
 	if err != nil {
 		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)

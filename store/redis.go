@@ -29,16 +29,20 @@ const (
 
 // RedisOptions configures a Redis store.
 type RedisOptions struct {
-	OpTimeout time.Duration // per operation; default DefaultRedisOpTimeout
-	KeyPrefix string        // default DefaultRedisKeyPrefix
+	OpTimeout time.Duration    // per operation; default DefaultRedisOpTimeout
+	KeyPrefix string           // default DefaultRedisKeyPrefix
+	Now       func() time.Time // stamps each record with the time of its write; default time.Now
 }
 
 // Redis is a Store kept in Redis, so that every fsscim process serving a tenant sees what any of them
 // recorded (a re-enable served by one process restores what another recorded at the disable).
 //
 // Keys: <prefix>:{<tenant>}:user:<id> and <prefix>:{<tenant>}:group:<kind>:<id> hold JSON records;
-// <prefix>:{<tenant>}:users is the set of user ids with a record. The braces make the tenant a hash
-// tag, so on a Redis Cluster a tenant's keys share a slot and multi-key transactions work.
+// <prefix>:{<tenant>}:users is the set of user ids with a record; <prefix>:{<tenant>}:create:<email>
+// holds pending creates. The braces make the tenant a hash tag, so on a Redis Cluster a tenant's keys
+// share a slot and multi-key transactions work. Each record carries the time of the write that made it,
+// and a removed record stays a while as a tombstone with its time (see Shared, which merges copies by
+// those times).
 type Redis struct {
 	c    redis.UniversalClient
 	opts RedisOptions
@@ -56,6 +60,9 @@ func NewRedis(c redis.UniversalClient, opts RedisOptions) (*Redis, error) {
 	}
 	if opts.KeyPrefix == "" {
 		opts.KeyPrefix = DefaultRedisKeyPrefix
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	return &Redis{c: c, opts: opts}, nil
 }
@@ -100,44 +107,59 @@ func (s *Redis) GetUser(ctx context.Context, tenant string, id int64) (record.Us
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
 	defer cancel()
-	rec, found, err := readUser(ctx, s.c, s.userKey(t, id))
+	e, exists, err := decodeUserEntry(s.c.Get(ctx, s.userKey(t, id)))
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s from redis: %w", id, tenant, err)
 	}
-	return rec, found, nil
+	return e.UserRecord, exists && !e.Removed, nil
 }
 
-func readUser(ctx context.Context, c redis.Cmdable, key string) (record.UserRecord, bool, error) {
-	data, err := c.Get(ctx, key).Bytes()
+// userEntry is a user record as Redis holds it: the record, when it was written (Unix milliseconds;
+// 0 for records written before records had times), and whether it is a tombstone.
+type userEntry struct {
+	record.UserRecord
+	At      int64 `json:"at,omitempty"`
+	Removed bool  `json:"removed,omitempty"`
+}
+
+// decodeUserEntry reads the answer to a GET of a user key; exists is false when there is no key.
+func decodeUserEntry(cmd *redis.StringCmd) (userEntry, bool, error) {
+	data, err := cmd.Result()
 	if errors.Is(err, redis.Nil) {
-		return record.UserRecord{}, false, nil
+		return userEntry{}, false, nil
 	}
 	if err != nil {
-		return record.UserRecord{}, false, err
+		return userEntry{}, false, err
 	}
-	var rec record.UserRecord
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return record.UserRecord{}, false, fmt.Errorf("decode record: %w", err)
-	}
-	return rec, true, nil
+	return decodeUserValue(data)
 }
 
-// writeUser queues the write of a record, or its removal when it remembers nothing.
-func (s *Redis) writeUser(ctx context.Context, p redis.Pipeliner, tenant string, id int64, r record.UserRecord) error {
+// tombstoneLifetime is how long a removed record is remembered as removed. A copy of it a replica
+// brings back after a Redis reset loses to the tombstone when it is older.
+const tombstoneLifetime = 7 * 24 * time.Hour
+
+// writeUser queues the write of a record made at the time at (Unix milliseconds), or of its tombstone
+// when it remembers nothing.
+func (s *Redis) writeUser(ctx context.Context, p redis.Pipeliner, tenant string, id int64, r record.UserRecord, at int64) error {
 	key := s.userKey(tenant, id)
+	e := userEntry{UserRecord: r, At: at}
+	var ttl time.Duration
 	if r.IsZero() {
-		p.Del(ctx, key)
+		e, ttl = userEntry{At: at, Removed: true}, tombstoneLifetime
 		p.SRem(ctx, s.usersKey(tenant), id)
-		return nil
+	} else {
+		p.SAdd(ctx, s.usersKey(tenant), id)
 	}
-	data, err := json.Marshal(r)
+	data, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("encode record: %w", err)
 	}
-	p.Set(ctx, key, data, 0)
-	p.SAdd(ctx, s.usersKey(tenant), id)
+	p.Set(ctx, key, data, ttl)
 	return nil
 }
+
+// stamp is the time of a write as records carry it.
+func (s *Redis) stamp() int64 { return s.opts.Now().UnixMilli() }
 
 // PutUser implements Store.
 func (s *Redis) PutUser(ctx context.Context, tenant string, id int64, r record.UserRecord) error {
@@ -146,8 +168,9 @@ func (s *Redis) PutUser(ctx context.Context, tenant string, id int64, r record.U
 		ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
 		defer cancel()
 		var encErr error
+		at := s.stamp()
 		_, err = s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			encErr = s.writeUser(ctx, p, t, id, r)
+			encErr = s.writeUser(ctx, p, t, id, r, at)
 			return encErr
 		})
 		if encErr != nil {
@@ -186,6 +209,13 @@ func (e errFnFailed) Error() string { return e.err.Error() }
 // UpdateUsers implements Store: every record is watched, read, changed by fn and written back in one
 // MULTI; a concurrent write to any of them makes the whole update start again.
 func (s *Redis) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *record.UserRecord) error) error {
+	return s.updateUsers(ctx, tenant, ids, fn, 0, nil)
+}
+
+// updateUsers is UpdateUsers writing the records as of at (0: now); check, when given, runs first and
+// its error stops the update.
+func (s *Redis) updateUsers(ctx context.Context, tenant string, ids []int64, fn func(id int64, r *record.UserRecord) error,
+	at int64, check func(ctx context.Context) error) error {
 	t := ""
 	for _, id := range ids {
 		var err error
@@ -202,6 +232,11 @@ func (s *Redis) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn 
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout*time.Duration(min(len(ids), 50)))
 	defer cancel()
+	if check != nil {
+		if err := check(ctx); err != nil {
+			return err
+		}
+	}
 	tx := func(rtx *redis.Tx) error {
 		vals, err := rtx.MGet(ctx, keys...).Result()
 		if err != nil {
@@ -209,25 +244,23 @@ func (s *Redis) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn 
 		}
 		recs := make([]record.UserRecord, len(ids))
 		for i, v := range vals {
-			if v == nil {
-				continue
+			e, _, err := decodeUserValue(v)
+			if err != nil {
+				return fmt.Errorf("user %d: %w", ids[i], err)
 			}
-			str, ok := v.(string)
-			if !ok {
-				return fmt.Errorf("user %d: unexpected value type %T", ids[i], v)
-			}
-			if err := json.Unmarshal([]byte(str), &recs[i]); err != nil {
-				return fmt.Errorf("user %d: decode record: %w", ids[i], err)
-			}
+			recs[i] = e.UserRecord
 		}
 		for i, id := range ids {
 			if err := fn(id, &recs[i]); err != nil {
 				return errFnFailed{err}
 			}
 		}
+		if at == 0 {
+			at = s.stamp()
+		}
 		_, err = rtx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			for i, id := range ids {
-				if err := s.writeUser(ctx, p, t, id, recs[i]); err != nil {
+				if err := s.writeUser(ctx, p, t, id, recs[i], at); err != nil {
 					return fmt.Errorf("user %d: %w", id, err)
 				}
 			}
@@ -283,20 +316,38 @@ func (s *Redis) ForEachUser(ctx context.Context, tenant string, fn func(id int64
 			return fmt.Errorf("walk users of %s in redis: %w", tenant, err)
 		}
 		for i, v := range vals {
-			str, ok := v.(string)
-			if !ok {
-				continue // removed since the set was read
-			}
-			var rec record.UserRecord
-			if err := json.Unmarshal([]byte(str), &rec); err != nil {
+			e, exists, err := decodeUserValue(v)
+			if err != nil {
 				return fmt.Errorf("walk users of %s: user %d: %w", tenant, batch[i], err)
 			}
-			if err := fn(batch[i], rec); err != nil {
+			if !exists || e.Removed {
+				continue // removed since the set was read
+			}
+			if err := fn(batch[i], e.UserRecord); err != nil {
 				return fmt.Errorf("walk users of %s: %w", tenant, err)
 			}
 		}
 	}
 	return nil
+}
+
+// decodeUserValue reads one value of an MGET of user keys; exists is false for a missing key.
+func decodeUserValue(v any) (userEntry, bool, error) {
+	if v == nil {
+		return userEntry{}, false, nil
+	}
+	str, ok := v.(string)
+	if !ok {
+		return userEntry{}, false, fmt.Errorf("unexpected value type %T", v)
+	}
+	var e userEntry
+	if err := json.Unmarshal([]byte(str), &e); err != nil {
+		return userEntry{}, false, fmt.Errorf("decode record: %w", err)
+	}
+	if e.Removed {
+		e.UserRecord = record.UserRecord{}
+	}
+	return e, true, nil
 }
 
 func (s *Redis) withTimeout(ctx context.Context, f func(context.Context) ([]string, error)) ([]string, error) {
@@ -319,18 +370,46 @@ func (s *Redis) GetGroup(ctx context.Context, tenant, kind string, id int64) (re
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
 	defer cancel()
-	data, err := s.c.Get(ctx, s.groupKey(t, kind, id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return record.GroupRecord{}, false, nil
-	}
+	e, exists, err := decodeGroupEntry(s.c.Get(ctx, s.groupKey(t, kind, id)))
 	if err != nil {
 		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
 	}
-	var rec record.GroupRecord
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: decode record: %w", kind, id, tenant, err)
+	return e.GroupRecord, exists && !e.Removed, nil
+}
+
+// groupEntry is a group record as Redis holds it, with its time and tombstone mark as userEntry.
+type groupEntry struct {
+	record.GroupRecord
+	At      int64 `json:"at,omitempty"`
+	Removed bool  `json:"removed,omitempty"`
+}
+
+func decodeGroupEntry(cmd *redis.StringCmd) (groupEntry, bool, error) {
+	data, err := cmd.Bytes()
+	if errors.Is(err, redis.Nil) {
+		return groupEntry{}, false, nil
 	}
-	return rec, true, nil
+	if err != nil {
+		return groupEntry{}, false, err
+	}
+	var e groupEntry
+	if err := json.Unmarshal(data, &e); err != nil {
+		return groupEntry{}, false, fmt.Errorf("decode record: %w", err)
+	}
+	if e.Removed {
+		e.GroupRecord = record.GroupRecord{}
+	}
+	return e, true, nil
+}
+
+// groupValue is the value and expiry a group record made at the time at is kept under.
+func groupValue(r record.GroupRecord, at int64) ([]byte, time.Duration, error) {
+	e, ttl := groupEntry{GroupRecord: r, At: at}, time.Duration(0)
+	if r.IsZero() {
+		e, ttl = groupEntry{At: at, Removed: true}, tombstoneLifetime
+	}
+	data, err := json.Marshal(e)
+	return data, ttl, err
 }
 
 // PutGroup implements Store.
@@ -339,14 +418,10 @@ func (s *Redis) PutGroup(ctx context.Context, tenant, kind string, id int64, r r
 	if err == nil {
 		ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
 		defer cancel()
-		key := s.groupKey(t, kind, id)
-		if r.IsZero() {
-			err = s.c.Del(ctx, key).Err()
-		} else {
-			var data []byte
-			if data, err = json.Marshal(r); err == nil {
-				err = s.c.Set(ctx, key, data, 0).Err()
-			}
+		data, ttl, encErr := groupValue(r, s.stamp())
+		err = encErr
+		if err == nil {
+			err = s.c.Set(ctx, s.groupKey(t, kind, id), data, ttl).Err()
 		}
 	}
 	if err != nil {

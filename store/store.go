@@ -43,4 +43,5 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the store.
 	Close() error
+	CreateLog
 }

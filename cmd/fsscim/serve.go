@@ -98,6 +98,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		_ = ln.Close()
 		_ = adminLn.Close()
+		if errors.Is(err, store.ErrDamaged) {
+			// Said plainly as well: an operator looking at a crash-looping pod reads the first line.
+			fmt.Fprintf(stderr, "fsscim serve: %v\n", err)
+		}
 		log.Error("cannot start", zap.Error(err))
 		return 1
 	}
@@ -244,6 +248,16 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 			Name: "fsscim_tls_cert_not_after_seconds",
 			Help: "When the TLS certificate being served expires, in Unix seconds.",
 		}, certs.notAfter))
+	}
+	if st.TokenKeysFile != "" {
+		kw, err := watchKeysFile(ctx, st.TokenKeysFile, ic.log)
+		if err == nil {
+			err = px.MetricsRegisterer().Register(kw.collector())
+		}
+		if err != nil {
+			px.Close()
+			return nil, fmt.Errorf("watch the token keys file: %w", err)
+		}
 	}
 	// The connection caps hold the SCIM listener only. The admin listener is reached by the kubelet's
 	// probes and the scraper alone (loopback by default, a NetworkPolicy in the manifests), and a

@@ -428,8 +428,10 @@ func TestServeMetricsCountTenantReloads(t *testing.T) {
 	}
 }
 
-// TestServeWithRedisSurvivesItsOutage runs `fsscim serve --redis-url` and kills Redis: SCIM requests
-// keep being answered, the log says once that the replica is on its own, and /metrics shows it.
+// TestServeWithRedisSurvivesItsOutage runs `fsscim serve --redis-url` and kills Redis: the replica
+// goes on serving the users it recorded itself, answers 503 with Retry-After for a user it holds no
+// record of (another replica may have recorded it), says once in its log that it is on its own, and
+// /metrics shows it; it stays ready.
 func TestServeWithRedisSurvivesItsOutage(t *testing.T) {
 	rds := redistest.Start(t)
 	f := newTenantFixture(t)
@@ -457,17 +459,33 @@ func TestServeWithRedisSurvivesItsOutage(t *testing.T) {
 	if err != nil || len(keys) == 0 {
 		t.Fatalf("no budget keys in Redis (%v): the budget is not shared", err)
 	}
+	created := post(t, s.base+"/scim/v2/Users", f.token, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"grace@example.com","name":{"givenName":"Grace","familyName":"Hopper"}}`)
+	if keys, _ := rds.Client().Keys(context.Background(), "fsscim:{acme.freshservice.com}:user:*").Result(); len(keys) == 0 {
+		t.Fatal("the new user's record is not in Redis")
+	}
 
 	rds.Stop()
-	// Reads of a user: each one takes from the budget and reads the store.
+	// Reads of the user this replica created: each one takes from the budget and reads the store.
 	for i := range 5 {
-		path := "/scim/v2/Users/" + strconv.FormatInt(f.agentID, 10)
+		path := "/scim/v2/Users/" + created
 		if i%2 == 1 {
 			path = testConnectionPath
 		}
 		if status, body := get(t, c, s.base+path, f.token); status != http.StatusOK {
 			t.Fatalf("request %d with Redis gone: %d %s", i, status, body)
 		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, s.base+"/scim/v2/Users/"+strconv.FormatInt(f.agentID, 10), nil)
+	req.Header.Set("Authorization", "Bearer "+f.token)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "Redis") {
+		t.Fatalf("a user this replica holds no record of, with Redis gone: %d (Retry-After %q) %s; want 503 naming Redis",
+			resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 	if got := degraded(); got != "1" {
 		t.Fatalf("fsscim_shared_state_degraded = %s with Redis gone, want 1", got)
@@ -481,6 +499,30 @@ func TestServeWithRedisSurvivesItsOutage(t *testing.T) {
 	if code := s.stop(); code != 0 {
 		t.Fatalf("serve exited %d", code)
 	}
+}
+
+// post sends a SCIM create and returns the new resource's id.
+func post(t *testing.T, url, token, body string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var res struct {
+		ID string `json:"id"`
+	}
+	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &res) != nil || res.ID == "" {
+		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, raw)
+	}
+	return res.ID
 }
 
 // The logger is also used by tests above; make sure the JSON one stays JSON.

@@ -28,8 +28,9 @@ func (l redisLog) Printf(_ context.Context, format string, v ...any) {
 	l.log.Debug("redis client", zap.String("detail", fmt.Sprintf(format, v...)))
 }
 
-// sharedState is what replicas share through Redis: the Redis client, the store over it, and the
-// heartbeat that counts the replicas sharing the tenants' rate budgets.
+// sharedState is what replicas share through Redis: the Redis client, the store over it (checked in
+// the background, so that a Redis that lost its records is refilled), and the heartbeat that counts
+// the replicas sharing the tenants' rate budgets.
 type sharedState struct {
 	client   *redis.Client
 	store    *store.Shared
@@ -71,7 +72,7 @@ func openRedis(ctx context.Context, rawURL string, log *zap.Logger) (*redis.Clie
 
 // newSharedState wraps the local store with the Redis one and starts this replica's heartbeat, which
 // runs until Close.
-func newSharedState(ctx context.Context, c *redis.Client, local store.Store, log *zap.Logger) (*sharedState, error) {
+func newSharedState(ctx context.Context, c *redis.Client, local *store.Bolt, log *zap.Logger) (*sharedState, error) {
 	remote, err := store.NewRedis(c, store.RedisOptions{})
 	if err != nil {
 		return nil, err
@@ -90,6 +91,18 @@ func newSharedState(ctx context.Context, c *redis.Client, local store.Store, log
 		OnMirrorFailure: func(err error) {
 			log.Warn("a record kept in Redis could not be copied to the local store", zap.Error(err))
 		},
+		OnRestore: func(n int, from, to string, err error) {
+			switch {
+			case err != nil:
+				log.Error("Redis does not hold the records the replicas wrote (it restarted empty, or was flushed or replaced), and this replica could not copy its own back yet; requests that need them are answered 503 until it does",
+					zap.Int("records_copied", n), zap.String("generation", to), zap.Error(err))
+			case from == "":
+				log.Info("this replica's records are in Redis", zap.Int("records_copied", n), zap.String("generation", to))
+			default:
+				log.Warn("Redis had lost the records the replicas wrote (it restarted empty, or was flushed or replaced); this replica copied its own back, and requests that need records are answered 503 until every replica has",
+					zap.Int("records_copied", n), zap.String("generation_before", from), zap.String("generation", to))
+			}
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -98,7 +111,14 @@ func newSharedState(ctx context.Context, c *redis.Client, local store.Store, log
 	s.stopBeat, s.beatDone = stop, make(chan struct{})
 	go func() {
 		defer close(s.beatDone)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.store.Run(beatCtx)
+		}()
 		replicas.Run(beatCtx)
+		wg.Wait()
 	}()
 	return s, nil
 }

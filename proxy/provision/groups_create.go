@@ -42,6 +42,9 @@ func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error)
 		return groupResource(mapping.Group{ID: "0", DisplayName: g.DisplayName, ExternalID: g.ExternalID, Description: g.Description, Members: g.Members}, groupInfo{}, true), nil
 	}
 
+	if err := gc.s.storeUsable(ctx); err != nil {
+		return Resource{}, err
+	}
 	var withCreate []int64
 	if gc.target.agents() {
 		withCreate = plan.add

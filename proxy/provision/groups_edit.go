@@ -89,6 +89,9 @@ func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit
 			zap.Any("fields", fields), zap.Int64s("add", plan.add), zap.Int64s("remove", plan.remove), zap.Int64s("hold", plan.hold))
 		return g, nil
 	}
+	if err := gc.s.storeUsable(ctx); err != nil {
+		return groupInfo{}, err
+	}
 	if gc.target.agents() {
 		g, err = gc.applyAgentGroup(ctx, g, fields, plan)
 	} else {

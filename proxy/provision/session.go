@@ -19,16 +19,17 @@ import (
 // Session is one request's view of a tenant: its runtime, the Freshservice client for the API key the
 // caller's token carries, the tenant file as it was when the request began, and the request's logger.
 type Session struct {
-	t       *Tenant
-	c       *freshservice.Client
-	keyHash string // names the API key without holding it
-	cfg     *config.Tenant
-	opts    mapping.Options
-	log     *zap.Logger
+	t         *Tenant
+	c         *freshservice.Client
+	keyHash   string // names the API key without holding it
+	cfg       *config.Tenant
+	opts      mapping.Options
+	log       *zap.Logger
+	requestID string // names the request in records it leaves, such as a pending create
 }
 
-// Session opens a session for a caller holding apiKey.
-func (t *Tenant) Session(apiKey string, log *zap.Logger) (*Session, error) {
+// Session opens a session for a caller holding apiKey, for the request requestID.
+func (t *Tenant) Session(apiKey, requestID string, log *zap.Logger) (*Session, error) {
 	c, hash, err := t.client(apiKey)
 	if err != nil {
 		return nil, err
@@ -36,13 +37,33 @@ func (t *Tenant) Session(apiKey string, log *zap.Logger) (*Session, error) {
 	t.mu.RLock()
 	cfg, opts := t.cfg, t.opts
 	t.mu.RUnlock()
-	return &Session{t: t, c: c, keyHash: hash, cfg: cfg, opts: opts, log: log}, nil
+	return &Session{t: t, c: c, keyHash: hash, cfg: cfg, opts: opts, log: log, requestID: requestID}, nil
 }
 
 // Tenant is the session's tenant runtime.
 func (s *Session) Tenant() *Tenant { return s.t }
 
 func (s *Session) store() store.Store { return s.t.deps.Store }
+
+// StoreUnusable is the refusal of a write to Freshservice because fsscim's own store could not keep
+// what the write needs remembered: nothing was sent to Freshservice.
+type StoreUnusable struct{ Err error }
+
+func (e *StoreUnusable) Error() string { return "fsscim's store is unusable: " + e.Err.Error() }
+func (e *StoreUnusable) Unwrap() error { return e.Err }
+
+// storeUsable checks, before a write to Freshservice, that fsscim can record what the write leaves
+// to remember: a write whose record is lost cannot be put right later (a re-enable without its
+// department, a login name that no longer finds its user).
+func (s *Session) storeUsable(ctx context.Context) error {
+	if s.t.deps.StoreReady == nil {
+		return nil
+	}
+	if err := s.t.deps.StoreReady(ctx); err != nil {
+		return &StoreUnusable{Err: err}
+	}
+	return nil
+}
 
 // keyVerdict remembers that Freshservice accepted an API key, so that answers served from fsscim's
 // own index still stop working soon after the key is revoked.

@@ -42,6 +42,9 @@ type Deps struct {
 	ObserveCall func(domain string, ci freshservice.CallInfo)
 	// ObserveLookup is told of every department or location lookup of a tenant (metrics); may be nil.
 	ObserveLookup func(domain, kind string, hit bool)
+	// StoreReady checks that Store (and the disk under it) takes writes; nil: not checked. Writes to
+	// Freshservice are refused while it fails, as they could not be recorded.
+	StoreReady func(ctx context.Context) error
 }
 
 // Registry holds the runtime state of every tenant seen since start: its rate budget, caches and

@@ -99,6 +99,9 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 		done = true
 		return s.toResource(u, fu), nil
 	}
+	if err := s.storeUsable(ctx); err != nil {
+		return Resource{}, err
+	}
 
 	// Reactivate first: updating a deactivated user is not documented to work. Then put back what
 	// deactivation dropped; a restore that an earlier attempt could not finish is finished now.
@@ -159,6 +162,7 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 		if wasDeleted {
 			r.Deleted, r.DeletedAt = false, time.Time{}
 		}
+		r.Provisioned = true
 		saved = *r
 		return nil
 	})

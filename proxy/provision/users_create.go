@@ -13,11 +13,13 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/record"
 )
 
 // CreateUser makes a requester (or agent), or adopts the Freshservice user that already holds the
-// email. It returns the new resource and the attributes of attrs fsscim does not map.
+// email when it belongs to no other identity. It returns the new resource and the attributes of attrs
+// fsscim does not map.
 func (s *Session) CreateUser(ctx context.Context, attrs map[string]any) (Resource, []string, error) {
 	u, set, ignored, err := mapping.UserFromAttributes(attrs, s.opts)
 	if err != nil {
@@ -46,6 +48,11 @@ func (s *Session) createUser(ctx context.Context, u mapping.User, set mapping.Fi
 	if err := s.VerifyKey(ctx); err != nil {
 		return Resource{}, err
 	}
+	pending, err := s.store().PendingCreates(ctx, s.t.domain, email, s.t.deps.Now())
+	if err != nil {
+		return Resource{}, fmt.Errorf("read pending creates of %s: %w", email, err)
+	}
+	c := createAttempt{u: u, set: set, email: email, pending: pending}
 	existing, found, err := s.existingByEmail(ctx, email)
 	if err != nil {
 		return Resource{}, err
@@ -57,8 +64,9 @@ func (s *Session) createUser(ctx context.Context, u mapping.User, set mapping.Fi
 		}
 	}
 	if found {
-		res, err := s.adopt(ctx, existing, u, set, true)
+		res, err := s.claim(ctx, existing, c)
 		if err == nil {
+			s.forgetCreates(ctx, c)
 			return res, nil
 		}
 		if !errors.Is(err, errGone) {
@@ -69,7 +77,7 @@ func (s *Session) createUser(ctx context.Context, u mapping.User, set mapping.Fi
 		s.t.index.Forget(existing)
 		s.t.forget(existing)
 	}
-	return s.create(ctx, u, set)
+	return s.create(ctx, c)
 }
 
 // existingByEmail finds the Freshservice user holding email: from a complete index (no call), else
@@ -107,8 +115,8 @@ func (s *Session) wantAgent(u mapping.User) bool {
 // Freshservice's conversion of a requester makes an occasional agent.
 func (s *Session) fullAgents() bool { return len(s.cfg.Users.AgentDefaults.Roles) > 0 }
 
-func (s *Session) create(ctx context.Context, u mapping.User, set mapping.FieldSet) (Resource, error) {
-	set |= mapping.FieldSet(mapping.FieldUserName)
+func (s *Session) create(ctx context.Context, c createAttempt) (Resource, error) {
+	u, set := c.u, c.set|mapping.FieldSet(mapping.FieldUserName)
 	if set.Has(mapping.FieldManager) && u.ManagerID != "" && !s.mayBeUser(u.ManagerID) {
 		// Entra sets the manager with a PATCH once both users exist; a create naming a manager that
 		// cannot exist (the SCIM Validator sends a random string) makes the user without one rather
@@ -117,6 +125,7 @@ func (s *Session) create(ctx context.Context, u mapping.User, set mapping.FieldS
 		u.ManagerID = ""
 		set &^= mapping.FieldSet(mapping.FieldManager)
 	}
+	c.u, c.set = u, set
 	fields, err := s.fields(ctx, u, set)
 	if err != nil {
 		return Resource{}, err
@@ -130,31 +139,19 @@ func (s *Session) create(ctx context.Context, u mapping.User, set mapping.FieldS
 	if direct {
 		fields.Roles = agentRoles(s.cfg)
 	}
+	if err := s.storeUsable(ctx); err != nil {
+		return Resource{}, err
+	}
+	// Recorded before the POST: if its answer is lost (or fsscim stops), the client's retry finds the
+	// user this create made by it.
+	own := store.PendingCreate{UserName: u.UserName, Email: c.email, ExternalID: u.ExternalID, RequestID: s.requestID, Started: s.t.deps.Now()}
+	if err := s.store().PutPendingCreate(ctx, s.t.domain, own); err != nil {
+		return Resource{}, &StoreUnusable{Err: fmt.Errorf("record create of %s: %w", c.email, err)}
+	}
+	c.pending = append(c.pending, own)
 	fu, err := s.people(direct).create(ctx, fields)
 	if err != nil {
-		switch {
-		case freshservice.IsDuplicate(err):
-			// The index did not know the email (a user made outside fsscim since the last refresh, or
-			// a secondary email): find it and adopt it.
-			id, found, ferr := s.existingAfterConflict(ctx, u.UserName)
-			if ferr != nil {
-				return Resource{}, ferr
-			}
-			if found {
-				return s.adopt(ctx, id, u, set, true)
-			}
-		case freshservice.IsUnavailable(err):
-			// The answer may have been lost after Freshservice made the user: look before failing,
-			// so that the client's retry does not make a second one.
-			id, found, ferr := s.existingAfterConflict(ctx, u.UserName)
-			if ferr == nil && found {
-				// Nobody held the email just before the POST, so this is the user it made: taking it
-				// over needs no users.reactivate_existing.
-				s.log.Info("create answer was lost but the user exists; adopting it", zap.Int64("user_id", id))
-				return s.adopt(ctx, id, u, set, false)
-			}
-		}
-		return Resource{}, fmt.Errorf("create user %q: %w", u.UserName, err)
+		return s.createFailed(ctx, c, err)
 	}
 	if agent && !fu.IsAgent {
 		// No agent roles configured: Freshservice's own conversion makes an occasional agent.
@@ -174,13 +171,63 @@ func (s *Session) create(ctx context.Context, u mapping.User, set mapping.FieldS
 	}
 	s.t.index.Note(fu)
 	s.t.remember(fu)
-	rec := record.UserRecord{Echo: withNames(mapping.EchoFor(u, set, fields), u, set, fields, fu)}
-	if err := s.store().PutUser(ctx, s.t.domain, fu.ID, rec); err != nil {
+	rec := record.UserRecord{Echo: withNames(mapping.EchoFor(u, set, fields), u, set, fields, fu), Provisioned: true}
+	if fu.Active {
+		err = s.store().PutUser(ctx, s.t.domain, fu.ID, rec)
+	} else {
+		// The disable recorded what to restore at a later enable; what the client sent joins it.
+		err = s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *record.UserRecord) error {
+			r.Echo, r.Provisioned = rec.Echo, true
+			rec = *r
+			return nil
+		})
+	}
+	if err != nil {
 		return Resource{}, fmt.Errorf("record new user %d: %w", fu.ID, err)
 	}
 	s.t.aliases.note(fu.ID, rec)
+	s.forgetCreates(ctx, c)
 	s.log.Info("user created", zap.Int64("user_id", fu.ID), zap.Bool("agent", fu.IsAgent))
 	return s.resource(ctx, fu, rec, &u)
+}
+
+// createFailed answers a POST that failed. A duplicate means someone holds the email Freshservice was
+// sent; a 5xx or a timeout may hide a user the POST made after all. Either way the user holding that
+// email is looked up and claimed (see claim): one made by this very create is taken over, any other
+// follows the tenant's rules. When nothing is found, a failure after which the user may exist keeps
+// the pending create for the client's retry; any other forgets it.
+func (s *Session) createFailed(ctx context.Context, c createAttempt, err error) (Resource, error) {
+	own := c.pending[len(c.pending)-1]
+	mayExist := freshservice.IsUnavailable(err)
+	if freshservice.IsDuplicate(err) || mayExist {
+		id, found, ferr := s.existingAfterConflict(ctx, c.email)
+		if ferr == nil && found {
+			res, cerr := s.claim(ctx, id, c)
+			if cerr == nil {
+				s.forgetCreates(ctx, c)
+				return res, nil
+			}
+			if !mayExist {
+				s.forgetCreate(ctx, own)
+			}
+			return Resource{}, cerr
+		}
+		if ferr != nil && !mayExist {
+			s.forgetCreate(ctx, own)
+			return Resource{}, ferr
+		}
+	}
+	if !mayExist {
+		s.forgetCreate(ctx, own)
+	}
+	return Resource{}, fmt.Errorf("create user %q: %w", c.u.UserName, err)
+}
+
+// forgetCreate forgets one pending create whose POST certainly made no user.
+func (s *Session) forgetCreate(ctx context.Context, p store.PendingCreate) {
+	if err := s.store().DeletePendingCreate(context.WithoutCancel(ctx), s.t.domain, p.Email, p.RequestID); err != nil {
+		s.log.Warn("could not forget a pending create", zap.String("create_request_id", p.RequestID), zap.Error(err))
+	}
 }
 
 func agentRoles(cfg *config.Tenant) []freshservice.Role {
@@ -194,28 +241,11 @@ func agentRoles(cfg *config.Tenant) []freshservice.Role {
 // errGone means a user the index named is no longer in Freshservice.
 var errGone = errors.New("user no longer exists in Freshservice")
 
-// adopt takes over an existing Freshservice user for a SCIM create: reactivated if needed (unless the
-// client creates a disabled account), converted if isAgent says so, its attributes set to what the
-// client sent. Only what differs is written, so a create that is retried after a lost answer costs
-// one read. consent says the tenant's users.reactivate_existing must allow it.
-func (s *Session) adopt(ctx context.Context, id int64, u mapping.User, set mapping.FieldSet, consent bool) (Resource, error) {
-	if consent && !s.cfg.Users.ReactivateExisting {
-		return Resource{}, problem(http.StatusConflict, scimerrors.ScimTypeUniqueness,
-			"A Freshservice user with the email %q already exists (id %d). Set users.reactivate_existing: true in the tenant file to let fsscim adopt it, or remove that user in Freshservice.", u.UserName, id)
-	}
-	unlock := s.t.locks.lock(userLock(id))
-	defer unlock()
-	fu, err := s.fetch(ctx, id)
-	if freshservice.IsNotFound(err) {
-		return Resource{}, fmt.Errorf("adopt user %d: %w", id, errGone)
-	}
-	if err != nil {
-		return Resource{}, err
-	}
-	rec, err := s.record(ctx, id)
-	if err != nil {
-		return Resource{}, err
-	}
+// adopt takes over an existing Freshservice user fu (read under its lock, with its record) for a SCIM
+// create: reactivated if needed (unless the client creates a disabled account), converted if isAgent
+// says so, its attributes set to what the client sent. Only what differs is written, so a create that
+// is retried after a lost answer costs one read.
+func (s *Session) adopt(ctx context.Context, fu freshservice.User, rec record.UserRecord, u mapping.User, set mapping.FieldSet) (Resource, error) {
 	if u.IsAgent == nil {
 		// Adoption keeps an agent an agent unless the client says otherwise.
 		agent := fu.IsAgent
@@ -226,7 +256,7 @@ func (s *Session) adopt(ctx context.Context, id int64, u mapping.User, set mappi
 		return Resource{}, err
 	}
 	set = mapping.Changed(old, u, set|mapping.FieldSet(mapping.FieldActive|mapping.FieldIsAgent))
-	s.log.Info("adopting existing Freshservice user for create", zap.Int64("user_id", id), zap.Bool("was_active", fu.Active), zap.Bool("agent", fu.IsAgent))
+	s.log.Info("adopting existing Freshservice user for create", zap.Int64("user_id", fu.ID), zap.Bool("was_active", fu.Active), zap.Bool("agent", fu.IsAgent))
 	return s.apply(ctx, fu, rec, u, set)
 }
 

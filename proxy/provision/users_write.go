@@ -173,6 +173,9 @@ func (s *Session) DeleteUser(ctx context.Context, id string) error {
 		s.dryRun("delete user ("+s.cfg.Users.OnDelete+")", zap.Int64("user_id", uid))
 		return nil
 	}
+	if err := s.storeUsable(ctx); err != nil {
+		return err
+	}
 	if s.cfg.Users.OnDelete == "forget" {
 		if err := s.peopleOf(fu).forget(ctx, uid); err != nil {
 			return fmt.Errorf("forget user %d: %w", uid, err)

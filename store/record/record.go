@@ -24,6 +24,9 @@ type UserRecord struct {
 	// Echo holds values Freshservice cannot store exactly, by SCIM attribute: what Entra sent and what
 	// Freshservice stored for it.
 	Echo map[string]EchoValue `json:"echo,omitempty"`
+	// Provisioned marks a user fsscim created, adopted or changed for a SCIM client: a create for
+	// another identity with its email must not take it over.
+	Provisioned bool `json:"provisioned,omitempty"`
 }
 
 // EchoValue is one value as Entra sent it and as Freshservice stored it. While Freshservice still
@@ -37,7 +40,8 @@ type EchoValue struct {
 // IsZero reports whether the record remembers nothing. Stores do not keep such records.
 func (r UserRecord) IsZero() bool {
 	return len(r.DepartmentIDs) == 0 && r.ManagerID == 0 && r.LocationID == 0 &&
-		len(r.RequesterGroups) == 0 && !r.RestorePending && !r.Deleted && r.DeletedAt.IsZero() && len(r.Echo) == 0
+		len(r.RequesterGroups) == 0 && !r.RestorePending && !r.Deleted && r.DeletedAt.IsZero() && len(r.Echo) == 0 &&
+		!r.Provisioned
 }
 
 // GroupRecord is what fsscim remembers about one Freshservice group of one tenant.

@@ -1,11 +1,13 @@
 // Package redistest runs a throwaway redis-server for the tests of fsscim's shared state: a real server
-// on loopback with nothing persisted, which a test can stop and start again to play a Redis outage.
+// on loopback with nothing persisted, which a test can stop and start again to play a Redis that
+// restarts empty, or shut off behind a Gate to play one that stops answering but keeps its data.
 package redistest
 
 import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -133,3 +135,102 @@ func freePort(t testing.TB) int {
 
 // String names the server in test messages.
 func (s *Server) String() string { return fmt.Sprintf("redis-server on %s", s.Addr()) }
+
+// Gate is a loopback TCP forwarder in front of the server that a test can shut, to play a Redis that
+// stops answering without losing what it holds (a network partition, a failover that keeps the data).
+type Gate struct {
+	t    testing.TB
+	ln   net.Listener
+	back string
+
+	mu    sync.Mutex
+	shut  bool
+	conns map[net.Conn]bool
+}
+
+// Gate starts a forwarder to the server, closed when the test ends.
+func (s *Server) Gate() *Gate {
+	s.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		s.t.Fatalf("gate: listen: %v", err)
+	}
+	g := &Gate{t: s.t, ln: ln, back: s.Addr(), conns: map[net.Conn]bool{}}
+	go g.serve()
+	s.t.Cleanup(func() {
+		_ = ln.Close()
+		g.Shut()
+	})
+	return g
+}
+
+// Addr is host:port of the gate.
+func (g *Gate) Addr() string { return g.ln.Addr().String() }
+
+// Client returns a client of the server through the gate, with short timeouts, closed when the test
+// ends.
+func (g *Gate) Client() *redis.Client {
+	c := redis.NewClient(&redis.Options{
+		Addr:         g.Addr(),
+		DialTimeout:  500 * time.Millisecond,
+		ReadTimeout:  500 * time.Millisecond,
+		WriteTimeout: 500 * time.Millisecond,
+		MaxRetries:   -1,
+	})
+	g.t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// Shut cuts every connection through the gate and refuses new ones until Open.
+func (g *Gate) Shut() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.shut = true
+	for c := range g.conns {
+		_ = c.Close()
+	}
+	g.conns = map[net.Conn]bool{}
+}
+
+// Open lets connections through again.
+func (g *Gate) Open() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.shut = false
+}
+
+func (g *Gate) serve() {
+	for {
+		front, err := g.ln.Accept()
+		if err != nil {
+			return
+		}
+		g.mu.Lock()
+		shut := g.shut
+		g.mu.Unlock()
+		if shut {
+			_ = front.Close()
+			continue
+		}
+		back, err := net.Dial("tcp", g.back)
+		if err != nil {
+			_ = front.Close()
+			continue
+		}
+		g.mu.Lock()
+		g.conns[front], g.conns[back] = true, true
+		g.mu.Unlock()
+		go g.pipe(front, back)
+		go g.pipe(back, front)
+	}
+}
+
+func (g *Gate) pipe(dst, src net.Conn) {
+	_, _ = io.Copy(dst, src)
+	_ = dst.Close()
+	_ = src.Close()
+	g.mu.Lock()
+	delete(g.conns, dst)
+	delete(g.conns, src)
+	g.mu.Unlock()
+}
