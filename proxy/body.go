@@ -45,6 +45,9 @@ func readJSONBody(r *http.Request) (map[string]any, error) {
 	if body == nil {
 		return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax, "The request body must be a JSON object.")
 	}
+	if err := checkBodySize(body); err != nil {
+		return nil, err
+	}
 	if name, dup := duplicateKey(raw); dup {
 		// Decoding keeps one of the two values; which one the caller meant is unknown.
 		return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidSyntax, "The request body names %q twice (attribute names are case-insensitive).", name)
