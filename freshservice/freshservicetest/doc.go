@@ -19,6 +19,9 @@
 //     forgetting a user remove them.
 //   - With no rate limit set, the rate headers report a large fixed total that never decreases. A 429
 //     (budget spent) is not counted; every other answer, 4xx included, is.
+//   - The account has the default roles Account Admin and Admin (admin roles) and SD Agent (an agent
+//     role); AddRole adds others. A key has admin rights while the agent owning it holds an admin
+//     role. GET /agents/me answers that agent.
 //   - A non-admin key may read requesters, departments, locations and groups and write requesters;
 //     everything about agents (except /agents/me), include_agents=true, convert_to_agent and every
 //     group, department and location write answers 403.

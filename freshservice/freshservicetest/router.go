@@ -56,6 +56,9 @@ func routes() []route {
 		r(del, "agents/{id}/forget", true, (*Emulator).forgetAgent),
 		r(put, "agents/{id}/convert_to_requester", true, (*Emulator).convertToRequester),
 
+		r(get, "roles", true, (*Emulator).listRoles),
+		r(get, "roles/{id}", true, (*Emulator).getRole),
+
 		r(get, "departments", false, (*Emulator).listDepartments),
 		r(post, "departments", true, (*Emulator).createDepartment),
 		r(get, "departments/{id}", false, (*Emulator).getDepartment),

@@ -128,6 +128,8 @@ type Tenant struct {
 	// Expiry is checked on read: an LRU that expires entries itself runs a goroutine per tenant. It is
 	// made on the first remember (nil before): a tenant that only tests its connection holds none.
 	recentUsers atomic.Pointer[lru.Cache[int64, recentUser]]
+	// adminRoles holds the account's Account Admin role ids once an agent change needed them.
+	adminRoles adminRoles
 
 	build indexBuild
 }
