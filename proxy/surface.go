@@ -33,6 +33,7 @@ type resourceType struct {
 	core       schema.Schema
 	extensions []schema.Schema
 	known      dialect.Schemas
+	memo       *patchMemo // PATCH path checks already made
 }
 
 // schemaURIs lists the schemas every resource of the type names.
@@ -96,7 +97,7 @@ func newSurface(t *config.Tenant, log *zap.Logger) (*surface, error) {
 	userExt := []schema.Schema{schema.ExtensionEnterpriseUser(), mapping.FreshserviceExtension(t.Attributes)}
 	sf := &surface{users: resourceType{
 		name: "User", endpoint: dialect.Users, core: schema.CoreUserSchema(), extensions: userExt,
-		known: dialect.NewSchemas(schema.CoreUserSchema(), userExt...),
+		known: dialect.NewSchemas(schema.CoreUserSchema(), userExt...), memo: newPatchMemo(),
 	}}
 	libTypes := []scim.ResourceType{{
 		ID:          optional.NewString("User"),
@@ -112,7 +113,7 @@ func newSurface(t *config.Tenant, log *zap.Logger) (*surface, error) {
 	}}
 	if t.Groups.Target != provision.TargetNone {
 		core := schema.CoreGroupSchema()
-		sf.groups = &resourceType{name: "Group", endpoint: dialect.Groups, core: core, known: dialect.NewSchemas(core)}
+		sf.groups = &resourceType{name: "Group", endpoint: dialect.Groups, core: core, known: dialect.NewSchemas(core), memo: newPatchMemo()}
 		desc := "Group: a Freshservice requester group"
 		if t.Groups.Target == provision.TargetAgentGroups {
 			desc = "Group: a Freshservice agent group"
