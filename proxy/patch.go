@@ -105,7 +105,7 @@ func (rt resourceType) findAttribute(op string, path *filter.Path, text string) 
 	invalidPath := func() error {
 		return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidPath, "path %q names no attribute of %s.", text, rt.name)
 	}
-	core := rt.withCommon()
+	core := rt.writable
 	pv, err := scimfilter.NewPathValidator(text, core, rt.extensions...)
 	if err != nil || pv.Validate() != nil {
 		return schema.CoreAttribute{}, invalidPath()

@@ -31,6 +31,7 @@ type resourceType struct {
 	name       string // "User", "Group": meta.resourceType
 	endpoint   string // "Users", "Groups"
 	core       schema.Schema
+	writable   schema.Schema // core with the common attributes a client may write (withCommon)
 	extensions []schema.Schema
 	known      dialect.Schemas
 	memo       *patchMemo // PATCH path checks already made
@@ -99,6 +100,7 @@ func newSurface(t *config.Tenant, log *zap.Logger) (*surface, error) {
 		name: "User", endpoint: dialect.Users, core: schema.CoreUserSchema(), extensions: userExt,
 		known: dialect.NewSchemas(schema.CoreUserSchema(), userExt...), memo: newPatchMemo(),
 	}}
+	sf.users.writable = sf.users.withCommon()
 	libTypes := []scim.ResourceType{{
 		ID:          optional.NewString("User"),
 		Name:        "User",
@@ -114,6 +116,7 @@ func newSurface(t *config.Tenant, log *zap.Logger) (*surface, error) {
 	if t.Groups.Target != provision.TargetNone {
 		core := schema.CoreGroupSchema()
 		sf.groups = &resourceType{name: "Group", endpoint: dialect.Groups, core: core, known: dialect.NewSchemas(core), memo: newPatchMemo()}
+		sf.groups.writable = sf.groups.withCommon()
 		desc := "Group: a Freshservice requester group"
 		if t.Groups.Target == provision.TargetAgentGroups {
 			desc = "Group: a Freshservice agent group"
