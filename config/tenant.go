@@ -63,7 +63,11 @@ type UserPolicy struct {
 	OnDelete string
 	// ReactivateExisting lets a create adopt an existing user with the same email.
 	ReactivateExisting bool
-	AgentDefaults      AgentDefaults
+	// ManageAccountAdmins lets SCIM deactivate, delete and convert to requesters the agents that hold
+	// Freshservice's Account Admin role; without it such requests are refused. The agent owning the
+	// tenant's API key is refused either way.
+	ManageAccountAdmins bool
+	AgentDefaults       AgentDefaults
 }
 
 // AgentDefaults is what a newly made agent gets.

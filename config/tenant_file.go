@@ -24,6 +24,8 @@ type usersFile struct {
 	OnDelete           string            `yaml:"on_delete"`
 	ReactivateExisting *bool             `yaml:"reactivate_existing"`
 	AgentDefaults      agentDefaultsFile `yaml:"agent_defaults"`
+	// Last, so that messages listing the keys keep their order.
+	ManageAccountAdmins bool `yaml:"manage_account_admins"`
 }
 
 type agentDefaultsFile struct {

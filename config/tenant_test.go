@@ -73,13 +73,13 @@ func TestMinimalFileGetsDefaults(t *testing.T) {
 
 func TestExplicitFalseIsKept(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "a.yaml", "domain: a.freshservice.com\nusers: {reactivate_existing: false, on_delete: forget, type: agent}\n")
+	writeFile(t, dir, "a.yaml", "domain: a.freshservice.com\nusers: {reactivate_existing: false, on_delete: forget, type: agent, manage_account_admins: true}\n")
 	set, err := LoadDir(dir, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a, _ := set.Lookup("a.freshservice.com")
-	if a.Users.ReactivateExisting || a.Users.OnDelete != OnDeleteForget || a.Users.Type != UserTypeAgent {
+	if a.Users.ReactivateExisting || a.Users.OnDelete != OnDeleteForget || a.Users.Type != UserTypeAgent || !a.Users.ManageAccountAdmins {
 		t.Errorf("users = %+v", a.Users)
 	}
 }

@@ -2,7 +2,6 @@ package freshservice
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 )
@@ -10,13 +9,6 @@ import (
 // AccountAdminRole is the name of Freshservice's built-in role that may manage everything fsscim
 // writes: requesters, agents, groups, departments and locations.
 const AccountAdminRole = "Account Admin"
-
-// RoleDefinition is one of the account's agent roles (GET /roles).
-type RoleDefinition struct {
-	ID       int64  `json:"id"`
-	Name     string `json:"name"`
-	RoleType int    `json:"role_type"` // 1 admin, 2 agent
-}
 
 // UserField is one requester or agent field of the account (GET /requester_fields, /agent_fields).
 type UserField struct {
@@ -63,27 +55,6 @@ func (c *Client) CheckAccess(ctx context.Context) (KeyAccess, error) {
 		}
 	}
 	return access, nil
-}
-
-// ListRoles reads the account's agent roles, all pages.
-func (c *Client) ListRoles(ctx context.Context) ([]RoleDefinition, error) {
-	var out []RoleDefinition
-	page := 1
-	for range maxWalkPages {
-		var body struct {
-			Roles []RoleDefinition `json:"roles"`
-		}
-		next, more, err := c.getPage(ctx, "/roles", "/roles", nil, page, walkPageSize, &body)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, body.Roles...)
-		if !more || len(body.Roles) == 0 {
-			return out, nil
-		}
-		page = next
-	}
-	return nil, fmt.Errorf("freshservice: GET /roles: more than %d pages", maxWalkPages)
 }
 
 // ListUserFields reads the account's requester fields, or its agent fields when agents is true.

@@ -1,6 +1,7 @@
 package freshservice
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -88,7 +89,8 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, n int) (a
 		req.SetQueryParamsFromValues(cl.query)
 	}
 	if payload != nil {
-		req.SetBody(payload)
+		// A reader is sent as it is; resty copies a []byte body twice before sending it.
+		req.SetBody(bytes.NewReader(payload))
 	}
 	start := time.Now()
 	resp, err := req.Execute(cl.method, cl.path)

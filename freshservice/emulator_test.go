@@ -469,6 +469,36 @@ func TestCheckKey(t *testing.T) {
 	}
 }
 
+// TestKeyOwnerAndRoles: KeyOwner names the agent owning the key (0 where /agents/me is missing, the
+// key still checked), and ListRoles reads the account's roles with their types.
+func TestKeyOwnerAndRoles(t *testing.T) {
+	ctx := context.Background()
+	m := newEmu(t, freshservicetest.Options{}, nil)
+	owner := m.e.AddAPIKey(testKey, true)
+	if id, err := m.c.KeyOwner(ctx); err != nil || id != owner.ID {
+		t.Fatalf("KeyOwner = %d, %v; the key belongs to agent %d", id, err, owner.ID)
+	}
+	m.e.InjectFault(freshservicetest.Fault{Status: http.StatusNotFound, PathPrefix: "/api/v2/agents/me"}, 1)
+	if id, err := m.c.KeyOwner(ctx); err != nil || id != 0 {
+		t.Fatalf("KeyOwner without /agents/me = %d, %v; want 0 and no error", id, err)
+	}
+	custom := m.e.AddRole("Onboarding", false)
+	roles, err := m.c.ListRoles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]freshservice.RoleInfo{}
+	for _, r := range roles {
+		byID[r.ID] = r
+	}
+	if r := byID[freshservicetest.AccountAdminRoleID]; r.Name != "Account Admin" || r.RoleType != freshservice.RoleTypeAdmin || !r.Default {
+		t.Errorf("Account Admin role read as %+v", r)
+	}
+	if r := byID[custom]; r.Name != "Onboarding" || r.RoleType != freshservice.RoleTypeAgent || r.Default {
+		t.Errorf("custom role read as %+v", r)
+	}
+}
+
 func TestEmulatorFaults(t *testing.T) {
 	ctx := context.Background()
 	t.Run("GET survives a 503 and a dropped connection", func(t *testing.T) {

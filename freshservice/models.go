@@ -15,12 +15,16 @@ import (
 // external_id as numbers but sends strings; accepting both keeps one odd tenant from breaking decoding.
 type FlexString string
 
-// UnmarshalJSON accepts a string, a number or null.
+// UnmarshalJSON accepts a string, a number or null. A string without escapes, the common case, is
+// taken from the bytes as they are: decoding it again would scan it twice more.
 func (s *FlexString) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	switch {
 	case bytes.Equal(b, []byte("null")):
 		*s = ""
+		return nil
+	case len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && plainJSONString(b[1:len(b)-1]):
+		*s = FlexString(b[1 : len(b)-1])
 		return nil
 	case len(b) > 0 && b[0] == '"':
 		var v string
@@ -39,6 +43,17 @@ func (s *FlexString) UnmarshalJSON(b []byte) error {
 	}
 }
 
+// plainJSONString reports whether the inside of a JSON string has no escapes and no control or
+// non-ASCII bytes, so that it reads as the same Go string byte for byte.
+func plainJSONString(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c == '"' || c < 0x20 || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
 // ID is a Freshservice object id in a write payload. Zero marshals as JSON null, which is how a
 // reference (manager, location) is cleared.
 type ID int64
@@ -53,8 +68,13 @@ func (id ID) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads a number or null.
 func (id *ID) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+	b = bytes.TrimSpace(b)
+	if bytes.Equal(b, []byte("null")) {
 		*id = 0
+		return nil
+	}
+	if v, err := strconv.ParseInt(string(b), 10, 64); err == nil {
+		*id = ID(v)
 		return nil
 	}
 	var v int64

@@ -48,6 +48,7 @@ type envelope struct {
 	RequesterGroups []RequesterGroup `json:"requester_groups"`
 	Group           *AgentGroup      `json:"group"`
 	Groups          []AgentGroup     `json:"groups"`
+	Roles           []RoleInfo       `json:"roles"`
 }
 
 // membersEnvelope is a requester group's member list, which reuses the "requesters" key with a

@@ -20,6 +20,16 @@ type PatchOp struct {
 // Operations must be a non-empty list of objects, each with an op and an optional path, which must
 // parse. Op names and values are not judged here; applying the operations does that.
 func DecodePatch(body map[string]any) ([]PatchOp, error) {
+	return DecodePatchWith(body, nil)
+}
+
+// DecodePatchWith is DecodePatch parsing paths with parse (nil: filter.ParsePath), for a caller that
+// remembers the paths it parsed: the SCIM path parser is the costliest part of reading a PATCH. Each
+// operation gets its own copy of what parse returns.
+func DecodePatchWith(body map[string]any, parse func(string) (filter.Path, error)) ([]PatchOp, error) {
+	if parse == nil {
+		parse = func(s string) (filter.Path, error) { return filter.ParsePath([]byte(s)) }
+	}
 	schemas, _ := Lookup(body, "schemas")
 	list, _ := schemas.([]any)
 	if len(list) != 1 || list[0] != SchemaPatchOp {
@@ -48,7 +58,7 @@ func DecodePatch(body map[string]any) ([]PatchOp, error) {
 				return nil, invalid(scimerrors.ScimTypeInvalidPath, fmt.Sprintf("Operations[%d].path must be a string", i))
 			}
 			if s = strings.TrimSpace(s); s != "" {
-				p, err := filter.ParsePath([]byte(s))
+				p, err := parse(s)
 				if err != nil {
 					return nil, invalid(scimerrors.ScimTypeInvalidPath, fmt.Sprintf("Operations[%d].path %s does not parse as a SCIM path", i, patchShow(s)))
 				}

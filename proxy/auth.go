@@ -86,7 +86,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return reject(detailBadToken, "token issued before the tenant's tokens_not_before ("+t.Domain+")")
 		}
 		tenant := s.tenants.Tenant(t)
-		log := sc.log.With(zap.String("tenant", t.Domain))
+		log := sc.log.WithLazy(zap.String("tenant", t.Domain))
 		session, err := tenant.Session(claims.APIKey, sc.requestID, log)
 		if err != nil {
 			return err

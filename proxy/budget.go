@@ -33,7 +33,7 @@ func (b meteredBudget) Take(ctx context.Context, list bool) error {
 	err := b.Budget.Take(ctx, list)
 	var refused *freshservice.LimitError
 	if errors.As(err, &refused) {
-		b.m.budgetRefusals.WithLabelValues(b.tenant).Inc()
+		b.m.budgetRefusals.inc(b.tenant)
 	}
 	return err
 }

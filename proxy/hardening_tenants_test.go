@@ -41,6 +41,7 @@ type hdTenant struct {
 // hdMulti runs one fsscim for several tenants, with the tenant folder watched as `fsscim serve` does.
 type hdMulti struct {
 	t       *testing.T
+	srv     *proxy.Server
 	http    *httptest.Server
 	keys    *config.Keyring
 	dir     string
@@ -102,6 +103,7 @@ func hdNewMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.srv = srv
 	m.http = httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		m.http.Close()

@@ -33,14 +33,16 @@ type metrics struct {
 	srv *Server
 	reg *prometheus.Registry
 
-	requests        *prometheus.CounterVec
+	// The counters by tenant are kept compactly (see tenantCounters); the rest are the client
+	// library's own.
+	requests        *tenantCounters
 	requestDuration *prometheus.HistogramVec
-	calls           *prometheus.CounterVec
+	calls           *tenantCounters
 	callDuration    *prometheus.HistogramVec
-	budgetRefusals  *prometheus.CounterVec
-	indexLookups    *prometheus.CounterVec
-	lookupFetches   *prometheus.CounterVec
-	lookupCache     *prometheus.CounterVec
+	budgetRefusals  *tenantCounters
+	indexLookups    *tenantCounters
+	lookupFetches   *tenantCounters
+	lookupCache     *tenantCounters
 	reloads         *prometheus.CounterVec
 	sharedFallbacks *prometheus.CounterVec
 	degradedGauge   prometheus.Gauge
@@ -51,40 +53,36 @@ type metrics struct {
 
 func newMetrics(s *Server) *metrics {
 	m := &metrics{srv: s, reg: prometheus.NewRegistry(), degraded: map[string]bool{}}
-	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fsscim_scim_requests_total",
-		Help: "SCIM requests answered, by tenant, resource (Users, Groups, discovery; none before authentication), HTTP method and status.",
-	}, []string{"tenant", "resource", "method", "status"})
+	m.requests = newTenantCounters("fsscim_scim_requests_total",
+		"SCIM requests answered, by tenant, resource (Users, Groups, discovery; none before authentication), HTTP method and status.",
+		"tenant", "resource", "method", "status")
+	// The latency histograms carry no tenant label: a histogram child costs about 1 KB per label set,
+	// which ten thousand tenants would multiply, and an operator reads latency across tenants.
 	m.requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "fsscim_scim_request_duration_seconds",
-		Help:    "Time to answer a SCIM request, by tenant, resource and HTTP method.",
+		Help:    "Time to answer a SCIM request, by resource and HTTP method (all tenants together).",
 		Buckets: requestBuckets,
-	}, []string{"tenant", "resource", "method"})
-	m.calls = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fsscim_freshservice_calls_total",
-		Help: "HTTP attempts to Freshservice (retries included), by tenant, HTTP method, endpoint template and status (error: no answer).",
-	}, []string{"tenant", "method", "endpoint", "status"})
+	}, []string{"resource", "method"})
+	m.calls = newTenantCounters("fsscim_freshservice_calls_total",
+		"HTTP attempts to Freshservice (retries included), by tenant, HTTP method, endpoint template and status (error: no answer).",
+		"tenant", "method", "endpoint", "status")
 	m.callDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "fsscim_freshservice_call_duration_seconds",
-		Help:    "Duration of HTTP attempts to Freshservice, by tenant, HTTP method and endpoint template.",
+		Help:    "Duration of HTTP attempts to Freshservice, by HTTP method and endpoint template (all tenants together).",
 		Buckets: upstreamBuckets,
-	}, []string{"tenant", "method", "endpoint"})
-	m.budgetRefusals = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fsscim_rate_budget_refusals_total",
-		Help: "Freshservice calls not made because the tenant's rate budget was spent (answered 429 with Retry-After).",
-	}, []string{"tenant"})
-	m.indexLookups = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fsscim_directory_index_lookups_total",
-		Help: "User lookups by userName or externalId: hit when the tenant's directory index answered, miss when Freshservice had to be asked.",
-	}, []string{"tenant", "result"})
-	m.lookupCache = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fsscim_lookup_cache_lookups_total",
-		Help: "Department and location lookups by name or id, by tenant, kind and result: hit when the cache answered without a Freshservice call, miss otherwise.",
-	}, []string{"tenant", "kind", "result"})
-	m.lookupFetches = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fsscim_lookup_cache_misses_total",
-		Help: "Department and location reads from Freshservice (list pages and single reads) made because the lookup cache could not answer, by tenant and kind.",
-	}, []string{"tenant", "kind"})
+	}, []string{"method", "endpoint"})
+	m.budgetRefusals = newTenantCounters("fsscim_rate_budget_refusals_total",
+		"Freshservice calls not made because the tenant's rate budget was spent (answered 429 with Retry-After).",
+		"tenant")
+	m.indexLookups = newTenantCounters("fsscim_directory_index_lookups_total",
+		"User lookups by userName or externalId: hit when the tenant's directory index answered, miss when Freshservice had to be asked.",
+		"tenant", "result")
+	m.lookupCache = newTenantCounters("fsscim_lookup_cache_lookups_total",
+		"Department and location lookups by name or id, by tenant, kind and result: hit when the cache answered without a Freshservice call, miss otherwise.",
+		"tenant", "kind", "result")
+	m.lookupFetches = newTenantCounters("fsscim_lookup_cache_misses_total",
+		"Department and location reads from Freshservice (list pages and single reads) made because the lookup cache could not answer, by tenant and kind.",
+		"tenant", "kind")
 	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "fsscim_tenant_reloads_total",
 		Help: "Loads of the tenant folder, by result (success, failure: a file was refused and its last good version kept).",
@@ -145,10 +143,10 @@ func (m *metrics) observeRequest(sc *scope, method string, status int, elapsed t
 		resource = noTenant
 	}
 	method = methodLabel(method)
-	m.requests.WithLabelValues(tenant, resource, method, strconv.Itoa(status)).Inc()
-	m.requestDuration.WithLabelValues(tenant, resource, method).Observe(elapsed.Seconds())
+	m.requests.inc(tenant, resource, method, strconv.Itoa(status))
+	m.requestDuration.WithLabelValues(resource, method).Observe(elapsed.Seconds())
 	if result := sc.indexLookupResult(); result != "" {
-		m.indexLookups.WithLabelValues(tenant, result).Inc()
+		m.indexLookups.inc(tenant, result)
 	}
 }
 
@@ -166,10 +164,10 @@ func (m *metrics) observeCall(domain string, ci freshservice.CallInfo) {
 		status = strconv.Itoa(ci.Status)
 	}
 	method := methodLabel(ci.Method)
-	m.calls.WithLabelValues(domain, method, ci.Endpoint, status).Inc()
-	m.callDuration.WithLabelValues(domain, method, ci.Endpoint).Observe(ci.Duration.Seconds())
+	m.calls.inc(domain, method, ci.Endpoint, status)
+	m.callDuration.WithLabelValues(method, ci.Endpoint).Observe(ci.Duration.Seconds())
 	if kind, ok := lookupKinds[ci.Endpoint]; ok && ci.Method == http.MethodGet && ci.Attempt == 1 {
-		m.lookupFetches.WithLabelValues(domain, kind).Inc()
+		m.lookupFetches.inc(domain, kind)
 	}
 }
 
@@ -281,5 +279,5 @@ func (m *metrics) observeLookup(domain, kind string, hit bool) {
 	if hit {
 		result = "hit"
 	}
-	m.lookupCache.WithLabelValues(domain, kind, result).Inc()
+	m.lookupCache.inc(domain, kind, result)
 }

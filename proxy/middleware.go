@@ -77,7 +77,9 @@ func (s *Server) requestScope(next echo.HandlerFunc) echo.HandlerFunc {
 			id = newRequestID()
 		}
 		c.Response().Header().Set("X-Request-Id", id)
-		sc := &scope{requestID: id, started: s.opts.Now(), log: s.log.With(zap.String("request_id", id)), base: scimBase(r, s.clients)}
+		// The request's logger encodes its fields when it first writes: most requests log nothing but
+		// the access line, which is written with its own fields.
+		sc := &scope{requestID: id, started: s.opts.Now(), log: s.log.WithLazy(zap.String("request_id", id)), base: scimBase(r, s.clients)}
 		sc.tally = &freshservice.Tally{}
 		ctx := freshservice.WithTally(withScope(r.Context(), sc), sc.tally)
 		c.SetRequest(r.WithContext(ctx))

@@ -64,10 +64,11 @@ func (rt resourceType) validateOp(op string, path *filter.Path, v any) (any, err
 			}
 		}
 	}
+	text := path.String()
 	if op != "remove" && v == nil {
-		return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "%s of %s needs a value.", op, path.String())
+		return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidValue, "%s of %s needs a value.", op, text)
 	}
-	attr, err := rt.pathAttribute(op, path)
+	attr, err := rt.memo.attribute(rt, op, path, text)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +80,7 @@ func (rt resourceType) validateOp(op string, path *filter.Path, v any) (any, err
 	if op == "remove" && v == nil {
 		return nil, nil
 	}
-	return canonicalValue(attr, path.String(), v)
+	return canonicalValue(attr, text, v)
 }
 
 // validatePathless checks a path-less add or replace, whose value is an object of attributes.
@@ -93,7 +94,7 @@ func (rt resourceType) validatePathless(op string, v any) (any, error) {
 		if strings.EqualFold(key, "id") {
 			continue
 		}
-		p, err := filter.ParsePath([]byte(key))
+		p, err := rt.memo.parse(key)
 		if err != nil {
 			return nil, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidPath, "attribute %q does not parse as a SCIM path.", key)
 		}
@@ -106,13 +107,13 @@ func (rt resourceType) validatePathless(op string, v any) (any, error) {
 	return out, nil
 }
 
-// pathAttribute finds the attribute a path names, checking its value filter.
-func (rt resourceType) pathAttribute(op string, path *filter.Path) (schema.CoreAttribute, error) {
+// findAttribute finds the attribute a path (text: its String) names, checking its value filter.
+func (rt resourceType) findAttribute(op string, path *filter.Path, text string) (schema.CoreAttribute, error) {
 	invalidPath := func() error {
-		return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidPath, "path %q names no attribute of %s.", path.String(), rt.name)
+		return scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidPath, "path %q names no attribute of %s.", text, rt.name)
 	}
-	core := rt.withCommon()
-	pv, err := scimfilter.NewPathValidator(path.String(), core, rt.extensions...)
+	core := rt.writable
+	pv, err := scimfilter.NewPathValidator(text, core, rt.extensions...)
 	if err != nil || pv.Validate() != nil {
 		return schema.CoreAttribute{}, invalidPath()
 	}
@@ -138,7 +139,7 @@ func (rt resourceType) pathAttribute(op string, path *filter.Path) (schema.CoreA
 			sub = scimfilter.MultiValuedFilterAttributes(attr)
 		}
 		if scimfilter.NewFilterValidator(path.ValueExpression, schema.Schema{Attributes: sub}).Validate() != nil {
-			return schema.CoreAttribute{}, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidFilter, "the value filter of path %q names no sub-attribute of %s.", path.String(), attr.Name())
+			return schema.CoreAttribute{}, scimError(http.StatusBadRequest, scimerrors.ScimTypeInvalidFilter, "the value filter of path %q names no sub-attribute of %s.", text, attr.Name())
 		}
 	}
 	name := path.AttributePath.SubAttributeName()

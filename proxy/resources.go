@@ -31,7 +31,7 @@ var externalIDAttribute = schema.SimpleCoreAttribute(schema.SimpleStringParams(s
 // canonical attribute names) and returns what the schemas declare of it; read-only and undeclared
 // attributes are left out, as RFC 7643 §7 lets a server ignore them.
 func (rt resourceType) validate(body map[string]any) (map[string]any, error) {
-	attrs, se := rt.withCommon().Validate(body)
+	attrs, se := rt.writable.Validate(body)
 	if se != nil {
 		return nil, *se
 	}
@@ -49,7 +49,8 @@ func (rt resourceType) validate(body map[string]any) (map[string]any, error) {
 	return attrs, nil
 }
 
-// withCommon is the core schema with the common attributes a client may write (externalId).
+// withCommon is the core schema with the common attributes a client may write (externalId). A
+// surface keeps it as resourceType.writable: it copies every attribute of the schema.
 func (rt resourceType) withCommon() schema.Schema {
 	core := rt.core
 	core.Attributes = append(append(schema.Attributes{}, core.Attributes...), externalIDAttribute)

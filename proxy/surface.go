@@ -27,8 +27,10 @@ type resourceType struct {
 	name       string // "User", "Group": meta.resourceType
 	endpoint   string // "Users", "Groups"
 	core       schema.Schema
+	writable   schema.Schema // core with the common attributes a client may write (withCommon)
 	extensions []schema.Schema
 	known      dialect.Schemas
+	memo       *patchMemo // PATCH path checks already made
 }
 
 // schemaURIs lists the schemas every resource of the type names.
@@ -92,8 +94,9 @@ func newSurface(t *config.Tenant, log *zap.Logger) (*surface, error) {
 	userCore := mapping.UserSchema()
 	sf := &surface{users: resourceType{
 		name: "User", endpoint: dialect.Users, core: userCore, extensions: userExt,
-		known: dialect.NewSchemas(userCore, userExt...),
+		known: dialect.NewSchemas(userCore, userExt...), memo: newPatchMemo(),
 	}}
+	sf.users.writable = sf.users.withCommon()
 	libTypes := []scim.ResourceType{{
 		ID:          optional.NewString("User"),
 		Name:        "User",
@@ -108,7 +111,8 @@ func newSurface(t *config.Tenant, log *zap.Logger) (*surface, error) {
 	}}
 	if t.Groups.Target != provision.TargetNone {
 		core := schema.CoreGroupSchema()
-		sf.groups = &resourceType{name: "Group", endpoint: dialect.Groups, core: core, known: dialect.NewSchemas(core)}
+		sf.groups = &resourceType{name: "Group", endpoint: dialect.Groups, core: core, known: dialect.NewSchemas(core), memo: newPatchMemo()}
+		sf.groups.writable = sf.groups.withCommon()
 		desc := "Group: a Freshservice requester group"
 		if t.Groups.Target == provision.TargetAgentGroups {
 			desc = "Group: a Freshservice agent group"

@@ -31,12 +31,17 @@ type parallelReads struct {
 	// Rounds each send the reads straight to the emulator, then through fsscim.
 	Rounds []parallelRound `json:"rounds"`
 	// The medians over the rounds, and the connection counts over all of them.
-	DirectPerSecond    float64  `json:"direct_reads_per_second"`
-	FsscimPerSecond    float64  `json:"fsscim_reads_per_second"`
-	ThroughputRatio    float64  `json:"throughput_ratio"`
-	CallsPerRead       float64  `json:"freshservice_calls_per_read"`
-	ConnsPer1000Calls  float64  `json:"new_upstream_connections_per_1000_calls"`
-	DirectConnsPer1000 float64  `json:"direct_new_connections_per_1000_calls"`
+	DirectPerSecond    float64 `json:"direct_reads_per_second"`
+	FsscimPerSecond    float64 `json:"fsscim_reads_per_second"`
+	ThroughputRatio    float64 `json:"throughput_ratio"`
+	CallsPerRead       float64 `json:"freshservice_calls_per_read"`
+	ConnsPer1000Calls  float64 `json:"new_upstream_connections_per_1000_calls"`
+	DirectConnsPer1000 float64 `json:"direct_new_connections_per_1000_calls"`
+	// CPU time of the whole process per read on each path (medians over the rounds), and what fsscim
+	// adds: unlike reads per second, this does not depend on what else the machine is running.
+	DirectCPUMsPerRead float64  `json:"direct_cpu_ms_per_read"`
+	FsscimCPUMsPerRead float64  `json:"fsscim_cpu_ms_per_read"`
+	AddedCPUMsPerRead  float64  `json:"fsscim_added_cpu_ms_per_read"`
 	Failures           int      `json:"failures"`
 	FailureSamples     []string `json:"failure_samples,omitempty"`
 	Method             string   `json:"method"`
@@ -48,9 +53,11 @@ type parallelRound struct {
 	DirectPerSecond   float64 `json:"direct_reads_per_second"`
 	DirectConns       int64   `json:"direct_new_connections"`
 	DirectP50Ms       float64 `json:"direct_p50_ms"`
+	DirectCPUMs       float64 `json:"direct_cpu_ms_per_read"`
 	FsscimSeconds     float64 `json:"fsscim_seconds"`
 	FsscimPerSecond   float64 `json:"fsscim_reads_per_second"`
 	FsscimP50Ms       float64 `json:"fsscim_p50_ms"`
+	FsscimCPUMs       float64 `json:"fsscim_cpu_ms_per_read"`
 	FreshserviceCalls int     `json:"freshservice_calls"`
 	UpstreamConns     int64   `json:"new_upstream_connections"`
 	Ratio             float64 `json:"throughput_ratio"`
@@ -60,6 +67,7 @@ type parallelOptions struct {
 	inFlight, users, reads, rounds int
 	latency                        time.Duration
 	jsonOut                        string
+	cpuProfile                     string
 }
 
 func cmdParallelReads(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -72,6 +80,7 @@ func cmdParallelReads(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.IntVar(&o.reads, "reads", 6000, "reads per path and round")
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of direct then fsscim reads; the figures are their medians")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to this file (- for standard output instead of the text)")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the rounds (fsscim, emulator and client together) to this file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: fsscim-load parallel-reads [options]\n\nRead users by id through fsscim (GET /scim/v2/Users/{id}) and straight from the emulator\n(GET /api/v2/requesters/{id}), many at once, with a fixed upstream latency; compare the throughput and\ncount the connections opened to the emulator.\n\nOptions:\n")
 		fs.PrintDefaults()
@@ -107,7 +116,7 @@ func cmdParallelReads(ctx context.Context, args []string, stdout, stderr io.Writ
 func measureParallelReads(ctx context.Context, o parallelOptions) (*parallelReads, error) {
 	res := &parallelReads{Machine: describeMachine(), InFlight: o.inFlight, LatencyMs: float64(o.latency.Microseconds()) / 1000,
 		Users: o.users, Reads: o.reads, Warmup: 2 * o.inFlight,
-		Method: "reads of users by id, round-robin over the account; requests per second of wall time; connections counted as the emulator accepts them; the emulator waits out the latency outside its lock"}
+		Method: "reads of users by id, round-robin over the account; requests per second of wall time; CPU per read is getrusage(RUSAGE_SELF) user + system time over the path's reads (the process holds the load client, fsscim and the emulator); connections counted as the emulator accepts them; the emulator waits out the latency outside its lock"}
 	var ids []int64
 	emb, err := startEmbedded(embeddedOptions{plan: unlimited, seed: func(emu *freshservicetest.Emulator) {
 		for _, u := range makeUsers(o.users, "", nil, dialectFlag) {
@@ -142,19 +151,38 @@ func measureParallelReads(ctx context.Context, o parallelOptions) (*parallelRead
 
 	var allCalls, allReads int
 	var upConns, dirConns int64
+	stopProfile, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return nil, err
+	}
+	defer stopProfile()
 	for range o.rounds {
 		var r parallelRound
 		before := emb.emuConns.Load()
 		dRec := newRecorder()
+		cpuBefore, err := cpuTime()
+		if err != nil {
+			return nil, err
+		}
 		took := drive(ctx, o.inFlight, o.reads, dRec, directRead)
+		cpuAfter, err := cpuTime()
+		if err != nil {
+			return nil, err
+		}
 		r.DirectSeconds, r.DirectPerSecond = took.Seconds(), float64(o.reads)/took.Seconds()
+		r.DirectCPUMs = float64((cpuAfter - cpuBefore).Microseconds()) / 1000 / float64(o.reads)
 		r.DirectConns = emb.emuConns.Load() - before
 		r.DirectP50Ms = summarize(dRec.samplesOf("direct read")).P50
 
 		before = emb.emuConns.Load()
 		calls := emb.up.snapshot()
 		fRec := newRecorder()
+		cpuBefore = cpuAfter
 		took = drive(ctx, o.inFlight, o.reads, fRec, fsscimRead)
+		if cpuAfter, err = cpuTime(); err != nil {
+			return nil, err
+		}
+		r.FsscimCPUMs = float64((cpuAfter - cpuBefore).Microseconds()) / 1000 / float64(o.reads)
 		r.FsscimSeconds, r.FsscimPerSecond = took.Seconds(), float64(o.reads)/took.Seconds()
 		r.UpstreamConns = emb.emuConns.Load() - before
 		r.FreshserviceCalls = emb.up.snapshot().minus(calls).total()
@@ -181,6 +209,9 @@ func measureParallelReads(ctx context.Context, o parallelOptions) (*parallelRead
 	res.DirectPerSecond = medianOf(res.Rounds, func(r parallelRound) float64 { return r.DirectPerSecond })
 	res.FsscimPerSecond = medianOf(res.Rounds, func(r parallelRound) float64 { return r.FsscimPerSecond })
 	res.ThroughputRatio = medianOf(res.Rounds, func(r parallelRound) float64 { return r.Ratio })
+	res.DirectCPUMsPerRead = medianOf(res.Rounds, func(r parallelRound) float64 { return r.DirectCPUMs })
+	res.FsscimCPUMsPerRead = medianOf(res.Rounds, func(r parallelRound) float64 { return r.FsscimCPUMs })
+	res.AddedCPUMsPerRead = medianOf(res.Rounds, func(r parallelRound) float64 { return r.FsscimCPUMs - r.DirectCPUMs })
 	res.CallsPerRead = float64(allCalls) / float64(allReads)
 	if allCalls > 0 {
 		res.ConnsPer1000Calls = float64(upConns) * 1000 / float64(allCalls)
@@ -228,13 +259,14 @@ func (p *parallelReads) writeText(w io.Writer) {
 	fmt.Fprintf(w, "%d reads in flight, %.0f ms upstream latency, %d users, %d reads per path and round after a warm-up of %d\n\n",
 		p.InFlight, p.LatencyMs, p.Users, p.Reads, p.Warmup)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "round\tdirect reads/s\tp50 ms\tnew conns\tfsscim reads/s\tp50 ms\tFS calls\tnew upstream conns\tfsscim / direct")
+	fmt.Fprintln(tw, "round\tdirect reads/s\tp50 ms\tCPU ms/read\tnew conns\tfsscim reads/s\tp50 ms\tCPU ms/read\tFS calls\tnew upstream conns\tfsscim / direct")
 	for i, r := range p.Rounds {
-		fmt.Fprintf(tw, "%d\t%.0f\t%.2f\t%d\t%.0f\t%.2f\t%d\t%d\t%.3f\n", i+1, r.DirectPerSecond, r.DirectP50Ms, r.DirectConns,
-			r.FsscimPerSecond, r.FsscimP50Ms, r.FreshserviceCalls, r.UpstreamConns, r.Ratio)
+		fmt.Fprintf(tw, "%d\t%.0f\t%.2f\t%.3f\t%d\t%.0f\t%.2f\t%.3f\t%d\t%d\t%.3f\n", i+1, r.DirectPerSecond, r.DirectP50Ms, r.DirectCPUMs, r.DirectConns,
+			r.FsscimPerSecond, r.FsscimP50Ms, r.FsscimCPUMs, r.FreshserviceCalls, r.UpstreamConns, r.Ratio)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nthroughput through fsscim / direct (median): %.3f (%.0f vs %.0f reads/s)\n", p.ThroughputRatio, p.FsscimPerSecond, p.DirectPerSecond)
+	fmt.Fprintf(w, "CPU per read (median, whole process): %.3f ms through fsscim, %.3f ms direct; fsscim adds %.3f ms\n", p.FsscimCPUMsPerRead, p.DirectCPUMsPerRead, p.AddedCPUMsPerRead)
 	fmt.Fprintf(w, "new upstream connections per 1,000 Freshservice calls: %.2f (direct: %.2f per 1,000 reads)\n", p.ConnsPer1000Calls, p.DirectConnsPer1000)
 	fmt.Fprintf(w, "Freshservice calls per read through fsscim: %.3f\n", p.CallsPerRead)
 	for _, s := range p.FailureSamples {

@@ -7,23 +7,27 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 )
 
-// Role ids the emulated account knows.
+// Ids of the default roles every emulated account has (GET /roles lists them).
 const (
-	// AccountAdminRoleID is given to the owner of an admin key.
+	// AccountAdminRoleID is the "Account Admin" admin role, given to the owner of an admin key.
 	AccountAdminRoleID int64 = 27000000001
-	// SDAgentRoleID is the "SD Agent" role: the owner of a non-admin key, and converted requesters.
+	// SDAgentRoleID is the "SD Agent" agent role: the owner of a non-admin key, and converted requesters.
 	SDAgentRoleID int64 = 27000000002
+	// AdminRoleID is the "Admin" admin role.
+	AdminRoleID int64 = 27000000003
 )
 
-// apiKey is an API key and the agent whose permissions it carries.
+// apiKey is an API key and the agent whose permissions it carries: admin is true while that agent
+// holds an admin role, as in Freshservice, where a key can do what its owner can.
 type apiKey struct {
 	ownerID int64
 	admin   bool
 }
 
-// AddAPIKey registers key and creates the active agent that owns it. An admin key may manage agents,
-// groups, departments and locations; a non-admin one only requesters. Adding a known key again
-// changes its admin flag and returns the same owner.
+// AddAPIKey registers key and creates the active agent that owns it (GET /agents/me answers that
+// agent). An admin key's owner is an Account Admin and may manage agents, groups, departments and
+// locations; a non-admin key's owner is an SD Agent and may manage only requesters. Adding a known
+// key again gives its owner the other role and returns the same owner.
 func (e *Emulator) AddAPIKey(key string, admin bool) freshservice.User {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -34,7 +38,6 @@ func (e *Emulator) AddAPIKey(key string, admin bool) freshservice.User {
 	}
 	if k, ok := e.st.keys[key]; ok {
 		if u, ok := e.st.users[k.ownerID]; ok {
-			e.st.keys[key] = apiKey{ownerID: k.ownerID, admin: admin}
 			u.roles = []freshservice.Role{{RoleID: role, AssignmentScope: "entire_helpdesk"}}
 			return e.model(u)
 		}
@@ -59,12 +62,13 @@ func (e *Emulator) AddAPIKey(key string, admin bool) freshservice.User {
 		updatedAt:  now,
 	}
 	e.st.putUser(u)
-	e.st.keys[key] = apiKey{ownerID: u.id, admin: admin}
+	e.st.keys[key] = apiKey{ownerID: u.id}
 	return e.model(u)
 }
 
 // authenticate reads Basic auth (key as username, password ignored). A key whose owner was
-// deactivated, converted or forgotten no longer works.
+// deactivated, converted or forgotten no longer works; it has admin rights while its owner holds an
+// admin role.
 func (e *Emulator) authenticate(r *http.Request) (apiKey, bool) {
 	user, _, ok := r.BasicAuth()
 	if !ok {
@@ -78,5 +82,6 @@ func (e *Emulator) authenticate(r *http.Request) (apiKey, bool) {
 	if !ok || !owner.active || !owner.isAgent {
 		return apiKey{}, false
 	}
+	k.admin = e.holdsAdminRole(owner)
 	return k, true
 }

@@ -19,11 +19,13 @@
 //     forgetting a user remove them.
 //   - With no rate limit set, the rate headers report a large fixed total that never decreases. A 429
 //     (budget spent) is not counted; every other answer, 4xx included, is.
+//   - The account has the default roles Account Admin and Admin (admin roles) and SD Agent (an agent
+//     role); AddRole adds others. A key has admin rights while the agent owning it holds an admin
+//     role. GET /agents/me answers that agent.
 //   - A non-admin key may read requesters, departments, locations, groups and requester fields and
 //     write requesters; everything about agents (except /agents/me), roles, agent fields,
 //     include_agents=true, convert_to_agent and every group, department and location write answers 403.
-//   - The roles are "Account Admin" (held by the owner of an admin key) and "SD Agent"; both field
-//     lists hold a few built-in fields and every Options.CustomFields entry.
+//   - Both field lists hold a few built-in fields and every Options.CustomFields entry.
 //   - time_zone stays null until set (the account default is unknown); language defaults to "en" and
 //     time_format to "12h".
 //   - Unknown query parameters are refused (400 invalid_field), as is a present but empty filter.

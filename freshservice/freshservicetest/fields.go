@@ -2,37 +2,7 @@ package freshservicetest
 
 import (
 	"net/http"
-	"slices"
 )
-
-// emulatedRole is one of the emulated account's agent roles.
-type emulatedRole struct {
-	name     string
-	roleType int // 1 admin, 2 agent
-}
-
-// roles are the emulated account's agent roles: the owner of an admin key has the Account Admin one.
-var roles = map[int64]emulatedRole{
-	AccountAdminRoleID: {"Account Admin", 1},
-	SDAgentRoleID:      {"SD Agent", 2},
-}
-
-// listRoles answers GET /roles; only an admin key may read it.
-func (e *Emulator) listRoles(q *request) response {
-	_, p, bad := listQuery(q)
-	if bad != nil {
-		return *bad
-	}
-	ids := make([]int64, 0, len(roles))
-	for id := range roles {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return pageOf(q, p, "roles", ids, func(id int64) map[string]any {
-		r := roles[id]
-		return map[string]any{"id": id, "name": r.name, "description": nil, "default": true, "role_type": r.roleType}
-	})
-}
 
 // defaultUserFields are the built-in fields every account lists before its custom ones.
 var defaultUserFields = []struct{ name, label, kind string }{

@@ -56,6 +56,9 @@ func routes() []route {
 		r(del, "agents/{id}/forget", true, (*Emulator).forgetAgent),
 		r(put, "agents/{id}/convert_to_requester", true, (*Emulator).convertToRequester),
 
+		r(get, "roles", true, (*Emulator).listRoles),
+		r(get, "roles/{id}", true, (*Emulator).getRole),
+
 		r(get, "departments", false, (*Emulator).listDepartments),
 		r(post, "departments", true, (*Emulator).createDepartment),
 		r(get, "departments/{id}", false, (*Emulator).getDepartment),
@@ -77,7 +80,6 @@ func routes() []route {
 		r(post, "requester_groups/{id}/members/{id}", true, (*Emulator).addRequesterGroupMember),
 		r(del, "requester_groups/{id}/members/{id}", true, (*Emulator).removeRequesterGroupMember),
 
-		r(get, "roles", true, (*Emulator).listRoles),
 		r(get, "requester_fields", false, (*Emulator).listRequesterFields),
 		r(get, "agent_fields", true, (*Emulator).listAgentFields),
 

@@ -21,6 +21,7 @@ type state struct {
 	requesterGroups map[int64]*requesterGroupRecord
 	agentGroups     map[int64]*agentGroupRecord
 	keys            map[string]apiKey
+	roles           map[int64]*roleRecord
 	// emails indexes users' addresses; putUser and forgetUser keep it in step with users.
 	emails emailIndex
 }
@@ -34,6 +35,7 @@ func newState() *state {
 		requesterGroups: map[int64]*requesterGroupRecord{},
 		agentGroups:     map[int64]*agentGroupRecord{},
 		keys:            map[string]apiKey{},
+		roles:           builtinRoles(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)),
 		emails:          emailIndex{},
 	}
 }

@@ -57,3 +57,46 @@ func TestSchemasKnownMemo(t *testing.T) {
 		t.Errorf("an over-long path was known or memoised")
 	}
 }
+
+// TestPatchPathsParsedOnce: a PATCH decoded again with the same paths gives the same operations, and
+// the same error for a path that does not parse, from the parsed-path memo; every operation holds
+// its own copy of a remembered path.
+func TestPatchPathsParsedOnce(t *testing.T) {
+	users := fzSchemas(&config.Tenant{Domain: "memo.freshservice.com"}, Users)
+	body := func(paths ...string) map[string]any {
+		ops := make([]any, len(paths))
+		for i, p := range paths {
+			ops[i] = map[string]any{"op": "replace", "path": p, "value": "x"}
+		}
+		return map[string]any{"schemas": []any{mapping.SchemaPatchOp}, "Operations": ops}
+	}
+	paths := []string{"title", `emails[type eq "work"].value`, "name.givenName", "title"}
+	first, _, err := Patch(body(paths...), Users, users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _, err := Patch(body(paths...), Users, users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != len(paths) || len(second) != len(paths) {
+		t.Fatalf("decoded %d and %d operations of %d", len(first), len(second), len(paths))
+	}
+	for i := range first {
+		if first[i].Path.String() != second[i].Path.String() {
+			t.Errorf("operation %d: %s, then %s", i, first[i].Path, second[i].Path)
+		}
+	}
+	if first[0].Path == first[3].Path || first[0].Path == second[0].Path {
+		t.Error("operations share one parsed path")
+	}
+	if users.parsed.Len() != 3 {
+		t.Errorf("%d paths remembered, want the 3 different ones", users.parsed.Len())
+	}
+	for round := range 2 {
+		_, _, err := Patch(body(`emails[type eq "work"`), Users, users)
+		if err == nil || !strings.Contains(err.Error(), "does not parse") {
+			t.Errorf("round %d: a path that does not parse gave %v", round, err)
+		}
+	}
+}

@@ -66,11 +66,25 @@ func (s *Session) storeUsable(ctx context.Context) error {
 }
 
 // keyVerdict remembers that Freshservice accepted an API key, so that answers served from fsscim's
-// own index still stop working soon after the key is revoked.
+// own index still stop working soon after the key is revoked, and which agent owns the key.
 type keyVerdict struct {
 	client     *freshservice.Client
 	mu         sync.Mutex
 	verifiedAt time.Time
+	owner      int64 // the agent owning the key; 0 when Freshservice does not say
+	ownerKnown bool
+}
+
+func (v *keyVerdict) keyOwner() (int64, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.owner, v.ownerKnown
+}
+
+func (v *keyVerdict) setOwner(id int64) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.owner, v.ownerKnown = id, true
 }
 
 // shortHash names a secret in a map key without keeping the secret itself.
@@ -127,11 +141,15 @@ func (s *Session) VerifyKey(ctx context.Context) error {
 	// the request that started it (bounded by the client's own timeout), so a caller that gives up
 	// does not fail the others.
 	ch := t.keyChecks.DoChan(s.keyHash, func() (any, error) {
-		if err := s.c.CheckKey(context.WithoutCancel(ctx)); err != nil {
+		// The check reads the key's owner as well (GET /agents/me): the agent fsscim must never
+		// deactivate, or the key stops working.
+		owner, err := s.c.KeyOwner(context.WithoutCancel(ctx))
+		if err != nil {
 			return nil, err
 		}
 		v.mu.Lock()
 		v.verifiedAt = now
+		v.owner, v.ownerKnown = owner, true
 		v.mu.Unlock()
 		return nil, nil
 	})

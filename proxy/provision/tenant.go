@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -127,15 +128,17 @@ type Tenant struct {
 	aliases   userNameAliases
 	// recentUsers holds users as fsscim last read or wrote them, for a few seconds: Entra reads a user
 	// right before it PATCHes it, and the PATCH is compared against that read instead of a second one.
-	// Expiry is checked on read: an LRU that expires entries itself runs a goroutine per tenant.
-	recentUsers *lru.Cache[int64, recentUser]
+	// Expiry is checked on read: an LRU that expires entries itself runs a goroutine per tenant. It is
+	// made on the first remember (nil before): a tenant that only tests its connection holds none.
+	recentUsers atomic.Pointer[lru.Cache[int64, recentUser]]
+	// adminRoles holds the account's Account Admin role ids once an agent change needed them.
+	adminRoles adminRoles
 
 	build indexBuild
 }
 
 func newTenant(r *Registry, cfg *config.Tenant) *Tenant {
 	keys, _ := lru.New[string, *keyVerdict](64)
-	recent, _ := lru.New[int64, recentUser](4096)
 	domain := cfg.Domain
 	t := &Tenant{
 		reg:    r,
@@ -147,9 +150,8 @@ func newTenant(r *Registry, cfg *config.Tenant) *Tenant {
 				r.deps.ObserveLookup(domain, kind, hit)
 			}
 		}}),
-		index:       directory.New(directory.Options{MaxAge: r.deps.IndexMaxAge, Now: r.deps.Now}),
-		keys:        keys,
-		recentUsers: recent,
+		index: directory.New(directory.Options{MaxAge: r.deps.IndexMaxAge, Now: r.deps.Now}),
+		keys:  keys,
 	}
 	t.install(cfg)
 	return t
@@ -193,20 +195,39 @@ type recentUser struct {
 	at   time.Time
 }
 
+// recentUsersSize bounds the users a tenant remembers: more than a busy cycle reads within the TTL.
+const recentUsersSize = 4096
+
 func (t *Tenant) remember(u freshservice.User) {
-	t.recentUsers.Add(u.ID, recentUser{user: u, at: t.deps.Now()})
+	recent := t.recentUsers.Load()
+	if recent == nil {
+		made, _ := lru.New[int64, recentUser](recentUsersSize)
+		if !t.recentUsers.CompareAndSwap(nil, made) {
+			made = t.recentUsers.Load()
+		}
+		recent = made
+	}
+	recent.Add(u.ID, recentUser{user: u, at: t.deps.Now()})
 }
 
 func (t *Tenant) recent(id int64) (freshservice.User, bool) {
-	r, ok := t.recentUsers.Get(id)
+	recent := t.recentUsers.Load()
+	if recent == nil {
+		return freshservice.User{}, false
+	}
+	r, ok := recent.Get(id)
 	if !ok {
 		return freshservice.User{}, false
 	}
 	if t.deps.Now().Sub(r.at) >= recentUserTTL {
-		t.recentUsers.Remove(id)
+		recent.Remove(id)
 		return freshservice.User{}, false
 	}
 	return r.user, true
 }
 
-func (t *Tenant) forget(id int64) { t.recentUsers.Remove(id) }
+func (t *Tenant) forget(id int64) {
+	if recent := t.recentUsers.Load(); recent != nil {
+		recent.Remove(id)
+	}
+}

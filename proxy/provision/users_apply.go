@@ -90,6 +90,10 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 		wantAgent = *u.IsAgent
 	}
 
+	// Refused before anything is written, so that a refused change leaves the user as it was.
+	if err := s.guardChange(ctx, fu, wantActive, wantAgent); err != nil {
+		return Resource{}, err
+	}
 	fields, err := s.fields(ctx, u, set&^mapping.FieldSet(mapping.FieldActive|mapping.FieldIsAgent))
 	if err != nil {
 		return Resource{}, err

@@ -169,6 +169,14 @@ func (s *Session) DeleteUser(ctx context.Context, id string) error {
 	defer lu.unlock()
 	fu := lu.fu
 	uid := fu.ID
+	if s.cfg.Users.OnDelete == "forget" {
+		err = s.guardAgent(ctx, fu, changeDelete)
+	} else if fu.Active {
+		err = s.guardAgent(ctx, fu, changeDeactivate)
+	}
+	if err != nil {
+		return err
+	}
 	if s.cfg.DryRun {
 		s.dryRun("delete user ("+s.cfg.Users.OnDelete+")", zap.Int64("user_id", uid))
 		return nil

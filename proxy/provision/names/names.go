@@ -55,7 +55,7 @@ type Cache struct {
 	flights singleflight.Group
 
 	mu     sync.Mutex
-	walked map[string]time.Time // kind → when its last walk completed
+	walked map[string]time.Time // kind → when its last walk completed; nil before the first walk
 }
 
 // lookupKey is a normalised name (id 0) or an id (name "") of one kind.
@@ -87,11 +87,7 @@ func New(opts Options) *Cache {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Cache{
-		opts:   opts,
-		cache:  newLookupCache(opts.Size, opts.TTL, opts.Now),
-		walked: map[string]time.Time{},
-	}
+	return &Cache{opts: opts, cache: newLookupCache(opts.Size, opts.TTL, opts.Now)}
 }
 
 // Error says a department or location name matches no object, or more than one.
@@ -301,6 +297,9 @@ func (l *Cache) refresh(ctx context.Context, c Client, k lookupKind, force bool)
 		}
 		l.fill(k, items)
 		l.mu.Lock()
+		if l.walked == nil {
+			l.walked = map[string]time.Time{}
+		}
 		l.walked[k.name] = l.opts.Now()
 		l.mu.Unlock()
 		return nil, nil
