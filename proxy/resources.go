@@ -86,21 +86,23 @@ func (rt resourceType) body(res provision.Resource) map[string]any {
 	return out
 }
 
-// writeResource answers one resource.
+// writeResource answers one resource, holding what the request's attributes or excludedAttributes
+// ask for.
 func writeResource(c echo.Context, status int, rt resourceType, res provision.Resource) error {
-	return writeSCIM(c, status, rt.body(res))
+	return writeSCIM(c, status, projected(c, rt, rt.body(res)))
 }
 
-// writeList answers a page of resources as a ListResponse (RFC 7644 §3.4.2).
+// writeList answers a page of resources as a ListResponse (RFC 7644 §3.4.2); itemsPerPage is the
+// number of resources on the page.
 func writeList(c echo.Context, rt resourceType, page provision.Page, q listQuery) error {
 	resources := make([]any, 0, len(page.Resources))
 	for _, res := range page.Resources {
-		resources = append(resources, rt.body(res))
+		resources = append(resources, projected(c, rt, rt.body(res)))
 	}
 	return writeSCIM(c, http.StatusOK, map[string]any{
 		"schemas":      []string{schemaListResponse},
 		"totalResults": page.Total,
-		"itemsPerPage": q.count,
+		"itemsPerPage": len(resources),
 		"startIndex":   q.startIndex,
 		"Resources":    resources,
 	})

@@ -236,13 +236,25 @@ func (c *cluster) callsPerMinute() (map[time.Time]int, int) {
 	return perMinute, refused
 }
 
+// costlyRead seeds a user in a requester group and returns the path of a read that costs one
+// Freshservice call each time: users are answered from the directory replica, but a requester
+// group's members are read from Freshservice.
+func (c *cluster) costlyRead() string {
+	c.t.Helper()
+	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
+	g := c.emu.AddRequesterGroup("Analysts", false)
+	if err := c.emu.AddRequesterGroupMember(g.ID, u.ID); err != nil {
+		c.t.Fatal(err)
+	}
+	return fmt.Sprintf("/scim/v2/Groups/%d", g.ID)
+}
+
 // TestReplicasShareOneRateBudget runs two replicas under load against one account limited to 60
 // calls a minute, for two minutes of the account's clock: together they stay within 60 a minute and
 // never earn a 429 from Freshservice; Entra gets 200s and 429s with Retry-After, nothing else.
 func TestReplicasShareOneRateBudget(t *testing.T) {
 	c := newCluster(t, 2)
-	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
-	path := fmt.Sprintf("/scim/v2/Users/%d", u.ID)
+	path := c.costlyRead()
 
 	for minute := range 2 {
 		statuses := c.load(path, 4, 25) // 200 reads against a budget of 60
@@ -322,8 +334,8 @@ func TestReplicasShareRecordsOfWhatFreshserviceForgets(t *testing.T) {
 // returns.
 func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 	c := newCluster(t, 2)
-	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
-	path := fmt.Sprintf("/scim/v2/Users/%d", u.ID)
+	path := c.costlyRead()
+	u, _ := c.emu.UserByEmail("ada@example.com")
 	if st := c.load(path, 2, 5); st[http.StatusOK] != 20 {
 		t.Fatalf("with Redis up: %v", st)
 	}
@@ -342,7 +354,7 @@ func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 	}
 	// In the next minute, a write goes on as well: the record lands in the replica's own store.
 	c.clock.Add(time.Minute)
-	r := c.do(0, http.MethodPatch, path, map[string]any{
+	r := c.do(0, http.MethodPatch, fmt.Sprintf("/scim/v2/Users/%d", u.ID), map[string]any{
 		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []any{map[string]any{"op": "Replace", "path": "active", "value": false}},
 	})

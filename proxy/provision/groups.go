@@ -27,7 +27,9 @@ func (s *Session) groups() (groupOp, error) {
 	return groupOp{s: s, target: target}, nil
 }
 
-// GetGroup reads the group fresh from Freshservice, with its members when withMembers is true.
+// GetGroup answers the group from the directory replica (from Freshservice when the replica does not
+// hold it), with its members when withMembers is true: an agent group's from the replica, a requester
+// group's read from Freshservice.
 func (s *Session) GetGroup(ctx context.Context, id string, withMembers bool) (Resource, error) {
 	gc, err := s.groups()
 	if err != nil {
@@ -37,25 +39,49 @@ func (s *Session) GetGroup(ctx context.Context, id string, withMembers bool) (Re
 	if !ok {
 		return Resource{}, groupNotFound(id)
 	}
-	g, err := gc.target.get(ctx, gid)
+	if err := s.VerifyKey(ctx); err != nil {
+		return Resource{}, err
+	}
+	g, err := gc.lookup(ctx, gid)
 	if err != nil {
 		if freshservice.IsNotFound(err) {
 			return Resource{}, groupNotFound(id)
 		}
 		return Resource{}, err
 	}
-	return gc.resource(ctx, g, withMembers, nil)
+	var members []mapping.Member
+	if withMembers {
+		if members, err = gc.members(ctx, g); err != nil {
+			return Resource{}, err
+		}
+	}
+	return gc.groupAnswer(g, withMembers, members), nil
 }
 
-// ListGroups answers lookups: by displayName (case-insensitive), by externalId, and the membership
-// check `id eq "g" and members eq "u"`. Without members, no member list is read. startIndex is
-// 1-based.
-func (s *Session) ListGroups(ctx context.Context, plan mapping.GroupPlan, startIndex, count int, withMembers bool) (Page, error) {
+// GroupQuery is a list or search of groups: a filter (empty lists every group), the page wanted
+// (StartIndex 1-based) and whether the answer carries members.
+type GroupQuery struct {
+	Filter            string
+	StartIndex, Count int
+	WithMembers       bool
+}
+
+// ListGroups answers a filter on any group attribute from the directory replica, including Entra's
+// lookup by displayName (case-insensitive) and its membership check `id eq "g" and members eq "u"`.
+// Without members, no member list is read.
+func (s *Session) ListGroups(ctx context.Context, q GroupQuery) (Page, error) {
 	gc, err := s.groups()
 	if err != nil {
 		return Page{}, err
 	}
-	return gc.list(ctx, plan, startIndex, count, withMembers)
+	f, err := CompileGroupFilter(q.Filter)
+	if err != nil {
+		return Page{}, err
+	}
+	if err := s.VerifyKey(ctx); err != nil {
+		return Page{}, err
+	}
+	return gc.list(ctx, f, q.StartIndex, q.Count, q.WithMembers)
 }
 
 // CreateGroup makes the group, then adds its members. Members are checked first, so a bad member
@@ -93,11 +119,11 @@ func (s *Session) ReplaceGroup(ctx context.Context, id string, attrs map[string]
 		ids := memberValues(g.Members)
 		e.replace = &ids
 	}
-	info, err := gc.edit(ctx, gid, id, e)
+	edited, err := gc.edit(ctx, gid, id, e)
 	if err != nil {
 		return Resource{}, err
 	}
-	return gc.resource(ctx, info, true, nil)
+	return gc.resource(ctx, edited, true, nil)
 }
 
 // PatchGroup applies a PATCH's operations (both of Entra's member dialects, see

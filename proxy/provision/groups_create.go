@@ -55,6 +55,7 @@ func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error)
 			return Resource{}, err
 		}
 	}
+	gc.noteGroup(ctx, info)
 	if !gc.target.agents() && !plan.empty() {
 		p := gc.changeRequesterMembers(ctx, info.id, plan)
 		if p.err != nil {
@@ -88,6 +89,7 @@ func (gc groupOp) undoCreate(ctx context.Context, info groupInfo, name string, p
 		return gc.partialError(ctx, fmt.Sprintf("Group %q was created as %s %d, but adding its members stopped part-way and deleting it again failed", name, gc.target.noun(), info.id), plan, p,
 			p.describe(plan)+" Entra finds the group by its name on its next cycle and adds the rest.")
 	}
+	gc.forgetGroup(dctx, info.id)
 	if err := gc.s.store().DeleteGroup(dctx, gc.s.t.domain, gc.target.kind(), info.id); err != nil {
 		gc.s.log.Warn("could not forget a deleted group", zap.Int64("group_id", info.id), zap.Error(err))
 	}

@@ -63,7 +63,7 @@ func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit
 		unlock := gc.s.t.locks.lock(groupLock(gid))
 		defer unlock()
 	}
-	g, err := gc.target.get(ctx, gid)
+	g, err := gc.base(ctx, gid, e)
 	if err != nil {
 		if freshservice.IsNotFound(err) {
 			return groupInfo{}, groupNotFound(rawID)
@@ -89,12 +89,17 @@ func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit
 			zap.Any("fields", fields), zap.Int64s("add", plan.add), zap.Int64s("remove", plan.remove), zap.Int64s("hold", plan.hold))
 		return g, nil
 	}
+	before := g
 	if gc.target.agents() {
 		g, err = gc.applyAgentGroup(ctx, g, fields, plan)
 	} else {
 		g, err = gc.applyRequesterGroup(ctx, g, fields, plan)
 	}
 	if err != nil {
+		if fields.Name != nil || fields.Description != nil || gc.target.agents() && plan.changesAny() {
+			// The group may have changed before the failure: read it again next time.
+			gc.rereadGroup(ctx, gid)
+		}
 		return groupInfo{}, err
 	}
 	if e.externalID != nil {
@@ -102,8 +107,40 @@ func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit
 			return groupInfo{}, err
 		}
 	}
+	if g.name != before.name || g.description != before.description || !slices.Equal(g.members, before.members) || e.externalID != nil {
+		gc.noteGroup(ctx, g)
+	}
 	return g, nil
 }
+
+// base is the group an edit starts from: the replica's, or Freshservice's when the edit writes an
+// agent group's whole member list (a stale list would drop members added in Freshservice since).
+func (gc groupOp) base(ctx context.Context, gid int64, e groupEdit) (groupInfo, error) {
+	if gc.target.agents() && e.changesMembers() {
+		g, err := gc.target.get(ctx, gid)
+		if err == nil {
+			gc.noteGroup(ctx, g)
+		}
+		return g, err
+	}
+	rg, err := gc.lookup(ctx, gid)
+	if err != nil {
+		return groupInfo{}, err
+	}
+	return info(rg), nil
+}
+
+// rereadGroup reads a group whose state a failed write left unknown again, for the replica.
+func (gc groupOp) rereadGroup(ctx context.Context, gid int64) {
+	g, err := gc.target.get(context.WithoutCancel(ctx), gid)
+	if err != nil {
+		gc.s.log.Warn("could not read a group again after a failed write", zap.Int64("group_id", gid), zap.Error(err))
+		return
+	}
+	gc.noteGroup(ctx, g)
+}
+
+func (p memberPlan) changesAny() bool { return len(p.add) > 0 || len(p.remove) > 0 }
 
 // planMembers turns the edit's member ids into the Freshservice calls to make.
 func (gc groupOp) planMembers(ctx context.Context, g groupInfo, e groupEdit, resolved map[string]memberUser) (memberPlan, error) {

@@ -13,7 +13,6 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
-	"github.com/fsscim/fsscim/proxy/provision/directory"
 	"github.com/fsscim/fsscim/proxy/provision/names"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/budget"
@@ -32,8 +31,9 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// KeyCheckInterval is how long Freshservice's acceptance of an API key is trusted.
 	KeyCheckInterval time.Duration
-	// IndexMaxAge is how often a tenant's directory index is rebuilt in the background.
-	IndexMaxAge time.Duration
+	// ReplicaTick is how often replicas are saved in the background and due refreshes started
+	// (default 5 seconds).
+	ReplicaTick time.Duration
 	// Backoff between GET retries (tests pass a zero one).
 	Backoff func(attempt int) time.Duration
 	// NewBudget makes the rate budget of a tenant seen for the first time.
@@ -45,16 +45,17 @@ type Deps struct {
 }
 
 // Registry holds the runtime state of every tenant seen since start: its rate budget, caches and
-// directory index outlive changes to its tenant file.
+// directory replica outlive changes to its tenant file.
 type Registry struct {
 	deps Deps
 
 	mu       sync.Mutex
 	byDomain map[string]*Tenant
 
-	ctx    context.Context // cancelled by Close, ends background builds
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx       context.Context // cancelled by Close, ends background builds
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	schedOnce sync.Once // starts the replicas' scheduler
 }
 
 // NewRegistry returns an empty registry.
@@ -63,15 +64,15 @@ func NewRegistry(deps Deps) *Registry {
 	return &Registry{deps: deps, byDomain: map[string]*Tenant{}, ctx: ctx, cancel: cancel}
 }
 
-// Close stops background work and waits for it.
+// Close stops background work and waits for it; replicas are saved one last time.
 func (r *Registry) Close() {
 	r.cancel()
 	r.wg.Wait()
 }
 
 // Tenant returns the runtime for cfg's domain, installing cfg when the tenant file changed. A file that
-// points the domain at another API URL gets a fresh runtime: the index, name lookups, recent users and
-// key verdicts learnt from the old URL may belong to another Freshservice account.
+// points the domain at another API URL gets a fresh runtime: the replica, name lookups and key
+// verdicts learnt from the old URL may belong to another Freshservice account.
 func (r *Registry) Tenant(cfg *config.Tenant) *Tenant {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -101,9 +102,6 @@ func (r *Registry) Each(fn func(*Tenant)) {
 	}
 }
 
-// recentUserTTL is how long a read user stands in for Freshservice's state when a PATCH follows.
-const recentUserTTL = 30 * time.Second
-
 // Tenant is one tenant's runtime state.
 type Tenant struct {
 	reg    *Registry
@@ -116,23 +114,21 @@ type Tenant struct {
 
 	budget  budget.Budget
 	lookups *names.Cache
-	index   *directory.Index
 	keys    *lru.Cache[string, *keyVerdict]
 	locks   keyedMutex // serialises writes to one user, group or email
 	// keyChecks shares one key check among the requests that find a key's verdict stale at once.
 	keyChecks singleflight.Group
 	aliases   userNameAliases
-	// recentUsers holds users as fsscim last read or wrote them, for a few seconds: Entra reads a user
-	// right before it PATCHes it, and the PATCH is compared against that read instead of a second one.
-	// Expiry is checked on read: an LRU that expires entries itself runs a goroutine per tenant.
-	recentUsers *lru.Cache[int64, recentUser]
+	// search is what the tenant's user filters are compiled against (its custom attributes).
+	search     *mapping.UserSearch
+	searchView string
 
-	build indexBuild
+	// dir is the tenant's directory replica, which answers reads and is the base of writes.
+	dir directoryState
 }
 
 func newTenant(r *Registry, cfg *config.Tenant) *Tenant {
 	keys, _ := lru.New[string, *keyVerdict](64)
-	recent, _ := lru.New[int64, recentUser](4096)
 	domain := cfg.Domain
 	t := &Tenant{
 		reg:    r,
@@ -144,9 +140,7 @@ func newTenant(r *Registry, cfg *config.Tenant) *Tenant {
 				r.deps.ObserveLookup(domain, kind, hit)
 			}
 		}}),
-		index:       directory.New(directory.Options{MaxAge: r.deps.IndexMaxAge, Now: r.deps.Now}),
-		keys:        keys,
-		recentUsers: recent,
+		keys: keys,
 	}
 	t.install(cfg)
 	return t
@@ -163,6 +157,9 @@ func (t *Tenant) install(cfg *config.Tenant) {
 	// A reloaded file's rate_limit holds at once, for the budget the tenant keeps across reloads.
 	t.budget.SetLimits(cfg.RateLimit.PerMinute, cfg.RateLimit.ListPerMinute)
 	t.opts = mapping.Options{Attributes: cfg.Attributes, DefaultTimeZone: cfg.Defaults.TimeZone, DefaultLanguage: cfg.Defaults.Language}
+	if t.search == nil || viewKey(t.opts) != t.searchView {
+		t.search, t.searchView = mapping.NewUserSearch(t.opts), viewKey(t.opts)
+	}
 }
 
 // Domain is the tenant's Freshservice domain.
@@ -175,41 +172,11 @@ func (t *Tenant) Config() *config.Tenant {
 	return t.cfg
 }
 
-func (t *Tenant) mappingOptions() mapping.Options {
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	return t.opts
-}
-
 // BudgetRemaining is the rate budget left this minute as this replica knows it; -1 when unknown.
 func (t *Tenant) BudgetRemaining() int { return t.budget.Remaining() }
 
-// IndexUsers is the number of users in the directory index.
-func (t *Tenant) IndexUsers() int { return t.index.Len() }
+// IndexUsers is the number of users in the directory replica (the metric keeps its name).
+func (t *Tenant) IndexUsers() int { return t.ReplicaUsers() }
 
-// IndexComplete reports whether the directory index holds every user and answers lookups.
-func (t *Tenant) IndexComplete() bool { return t.index.Complete() }
-
-// recentUser is a user as last read or written, and when that was.
-type recentUser struct {
-	user freshservice.User
-	at   time.Time
-}
-
-func (t *Tenant) remember(u freshservice.User) {
-	t.recentUsers.Add(u.ID, recentUser{user: u, at: t.deps.Now()})
-}
-
-func (t *Tenant) recent(id int64) (freshservice.User, bool) {
-	r, ok := t.recentUsers.Get(id)
-	if !ok {
-		return freshservice.User{}, false
-	}
-	if t.deps.Now().Sub(r.at) >= recentUserTTL {
-		t.recentUsers.Remove(id)
-		return freshservice.User{}, false
-	}
-	return r.user, true
-}
-
-func (t *Tenant) forget(id int64) { t.recentUsers.Remove(id) }
+// IndexComplete reports whether the directory replica holds every user and answers reads.
+func (t *Tenant) IndexComplete() bool { return t.ReplicaComplete() }

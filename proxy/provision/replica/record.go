@@ -1,0 +1,434 @@
+package replica
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/mapping"
+)
+
+// User is a user as the replica takes it in and gives it back: Freshservice's state, the SCIM user
+// fsscim answers for it (worked out by the caller from that state, fsscim's record of it and the
+// tenant's options), and whether a SCIM DELETE removed it (it then answers 404 and matches no filter).
+type User struct {
+	FS      freshservice.User
+	View    mapping.User
+	Deleted bool
+}
+
+// The string fields of a user record, Freshservice's first, then the SCIM view's.
+const (
+	fMail      = iota
+	fSecondary // secondary emails, joined by newlines
+	fFirst
+	fLast
+	fJobTitle
+	fWorkPhone
+	fMobilePhone
+	fAddress
+	fTimeZone
+	fLanguage
+	fExternalID
+	fCustom      // custom_fields as JSON
+	fDepartments // department ids, as varints
+	vUserName
+	vExternalID
+	vGiven
+	vFamily
+	vFormatted
+	vDisplay
+	vTitle
+	vWorkEmail
+	vWorkPhone
+	vMobilePhone
+	vWorkAddress
+	vTimeZone
+	vLocale
+	vPreferredLanguage
+	vDepartment
+	vManager
+	vLocation
+	vCustom // Custom as JSON
+	numFields
+)
+
+// Flags of a user record.
+const (
+	flagActive uint16 = 1 << iota
+	flagAgent
+	flagOccasional
+	flagViewActive
+	flagViewAgentSet
+	flagViewAgent
+	flagDeleted
+	// flagUncertain says a write to the user may have landed without fsscim learning its outcome:
+	// the next change reads the user from Freshservice instead of the replica.
+	flagUncertain
+)
+
+// userRec is one user, compactly: the replica holds every user of a tenant. The strings live in one
+// blob, which starts with a table of two bytes per field: the end of the field's text (after the
+// table), or, with the top bit set, the number of an earlier field holding the same text.
+type userRec struct {
+	id       int64
+	created  int64 // Unix seconds
+	updated  int64
+	manager  int64
+	location int64
+	flags    uint16
+	blob     string
+}
+
+const (
+	tableSize   = 2 * numFields
+	refBit      = 0x8000
+	maxBlobText = refBit - 1 // text after the table
+	// maxFieldText bounds one field when a record would not fit (Freshservice's text fields hold
+	// 255 characters; custom fields and long lists are what could be cut).
+	maxFieldText = 1024
+)
+
+// field returns the text of field i.
+func (r *userRec) field(i int) string {
+	b := r.blob
+	if len(b) < tableSize {
+		return ""
+	}
+	e := uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	if e&refBit != 0 {
+		i = int(e &^ refBit)
+		e = uint16(b[2*i]) | uint16(b[2*i+1])<<8
+	}
+	start := uint16(0)
+	for j := i - 1; j >= 0; j-- {
+		p := uint16(b[2*j]) | uint16(b[2*j+1])<<8
+		if p&refBit == 0 {
+			start = p
+			break
+		}
+	}
+	return b[tableSize+int(start) : tableSize+int(e)]
+}
+
+// encodeBlob lays out the fields, storing each distinct text once.
+func encodeBlob(fields *[numFields]string) string {
+	total := 0
+	for _, f := range fields {
+		total += len(f)
+	}
+	if total > maxBlobText {
+		// Cut the longest fields until the record fits: a filter on them may then miss, which is
+		// better than not holding the user at all.
+		for i := range fields {
+			if len(fields[i]) > maxFieldText {
+				fields[i] = fields[i][:maxFieldText]
+			}
+		}
+	}
+	var b strings.Builder
+	b.Grow(tableSize + total)
+	table := make([]byte, tableSize)
+	var text strings.Builder
+	end := 0
+	for i, f := range fields {
+		ref := -1
+		if f != "" {
+			for j := range i {
+				if fields[j] == f {
+					ref = j
+					break
+				}
+			}
+		}
+		if ref >= 0 {
+			binary.LittleEndian.PutUint16(table[2*i:], uint16(ref)|refBit)
+			continue
+		}
+		if end+len(f) > maxBlobText {
+			f = ""
+		}
+		text.WriteString(f)
+		end += len(f)
+		binary.LittleEndian.PutUint16(table[2*i:], uint16(end))
+	}
+	b.Write(table)
+	b.WriteString(text.String())
+	return b.String()
+}
+
+// encodeUser makes the record of u.
+func encodeUser(u User) userRec {
+	fu, v := u.FS, u.View
+	var f [numFields]string
+	f[fMail] = fu.Mail()
+	f[fSecondary] = strings.Join(fu.SecondaryEmails, "\n")
+	f[fFirst], f[fLast], f[fJobTitle] = fu.FirstName, fu.LastName, fu.JobTitle
+	f[fWorkPhone], f[fMobilePhone] = string(fu.WorkPhoneNumber), string(fu.MobilePhoneNumber)
+	f[fAddress], f[fTimeZone], f[fLanguage] = fu.Address, fu.TimeZone, fu.Language
+	f[fExternalID] = string(fu.ExternalID)
+	f[fCustom] = encodeCustom(fu.CustomFields)
+	f[fDepartments] = encodeIDs(fu.DepartmentIDs)
+	f[vUserName], f[vExternalID], f[vGiven], f[vFamily] = v.UserName, v.ExternalID, v.GivenName, v.FamilyName
+	f[vFormatted], f[vDisplay], f[vTitle], f[vWorkEmail] = v.FormattedName, v.DisplayName, v.Title, v.WorkEmail
+	f[vWorkPhone], f[vMobilePhone], f[vWorkAddress] = v.WorkPhone, v.MobilePhone, v.WorkAddress
+	f[vTimeZone], f[vLocale], f[vPreferredLanguage] = v.TimeZone, v.Locale, v.PreferredLanguage
+	f[vDepartment], f[vManager], f[vLocation] = v.Department, v.ManagerID, v.Location
+	f[vCustom] = encodeCustom(v.Custom)
+	r := userRec{
+		id:       fu.ID,
+		created:  unixOrZero(fu.CreatedAt),
+		updated:  unixOrZero(fu.UpdatedAt),
+		manager:  int64(fu.ReportingManagerID),
+		location: int64(fu.LocationID),
+		blob:     encodeBlob(&f),
+	}
+	setFlag(&r.flags, flagActive, fu.Active)
+	setFlag(&r.flags, flagAgent, fu.IsAgent)
+	setFlag(&r.flags, flagOccasional, fu.Occasional)
+	setFlag(&r.flags, flagViewActive, v.Active)
+	setFlag(&r.flags, flagViewAgentSet, v.IsAgent != nil)
+	setFlag(&r.flags, flagViewAgent, v.IsAgent != nil && *v.IsAgent)
+	setFlag(&r.flags, flagDeleted, u.Deleted)
+	return r
+}
+
+func setFlag(flags *uint16, f uint16, on bool) {
+	if on {
+		*flags |= f
+	} else {
+		*flags &^= f
+	}
+}
+
+func (r *userRec) has(f uint16) bool { return r.flags&f != 0 }
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func timeOf(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
+
+// encodeCustom keeps custom fields as JSON, without the empty ones Freshservice lists as null.
+func encodeCustom(m map[string]any) string {
+	if len(m) == 0 {
+		return ""
+	}
+	kept := make(map[string]any, len(m))
+	for k, v := range m {
+		if v != nil {
+			kept[k] = v
+		}
+	}
+	if len(kept) == 0 {
+		return ""
+	}
+	raw, err := json.Marshal(kept)
+	if err != nil {
+		return ""
+	}
+	return string(raw)
+}
+
+func decodeCustom(s string) map[string]any {
+	if s == "" {
+		return nil
+	}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil
+	}
+	return m
+}
+
+func encodeIDs(ids []int64) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	buf := make([]byte, 0, len(ids)*binary.MaxVarintLen64)
+	for _, id := range ids {
+		buf = binary.AppendVarint(buf, id)
+	}
+	return string(buf)
+}
+
+func decodeIDs(s string) []int64 {
+	var out []int64
+	for len(s) > 0 {
+		id, n := binary.Varint([]byte(s))
+		if n <= 0 {
+			break
+		}
+		out = append(out, id)
+		s = s[n:]
+	}
+	return out
+}
+
+// Static answers for IsAgent, so a filled view allocates nothing for it.
+var (
+	isAgentTrue  = true
+	isAgentFalse = false
+)
+
+// needs says which costly parts of the SCIM view fillView must produce.
+type needs uint8
+
+const (
+	needID needs = 1 << iota
+	needCustom
+)
+
+// fillView puts the SCIM view into u, its strings pointing into the record.
+func (r *userRec) fillView(u *mapping.User, n needs) {
+	*u = mapping.User{
+		UserName:          r.field(vUserName),
+		ExternalID:        r.field(vExternalID),
+		GivenName:         r.field(vGiven),
+		FamilyName:        r.field(vFamily),
+		FormattedName:     r.field(vFormatted),
+		DisplayName:       r.field(vDisplay),
+		Title:             r.field(vTitle),
+		WorkEmail:         r.field(vWorkEmail),
+		WorkPhone:         r.field(vWorkPhone),
+		MobilePhone:       r.field(vMobilePhone),
+		WorkAddress:       r.field(vWorkAddress),
+		TimeZone:          r.field(vTimeZone),
+		Locale:            r.field(vLocale),
+		PreferredLanguage: r.field(vPreferredLanguage),
+		Active:            r.has(flagViewActive),
+		Department:        r.field(vDepartment),
+		ManagerID:         r.field(vManager),
+		Location:          r.field(vLocation),
+	}
+	if r.has(flagViewAgentSet) {
+		u.IsAgent = &isAgentFalse
+		if r.has(flagViewAgent) {
+			u.IsAgent = &isAgentTrue
+		}
+	}
+	if n&needID != 0 {
+		u.ID = strconv.FormatInt(r.id, 10)
+	}
+	if n&needCustom != 0 {
+		u.Custom = decodeCustom(r.field(vCustom))
+	}
+}
+
+// decode gives the whole user back, in its own memory.
+func (r *userRec) decode() User {
+	var u User
+	r.fillView(&u.View, needID|needCustom)
+	u.View = cloneView(u.View)
+	u.Deleted = r.has(flagDeleted)
+	fu := &u.FS
+	fu.ID = r.id
+	fu.PrimaryEmail = strings.Clone(r.field(fMail))
+	if s := r.field(fSecondary); s != "" {
+		fu.SecondaryEmails = strings.Split(strings.Clone(s), "\n")
+	}
+	fu.FirstName, fu.LastName = strings.Clone(r.field(fFirst)), strings.Clone(r.field(fLast))
+	fu.JobTitle = strings.Clone(r.field(fJobTitle))
+	fu.WorkPhoneNumber = freshservice.FlexString(strings.Clone(r.field(fWorkPhone)))
+	fu.MobilePhoneNumber = freshservice.FlexString(strings.Clone(r.field(fMobilePhone)))
+	fu.Address = strings.Clone(r.field(fAddress))
+	fu.TimeZone, fu.Language = strings.Clone(r.field(fTimeZone)), strings.Clone(r.field(fLanguage))
+	fu.ExternalID = freshservice.FlexString(strings.Clone(r.field(fExternalID)))
+	fu.CustomFields = decodeCustom(r.field(fCustom))
+	fu.DepartmentIDs = decodeIDs(r.field(fDepartments))
+	fu.ReportingManagerID = freshservice.ID(r.manager)
+	fu.LocationID = freshservice.ID(r.location)
+	fu.Active, fu.IsAgent, fu.Occasional = r.has(flagActive), r.has(flagAgent), r.has(flagOccasional)
+	fu.CreatedAt, fu.UpdatedAt = timeOf(r.created), timeOf(r.updated)
+	return u
+}
+
+// cloneView copies the view's strings out of the record, so the user outlives a later change of it.
+func cloneView(v mapping.User) mapping.User {
+	for _, p := range []*string{&v.UserName, &v.ExternalID, &v.GivenName, &v.FamilyName, &v.FormattedName,
+		&v.DisplayName, &v.Title, &v.WorkEmail, &v.WorkPhone, &v.MobilePhone, &v.WorkAddress, &v.TimeZone,
+		&v.Locale, &v.PreferredLanguage, &v.Department, &v.ManagerID, &v.Location} {
+		*p = strings.Clone(*p)
+	}
+	if v.IsAgent != nil {
+		agent := *v.IsAgent
+		v.IsAgent = &agent
+	}
+	return v
+}
+
+// The persisted form of a user record: a version byte, the numbers as varints, the flags, then the
+// blob as it is in memory.
+const recordVersion = 1
+
+func (r *userRec) marshal() []byte {
+	buf := make([]byte, 0, 1+5*binary.MaxVarintLen64+2+len(r.blob))
+	buf = append(buf, recordVersion)
+	for _, n := range []int64{r.id, r.created, r.updated, r.manager, r.location} {
+		buf = binary.AppendVarint(buf, n)
+	}
+	buf = binary.LittleEndian.AppendUint16(buf, r.flags)
+	return append(buf, r.blob...)
+}
+
+func unmarshalUser(data []byte) (userRec, bool) {
+	if len(data) < 1 || data[0] != recordVersion {
+		return userRec{}, false
+	}
+	data = data[1:]
+	var nums [5]int64
+	for i := range nums {
+		n, k := binary.Varint(data)
+		if k <= 0 {
+			return userRec{}, false
+		}
+		nums[i], data = n, data[k:]
+	}
+	if len(data) < 2+tableSize {
+		return userRec{}, false
+	}
+	r := userRec{id: nums[0], created: nums[1], updated: nums[2], manager: nums[3], location: nums[4]}
+	r.flags = binary.LittleEndian.Uint16(data)
+	r.blob = string(data[2:])
+	if !r.valid() {
+		return userRec{}, false
+	}
+	return r, true
+}
+
+// valid checks a blob read from a store: every field inside the text, every reference backwards.
+func (r *userRec) valid() bool {
+	if r.id <= 0 || len(r.blob) < tableSize {
+		return false
+	}
+	textLen := len(r.blob) - tableSize
+	last := 0
+	for i := range numFields {
+		e := int(uint16(r.blob[2*i]) | uint16(r.blob[2*i+1])<<8)
+		if e&refBit != 0 {
+			j := e &^ refBit
+			if j >= i || int(uint16(r.blob[2*j])|uint16(r.blob[2*j+1])<<8)&refBit != 0 {
+				return false
+			}
+			continue
+		}
+		if e < last || e > textLen {
+			return false
+		}
+		last = e
+	}
+	return true
+}
