@@ -18,6 +18,19 @@ type groupOp struct {
 	target groupTarget
 }
 
+// groupsVerified is groups() for an operation that may be answered from the replica alone: the key
+// must still be one Freshservice accepts.
+func (s *Session) groupsVerified(ctx context.Context) (groupOp, error) {
+	gc, err := s.groups()
+	if err != nil {
+		return groupOp{}, err
+	}
+	if err := s.VerifyKey(ctx); err != nil {
+		return groupOp{}, err
+	}
+	return gc, nil
+}
+
 // groups returns the session's group operations, or a 501 when the tenant provisions no groups.
 func (s *Session) groups() (groupOp, error) {
 	target := newGroupTarget(s.cfg.Groups.Target, s.c)
@@ -102,7 +115,7 @@ func (s *Session) CreateGroup(ctx context.Context, attrs map[string]any) (Resour
 // become the whole member list. A body without members leaves them alone: clearing a group because a
 // client only meant to rename it would cost its members their access.
 func (s *Session) ReplaceGroup(ctx context.Context, id string, attrs map[string]any) (Resource, error) {
-	gc, err := s.groups()
+	gc, err := s.groupsVerified(ctx)
 	if err != nil {
 		return Resource{}, err
 	}
@@ -129,7 +142,7 @@ func (s *Session) ReplaceGroup(ctx context.Context, id string, attrs map[string]
 // PatchGroup applies a PATCH's operations (both of Entra's member dialects, see
 // mapping.ApplyGroupPatch). It returns the attributes fsscim does not map.
 func (s *Session) PatchGroup(ctx context.Context, id string, ops []mapping.PatchOp) ([]string, error) {
-	gc, err := s.groups()
+	gc, err := s.groupsVerified(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +168,7 @@ func (s *Session) PatchGroup(ctx context.Context, id string, ops []mapping.Patch
 
 // DeleteGroup deletes the group in Freshservice and forgets what fsscim recorded about it.
 func (s *Session) DeleteGroup(ctx context.Context, id string) error {
-	gc, err := s.groups()
+	gc, err := s.groupsVerified(ctx)
 	if err != nil {
 		return err
 	}

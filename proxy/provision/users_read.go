@@ -13,6 +13,7 @@ import (
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/mapping/scimfilter"
 	"github.com/fsscim/fsscim/proxy/provision/names"
+	"github.com/fsscim/fsscim/proxy/provision/replica"
 	"github.com/fsscim/fsscim/store"
 )
 
@@ -99,6 +100,9 @@ func (s *Session) ListUsers(ctx context.Context, q UserQuery) (UserList, error) 
 		return out, nil
 	}
 	out.FromReplica = true
+	if err := s.settle(ctx, rep); err != nil {
+		return UserList{}, err
+	}
 	ids := rep.FindUsers(s.search, f)
 	from, to := pageOf(len(ids), q.StartIndex, q.Count)
 	out.Total = len(ids)
@@ -113,6 +117,29 @@ func (s *Session) ListUsers(ctx context.Context, q UserQuery) (UserList, error) 
 		out.Resources = append(out.Resources, s.toResource(u.View, u.FS))
 	}
 	return out, nil
+}
+
+// settle reads the users a write left in an unknown state from Freshservice (there are few, if
+// any), so that a search sees them as they are.
+func (s *Session) settle(ctx context.Context, rep *replica.Replica) error {
+	for _, id := range rep.Uncertain() {
+		rec, err := s.record(ctx, id)
+		if err != nil {
+			return err
+		}
+		fu, err := s.fetch(ctx, id)
+		if freshservice.IsNotFound(err) {
+			s.forgetUser(ctx, id)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.noteUser(ctx, fu, rec, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // isLookup reports whether f looks users up by an attribute Entra matches on and the replica indexes.

@@ -30,6 +30,11 @@ func (s *Session) lockUser(ctx context.Context, id string) (lu lockedUser, err e
 	if !ok {
 		return lockedUser{}, userNotFound(id)
 	}
+	// The change may be answered from the replica alone (nothing to write): the key must still be
+	// one Freshservice accepts.
+	if err := s.VerifyKey(ctx); err != nil {
+		return lockedUser{}, err
+	}
 	unlock := s.t.locks.lock(userLock(uid))
 	defer func() {
 		// Released here unless handed to the caller: also when a read panics.

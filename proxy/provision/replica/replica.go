@@ -257,6 +257,19 @@ func (r *Replica) User(id int64) (u User, found, known bool) {
 	return rec.decode(), true, true
 }
 
+// Uncertain lists the users whose state a write left unknown (see MarkUncertain).
+func (r *Replica) Uncertain() []int64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var out []int64
+	for id, slot := range r.byID {
+		if r.recs[slot].has(flagUncertain) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // IsAgent reports whether the replica knows the user as an agent (false when it does not know it).
 func (r *Replica) IsAgent(id int64) (agent, found bool) {
 	r.mu.RLock()
