@@ -38,6 +38,7 @@ type harness struct {
 	store  store.Store
 	logs   *syncBuffer
 	domain string
+	opts   proxy.Options // what the server was built with
 }
 
 type harnessOption func(*harnessConfig)
@@ -157,7 +158,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			}
 		}
 	})
-	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, logs: logs, domain: testDomain}
+	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, logs: logs, domain: testDomain, opts: po}
 }
 
 // response is one SCIM answer.

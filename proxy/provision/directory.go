@@ -237,6 +237,7 @@ func (t *Tenant) startRefresh(rep *replica.Replica, c *freshservice.Client, buil
 	d.running = true
 	done := make(chan struct{})
 	d.done = done
+	t.deps.Log.Debug("directory replica refresh started", zap.String("tenant", t.domain), zap.Bool("full", build))
 	reg := t.reg
 	reg.wg.Add(1)
 	go func() {

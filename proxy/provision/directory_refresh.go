@@ -142,7 +142,8 @@ func (t *Tenant) incrementalSince(rep *replica.Replica) (time.Time, bool) {
 	day := since.UTC().Truncate(24 * time.Hour)
 	expected := rep.CountUpdatedSince(day)
 	queryCalls := expected/30 + 2
-	if expected > maxIncremental || queryCalls >= fullWalkCalls(rep) {
+	// A query saves little on a small account, and a full walk also sees users deleted for good.
+	if expected > maxIncremental || 2*queryCalls > fullWalkCalls(rep) {
 		return time.Time{}, false
 	}
 	return day, true
