@@ -219,6 +219,11 @@ func (s *UserSearch) View(u *User, created, lastModified time.Time) UserView {
 
 var _ scimfilter.Resource = UserView{}
 
+// SetTimes changes the meta times the view answers, so that one view serves a search over many users.
+func (v *UserView) SetTimes(created, lastModified time.Time) {
+	v.created, v.lastModified = created, lastModified
+}
+
 func text(s string) scimfilter.Value { return scimfilter.Value{Kind: scimfilter.KindString, Str: s} }
 
 func timeValue(t time.Time) scimfilter.Value {

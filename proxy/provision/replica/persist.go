@@ -67,14 +67,14 @@ func (r *Replica) TakeUnsaved(view string, open, withMeta bool) Pending {
 		if k.group {
 			rec.Kind = store.ReplicaGroup
 			if g, ok := r.groups[k.id]; ok {
-				rec.Data, rec.Version = marshalGroup(g), unixOrZero(g.Updated)
+				rec.Data, rec.Version = marshalGroup(g), int64(unixOrZero(g.Updated))
 			} else {
 				rec.Version = r.opts.Now().Unix()
 			}
-		} else if slot, ok := r.byID[k.id]; ok {
-			u := r.recs[slot]
+		} else if ur, ok := r.users.get(k.id); ok {
+			u := *ur
 			u.flags &^= flagUncertain
-			rec.Data, rec.Version = u.marshal(), u.updated
+			rec.Data, rec.Version = u.marshal(), int64(u.updated)
 		} else {
 			rec.Version = r.opts.Now().Unix()
 		}
@@ -83,7 +83,7 @@ func (r *Replica) TakeUnsaved(view string, open, withMeta bool) Pending {
 	clear(r.unsaved)
 	if withMeta || len(p.Recs) > 0 {
 		m := meta{Version: metaVersion, Complete: r.complete, BuiltAt: r.builtAt, RefreshedAt: r.refreshedAt,
-			View: view, Users: len(r.byID), Open: open}
+			View: view, Users: r.users.len(), Open: open}
 		p.Meta, _ = json.Marshal(m)
 	}
 	return p
@@ -118,7 +118,10 @@ type LoadResult struct {
 // Load fills an empty replica from its persisted copy. A copy saved under other view options, or
 // never completed, is left alone (Loaded false).
 func (r *Replica) Load(ctx context.Context, rs store.ReplicaStore, tenant, view string) (LoadResult, error) {
-	fresh := New(r.opts)
+	r.mu.RLock()
+	fresh := newUsers(r.users.seed)
+	r.mu.RUnlock()
+	freshGroups := map[int64]*Group{}
 	metaRaw, seq, err := rs.LoadReplica(ctx, tenant, func(rec store.ReplicaRecord) error {
 		switch rec.Kind {
 		case store.ReplicaUser:
@@ -127,7 +130,7 @@ func (r *Replica) Load(ctx context.Context, rs store.ReplicaStore, tenant, view 
 			}
 		case store.ReplicaGroup:
 			if g, ok := unmarshalGroup(rec.Data); ok {
-				fresh.groups[g.ID] = &g
+				freshGroups[g.ID] = &g
 			}
 		}
 		return nil
@@ -141,11 +144,10 @@ func (r *Replica) Load(ctx context.Context, rs store.ReplicaStore, tenant, view 
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.recs, r.free, r.byID, r.byMail, r.byAlias, r.byWork, r.groups =
-		fresh.recs, fresh.free, fresh.byID, fresh.byMail, fresh.byAlias, fresh.byWork, fresh.groups
+	r.users, r.groups = fresh, freshGroups
 	r.complete, r.builtAt, r.refreshedAt, r.seq = true, m.BuiltAt, m.RefreshedAt, seq
 	clear(r.unsaved)
-	return LoadResult{Loaded: true, Unclean: m.Open && !rs.SharesReplica(), Users: len(r.byID)}, nil
+	return LoadResult{Loaded: true, Unclean: m.Open && !rs.SharesReplica(), Users: fresh.len()}, nil
 }
 
 // Seq is how far the replica has read the shared store's changes.
@@ -173,8 +175,8 @@ func (r *Replica) ApplyShared(recs []store.ReplicaRecord, seq uint64) (applied i
 		switch rec.Kind {
 		case store.ReplicaUser:
 			if len(rec.Data) == 0 {
-				if _, ok := r.byID[rec.ID]; ok {
-					r.remove(rec.ID)
+				if _, ok := r.users.get(rec.ID); ok {
+					r.users.remove(rec.ID)
 					applied++
 				}
 				r.note(key{id: rec.ID}, &change{})
@@ -184,13 +186,12 @@ func (r *Replica) ApplyShared(recs []store.ReplicaRecord, seq uint64) (applied i
 			if !ok || u.id != rec.ID {
 				continue
 			}
-			if slot, ok := r.byID[u.id]; ok {
-				old := &r.recs[slot]
+			if old, ok := r.users.get(u.id); ok {
 				if old.updated > u.updated || sameRecord(old, &u) {
 					continue
 				}
 			}
-			r.put(u)
+			r.users.put(u)
 			r.note(key{id: u.id}, &change{user: &u})
 			applied++
 		case store.ReplicaGroup:
@@ -230,7 +231,7 @@ func (r *Replica) note(k key, c *change) {
 func (r *Replica) Unsave() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for id := range r.byID {
+	for id := range r.users.byID {
 		r.unsaved[key{id: id}] = struct{}{}
 	}
 	for id := range r.groups {

@@ -68,6 +68,10 @@ const (
 	// flagUncertain says a write to the user may have landed without fsscim learning its outcome:
 	// the next change reads the user from Freshservice instead of the replica.
 	flagUncertain
+	// The SCIM view's time zone is the one mapping gives for Freshservice's, and its manager the
+	// decimal of Freshservice's: neither is stored twice.
+	flagTimeZoneDerived
+	flagManagerDerived
 )
 
 // userRec is one user, compactly: the replica holds every user of a tenant. The strings live in one
@@ -75,10 +79,10 @@ const (
 // table), or, with the top bit set, the number of an earlier field holding the same text.
 type userRec struct {
 	id       int64
-	created  int64 // Unix seconds
-	updated  int64
 	manager  int64
 	location int64
+	created  uint32 // Unix seconds (to 2106)
+	updated  uint32
 	flags    uint16
 	blob     string
 }
@@ -114,7 +118,8 @@ func (r *userRec) field(i int) string {
 	return b[tableSize+int(start) : tableSize+int(e)]
 }
 
-// encodeBlob lays out the fields, storing each distinct text once.
+// encodeBlob lays out the fields, storing each distinct text once, in a string of exactly the size
+// it needs.
 func encodeBlob(fields *[numFields]string) string {
 	total := 0
 	for _, f := range fields {
@@ -129,35 +134,40 @@ func encodeBlob(fields *[numFields]string) string {
 			}
 		}
 	}
-	var b strings.Builder
-	b.Grow(tableSize + total)
-	table := make([]byte, tableSize)
-	var text strings.Builder
-	end := 0
+	// refs[i] is the earlier field holding the same text, or -1.
+	var refs [numFields]int
+	text := 0
 	for i, f := range fields {
-		ref := -1
-		if f != "" {
-			for j := range i {
-				if fields[j] == f {
-					ref = j
-					break
-				}
-			}
-		}
-		if ref >= 0 {
-			binary.LittleEndian.PutUint16(table[2*i:], uint16(ref)|refBit)
+		refs[i] = -1
+		if f == "" {
 			continue
 		}
-		if end+len(f) > maxBlobText {
-			f = ""
+		for j := range i {
+			if fields[j] == f {
+				refs[i] = j
+				break
+			}
 		}
-		text.WriteString(f)
-		end += len(f)
-		binary.LittleEndian.PutUint16(table[2*i:], uint16(end))
+		if refs[i] < 0 {
+			if text+len(f) > maxBlobText {
+				fields[i] = ""
+				continue
+			}
+			text += len(f)
+		}
 	}
-	b.Write(table)
-	b.WriteString(text.String())
-	return b.String()
+	buf := make([]byte, tableSize, tableSize+text)
+	end := 0
+	for i, f := range fields {
+		if refs[i] >= 0 {
+			binary.LittleEndian.PutUint16(buf[2*i:], uint16(refs[i])|refBit)
+			continue
+		}
+		buf = append(buf, f...)
+		end += len(f)
+		binary.LittleEndian.PutUint16(buf[2*i:], uint16(end))
+	}
+	return string(buf)
 }
 
 // encodeUser makes the record of u.
@@ -178,12 +188,20 @@ func encodeUser(u User) userRec {
 	f[vTimeZone], f[vLocale], f[vPreferredLanguage] = v.TimeZone, v.Locale, v.PreferredLanguage
 	f[vDepartment], f[vManager], f[vLocation] = v.Department, v.ManagerID, v.Location
 	f[vCustom] = encodeCustom(v.Custom)
+	var flags uint16
+	if tz, ok := mapping.TimeZoneFromFreshservice(fu.TimeZone); ok && tz == v.TimeZone && tz != "" {
+		f[vTimeZone], flags = "", flags|flagTimeZoneDerived
+	}
+	if fu.ReportingManagerID != 0 && v.ManagerID == strconv.FormatInt(int64(fu.ReportingManagerID), 10) {
+		f[vManager], flags = "", flags|flagManagerDerived
+	}
 	r := userRec{
 		id:       fu.ID,
 		created:  unixOrZero(fu.CreatedAt),
 		updated:  unixOrZero(fu.UpdatedAt),
 		manager:  int64(fu.ReportingManagerID),
 		location: int64(fu.LocationID),
+		flags:    flags,
 		blob:     encodeBlob(&f),
 	}
 	setFlag(&r.flags, flagActive, fu.Active)
@@ -206,18 +224,19 @@ func setFlag(flags *uint16, f uint16, on bool) {
 
 func (r *userRec) has(f uint16) bool { return r.flags&f != 0 }
 
-func unixOrZero(t time.Time) int64 {
-	if t.IsZero() {
+// unixOrZero is t in Unix seconds, 0 for the zero time (or one before 1970).
+func unixOrZero(t time.Time) uint32 {
+	if t.IsZero() || t.Unix() <= 0 {
 		return 0
 	}
-	return t.Unix()
+	return uint32(min(t.Unix(), 1<<32-1))
 }
 
-func timeOf(s int64) time.Time {
+func timeOf(s uint32) time.Time {
 	if s == 0 {
 		return time.Time{}
 	}
-	return time.Unix(s, 0).UTC()
+	return time.Unix(int64(s), 0).UTC()
 }
 
 // encodeCustom keeps custom fields as JSON, without the empty ones Freshservice lists as null.
@@ -284,54 +303,125 @@ var (
 	isAgentFalse = false
 )
 
-// needs says which costly parts of the SCIM view fillView must produce.
-type needs uint8
+// needs says which parts of the SCIM view fillView must produce: a bit per filter slot
+// (mapping.UserSlot*), and allNeeds for everything. A filter reads one or two attributes; filling only
+// those keeps a search over every user cheap.
+type needs uint64
 
-const (
-	needID needs = 1 << iota
-	needCustom
-)
+const allNeeds needs = 1<<64 - 1
 
-// fillView puts the SCIM view into u, its strings pointing into the record.
-func (r *userRec) fillView(u *mapping.User, n needs) {
-	*u = mapping.User{
-		UserName:          r.field(vUserName),
-		ExternalID:        r.field(vExternalID),
-		GivenName:         r.field(vGiven),
-		FamilyName:        r.field(vFamily),
-		FormattedName:     r.field(vFormatted),
-		DisplayName:       r.field(vDisplay),
-		Title:             r.field(vTitle),
-		WorkEmail:         r.field(vWorkEmail),
-		WorkPhone:         r.field(vWorkPhone),
-		MobilePhone:       r.field(vMobilePhone),
-		WorkAddress:       r.field(vWorkAddress),
-		TimeZone:          r.field(vTimeZone),
-		Locale:            r.field(vLocale),
-		PreferredLanguage: r.field(vPreferredLanguage),
-		Active:            r.has(flagViewActive),
-		Department:        r.field(vDepartment),
-		ManagerID:         r.field(vManager),
-		Location:          r.field(vLocation),
+func (n needs) has(slot int) bool { return n&(1<<min(slot, 63)) != 0 }
+
+// needsOf is what a search for filter slots uses.
+func needsOf(uses func(slot int) bool, custom bool) needs {
+	var n needs
+	for slot := range 63 {
+		if uses(slot) {
+			n |= 1 << slot
+		}
 	}
+	if custom {
+		n |= 1 << 63
+	}
+	return n
+}
+
+// viewFields are the view's string fields that come straight from the record, by the filter slot
+// that reads them.
+var viewFields = []struct {
+	slot  int
+	field int
+	dst   func(u *mapping.User) *string
+}{
+	{mapping.UserSlotUserName, vUserName, func(u *mapping.User) *string { return &u.UserName }},
+	{mapping.UserSlotExternalID, vExternalID, func(u *mapping.User) *string { return &u.ExternalID }},
+	{mapping.UserSlotName, vGiven, func(u *mapping.User) *string { return &u.GivenName }},
+	{mapping.UserSlotName, vFamily, func(u *mapping.User) *string { return &u.FamilyName }},
+	{mapping.UserSlotName, vFormatted, func(u *mapping.User) *string { return &u.FormattedName }},
+	{mapping.UserSlotDisplayName, vDisplay, func(u *mapping.User) *string { return &u.DisplayName }},
+	{mapping.UserSlotTitle, vTitle, func(u *mapping.User) *string { return &u.Title }},
+	{mapping.UserSlotEmails, vWorkEmail, func(u *mapping.User) *string { return &u.WorkEmail }},
+	{mapping.UserSlotPhoneNumbers, vWorkPhone, func(u *mapping.User) *string { return &u.WorkPhone }},
+	{mapping.UserSlotPhoneNumbers, vMobilePhone, func(u *mapping.User) *string { return &u.MobilePhone }},
+	{mapping.UserSlotAddresses, vWorkAddress, func(u *mapping.User) *string { return &u.WorkAddress }},
+	{mapping.UserSlotLocale, vLocale, func(u *mapping.User) *string { return &u.Locale }},
+	{mapping.UserSlotPreferredLanguage, vPreferredLanguage, func(u *mapping.User) *string { return &u.PreferredLanguage }},
+	{mapping.UserSlotDepartment, vDepartment, func(u *mapping.User) *string { return &u.Department }},
+	{mapping.UserSlotEnterpriseLocation, vLocation, func(u *mapping.User) *string { return &u.Location }},
+	{mapping.UserSlotLocation, vLocation, func(u *mapping.User) *string { return &u.Location }},
+}
+
+// fieldCopy is one field a filled view takes from the record.
+type fieldCopy struct {
+	field int
+	dst   *string
+}
+
+// viewPlan is how to fill u with the parts of the view n asks for: worked out once for a search,
+// then applied to every record.
+type viewPlan struct {
+	u                    *mapping.User
+	copies               []fieldCopy
+	tz, manager, id, cus bool
+}
+
+func planView(u *mapping.User, n needs) viewPlan {
+	p := viewPlan{u: u, tz: n.has(mapping.UserSlotTimezone), manager: n.has(mapping.UserSlotManager),
+		id: n.has(mapping.UserSlotID), cus: n.has(63)}
+	for _, vf := range viewFields {
+		if n.has(vf.slot) {
+			p.copies = append(p.copies, fieldCopy{field: vf.field, dst: vf.dst(u)})
+		}
+	}
+	return p
+}
+
+// fill puts the planned parts of r's SCIM view into the plan's user, its strings pointing into the
+// record.
+func (p *viewPlan) fill(r *userRec) {
+	u := p.u
+	u.Active = r.has(flagViewActive)
+	u.IsAgent = nil
 	if r.has(flagViewAgentSet) {
 		u.IsAgent = &isAgentFalse
 		if r.has(flagViewAgent) {
 			u.IsAgent = &isAgentTrue
 		}
 	}
-	if n&needID != 0 {
+	for _, c := range p.copies {
+		*c.dst = r.field(c.field)
+	}
+	if p.tz {
+		u.TimeZone = r.field(vTimeZone)
+		if r.has(flagTimeZoneDerived) {
+			u.TimeZone, _ = mapping.TimeZoneFromFreshservice(r.field(fTimeZone))
+		}
+	}
+	if p.manager {
+		u.ManagerID = r.field(vManager)
+		if r.has(flagManagerDerived) {
+			u.ManagerID = strconv.FormatInt(r.manager, 10)
+		}
+	}
+	if p.id {
 		u.ID = strconv.FormatInt(r.id, 10)
 	}
-	if n&needCustom != 0 {
+	if p.cus {
 		u.Custom = decodeCustom(r.field(vCustom))
 	}
+}
+
+// fillView puts the parts n asks for of the SCIM view into u (the rest left empty).
+func (r *userRec) fillView(u *mapping.User, n needs) {
+	*u = mapping.User{}
+	p := planView(u, n)
+	p.fill(r)
 }
 
 // decode gives the whole user back, in its own memory.
 func (r *userRec) decode() User {
 	var u User
-	r.fillView(&u.View, needID|needCustom)
+	r.fillView(&u.View, allNeeds)
 	u.View = cloneView(u.View)
 	u.Deleted = r.has(flagDeleted)
 	fu := &u.FS
@@ -377,7 +467,7 @@ const recordVersion = 1
 func (r *userRec) marshal() []byte {
 	buf := make([]byte, 0, 1+5*binary.MaxVarintLen64+2+len(r.blob))
 	buf = append(buf, recordVersion)
-	for _, n := range []int64{r.id, r.created, r.updated, r.manager, r.location} {
+	for _, n := range []int64{r.id, int64(r.created), int64(r.updated), r.manager, r.location} {
 		buf = binary.AppendVarint(buf, n)
 	}
 	buf = binary.LittleEndian.AppendUint16(buf, r.flags)
@@ -400,7 +490,10 @@ func unmarshalUser(data []byte) (userRec, bool) {
 	if len(data) < 2+tableSize {
 		return userRec{}, false
 	}
-	r := userRec{id: nums[0], created: nums[1], updated: nums[2], manager: nums[3], location: nums[4]}
+	if nums[1] < 0 || nums[1] >= 1<<32 || nums[2] < 0 || nums[2] >= 1<<32 {
+		return userRec{}, false
+	}
+	r := userRec{id: nums[0], created: uint32(nums[1]), updated: uint32(nums[2]), manager: nums[3], location: nums[4]}
 	r.flags = binary.LittleEndian.Uint16(data)
 	r.blob = string(data[2:])
 	if !r.valid() {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strconv"
 	"strings"
@@ -56,14 +57,9 @@ type key struct {
 type Replica struct {
 	opts Options
 
-	mu      sync.RWMutex
-	recs    []userRec
-	free    []uint32
-	byID    map[int64]uint32
-	byMail  map[string]uint32 // lower-cased Freshservice email
-	byAlias map[string]uint32 // lower-cased SCIM userName, where it is not the email
-	byWork  map[string]uint32 // lower-cased SCIM work email, where it is not the email
-	groups  map[int64]*Group
+	mu     sync.RWMutex
+	users  *users
+	groups map[int64]*Group
 	// groupNoted is when fsscim last noted each group, so that a group list read before a write
 	// does not undo it.
 	groupNoted map[int64]time.Time
@@ -102,8 +98,7 @@ func New(opts Options) *Replica {
 }
 
 func (r *Replica) reset() {
-	r.recs, r.free = nil, nil
-	r.byID, r.byMail, r.byAlias, r.byWork = map[int64]uint32{}, map[string]uint32{}, map[string]uint32{}, map[string]uint32{}
+	r.users = newUsers(maphash.MakeSeed())
 	r.groups = map[int64]*Group{}
 	r.groupNoted = map[int64]time.Time{}
 }
@@ -119,10 +114,10 @@ func (r *Replica) Complete() bool {
 func (r *Replica) Len() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return len(r.byID)
+	return r.users.len()
 }
 
-// Groups is the number of groups held.
+// GroupCount is the number of groups held.
 func (r *Replica) GroupCount() int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -143,64 +138,6 @@ func (r *Replica) RefreshedAt() time.Time {
 	return r.refreshedAt
 }
 
-// lower lower-cases an email for the indexes, reusing s when it is lower-case already.
-func lower(s string) string {
-	s = strings.TrimSpace(s)
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' || c >= 0x80 {
-			return strings.ToLower(s)
-		}
-	}
-	return s
-}
-
-// put stores rec (replacing the record of its id) and indexes it. The caller holds mu.
-func (r *Replica) put(rec userRec) {
-	r.remove(rec.id)
-	var slot uint32
-	if n := len(r.free); n > 0 {
-		slot = r.free[n-1]
-		r.free = r.free[:n-1]
-		r.recs[slot] = rec
-	} else {
-		slot = uint32(len(r.recs))
-		r.recs = append(r.recs, rec)
-	}
-	p := &r.recs[slot]
-	r.byID[rec.id] = slot
-	mail := lower(p.field(fMail))
-	if mail != "" {
-		r.byMail[mail] = slot
-	}
-	if name := lower(p.field(vUserName)); name != "" && name != mail {
-		r.byAlias[name] = slot
-	}
-	if work := lower(p.field(vWorkEmail)); work != "" && work != mail {
-		r.byWork[work] = slot
-	}
-}
-
-// remove drops the record of id and its index entries. The caller holds mu.
-func (r *Replica) remove(id int64) {
-	slot, ok := r.byID[id]
-	if !ok {
-		return
-	}
-	p := &r.recs[slot]
-	drop := func(m map[string]uint32, k string) {
-		if k != "" && m[k] == slot {
-			delete(m, k)
-		}
-	}
-	mail := lower(p.field(fMail))
-	drop(r.byMail, mail)
-	drop(r.byAlias, lower(p.field(vUserName)))
-	drop(r.byWork, lower(p.field(vWorkEmail)))
-	delete(r.byID, id)
-	r.recs[slot] = userRec{}
-	r.free = append(r.free, slot)
-}
-
 // NoteUser records a user as fsscim just read or wrote it in Freshservice: the newest state there is.
 func (r *Replica) NoteUser(u User) {
 	rec := encodeUser(u)
@@ -210,7 +147,7 @@ func (r *Replica) NoteUser(u User) {
 }
 
 func (r *Replica) noteRec(rec userRec) {
-	r.put(rec)
+	r.users.put(rec)
 	k := key{id: rec.id}
 	r.unsaved[k] = struct{}{}
 	if r.noted != nil {
@@ -222,7 +159,7 @@ func (r *Replica) noteRec(rec userRec) {
 func (r *Replica) ForgetUser(id int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.remove(id)
+	r.users.remove(id)
 	k := key{id: id}
 	r.unsaved[k] = struct{}{}
 	if r.noted != nil {
@@ -235,8 +172,8 @@ func (r *Replica) ForgetUser(id int64) {
 func (r *Replica) MarkUncertain(id int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if slot, ok := r.byID[id]; ok {
-		r.recs[slot].flags |= flagUncertain
+	if rec, ok := r.users.get(id); ok {
+		rec.flags |= flagUncertain
 	}
 }
 
@@ -246,11 +183,10 @@ func (r *Replica) MarkUncertain(id int64) {
 func (r *Replica) User(id int64) (u User, found, known bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	slot, ok := r.byID[id]
+	rec, ok := r.users.get(id)
 	if !ok {
 		return User{}, false, r.complete
 	}
-	rec := &r.recs[slot]
 	if rec.has(flagUncertain) {
 		return User{}, false, false
 	}
@@ -262,11 +198,11 @@ func (r *Replica) Uncertain() []int64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	var out []int64
-	for id, slot := range r.byID {
-		if r.recs[slot].has(flagUncertain) {
-			out = append(out, id)
+	r.users.each(func(_ uint32, rec *userRec) {
+		if rec.has(flagUncertain) {
+			out = append(out, rec.id)
 		}
-	}
+	})
 	return out
 }
 
@@ -274,11 +210,11 @@ func (r *Replica) Uncertain() []int64 {
 func (r *Replica) IsAgent(id int64) (agent, found bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	slot, ok := r.byID[id]
+	rec, ok := r.users.get(id)
 	if !ok {
 		return false, false
 	}
-	return r.recs[slot].has(flagAgent), true
+	return rec.has(flagAgent), true
 }
 
 // Member is what group writes need to know of a user named as a member.
@@ -292,11 +228,10 @@ type Member struct {
 func (r *Replica) Member(id int64) (Member, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	slot, ok := r.byID[id]
-	if !ok || r.recs[slot].has(flagUncertain) {
+	rec, ok := r.users.get(id)
+	if !ok || rec.has(flagUncertain) {
 		return Member{}, false
 	}
-	rec := &r.recs[slot]
 	return Member{ID: id, Agent: rec.has(flagAgent), Active: rec.has(flagActive), Deleted: rec.has(flagDeleted)}, true
 }
 
@@ -305,34 +240,41 @@ func (r *Replica) Member(id int64) (Member, bool) {
 func (r *Replica) UserIDByEmail(email string) (id int64, found, complete bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	if slot, ok := r.byMail[lower(email)]; ok {
-		return r.recs[slot].id, true, r.complete
+	for _, slot := range r.users.lookup(r.users.byMail, email, nil) {
+		// The index holds a hash: the record's own email says whether it is the one.
+		if rec := r.users.at(slot); strings.EqualFold(rec.field(fMail), strings.TrimSpace(email)) {
+			return rec.id, true, r.complete
+		}
 	}
 	return 0, false, r.complete
 }
 
 // FindUsers returns the ids of the users f matches, deleted ones left out, in id order. Filters that
-// pin down userName, a work email or the id are answered from the indexes; others test every user.
+// pin down userName, a work email or the id are answered from the indexes; others test every user,
+// reading only the attributes the filter names.
 func (r *Replica) FindUsers(search *mapping.UserSearch, f *scimfilter.Filter) []int64 {
+	r.ensureColumns(f)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	var need needs
-	if f != nil && f.Uses(mapping.UserSlotID) {
-		need |= needID
+	var n needs
+	if f != nil {
+		n = needsOf(f.Uses, search.UsesCustom(f))
 	}
-	if f != nil && search.UsesCustom(f) {
-		need |= needCustom
-	}
-	var out []int64
+	withTimes := n.has(mapping.UserSlotMeta)
 	var u mapping.User
-	test := func(slot uint32) {
-		rec := &r.recs[slot]
+	view := search.View(&u, time.Time{}, time.Time{})
+	plan := planView(&u, n)
+	var out []int64
+	test := func(_ uint32, rec *userRec) {
 		if rec.id == 0 || rec.has(flagDeleted) {
 			return
 		}
 		if f != nil {
-			rec.fillView(&u, need)
-			if !f.Matches(search.View(&u, timeOf(rec.created), timeOf(rec.updated))) {
+			plan.fill(rec)
+			if withTimes {
+				view.SetTimes(timeOf(rec.created), timeOf(rec.updated))
+			}
+			if !f.Matches(&view) {
 				return
 			}
 		}
@@ -340,16 +282,43 @@ func (r *Replica) FindUsers(search *mapping.UserSearch, f *scimfilter.Filter) []
 	}
 	if slots, ok := r.candidates(f); ok {
 		for _, slot := range slots {
-			test(slot)
+			test(slot, r.users.at(slot))
 		}
 		slices.Sort(out)
 		return slices.Compact(out)
 	}
-	for slot := range r.recs {
-		test(uint32(slot))
-	}
+	r.users.each(test)
 	slices.Sort(out)
 	return out
+}
+
+// ensureColumns builds, under the write lock, the hash columns a lookup by f reads (columns change
+// the replica's maps, which readers share).
+func (r *Replica) ensureColumns(f *scimfilter.Filter) {
+	if f == nil {
+		return
+	}
+	for _, cf := range columnFields {
+		if _, ok := f.EqualValues(cf.slot, cf.sub); !ok {
+			continue
+		}
+		r.mu.RLock()
+		missing := false
+		for _, field := range cf.fields {
+			if _, ok := r.users.cols[field]; !ok {
+				missing = true
+			}
+		}
+		r.mu.RUnlock()
+		if missing {
+			r.mu.Lock()
+			for _, field := range cf.fields {
+				r.users.column(field)
+			}
+			r.mu.Unlock()
+		}
+		return
+	}
 }
 
 // candidates are the records an indexed attribute of f narrows the search to; ok is false when f
@@ -358,35 +327,36 @@ func (r *Replica) candidates(f *scimfilter.Filter) ([]uint32, bool) {
 	if f == nil {
 		return nil, false
 	}
+	us := r.users
 	var slots []uint32
-	look := func(m map[string]uint32, v string) {
-		if slot, ok := m[lower(v)]; ok {
-			slots = append(slots, slot)
-		}
-	}
 	if vals, ok := f.EqualValues(mapping.UserSlotUserName, -1); ok {
 		for _, v := range vals {
-			look(r.byMail, v)
-			look(r.byAlias, v)
+			slots = us.lookup(us.byMail, v, slots)
+			slots = us.lookup(us.byAlias, v, slots)
 		}
 		return slots, true
 	}
 	if vals, ok := f.EqualValues(mapping.UserSlotEmails, 0); ok {
 		for _, v := range vals {
-			look(r.byMail, v)
-			look(r.byWork, v)
+			slots = us.lookup(us.byMail, v, slots)
+			slots = us.lookup(us.byWork, v, slots)
 		}
 		return slots, true
 	}
 	if vals, ok := f.EqualValues(mapping.UserSlotID, -1); ok {
 		for _, v := range vals {
 			if id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-				if slot, ok := r.byID[id]; ok {
+				if slot, ok := us.byID[id]; ok {
 					slots = append(slots, slot)
 				}
 			}
 		}
 		return slots, true
+	}
+	for _, cf := range columnFields {
+		if vals, ok := f.EqualValues(cf.slot, cf.sub); ok {
+			return us.scanColumns(cf.fields, vals, slots), true
+		}
 	}
 	return nil, false
 }
@@ -489,10 +459,11 @@ func (r *Replica) Build(ctx context.Context, src Source) error {
 		r.mu.Unlock()
 	}()
 
-	fresh := New(r.opts)
+	fresh := newUsers(r.users.seed)
+	freshGroups := map[int64]*Group{}
 	tooMany := false
 	err := src.WalkUsers(ctx, func(u User) error {
-		if len(fresh.byID) >= r.opts.MaxUsers {
+		if fresh.len() >= r.opts.MaxUsers {
 			tooMany = true
 			return errStopWalk
 		}
@@ -511,7 +482,7 @@ func (r *Replica) Build(ctx context.Context, src Source) error {
 		return ErrTooMany
 	}
 	err = src.WalkGroups(ctx, func(g Group) error {
-		fresh.groups[g.ID] = &g
+		freshGroups[g.ID] = &g
 		return nil
 	})
 	if err != nil {
@@ -523,9 +494,9 @@ func (r *Replica) Build(ctx context.Context, src Source) error {
 	for k, c := range r.noted {
 		switch {
 		case k.group && c.group != nil:
-			fresh.groups[k.id] = c.group
+			freshGroups[k.id] = c.group
 		case k.group:
-			delete(fresh.groups, k.id)
+			delete(freshGroups, k.id)
 		case c.user != nil:
 			fresh.put(*c.user)
 		default:
@@ -533,30 +504,25 @@ func (r *Replica) Build(ctx context.Context, src Source) error {
 		}
 	}
 	// Everything that changed, appeared or went since the last persisted state is saved again.
-	for id := range r.byID {
+	for id := range r.users.byID {
 		if _, ok := fresh.byID[id]; !ok {
 			r.unsaved[key{id: id}] = struct{}{}
 		}
 	}
 	for id := range r.groups {
-		if _, ok := fresh.groups[id]; !ok {
+		if _, ok := freshGroups[id]; !ok {
 			r.unsaved[key{group: true, id: id}] = struct{}{}
 		}
 	}
-	for slot := range fresh.recs {
-		rec := &fresh.recs[slot]
-		if rec.id == 0 {
-			continue
-		}
-		if old, ok := r.byID[rec.id]; !ok || !sameRecord(&r.recs[old], rec) {
+	fresh.each(func(_ uint32, rec *userRec) {
+		if old, ok := r.users.get(rec.id); !ok || !sameRecord(old, rec) {
 			r.unsaved[key{id: rec.id}] = struct{}{}
 		}
-	}
-	for id := range fresh.groups {
+	})
+	for id := range freshGroups {
 		r.unsaved[key{group: true, id: id}] = struct{}{}
 	}
-	r.recs, r.free, r.byID, r.byMail, r.byAlias, r.byWork, r.groups =
-		fresh.recs, fresh.free, fresh.byID, fresh.byMail, fresh.byAlias, fresh.byWork, fresh.groups
+	r.users, r.groups = fresh, freshGroups
 	r.complete = true
 	now := r.opts.Now()
 	r.builtAt, r.refreshedAt = now, now
@@ -575,8 +541,7 @@ func (r *Replica) ApplyFresh(users []User) (changed int) {
 	defer r.mu.Unlock()
 	for _, u := range users {
 		rec := encodeUser(u)
-		if slot, ok := r.byID[rec.id]; ok {
-			old := &r.recs[slot]
+		if old, ok := r.users.get(rec.id); ok {
 			if old.updated > rec.updated && !old.has(flagUncertain) || sameRecord(old, &rec) {
 				continue
 			}
@@ -631,13 +596,13 @@ func sameGroup(a, b *Group) bool {
 func (r *Replica) Counts() (requesters, agents int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	for _, slot := range r.byID {
-		if r.recs[slot].has(flagAgent) {
+	r.users.each(func(_ uint32, rec *userRec) {
+		if rec.has(flagAgent) {
 			agents++
 		} else {
 			requesters++
 		}
-	}
+	})
 	return requesters, agents
 }
 
@@ -645,12 +610,12 @@ func (r *Replica) Counts() (requesters, agents int) {
 func (r *Replica) CountUpdatedSince(t time.Time) int {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	since, n := t.Unix(), 0
-	for _, slot := range r.byID {
-		if r.recs[slot].updated >= since {
+	since, n := unixOrZero(t), 0
+	r.users.each(func(_ uint32, rec *userRec) {
+		if rec.updated >= since {
 			n++
 		}
-	}
+	})
 	return n
 }
 

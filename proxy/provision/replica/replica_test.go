@@ -278,3 +278,50 @@ func TestApplyFreshAndShared(t *testing.T) {
 		t.Errorf("unsaved %d", r.Unsaved())
 	}
 }
+
+// TestLookupColumnsFollowWrites looks users up by attributes without a map index (their hash column
+// is built by the first lookup) and checks that later writes, removals and derived values (a time
+// zone worked out from Freshservice's, a manager id) are found as the view answers them.
+func TestLookupColumnsFollowWrites(t *testing.T) {
+	r := New(Options{})
+	if err := r.Build(context.Background(), &fakeSource{users: directory(30)}); err != nil {
+		t.Fatal(err)
+	}
+	search := mapping.NewUserSearch(testOpts)
+	find := func(filter string) []int64 {
+		t.Helper()
+		f, err := search.Compile(filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.FindUsers(search, f)
+	}
+	if got := find(`displayName eq "ada family00007"`); fmt.Sprint(got) != "[21000000007]" {
+		t.Fatalf("by displayName: %v", got)
+	}
+	if got := find(`timezone eq "Europe/London"`); len(got) != 30 {
+		t.Fatalf("by a time zone worked out from Freshservice's: %d users", len(got))
+	}
+	if got := find(`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "21000000007"`); len(got) != 30 {
+		t.Fatalf("by manager: %d users", len(got))
+	}
+	u := entraUser(21000000007, "given.family.00007@contoso-example.com")
+	u.View.DisplayName = "Countess of Lovelace"
+	r.NoteUser(u)
+	if got := find(`displayName eq "ada family00007"`); len(got) != 0 {
+		t.Errorf("the old display name still finds %v", got)
+	}
+	if got := find(`displayName eq "COUNTESS of lovelace"`); fmt.Sprint(got) != "[21000000007]" {
+		t.Errorf("the new display name finds %v", got)
+	}
+	r.ForgetUser(21000000008)
+	if got := find(`displayName eq "ada family00008"`); len(got) != 0 {
+		t.Errorf("a forgotten user is found: %v", got)
+	}
+	nu := entraUser(31000000001, "new@example.com")
+	nu.View.DisplayName = "Newcomer"
+	r.NoteUser(nu)
+	if got := find(`displayName eq "newcomer"`); fmt.Sprint(got) != "[31000000001]" {
+		t.Errorf("a user added after the column was built: %v", got)
+	}
+}
