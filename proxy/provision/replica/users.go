@@ -9,8 +9,9 @@ import (
 	"github.com/fsscim/fsscim/mapping"
 )
 
-// chunkSize is how many user records one block of storage holds: records live in fixed blocks, so a
-// directory that grows does not leave half of a doubled slice unused.
+// chunkSize is how many user records one block of storage holds: records live in blocks of fixed
+// capacity, so a large directory that grows does not leave half of a doubled slice unused. The first
+// block grows as needed, so a small tenant holds little.
 const chunkSize = 1024
 
 // users is the replica's user records and their indexes. Emails are indexed by a hash of their
@@ -95,18 +96,24 @@ func (u *users) put(rec userRec) {
 	} else {
 		slot = u.n
 		u.n++
-		if int(slot/chunkSize) == len(u.chunks) {
-			u.chunks = append(u.chunks, make([]userRec, chunkSize))
+		c := int(slot / chunkSize)
+		if c == len(u.chunks) {
+			capacity := chunkSize
+			if c == 0 {
+				capacity = 8
+			}
+			u.chunks = append(u.chunks, make([]userRec, 0, capacity))
 		}
+		u.chunks[c] = append(u.chunks[c], userRec{})
 	}
 	p := u.at(slot)
 	*p = rec
 	u.byID[rec.id] = slot
 	for field, col := range u.cols {
-		if int(slot) >= len(col) {
-			col = append(col, make([]uint64, chunkSize)...)
-			u.cols[field] = col
+		for int(slot) >= len(col) {
+			col = append(col, 0)
 		}
+		u.cols[field] = col
 		col[slot] = u.fieldKey(p, field)
 	}
 	mail := p.field(fMail)
@@ -180,7 +187,7 @@ func (u *users) column(field int) []uint64 {
 	if col, ok := u.cols[field]; ok {
 		return col
 	}
-	col := make([]uint64, len(u.chunks)*chunkSize)
+	col := make([]uint64, u.n)
 	u.each(func(slot uint32, rec *userRec) { col[slot] = u.fieldKey(rec, field) })
 	u.cols[field] = col
 	return col
