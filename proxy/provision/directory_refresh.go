@@ -13,9 +13,9 @@ import (
 )
 
 // How a tenant's replica is kept fresh. A change made in Freshservice directly shows within the
-// tenant's bound (directory.max_staleness, or by default the time a full walk's list calls take at
-// a tenth of the account's list limit, between 5 minutes and an hour); refreshes never spend more
-// than a tenth of the list limit on average, so a bound the budget cannot keep is stretched.
+// tenant's bound (directory.max_staleness, or by default the time in which a full walk's list calls
+// are a fortieth of the account's list limit, between 5 minutes and an hour); refreshes never spend
+// more than a tenth of the list limit on average, so a bound the budget cannot keep is stretched.
 // Freshservice's filter query finds the users updated since a day: when few changed, a refresh reads
 // just those (the query's index lags writes by minutes, so it looks back a day); otherwise, once a
 // day, or when the query overflows, the refresh walks every user.
@@ -24,6 +24,9 @@ const (
 	smallMaxStaleness   = 5 * time.Minute
 	// refreshShare: refreshes spend at most one list call in refreshShare of the list limit.
 	refreshShare = 10
+	// defaultRefreshShare: by default they spend a quarter of that, so that a long first sync on a
+	// small plan is not slowed by walks of the directory it is filling.
+	defaultRefreshShare = 40
 	// fullWalkEvery is how often a refresh walks every user even when few changed: the filter
 	// query does not see users deleted for good, nor changes its index missed.
 	fullWalkEvery = 24 * time.Hour
@@ -95,7 +98,8 @@ func (t *Tenant) maxStaleness(rep *replica.Replica) time.Duration {
 	if bound <= 0 {
 		// Small accounts, whose walk takes few calls, are refreshed often; large ones within the hour,
 		// with incremental refreshes when a full walk would take too much of the budget.
-		bound = min(max(t.budgetGap(walk), smallMaxStaleness), defaultMaxStaleness)
+		walkGap := time.Duration(walk*defaultRefreshShare) * time.Minute / time.Duration(t.listLimit())
+		bound = min(max(walkGap, smallMaxStaleness), defaultMaxStaleness)
 	}
 	// The cheapest refresh is an incremental one: a query page of requesters and one of agents.
 	return max(bound, t.budgetGap(2))
