@@ -202,3 +202,49 @@ func TestFilterGrammarOverHTTP(t *testing.T) {
 		t.Errorf("filters called Freshservice: %v", calls)
 	}
 }
+
+// TestOktaReads checks the reads Okta's provisioning makes: user import paged with startIndex and
+// count (itemsPerPage the number returned), its userName lookup in another case, an unknown userName
+// (an empty list) and an unknown id (404), and its group lookup by displayName.
+func TestOktaReads(t *testing.T) {
+	h := newHarness(t)
+	for i := range 5 {
+		h.emu.AddRequester(freshservice.User{FirstName: "U", LastName: strconv.Itoa(i), PrimaryEmail: fmt.Sprintf("u%d@okta.example", i)})
+	}
+	h.emu.AddRequesterGroup("Okta Admins", false)
+	h.warmIndex()
+	h.emu.ResetCalls()
+	var seen []string
+	for start := 1; ; start += 2 {
+		r := h.do(http.MethodGet, fmt.Sprintf("/scim/v2/Users?startIndex=%d&count=2", start), nil)
+		body := r.JSON(t)
+		ids := hdListIDs(t, r)
+		if r.Status != http.StatusOK || body["totalResults"] != float64(6) || body["itemsPerPage"] != float64(len(ids)) || body["startIndex"] != float64(start) {
+			t.Fatalf("page at %d: %d %s", start, r.Status, r.Body)
+		}
+		seen = append(seen, ids...)
+		if len(ids) < 2 {
+			break
+		}
+	}
+	slices.Sort(seen)
+	if len(slices.Compact(seen)) != 6 {
+		t.Errorf("the pages gave %v, want 6 different users", seen)
+	}
+	if got := h.lookupIDs(`userName eq "U3@OKTA.EXAMPLE"`); len(got) != 1 {
+		t.Errorf("userName in another case: %v", got)
+	}
+	if got := h.lookupIDs(`userName eq "nobody@okta.example"`); len(got) != 0 {
+		t.Errorf("an unknown userName: %v", got)
+	}
+	r := h.do(http.MethodGet, "/scim/v2/Groups?filter="+entraFilter(`displayName eq "Okta Admins"`), nil)
+	if got := hdListIDs(t, r); r.Status != http.StatusOK || len(got) != 1 {
+		t.Errorf("group by displayName: %d %s", r.Status, r.Body)
+	}
+	if calls := h.calls(); len(calls) != 1 || !strings.HasPrefix(calls[0], "GET /requester_groups/") {
+		t.Errorf("Okta's reads called Freshservice: %v (want only the group's members, which the answer carries)", calls)
+	}
+	if r := h.do(http.MethodGet, "/scim/v2/Users/00919288221112222", nil); r.Status != http.StatusNotFound {
+		t.Errorf("an unknown id: %d", r.Status)
+	}
+}
