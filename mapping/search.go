@@ -253,7 +253,10 @@ func (v UserView) Count(slot int) int {
 	case UserSlotUserName:
 		return has(u.UserName)
 	case UserSlotName:
-		return has(u.GivenName + u.FamilyName + u.FormattedName)
+		if u.GivenName == "" && u.FamilyName == "" && u.FormattedName == "" {
+			return 0
+		}
+		return 1
 	case UserSlotDisplayName:
 		return has(u.DisplayName)
 	case UserSlotTitle:
