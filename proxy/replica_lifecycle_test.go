@@ -159,6 +159,51 @@ func TestReplicaRefreshWaitsForBudget(t *testing.T) {
 	}
 }
 
+// TestGrowingAccountRefreshedByItsSize fills an account through fsscim, as a first sync does: the
+// staleness bound follows the account's size as it is now, so refreshes do not walk the growing
+// account again each time the size it had at the last refresh allowed, and the list calls stay a
+// small share of the limit. The hour's bound still holds.
+func TestGrowingAccountRefreshedByItsSize(t *testing.T) {
+	clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	b := &settableBudget{}
+	b.remaining.Store(100)
+	// 4 list calls a minute: a walk of w list calls is a fortieth of that every 10·w minutes.
+	h := newHarness(t, withTenant("rate_limit:\n  list_per_minute: 4"),
+		withEmulator(freshservicetest.Options{Now: clock.Now}),
+		withServer(func(o *proxy.Options) {
+			o.Now = clock.Now
+			o.NewBudget = func(*config.Tenant, time.Duration) budget.Budget { return b }
+		}))
+	h.warmIndex() // the first walk, of an account with only the key's agent: 2 calls, 20 minutes
+	h.emu.ResetCalls()
+	refreshed := func() int { return strings.Count(h.logs.String(), "directory replica refreshed") }
+	before := refreshed()
+	n := 0
+	grow := func(minutes int) {
+		for range minutes {
+			for range 10 {
+				h.createUser(entraUserBody(fmt.Sprintf("hire%d@contoso.com", n)))
+				n++
+			}
+			clock.Add(time.Minute)
+			h.warmIndex()
+		}
+	}
+	grow(45)
+	// At 20 minutes the account has 200 users: a walk of 4 list calls, whose bound is 40 minutes; at
+	// 40, 400 users and 60 minutes; then the hour is up.
+	if lists := listCalls(h.callsWithQuery()); len(lists) != 0 || refreshed() != before {
+		t.Fatalf("in 45 minutes of growth %d refreshes made list calls %v", refreshed()-before, lists)
+	}
+	grow(15)
+	if !eventually(func() bool { return refreshed() == before+1 }) {
+		t.Fatalf("no refresh within the hour; calls %v", listCalls(h.callsWithQuery()))
+	}
+	if lists := listCalls(h.callsWithQuery()); len(lists) > 8 {
+		t.Errorf("the hour's refresh of %d users made %d list calls: %v", n, len(lists), lists)
+	}
+}
+
 // restart builds a second server over the harness's store and tenant files, as a restarted fsscim,
 // and points the harness at it.
 func (h *harness) restart() {
@@ -196,6 +241,43 @@ func TestRestartAnswersWithoutWalking(t *testing.T) {
 	}
 	if calls := h.calls(); !slices.Equal(calls, []string{"GET /agents/me"}) {
 		t.Errorf("after the restart: calls %v, want only the key check", calls)
+	}
+}
+
+// TestRestartAfterCrashRefreshesAtOnce stops fsscim without its last save, as a crash or a kill
+// does: the copy it left is marked open, so the next process answers from it but refreshes at once
+// instead of waiting out the staleness bound, and a change made in Freshservice meanwhile shows.
+func TestRestartAfterCrashRefreshesAtOnce(t *testing.T) {
+	clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	h := newHarness(t, withEmulator(freshservicetest.Options{Now: clock.Now}), withServer(func(o *proxy.Options) {
+		o.Now = clock.Now
+		o.ReplicaTick = 10 * time.Millisecond
+	}))
+	u := h.emu.AddRequester(freshservice.User{FirstName: "Ann", PrimaryEmail: "ann@contoso.com", JobTitle: "Clerk"})
+	h.warmIndex()
+	if got := h.titleOf(u.ID); got != "Clerk" {
+		t.Fatalf("title %q", got)
+	}
+	time.Sleep(100 * time.Millisecond) // the scheduler saves the copy, marked open
+	title := "Head Clerk"
+	if _, err := h.outOfBand().UpdateRequester(context.Background(), u.ID, freshservice.UserFields{NameFields: freshservice.NameFields{JobTitle: &title}}); err != nil {
+		t.Fatal(err)
+	}
+	// The crash: the first server is never closed, so it makes no last save.
+	h.http.Close()
+	srv, err := proxy.New(h.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+	})
+	h.srv, h.http = srv, hs
+	clock.Add(time.Minute) // well within the bound of 5 minutes
+	if !eventually(func() bool { return h.titleOf(u.ID) == "Head Clerk" }) {
+		t.Fatalf("after the crash the replica was not refreshed; calls %v", h.calls())
 	}
 }
 

@@ -39,8 +39,10 @@ type directoryState struct {
 	// client is the last client whose API key Freshservice accepted, for refreshes that no request
 	// starts.
 	client *freshservice.Client
-	// refreshDue is when the next refresh may start; zero: as soon as the replica is complete.
-	refreshDue time.Time
+	// refreshNow: the next refresh starts as soon as the replica is complete (its saved copy may have
+	// missed changes). retryAt: no refresh starts before then (the last one failed).
+	refreshNow bool
+	retryAt    time.Time
 	// tooMany: the account has more users than a replica holds; reads go to Freshservice.
 	tooMany bool
 	// warnedStaleness: the tenant's max_staleness was found below what its budget allows, once.
@@ -81,7 +83,7 @@ func (s *Session) replica(ctx context.Context) *replica.Replica {
 	if d.rep == nil || d.view != view {
 		// Views worked out under other options (a reloaded tenant file) are built again.
 		d.rep = replica.New(replica.Options{Now: t.deps.Now})
-		d.view, d.loaded, d.refreshDue = view, false, time.Time{}
+		d.view, d.loaded, d.refreshNow, d.retryAt = view, false, false, time.Time{}
 	}
 	rep, load := d.rep, !d.loaded
 	d.loaded = true
@@ -112,7 +114,7 @@ func (s *Session) loadReplica(ctx context.Context, rep *replica.Replica, view st
 	if res.Unclean {
 		// The last process stopped without saving its last changes: refresh at once.
 		t.dir.mu.Lock()
-		t.dir.refreshDue = time.Time{}
+		t.dir.refreshNow = true
 		t.dir.mu.Unlock()
 		return
 	}
@@ -120,10 +122,6 @@ func (s *Session) loadReplica(ctx context.Context, rep *replica.Replica, view st
 		// Loaded from the local copy while the shared store has nothing: fill it again.
 		rep.Unsave()
 	}
-	due := t.nextRefresh(rep)
-	t.dir.mu.Lock()
-	t.dir.refreshDue = due
-	t.dir.mu.Unlock()
 }
 
 // readyReplica returns the replica when it can answer: built (waiting for the first build up to
@@ -256,7 +254,7 @@ func (t *Tenant) startRefresh(rep *replica.Replica, c *freshservice.Client, buil
 			s.log.Warn("directory replica refresh failed", zap.Error(err))
 			d.mu.Lock()
 			// Try again after a short while rather than at every request.
-			d.refreshDue = t.deps.Now().Add(time.Minute)
+			d.retryAt = t.deps.Now().Add(time.Minute)
 			d.mu.Unlock()
 		}
 	}()
@@ -265,13 +263,7 @@ func (t *Tenant) startRefresh(rep *replica.Replica, c *freshservice.Client, buil
 
 // refreshIsDue reports whether the replica's next refresh may start.
 func (t *Tenant) refreshIsDue(rep *replica.Replica) bool {
-	t.dir.mu.Lock()
-	due := t.dir.refreshDue
-	t.dir.mu.Unlock()
-	if due.IsZero() {
-		due = t.nextRefresh(rep)
-	}
-	return !t.deps.Now().Before(due)
+	return !t.deps.Now().Before(t.nextRefresh(rep))
 }
 
 // saveReplica writes the replica's changed records to the store: at once when it shares them with

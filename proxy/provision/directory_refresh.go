@@ -105,23 +105,29 @@ func (t *Tenant) maxStaleness(rep *replica.Replica) time.Duration {
 	return max(bound, t.budgetGap(2))
 }
 
-// nextRefresh is when the replica's next refresh may start.
+// nextRefresh is when the replica's next refresh may start. It is worked out from the replica as it
+// is now, not as it was after the last refresh: while a first sync fills the account, the walk the
+// next refresh would make grows with it, and so does the bound.
 func (t *Tenant) nextRefresh(rep *replica.Replica) time.Time {
-	last := rep.RefreshedAt()
-	if last.IsZero() {
-		return time.Time{}
-	}
 	t.dir.mu.Lock()
-	cost := t.dir.lastCost
+	now, retry, cost := t.dir.refreshNow, t.dir.retryAt, t.dir.lastCost
 	t.dir.mu.Unlock()
-	gap := t.maxStaleness(rep)
-	if budget := t.budgetGap(cost); budget > gap {
-		gap = budget
-		if set := t.Config().Directory.MaxStaleness; set > 0 {
-			t.warnStaleness(set, budget)
+	last := rep.RefreshedAt()
+	var due time.Time
+	if !now && !last.IsZero() {
+		gap := t.maxStaleness(rep)
+		if budget := t.budgetGap(cost); budget > gap {
+			gap = budget
+			if set := t.Config().Directory.MaxStaleness; set > 0 {
+				t.warnStaleness(set, budget)
+			}
 		}
+		due = last.Add(gap)
 	}
-	return last.Add(gap)
+	if retry.After(due) {
+		due = retry
+	}
+	return due
 }
 
 // warnStaleness says, once, that the tenant's max_staleness cannot be kept within its budget.
@@ -187,12 +193,10 @@ func (s *Session) refresh(ctx context.Context, rep *replica.Replica, build bool)
 	}
 	t.dir.mu.Lock()
 	t.dir.lastCost = tally.ListCalls()
+	t.dir.refreshNow, t.dir.retryAt = false, time.Time{}
 	t.dir.mu.Unlock()
 	t.saveReplicaMeta(ctx, rep, true, true)
 	due := t.nextRefresh(rep)
-	t.dir.mu.Lock()
-	t.dir.refreshDue = due
-	t.dir.mu.Unlock()
 	s.log.Info("directory replica refreshed", zap.String("kind", kind), zap.Int("users", rep.Len()),
 		zap.Int("groups", rep.GroupCount()), zap.Int("freshservice_calls", tally.Calls()),
 		zap.Duration("took", t.deps.Now().Sub(started)), zap.Time("next", due))
