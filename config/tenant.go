@@ -41,6 +41,7 @@ type Tenant struct {
 	Attributes map[string]string
 	Defaults   UserDefaults
 	RateLimit  RateLimit
+	Directory  DirectoryPolicy
 	// DryRun asks for the writes to be logged instead of made.
 	DryRun bool
 	// TokensNotBefore refuses tokens issued before it; zero refuses none. See TokenAllowed.
@@ -108,6 +109,19 @@ type RateLimit struct {
 	PerMinute     int
 	ListPerMinute int
 }
+
+// DirectoryPolicy says how fresh the tenant's directory replica is kept.
+type DirectoryPolicy struct {
+	// MaxStaleness bounds how long a change made in Freshservice directly (not through fsscim) takes
+	// to show in fsscim's answers; 0 lets fsscim choose from the account's size and rate limit.
+	MaxStaleness time.Duration
+}
+
+// Bounds of directory.max_staleness.
+const (
+	MinDirectoryStaleness = time.Minute
+	MaxDirectoryStaleness = 24 * time.Hour
+)
 
 // BaseURL is the Freshservice API root for this tenant, without a trailing slash.
 func (t *Tenant) BaseURL() string {

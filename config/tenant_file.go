@@ -13,6 +13,7 @@ type tenantFile struct {
 	Attributes  map[string]string `yaml:"attributes"`
 	Defaults    defaultsFile      `yaml:"defaults"`
 	RateLimit   rateLimitFile     `yaml:"rate_limit"`
+	Directory   directoryFile     `yaml:"directory"`
 	DryRun      bool              `yaml:"dry_run"`
 	// TokensNotBefore is kept as text so that a bad time is reported by key, not by YAML type.
 	TokensNotBefore string `yaml:"tokens_not_before"`
@@ -43,6 +44,11 @@ type groupsFile struct {
 type defaultsFile struct {
 	TimeZone string `yaml:"time_zone"`
 	Language string `yaml:"language"`
+}
+
+type directoryFile struct {
+	// MaxStaleness is kept as text so that a bad duration is reported by key, not by YAML type.
+	MaxStaleness string `yaml:"max_staleness"`
 }
 
 type rateLimitFile struct {

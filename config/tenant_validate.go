@@ -59,6 +59,7 @@ func (c *fileChecker) tenant(f *tenantFile) *Tenant {
 		Attributes:      c.attributes(f.Attributes),
 		Defaults:        UserDefaults{TimeZone: f.Defaults.TimeZone, Language: f.Defaults.Language},
 		RateLimit:       RateLimit{PerMinute: f.RateLimit.PerMinute, ListPerMinute: f.RateLimit.ListPerMinute},
+		Directory:       DirectoryPolicy{MaxStaleness: c.staleness("directory.max_staleness", f.Directory.MaxStaleness)},
 		DryRun:          f.DryRun,
 		TokensNotBefore: c.notBefore(f.TokensNotBefore),
 	}
@@ -317,6 +318,24 @@ func (c *fileChecker) notBefore(raw string) time.Time {
 		return time.Time{}
 	}
 	return t
+}
+
+// staleness reads a duration such as 15m or 2h, within the bounds a replica refresh can keep.
+func (c *fileChecker) staleness(key, raw string) time.Duration {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || raw == "0" {
+		return 0
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil {
+		c.fail(key, "%q is not a duration; use e.g. 15m or 2h, or leave it out to let fsscim choose", raw)
+		return 0
+	}
+	if d < MinDirectoryStaleness || d > MaxDirectoryStaleness {
+		c.fail(key, "%s is outside %s to %s; leave it out to let fsscim choose", d, MinDirectoryStaleness, MaxDirectoryStaleness)
+		return 0
+	}
+	return d
 }
 
 func (c *fileChecker) notNegative(key string, n int) {

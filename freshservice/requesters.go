@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // CreateRequester creates a requester (POST /requesters).
@@ -105,4 +106,55 @@ func (c *Client) requesterCall(ctx context.Context, cl call) (User, error) {
 
 func requesterPath(id int64) string {
 	return "/requesters/" + strconv.FormatInt(id, 10)
+}
+
+// Filter queries answer 30 users a page and at most 40 pages.
+const (
+	queryPageSize = 30
+	queryMaxPages = 40
+)
+
+// WalkUsersUpdatedSince hands fn every user, requesters then agents (IsAgent set), that Freshservice's
+// filter query finds updated on or after day (its UTC date), active or not. The query's index lags
+// writes by a few minutes, so a caller looks back further than its last walk. complete is false when
+// a query filled all its 40 pages: it found more than it can list, and the caller walks every user
+// instead.
+func (c *Client) WalkUsersUpdatedSince(ctx context.Context, day time.Time, fn func(User) error) (complete bool, err error) {
+	q := `"updated_at:>'` + day.UTC().Format("2006-01-02") + `'"`
+	for _, ep := range []struct {
+		path  string
+		agent bool
+	}{{"/requesters", false}, {"/agents", true}} {
+		for page := 1; ; page++ {
+			if page > queryMaxPages {
+				return false, nil
+			}
+			cl := call{method: http.MethodGet, endpoint: ep.path, path: ep.path, list: true,
+				query: url.Values{"query": {q}, "page": {strconv.Itoa(page)}}}
+			ans, err := c.do(ctx, cl)
+			if err != nil {
+				return false, err
+			}
+			var env envelope
+			if err := decode(ans, cl, &env); err != nil {
+				return false, err
+			}
+			users := env.Requesters
+			if ep.agent {
+				users = env.Agents
+			}
+			for _, u := range users {
+				if ep.agent {
+					u.IsAgent = true
+				}
+				if err := fn(u); err != nil {
+					return false, err
+				}
+			}
+			if len(users) < queryPageSize {
+				break
+			}
+		}
+	}
+	return true, nil
 }

@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/provision"
 )
 
 func (s *Server) listGroups(c echo.Context) error {
@@ -19,11 +19,29 @@ func (s *Server) listGroups(c echo.Context) error {
 	if err != nil {
 		return fail(c, err)
 	}
-	plan, err := mapping.PlanGroupFilter(q.filter)
+	return cl.answerGroups(c, q)
+}
+
+// searchGroups is POST /Groups/.search (RFC 7644 §3.4.3).
+func (s *Server) searchGroups(c echo.Context) error {
+	cl, done, err := s.begin(c)
+	defer done()
 	if err != nil {
-		return fail(c, asFilterError(err))
+		return fail(c, err)
 	}
-	page, err := cl.session.ListGroups(cl.ctx, plan, q.startIndex, q.count, !q.excludeMembers)
+	q, proj, err := parseSearch(c.Request())
+	if err != nil {
+		return fail(c, err)
+	}
+	cl.sc.projection = &proj
+	return cl.answerGroups(c, q)
+}
+
+// answerGroups answers a list or search of groups. Members are read only when the answer carries
+// them: Entra looks groups up with excludedAttributes=members, and members in that answer break it.
+func (cl call) answerGroups(c echo.Context, q listQuery) error {
+	page, err := cl.session.ListGroups(cl.ctx, provision.GroupQuery{Filter: q.filter, StartIndex: q.startIndex, Count: q.count,
+		WithMembers: projectionOf(c.Request()).wants("members")})
 	if err != nil {
 		return fail(c, err)
 	}
@@ -36,7 +54,7 @@ func (s *Server) getGroup(c echo.Context) error {
 	if err != nil {
 		return fail(c, err)
 	}
-	res, err := cl.session.GetGroup(cl.ctx, c.Param("id"), !excludesMembers(c.Request()))
+	res, err := cl.session.GetGroup(cl.ctx, c.Param("id"), projectionOf(c.Request()).wants("members"))
 	if err != nil {
 		return fail(c, err)
 	}

@@ -312,8 +312,14 @@ func hdFaultOps() []hdFaultOp {
 			},
 		},
 		{
-			name:   "get user",
-			setup:  userSetup("read.me@contoso.com"),
+			// A user the directory replica holds is answered without a call; one made in
+			// Freshservice since the replica was built is read from Freshservice.
+			name: "get user made in Freshservice",
+			setup: func(t *testing.T, h *harness) hdEnv {
+				h.warmIndex()
+				u := h.emu.AddRequester(freshservice.User{PrimaryEmail: "read.me@contoso.com", FirstName: "Read"})
+				return hdEnv{user: u.ID, email: "read.me@contoso.com"}
+			},
 			method: http.MethodGet, path: "/scim/v2/Users/{user}",
 			upMethod: http.MethodGet, upPath: "/api/v2/requesters/{user}",
 			retryOK: []int{http.StatusOK},

@@ -125,7 +125,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 		for _, req := range requests {
 			r := h.do(req.method, req.path, req.body)
 			answers = append(answers, r)
-			if r.Status >= 200 && r.Status < 300 && mode != "garbage" {
+			// Reads are answered from the directory replica while the key's verdict holds; a
+			// duplicate_value answer to a member add says the member is in already.
+			answered := req.method == http.MethodGet || mode == "409" && req.method == http.MethodPatch && strings.Contains(req.path, "/Groups/")
+			if r.Status >= 200 && r.Status < 300 && mode != "garbage" && !answered {
 				// Nothing was confirmed by Freshservice, so nothing may be answered as done.
 				t.Errorf("mode %s: %s %s answered %d", mode, req.method, req.path, r.Status)
 			}
@@ -133,6 +136,11 @@ func TestSecretsNeverLeak(t *testing.T) {
 				t.Errorf("mode panic: %s %s answered %d", req.method, req.path, r.Status)
 			}
 		}
+	}
+	// Freshservice answered 401 to the key: reads from the replica stop too.
+	hostile.set("401")
+	if r := h.do(http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), nil); r.Status != http.StatusUnauthorized {
+		t.Errorf("a read after Freshservice refused the key answered %d, want 401", r.Status)
 	}
 	hostile.set("")
 

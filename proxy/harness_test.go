@@ -40,6 +40,7 @@ type harness struct {
 	storePath string
 	logs      *syncBuffer
 	domain    string
+	opts      proxy.Options // what the server was built with
 }
 
 type harnessOption func(*harnessConfig)
@@ -160,7 +161,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			}
 		}
 	})
-	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, storePath: storePath, logs: logs, domain: testDomain}
+	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, storePath: storePath, logs: logs, domain: testDomain, opts: po}
 }
 
 // response is one SCIM answer.

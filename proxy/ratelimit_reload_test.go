@@ -42,7 +42,13 @@ func TestRateLimitChangeHoldsAfterReload(t *testing.T) {
 			}
 		}))
 	u := h.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
-	read := func() response { return h.do(http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", u.ID), nil) }
+	g := h.emu.AddRequesterGroup("Analysts", false)
+	if err := h.emu.AddRequesterGroupMember(g.ID, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	// Users are answered from the directory replica; a requester group's members are read from
+	// Freshservice, one call each time.
+	read := func() response { return h.do(http.MethodGet, fmt.Sprintf("/scim/v2/Groups/%d", g.ID), nil) }
 	if r := read(); r.Status != http.StatusOK {
 		t.Fatalf("read before the reload: %d %s", r.Status, r.Body)
 	}

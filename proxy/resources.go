@@ -104,25 +104,28 @@ func (rt resourceType) body(res provision.Resource, base string) map[string]any 
 	return out
 }
 
-// writeResource answers one resource; a created one (201) with its URI in Location (RFC 7644 §3.3).
+// writeResource answers one resource, holding what the request's attributes or excludedAttributes
+// ask for; a created one (201) with its URI in Location (RFC 7644 §3.3).
 func writeResource(c echo.Context, status int, rt resourceType, res provision.Resource) error {
 	body := rt.body(res, requestScope(c.Request()).base)
 	if status == http.StatusCreated {
+		// Read before the projection, which may leave meta out of the body.
 		c.Response().Header().Set(echo.HeaderLocation, body["meta"].(meta).Location)
 	}
-	return writeSCIM(c, status, body)
+	return writeSCIM(c, status, projected(c, rt, body))
 }
 
-// writeList answers a page of resources as a ListResponse (RFC 7644 §3.4.2).
+// writeList answers a page of resources as a ListResponse (RFC 7644 §3.4.2); itemsPerPage is the
+// number of resources on the page.
 func writeList(c echo.Context, rt resourceType, page provision.Page, q listQuery) error {
 	resources := make([]any, 0, len(page.Resources))
 	for _, res := range page.Resources {
-		resources = append(resources, rt.body(res, requestScope(c.Request()).base))
+		resources = append(resources, projected(c, rt, rt.body(res, requestScope(c.Request()).base)))
 	}
 	return writeSCIM(c, http.StatusOK, map[string]any{
 		"schemas":      []string{schemaListResponse},
 		"totalResults": page.Total,
-		"itemsPerPage": q.count,
+		"itemsPerPage": len(resources),
 		"startIndex":   q.startIndex,
 		"Resources":    resources,
 	})

@@ -16,6 +16,7 @@ func (s *Server) scimRoutes(e *echo.Echo) {
 	g := e.Group("/scim/v2", s.authenticate)
 
 	g.GET("/Users", s.op(dialect.Users, "users.list", s.listUsers))
+	g.POST("/Users/.search", s.op(dialect.Users, "users.search", s.searchUsers))
 	g.POST("/Users", s.op(dialect.Users, "users.create", s.createUser))
 	g.GET("/Users/:id", s.op(dialect.Users, "users.get", s.getUser))
 	g.PUT("/Users/:id", s.op(dialect.Users, "users.replace", s.replaceUser))
@@ -26,6 +27,8 @@ func (s *Server) scimRoutes(e *echo.Echo) {
 		return s.op(dialect.Groups, name, s.groupsServed(h))
 	}
 	g.GET("/Groups", groups("groups.list", s.listGroups))
+	g.POST("/Groups/.search", groups("groups.search", s.searchGroups))
+	g.POST("/.search", s.op("search", "root.search", s.searchAll))
 	g.POST("/Groups", groups("groups.create", s.createGroup))
 	g.GET("/Groups/:id", groups("groups.get", s.getGroup))
 	g.PUT("/Groups/:id", groups("groups.replace", s.replaceGroup))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -263,13 +264,25 @@ func (c *cluster) callsPerMinute() (map[time.Time]int, int) {
 	return perMinute, refused
 }
 
+// costlyRead seeds a user in a requester group and returns the path of a read that costs one
+// Freshservice call each time: users are answered from the directory replica, but a requester
+// group's members are read from Freshservice.
+func (c *cluster) costlyRead() string {
+	c.t.Helper()
+	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
+	g := c.emu.AddRequesterGroup("Analysts", false)
+	if err := c.emu.AddRequesterGroupMember(g.ID, u.ID); err != nil {
+		c.t.Fatal(err)
+	}
+	return fmt.Sprintf("/scim/v2/Groups/%d", g.ID)
+}
+
 // TestReplicasShareOneRateBudget runs two replicas under load against one account limited to 60
 // calls a minute, for two minutes of the account's clock: together they stay within 60 a minute and
 // never earn a 429 from Freshservice; Entra gets 200s and 429s with Retry-After, nothing else.
 func TestReplicasShareOneRateBudget(t *testing.T) {
 	c := newCluster(t, 2)
-	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
-	path := fmt.Sprintf("/scim/v2/Users/%d", u.ID)
+	path := c.costlyRead()
 
 	for minute := range 2 {
 		statuses := c.load(path, 4, 25) // 200 reads against a budget of 60
@@ -350,17 +363,28 @@ func TestReplicasShareRecordsOfWhatFreshserviceForgets(t *testing.T) {
 // have recorded it deleted, or disabled with a department to restore.
 func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 	c := newCluster(t, 2)
-	u := c.emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
+	// Users are answered from the directory replica; the read that spends the account's budget is a
+	// requester group's, whose members are read from Freshservice each time.
+	path := c.costlyRead()
+	u, _ := c.emu.UserByEmail("ada@example.com")
 	other := c.emu.AddRequester(freshservice.User{FirstName: "Alan", LastName: "Turing", PrimaryEmail: "alan@example.com"})
-	path := fmt.Sprintf("/scim/v2/Users/%d", u.ID)
-	// Each replica records the user (a change through each), as Entra's PATCHes spread over them do.
+	userPath := fmt.Sprintf("/scim/v2/Users/%d", u.ID)
+	// Each replica records the user and the group (a change through each), as Entra's PATCHes spread
+	// over them do.
 	for i := range c.replicas {
-		r := c.do(i, http.MethodPatch, path, map[string]any{
+		r := c.do(i, http.MethodPatch, userPath, map[string]any{
 			"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 			"Operations": []any{map[string]any{"op": "Replace", "path": "title", "value": fmt.Sprintf("Engineer %d", i)}},
 		})
 		if r.Status != http.StatusOK {
 			t.Fatalf("change through replica %d: %d %s", i, r.Status, r.Body)
+		}
+		r = c.do(i, http.MethodPatch, path, map[string]any{
+			"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "Replace", "path": "externalId", "value": fmt.Sprintf("analysts-%d", i)}},
+		})
+		if r.Status != http.StatusNoContent {
+			t.Fatalf("group change through replica %d: %d %s", i, r.Status, r.Body)
 		}
 	}
 	if st := c.load(path, 2, 5); st[http.StatusOK] != 20 {
@@ -388,9 +412,24 @@ func TestReplicasKeepServingWhenRedisGoesAway(t *testing.T) {
 				i, r.Status, r.Header.Get("Retry-After"), r.Body)
 		}
 	}
+	// A user the replicas recorded is answered from the directory replica, by id and by a lookup; a
+	// lookup that finds a user no replica recorded is a 503 like the read by id.
+	for i := range c.replicas {
+		if r := c.do(i, http.MethodGet, userPath, nil); r.Status != http.StatusOK {
+			t.Fatalf("replica %d reads a user it recorded with Redis gone: %d %s", i, r.Status, r.Body)
+		}
+		r := c.do(i, http.MethodGet, "/scim/v2/Users?filter="+url.QueryEscape(`userName eq "ada@example.com"`), nil)
+		if r.Status != http.StatusOK || r.JSON(t)["totalResults"] != float64(1) {
+			t.Fatalf("replica %d looks up a user it recorded with Redis gone: %d %s", i, r.Status, r.Body)
+		}
+		r = c.do(i, http.MethodGet, "/scim/v2/Users?filter="+url.QueryEscape(`userName eq "alan@example.com"`), nil)
+		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" || !strings.Contains(string(r.Body), "Redis is unusable") {
+			t.Fatalf("replica %d looks up a user it holds no record of with Redis gone: %d %s; want 503 naming Redis", i, r.Status, r.Body)
+		}
+	}
 	// In the next minute, a write goes on as well: the record lands in the replica's own store.
 	c.clock.Add(time.Minute)
-	r := c.do(0, http.MethodPatch, path, map[string]any{
+	r := c.do(0, http.MethodPatch, userPath, map[string]any{
 		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
 		"Operations": []any{map[string]any{"op": "Replace", "path": "active", "value": false}},
 	})

@@ -29,6 +29,8 @@ type scope struct {
 	resource    string // "Users", "Groups", "discovery"
 	ignored     []string
 	indexLookup string // "hit" or "miss" for a user lookup the directory index could answer
+	// projection is what a POST /.search asked the answer to hold; nil: the query parameters say.
+	projection *projection
 }
 
 type scopeKey struct{}

@@ -36,13 +36,14 @@ type Options struct {
 	RequestTimeout  time.Duration
 	// BudgetWait is how long a call may wait for rate budget before fsscim answers 429.
 	BudgetWait time.Duration
-	// KeyCheckInterval is how long Freshservice's acceptance of an API key is trusted.
+	// KeyCheckInterval is how long Freshservice's acceptance of an API key is trusted (at most, and
+	// by default, a minute: a revoked key stops the reads answered from the directory replica within
+	// it). Every answer Freshservice gives the key renews it.
 	KeyCheckInterval time.Duration
-	// IndexMaxAge is how often a tenant's directory index is rebuilt in the background. fsscim's own
-	// writes keep the index current in between, so the rebuild only picks up changes made in
-	// Freshservice directly; the default (an hour, longer than Entra's 40-minute cycle) keeps a long
-	// first sync on a small plan from walking the whole directory again and again.
-	IndexMaxAge time.Duration
+	// ReplicaTick is how often tenants' directory replicas are saved in the background and their due
+	// refreshes started (default 5 seconds). How stale a replica may get is each tenant's
+	// directory.max_staleness.
+	ReplicaTick time.Duration
 	// Backoff between GET retries (tests pass a zero one).
 	Backoff func(attempt int) time.Duration
 	// NewBudget makes a tenant's rate budget when the tenant is first seen (the binary: one shared
@@ -75,10 +76,7 @@ func (o *Options) defaults() error {
 		o.BudgetWait = 5 * time.Second
 	}
 	if o.KeyCheckInterval <= 0 {
-		o.KeyCheckInterval = 5 * time.Minute
-	}
-	if o.IndexMaxAge <= 0 {
-		o.IndexMaxAge = time.Hour
+		o.KeyCheckInterval = time.Minute
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -115,7 +113,7 @@ func New(opts Options) (*Server, error) {
 		UpstreamTimeout:  opts.UpstreamTimeout,
 		RequestTimeout:   opts.RequestTimeout,
 		KeyCheckInterval: opts.KeyCheckInterval,
-		IndexMaxAge:      opts.IndexMaxAge,
+		ReplicaTick:      opts.ReplicaTick,
 		Backoff:          opts.Backoff,
 		NewBudget:        s.newBudget,
 		ObserveCall:      s.metrics.observeCall,
@@ -154,7 +152,7 @@ func (s *Server) clientIP(r *http.Request) string {
 // Handler is the SCIM listener's HTTP handler: /scim/v2 and a liveness /healthz.
 func (s *Server) Handler() http.Handler { return s.echo }
 
-// Close stops background work (index refreshes).
+// Close stops background work (replica refreshes) and saves the replicas one last time.
 func (s *Server) Close() { s.tenants.Close() }
 
 func (s *Server) healthz(c echo.Context) error {

@@ -106,6 +106,13 @@ func TestStoreDamagedWhileServing(t *testing.T) {
 	if d, _ := r.JSON(t)["detail"].(string); !strings.Contains(d, "damaged") {
 		t.Fatalf("the 503 does not say the store is damaged: %s", d)
 	}
+	// A lookup answered from the directory replica reads the records of what it finds once the store
+	// is known to be damaged: the same 503.
+	r = h.do(http.MethodGet, "/scim/v2/Users?filter="+hdFilter(`userName eq "damaged@contoso.com"`), nil)
+	hdAssertSCIMError(t, r, http.StatusServiceUnavailable, "")
+	if d, _ := r.JSON(t)["detail"].(string); !strings.Contains(d, "damaged") {
+		t.Fatalf("the lookup's 503 does not say the store is damaged: %s", d)
+	}
 	if r := h.doAdmin("/readyz"); r.Status != http.StatusServiceUnavailable || !strings.Contains(string(r.Body), "store damaged: move it aside or restore it") {
 		t.Fatalf("/readyz with a damaged store: %d %s", r.Status, r.Body)
 	}

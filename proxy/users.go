@@ -7,6 +7,7 @@ import (
 
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/proxy/dialect"
+	"github.com/fsscim/fsscim/proxy/provision"
 )
 
 func (s *Server) listUsers(c echo.Context) error {
@@ -19,29 +20,34 @@ func (s *Server) listUsers(c echo.Context) error {
 	if err != nil {
 		return fail(c, err)
 	}
-	plan, err := mapping.PlanUserFilter(q.filter)
-	if err != nil {
-		return fail(c, asFilterError(err))
-	}
-	list, err := cl.session.ListUsers(cl.ctx, plan, q.startIndex, q.count)
+	return cl.answerUsers(c, q)
+}
+
+// searchUsers is POST /Users/.search (RFC 7644 §3.4.3): a list whose query is in the body.
+func (s *Server) searchUsers(c echo.Context) error {
+	cl, done, err := s.begin(c)
+	defer done()
 	if err != nil {
 		return fail(c, err)
 	}
-	if lookupTerm(plan) {
-		cl.sc.noteIndexLookup(list.FromIndex)
+	q, proj, err := parseSearch(c.Request())
+	if err != nil {
+		return fail(c, err)
 	}
-	return writeList(c, cl.surface.users, list.Page, q)
+	cl.sc.projection = &proj
+	return cl.answerUsers(c, q)
 }
 
-// lookupTerm reports whether a user filter looks users up by an attribute the directory index holds.
-func lookupTerm(plan mapping.Plan) bool {
-	for _, t := range plan.Terms {
-		switch t.Attr {
-		case "userName", "email", "externalId":
-			return true
-		}
+// answerUsers answers a list or search of users.
+func (cl call) answerUsers(c echo.Context, q listQuery) error {
+	list, err := cl.session.ListUsers(cl.ctx, provision.UserQuery{Filter: q.filter, StartIndex: q.startIndex, Count: q.count})
+	if err != nil {
+		return fail(c, err)
 	}
-	return false
+	if list.Lookup {
+		cl.sc.noteIndexLookup(list.FromReplica)
+	}
+	return writeList(c, cl.surface.users, list.Page, q)
 }
 
 func (s *Server) getUser(c echo.Context) error {

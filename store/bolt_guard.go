@@ -171,3 +171,8 @@ func checkBucket(top string, b *bbolt.Bucket) error {
 		return nil
 	})
 }
+
+// RecordsComplete reports whether the store answers for its records: not once it was found damaged.
+// An answer from a copy kept apart from the records (the directory replica) then reads the record of
+// what it answers, which fails with ErrDamaged.
+func (b *Bolt) RecordsComplete() bool { return b.damage() == nil }

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
+	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
@@ -86,7 +89,9 @@ func seedGroupName(i int) string { return fmt.Sprintf("Seeded Group %04d", i) }
 func measureCalls(ctx context.Context, wl workload, groups int) (*callCosts, error) {
 	res := &callCosts{Users: wl.users, Groups: groups,
 		Method: "calls counted as the emulated account receives them, one SCIM request at a time, against one fsscim tenant whose groups are requester groups"}
-	emb, err := startEmbedded(embeddedOptions{plan: unlimited, departments: wl.departments, seed: func(emu *freshservicetest.Emulator) {
+	// A clock the tool can move, for the replica's refreshes; it runs at real speed otherwise.
+	clock := newVirtualClock(time.Now().UTC().Truncate(time.Minute))
+	emb, err := startEmbedded(embeddedOptions{plan: unlimited, clock: clock, departments: wl.departments, seed: func(emu *freshservicetest.Emulator) {
 		for i := range groups {
 			emu.AddRequesterGroup(seedGroupName(i), false)
 		}
@@ -137,10 +142,64 @@ func measureCalls(ctx context.Context, wl workload, groups int) (*callCosts, err
 		r.groupLookup(ctx, groupName("absent", 0), 0))
 	add(fmt.Sprintf("group lookup by displayName, the last of %d groups", groups), "lookup",
 		r.groupLookup(ctx, seedGroupName(groups-1), 1))
+
+	// The replica's refreshes. Two days on, the day's full walk is due: the read that finds the
+	// replica that old waits for it. Then one user is changed in Freshservice directly, and once the
+	// staleness bound has passed the next read brings in what changed since the last refresh.
+	clock.advanceTo(clock.Now().Add(49 * time.Hour))
+	full := r.refresh(ctx, emb, "")
+	add(fmt.Sprintf("replica refresh, full walk (%d users in the account)", len(r.users)+1), "refresh", full)
+	changedUser := r.users[len(r.users)/2]
+	clock.advanceTo(clock.Now().Add(61 * time.Minute)) // past the bound (at most an hour by default)
+	add("replica refresh, the users changed since the last one (one, changed in Freshservice)", "refresh", r.refresh(ctx, emb, changedUser.id))
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("interrupted: %w", ctx.Err())
 	}
 	return res, nil
+}
+
+// refresh makes one read that finds the directory replica past its staleness bound, and waits for
+// the refresh it starts to end (no call for a while). With id set, that user's title is first changed
+// in Freshservice directly, and the read must see the change.
+func (r *runner) refresh(ctx context.Context, emb *embedded, id string) *phaseResult {
+	if id != "" {
+		title := "Changed in Freshservice"
+		c, err := freshservice.New(freshservice.Options{BaseURL: emb.emuURL + "/api/v2", APIKey: emb.apiKey})
+		n, perr := strconv.ParseInt(id, 10, 64)
+		if err == nil && perr == nil {
+			_, err = c.UpdateRequester(ctx, n, freshservice.UserFields{NameFields: freshservice.NameFields{JobTitle: &title}})
+		}
+		if err != nil {
+			p := &phaseResult{name: "refresh", units: 1, rec: newRecorder()}
+			p.rec.fail("change a user in Freshservice: %v %v", err, perr)
+			return p
+		}
+	}
+	return r.phase(ctx, "refresh", 1, func(ctx context.Context, rec *recorder, _ int) {
+		path := testConnectionPath()
+		if id != "" {
+			path = "/Users/" + id
+		}
+		a, err := r.client.send(ctx, rec, "read", http.MethodGet, path, nil)
+		if !expect(rec, "read that starts the refresh", a, err, http.StatusOK) {
+			return
+		}
+		// The refresh runs on in the background if the read stopped waiting for it.
+		for last, quiet := emb.up.snapshot().total(), 0; quiet < 10 && ctx.Err() == nil; {
+			time.Sleep(50 * time.Millisecond)
+			if now := emb.up.snapshot().total(); now != last {
+				last, quiet = now, 0
+				continue
+			}
+			quiet++
+		}
+		if id != "" {
+			a, err = r.client.send(ctx, rec, "read", http.MethodGet, "/Users/"+id, nil)
+			if expect(rec, "read after the refresh", a, err, http.StatusOK) && !strings.Contains(string(a.body), "Changed in Freshservice") {
+				rec.fail("the change made in Freshservice is not seen after the refresh: %s", snippet(a.body))
+			}
+		}
+	})
 }
 
 // lookupAndPatch is an incremental cycle that finds each changed user by userName, as Entra does for

@@ -23,10 +23,11 @@ func TestCallsCountsEachSequence(t *testing.T) {
 	}
 	var res callCosts
 	decodeInto(t, out, &res)
-	if res.Failures != 0 || res.Users != 100 || res.Groups != 120 || len(res.Steps) != 8 {
-		t.Fatalf("calls = %+v, want 8 sequences without failures", res)
+	if res.Failures != 0 || res.Users != 100 || res.Groups != 120 || len(res.Steps) != 10 {
+		t.Fatalf("calls = %+v, want 10 sequences without failures", res)
 	}
-	// Each write is one Freshservice call however the reads are answered.
+	// Each write is one Freshservice call, and the reads before it none: they are answered from the
+	// directory replica.
 	writes := []struct {
 		step, endpoint string
 		units          int
@@ -55,15 +56,22 @@ func TestCallsCountsEachSequence(t *testing.T) {
 		if !ok {
 			t.Fatalf("no step %q in %+v", w.step, res.Steps)
 		}
-		if s.Units != w.units || s.SCIMRequests != 2*w.units || s.ByEndpoint[w.endpoint] != w.units {
+		if s.Units != w.units || s.SCIMRequests != 2*w.units || s.ByEndpoint[w.endpoint] != w.units || s.Calls != w.units+s.ByEndpoint["GET /departments"] {
 			t.Errorf("%s: %d units, %d SCIM requests, %d × %s; want %d, %d, %d", w.step, s.Units, s.SCIMRequests, s.ByEndpoint[w.endpoint], w.endpoint, w.units, 2*w.units, w.units)
 		}
 	}
-	if s := steps["page of 100 users without a filter"]; s.Units != 1 || s.SCIMRequests != 1 {
+	if s := steps["page of 100 users without a filter"]; s.Units != 1 || s.SCIMRequests != 1 || s.Calls != 0 {
 		t.Errorf("page: %+v", s)
 	}
-	if s := steps["group lookup by displayName, the last of 120 groups"]; s.Units != 1 || s.SCIMRequests != 1 {
+	if s := steps["group lookup by displayName, the last of 120 groups"]; s.Units != 1 || s.SCIMRequests != 1 || s.Calls != 0 {
 		t.Errorf("group lookup: %+v", s)
+	}
+	// 101 users: a full walk is a page of requesters and one of agents, as is a refresh of what
+	// changed (a query page of each).
+	for _, name := range []string{"replica refresh, full walk (101 users in the account)", "replica refresh, the users changed since the last one (one, changed in Freshservice)"} {
+		if s, ok := steps[name]; !ok || s.Units != 1 || s.ListCalls != 2 {
+			t.Errorf("%s: %+v", name, s)
+		}
 	}
 
 	code, text, _ := runTool(t, nil, "calls", "--users", "100", "--groups", "1")

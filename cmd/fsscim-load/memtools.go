@@ -15,19 +15,121 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
-	"github.com/fsscim/fsscim/proxy/provision/directory"
+	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/provision/replica"
 )
 
-// indexMemory is what a tenant's directory holds in memory.
+// indexMemory is what a tenant's directory replica holds in memory.
 type indexMemory struct {
-	Users                   int     `json:"users"`
-	IndexBytes              uint64  `json:"index_bytes"`
-	IndexBytesPerUser       float64 `json:"index_bytes_per_user"`
+	Users int `json:"users"`
+	// IndexBytes is the replica of the standard directory (name, email, title, external id).
+	IndexBytes        uint64  `json:"index_bytes"`
+	IndexBytesPerUser float64 `json:"index_bytes_per_user"`
+	// RichBytes is the replica of a directory whose users carry every attribute fsscim maps.
+	RichBytes               uint64  `json:"rich_bytes"`
+	RichBytesPerUser        float64 `json:"rich_bytes_per_user"`
 	TenantBytes             uint64  `json:"tenant_bytes_with_warm_index"`
 	TenantBytesPerUser      float64 `json:"tenant_bytes_per_user"`
 	IndexBuildSeconds       float64 `json:"index_build_seconds"`
 	TenantFirstLookupMillis float64 `json:"tenant_first_lookup_ms"`
 	Method                  string  `json:"method"`
+}
+
+// seedRichDirectory fills an account with n requesters carrying every attribute fsscim maps, as an
+// Entra sync with the default mappings and a department, manager, office and phones leaves them.
+func seedRichDirectory(n int) func(*freshservicetest.Emulator) {
+	return func(emu *freshservicetest.Emulator) {
+		var depts, locs []int64
+		for _, name := range defaultDepartments {
+			depts = append(depts, emu.AddDepartment(name).ID)
+		}
+		for _, name := range []string{"Seattle", "Redmond", "Dublin", "Singapore"} {
+			locs = append(locs, emu.AddLocation(name).ID)
+		}
+		zones := []string{"Pacific Time (US & Canada)", "Eastern Time (US & Canada)", "Dublin", "Singapore"}
+		var manager int64
+		for i, u := range makeUsers(n, "", nil, dialectFlag) {
+			added := emu.AddRequester(freshservice.User{
+				FirstName:          u.given,
+				LastName:           u.family,
+				PrimaryEmail:       u.userName,
+				JobTitle:           u.title,
+				ExternalID:         freshservice.FlexString(u.externalID),
+				WorkPhoneNumber:    freshservice.FlexString(u.phone),
+				MobilePhoneNumber:  freshservice.FlexString(fmt.Sprintf("+1 206 555 %04d", i%10000)),
+				Address:            fmt.Sprintf("%d Microsoft Way, Redmond, WA 98052", 1+i%500),
+				TimeZone:           zones[i%len(zones)],
+				Language:           "en",
+				DepartmentIDs:      []int64{depts[i%len(depts)]},
+				LocationID:         freshservice.ID(locs[i%len(locs)]),
+				ReportingManagerID: freshservice.ID(manager),
+			})
+			if i%50 == 0 {
+				manager = added.ID
+			}
+		}
+	}
+}
+
+// replicaSource walks an emulated account for a bare replica build, working each user's SCIM view
+// out as fsscim does (a fresh account has no fsscim records to add to it).
+type replicaSource struct {
+	c           *freshservice.Client
+	depts, locs map[int64]string
+}
+
+func (s replicaSource) WalkUsers(ctx context.Context, fn func(replica.User) error) error {
+	return s.c.WalkUsers(ctx, func(fu freshservice.User) error {
+		var refs mapping.Refs
+		if len(fu.DepartmentIDs) > 0 {
+			refs.DepartmentName = s.depts[fu.DepartmentIDs[0]]
+		}
+		refs.LocationName = s.locs[int64(fu.LocationID)]
+		return fn(replica.User{FS: fu, View: mapping.UserFromFreshservice(fu, refs, mapping.Options{})})
+	})
+}
+
+func (replicaSource) WalkGroups(context.Context, func(replica.Group) error) error { return nil }
+
+// bareReplica builds a replica of the account seed fills, straight from the emulator, and returns
+// its live heap and build time.
+func bareReplica(ctx context.Context, n int, seed func(*freshservicetest.Emulator)) (uint64, time.Duration, error) {
+	emu := freshservicetest.New(freshservicetest.Options{})
+	apiKey := randomHex(20)
+	emu.AddAPIKey(apiKey, true)
+	seed(emu)
+	src := replicaSource{depts: map[int64]string{}, locs: map[int64]string{}}
+	for _, d := range emu.Departments() {
+		src.depts[d.ID] = d.Name
+	}
+	for _, l := range emu.Locations() {
+		src.locs[l.ID] = l.Name
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, 0, fmt.Errorf("listen for the emulator: %w", err)
+	}
+	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	if src.c, err = freshservice.New(freshservice.Options{BaseURL: "http://" + ln.Addr().String() + "/api/v2", APIKey: apiKey}); err != nil {
+		return 0, 0, err
+	}
+	emu.ResetCalls()
+	before := heapAfterGC()
+	rep := replica.New(replica.Options{})
+	start := time.Now()
+	if err := rep.Build(ctx, src); err != nil {
+		return 0, 0, fmt.Errorf("build the replica: %w", err)
+	}
+	took := time.Since(start)
+	emu.ResetCalls()
+	after := heapAfterGC()
+	if rep.Len() < n {
+		return 0, 0, fmt.Errorf("the replica holds %d users, want %d", rep.Len(), n)
+	}
+	runtime.KeepAlive(rep)
+	return after - min(before, after), took, nil
 }
 
 // seedDirectory fills an account with n requesters shaped like an Entra-provisioned directory:
@@ -46,46 +148,23 @@ func seedDirectory(n int) func(*freshservicetest.Emulator) {
 	}
 }
 
-// measureIndexMemory builds a directory index of n users twice: bare (directory.Index against the
-// emulator) and as fsscim builds it for a tenant on its first lookup, and weighs each by the live heap
+// measureIndexMemory builds a directory replica of n users three times: bare (replica.Replica filled
+// from the emulator) for the standard directory and for one whose users carry every attribute fsscim
+// maps, and as fsscim builds it for a tenant on its first lookup; each is weighed by the live heap
 // after a full collection before and after.
 func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
 	out := indexMemory{Users: n, Method: "live heap (runtime.MemStats.HeapAlloc after two GCs) before and after, the account and everything else already in place"}
-
-	// The bare index.
-	emu := freshservicetest.New(freshservicetest.Options{})
-	apiKey := randomHex(20)
-	emu.AddAPIKey(apiKey, true)
-	seedDirectory(n)(emu)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return out, fmt.Errorf("listen for the emulator: %w", err)
-	}
-	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	client, err := freshservice.New(freshservice.Options{BaseURL: "http://" + ln.Addr().String() + "/api/v2", APIKey: apiKey})
+	bytes, took, err := bareReplica(ctx, n, seedDirectory(n))
 	if err != nil {
 		return out, err
 	}
-	emu.ResetCalls()
-	before := heapAfterGC()
-	idx := directory.New(directory.Options{})
-	start := time.Now()
-	if err := idx.Build(ctx, client); err != nil {
-		return out, fmt.Errorf("build the index: %w", err)
+	out.IndexBytes, out.IndexBytesPerUser, out.IndexBuildSeconds = bytes, float64(bytes)/float64(n), took.Seconds()
+	if bytes, _, err = bareReplica(ctx, n, seedRichDirectory(n)); err != nil {
+		return out, err
 	}
-	out.IndexBuildSeconds = time.Since(start).Seconds()
-	emu.ResetCalls()
-	after := heapAfterGC()
-	if idx.Len() < n {
-		return out, fmt.Errorf("index holds %d users, want %d", idx.Len(), n)
-	}
-	out.IndexBytes = after - min(before, after)
-	out.IndexBytesPerUser = float64(out.IndexBytes) / float64(n)
-	runtime.KeepAlive(idx)
+	out.RichBytes, out.RichBytesPerUser = bytes, float64(bytes)/float64(n)
 
-	// The same directory as one fsscim tenant: its state, client, caches and warm index.
+	// The same directory as one fsscim tenant: its state, client, caches and warm replica.
 	emb, err := startEmbedded(embeddedOptions{plan: unlimited, seed: seedDirectory(n)})
 	if err != nil {
 		return out, err
@@ -93,8 +172,8 @@ func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
 	defer emb.Close()
 	cl := newSCIMClient(emb.target(), 1)
 	rec := newRecorder()
-	before = heapAfterGC()
-	start = time.Now()
+	before := heapAfterGC()
+	start := time.Now()
 	a, err := cl.send(ctx, rec, "lookup", http.MethodGet, testConnectionPath(), nil)
 	if err != nil || a.status != http.StatusOK {
 		return out, fmt.Errorf("first lookup: status %d, %v", a.status, err)
@@ -102,7 +181,7 @@ func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
 	out.TenantFirstLookupMillis = float64(time.Since(start).Microseconds()) / 1000
 	cl.http.CloseIdleConnections()
 	emb.emu.ResetCalls()
-	after = heapAfterGC()
+	after := heapAfterGC()
 	out.TenantBytes = after - min(before, after)
 	out.TenantBytesPerUser = float64(out.TenantBytes) / float64(n)
 	return out, nil

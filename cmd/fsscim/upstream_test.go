@@ -33,6 +33,12 @@ func TestServeSharesOneUpstreamConnectionAmongTenants(t *testing.T) {
 	emuSrv.Start()
 	t.Cleanup(emuSrv.Close)
 	user := emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
+	// Users are answered from the directory replica; a requester group's members are read from
+	// Freshservice on every read of the group.
+	group := emu.AddRequesterGroup("Analysts", false)
+	if err := emu.AddRequesterGroupMember(group.ID, user.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	dir := t.TempDir()
 	f := &tenantFixture{emu: emu, tenants: filepath.Join(dir, "tenants"), data: filepath.Join(dir, "data")}
@@ -67,8 +73,8 @@ func TestServeSharesOneUpstreamConnectionAmongTenants(t *testing.T) {
 	const reads = 10
 	emu.ResetCalls()
 	for i := range reads {
-		status, body := get(t, http.DefaultClient, s.base+"/scim/v2/Users/"+strconv.FormatInt(user.ID, 10), tokens[i%2])
-		if status != http.StatusOK || !strings.Contains(body, "ada@example.com") {
+		status, body := get(t, http.DefaultClient, s.base+"/scim/v2/Groups/"+strconv.FormatInt(group.ID, 10), tokens[i%2])
+		if status != http.StatusOK || !strings.Contains(body, strconv.FormatInt(user.ID, 10)) {
 			t.Fatalf("read %d through tenant %d: %d %s", i, i%2, status, body)
 		}
 	}

@@ -66,6 +66,12 @@ func (e *Emulator) getAgent(q *request) response {
 }
 
 func (e *Emulator) listAgents(q *request) response {
+	if q.r.URL.Query().Has("query") {
+		if _, _, bad := listQuery(q, "query"); bad != nil {
+			return *bad
+		}
+		return e.queryUsers(q, "agents", true, func(u *userRecord) bool { return u.isAgent }, e.agentJSON)
+	}
 	vals, p, bad := listQuery(q, "email", "mobile_phone_number", "work_phone_number", "active", "state")
 	if bad != nil {
 		return *bad

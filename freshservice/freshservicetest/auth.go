@@ -66,6 +66,13 @@ func (e *Emulator) AddAPIKey(key string, admin bool) freshservice.User {
 	return e.model(u)
 }
 
+// RevokeAPIKey makes key stop working, as an admin resetting it in Freshservice does; its owner stays.
+func (e *Emulator) RevokeAPIKey(key string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.st.keys, key)
+}
+
 // authenticate reads Basic auth (key as username, password ignored). A key whose owner was
 // deactivated, converted or forgotten no longer works; it has admin rights while its owner holds an
 // admin role.

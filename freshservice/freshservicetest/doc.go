@@ -29,4 +29,7 @@
 //   - time_zone stays null until set (the account default is unknown); language defaults to "en" and
 //     time_format to "12h".
 //   - Unknown query parameters are refused (400 invalid_field), as is a present but empty filter.
+//   - Filter queries (?query=) find deactivated users too; on /requesters they find agents only with
+//     include_agents=true; per_page is ignored (30 a page). Fields outside the documented list answer
+//     400 [:invalid_field] naming the field.
 package freshservicetest

@@ -32,6 +32,9 @@ type Options struct {
 	// KeepOnReactivate keeps department_ids, reporting_manager_id and location_id across a
 	// deactivate/reactivate cycle; by default they come back empty, as the reference's sample shows.
 	KeepOnReactivate bool
+	// QueryLag is how long a change takes to reach filter queries (?query=): Freshservice's search
+	// index lags its writes by minutes. Zero: at once.
+	QueryLag time.Duration
 }
 
 // Emulator is an in-memory Freshservice v2 account. It is safe for concurrent use.

@@ -45,6 +45,20 @@ func (e *Emulator) getRequester(q *request) response {
 }
 
 func (e *Emulator) listRequesters(q *request) response {
+	if q.r.URL.Query().Has("query") {
+		vals, _, bad := listQuery(q, "query", "include_agents")
+		if bad != nil {
+			return *bad
+		}
+		withAgents, _, bad := boolParam(vals, "include_agents")
+		if bad != nil {
+			return *bad
+		}
+		if withAgents && !q.key.admin {
+			return forbidden()
+		}
+		return e.queryUsers(q, "requesters", false, func(u *userRecord) bool { return withAgents || !u.isAgent }, e.requesterJSON)
+	}
 	vals, p, bad := listQuery(q, "email", "mobile_phone_number", "work_phone_number", "include_agents")
 	if bad != nil {
 		return *bad

@@ -18,6 +18,19 @@ type groupOp struct {
 	target groupTarget
 }
 
+// groupsVerified is groups() for an operation that may be answered from the replica alone: the key
+// must still be one Freshservice accepts.
+func (s *Session) groupsVerified(ctx context.Context) (groupOp, error) {
+	gc, err := s.groups()
+	if err != nil {
+		return groupOp{}, err
+	}
+	if err := s.VerifyKey(ctx); err != nil {
+		return groupOp{}, err
+	}
+	return gc, nil
+}
+
 // groups returns the session's group operations, or a 501 when the tenant provisions no groups.
 func (s *Session) groups() (groupOp, error) {
 	target := newGroupTarget(s.cfg.Groups.Target, s.c)
@@ -27,7 +40,9 @@ func (s *Session) groups() (groupOp, error) {
 	return groupOp{s: s, target: target}, nil
 }
 
-// GetGroup reads the group fresh from Freshservice, with its members when withMembers is true.
+// GetGroup answers the group from the directory replica (from Freshservice when the replica does not
+// hold it) and fsscim's record of it, with its members when withMembers is true: an agent group's from
+// the replica, a requester group's read from Freshservice.
 func (s *Session) GetGroup(ctx context.Context, id string, withMembers bool) (Resource, error) {
 	gc, err := s.groups()
 	if err != nil {
@@ -37,25 +52,46 @@ func (s *Session) GetGroup(ctx context.Context, id string, withMembers bool) (Re
 	if !ok {
 		return Resource{}, groupNotFound(id)
 	}
-	g, err := gc.target.get(ctx, gid)
+	if err := s.VerifyKey(ctx); err != nil {
+		return Resource{}, err
+	}
+	g, err := gc.lookup(ctx, gid)
 	if err != nil {
 		if freshservice.IsNotFound(err) {
 			return Resource{}, groupNotFound(id)
 		}
 		return Resource{}, err
 	}
-	return gc.resource(ctx, g, withMembers, nil)
+	// Answered with fsscim's record of the group (its externalId and, for a requester group, its
+	// times), read from the store like a user's: no Freshservice call, and a 503 when the store cannot
+	// answer.
+	return gc.resource(ctx, info(g), withMembers, nil)
 }
 
-// ListGroups answers lookups: by displayName (case-insensitive), by externalId, and the membership
-// check `id eq "g" and members eq "u"`. Without members, no member list is read. startIndex is
-// 1-based.
-func (s *Session) ListGroups(ctx context.Context, plan mapping.GroupPlan, startIndex, count int, withMembers bool) (Page, error) {
+// GroupQuery is a list or search of groups: a filter (empty lists every group), the page wanted
+// (StartIndex 1-based) and whether the answer carries members.
+type GroupQuery struct {
+	Filter            string
+	StartIndex, Count int
+	WithMembers       bool
+}
+
+// ListGroups answers a filter on any group attribute from the directory replica, including Entra's
+// lookup by displayName (case-insensitive) and its membership check `id eq "g" and members eq "u"`.
+// Without members, no member list is read.
+func (s *Session) ListGroups(ctx context.Context, q GroupQuery) (Page, error) {
 	gc, err := s.groups()
 	if err != nil {
 		return Page{}, err
 	}
-	return gc.list(ctx, plan, startIndex, count, withMembers)
+	f, err := CompileGroupFilter(q.Filter)
+	if err != nil {
+		return Page{}, err
+	}
+	if err := s.VerifyKey(ctx); err != nil {
+		return Page{}, err
+	}
+	return gc.list(ctx, f, q.StartIndex, q.Count, q.WithMembers)
 }
 
 // CreateGroup makes the group, then adds its members. Members are checked first, so a bad member
@@ -76,7 +112,7 @@ func (s *Session) CreateGroup(ctx context.Context, attrs map[string]any) (Resour
 // become the whole member list. A body without members leaves them alone: clearing a group because a
 // client only meant to rename it would cost its members their access.
 func (s *Session) ReplaceGroup(ctx context.Context, id string, attrs map[string]any) (Resource, error) {
-	gc, err := s.groups()
+	gc, err := s.groupsVerified(ctx)
 	if err != nil {
 		return Resource{}, err
 	}
@@ -93,17 +129,17 @@ func (s *Session) ReplaceGroup(ctx context.Context, id string, attrs map[string]
 		ids := memberValues(g.Members)
 		e.replace = &ids
 	}
-	info, err := gc.edit(ctx, gid, id, e)
+	edited, err := gc.edit(ctx, gid, id, e)
 	if err != nil {
 		return Resource{}, err
 	}
-	return gc.resource(ctx, info, true, nil)
+	return gc.resource(ctx, edited, true, nil)
 }
 
 // PatchGroup applies a PATCH's operations (both of Entra's member dialects, see
 // mapping.ApplyGroupPatch). It returns the attributes fsscim does not map.
 func (s *Session) PatchGroup(ctx context.Context, id string, ops []mapping.PatchOp) ([]string, error) {
-	gc, err := s.groups()
+	gc, err := s.groupsVerified(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +165,7 @@ func (s *Session) PatchGroup(ctx context.Context, id string, ops []mapping.Patch
 
 // DeleteGroup deletes the group in Freshservice and forgets what fsscim recorded about it.
 func (s *Session) DeleteGroup(ctx context.Context, id string) error {
-	gc, err := s.groups()
+	gc, err := s.groupsVerified(ctx)
 	if err != nil {
 		return err
 	}
@@ -147,11 +183,7 @@ func (gc groupOp) resource(ctx context.Context, g groupInfo, withMembers bool, m
 		return Resource{}, fmt.Errorf("read stored state of group %d: %w", g.id, err)
 	}
 	mg := mapping.Group{ID: strconv.FormatInt(g.id, 10), DisplayName: g.name, ExternalID: rec.ExternalID, Description: g.description}
-	if g.created.IsZero() && g.updated.IsZero() {
-		// Requester groups carry no times in Freshservice: fsscim's record of when it made and last
-		// changed the group stands in (none for a group fsscim never touched).
-		g.created, g.updated = rec.Created, rec.LastModified
-	}
+	g.created, g.updated = gc.times(g, rec)
 	if withMembers {
 		if members == nil {
 			if members, err = gc.target.members(ctx, g); err != nil {

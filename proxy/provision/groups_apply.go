@@ -261,12 +261,12 @@ func (e *PartialError) Unwrap() error { return e.Cause }
 // members were changed and that a retry finishes the job.
 func (gc groupOp) partialError(ctx context.Context, what string, plan memberPlan, p *memberProgress, outcome string) error {
 	if p.refused != 0 {
-		// The index misjudged the member (it changed in Freshservice since): refresh it so that a
+		// The replica misjudged the member (it changed in Freshservice since): refresh it so that a
 		// retry gets the clear 400 before any write.
 		if _, found, err := gc.readUser(ctx, p.refused); err != nil {
 			gc.s.log.Warn("could not re-read refused member", zap.Int64("user_id", p.refused), zap.Error(err))
 		} else if !found {
-			gc.s.t.index.Forget(p.refused)
+			gc.s.forgetUser(ctx, p.refused)
 		}
 		if outcome == "" {
 			outcome = p.describe(plan)

@@ -57,9 +57,10 @@ func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error)
 	if g.ExternalID != "" {
 		externalID = &g.ExternalID
 	}
-	if err := gc.noteGroup(ctx, info.id, externalID, true, false); err != nil {
+	if err := gc.recordGroup(ctx, info.id, externalID, true, false); err != nil {
 		return Resource{}, err
 	}
+	gc.noteGroup(ctx, info)
 	if !gc.target.agents() && !plan.empty() {
 		p := gc.changeRequesterMembers(ctx, info.id, plan)
 		if p.err != nil {
@@ -97,6 +98,7 @@ func (gc groupOp) undoCreate(ctx context.Context, info groupInfo, name string, p
 		return gc.partialError(ctx, fmt.Sprintf("Group %q was created as %s %d, but adding its members stopped part-way and deleting it again failed", name, gc.target.noun(), info.id), plan, p,
 			p.describe(plan)+" Entra finds the group by its name on its next cycle and adds the rest.")
 	}
+	gc.forgetGroup(dctx, info.id)
 	if err := gc.s.store().DeleteGroup(dctx, gc.s.t.domain, gc.target.kind(), info.id); err != nil {
 		gc.s.log.Warn("could not forget a deleted group", zap.Int64("group_id", info.id), zap.Error(err))
 	}

@@ -17,14 +17,14 @@ func (gc groupOp) delete(ctx context.Context, gid int64, rawID string) error {
 		unlock := gc.s.t.locks.lock(groupLock(gid))
 		defer unlock()
 	}
-	g, err := gc.target.get(ctx, gid)
+	rg, err := gc.lookup(ctx, gid)
 	if err != nil {
 		if freshservice.IsNotFound(err) {
 			return groupNotFound(rawID)
 		}
 		return err
 	}
-	if g.ruleBased {
+	if g := info(rg); g.ruleBased {
 		return ruleBasedRefusal(g)
 	}
 	if gc.s.cfg.DryRun {
@@ -33,10 +33,12 @@ func (gc groupOp) delete(ctx context.Context, gid int64, rawID string) error {
 	}
 	if err := gc.target.remove(ctx, gid); err != nil {
 		if freshservice.IsNotFound(err) {
+			gc.forgetGroup(ctx, gid)
 			return groupNotFound(rawID)
 		}
 		return err
 	}
+	gc.forgetGroup(ctx, gid)
 	gc.s.log.Info("group deleted", zap.String("kind", gc.target.kind()), zap.Int64("group_id", gid))
 
 	// The group is gone; what follows only tidies fsscim's records, and a failure there must not

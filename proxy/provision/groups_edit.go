@@ -63,7 +63,7 @@ func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit
 		unlock := gc.s.t.locks.lock(groupLock(gid))
 		defer unlock()
 	}
-	g, err := gc.target.get(ctx, gid)
+	g, err := gc.base(ctx, gid, e)
 	if err != nil {
 		if freshservice.IsNotFound(err) {
 			return groupInfo{}, groupNotFound(rawID)
@@ -92,22 +92,61 @@ func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit
 	if err := gc.s.storeUsable(ctx); err != nil {
 		return groupInfo{}, err
 	}
+	before := g
 	if gc.target.agents() {
 		g, err = gc.applyAgentGroup(ctx, g, fields, plan)
 	} else {
 		g, err = gc.applyRequesterGroup(ctx, g, fields, plan)
 	}
 	if err != nil {
+		if fields.Name != nil || fields.Description != nil || gc.target.agents() && plan.changesAny() {
+			// The group may have changed before the failure: read it again next time.
+			gc.rereadGroup(ctx, gid)
+		}
 		return groupInfo{}, err
 	}
 	changed := fields.Name != nil || fields.Description != nil || !plan.empty()
 	if e.externalID != nil || changed {
-		if err := gc.noteGroup(ctx, gid, e.externalID, false, changed); err != nil {
+		if err := gc.recordGroup(ctx, gid, e.externalID, false, changed); err != nil {
 			return groupInfo{}, err
 		}
 	}
+	if changed || e.externalID != nil || g.name != before.name || g.description != before.description || !slices.Equal(g.members, before.members) {
+		// After the record: the replica's group carries its externalId and, for a requester group,
+		// the times fsscim keeps.
+		gc.noteGroup(ctx, g)
+	}
 	return g, nil
 }
+
+// base is the group an edit starts from: the replica's, or Freshservice's when the edit writes an
+// agent group's whole member list (a stale list would drop members added in Freshservice since).
+func (gc groupOp) base(ctx context.Context, gid int64, e groupEdit) (groupInfo, error) {
+	if gc.target.agents() && e.changesMembers() {
+		g, err := gc.target.get(ctx, gid)
+		if err == nil {
+			gc.noteGroup(ctx, g)
+		}
+		return g, err
+	}
+	rg, err := gc.lookup(ctx, gid)
+	if err != nil {
+		return groupInfo{}, err
+	}
+	return info(rg), nil
+}
+
+// rereadGroup reads a group whose state a failed write left unknown again, for the replica.
+func (gc groupOp) rereadGroup(ctx context.Context, gid int64) {
+	g, err := gc.target.get(context.WithoutCancel(ctx), gid)
+	if err != nil {
+		gc.s.log.Warn("could not read a group again after a failed write", zap.Int64("group_id", gid), zap.Error(err))
+		return
+	}
+	gc.noteGroup(ctx, g)
+}
+
+func (p memberPlan) changesAny() bool { return len(p.add) > 0 || len(p.remove) > 0 }
 
 // planMembers turns the edit's member ids into the Freshservice calls to make.
 func (gc groupOp) planMembers(ctx context.Context, g groupInfo, e groupEdit, resolved map[string]memberUser) (memberPlan, error) {
@@ -228,10 +267,10 @@ func (gc groupOp) recordedMembers(ctx context.Context, gid int64) ([]int64, erro
 	return ids, nil
 }
 
-// noteGroup records what Freshservice does not keep of a group: Entra's externalId (when given) and,
+// recordGroup records what Freshservice does not keep of a group: Entra's externalId (when given) and,
 // for requester groups, whose Freshservice records carry no times, when fsscim made it (made) and last
 // changed it (made or changed), for meta.created and meta.lastModified.
-func (gc groupOp) noteGroup(ctx context.Context, gid int64, externalID *string, made, changed bool) error {
+func (gc groupOp) recordGroup(ctx context.Context, gid int64, externalID *string, made, changed bool) error {
 	st := gc.s.store()
 	rec, _, err := st.GetGroup(ctx, gc.s.t.domain, gc.target.kind(), gid)
 	if err != nil {

@@ -8,12 +8,13 @@ import (
 	"strings"
 
 	scimerrors "github.com/elimity-com/scim/errors"
+	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
 )
 
-// memberLookupsBeforeIndex is how many members the index may fail to answer before fsscim waits for
-// the index to be built instead of reading each of them (a build reads 100 users per call).
+// memberLookupsBeforeIndex is how many members the replica may fail to answer before fsscim waits
+// for the replica to be built instead of reading each of them (a build reads 100 users per call).
 const memberLookupsBeforeIndex = 10
 
 // memberUser is what fsscim knows of a user named as a group member.
@@ -30,8 +31,8 @@ type memberRefusal struct {
 }
 
 // resolveMembers checks, before anything is written, that every SCIM id names an existing
-// Freshservice user of the kind the group holds. An id the index knows costs no call; one it does not
-// know is read, since a user created in Freshservice after the index was built is still a user.
+// Freshservice user of the kind the group holds. An id the replica knows costs no call; one it does
+// not know is read, since a user created in Freshservice after the last refresh is still a user.
 func (gc groupOp) resolveMembers(ctx context.Context, values []string) (map[string]memberUser, []memberRefusal, error) {
 	found := map[string]memberUser{}
 	var refusals []memberRefusal
@@ -55,19 +56,21 @@ func (gc groupOp) resolveMembers(ctx context.Context, values []string) (map[stri
 			refusals = append(refusals, memberRefusal{pos, v, "was deleted through SCIM (fsscim answers 404 for it)"})
 			continue
 		}
-		if e, ok, _ := gc.s.t.index.ByID(id); ok {
-			found[v] = memberUser{id: id, agent: e.IsAgent, active: e.Active}
-			continue
+		if rep := gc.s.t.loadedReplica(); rep != nil {
+			if m, ok := rep.Member(id); ok {
+				found[v] = memberUser{id: id, agent: m.Agent, active: m.Active}
+				continue
+			}
 		}
 		unknown = append(unknown, pos)
 	}
 	if len(unknown) > memberLookupsBeforeIndex {
-		if idx := gc.s.readyIndex(ctx); idx != nil {
+		if rep := gc.s.readyReplica(ctx); rep != nil {
 			rest := unknown[:0]
 			for _, pos := range unknown {
 				id, _ := parseID(values[pos])
-				if e, ok, _ := idx.ByID(id); ok {
-					found[values[pos]] = memberUser{id: id, agent: e.IsAgent, active: e.Active}
+				if m, ok := rep.Member(id); ok {
+					found[values[pos]] = memberUser{id: id, agent: m.Agent, active: m.Active}
 					continue
 				}
 				rest = append(rest, pos)
@@ -104,7 +107,7 @@ func (gc groupOp) resolveMembers(ctx context.Context, values []string) (map[stri
 	return found, refusals, nil
 }
 
-// readUser reads a user by id, trying the kind the group holds first, and keeps the index current.
+// readUser reads a user by id, trying the kind the group holds first, and records it in the replica.
 func (gc groupOp) readUser(ctx context.Context, id int64) (freshservice.User, bool, error) {
 	get := []func(context.Context, int64) (freshservice.User, error){gc.s.c.GetRequester, gc.s.c.GetAgent}
 	if gc.target.agents() {
@@ -113,7 +116,7 @@ func (gc groupOp) readUser(ctx context.Context, id int64) (freshservice.User, bo
 	for _, f := range get {
 		u, err := f(ctx, id)
 		if err == nil {
-			gc.s.t.index.Note(u)
+			gc.noteMember(ctx, u)
 			return u, true, nil
 		}
 		if !freshservice.IsNotFound(err) {
@@ -139,4 +142,16 @@ func sentence(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// noteMember records a member read from Freshservice in the replica, so the next change of a group
+// finds it there.
+func (gc groupOp) noteMember(ctx context.Context, u freshservice.User) {
+	rec, err := gc.s.record(ctx, u.ID)
+	if err == nil {
+		_, err = gc.s.noteUser(ctx, u, rec, nil)
+	}
+	if err != nil {
+		gc.s.log.Warn("could not record a member in the directory replica", zap.Int64("user_id", u.ID), zap.Error(err))
+	}
 }

@@ -30,7 +30,7 @@ func (s *Session) restoreGroups(ctx context.Context, userID int64) error {
 		// Entra deleted this user; a create that adopts it again starts without old memberships.
 		return forgetGroups(ctx, st, s.t.domain, userID, rec.RequesterGroups)
 	}
-	if e, ok, _ := s.t.index.ByID(userID); ok && e.IsAgent {
+	if agent, ok := s.replicaIsAgent(userID); ok && agent {
 		// Agents belong to no requester group; the record waits for a conversion back.
 		return nil
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ type Session struct {
 	keyHash   string // names the API key without holding it
 	cfg       *config.Tenant
 	opts      mapping.Options
+	search    *mapping.UserSearch // nil until the request filters users (see userSearch)
 	log       *zap.Logger
 	requestID string // names the request in records it leaves, such as a pending create
 }
@@ -38,6 +40,15 @@ func (t *Tenant) Session(apiKey, requestID string, log *zap.Logger) (*Session, e
 	cfg, opts := t.cfg, t.opts
 	t.mu.RUnlock()
 	return &Session{t: t, c: c, keyHash: hash, cfg: cfg, opts: opts, log: log, requestID: requestID}, nil
+}
+
+// userSearch is what the session's user filters compile against: the catalog of the tenant's custom
+// attributes, looked up on first need.
+func (s *Session) userSearch() *mapping.UserSearch {
+	if s.search == nil {
+		s.search = s.t.reg.userSearch(s.opts)
+	}
+	return s.search
 }
 
 // Tenant is the session's tenant runtime.
@@ -66,7 +77,8 @@ func (s *Session) storeUsable(ctx context.Context) error {
 }
 
 // keyVerdict remembers that Freshservice accepted an API key, so that answers served from fsscim's
-// own index still stop working soon after the key is revoked, and which agent owns the key.
+// own replica still stop working soon after the key is revoked, and which agent owns the key. Every
+// answer Freshservice gives the key renews the verdict, and a 401 ends it.
 type keyVerdict struct {
 	client     *freshservice.Client
 	mu         sync.Mutex
@@ -102,9 +114,12 @@ func (t *Tenant) client(apiKey string) (*freshservice.Client, string, error) {
 	}
 	d := t.deps
 	domain := t.domain
-	var observe func(freshservice.CallInfo)
-	if d.ObserveCall != nil {
-		observe = func(ci freshservice.CallInfo) { d.ObserveCall(domain, ci) }
+	v := &keyVerdict{}
+	observe := func(ci freshservice.CallInfo) {
+		if d.ObserveCall != nil {
+			d.ObserveCall(domain, ci)
+		}
+		v.observe(ci.Status, d.Now())
 	}
 	c, err := freshservice.New(freshservice.Options{
 		BaseURL:   t.Config().BaseURL(),
@@ -118,12 +133,29 @@ func (t *Tenant) client(apiKey string) (*freshservice.Client, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("freshservice client for %s: %w", t.domain, err)
 	}
-	t.keys.Add(k, &keyVerdict{client: c})
+	v.client = c
+	t.keys.Add(k, v)
 	return c, k, nil
 }
 
+// observe renews the verdict on an answer Freshservice gave the key, and ends it on a 401.
+func (v *keyVerdict) observe(status int, now time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	switch {
+	case status >= 200 && status < 300:
+		v.verifiedAt = now
+	case status == http.StatusUnauthorized:
+		v.verifiedAt = time.Time{}
+	}
+}
+
+// maxKeyTrust bounds how long Freshservice's acceptance of a key is trusted, whatever the server's
+// KeyCheckInterval: a revoked key stops the tenant's reads from the replica within a minute.
+const maxKeyTrust = time.Minute
+
 // VerifyKey makes sure Freshservice accepted the session's API key recently. Answers that fsscim
-// serves from its own index must stop soon after an admin revokes the key in Freshservice.
+// serves from its own replica must stop soon after an admin revokes the key in Freshservice.
 func (s *Session) VerifyKey(ctx context.Context) error {
 	t := s.t
 	v, ok := t.keys.Get(s.keyHash)
@@ -132,7 +164,7 @@ func (s *Session) VerifyKey(ctx context.Context) error {
 	}
 	now := t.deps.Now()
 	v.mu.Lock()
-	fresh := !v.verifiedAt.IsZero() && now.Sub(v.verifiedAt) < t.deps.KeyCheckInterval
+	fresh := !v.verifiedAt.IsZero() && now.Sub(v.verifiedAt) < min(t.deps.KeyCheckInterval, maxKeyTrust)
 	v.mu.Unlock()
 	if fresh {
 		return nil
@@ -148,7 +180,9 @@ func (s *Session) VerifyKey(ctx context.Context) error {
 			return nil, err
 		}
 		v.mu.Lock()
-		v.verifiedAt = now
+		if now.After(v.verifiedAt) {
+			v.verifiedAt = now
+		}
 		v.owner, v.ownerKnown = owner, true
 		v.mu.Unlock()
 		return nil, nil

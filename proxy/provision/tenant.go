@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -14,7 +13,6 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
-	"github.com/fsscim/fsscim/proxy/provision/directory"
 	"github.com/fsscim/fsscim/proxy/provision/names"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/budget"
@@ -33,8 +31,9 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// KeyCheckInterval is how long Freshservice's acceptance of an API key is trusted.
 	KeyCheckInterval time.Duration
-	// IndexMaxAge is how often a tenant's directory index is rebuilt in the background.
-	IndexMaxAge time.Duration
+	// ReplicaTick is how often replicas are saved in the background and due refreshes started
+	// (default 5 seconds).
+	ReplicaTick time.Duration
 	// Backoff between GET retries (tests pass a zero one).
 	Backoff func(attempt int) time.Duration
 	// NewBudget makes the rate budget of a tenant seen for the first time.
@@ -49,16 +48,22 @@ type Deps struct {
 }
 
 // Registry holds the runtime state of every tenant seen since start: its rate budget, caches and
-// directory index outlive changes to its tenant file.
+// directory replica outlive changes to its tenant file.
 type Registry struct {
 	deps Deps
 
 	mu       sync.Mutex
 	byDomain map[string]*Tenant
 
-	ctx    context.Context // cancelled by Close, ends background builds
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx       context.Context // cancelled by Close, ends background builds
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	schedOnce sync.Once // starts the replicas' scheduler
+
+	searchMu sync.Mutex
+	// searches are the user filter catalogs by the custom attributes they hold (viewKey), made on
+	// first need and shared by every tenant of that shape.
+	searches map[string]*mapping.UserSearch
 }
 
 // NewRegistry returns an empty registry.
@@ -67,15 +72,15 @@ func NewRegistry(deps Deps) *Registry {
 	return &Registry{deps: deps, byDomain: map[string]*Tenant{}, ctx: ctx, cancel: cancel}
 }
 
-// Close stops background work and waits for it.
+// Close stops background work and waits for it; replicas are saved one last time.
 func (r *Registry) Close() {
 	r.cancel()
 	r.wg.Wait()
 }
 
 // Tenant returns the runtime for cfg's domain, installing cfg when the tenant file changed. A file that
-// points the domain at another API URL gets a fresh runtime: the index, name lookups, recent users and
-// key verdicts learnt from the old URL may belong to another Freshservice account.
+// points the domain at another API URL gets a fresh runtime: the replica, name lookups and key
+// verdicts learnt from the old URL may belong to another Freshservice account.
 func (r *Registry) Tenant(cfg *config.Tenant) *Tenant {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -105,9 +110,6 @@ func (r *Registry) Each(fn func(*Tenant)) {
 	}
 }
 
-// recentUserTTL is how long a read user stands in for Freshservice's state when a PATCH follows.
-const recentUserTTL = 30 * time.Second
-
 // Tenant is one tenant's runtime state.
 type Tenant struct {
 	reg    *Registry
@@ -120,21 +122,16 @@ type Tenant struct {
 
 	budget  budget.Budget
 	lookups *names.Cache
-	index   *directory.Index
 	keys    *lru.Cache[string, *keyVerdict]
 	locks   keyedMutex // serialises writes to one user, group or email
 	// keyChecks shares one key check among the requests that find a key's verdict stale at once.
 	keyChecks singleflight.Group
 	aliases   userNameAliases
-	// recentUsers holds users as fsscim last read or wrote them, for a few seconds: Entra reads a user
-	// right before it PATCHes it, and the PATCH is compared against that read instead of a second one.
-	// Expiry is checked on read: an LRU that expires entries itself runs a goroutine per tenant. It is
-	// made on the first remember (nil before): a tenant that only tests its connection holds none.
-	recentUsers atomic.Pointer[lru.Cache[int64, recentUser]]
 	// adminRoles holds the account's Account Admin role ids once an agent change needed them.
 	adminRoles adminRoles
 
-	build indexBuild
+	// dir is the tenant's directory replica, which answers reads and is the base of writes.
+	dir directoryState
 }
 
 func newTenant(r *Registry, cfg *config.Tenant) *Tenant {
@@ -150,8 +147,7 @@ func newTenant(r *Registry, cfg *config.Tenant) *Tenant {
 				r.deps.ObserveLookup(domain, kind, hit)
 			}
 		}}),
-		index: directory.New(directory.Options{MaxAge: r.deps.IndexMaxAge, Now: r.deps.Now}),
-		keys:  keys,
+		keys: keys,
 	}
 	t.install(cfg)
 	return t
@@ -170,6 +166,23 @@ func (t *Tenant) install(cfg *config.Tenant) {
 	t.opts = mapping.Options{Attributes: cfg.Attributes, DefaultTimeZone: cfg.Defaults.TimeZone, DefaultLanguage: cfg.Defaults.Language}
 }
 
+// userSearch returns the user filter catalog of tenants with opts's custom attributes: made when a
+// tenant of that shape first filters, then shared, so that a tenant that never filters holds none.
+func (r *Registry) userSearch(opts mapping.Options) *mapping.UserSearch {
+	key := viewKey(opts)
+	r.searchMu.Lock()
+	defer r.searchMu.Unlock()
+	if s, ok := r.searches[key]; ok {
+		return s
+	}
+	if r.searches == nil {
+		r.searches = map[string]*mapping.UserSearch{}
+	}
+	s := mapping.NewUserSearch(opts)
+	r.searches[key] = s
+	return s
+}
+
 // Domain is the tenant's Freshservice domain.
 func (t *Tenant) Domain() string { return t.domain }
 
@@ -183,51 +196,8 @@ func (t *Tenant) Config() *config.Tenant {
 // BudgetRemaining is the rate budget left this minute as this replica knows it; -1 when unknown.
 func (t *Tenant) BudgetRemaining() int { return t.budget.Remaining() }
 
-// IndexUsers is the number of users in the directory index.
-func (t *Tenant) IndexUsers() int { return t.index.Len() }
+// IndexUsers is the number of users in the directory replica (the metric keeps its name).
+func (t *Tenant) IndexUsers() int { return t.ReplicaUsers() }
 
-// IndexComplete reports whether the directory index holds every user and answers lookups.
-func (t *Tenant) IndexComplete() bool { return t.index.Complete() }
-
-// recentUser is a user as last read or written, and when that was.
-type recentUser struct {
-	user freshservice.User
-	at   time.Time
-}
-
-// recentUsersSize bounds the users a tenant remembers: more than a busy cycle reads within the TTL.
-const recentUsersSize = 4096
-
-func (t *Tenant) remember(u freshservice.User) {
-	recent := t.recentUsers.Load()
-	if recent == nil {
-		made, _ := lru.New[int64, recentUser](recentUsersSize)
-		if !t.recentUsers.CompareAndSwap(nil, made) {
-			made = t.recentUsers.Load()
-		}
-		recent = made
-	}
-	recent.Add(u.ID, recentUser{user: u, at: t.deps.Now()})
-}
-
-func (t *Tenant) recent(id int64) (freshservice.User, bool) {
-	recent := t.recentUsers.Load()
-	if recent == nil {
-		return freshservice.User{}, false
-	}
-	r, ok := recent.Get(id)
-	if !ok {
-		return freshservice.User{}, false
-	}
-	if t.deps.Now().Sub(r.at) >= recentUserTTL {
-		recent.Remove(id)
-		return freshservice.User{}, false
-	}
-	return r.user, true
-}
-
-func (t *Tenant) forget(id int64) {
-	if recent := t.recentUsers.Load(); recent != nil {
-		recent.Remove(id)
-	}
-}
+// IndexComplete reports whether the directory replica holds every user and answers reads.
+func (t *Tenant) IndexComplete() bool { return t.ReplicaComplete() }

@@ -70,13 +70,15 @@ func (s *Session) nameError(err error, key string) error {
 // what deactivation dropped), conversion between requester and agent, one PUT of the changed fields,
 // deactivation. It is the common path of PATCH, PUT and adoption; the caller holds the user's lock
 // and read fu and rec under it.
-func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.UserRecord, u mapping.User, set mapping.FieldSet) (Resource, error) {
+func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.UserRecord, u mapping.User, set mapping.FieldSet) (_ Resource, err error) {
 	id := fu.ID
-	done := false
+	// attempted: a write was sent; wrote: one was confirmed.
+	attempted, wrote := false, false
 	defer func() {
-		if !done {
-			// A write may have landed before the failure: what fsscim last read is stale now.
-			s.t.forget(id)
+		if err != nil && (wrote || attempted && mayHaveLanded(err)) {
+			// A write landed, or may have, before the failure: the replica's state of the user is
+			// not to be trusted until it is read again. A write Freshservice refused changed nothing.
+			s.uncertain(ctx, id)
 		}
 	}()
 
@@ -100,7 +102,6 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 	}
 	if s.cfg.DryRun {
 		s.dryRun("update user", zap.Any("fields", fields), zap.Int64("user_id", id), zap.Bool("active", wantActive), zap.Bool("agent", wantAgent))
-		done = true
 		return s.toResource(u, fu), nil
 	}
 	if err := s.storeUsable(ctx); err != nil {
@@ -110,12 +111,13 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 	// Reactivate first: updating a deactivated user is not documented to work. Then put back what
 	// deactivation dropped; a restore that an earlier attempt could not finish is finished now.
 	restoring := wantActive && (!fu.Active || rec.RestorePending)
+	attempted = true
 	if wantActive && !fu.Active {
 		react, err := s.reactivate(ctx, fu)
 		if err != nil {
 			return Resource{}, err
 		}
-		fu = react
+		fu, wrote = react, true
 	}
 	if restoring {
 		if err := s.restoreGroups(ctx, id); err != nil {
@@ -128,7 +130,7 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 		if err != nil {
 			return Resource{}, err
 		}
-		fu = conv
+		fu, wrote = conv, true
 		if wantAgent && s.fullAgents() {
 			// Freshservice's conversion makes an occasional agent; a tenant with agent roles
 			// configured gets the same full agent it would get from a create.
@@ -142,15 +144,14 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 		if err != nil {
 			return Resource{}, fmt.Errorf("update user %d: %w", id, err)
 		}
-		fu = upd
+		fu, wrote = upd, true
 	}
 	if !wantActive && fu.Active {
 		if err := s.deactivate(ctx, &fu); err != nil {
 			return Resource{}, err
 		}
+		wrote = true
 	}
-	s.t.index.Note(fu)
-	s.t.remember(fu)
 
 	// Remember what the client sent in forms Freshservice does not keep, and forget a deletion that a
 	// create has just undone.
@@ -174,8 +175,17 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 		return Resource{}, fmt.Errorf("record state of user %d: %w", id, err)
 	}
 	s.t.aliases.note(id, saved)
-	done = true
-	return s.resource(ctx, fu, saved, &u)
+	return s.answer(ctx, fu, saved, &u)
+}
+
+// mayHaveLanded reports whether a failed write may have changed Freshservice: anything but an answer
+// refusing it (4xx, including fsscim's own budget refusal) leaves the outcome unknown.
+func mayHaveLanded(err error) bool {
+	var fe *freshservice.Error
+	if errors.As(err, &fe) && fe.Status >= 400 && fe.Status < 500 {
+		return false
+	}
+	return true
 }
 
 // restore adds to a PUT what Freshservice dropped when it deactivated the user (the reactivated
@@ -219,7 +229,8 @@ func (s *Session) deactivate(ctx context.Context, fu *freshservice.User) error {
 	if err := s.peopleOf(*fu).deactivate(ctx, fu.ID); err != nil {
 		return fmt.Errorf("deactivate user %d: %w", fu.ID, err)
 	}
-	fu.Active = false
+	// Freshservice's answer carries no user (or not always): it stamps the change now.
+	fu.Active, fu.UpdatedAt = false, s.t.deps.Now().UTC().Truncate(time.Second)
 	s.log.Info("user deactivated", zap.Int64("user_id", fu.ID))
 	return nil
 }

@@ -74,7 +74,7 @@ func (s *Session) claim(ctx context.Context, id int64, c createAttempt) (Resourc
 		// Refused whoever made the user: no need to read it.
 		return Resource{}, s.refuse(c, id, rec, provisioned)
 	}
-	// Read even when it is refused: a user deleted in Freshservice since (the index still naming it)
+	// Read even when it is refused: a user deleted in Freshservice since (the replica still naming it)
 	// frees its email.
 	fu, err := s.fetch(ctx, id)
 	if freshservice.IsNotFound(err) {

@@ -72,27 +72,23 @@ func (s *Session) createUser(ctx context.Context, u mapping.User, set mapping.Fi
 		if !errors.Is(err, errGone) {
 			return Resource{}, err
 		}
-		// The index remembered a user Freshservice no longer has (deleted there for good): the email
-		// is free again.
-		s.t.index.Forget(existing)
-		s.t.forget(existing)
+		// The replica remembered a user Freshservice no longer has (deleted there for good): the
+		// email is free again.
+		s.forgetUser(ctx, existing)
 	}
 	return s.create(ctx, c)
 }
 
-// existingByEmail finds the Freshservice user holding email: from a complete index (no call), else
-// directly.
+// existingByEmail finds the Freshservice user holding email: from a complete replica, caught up
+// with what other processes wrote (no call), else directly.
 func (s *Session) existingByEmail(ctx context.Context, email string) (int64, bool, error) {
-	if idx := s.readyIndex(ctx); idx != nil {
-		e, found, err := idx.ByEmail(email)
-		if err == nil {
-			return e.ID, found, nil
-		}
+	if id, found, ok := s.replicaByEmail(ctx, email); ok {
+		return id, found, nil
 	}
 	return s.existingAfterConflict(ctx, email)
 }
 
-// existingAfterConflict looks the email up in Freshservice itself; the index is not trusted here.
+// existingAfterConflict looks the email up in Freshservice itself; the replica is not trusted here.
 func (s *Session) existingAfterConflict(ctx context.Context, email string) (int64, bool, error) {
 	users, err := s.findByEmail(ctx, email)
 	if err != nil {
@@ -157,7 +153,7 @@ func (s *Session) create(ctx context.Context, c createAttempt) (Resource, error)
 		// No agent roles configured: Freshservice's own conversion makes an occasional agent.
 		conv, cerr := s.convert(ctx, fu, true)
 		if cerr != nil {
-			s.t.index.Note(fu)
+			s.noteNew(ctx, fu)
 			return Resource{}, fmt.Errorf("convert new user %d to agent: %w", fu.ID, cerr)
 		}
 		fu = conv
@@ -165,12 +161,10 @@ func (s *Session) create(ctx context.Context, c createAttempt) (Resource, error)
 	if set.Has(mapping.FieldActive) && !u.Active {
 		// A client provisions a disabled account: Freshservice has no inactive create.
 		if err := s.deactivate(ctx, &fu); err != nil {
-			s.t.index.Note(fu)
+			s.noteNew(ctx, fu)
 			return Resource{}, err
 		}
 	}
-	s.t.index.Note(fu)
-	s.t.remember(fu)
 	rec := record.UserRecord{Echo: withNames(mapping.EchoFor(u, set, fields), u, set, fields, fu), Provisioned: true}
 	if fu.Active {
 		err = s.store().PutUser(ctx, s.t.domain, fu.ID, rec)
@@ -238,7 +232,7 @@ func agentRoles(cfg *config.Tenant) []freshservice.Role {
 	return roles
 }
 
-// errGone means a user the index named is no longer in Freshservice.
+// errGone means a user the replica named is no longer in Freshservice.
 var errGone = errors.New("user no longer exists in Freshservice")
 
 // adopt takes over an existing Freshservice user fu (read under its lock, with its record) for a SCIM
@@ -260,15 +254,25 @@ func (s *Session) adopt(ctx context.Context, fu freshservice.User, rec record.Us
 	return s.apply(ctx, fu, rec, u, set)
 }
 
-// mayBeUser reports whether id can name a Freshservice user: a number, and known to a complete index
-// when there is one (without one, Freshservice decides).
+// mayBeUser reports whether id can name a Freshservice user: a number, and known to a complete
+// replica when there is one (without one, Freshservice decides).
 func (s *Session) mayBeUser(id string) bool {
 	n, ok := parseID(id)
 	if !ok {
 		return false
 	}
-	if _, found, err := s.t.index.ByID(n); err == nil && !found {
-		return false
+	if rep := s.t.loadedReplica(); rep != nil {
+		if _, found, known := rep.User(n); !found && known {
+			return false
+		}
 	}
 	return true
+}
+
+// noteNew records a user a create made, when the create failed after making it: the next create
+// finds it.
+func (s *Session) noteNew(ctx context.Context, fu freshservice.User) {
+	if _, err := s.noteUser(ctx, fu, record.UserRecord{}, nil); err != nil {
+		s.log.Warn("could not record a user the failed create made", zap.Int64("user_id", fu.ID), zap.Error(err))
+	}
 }

@@ -5,17 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/scimfilter"
 	"github.com/fsscim/fsscim/proxy/provision/names"
+	"github.com/fsscim/fsscim/proxy/provision/replica"
 	"github.com/fsscim/fsscim/store/record"
 )
 
-// GetUser reads the user fresh from Freshservice.
+// GetUser answers a user from the directory replica, which holds every user as fsscim last read or
+// wrote it, and fsscim's record of it. The replica, not a fresh read, is what a following PATCH is compared against, so answering
+// from it keeps what Entra reads and what fsscim writes consistent. A user the replica does not hold
+// (made in Freshservice since the last refresh) is read from Freshservice.
 func (s *Session) GetUser(ctx context.Context, id string) (Resource, error) {
 	uid, ok := parseID(id)
 	if !ok {
@@ -23,6 +28,21 @@ func (s *Session) GetUser(ctx context.Context, id string) (Resource, error) {
 	}
 	if err := s.VerifyKey(ctx); err != nil {
 		return Resource{}, err
+	}
+	if rep := s.readyReplica(ctx); rep != nil {
+		if u, found, _ := rep.User(uid); found {
+			// fsscim's record has the last word on a deletion: the replica may lack one another
+			// process recorded while Redis was out of reach. Reading it costs no Freshservice call,
+			// and a store that cannot answer (out of reach, damaged) is a 503 rather than a guess.
+			rec, err := s.record(ctx, uid)
+			if err != nil {
+				return Resource{}, err
+			}
+			if u.Deleted || rec.Deleted {
+				return Resource{}, userNotFound(id)
+			}
+			return s.toResource(u.View, u.FS), nil
+		}
 	}
 	rec, err := s.record(ctx, uid)
 	if err != nil {
@@ -38,174 +58,240 @@ func (s *Session) GetUser(ctx context.Context, id string) (Resource, error) {
 		}
 		return Resource{}, err
 	}
-	return s.resource(ctx, fu, rec, nil)
+	return s.answer(ctx, fu, rec, nil)
 }
 
-// UserList is the answer to a user list: the page, and whether the directory index answered the
-// lookup (false: Freshservice was asked).
+// UserQuery is a list or search of users: a filter (empty lists every user) and the page wanted
+// (StartIndex 1-based).
+type UserQuery struct {
+	Filter            string
+	StartIndex, Count int
+}
+
+// UserList is the answer to a user list: the page, whether the replica answered it, and whether the
+// filter looked users up by an attribute the replica indexes (userName, a work email, externalId).
 type UserList struct {
 	Page
-	FromIndex bool
+	FromReplica bool
+	Lookup      bool
 }
 
-// ListUsers answers filter lookups from the directory index (a userName lookup that misses costs no
-// Freshservice call) and lists without a filter from it too. startIndex is 1-based.
-func (s *Session) ListUsers(ctx context.Context, plan mapping.Plan, startIndex, count int) (UserList, error) {
-	if err := s.VerifyKey(ctx); err != nil {
-		return UserList{}, err
+// CompileUserFilter reads a user filter against the tenant's attributes; a filter fsscim cannot use
+// is a 400 invalidFilter naming the part it could not use.
+func (s *Session) CompileUserFilter(raw string) (*scimfilter.Filter, error) {
+	if strings.TrimSpace(raw) == "" {
+		return nil, nil
 	}
-	ids, err := s.candidates(ctx, plan)
+	return s.userSearch().Compile(raw)
+}
+
+// ListUsers answers a filter, or a list without one, from the directory replica: no Freshservice call.
+// Users deleted through SCIM are left out. While the replica of a new tenant is still being built, a
+// lookup by userName, work email or id asks Freshservice instead.
+func (s *Session) ListUsers(ctx context.Context, q UserQuery) (UserList, error) {
+	f, err := s.CompileUserFilter(q.Filter)
 	if err != nil {
 		return UserList{}, err
 	}
-	out := UserList{FromIndex: s.t.index.Complete()}
-	// Drop users fsscim deleted (deactivated on a SCIM DELETE): for Entra they are gone.
-	live := ids[:0]
-	for _, id := range ids {
-		rec, err := s.record(ctx, id)
+	out := UserList{Lookup: isLookup(f)}
+	if err := s.VerifyKey(ctx); err != nil {
+		return UserList{}, err
+	}
+	rep := s.readyReplica(ctx)
+	if rep == nil {
+		users, err := s.lookupLive(ctx, f)
 		if err != nil {
 			return UserList{}, err
 		}
-		if !rec.Deleted {
-			live = append(live, id)
-		}
-	}
-	ids = live
-
-	if len(plan.Terms) == 0 {
-		// Listing everything: the total comes from the index, only the page is fetched.
-		from, to := pageOf(len(ids), startIndex, count)
-		out.Total = len(ids)
-		out.Resources = make([]Resource, 0, to-from)
-		for _, id := range ids[from:to] {
-			res, ok, err := s.resourceByID(ctx, id, plan)
-			if err != nil {
-				return UserList{}, err
-			}
-			if ok {
-				out.Resources = append(out.Resources, res)
-			}
-		}
+		out.Page = s.page(users, q.StartIndex, q.Count)
 		return out, nil
 	}
-	var matched []Resource
-	for _, id := range ids {
-		res, ok, err := s.resourceByID(ctx, id, plan)
+	out.FromReplica = true
+	if err := s.settle(ctx, rep); err != nil {
+		return UserList{}, err
+	}
+	ids := rep.FindUsers(s.userSearch(), f)
+	from, to := pageOf(len(ids), q.StartIndex, q.Count)
+	out.Total = len(ids)
+	out.Resources = make([]Resource, 0, to-from)
+	for _, id := range ids[from:to] {
+		u, found, _ := rep.User(id)
+		if !found {
+			// Changed since the search (a write made it uncertain): leave it for the next page.
+			out.Total--
+			continue
+		}
+		deleted, err := s.deletedOutOfReach(ctx, id)
 		if err != nil {
 			return UserList{}, err
 		}
-		if ok {
-			matched = append(matched, res)
+		if deleted {
+			out.Total--
+			continue
 		}
+		out.Resources = append(out.Resources, s.toResource(u.View, u.FS))
 	}
-	from, to := pageOf(len(matched), startIndex, count)
-	out.Total = len(matched)
-	out.Resources = append([]Resource{}, matched[from:to]...)
 	return out, nil
 }
 
-// candidates returns the ids a plan may match, using the index where it can answer.
-func (s *Session) candidates(ctx context.Context, plan mapping.Plan) ([]int64, error) {
-	idx := s.readyIndex(ctx)
-	var ids []int64
-	narrowed := false
-	for _, t := range plan.Terms {
-		var got []int64
-		switch t.Attr {
-		case "id":
-			id, ok := parseID(t.Value)
-			if !ok {
-				return nil, nil
+// deletedOutOfReach reports whether fsscim's record of user id says it was deleted, when the store
+// says not every record is within reach (the records other processes share through Redis while Redis
+// is unusable or being refilled, or a damaged store): the replica may then lack a deletion, or a
+// disable, that another process recorded, and an answer from it alone may be wrong. The record is read
+// then, which fails (a 503) for a user this process holds no record of, or from a damaged store. While
+// every record is within reach it reads nothing: the replica holds what every process wrote.
+func (s *Session) deletedOutOfReach(ctx context.Context, id int64) (bool, error) {
+	if s.t.recordsComplete() {
+		return false, nil
+	}
+	rec, err := s.record(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	return rec.Deleted, nil
+}
+
+// settle reads the users a write left in an unknown state from Freshservice (there are few, if
+// any), so that a search sees them as they are.
+func (s *Session) settle(ctx context.Context, rep *replica.Replica) error {
+	for _, id := range rep.Uncertain() {
+		rec, err := s.record(ctx, id)
+		if err != nil {
+			return err
+		}
+		fu, err := s.fetch(ctx, id)
+		if freshservice.IsNotFound(err) {
+			s.forgetUser(ctx, id)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := s.noteUser(ctx, fu, rec, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isLookup reports whether f looks users up by an attribute Entra matches on and the replica indexes.
+func isLookup(f *scimfilter.Filter) bool {
+	if f == nil {
+		return false
+	}
+	for _, p := range [][2]int{{mapping.UserSlotUserName, -1}, {mapping.UserSlotEmails, 0}, {mapping.UserSlotExternalID, -1}} {
+		if _, ok := f.EqualValues(p[0], p[1]); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// liveUser is a user read from Freshservice for a lookup the replica could not answer.
+type liveUser struct {
+	fu   freshservice.User
+	view mapping.User
+}
+
+// page cuts a page out of users, in id order.
+func (s *Session) page(users []liveUser, startIndex, count int) Page {
+	slices.SortFunc(users, func(a, b liveUser) int { return compareID(a.fu.ID, b.fu.ID) })
+	from, to := pageOf(len(users), startIndex, count)
+	p := Page{Total: len(users), Resources: make([]Resource, 0, to-from)}
+	for _, u := range users[from:to] {
+		p.Resources = append(p.Resources, s.toResource(u.view, u.fu))
+	}
+	return p
+}
+
+func compareID(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// lookupLive answers a lookup by userName, work email or id from Freshservice, for a tenant whose
+// replica is not built yet. Other filters wait for the replica.
+func (s *Session) lookupLive(ctx context.Context, f *scimfilter.Filter) ([]liveUser, error) {
+	loading := problem(http.StatusServiceUnavailable, "", "fsscim's directory of %s is still loading; retry shortly.", s.cfg.Domain)
+	if f == nil {
+		return nil, loading
+	}
+	ids := map[int64]bool{}
+	switch {
+	case f != nil && hasEqual(f, mapping.UserSlotID, -1):
+		vals, _ := f.EqualValues(mapping.UserSlotID, -1)
+		for _, v := range vals {
+			if id, ok := parseID(v); ok {
+				ids[id] = true
 			}
-			got = []int64{id}
-		case "userName", "email":
-			if t.Attr == "userName" && !mapping.LooksLikeEmail(t.Value) {
+		}
+	case hasEqual(f, mapping.UserSlotUserName, -1) || hasEqual(f, mapping.UserSlotEmails, 0):
+		vals, ok := f.EqualValues(mapping.UserSlotUserName, -1)
+		if !ok {
+			vals, _ = f.EqualValues(mapping.UserSlotEmails, 0)
+		}
+		for _, v := range vals {
+			if !mapping.LooksLikeEmail(v) {
 				// A login-name userName: only fsscim knows it (Freshservice holds the work email).
-				id, found, err := s.t.aliases.lookup(ctx, s.store(), s.t.domain, t.Value)
+				id, found, err := s.t.aliases.lookup(ctx, s.store(), s.t.domain, v)
 				if err != nil {
 					return nil, err
 				}
 				if found {
-					got = []int64{id}
+					ids[id] = true
 				}
-				break
+				continue
 			}
-			if idx != nil {
-				e, found, err := idx.ByEmail(t.Value)
-				if err == nil {
-					if found {
-						got = []int64{e.ID}
-					}
-					if t.Attr == "email" {
-						// Entra's work email is a secondary email when it differs from userName.
-						if se, ok, _ := idx.BySecondaryEmail(t.Value); ok && (!found || se.ID != e.ID) {
-							got = append(got, se.ID)
-						}
-					}
-					break
-				}
-			}
-			users, err := s.findByEmail(ctx, t.Value)
+			users, err := s.findByEmail(ctx, v)
 			if err != nil {
 				return nil, err
 			}
 			for _, u := range users {
-				got = append(got, u.ID)
+				ids[u.ID] = true
 			}
-		case "externalId":
-			if idx != nil {
-				entries, err := idx.ByExternalID(t.Value)
-				if err == nil {
-					for _, e := range entries {
-						got = append(got, e.ID)
-					}
-					break
-				}
-			}
-			return nil, problem(http.StatusServiceUnavailable, "", "fsscim's directory of %s is still loading; retry the externalId lookup shortly.", s.cfg.Domain)
-		default:
-			// Terms such as manager only narrow what the other terms found.
+		}
+	default:
+		return nil, loading
+	}
+	var out []liveUser
+	for id := range ids {
+		rec, err := s.record(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if rec.Deleted {
 			continue
 		}
-		if !narrowed {
-			ids, narrowed = got, true
+		fu, err := s.fetch(ctx, id)
+		if freshservice.IsNotFound(err) {
 			continue
 		}
-		ids = intersect(ids, got)
-	}
-	if narrowed {
-		return ids, nil
-	}
-	if idx == nil {
-		return nil, problem(http.StatusServiceUnavailable, "", "fsscim's directory of %s is still loading; retry shortly.", s.cfg.Domain)
-	}
-	all, err := idx.All()
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range all {
-		ids = append(ids, e.ID)
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	return ids, nil
-}
-
-func intersect(a, b []int64) []int64 {
-	in := map[int64]bool{}
-	for _, x := range b {
-		in[x] = true
-	}
-	var out []int64
-	for _, x := range a {
-		if in[x] {
-			out = append(out, x)
+		if err != nil {
+			return nil, err
+		}
+		view, err := s.noteUser(ctx, fu, rec, nil)
+		if err != nil {
+			return nil, err
+		}
+		if f.Matches(s.userSearch().View(&view, fu.CreatedAt, fu.UpdatedAt)) {
+			out = append(out, liveUser{fu: fu, view: view})
 		}
 	}
-	return out
+	return out, nil
 }
 
-// findByEmail asks Freshservice directly (requesters with agents included), for when the index cannot
-// answer or a create met a duplicate.
+func hasEqual(f *scimfilter.Filter, slot, sub int) bool {
+	_, ok := f.EqualValues(slot, sub)
+	return ok
+}
+
+// findByEmail asks Freshservice directly (requesters with agents included), for when the replica
+// cannot answer or a create met a duplicate.
 func (s *Session) findByEmail(ctx context.Context, email string) ([]freshservice.User, error) {
 	users, err := s.c.FindUsersByEmail(ctx, strings.ToLower(strings.TrimSpace(email)))
 	if err != nil {
@@ -215,47 +301,21 @@ func (s *Session) findByEmail(ctx context.Context, email string) ([]freshservice
 	for _, u := range users {
 		if strings.EqualFold(u.Mail(), strings.TrimSpace(email)) {
 			out = append(out, u)
-			s.t.index.Note(u)
 		}
 	}
 	return out, nil
 }
 
-// resourceByID fetches one user and reports whether it matches the plan's terms.
-func (s *Session) resourceByID(ctx context.Context, id int64, plan mapping.Plan) (Resource, bool, error) {
-	fu, err := s.fetch(ctx, id)
-	if err != nil {
-		if freshservice.IsNotFound(err) {
-			s.t.index.Forget(id)
-			return Resource{}, false, nil
-		}
-		return Resource{}, false, err
-	}
-	rec, err := s.record(ctx, id)
-	if err != nil {
-		return Resource{}, false, err
-	}
-	u, err := s.scimUser(ctx, fu, rec, nil)
-	if err != nil {
-		return Resource{}, false, err
-	}
-	if !plan.Matches(u) {
-		return Resource{}, false, nil
-	}
-	return s.toResource(u, fu), true, nil
-}
-
-// fetch reads a user by id, trying the collection the index remembers first.
+// fetch reads a user by id from Freshservice, trying the collection the replica remembers first.
 func (s *Session) fetch(ctx context.Context, id int64) (freshservice.User, error) {
 	agentFirst := false
-	if e, ok, _ := s.t.index.ByID(id); ok {
-		agentFirst = e.IsAgent
+	if rep := s.t.loadedReplica(); rep != nil {
+		agentFirst, _ = rep.IsAgent(id)
 	}
 	fu, err := s.getUser(ctx, id, agentFirst)
 	if err != nil {
 		return freshservice.User{}, fmt.Errorf("get user %d: %w", id, err)
 	}
-	s.t.remember(fu)
 	return fu, nil
 }
 
@@ -268,13 +328,17 @@ func (s *Session) getUser(ctx context.Context, id int64, agentFirst bool) (fresh
 	return fu, err
 }
 
-// current returns the user's state as fsscim last read or wrote it within a few seconds (Entra reads
-// a user right before it PATCHes it), else reads it.
-func (s *Session) current(ctx context.Context, id int64) (freshservice.User, error) {
-	if fu, ok := s.t.recent(id); ok {
-		return fu, nil
+// current returns the user's state and the SCIM user fsscim answers for it, from the replica; a
+// user the replica does not hold, or holds an uncertain state of, is read from Freshservice (view
+// nil then).
+func (s *Session) current(ctx context.Context, id int64) (freshservice.User, *mapping.User, error) {
+	if rep := s.readyReplica(ctx); rep != nil {
+		if u, found, _ := rep.User(id); found {
+			return u.FS, &u.View, nil
+		}
 	}
-	return s.fetch(ctx, id)
+	fu, err := s.fetch(ctx, id)
+	return fu, nil, err
 }
 
 func (s *Session) record(ctx context.Context, id int64) (record.UserRecord, error) {
@@ -345,12 +409,9 @@ func isNameMiss(err error) bool {
 	return errors.As(err, &ne)
 }
 
+// resource answers fu as SCIM, recording it in the replica.
 func (s *Session) resource(ctx context.Context, fu freshservice.User, rec record.UserRecord, sent *mapping.User) (Resource, error) {
-	u, err := s.scimUser(ctx, fu, rec, sent)
-	if err != nil {
-		return Resource{}, err
-	}
-	return s.toResource(u, fu), nil
+	return s.answer(ctx, fu, rec, sent)
 }
 
 func (s *Session) toResource(u mapping.User, fu freshservice.User) Resource {

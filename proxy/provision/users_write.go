@@ -12,21 +12,28 @@ import (
 	"github.com/fsscim/fsscim/store/record"
 )
 
-// lockedUser is a user read under its lock: Freshservice's state and fsscim's record of it.
+// lockedUser is a user read under its lock: Freshservice's state, the SCIM user fsscim answers for it
+// (nil when it was read from Freshservice rather than the replica), and fsscim's record of it.
 type lockedUser struct {
 	fu     freshservice.User
+	view   *mapping.User
 	rec    record.UserRecord
 	unlock func()
 }
 
-// lockUser takes the user's lock, then reads its record and state (fresh, or as read within a few
-// seconds when recent is true). Reading before the lock would let a write that holds it (a disable)
-// change the user under this request's feet. A user fsscim deleted, or one Freshservice no longer
-// has, is not found.
-func (s *Session) lockUser(ctx context.Context, id string, recent bool) (lu lockedUser, err error) {
+// lockUser takes the user's lock, then reads its record and its state from the directory replica
+// (from Freshservice when the replica does not hold it). Reading before the lock would let a write
+// that holds it (a disable) change the user under this request's feet. A user fsscim deleted, or one
+// Freshservice no longer has, is not found.
+func (s *Session) lockUser(ctx context.Context, id string) (lu lockedUser, err error) {
 	uid, ok := parseID(id)
 	if !ok {
 		return lockedUser{}, userNotFound(id)
+	}
+	// The change may be answered from the replica alone (nothing to write): the key must still be
+	// one Freshservice accepts.
+	if err := s.VerifyKey(ctx); err != nil {
+		return lockedUser{}, err
 	}
 	unlock := s.t.locks.lock(userLock(uid))
 	defer func() {
@@ -42,18 +49,23 @@ func (s *Session) lockUser(ctx context.Context, id string, recent bool) (lu lock
 	if rec.Deleted {
 		return lockedUser{}, userNotFound(id)
 	}
-	read := s.fetch
-	if recent {
-		read = s.current
-	}
-	fu, err := read(ctx, uid)
+	fu, view, err := s.current(ctx, uid)
 	if err != nil {
 		if freshservice.IsNotFound(err) {
+			s.forgetUser(ctx, uid)
 			return lockedUser{}, userNotFound(id)
 		}
 		return lockedUser{}, err
 	}
-	return lockedUser{fu: fu, rec: rec, unlock: unlock}, nil
+	return lockedUser{fu: fu, view: view, rec: rec, unlock: unlock}, nil
+}
+
+// oldView is the SCIM user the locked user reads as now: the replica's, or worked out from the read.
+func (s *Session) oldView(ctx context.Context, lu lockedUser) (mapping.User, error) {
+	if lu.view != nil {
+		return *lu.view, nil
+	}
+	return s.scimUser(ctx, lu.fu, lu.rec, nil)
 }
 
 // ReplaceUser (PUT) sets every mapped attribute: what the body leaves out is cleared. It returns the
@@ -66,12 +78,12 @@ func (s *Session) ReplaceUser(ctx context.Context, id string, attrs map[string]a
 	if err != nil {
 		return Resource{}, nil, err
 	}
-	lu, err := s.lockUser(ctx, id, false)
+	lu, err := s.lockUser(ctx, id)
 	if err != nil {
 		return Resource{}, ignored, err
 	}
 	defer lu.unlock()
-	old, err := s.scimUser(ctx, lu.fu, lu.rec, nil)
+	old, err := s.oldView(ctx, lu)
 	if err != nil {
 		return Resource{}, ignored, err
 	}
@@ -91,13 +103,13 @@ func (s *Session) ReplaceUser(ctx context.Context, id string, attrs map[string]a
 // a PATCH that changes nothing (no operations, or only ones fsscim does not map) makes no write and
 // answers the user as it is. It returns the resource and the attributes fsscim does not map.
 func (s *Session) PatchUser(ctx context.Context, id string, ops []mapping.PatchOp) (Resource, []string, error) {
-	lu, err := s.lockUser(ctx, id, true)
+	lu, err := s.lockUser(ctx, id)
 	if err != nil {
 		return Resource{}, nil, err
 	}
 	defer lu.unlock()
 	fu, rec := lu.fu, lu.rec
-	old, err := s.scimUser(ctx, fu, rec, nil)
+	old, err := s.oldView(ctx, lu)
 	if err != nil {
 		return Resource{}, nil, err
 	}
@@ -117,7 +129,11 @@ func (s *Session) PatchUser(ctx context.Context, id string, ops []mapping.PatchO
 		if recased != 0 {
 			// The same department or location in another case or under another name: nothing for
 			// Freshservice, but the client must read back its spelling.
-			if err := s.rememberNames(ctx, fu, u, recased); err != nil {
+			saved, err := s.rememberNames(ctx, fu, u, recased)
+			if err != nil {
+				return Resource{}, result.Ignored, err
+			}
+			if _, err := s.noteUser(ctx, fu, saved, &u); err != nil {
 				return Resource{}, result.Ignored, err
 			}
 			return s.toResource(u, fu), result.Ignored, nil
@@ -144,25 +160,26 @@ func recasedNames(old, u mapping.User, touched mapping.FieldSet) mapping.FieldSe
 }
 
 // rememberNames records the names of the fields in set as the client spelled them, and the attribute
-// it names the location by, for the ids fu holds.
-func (s *Session) rememberNames(ctx context.Context, fu freshservice.User, u mapping.User, set mapping.FieldSet) error {
+// it names the location by, for the ids fu holds, and returns the record.
+func (s *Session) rememberNames(ctx context.Context, fu freshservice.User, u mapping.User, set mapping.FieldSet) (record.UserRecord, error) {
 	none := freshservice.UserFields{}
+	var saved record.UserRecord
 	err := s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *record.UserRecord) error {
 		r.Echo = withNames(mapping.Echo(r.Echo).Merge(mapping.EchoFor(u, set, none), set), u, set, none, fu)
+		saved = *r
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("record names of user %d: %w", fu.ID, err)
+		return record.UserRecord{}, fmt.Errorf("record names of user %d: %w", fu.ID, err)
 	}
-	return nil
+	return saved, nil
 }
 
 // DeleteUser follows users.on_delete: deactivate (the default; fsscim then answers 404 for the user,
 // and a later create with its email adopts it again) or forget (Freshservice deletes it and its
 // tickets).
 func (s *Session) DeleteUser(ctx context.Context, id string) error {
-	// The client looks the user up right before it deletes it; that read serves here.
-	lu, err := s.lockUser(ctx, id, true)
+	lu, err := s.lockUser(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -186,10 +203,12 @@ func (s *Session) DeleteUser(ctx context.Context, id string) error {
 	}
 	if s.cfg.Users.OnDelete == "forget" {
 		if err := s.peopleOf(fu).forget(ctx, uid); err != nil {
+			if mayHaveLanded(err) {
+				s.uncertain(ctx, uid)
+			}
 			return fmt.Errorf("forget user %d: %w", uid, err)
 		}
-		s.t.index.Forget(uid)
-		s.t.forget(uid)
+		s.forgetUser(ctx, uid)
 		if err := s.store().DeleteUser(ctx, s.t.domain, uid); err != nil {
 			return err
 		}
@@ -198,11 +217,12 @@ func (s *Session) DeleteUser(ctx context.Context, id string) error {
 	}
 	if fu.Active {
 		if err := s.deactivate(ctx, &fu); err != nil {
+			if mayHaveLanded(err) {
+				s.uncertain(ctx, uid)
+			}
 			return err
 		}
 	}
-	s.t.index.Note(fu)
-	s.t.forget(uid)
 	now := s.t.deps.Now()
 	var saved record.UserRecord
 	err = s.store().UpdateUser(ctx, s.t.domain, uid, func(r *record.UserRecord) error {
@@ -214,5 +234,14 @@ func (s *Session) DeleteUser(ctx context.Context, id string) error {
 		return fmt.Errorf("record deletion of user %d: %w", uid, err)
 	}
 	s.t.aliases.note(uid, saved)
+	view := lu.view
+	if view != nil && !fu.Active {
+		v := *view
+		v.Active = false
+		view = &v
+	}
+	if _, err := s.noteUser(ctx, fu, saved, view); err != nil {
+		return err
+	}
 	return nil
 }
