@@ -66,6 +66,12 @@ func (t *AdminToken) Check(r *http.Request) error {
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(presented) == "" {
 		return errNoBearer
 	}
+	return t.Matches(presented)
+}
+
+// Matches reports nil when presented (surrounding white space ignored) is the admin token, comparing
+// digests in constant time as Check does; a nil AdminToken matches nothing.
+func (t *AdminToken) Matches(presented string) error {
 	if t == nil {
 		return errors.New("no admin token is configured; start fsscim with --admin-token-file")
 	}

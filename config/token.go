@@ -61,12 +61,10 @@ func (k *Keyring) Seal(domain, apiKey string, issuedAt time.Time) (string, error
 	if err != nil {
 		return "", fmt.Errorf("seal token: %w", err)
 	}
-	aead := k.aeads[0]
-	buf := make([]byte, nonceSize, nonceSize+len(plain)+aead.Overhead())
-	if _, err := rand.Read(buf); err != nil {
-		return "", fmt.Errorf("seal token: nonce: %w", err)
+	buf, err := k.seal(plain, tokenAAD)
+	if err != nil {
+		return "", fmt.Errorf("seal token: %w", err)
 	}
-	buf = aead.Seal(buf, buf[:nonceSize], plain, tokenAAD)
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(buf)
 	if len(token) > maxTokenLen {
 		return "", fmt.Errorf("seal token: domain and API key are too long for a token (%d bytes, at most %d)",
@@ -81,28 +79,45 @@ func (k *Keyring) Open(token string) (Claims, error) {
 	if k == nil || len(token) > maxTokenLen || !strings.HasPrefix(token, TokenPrefix) {
 		return Claims{}, ErrInvalidToken
 	}
-	body := token[len(TokenPrefix):]
-	if !isBase64URL(body) {
+	plain, ok := k.open(token[len(TokenPrefix):], tokenAAD)
+	if !ok {
 		return Claims{}, ErrInvalidToken
 	}
-	// Strict decoding refuses non-zero padding bits, so every token has exactly one spelling.
+	var body tokenBody
+	if json.Unmarshal(plain, &body) != nil || body.Domain == "" || body.APIKey == "" || body.IssuedAt <= 0 {
+		return Claims{}, ErrInvalidToken
+	}
+	return Claims{Domain: body.Domain, APIKey: body.APIKey, IssuedAt: time.Unix(body.IssuedAt, 0).UTC()}, nil
+}
+
+// seal encrypts plain with the ring's first key, bound to aad, and returns nonce and ciphertext.
+func (k *Keyring) seal(plain, aad []byte) ([]byte, error) {
+	aead := k.aeads[0]
+	buf := make([]byte, nonceSize, nonceSize+len(plain)+aead.Overhead())
+	if _, err := rand.Read(buf); err != nil {
+		return nil, fmt.Errorf("nonce: %w", err)
+	}
+	return aead.Seal(buf, buf[:nonceSize], plain, aad), nil
+}
+
+// open decodes body (unpadded base64url of nonce and ciphertext) and decrypts it with any key of the
+// ring, checking aad.
+func (k *Keyring) open(body string, aad []byte) ([]byte, bool) {
+	if !isBase64URL(body) {
+		return nil, false
+	}
+	// Strict decoding refuses non-zero padding bits, so every sealed value has exactly one spelling.
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(body)
 	if err != nil || len(raw) < nonceSize+1 {
-		return Claims{}, ErrInvalidToken
+		return nil, false
 	}
 	nonce, sealed := raw[:nonceSize], raw[nonceSize:]
 	for _, aead := range k.aeads {
-		plain, err := aead.Open(nil, nonce, sealed, tokenAAD)
-		if err != nil {
-			continue
+		if plain, err := aead.Open(nil, nonce, sealed, aad); err == nil {
+			return plain, true
 		}
-		var body tokenBody
-		if json.Unmarshal(plain, &body) != nil || body.Domain == "" || body.APIKey == "" || body.IssuedAt <= 0 {
-			return Claims{}, ErrInvalidToken
-		}
-		return Claims{Domain: body.Domain, APIKey: body.APIKey, IssuedAt: time.Unix(body.IssuedAt, 0).UTC()}, nil
 	}
-	return Claims{}, ErrInvalidToken
+	return nil, false
 }
 
 // isBase64URL accepts only the unpadded URL alphabet; the decoder alone would skip line breaks.
