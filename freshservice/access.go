@@ -27,6 +27,15 @@ type KeyAccess struct {
 	AccountAdmin bool // one of the owner's roles is the Account Admin role
 }
 
+// OwnerName names the key's owner as "First Last <email>", for messages; never the key.
+func (a KeyAccess) OwnerName() string {
+	name := strings.TrimSpace(a.Owner.FirstName + " " + a.Owner.LastName)
+	if mail := a.Owner.Mail(); mail != "" {
+		name += " <" + mail + ">"
+	}
+	return name
+}
+
 // CheckAccess reads the key's owner (GET /agents/me) and whether one of its roles is the Account
 // Admin role (GET /roles). A key Freshservice refuses gives an error for which IsUnauthorized holds;
 // a key whose owner may not read the roles is not an account admin's.

@@ -9,9 +9,10 @@ import (
 )
 
 // AdminHandler is the admin listener's HTTP handler: /healthz (liveness), /readyz (readiness) and
-// /metrics, for probes and Prometheus. It names every tenant's domain and directory size, so it is
-// meant for a listener that only the cluster or the host reaches, never the SCIM one.
-func (s *Server) AdminHandler() http.Handler { return s.admin }
+// /metrics, for probes and Prometheus, and the operator console under /console. It names every
+// tenant's domain and directory size, so it is meant for a listener that only the cluster or the
+// host reaches, never the SCIM one.
+func (s *Server) AdminHandler() http.Handler { return withPages("/console", s.pages.Console(), s.admin) }
 
 func (s *Server) newAdminEcho() *echo.Echo {
 	e := echo.New()

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"go.uber.org/zap"
 
+	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/proxy/clientaddr"
 )
 
@@ -49,12 +50,10 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		// Only failures are limited, after the token was looked at: opening it costs microseconds, and
 		// a valid token is never refused for what others did from its (shared) address.
 		reject := func(detail, why string) error {
-			if wait := max(s.authLim.blocked(tokenKey, authFailLimit), s.authLim.blocked(client, authFailLimitAddress)); wait > 0 {
+			if wait := s.authLim.refuse(tokenKey, client); wait > 0 {
 				writeSCIMError(c.Response(), scimError(http.StatusTooManyRequests, "", detailSlowDown), wait)
 				return nil
 			}
-			s.authLim.fail(tokenKey)
-			s.authLim.fail(client)
 			sc.log.Warn("authentication failed", zap.String("reason", why), zap.String("remote", c.RealIP()))
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="fsscim"`)
 			writeSCIMError(c.Response(), scimError(http.StatusUnauthorized, "", "%s", detail), 0)
@@ -66,24 +65,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return reject(detailNoToken, "no bearer token")
 		}
-		claims, err := s.opts.Keys.Open(strings.TrimSpace(token))
-		if err != nil {
-			return reject(detailBadToken, "token does not open with any server key")
-		}
-		set := s.opts.Tenants()
-		if set == nil {
+		claims, t, refused := s.openToken(strings.TrimSpace(token))
+		if refused == errNotLoaded {
 			writeSCIMError(c.Response(), scimError(http.StatusServiceUnavailable, "", "fsscim is starting: its tenant folder is not loaded yet."), 5*time.Second)
 			return nil
 		}
-		t, ok := set.Lookup(claims.Domain)
-		if !ok {
-			return reject(fmt.Sprintf(detailTenantNotServed, claims.Domain), "no tenant file for the token's domain "+claims.Domain)
-		}
-		if t.TokensRefused {
-			return reject(detailTokensHeld, "the tenant file's tokens_not_before does not parse; every token is refused until it does ("+t.Domain+")")
-		}
-		if !t.TokenAllowed(claims.IssuedAt) {
-			return reject(detailBadToken, "token issued before the tenant's tokens_not_before ("+t.Domain+")")
+		if refused != nil {
+			return reject(refused.detail, refused.why)
 		}
 		tenant := s.tenants.Tenant(t)
 		log := sc.log.WithLazy(zap.String("tenant", t.Domain))
@@ -95,6 +83,35 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		s.authLim.succeed(tokenKey)
 		return next(c)
 	}
+}
+
+// tokenRefusal says why a bearer token is refused: detail for its holder, why for the log.
+type tokenRefusal struct{ detail, why string }
+
+// errNotLoaded is openToken's answer before the tenant folder is loaded: not the token's fault.
+var errNotLoaded = &tokenRefusal{why: "tenant folder not loaded yet"}
+
+// openToken opens a bearer token and finds its tenant, as every SCIM request and every sign-in to
+// the tenant's page do.
+func (s *Server) openToken(token string) (config.Claims, *config.Tenant, *tokenRefusal) {
+	claims, err := s.opts.Keys.Open(token)
+	if err != nil {
+		return config.Claims{}, nil, &tokenRefusal{detailBadToken, "token does not open with any server key"}
+	}
+	set := s.opts.Tenants()
+	if set == nil {
+		return config.Claims{}, nil, errNotLoaded
+	}
+	t, ok := set.Lookup(claims.Domain)
+	switch {
+	case !ok:
+		return config.Claims{}, nil, &tokenRefusal{fmt.Sprintf(detailTenantNotServed, claims.Domain), "no tenant file for the token's domain " + claims.Domain}
+	case t.TokensRefused:
+		return config.Claims{}, nil, &tokenRefusal{detailTokensHeld, "the tenant file's tokens_not_before does not parse; every token is refused until it does (" + t.Domain + ")"}
+	case !t.TokenAllowed(claims.IssuedAt):
+		return config.Claims{}, nil, &tokenRefusal{detailBadToken, "token issued before the tenant's tokens_not_before (" + t.Domain + ")"}
+	}
+	return claims, t, nil
 }
 
 // authLimiter slows down a client that keeps failing authentication: after authFailLimit failures in
@@ -118,6 +135,17 @@ func newAuthLimiter(now func() time.Time, clients *clientaddr.Resolver) *authLim
 	c, _ := lru.New[string, *authFailures](authFailClients)
 	clientOf := func(r *http.Request) string { return clientaddr.Key(clients.Client(r)) }
 	return &authLimiter{now: now, clientOf: clientOf, failures: c}
+}
+
+// refuse counts a failure of the token (by tokenKey) and of its client, or, when either is already
+// over its limit, counts nothing and returns how long the client must wait.
+func (l *authLimiter) refuse(tokenKey, client string) time.Duration {
+	if wait := max(l.blocked(tokenKey, authFailLimit), l.blocked(client, authFailLimitAddress)); wait > 0 {
+		return wait
+	}
+	l.fail(tokenKey)
+	l.fail(client)
+	return 0
 }
 
 func (l *authLimiter) blocked(client string, limit int) time.Duration {

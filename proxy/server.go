@@ -18,6 +18,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/proxy/clientaddr"
 	"github.com/fsscim/fsscim/proxy/provision"
+	"github.com/fsscim/fsscim/proxy/web"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/budget"
 )
@@ -56,6 +57,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// AdminToken guards the admin listener's operator endpoints; nil (none configured) refuses them.
 	AdminToken *config.AdminToken
+	// Links keeps which enrollment links were used; nil uses the Store when it keeps them (bbolt).
+	// Replicas sharing Redis pass store.RedisLinks, so that a link works once across all of them.
+	Links web.LinkClaims
 	Now        func() time.Time
 }
 
@@ -95,6 +99,7 @@ type Server struct {
 	surfaces *surfaces
 	authLim  *authLimiter
 	metrics  *metrics
+	pages    *web.Server
 }
 
 // New builds the server and its routes.
@@ -138,6 +143,11 @@ func New(opts Options) (*Server, error) {
 	s.scimRoutes(e)
 	s.echo = e
 	s.admin = s.newAdminEcho()
+	pages, err := s.newPages()
+	if err != nil {
+		return nil, err
+	}
+	s.pages = pages
 	return s, nil
 }
 
@@ -149,8 +159,9 @@ func (s *Server) clientIP(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// Handler is the SCIM listener's HTTP handler: /scim/v2 and a liveness /healthz.
-func (s *Server) Handler() http.Handler { return s.echo }
+// Handler is the SCIM listener's HTTP handler: /scim/v2, a liveness /healthz, and the customers'
+// pages under /app.
+func (s *Server) Handler() http.Handler { return withPages("/app", s.pages.App(), s.echo) }
 
 // Close stops background work (replica refreshes) and saves the replicas one last time.
 func (s *Server) Close() { s.tenants.Close() }

@@ -19,6 +19,8 @@ Usage:
   fsscim token new-key                 print a new server token key
   fsscim token issue --domain D --tenants DIR [--verify]
                                        read an API key on stdin, print a bearer token
+  fsscim enroll --domain D --tenants DIR --url URL [--ttl 72h]
+                                       print a one-time enrollment link for the customer's admin
   fsscim check --tenants DIR [--probe] validate tenant files (and check them against Freshservice)
   fsscim health [--url URL]            probe a running fsscim's readiness (container health checks)
   fsscim version                       print the version, commit and Go version
@@ -46,6 +48,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdDemo(ctx, args[1:], stdout, stderr, getenv)
 	case "token":
 		return cmdToken(ctx, args[1:], stdin, stdout, stderr, getenv)
+	case "enroll":
+		return cmdEnroll(ctx, args[1:], stdout, stderr, getenv)
 	case "check":
 		return cmdCheck(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "health":

@@ -175,10 +175,10 @@ func probeTenant(ctx context.Context, t *config.Tenant, apiKey string) []probeRe
 	case err != nil:
 		return []probeResult{{false, "key", "could not be checked: " + err.Error()}}
 	case !access.AccountAdmin:
-		out = append(out, probeResult{false, "key", "works, but its owner " + ownerName(access.Owner) +
+		out = append(out, probeResult{false, "key", "works, but its owner " + access.OwnerName() +
 			" is not an account admin; fsscim needs one's key to manage agents, groups, departments and locations"})
 	default:
-		out = append(out, probeResult{true, "key", "works; its owner " + ownerName(access.Owner) + " is an account admin"})
+		out = append(out, probeResult{true, "key", "works; its owner " + access.OwnerName() + " is an account admin"})
 	}
 
 	deps, err := c.ListDepartments(ctx)

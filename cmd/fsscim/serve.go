@@ -228,6 +228,8 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 	}
 	if shared != nil {
 		popts.NewBudget = shared.newBudget
+		// An enrollment link works once across every replica.
+		popts.Links = store.NewRedisLinks(shared.client, "")
 	}
 	px, err := proxy.New(popts)
 	if err != nil {

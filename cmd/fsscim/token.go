@@ -58,14 +58,8 @@ func cmdToken(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 
 func cmdTokenIssue(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := newEnvFlags("fsscim token issue", stderr)
-	domain := fs.String("domain", "FSSCIM_DOMAIN", "", "the tenant's Freshservice domain, e.g. acme.freshservice.com")
-	tenantsDir := fs.String("tenants", "FSSCIM_TENANTS", "", "folder of tenant files; the domain must have one")
-	keysFile := fs.String("token-keys-file", "FSSCIM_TOKEN_KEYS_FILE", "", "file of token keys (or set "+config.EnvTokenKeys+")")
+	ta := addTenantArgs(fs)
 	verify := fs.Bool("verify", "FSSCIM_TOKEN_VERIFY", "check with Freshservice that the key works and belongs to an account admin before printing the token")
-	// The tenant file is judged by serve's rules, so that a token is issued only for a tenant serve
-	// would load.
-	var st config.Settings
-	st.RegisterTenantRuleFlags(fs.FlagSet)
 	fs.Usage = func() { fmt.Fprint(stderr, tokenUsage+"\nOptions of issue:\n"); fs.PrintDefaults() }
 	if code := fs.parseOrExit(args, getenv, stderr); code >= 0 {
 		return code
@@ -74,38 +68,12 @@ func cmdTokenIssue(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		fmt.Fprintf(stderr, "fsscim token issue: "+format+"\n", a...)
 		return code
 	}
-	if strings.TrimSpace(*domain) == "" {
-		return fail(2, "--domain is required, e.g. --domain acme.freshservice.com")
-	}
-	d, err := config.NormaliseDomain(*domain)
-	if err != nil {
-		return fail(2, "--domain: %v", err)
-	}
-	if *tenantsDir == "" {
-		return fail(2, "--tenants is required (or FSSCIM_TENANTS): fsscim refuses a token whose domain has no tenant file")
-	}
-	if err := st.ApplyEnv(getenv); err != nil {
-		return fail(2, "%v", err)
-	}
-	opts, err := st.LoadOptions()
-	if err != nil {
-		return fail(2, "--allowed-domain-suffixes: %v", err)
-	}
-	tenant, err := tenantFor(*tenantsDir, d, opts)
-	if err != nil {
-		// The folder's problems quote the files: redacted as check redacts them.
-		return fail(1, "%s", proxy.RedactText(err.Error()))
-	}
 	now := time.Now()
-	if !tenant.TokenAllowed(now) {
-		return fail(1, "tokens_not_before in %s is %s, later than now: fsscim would refuse this token; correct it first",
-			tenant.File, tenant.TokensNotBefore.UTC().Format(time.RFC3339))
-	}
-	keys, err := config.KeysFromEnvOrFile(getenv(config.EnvTokenKeys), *keysFile)
+	tenant, keys, code, err := ta.load(getenv, now)
 	if err != nil {
-		return fail(1, "%v", err)
+		return fail(code, "%v", err)
 	}
-	apiKey, err := readSecret(stdin, stderr, "Freshservice API key for "+d+": ")
+	apiKey, err := readSecret(stdin, stderr, "Freshservice API key for "+tenant.Domain+": ")
 	if err != nil {
 		return fail(1, "%v", err)
 	}
@@ -116,12 +84,67 @@ func cmdTokenIssue(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		}
 		fmt.Fprintf(stderr, "fsscim token issue: %s\n", msg)
 	}
-	tok, err := keys.Seal(d, apiKey, now)
+	tok, err := keys.Seal(tenant.Domain, apiKey, now)
 	if err != nil {
 		return fail(1, "%v", err)
 	}
 	fmt.Fprintln(stdout, tok)
 	return 0
+}
+
+// tenantArgs are the options of the commands that seal something for one tenant (token issue,
+// enroll): its domain, the folder holding its tenant file, and the token keys.
+type tenantArgs struct {
+	domain, tenantsDir, keysFile *string
+	// The tenant file is judged by serve's rules, so that only a tenant serve would load gets a
+	// token or a link.
+	st config.Settings
+}
+
+func addTenantArgs(fs *envFlags) *tenantArgs {
+	ta := &tenantArgs{
+		domain:     fs.String("domain", "FSSCIM_DOMAIN", "", "the tenant's Freshservice domain, e.g. acme.freshservice.com"),
+		tenantsDir: fs.String("tenants", "FSSCIM_TENANTS", "", "folder of tenant files; the domain must have one"),
+		keysFile:   fs.String("token-keys-file", "FSSCIM_TOKEN_KEYS_FILE", "", "file of token keys (or set "+config.EnvTokenKeys+")"),
+	}
+	ta.st.RegisterTenantRuleFlags(fs.FlagSet)
+	return ta
+}
+
+// load finds the domain's tenant file and the token keys; on failure it returns the exit code (2 for
+// a usage error) and what to tell.
+func (ta *tenantArgs) load(getenv func(string) string, now time.Time) (*config.Tenant, *config.Keyring, int, error) {
+	if strings.TrimSpace(*ta.domain) == "" {
+		return nil, nil, 2, errors.New("--domain is required, e.g. --domain acme.freshservice.com")
+	}
+	d, err := config.NormaliseDomain(*ta.domain)
+	if err != nil {
+		return nil, nil, 2, fmt.Errorf("--domain: %w", err)
+	}
+	if *ta.tenantsDir == "" {
+		return nil, nil, 2, errors.New("--tenants is required (or FSSCIM_TENANTS): fsscim refuses a token whose domain has no tenant file")
+	}
+	if err := ta.st.ApplyEnv(getenv); err != nil {
+		return nil, nil, 2, err
+	}
+	opts, err := ta.st.LoadOptions()
+	if err != nil {
+		return nil, nil, 2, fmt.Errorf("--allowed-domain-suffixes: %w", err)
+	}
+	tenant, err := tenantFor(*ta.tenantsDir, d, opts)
+	if err != nil {
+		// The folder's problems quote the files: redacted as check redacts them.
+		return nil, nil, 1, errors.New(proxy.RedactText(err.Error()))
+	}
+	if !tenant.TokenAllowed(now) {
+		return nil, nil, 1, fmt.Errorf("tokens_not_before in %s is %s, later than now: fsscim would refuse this token; correct it first",
+			tenant.File, tenant.TokensNotBefore.UTC().Format(time.RFC3339))
+	}
+	keys, err := config.KeysFromEnvOrFile(getenv(config.EnvTokenKeys), *ta.keysFile)
+	if err != nil {
+		return nil, nil, 1, err
+	}
+	return tenant, keys, 0, nil
 }
 
 // tenantFor finds the tenant file of a domain, or says how to make one.
@@ -147,11 +170,7 @@ func tenantFor(dir, domain string, opts config.LoadOptions) (*config.Tenant, err
 func verifyKey(ctx context.Context, t *config.Tenant, apiKey string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
-	c, err := freshservice.New(freshservice.Options{BaseURL: t.BaseURL(), APIKey: apiKey, Timeout: 15 * time.Second})
-	if err != nil {
-		return "", err
-	}
-	access, err := c.CheckAccess(ctx)
+	access, err := proxy.CheckKey(ctx, t, apiKey, nil)
 	switch {
 	case freshservice.IsUnauthorized(err):
 		return "", fmt.Errorf("the API key is refused by Freshservice at %s (401): check the key, and that it belongs to %s", t.BaseURL(), t.Domain)
@@ -161,17 +180,9 @@ func verifyKey(ctx context.Context, t *config.Tenant, apiKey string) (string, er
 		return "", fmt.Errorf("could not check the key with Freshservice: %w", err)
 	case !access.AccountAdmin:
 		return "", fmt.Errorf("the key works, but its owner %s is not an account admin; fsscim needs an account admin's key to manage agents and groups",
-			ownerName(access.Owner))
+			access.OwnerName())
 	}
-	return fmt.Sprintf("Freshservice accepts the key; its owner %s is an account admin", ownerName(access.Owner)), nil
-}
-
-func ownerName(u freshservice.User) string {
-	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
-	if mail := u.Mail(); mail != "" {
-		name += " <" + mail + ">"
-	}
-	return name
+	return fmt.Sprintf("Freshservice accepts the key; its owner %s is an account admin", access.OwnerName()), nil
 }
 
 // readSecret reads one line from stdin, surrounding white space trimmed. On a terminal it prompts

@@ -1,0 +1,129 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/fsscim/fsscim/proxy/status"
+)
+
+// consoleView is the operator's table of every tenant.
+type consoleView struct {
+	page
+	Rows []consoleRow
+}
+
+type consoleRow struct {
+	T      status.Tenant
+	Link   string
+	State  string
+	OK     bool
+	Spark  sparkline
+	Totals dayTotals
+}
+
+func (s *Server) consoleRoutes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /console/assets/", http.StripPrefix("/console/assets", assets()))
+	mux.HandleFunc("GET /console", s.consoleHome)
+	mux.HandleFunc("GET /console/{$}", s.consoleHome)
+	mux.HandleFunc("POST /console/signin", s.consoleSignIn)
+	mux.HandleFunc("POST /console/signout", func(w http.ResponseWriter, r *http.Request) {
+		signOut(s.console, w, r, "/console")
+	})
+	mux.HandleFunc("GET /console/tenants/{domain}", s.consoleTenant)
+	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
+		s.pages.message(w, http.StatusNotFound, "console", "No such page", "The console is at /console.")
+	})
+	return mux
+}
+
+func (s *Server) consoleSignInForm(w http.ResponseWriter, r *http.Request, code int, problem string) {
+	s.pages.render(w, code, "signin", signInView{
+		page:   page{Title: "Operator console", Area: "console", CSRF: s.console.formToken(w, r)},
+		Action: "/console/signin", Label: "Admin token",
+		Help:    "The token in the file given to fsscim serve --admin-token-file.",
+		Problem: problem})
+}
+
+func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if !s.console.formTokenOK(r) {
+		s.consoleSignInForm(w, r, http.StatusForbidden, "The form expired. Paste the token again and sign in.")
+		return
+	}
+	token := strings.TrimSpace(r.PostFormValue("token"))
+	err := errors.New("paste the admin token")
+	if token != "" && len(token) <= maxTokenInput {
+		err = s.d.AdminSignIn(r, token)
+	}
+	switch {
+	case errors.Is(err, ErrSlowDown):
+		s.consoleSignInForm(w, r, http.StatusTooManyRequests, ErrSlowDown.Error())
+		return
+	case err != nil:
+		s.consoleSignInForm(w, r, http.StatusUnauthorized, "Sign-in refused: "+err.Error())
+		return
+	}
+	s.console.start(w, Identity{})
+	http.Redirect(w, r, "/console", http.StatusSeeOther)
+}
+
+func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request) {
+	sess, _, ok := s.console.get(r)
+	if !ok {
+		s.consoleSignInForm(w, r, http.StatusOK, "")
+		return
+	}
+	all := s.d.Tenants.Statuses(r.Context())
+	sort.Slice(all, func(i, j int) bool { return all[i].Domain < all[j].Domain })
+	v := consoleView{page: page{Title: "Operator console", Area: "console", CSRF: sess.csrf, SignedIn: true}}
+	for _, t := range all {
+		state, ok := tenantState(t)
+		v.Rows = append(v.Rows, consoleRow{T: t, Link: "/console/tenants/" + url.PathEscape(t.Domain),
+			State: state, OK: ok, Spark: newSparkline(t.Activity), Totals: totals(t.Activity)})
+	}
+	s.pages.render(w, http.StatusOK, "console", v)
+}
+
+func (s *Server) consoleTenant(w http.ResponseWriter, r *http.Request) {
+	sess, _, ok := s.console.get(r)
+	if !ok {
+		http.Redirect(w, r, "/console", http.StatusSeeOther)
+		return
+	}
+	domain := r.PathValue("domain")
+	t, found := s.d.Tenants.Status(r.Context(), domain)
+	if !found {
+		s.pages.message(w, http.StatusNotFound, "console", "No such tenant", "fsscim serves no tenant "+domain+".")
+		return
+	}
+	v := s.tenantView(r.Context(), r, t, "/console/tenants/"+url.PathEscape(t.Domain))
+	v.page = page{Title: t.Domain, Area: "console", CSRF: sess.csrf, SignedIn: true}
+	v.Back = "/console"
+	s.pages.render(w, http.StatusOK, "tenant", v)
+}
+
+// tenantState is the console's one-line state of a tenant, and whether it is healthy.
+func tenantState(t status.Tenant) (string, bool) {
+	switch {
+	case t.FileState == status.FileRejected:
+		return "tenant file refused", false
+	case t.Key == status.KeyRejected:
+		return "API key refused", false
+	case t.Key == status.KeyNotAdmin:
+		return "key not an account admin's", false
+	case !t.Up:
+		return "down", false
+	case t.FileState == status.FileLastGood:
+		return "serving (last good file kept)", false
+	case t.Directory.Stale:
+		return "serving (directory stale)", false
+	case t.Key == status.KeyUnchecked:
+		return "waiting for Entra's first request", true
+	}
+	return "serving", true
+}
