@@ -8,7 +8,7 @@ import (
 
 // signInView is the sign-in form of /app or /console.
 type signInView struct {
-	page
+	Page
 	Action  string
 	Label   string
 	Help    string
@@ -37,7 +37,7 @@ const (
 
 func (s *Server) appSignInForm(w http.ResponseWriter, r *http.Request, code int, problem string) {
 	s.pages.render(w, code, "signin", signInView{
-		page:   page{Title: "Sign in", Area: "app", CSRF: s.app.formToken(w, r)},
+		Page:   Page{Title: "Sign in", Area: "app", CSRF: s.app.formToken(w, r)},
 		Action: "/app/signin", Label: "Secret Token", Help: appTokenHelp, Problem: problem})
 }
 
@@ -54,7 +54,7 @@ func (s *Server) appHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.tenantView(r.Context(), r, t, "/app")
-	v.page = page{Title: t.Domain, Area: "app", CSRF: sess.csrf, SignedIn: true}
+	v.Page = Page{Title: t.Domain, Area: "app", CSRF: sess.csrf, SignedIn: true}
 	s.pages.render(w, http.StatusOK, "tenant", v)
 }
 

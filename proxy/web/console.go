@@ -12,7 +12,7 @@ import (
 
 // consoleView is the operator's table of every tenant.
 type consoleView struct {
-	page
+	Page
 	Rows []consoleRow
 }
 
@@ -43,7 +43,7 @@ func (s *Server) consoleRoutes() http.Handler {
 
 func (s *Server) consoleSignInForm(w http.ResponseWriter, r *http.Request, code int, problem string) {
 	s.pages.render(w, code, "signin", signInView{
-		page:   page{Title: "Operator console", Area: "console", CSRF: s.console.formToken(w, r)},
+		Page:   Page{Title: "Operator console", Area: "console", CSRF: s.console.formToken(w, r)},
 		Action: "/console/signin", Label: "Admin token",
 		Help:    "The token in the file given to fsscim serve --admin-token-file.",
 		Problem: problem})
@@ -80,7 +80,7 @@ func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request) {
 	}
 	all := s.d.Tenants.Statuses(r.Context())
 	sort.Slice(all, func(i, j int) bool { return all[i].Domain < all[j].Domain })
-	v := consoleView{page: page{Title: "Operator console", Area: "console", CSRF: sess.csrf, SignedIn: true}}
+	v := consoleView{Page: Page{Title: "Operator console", Area: "console", CSRF: sess.csrf, SignedIn: true}}
 	for _, t := range all {
 		state, ok := tenantState(t)
 		v.Rows = append(v.Rows, consoleRow{T: t, Link: "/console/tenants/" + url.PathEscape(t.Domain),
@@ -102,7 +102,7 @@ func (s *Server) consoleTenant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := s.tenantView(r.Context(), r, t, "/console/tenants/"+url.PathEscape(t.Domain))
-	v.page = page{Title: t.Domain, Area: "console", CSRF: sess.csrf, SignedIn: true}
+	v.Page = Page{Title: t.Domain, Area: "console", CSRF: sess.csrf, SignedIn: true}
 	v.Back = "/console"
 	s.pages.render(w, http.StatusOK, "tenant", v)
 }

@@ -19,7 +19,7 @@ const verifyTimeout = 30 * time.Second
 
 // enrollView is the enrollment form (the API key in).
 type enrollView struct {
-	page
+	Page
 	Domain  string
 	Action  string
 	Expires time.Time
@@ -28,7 +28,7 @@ type enrollView struct {
 
 // enrolledView is the enrollment's result (the Tenant URL and the Secret Token out), shown once.
 type enrolledView struct {
-	page
+	Page
 	Domain    string
 	TenantURL string
 	Token     string
@@ -83,7 +83,7 @@ func (s *Server) enrollForm(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderEnrollForm(w http.ResponseWriter, r *http.Request, link config.EnrollLink, code int, problem string) {
 	s.pages.render(w, code, "enroll", enrollView{
-		page:   page{Title: "Connect " + link.Domain, Area: "app", CSRF: s.app.formToken(w, r)},
+		Page:   Page{Title: "Connect " + link.Domain, Area: "app", CSRF: s.app.formToken(w, r)},
 		Domain: link.Domain, Action: r.URL.Path, Expires: link.Expires, Problem: problem})
 }
 
@@ -140,7 +140,7 @@ func (s *Server) enrollSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.d.Log.Info("tenant enrolled through its link", zap.String("tenant", t.Domain), zap.String("link_id", link.ID), zap.String("key_owner", owner))
 	s.pages.render(w, http.StatusOK, "enrolled", enrolledView{
-		page:   page{Title: "Connected " + t.Domain, Area: "app"},
+		Page:   Page{Title: "Connected " + t.Domain, Area: "app"},
 		Domain: t.Domain, TenantURL: link.PublicURL + "/scim/v2", Token: token, Owner: owner})
 }
 

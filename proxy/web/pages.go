@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/fsscim/fsscim/proxy/status"
 )
 
@@ -20,10 +22,11 @@ var assetFiles embed.FS
 
 // pages holds the parsed templates.
 type pages struct {
-	t *template.Template
+	t   *template.Template
+	log *zap.Logger
 }
 
-func parsePages() (*pages, error) {
+func parsePages(log *zap.Logger) (*pages, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
 		"when":    when,
 		"keyText": keyText,
@@ -32,13 +35,14 @@ func parsePages() (*pages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: parse templates: %w", err)
 	}
-	return &pages{t: t}, nil
+	return &pages{t: t, log: log}, nil
 }
 
 // render writes a whole page, or a plain 500 when the template fails, never half a page.
 func (p *pages) render(w http.ResponseWriter, code int, name string, data any) {
 	var buf bytes.Buffer
 	if err := p.t.ExecuteTemplate(&buf, name, data); err != nil {
+		p.log.Error("render page", zap.String("page", name), zap.Error(err))
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return
 	}
@@ -47,8 +51,8 @@ func (p *pages) render(w http.ResponseWriter, code int, name string, data any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// page is what every page's frame needs.
-type page struct {
+// Page is what every page's frame needs.
+type Page struct {
 	Title string
 	// Area is "app" or "console": where the page's style sheet and script are served from.
 	Area string
@@ -60,7 +64,7 @@ type page struct {
 
 // message is a page that only says something: a refusal, an expired link.
 type message struct {
-	page
+	Page
 	Heading string
 	Text    string
 	Next    string // a link to go on with, if any
@@ -68,7 +72,7 @@ type message struct {
 }
 
 func (p *pages) message(w http.ResponseWriter, code int, area, heading, text string) {
-	p.render(w, code, "message", message{page: page{Title: heading, Area: area}, Heading: heading, Text: text})
+	p.render(w, code, "message", message{Page: Page{Title: heading, Area: area}, Heading: heading, Text: text})
 }
 
 // assets serves the style sheet and the copy buttons' script.

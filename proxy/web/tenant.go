@@ -22,7 +22,7 @@ const (
 
 // tenantView is the tenant page: the same for the customer (/app) and the operator (/console).
 type tenantView struct {
-	page
+	Page
 	T      status.Tenant
 	Totals dayTotals
 	Chart  barChart

@@ -97,7 +97,7 @@ func New(d Deps) (*Server, error) {
 	if d.MaxSessions <= 0 {
 		d.MaxSessions = 10000
 	}
-	p, err := parsePages()
+	p, err := parsePages(d.Log)
 	if err != nil {
 		return nil, err
 	}

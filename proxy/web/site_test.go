@@ -1,0 +1,143 @@
+package web_test
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/store"
+)
+
+const (
+	testDomain = "acme.freshservice.com"
+	testAPIKey = "test-api-key-7f3a9c"
+	adminToken = "admin-token-0123456789abcdef0123456789abcdef"
+)
+
+// site is a real fsscim server (SCIM and admin listeners) in front of the Freshservice emulator.
+type site struct {
+	emu   *freshservicetest.Emulator
+	keys  *config.Keyring
+	token string // the tenant's bearer token
+	scim  *httptest.Server
+	admin *httptest.Server
+	logs  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{})
+	t.Cleanup(emuSrv.Close)
+	emu.AddAPIKey(testAPIKey, true)
+
+	dir := t.TempDir()
+	tenantDir := filepath.Join(dir, "tenants")
+	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "domain: " + testDomain + "\napi_url: " + emuSrv.URL + "/api/v2\n"
+	if err := os.WriteFile(filepath.Join(tenantDir, "acme.yaml"), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := config.LoadDir(tenantDir, config.LoadOptions{AllowAPIURL: true})
+	if err != nil {
+		t.Fatalf("load tenants: %v", err)
+	}
+	key, err := config.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := config.ParseKeys(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := keys.Seal(testDomain, testAPIKey, time.Now().Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adminFile := filepath.Join(dir, "admin-token")
+	if err := os.WriteFile(adminFile, []byte(adminToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := config.LoadAdminTokenFile(adminFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenBolt(filepath.Join(dir, store.DefaultFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+
+	logs := &syncBuffer{}
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zap.DebugLevel)
+	srv, err := proxy.New(proxy.Options{
+		Tenants:    func() *config.TenantSet { return set },
+		Keys:       keys,
+		Store:      db,
+		Logger:     zap.New(proxy.RedactingCore(core)),
+		Backoff:    func(int) time.Duration { return 0 },
+		AdminToken: admin,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &site{emu: emu, keys: keys, token: token, logs: logs,
+		scim: httptest.NewServer(srv.Handler()), admin: httptest.NewServer(srv.AdminHandler())}
+	t.Cleanup(func() {
+		s.scim.Close()
+		s.admin.Close()
+		srv.Close()
+		if t.Failed() {
+			t.Logf("fsscim log:\n%s", logs.String())
+		}
+		for _, secret := range []string{testAPIKey, token, adminToken} {
+			if strings.Contains(logs.String(), secret) {
+				t.Errorf("a secret appeared in fsscim's log")
+			}
+		}
+	})
+	return s
+}
+
+// link seals an enrollment link for the tenant, made at made and valid for ttl.
+func (s *site) link(t *testing.T, made time.Time, ttl time.Duration) string {
+	t.Helper()
+	l, err := config.NewEnrollLink(testDomain, s.scim.URL, made, ttl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := s.keys.SealLink(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.scim.URL + "/app/enroll/" + sealed
+}
