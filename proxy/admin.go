@@ -12,7 +12,9 @@ import (
 // /metrics, for probes and Prometheus, and the operator console under /console. It names every
 // tenant's domain and directory size, so it is meant for a listener that only the cluster or the
 // host reaches, never the SCIM one.
-func (s *Server) AdminHandler() http.Handler { return withPages("/console", s.pages.Console(), s.admin) }
+func (s *Server) AdminHandler() http.Handler {
+	return withPages("/console", s.pages.Console(), s.admin)
+}
 
 func (s *Server) newAdminEcho() *echo.Echo {
 	e := echo.New()

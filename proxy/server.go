@@ -60,7 +60,7 @@ type Options struct {
 	// Links keeps which enrollment links were used; nil uses the Store when it keeps them (bbolt).
 	// Replicas sharing Redis pass store.RedisLinks, so that a link works once across all of them.
 	Links web.LinkClaims
-	Now        func() time.Time
+	Now   func() time.Time
 }
 
 func (o *Options) defaults() error {
