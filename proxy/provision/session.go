@@ -29,7 +29,7 @@ type Session struct {
 	opts      mapping.Options
 	search    *mapping.UserSearch // nil until the request filters users (see userSearch)
 	log       *zap.Logger
-	requestID string // names the request in records it leaves, such as a pending create
+	requestID string       // names the request in records it leaves, such as a pending create
 	wrote     atomic.Int32 // the Write the request made (see noteWrite)
 }
 
