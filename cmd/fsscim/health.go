@@ -71,9 +71,14 @@ func cmdHealth(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	return 0
 }
 
-// defaultHealthURL is /readyz on the admin listener as FSSCIM_ADMIN_LISTEN gives it; a listener on
-// every address is reached on loopback.
+// defaultHealthURL is /readyz on the admin listener as FSSCIM_ADMIN_LISTEN gives it.
 func defaultHealthURL(adminListen string, tlsOn bool) string {
+	return defaultAdminURL(adminListen, tlsOn) + "/readyz"
+}
+
+// defaultAdminURL is the admin listener's URL as FSSCIM_ADMIN_LISTEN gives it; a listener on every
+// address is reached on loopback.
+func defaultAdminURL(adminListen string, tlsOn bool) string {
 	if adminListen == "" {
 		adminListen = config.DefaultAdminListen
 	}
@@ -89,7 +94,7 @@ func defaultHealthURL(adminListen string, tlsOn bool) string {
 	if tlsOn {
 		scheme = "https"
 	}
-	return scheme + "://" + net.JoinHostPort(host, port) + "/readyz"
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // healthTLS decides whom an https probe trusts: the authorities in --cacert, checked as any client
