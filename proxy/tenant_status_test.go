@@ -173,7 +173,8 @@ func TestStatusTellsWhatTheTenantDid(t *testing.T) {
 
 // TestKeyWatchShowsARevokedKey: the key watch checks the key of an active tenant at every tick once
 // Freshservice has not answered it for an interval, so a key revoked in Freshservice shows as rejected
-// (and the tenant down) with no request; it leaves fresh verdicts and tenants idle for a day alone.
+// (and the tenant down) with no request, and a key whose owner lost the Account Admin role as
+// not_account_admin; it leaves fresh verdicts and tenants idle for a day alone.
 func TestKeyWatchShowsARevokedKey(t *testing.T) {
 	clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	ticks := make(chan time.Time)
@@ -216,6 +217,14 @@ func TestKeyWatchShowsARevokedKey(t *testing.T) {
 	}
 	if st := h.tenantStatus(); st.Key != status.KeyWorking || !st.Up {
 		t.Errorf("key %s, up %v after a good check", st.Key, st.Up)
+	}
+
+	// The key's owner loses the Account Admin role.
+	h.emu.AddAPIKey(h.apiKey, false)
+	clock.Add(61 * time.Second)
+	tick()
+	if st := h.tenantStatus(); st.Key != status.KeyNotAdmin || !st.Up {
+		t.Errorf("key %s, up %v once its owner is no account admin", st.Key, st.Up)
 	}
 
 	h.emu.RevokeAPIKey(h.apiKey)
