@@ -137,18 +137,21 @@ func writeStatusTable(w io.Writer, tenants []status.Tenant, now time.Time) {
 			directoryText(t.Directory, now), fileText(t))
 	}
 	_ = tw.Flush()
+	var notes []string
 	for _, t := range tenants {
 		if t.FileError != "" {
-			fmt.Fprintf(w, "\n%s: %s: %s", t.File, t.FileState, t.FileError)
+			notes = append(notes, fmt.Sprintf("%s: %s: %s", t.File, t.FileState, t.FileError))
 		}
 		if t.LastUpstreamReason != "" {
-			fmt.Fprintf(w, "\n%s: last Freshservice error %s: %s", t.Domain, ago(now, t.LastUpstreamError), t.LastUpstreamReason)
+			notes = append(notes, fmt.Sprintf("%s: last Freshservice error %s: %s", t.Domain, ago(now, t.LastUpstreamError), t.LastUpstreamReason))
 		}
 		if t.Key == status.KeyRejected {
-			fmt.Fprintf(w, "\n%s: Freshservice refuses the API key; issue a new token (fsscim token issue) and paste it into the Entra app", t.Domain)
+			notes = append(notes, t.Domain+": Freshservice refuses the API key; issue a new token (fsscim token issue) and paste it into the Entra app")
 		}
 	}
-	fmt.Fprintln(w)
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "\n%s\n", strings.Join(notes, "\n"))
+	}
 }
 
 // ago says how long before now t was; "-" for never.
