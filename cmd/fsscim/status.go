@@ -60,31 +60,18 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim status: %v\n", err)
-		return 2
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}
-	resp, err := client.Do(req)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim status: %s not reachable: %v\n", base, err)
 		return 1
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim status: reading the answer of %s: %v\n", target, err)
-		return 1
-	}
-	if resp.StatusCode != http.StatusOK {
+	if code != http.StatusOK {
 		var e struct{ Status string }
 		_ = json.Unmarshal(body, &e)
 		if e.Status == "" {
 			e.Status = string(bytes.TrimSpace(body))
 		}
-		fmt.Fprintf(stderr, "fsscim status: %s answered %d: %s\n", target, resp.StatusCode, e.Status)
+		fmt.Fprintf(stderr, "fsscim status: %s answered %d: %s\n", target, code, e.Status)
 		return 1
 	}
 	var tenants []status.Tenant
