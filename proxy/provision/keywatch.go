@@ -164,10 +164,3 @@ func (t *Tenant) KeyStatus() KeyStatus {
 	ks.NotAdmin = !ks.Rejected && v.adminKnown && !v.admin
 	return ks
 }
-
-// LastUsed is when the tenant's latest request came; zero: none since start.
-func (t *Tenant) LastUsed() time.Time {
-	t.usedMu.Lock()
-	defer t.usedMu.Unlock()
-	return t.usedAt
-}
