@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Defaults of the server settings.
@@ -23,6 +24,11 @@ const (
 	// caps those of one client address (an IPv6 /64), so that one client cannot take them all.
 	DefaultMaxConnections           = 1024
 	DefaultMaxConnectionsPerAddress = 64
+	// DefaultKeyCheckInterval is how often the API keys of active tenants are checked: a key revoked
+	// in Freshservice shows in the tenant's status within it.
+	DefaultKeyCheckInterval = time.Minute
+	// MinKeyCheckInterval keeps the key checks from spending a noticeable share of a tenant's budget.
+	MinKeyCheckInterval = 10 * time.Second
 )
 
 // EnvTokenKeys names the environment variable holding the token keys (see KeysFromEnvOrFile). It is
@@ -61,6 +67,9 @@ type Settings struct {
 	// MaxConnections and MaxConnectionsPerAddress cap the SCIM listener's open connections.
 	MaxConnections           int
 	MaxConnectionsPerAddress int
+	// KeyCheckInterval is how often the API key of each tenant active in the last day is checked
+	// with Freshservice (GET /agents/me), and the longest a verdict on a key is trusted.
+	KeyCheckInterval time.Duration
 
 	flags      *flag.FlagSet // set by RegisterFlags; tells ApplyEnv which flags were given explicitly
 	envDataDir bool          // FSSCIM_DATA_DIR was applied (see DataDirGiven)
@@ -109,6 +118,9 @@ func (s *Settings) table() []setting {
 		{"max-connections-per-address", "FSSCIM_MAX_CONNECTIONS_PER_ADDRESS", strconv.Itoa(DefaultMaxConnectionsPerAddress),
 			"most connections open at once on the SCIM listener from one client address (an IPv6 /64); trusted proxies are not capped",
 			(*intValue)(&s.MaxConnectionsPerAddress)},
+		{"key-check-interval", "FSSCIM_KEY_CHECK_INTERVAL", DefaultKeyCheckInterval.String(),
+			"how often the API key of each tenant active in the last day is checked with Freshservice (GET /agents/me, counted in its budget)",
+			(*durationValue)(&s.KeyCheckInterval)},
 	}
 }
 
@@ -139,6 +151,9 @@ func (s *Settings) register(fs *flag.FlagSet, want func(setting) bool) {
 		case *intValue:
 			n, _ := strconv.Atoi(o.def) // the defaults above are numbers
 			fs.IntVar((*int)(v), o.flag, n, usage)
+		case *durationValue:
+			d, _ := time.ParseDuration(o.def) // the defaults above are durations
+			fs.DurationVar((*time.Duration)(v), o.flag, d, usage)
 		}
 	}
 }
@@ -224,9 +239,10 @@ func (s *Settings) LoadOptions() (LoadOptions, error) {
 // stringValue, boolValue and intValue bind flags to Settings fields. Their errors read after the
 // variable and its value, as ApplyEnv reports them.
 type (
-	stringValue string
-	boolValue   bool
-	intValue    int
+	stringValue   string
+	boolValue     bool
+	intValue      int
+	durationValue time.Duration
 )
 
 func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
@@ -252,6 +268,16 @@ func (v *intValue) Set(s string) error {
 	return nil
 }
 func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return errors.New("is not a duration such as 1m or 30s")
+	}
+	*v = durationValue(d)
+	return nil
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }
 
 // Validate checks the settings `serve` needs and reports every problem at once.
 func (s *Settings) Validate() error {
@@ -295,6 +321,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.MaxConnectionsPerAddress < 1 {
 		fail("--max-connections-per-address %d: give at least 1 (default %d)", s.MaxConnectionsPerAddress, DefaultMaxConnectionsPerAddress)
+	}
+	if s.KeyCheckInterval < MinKeyCheckInterval {
+		fail("--key-check-interval %s: give at least %s (default %s)", s.KeyCheckInterval, MinKeyCheckInterval, DefaultKeyCheckInterval)
 	}
 	if s.RedisURL != "" {
 		// The URL may carry a password: it is not repeated.

@@ -9,9 +9,9 @@ import (
 )
 
 // AdminHandler is the admin listener's HTTP handler: /healthz (liveness), /readyz (readiness) and
-// /metrics, for probes and Prometheus, and the operator console under /console. It names every
-// tenant's domain and directory size, so it is meant for a listener that only the cluster or the
-// host reaches, never the SCIM one.
+// /metrics, for probes and Prometheus, /status, for the operator (with the admin token), and the
+// operator console under /console. It names every tenant's domain and directory size, so it is
+// meant for a listener that only the cluster or the host reaches, never the SCIM one.
 func (s *Server) AdminHandler() http.Handler {
 	return withPages("/console", s.pages.Console(), s.admin)
 }
@@ -25,7 +25,9 @@ func (s *Server) newAdminEcho() *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.serveMetrics)
-	// Operator endpoints that need the admin token (config.AdminToken.Check) are added here.
+	// Operator endpoints: they need the admin token (config.AdminToken.Check).
+	e.GET("/status", s.serveStatuses, s.requireAdmin)
+	e.GET("/status/:domain", s.serveStatus, s.requireAdmin)
 	return e
 }
 
@@ -69,7 +71,7 @@ func (s *Server) adminError(err error, c echo.Context) {
 	}
 	msg := http.StatusText(status)
 	if status == http.StatusNotFound {
-		msg = "no such endpoint; the admin listener serves /healthz, /readyz and /metrics"
+		msg = "no such endpoint; the admin listener serves /healthz, /readyz, /metrics and /status"
 	}
 	_ = c.JSON(status, map[string]string{"status": msg})
 }

@@ -688,6 +688,9 @@ func TestNormaliseRejectsMalformedRequests(t *testing.T) {
 		{"path with a bad URN", http.MethodPatch, "application/scim+json", func() io.Reader {
 			return strings.NewReader(entraBody(`{"schemas":["%PATCH%"],"Operations":[{"op":"Replace","path":"%ENT%:department[","value":"x"}]}`, nil))
 		}, http.StatusBadRequest, "invalidPath"},
+		{"path-less value naming an attribute that is no attribute name", http.MethodPatch, "application/scim+json", func() io.Reader {
+			return strings.NewReader(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:0":true}}]}`)
+		}, http.StatusBadRequest, "invalidPath"},
 		{"bad JSON", http.MethodPatch, "application/scim+json", func() io.Reader {
 			return strings.NewReader(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace",`)
 		}, http.StatusBadRequest, "invalidSyntax"},

@@ -9,7 +9,6 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/proxy/status"
 	"github.com/fsscim/fsscim/proxy/web"
 )
 
@@ -23,7 +22,7 @@ func (s *Server) newPages() (*web.Server, error) {
 		links, _ = s.opts.Store.(web.LinkClaims)
 	}
 	return web.New(web.Deps{
-		Tenants:     fileStatuses{s},
+		Tenants:     s,
 		SignIn:      s.pageSignIn,
 		AdminSignIn: s.consoleSignIn,
 		Keys:        s.opts.Keys,
@@ -83,36 +82,4 @@ func (s *Server) consoleSignIn(r *http.Request, token string) error {
 	s.authLim.succeed(adminSignInKey + client)
 	s.log.Info("console sign-in", zap.String("remote", r.RemoteAddr))
 	return nil
-}
-
-// fileStatuses tells the pages what the tenant files say of each tenant: the status that the
-// server's Status and Statuses report replaces it once they exist.
-type fileStatuses struct{ s *Server }
-
-func (f fileStatuses) Status(_ context.Context, domain string) (status.Tenant, bool) {
-	set := f.s.opts.Tenants()
-	if set == nil {
-		return status.Tenant{}, false
-	}
-	t, ok := set.Lookup(domain)
-	if !ok {
-		return status.Tenant{}, false
-	}
-	return fileStatus(t), true
-}
-
-func (f fileStatuses) Statuses(context.Context) []status.Tenant {
-	set := f.s.opts.Tenants()
-	if set == nil {
-		return nil
-	}
-	var out []status.Tenant
-	for _, t := range set.All() {
-		out = append(out, fileStatus(t))
-	}
-	return out
-}
-
-func fileStatus(t *config.Tenant) status.Tenant {
-	return status.Tenant{Domain: t.Domain, File: t.File, FileState: status.FileCurrent, DryRun: t.DryRun, Up: true, Key: status.KeyUnchecked}
 }

@@ -16,8 +16,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy/clientaddr"
 	"github.com/fsscim/fsscim/proxy/provision"
+	"github.com/fsscim/fsscim/proxy/status"
 	"github.com/fsscim/fsscim/proxy/web"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/budget"
@@ -60,7 +62,13 @@ type Options struct {
 	// Links keeps which enrollment links were used; nil uses the Store when it keeps them (bbolt).
 	// Replicas sharing Redis pass store.RedisLinks, so that a link works once across all of them.
 	Links web.LinkClaims
-	Now   func() time.Time
+	// Files reports the state of each file of the tenant folder after its latest load (the
+	// watcher's); nil: every served tenant's file counts as current.
+	Files func() []config.FileStatus
+	// KeyWatch ticks the background check of active tenants' API keys (tests); nil: a ticker every
+	// KeyCheckInterval.
+	KeyWatch <-chan time.Time
+	Now      func() time.Time
 }
 
 func (o *Options) defaults() error {
@@ -99,6 +107,7 @@ type Server struct {
 	surfaces *surfaces
 	authLim  *authLimiter
 	metrics  *metrics
+	trackers *status.Trackers // what each tenant that called did, for its status
 	pages    *web.Server
 }
 
@@ -107,7 +116,7 @@ func New(opts Options) (*Server, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Logger, clients: clientaddr.New(opts.TrustedProxies)}
+	s := &Server{opts: opts, log: opts.Logger, clients: clientaddr.New(opts.TrustedProxies), trackers: status.NewTrackers()}
 	s.metrics = newMetrics(s)
 	s.tenants = provision.NewRegistry(provision.Deps{
 		Store:            opts.Store,
@@ -118,11 +127,15 @@ func New(opts Options) (*Server, error) {
 		UpstreamTimeout:  opts.UpstreamTimeout,
 		RequestTimeout:   opts.RequestTimeout,
 		KeyCheckInterval: opts.KeyCheckInterval,
+		KeyWatch:         opts.KeyWatch,
 		ReplicaTick:      opts.ReplicaTick,
 		Backoff:          opts.Backoff,
 		NewBudget:        s.newBudget,
-		ObserveCall:      s.metrics.observeCall,
-		ObserveLookup:    s.metrics.observeLookup,
+		ObserveCall: func(domain string, ci freshservice.CallInfo) {
+			s.metrics.observeCall(domain, ci)
+			s.trackCall(domain, ci)
+		},
+		ObserveLookup: s.metrics.observeLookup,
 	})
 	s.surfaces = newSurfaces(opts.Logger)
 	s.authLim = newAuthLimiter(opts.Now, s.clients)

@@ -139,7 +139,9 @@ func (cl call) resourceBody(c echo.Context, rt resourceType) (map[string]any, er
 	if err := cl.normalise(body, rt); err != nil {
 		return nil, err
 	}
-	return rt.validate(body)
+	attrs, err := rt.validate(body)
+	cl.sc.noteSubject(attrs)
+	return attrs, err
 }
 
 // normalise rewrites a POST or PUT body from the client's dialect; attributes fsscim does not know

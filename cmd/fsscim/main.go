@@ -22,6 +22,8 @@ Usage:
   fsscim enroll --domain D --tenants DIR --url URL [--ttl 72h]
                                        print a one-time enrollment link for the customer's admin
   fsscim check --tenants DIR [--probe] validate tenant files (and check them against Freshservice)
+  fsscim status [--admin-url URL] [--admin-token-file F] [--json] [--domain D]
+                                       print each tenant's status from a running fsscim
   fsscim health [--url URL]            probe a running fsscim's readiness (container health checks)
   fsscim version                       print the version, commit and Go version
 
@@ -52,6 +54,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdEnroll(ctx, args[1:], stdout, stderr, getenv)
 	case "check":
 		return cmdCheck(ctx, args[1:], stdin, stdout, stderr, getenv)
+	case "status":
+		return cmdStatus(ctx, args[1:], stdout, stderr, getenv)
 	case "health":
 		return cmdHealth(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
