@@ -61,7 +61,7 @@ var sampleTenant = status.Tenant{
 		Status: 400, Reason: "Validation failed: email is invalid <script>", Fix: "Correct the user's email in Entra."}},
 }
 
-func newTestServer(t *testing.T, log audit.Log) *Server {
+func newTestServer(t testing.TB, log audit.Log) *Server {
 	t.Helper()
 	s, err := New(Deps{
 		Tenants: fixedTenants{sampleTenant},
@@ -82,7 +82,7 @@ func newTestServer(t *testing.T, log audit.Log) *Server {
 }
 
 // signedIn signs in through the form and returns the session's cookies.
-func signedIn(t *testing.T, h http.Handler) []*http.Cookie {
+func signedIn(t testing.TB, h http.Handler) []*http.Cookie {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/app", nil))
@@ -107,7 +107,7 @@ func signedIn(t *testing.T, h http.Handler) []*http.Cookie {
 	return rec.Result().Cookies()
 }
 
-func get(t *testing.T, h http.Handler, target string, cookies []*http.Cookie) *httptest.ResponseRecorder {
+func get(t testing.TB, h http.Handler, target string, cookies []*http.Cookie) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	for _, c := range cookies {
