@@ -113,13 +113,29 @@ func signIn(t *testing.T, ctx context.Context, base, token string) {
 func TestBrowserSignInShowsTheTenant(t *testing.T) {
 	s := newSite(t)
 	ctx := tab(t)
+	// Entra's Test Connection and a create, so that the tenant has a state to show.
+	if code := s.scimRequest(t, http.MethodGet, `/scim/v2/Users?filter=userName+eq+%22nobody%40acme.example%22`, ""); code != http.StatusOK {
+		t.Fatalf("Test Connection: %d", code)
+	}
+	if code := s.scimRequest(t, http.MethodPost, "/scim/v2/Users", mariaLopez); code != http.StatusCreated {
+		t.Fatalf("create: %d", code)
+	}
 	signIn(t, ctx, s.scim.URL+"/app", s.token)
 	run(t, ctx, chromedp.WaitVisible("#key-state", chromedp.ByQuery))
 	if h := text(t, ctx, "h1"); h != testDomain {
 		t.Fatalf("page heading %q, want the tenant %q", h, testDomain)
 	}
+	if got := text(t, ctx, "#key-state"); !strings.Contains(got, "Freshservice accepts the API key, and its owner is an account admin") {
+		t.Errorf("key state: %q", got)
+	}
 	if got := text(t, ctx, "#serving"); !strings.HasPrefix(got, "yes") {
 		t.Errorf("serving: %q", got)
+	}
+	if got := text(t, ctx, "#counts td"); got != "1" {
+		t.Errorf("creates in the last 24 hours: %q, want 1", got)
+	}
+	if got := text(t, ctx, "#last-request"); strings.HasPrefix(got, "never") {
+		t.Errorf("last request: %q", got)
 	}
 	var html string
 	run(t, ctx, chromedp.OuterHTML("html", &html, chromedp.ByQuery))
@@ -152,20 +168,8 @@ func TestBrowserWrongTokenIsRefused(t *testing.T) {
 func TestBrowserCreateAppearsInTheAuditTrail(t *testing.T) {
 	s := newSite(t)
 	ctx := tab(t)
-	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"maria.lopez@acme.example","name":{"givenName":"Maria","familyName":"Lopez"},"emails":[{"type":"work","value":"maria.lopez@acme.example","primary":true}],"active":true}`
-	req, err := http.NewRequest(http.MethodPost, s.scim.URL+"/scim/v2/Users", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+s.token)
-	req.Header.Set("Content-Type", "application/scim+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		t.Fatalf("create through SCIM: %d", resp.StatusCode)
+	if code := s.scimRequest(t, http.MethodPost, "/scim/v2/Users", mariaLopez); code != http.StatusCreated {
+		t.Fatalf("create through SCIM: %d", code)
 	}
 
 	signIn(t, ctx, s.scim.URL+"/app", s.token)
@@ -220,18 +224,9 @@ func TestBrowserEnrollmentEndToEnd(t *testing.T) {
 	screenshot(t, ctx, "enroll-done")
 
 	// Entra's Test Connection with the token: a lookup by a random userName answers 200.
-	req, err := http.NewRequest(http.MethodGet, tenantURL+`/Users?filter=userName+eq+%22a9b8c7d6-0000-4000-8000-000000000000%22`, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("Test Connection with the enrolled token: %d", resp.StatusCode)
+	probe := &site{scim: s.scim, token: token}
+	if code := probe.scimRequest(t, http.MethodGet, `/scim/v2/Users?filter=userName+eq+%22a9b8c7d6-0000-4000-8000-000000000000%22`, ""); code != http.StatusOK {
+		t.Fatalf("Test Connection with the enrolled token: %d", code)
 	}
 
 	// The link works once.

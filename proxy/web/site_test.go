@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -126,6 +127,25 @@ func newSite(t *testing.T) *site {
 		}
 	})
 	return s
+}
+
+const mariaLopez = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"maria.lopez@acme.example","name":{"givenName":"Maria","familyName":"Lopez"},"emails":[{"type":"work","value":"maria.lopez@acme.example","primary":true}],"active":true}`
+
+// scimRequest sends a SCIM request with the site's token and returns the status.
+func (s *site) scimRequest(t *testing.T, method, path, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, s.scim.URL+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	req.Header.Set("Content-Type", "application/scim+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // link seals an enrollment link for the tenant, made at made and valid for ttl.
