@@ -79,7 +79,7 @@ func TestRedisKeepsTenantsWithCollidingIdsApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{t: t, clock: &sharedClock{t: time.Now()}, redis: rds}
+	c := &cluster{t: t, clock: freshservicetest.NewClock(time.Now()), redis: rds}
 	for i := range 2 {
 		c.replicas = append(c.replicas, c.newReplica(filepath.Join(dir, fmt.Sprintf("replica-%d", i)), set, keys, rds.Client(), nil))
 	}

@@ -26,25 +26,6 @@ import (
 	"github.com/fsscim/fsscim/store/redistest"
 )
 
-// sharedClock is the clock of the emulated Freshservice and of the replicas' budgets: the test moves
-// it from one rate window to the next instead of waiting a minute.
-type sharedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *sharedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *sharedClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // replica is one fsscim process of a scaled-out deployment.
 type replica struct {
 	srv   *proxy.Server
@@ -56,7 +37,7 @@ type replica struct {
 // cluster is several replicas serving one tenant through one Redis, against one Freshservice account.
 type cluster struct {
 	t     *testing.T
-	clock *sharedClock
+	clock *freshservicetest.Clock // of the emulator and the budgets: moved from one rate window to the next
 	emu   *freshservicetest.Emulator
 	redis *redistest.Server
 	// gate, when the cluster reaches Redis through one, is shut to play a Redis that stops answering
@@ -73,7 +54,7 @@ func newCluster(t *testing.T, n int) *cluster { return newClusterVia(t, n, false
 // newClusterVia is newCluster; gated puts a Gate between the replicas and Redis.
 func newClusterVia(t *testing.T, n int, gated bool) *cluster {
 	t.Helper()
-	clk := &sharedClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := freshservicetest.NewClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 	emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{PerMinute: clusterPerMinute, Now: clk.Now})
 	t.Cleanup(emuSrv.Close)
 	apiKey := "cluster-api-key-5b1e0d"
