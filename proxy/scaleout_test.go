@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -62,27 +61,9 @@ func newClusterVia(t *testing.T, n int, gated bool) *cluster {
 	rds := redistest.Start(t)
 
 	dir := t.TempDir()
-	tenantDir := filepath.Join(dir, "tenants")
-	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	yaml := fmt.Sprintf("domain: %s\napi_url: %s/api/v2\nrate_limit: {per_minute: %d}\n", testDomain, emuSrv.URL, clusterPerMinute)
-	if err := os.WriteFile(filepath.Join(tenantDir, "acme.yaml"), []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	set, err := config.LoadDir(tenantDir, config.LoadOptions{AllowAPIURL: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := config.NewKey()
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := keys.Seal(testDomain, apiKey, time.Now().Add(-time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := oneTenant(t, dir, "acme", fmt.Sprintf("domain: %s\napi_url: %s/api/v2\nrate_limit: {per_minute: %d}\n", testDomain, emuSrv.URL, clusterPerMinute))
+	keys := newKeys(t)
+	token := seal(t, keys, testDomain, apiKey)
 	c := &cluster{t: t, clock: clk, emu: emu, redis: rds, token: token}
 	if gated {
 		c.gate = rds.Gate()
