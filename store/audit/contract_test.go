@@ -31,20 +31,20 @@ func (c *clock) advance(d time.Duration) {
 
 // retentions is a per-tenant retention a test can change after entries were written.
 type retentions struct {
-	mu  sync.Mutex
-	for_ map[string]time.Duration
+	mu   sync.Mutex
+	byTenant map[string]time.Duration
 }
 
 func (r *retentions) get(tenant string) time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.for_[tenant]
+	return r.byTenant[tenant]
 }
 
 func (r *retentions) set(tenant string, d time.Duration) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.for_[tenant] = d
+	r.byTenant[tenant] = d
 }
 
 type opener func(t *testing.T, opts audit.Options) audit.Log
@@ -160,7 +160,7 @@ func contractFilters(t *testing.T, open opener) {
 
 func contractRetention(t *testing.T, open opener) {
 	clk := &clock{now: start}
-	ret := &retentions{for_: map[string]time.Duration{"short.freshservice.com": 24 * time.Hour}}
+	ret := &retentions{byTenant: map[string]time.Duration{"short.freshservice.com": 24 * time.Hour}}
 	log := open(t, audit.Options{Now: clk.Now, Retention: ret.get})
 	ctx := context.Background()
 	add := func(tenant, email string) {
