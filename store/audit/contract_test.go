@@ -31,7 +31,7 @@ func (c *clock) advance(d time.Duration) {
 
 // retentions is a per-tenant retention a test can change after entries were written.
 type retentions struct {
-	mu   sync.Mutex
+	mu       sync.Mutex
 	byTenant map[string]time.Duration
 }
 
