@@ -9,7 +9,7 @@ import (
 )
 
 // AdminHandler is the admin listener's HTTP handler: /healthz (liveness), /readyz (readiness) and
-// /metrics, for probes and Prometheus. It names every tenant's domain and directory size, so it is
+// /metrics, for probes and Prometheus, and /audit for the operator holding the admin token. It names every tenant's domain and directory size, so it is
 // meant for a listener that only the cluster or the host reaches, never the SCIM one.
 func (s *Server) AdminHandler() http.Handler { return s.admin }
 
@@ -22,7 +22,8 @@ func (s *Server) newAdminEcho() *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.serveMetrics)
-	// Operator endpoints that need the admin token (config.AdminToken.Check) are added here.
+	// Operator endpoints: each checks the admin token (config.AdminToken.Check).
+	e.GET("/audit", s.serveAudit)
 	return e
 }
 
@@ -66,7 +67,7 @@ func (s *Server) adminError(err error, c echo.Context) {
 	}
 	msg := http.StatusText(status)
 	if status == http.StatusNotFound {
-		msg = "no such endpoint; the admin listener serves /healthz, /readyz and /metrics"
+		msg = "no such endpoint; the admin listener serves /healthz, /readyz, /metrics and /audit"
 	}
 	_ = c.JSON(status, map[string]string{"status": msg})
 }

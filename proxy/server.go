@@ -19,6 +19,7 @@ import (
 	"github.com/fsscim/fsscim/proxy/clientaddr"
 	"github.com/fsscim/fsscim/proxy/provision"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/audit"
 	"github.com/fsscim/fsscim/store/budget"
 )
 
@@ -56,7 +57,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// AdminToken guards the admin listener's operator endpoints; nil (none configured) refuses them.
 	AdminToken *config.AdminToken
-	Now        func() time.Time
+	// Audit keeps the trail of every write to Freshservice; nil keeps none.
+	Audit audit.Log
+	Now   func() time.Time
 }
 
 func (o *Options) defaults() error {
@@ -118,6 +121,8 @@ func New(opts Options) (*Server, error) {
 		NewBudget:        s.newBudget,
 		ObserveCall:      s.metrics.observeCall,
 		ObserveLookup:    s.metrics.observeLookup,
+		Audit:            opts.Audit,
+		AuditFailed:      s.metrics.observeAuditFailure,
 	})
 	s.surfaces = newSurfaces(opts.Logger)
 	s.authLim = newAuthLimiter(opts.Now, s.clients)
@@ -147,6 +152,14 @@ func (s *Server) clientIP(r *http.Request) string {
 		return a.String()
 	}
 	return r.RemoteAddr
+}
+
+// Audit is the trail of the writes made to Freshservice, nil when none is kept.
+func (s *Server) Audit() audit.Log {
+	if s == nil {
+		return nil
+	}
+	return s.opts.Audit
 }
 
 // Handler is the SCIM listener's HTTP handler: /scim/v2 and a liveness /healthz.

@@ -46,7 +46,11 @@ func (gc groupOp) applyAgentGroup(ctx context.Context, g groupInfo, fields fresh
 	if fields.Name == nil && fields.Description == nil && fields.Members == nil {
 		return g, nil
 	}
-	out, err := gc.target.update(ctx, g.id, fields)
+	var out groupInfo
+	err := gc.s.auditedAll(ctx, gc.s.updateEntries(g, fields, plan), func(ctx context.Context) (err error) {
+		out, err = gc.target.update(ctx, g.id, fields)
+		return err
+	})
 	if err != nil {
 		if fields.Name != nil {
 			return groupInfo{}, gc.nameTaken(err, *fields.Name)
@@ -63,7 +67,11 @@ func (gc groupOp) applyAgentGroup(ctx context.Context, g groupInfo, fields fresh
 // deactivation.
 func (gc groupOp) applyRequesterGroup(ctx context.Context, g groupInfo, fields freshservice.GroupFields, plan memberPlan) (groupInfo, error) {
 	if fields.Name != nil || fields.Description != nil {
-		out, err := gc.target.update(ctx, g.id, fields)
+		var out groupInfo
+		err := gc.s.auditedAll(ctx, gc.s.updateEntries(g, fields, memberPlan{}), func(ctx context.Context) (err error) {
+			out, err = gc.target.update(ctx, g.id, fields)
+			return err
+		})
 		if err != nil {
 			if fields.Name != nil {
 				return groupInfo{}, gc.nameTaken(err, *fields.Name)
@@ -133,12 +141,12 @@ func (gc groupOp) changeRequesterMembers(ctx context.Context, gid int64, plan me
 		go func() {
 			defer wg.Done()
 			for op := range jobs {
-				var err error
-				if op.add {
-					err = gc.s.c.AddRequesterGroupMember(wctx, gid, op.id)
-				} else {
-					err = gc.s.c.RemoveRequesterGroupMember(wctx, gid, op.id)
-				}
+				err := gc.s.audited(wctx, gc.s.memberEntry(gid, "", op.id, op.add), func(ctx context.Context) error {
+					if op.add {
+						return gc.s.c.AddRequesterGroupMember(ctx, gid, op.id)
+					}
+					return gc.s.c.RemoveRequesterGroupMember(ctx, gid, op.id)
+				})
 				if !p.note(gid, op, err) {
 					stop.Store(true)
 				}

@@ -39,6 +39,7 @@ func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error)
 	if gc.s.cfg.DryRun {
 		gc.s.log.Info("dry run: write not made", zap.String("write", "create "+gc.target.noun()), zap.String("name", g.DisplayName),
 			zap.Int64s("add", plan.add), zap.Int64s("hold", plan.hold))
+		gc.s.auditDryRun(ctx, gc.s.createEntries(g.DisplayName, g.Description, plan.add)...)
 		return groupResource(mapping.Group{ID: "0", DisplayName: g.DisplayName, ExternalID: g.ExternalID, Description: g.Description, Members: g.Members}, groupInfo{}, true), nil
 	}
 

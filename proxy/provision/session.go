@@ -28,6 +28,8 @@ type Session struct {
 	search    *mapping.UserSearch // nil until the request filters users (see userSearch)
 	log       *zap.Logger
 	requestID string // names the request in records it leaves, such as a pending create
+	// method and path are the SCIM request's, for the audit trail (see NoteRequest).
+	method, path string
 }
 
 // Session opens a session for a caller holding apiKey, for the request requestID.

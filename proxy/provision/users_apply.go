@@ -102,6 +102,7 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 	}
 	if s.cfg.DryRun {
 		s.dryRun("update user", zap.Any("fields", fields), zap.Int64("user_id", id), zap.Bool("active", wantActive), zap.Bool("agent", wantAgent))
+		s.auditDryRun(ctx, updateUserEntries(fu, fields, wantActive, wantAgent)...)
 		return s.toResource(u, fu), nil
 	}
 	if err := s.storeUsable(ctx); err != nil {
