@@ -83,7 +83,7 @@ func (gc groupOp) applyRequesterGroup(ctx context.Context, g groupInfo, fields f
 	if plan.empty() {
 		return g, nil
 	}
-	p := gc.changeRequesterMembers(ctx, g.id, plan)
+	p := gc.changeRequesterMembers(ctx, g, plan)
 	if err := gc.recordMemberships(ctx, g.id, p); err != nil {
 		return groupInfo{}, err
 	}
@@ -118,7 +118,8 @@ type memberOp struct {
 // when the request's time is nearly spent, leaving time to answer. It never leaves a change
 // unaccounted for: the progress says what was confirmed, what is unknown and (by difference) what
 // was not tried.
-func (gc groupOp) changeRequesterMembers(ctx context.Context, gid int64, plan memberPlan) *memberProgress {
+func (gc groupOp) changeRequesterMembers(ctx context.Context, g groupInfo, plan memberPlan) *memberProgress {
+	gid := g.id
 	p := &memberProgress{held: plan.hold, unrecorded: plan.unrecord}
 	ops := make([]memberOp, 0, len(plan.add)+len(plan.remove))
 	for _, id := range plan.remove {
@@ -141,7 +142,7 @@ func (gc groupOp) changeRequesterMembers(ctx context.Context, gid int64, plan me
 		go func() {
 			defer wg.Done()
 			for op := range jobs {
-				err := gc.s.audited(wctx, gc.s.memberEntry(gid, "", op.id, op.add), func(ctx context.Context) error {
+				err := gc.s.audited(wctx, gc.s.memberEntry(gid, g.name, op.id, op.add), func(ctx context.Context) error {
 					if op.add {
 						return gc.s.c.AddRequesterGroupMember(ctx, gid, op.id)
 					}

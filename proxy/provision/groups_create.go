@@ -63,7 +63,7 @@ func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error)
 	}
 	gc.noteGroup(ctx, info)
 	if !gc.target.agents() && !plan.empty() {
-		p := gc.changeRequesterMembers(ctx, info.id, plan)
+		p := gc.changeRequesterMembers(ctx, info, plan)
 		if p.err != nil {
 			return Resource{}, gc.undoCreate(ctx, info, g.DisplayName, plan, p)
 		}

@@ -238,7 +238,7 @@ func (s *Session) deactivate(ctx context.Context, fu *freshservice.User) error {
 
 // convert moves fu to the agents (toAgent) or the requesters.
 func (s *Session) convert(ctx context.Context, fu freshservice.User, toAgent bool) (freshservice.User, error) {
-	out, err := s.people(!toAgent).convert(ctx, fu.ID)
+	out, err := s.peopleAbout(!toAgent, fu).convert(ctx, fu.ID)
 	if err != nil {
 		return freshservice.User{}, fmt.Errorf("convert user %d (agent=%t): %w", fu.ID, toAgent, err)
 	}
