@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Defaults of the server settings.
@@ -23,6 +24,8 @@ const (
 	// caps those of one client address (an IPv6 /64), so that one client cannot take them all.
 	DefaultMaxConnections           = 1024
 	DefaultMaxConnectionsPerAddress = 64
+	// DefaultAuditRetention is how long the audit trail keeps entries unless told otherwise.
+	DefaultAuditRetention = "30d"
 )
 
 // EnvTokenKeys names the environment variable holding the token keys (see KeysFromEnvOrFile). It is
@@ -46,6 +49,8 @@ type Settings struct {
 	AdminListen string
 	// AdminTokenFile holds the token the admin listener's operator endpoints ask for.
 	AdminTokenFile string
+	// AuditRetention is how long the audit trail keeps a tenant's entries unless its file says (e.g. 30d).
+	AuditRetention string
 	// InsecureHTTP allows plain HTTP on an address other than loopback, for a TLS proxy in front.
 	InsecureHTTP bool
 	// AllowEmpty lets a replica with no tenant file report ready.
@@ -93,6 +98,9 @@ func (s *Settings) table() []setting {
 		{"log-level", "FSSCIM_LOG_LEVEL", DefaultLogLevel, "lowest level logged: debug, info, warn or error (probe requests log at debug)", (*stringValue)(&s.LogLevel)},
 		{"admin-listen", "FSSCIM_ADMIN_LISTEN", DefaultAdminListen, "address of the admin listener: /metrics, /readyz, /healthz", (*stringValue)(&s.AdminListen)},
 		{"admin-token-file", "FSSCIM_ADMIN_TOKEN_FILE", "", "file holding the admin token for the admin listener's operator endpoints (mode 0600 or 0440)", (*stringValue)(&s.AdminTokenFile)},
+		{"audit-retention", "FSSCIM_AUDIT_RETENTION", DefaultAuditRetention,
+			"how long the audit trail keeps a tenant's entries unless its tenant file sets audit.retention: days (30d) or hours (36h), 1d to 3650d",
+			(*stringValue)(&s.AuditRetention)},
 		{"insecure-http", "FSSCIM_INSECURE_HTTP", "", "serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)", (*boolValue)(&s.InsecureHTTP)},
 		{"allow-empty", "FSSCIM_ALLOW_EMPTY", "", "report ready even when no tenant file is loaded", (*boolValue)(&s.AllowEmpty)},
 		{"trusted-proxies", "FSSCIM_TRUSTED_PROXIES", "",
@@ -253,6 +261,14 @@ func (v *intValue) Set(s string) error {
 }
 func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
 
+// AuditRetentionPeriod is AuditRetention parsed; empty is DefaultAuditRetention.
+func (s *Settings) AuditRetentionPeriod() (time.Duration, error) {
+	if strings.TrimSpace(s.AuditRetention) == "" {
+		return ParseAuditRetention(DefaultAuditRetention)
+	}
+	return ParseAuditRetention(s.AuditRetention)
+}
+
 // Validate checks the settings `serve` needs and reports every problem at once.
 func (s *Settings) Validate() error {
 	var errs []error
@@ -295,6 +311,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.MaxConnectionsPerAddress < 1 {
 		fail("--max-connections-per-address %d: give at least 1 (default %d)", s.MaxConnectionsPerAddress, DefaultMaxConnectionsPerAddress)
+	}
+	if _, err := s.AuditRetentionPeriod(); err != nil {
+		fail("--audit-retention: %v", err)
 	}
 	if s.RedisURL != "" {
 		// The URL may carry a password: it is not repeated.
