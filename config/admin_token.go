@@ -19,13 +19,22 @@ type AdminToken struct {
 	digest [sha256.Size]byte
 }
 
-// LoadAdminTokenFile reads the admin token from a file: one line, '#' starting a comment, surrounding
-// white space ignored. The file follows the rules of the token keys file: others must not read it and
-// only its owner may change it.
+// LoadAdminTokenFile reads the admin token from a file (see ReadAdminTokenFile) and keeps its digest.
 func LoadAdminTokenFile(path string) (*AdminToken, error) {
-	data, err := ReadSecretFile("admin token file", path)
+	secret, err := ReadAdminTokenFile(path)
 	if err != nil {
 		return nil, err
+	}
+	return newAdminToken(secret), nil
+}
+
+// ReadAdminTokenFile reads the admin token itself from a file, for a client of the admin listener:
+// one line, '#' starting a comment, surrounding white space ignored. The file follows the rules of the
+// token keys file: others must not read it and only its owner may change it.
+func ReadAdminTokenFile(path string) (string, error) {
+	data, err := ReadSecretFile("admin token file", path)
+	if err != nil {
+		return "", err
 	}
 	var lines []string
 	for _, line := range strings.Split(string(data), "\n") {
@@ -39,16 +48,16 @@ func LoadAdminTokenFile(path string) (*AdminToken, error) {
 	const makeOne = "make one with: fsscim token new-key > admin-token && chmod 600 admin-token"
 	switch {
 	case len(lines) == 0:
-		return nil, fmt.Errorf("admin token file %s holds no token; %s", path, makeOne)
+		return "", fmt.Errorf("admin token file %s holds no token; %s", path, makeOne)
 	case len(lines) > 1:
-		return nil, fmt.Errorf("admin token file %s holds %d lines; keep only the token on one line", path, len(lines))
+		return "", fmt.Errorf("admin token file %s holds %d lines; keep only the token on one line", path, len(lines))
 	case len(lines[0]) < MinAdminTokenLength:
-		return nil, fmt.Errorf("admin token in %s is %d characters long, need at least %d; %s",
+		return "", fmt.Errorf("admin token in %s is %d characters long, need at least %d; %s",
 			path, len(lines[0]), MinAdminTokenLength, makeOne)
 	case strings.ContainsAny(lines[0], " \t"):
-		return nil, fmt.Errorf("admin token in %s holds white space; keep only the token on its line", path)
+		return "", fmt.Errorf("admin token in %s holds white space; keep only the token on its line", path)
 	}
-	return newAdminToken(lines[0]), nil
+	return lines[0], nil
 }
 
 func newAdminToken(secret string) *AdminToken {

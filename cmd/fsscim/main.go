@@ -21,6 +21,8 @@ Usage:
                                        read an API key on stdin, print a bearer token
   fsscim check --tenants DIR [--probe] validate tenant files (and check them against Freshservice)
   fsscim health [--url URL]            probe a running fsscim's readiness (container health checks)
+  fsscim audit --domain D [--user EMAIL | --id ID] [--since 24h] [--json]
+                                       print what fsscim wrote to a tenant's Freshservice account
   fsscim version                       print the version, commit and Go version
 
 Every option can also be set by the environment variable named in the command's --help.
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdCheck(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "health":
 		return cmdHealth(ctx, args[1:], stdout, stderr, getenv)
+	case "audit":
+		return cmdAudit(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
 		currentBuild().write(stdout)
 		return 0
