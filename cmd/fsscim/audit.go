@@ -118,17 +118,18 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	return 0
 }
 
-// writeAuditTable prints one line per entry: time, operation, user or group, fields, status, request id.
+// writeAuditTable prints one line per entry: time, operation, user or group, fields, status, request
+// id, and why a write failed, last since it is the longest.
 func writeAuditTable(w io.Writer, a proxy.AuditAnswer) {
 	if len(a.Entries) == 0 {
 		fmt.Fprintf(w, "no audit entries for %s match\n", a.Domain)
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tOPERATION\tUSER/GROUP\tFIELDS\tSTATUS\tREQUEST ID")
+	fmt.Fprintln(tw, "TIME\tOPERATION\tUSER/GROUP\tFIELDS\tSTATUS\tREQUEST ID\tERROR")
 	for _, e := range a.Entries {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.Operation, auditSubject(e),
-			auditFields(e), auditStatus(e), orDash(e.RequestID))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.At.UTC().Format(time.RFC3339), e.Operation, auditSubject(e),
+			auditFields(e), auditStatus(e), orDash(e.RequestID), auditError(e))
 	}
 	_ = tw.Flush()
 }
@@ -184,16 +185,18 @@ func auditStatus(e auditlog.Entry) string {
 	switch {
 	case e.DryRun:
 		return "dry run"
-	case e.Error != "":
-		msg := e.Error
-		if len(msg) > 2*maxFieldText {
-			msg = msg[:2*maxFieldText] + "..."
-		}
-		return strconv.Itoa(e.Status) + " " + msg
 	case e.Status == 0:
 		return "-"
 	}
 	return strconv.Itoa(e.Status)
+}
+
+// auditError is why a write failed, shortened; --json shows it whole.
+func auditError(e auditlog.Entry) string {
+	if len(e.Error) > 2*maxFieldText {
+		return e.Error[:2*maxFieldText] + "..."
+	}
+	return e.Error
 }
 
 func orDash(s string) string {
