@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -46,29 +45,32 @@ func (s *Session) auditedAll(ctx context.Context, entries []audit.Entry, write f
 			text = err.Error()
 		}
 	}
-	for _, e := range entries {
-		e.Status, e.Error = code, text
-		s.audit(ctx, e)
+	for i := range entries {
+		entries[i].Status, entries[i].Error = code, text
 	}
+	s.audit(ctx, entries...)
 	return err
 }
 
-// audit appends e, stamped with the time, the tenant and the request, to the audit trail. A failure
-// is logged and counted, never returned: the write it records has been made.
-func (s *Session) audit(ctx context.Context, e audit.Entry) {
+// audit appends entries, stamped with the time, the tenant and the request, to the audit trail. A
+// failure is logged and counted, never returned: the writes they record have been made.
+func (s *Session) audit(ctx context.Context, entries ...audit.Entry) {
 	d := s.t.deps
-	if d.Audit == nil {
+	if d.Audit == nil || len(entries) == 0 {
 		return
 	}
-	e.At = d.Now().UTC()
-	e.Tenant = s.t.domain
-	e.Method, e.Path, e.RequestID = s.method, s.path, s.requestID
-	e.DryRun = s.cfg.DryRun
+	at := d.Now().UTC()
+	for i := range entries {
+		e := &entries[i]
+		e.At, e.Tenant = at, s.t.domain
+		e.Method, e.Path, e.RequestID = s.method, s.path, s.requestID
+		e.DryRun = s.cfg.DryRun
+	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 	defer cancel()
-	if err := d.Audit.Append(actx, e); err != nil {
-		s.log.Error("could not record a write in the audit trail", zap.String("write", string(e.Operation)),
-			zap.Int64("id", e.ID), zap.Error(err))
+	if err := audit.AppendAll(actx, d.Audit, entries); err != nil {
+		s.log.Error("could not record a write in the audit trail", zap.String("write", string(entries[0].Operation)),
+			zap.Int64("id", entries[0].ID), zap.Int("entries", len(entries)), zap.Error(err))
 		if d.AuditFailed != nil {
 			d.AuditFailed(s.t.domain)
 		}
@@ -76,11 +78,7 @@ func (s *Session) audit(ctx context.Context, e audit.Entry) {
 }
 
 // auditDryRun records the writes a dry-run tenant would have made (they carry no status).
-func (s *Session) auditDryRun(ctx context.Context, entries ...audit.Entry) {
-	for _, e := range entries {
-		s.audit(ctx, e)
-	}
-}
+func (s *Session) auditDryRun(ctx context.Context, entries ...audit.Entry) { s.audit(ctx, entries...) }
 
 // createUserEntries are the writes of a user create: the create, and the conversion that makes an
 // agent when the tenant configures no agent roles.
@@ -352,11 +350,15 @@ func (s *Session) updateEntries(g groupInfo, f freshservice.GroupFields, plan me
 		}
 		out = append(out, e)
 	}
+	name := g.name
+	if f.Name != nil {
+		name = *f.Name
+	}
 	for _, id := range plan.add {
-		out = append(out, s.memberEntry(g.id, g.name, id, true))
+		out = append(out, s.memberEntry(g.id, name, id, true))
 	}
 	for _, id := range plan.remove {
-		out = append(out, s.memberEntry(g.id, g.name, id, false))
+		out = append(out, s.memberEntry(g.id, name, id, false))
 	}
 	return out
 }
@@ -379,12 +381,4 @@ func (s *Session) userEmail(id int64) string {
 		}
 	}
 	return ""
-}
-
-func idsText(ids []int64) string {
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = strconv.FormatInt(id, 10)
-	}
-	return strings.Join(parts, ",")
 }

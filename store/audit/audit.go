@@ -75,6 +75,25 @@ const (
 	MaxLimit         = 1000
 )
 
+// Batcher is a Log that records several entries in one write (the entries of one Freshservice write
+// that changed many members).
+type Batcher interface {
+	AppendAll(ctx context.Context, entries []Entry) error
+}
+
+// AppendAll records entries in one write when l is a Batcher, else one by one.
+func AppendAll(ctx context.Context, l Log, entries []Entry) error {
+	if b, ok := l.(Batcher); ok {
+		return b.AppendAll(ctx, entries)
+	}
+	for _, e := range entries {
+		if err := l.Append(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Log keeps the trail.
 type Log interface {
 	// Append records an entry. Entries older than the tenant's retention are dropped as it goes.

@@ -80,47 +80,68 @@ func (b *Bolt) Close() error {
 }
 
 // Append implements Log.
-func (b *Bolt) Append(ctx context.Context, e Entry) error {
+func (b *Bolt) Append(ctx context.Context, e Entry) error { return b.AppendAll(ctx, []Entry{e}) }
+
+// AppendAll implements Batcher: the entries go in one transaction.
+func (b *Bolt) AppendAll(ctx context.Context, entries []Entry) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("append audit entry: %w", err)
+		return fmt.Errorf("append audit entries: %w", err)
 	}
-	e, err := b.opts.prepare(e)
-	if err != nil {
-		return err
+	type prepared struct {
+		e    Entry
+		data []byte
 	}
-	data, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("append audit entry: %w", err)
-	}
-	prune := b.pruneDue(e.Tenant)
-	cutoff := b.opts.cutoff(e.Tenant)
-	err = b.db.Batch(func(tx *bbolt.Tx) error {
-		tb, err := tx.CreateBucketIfNotExists([]byte(e.Tenant))
+	list := make([]prepared, 0, len(entries))
+	prune := map[string]time.Time{} // tenant -> cutoff, for the tenants whose drop is due
+	for _, e := range entries {
+		e, err := b.opts.prepare(e)
 		if err != nil {
 			return err
 		}
-		buckets, err := tenantBuckets(tb)
+		data, err := json.Marshal(e)
 		if err != nil {
-			return err
+			return fmt.Errorf("append audit entry: %w", err)
 		}
-		seq, err := buckets[0].NextSequence()
-		if err != nil {
-			return err
+		list = append(list, prepared{e, data})
+		if _, seen := prune[e.Tenant]; !seen && b.pruneDue(e.Tenant) {
+			prune[e.Tenant] = b.opts.cutoff(e.Tenant)
 		}
-		key := entryKey(e.At, seq)
-		if err := buckets[0].Put(key, data); err != nil {
-			return err
+	}
+	err := b.db.Batch(func(tx *bbolt.Tx) error {
+		for _, p := range list {
+			tb, err := tx.CreateBucketIfNotExists([]byte(p.e.Tenant))
+			if err != nil {
+				return err
+			}
+			buckets, err := tenantBuckets(tb)
+			if err != nil {
+				return err
+			}
+			seq, err := buckets[0].NextSequence()
+			if err != nil {
+				return err
+			}
+			key := entryKey(p.e.At, seq)
+			if err := buckets[0].Put(key, p.data); err != nil {
+				return err
+			}
+			if err := index(buckets, p.e, key, true); err != nil {
+				return err
+			}
 		}
-		if err := index(buckets, e, key, true); err != nil {
-			return err
-		}
-		if prune {
-			return dropBefore(buckets, cutoff)
+		for tenant, cutoff := range prune {
+			buckets, err := tenantBuckets(tx.Bucket([]byte(tenant)))
+			if err != nil {
+				return err
+			}
+			if err := dropBefore(buckets, cutoff); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("append audit entry of %s to %s: %w", e.Tenant, b.path, err)
+		return fmt.Errorf("append %d audit entries to %s: %w", len(list), b.path, err)
 	}
 	return nil
 }

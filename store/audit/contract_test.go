@@ -77,6 +77,7 @@ func TestLogContract(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Run("filters", func(t *testing.T) { contractFilters(t, open) })
 			t.Run("retention", func(t *testing.T) { contractRetention(t, open) })
+			t.Run("batch", func(t *testing.T) { contractBatch(t, open) })
 		})
 	}
 }
@@ -216,6 +217,35 @@ func contractRetention(t *testing.T, open opener) {
 	clk.advance(29 * 24 * time.Hour)
 	if n := count(audit.Query{Tenant: "default.freshservice.com"}); n != 0 {
 		t.Errorf("default retention after 31 days: %d entries, want 0", n)
+	}
+}
+
+// contractBatch appends the entries of one write together, across two tenants, and finds each.
+func contractBatch(t *testing.T, open opener) {
+	clk := &clock{now: start}
+	log := open(t, audit.Options{Now: clk.Now})
+	ctx := context.Background()
+	if _, ok := log.(audit.Batcher); !ok {
+		t.Fatal("the log does not append in batches")
+	}
+	var batch []audit.Entry
+	for i := range 50 {
+		batch = append(batch, audit.Entry{Tenant: "acme.freshservice.com", At: start.Add(time.Duration(i) * time.Millisecond),
+			Operation: audit.MembersAdd, Kind: "group", ID: 7, Name: "Sales", MemberID: int64(100 + i), Status: 200})
+	}
+	batch = append(batch, audit.Entry{Tenant: "other.freshservice.com", Operation: audit.GroupCreate, Kind: "group", ID: 8, Name: "Ops"})
+	if err := audit.AppendAll(ctx, log, batch); err != nil {
+		t.Fatal(err)
+	}
+	got, err := log.Find(ctx, audit.Query{Tenant: "acme.freshservice.com", User: "SALES", Limit: audit.MaxLimit})
+	if err != nil || len(got) != 50 || got[0].MemberID != 149 || got[49].MemberID != 100 {
+		t.Fatalf("the group's entries: %d, %v", len(got), err)
+	}
+	if got, err := log.Find(ctx, audit.Query{Tenant: "acme.freshservice.com", ID: 120}); err != nil || len(got) != 1 {
+		t.Errorf("a member's entry: %d, %v", len(got), err)
+	}
+	if got, err := log.Find(ctx, audit.Query{Tenant: "other.freshservice.com"}); err != nil || len(got) != 1 || got[0].Name != "Ops" {
+		t.Errorf("the other tenant's entry: %+v, %v", got, err)
 	}
 }
 

@@ -98,38 +98,62 @@ func decodeMember(m string) (Entry, error) {
 }
 
 // Append implements Log.
-func (r *Redis) Append(ctx context.Context, e Entry) error {
-	e, err := r.opts.prepare(e)
-	if err != nil {
-		return err
+func (r *Redis) Append(ctx context.Context, e Entry) error { return r.AppendAll(ctx, []Entry{e}) }
+
+// AppendAll implements Batcher: the entries of a tenant go in one transaction (a tenant's keys share
+// a cluster slot; different tenants' do not).
+func (r *Redis) AppendAll(ctx context.Context, entries []Entry) error {
+	byTenant := map[string][]Entry{}
+	var order []string
+	for _, e := range entries {
+		e, err := r.opts.prepare(e)
+		if err != nil {
+			return err
+		}
+		if _, ok := byTenant[e.Tenant]; !ok {
+			order = append(order, e.Tenant)
+		}
+		byTenant[e.Tenant] = append(byTenant[e.Tenant], e)
 	}
-	m, err := member(e)
-	if err != nil {
-		return fmt.Errorf("append audit entry: %w", err)
-	}
-	keys := []string{r.base(e.Tenant)}
-	for _, s := range subjects(e) {
-		keys = append(keys, r.subjectKey(e.Tenant, s))
-	}
-	for _, id := range ids(e) {
-		keys = append(keys, r.idKey(e.Tenant, id))
-	}
-	keep := r.opts.retention(e.Tenant)
-	oldest := "(" + strconv.FormatInt(r.opts.Now().Add(-keep).UnixMicro(), 10)
 	ctx, cancel := context.WithTimeout(ctx, r.opts.AppendTimeout)
 	defer cancel()
-	_, err = r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for _, k := range keys {
-			p.ZAdd(ctx, k, redis.Z{Score: float64(e.At.UnixMicro()), Member: m})
+	for _, tenant := range order {
+		if err := r.appendTenant(ctx, tenant, byTenant[tenant]); err != nil {
+			return fmt.Errorf("append audit entries of %s to Redis: %w", tenant, err)
+		}
+	}
+	return nil
+}
+
+func (r *Redis) appendTenant(ctx context.Context, tenant string, entries []Entry) error {
+	keep := r.opts.retention(tenant)
+	oldest := "(" + strconv.FormatInt(r.opts.Now().Add(-keep).UnixMicro(), 10)
+	written := map[string]bool{}
+	_, err := r.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, e := range entries {
+			m, err := member(e)
+			if err != nil {
+				return err
+			}
+			keys := []string{r.base(tenant)}
+			for _, s := range subjects(e) {
+				keys = append(keys, r.subjectKey(tenant, s))
+			}
+			for _, id := range ids(e) {
+				keys = append(keys, r.idKey(tenant, id))
+			}
+			for _, k := range keys {
+				p.ZAdd(ctx, k, redis.Z{Score: float64(e.At.UnixMicro()), Member: m})
+				written[k] = true
+			}
+		}
+		for k := range written {
 			p.ZRemRangeByScore(ctx, k, "-inf", oldest)
 			p.PExpire(ctx, k, keep)
 		}
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("append audit entry of %s to Redis: %w", e.Tenant, err)
-	}
-	return nil
+	return err
 }
 
 // Find implements Log.
