@@ -20,7 +20,6 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
-	// Named apart from the tests' log audit of this package.
 	auditlog "github.com/fsscim/fsscim/store/audit"
 )
 

@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func contractFilters(t *testing.T, open opener) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if g := ops(got); !equalOps(g, tc.want) {
+		if g := ops(got); !slices.Equal(g, tc.want) {
 			t.Errorf("%s: got %v, want %v", tc.name, g, tc.want)
 		}
 	}
@@ -247,16 +248,4 @@ func contractBatch(t *testing.T, open opener) {
 	if got, err := log.Find(ctx, audit.Query{Tenant: "other.freshservice.com"}); err != nil || len(got) != 1 || got[0].Name != "Ops" {
 		t.Errorf("the other tenant's entry: %+v, %v", got, err)
 	}
-}
-
-func equalOps(a, b []audit.Operation) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
