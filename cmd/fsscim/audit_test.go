@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,12 +11,26 @@ import (
 	"testing"
 
 	auditlog "github.com/fsscim/fsscim/store/audit"
+	"github.com/fsscim/fsscim/store/redistest"
 )
 
 // TestAuditCommand runs `fsscim serve` with an admin token, creates a user through SCIM and reads the
 // trail back with `fsscim audit`: as a table, as JSON, filtered by user, and refused without the
-// right admin token. The trail's file holds no secret.
+// right admin token. A single fsscim keeps the trail in a file of its data dir, which holds no
+// secret; replicas sharing Redis keep it there.
 func TestAuditCommand(t *testing.T) {
+	t.Run("bbolt", func(t *testing.T) { testAuditCommand(t, "") })
+	t.Run("redis", func(t *testing.T) {
+		rds := redistest.Start(t)
+		testAuditCommand(t, rds.URL())
+		n, err := rds.Client().Exists(context.Background(), "fsscim:{acme.freshservice.com}:audit").Result()
+		if err != nil || n != 1 {
+			t.Errorf("the trail is not in Redis: %d, %v", n, err)
+		}
+	})
+}
+
+func testAuditCommand(t *testing.T, redisURL string) {
 	f := newTenantFixture(t)
 	const adminToken = "audit-admin-token-0123456789abcdefghijklmnop"
 	audit.secret("a test's admin token", adminToken)
@@ -23,7 +38,11 @@ func TestAuditCommand(t *testing.T) {
 	if err := os.WriteFile(tokenFile, []byte(adminToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := serve(t, f, nil, "--listen", "127.0.0.1:0", "--admin-token-file", tokenFile)
+	flags := []string{"--listen", "127.0.0.1:0", "--admin-token-file", tokenFile}
+	if redisURL != "" {
+		flags = append(flags, "--redis-url", redisURL)
+	}
+	s := serve(t, f, nil, flags...)
 	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"maria@contoso.com","active":true,` +
 		`"name":{"givenName":"Maria","familyName":"Garcia"},"emails":[{"type":"work","value":"maria@contoso.com","primary":true}]}`
 	req, _ := http.NewRequest(http.MethodPost, s.base+"/scim/v2/Users", strings.NewReader(body))
@@ -93,6 +112,12 @@ func TestAuditCommand(t *testing.T) {
 
 	s.stop()
 	data, err := os.ReadFile(filepath.Join(f.data, auditlog.DefaultFileName))
+	if redisURL != "" {
+		if err == nil {
+			t.Error("with Redis, the trail was kept in the data dir too")
+		}
+		return
+	}
 	if err != nil {
 		t.Fatalf("the trail is not in the data dir: %v", err)
 	}

@@ -39,9 +39,14 @@ func (s *Session) auditedAll(ctx context.Context, entries []audit.Entry, write f
 	code, text := status.Status(), ""
 	if err != nil {
 		var fe *freshservice.Error
-		if errors.As(err, &fe) {
+		switch {
+		case errors.As(err, &fe) && fe.Local:
+			// Refused by the tenant's own rate budget: nothing reached Freshservice, so there is no
+			// write to record (the access log has the 429).
+			return err
+		case fe != nil:
 			code, text = fe.Status, fe.Error()
-		} else {
+		default:
 			text = err.Error()
 		}
 	}
