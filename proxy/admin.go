@@ -9,8 +9,9 @@ import (
 )
 
 // AdminHandler is the admin listener's HTTP handler: /healthz (liveness), /readyz (readiness) and
-// /metrics, for probes and Prometheus, and /audit for the operator holding the admin token. It names every tenant's domain and directory size, so it is
-// meant for a listener that only the cluster or the host reaches, never the SCIM one.
+// /metrics, for probes and Prometheus, and /audit for the operator holding the admin token. It names
+// every tenant's domain and directory size, so it is meant for a listener that only the cluster or
+// the host reaches, never the SCIM one.
 func (s *Server) AdminHandler() http.Handler { return s.admin }
 
 func (s *Server) newAdminEcho() *echo.Echo {

@@ -51,7 +51,7 @@ func (s *Server) serveAudit(c echo.Context) error {
 		}
 	}
 	if v := params.Get("since"); v != "" {
-		if q.Since, err = since(v, s.opts.Now()); err != nil {
+		if q.Since, err = parseSince(v, s.opts.Now()); err != nil {
 			return bad("since: " + err.Error())
 		}
 	}
@@ -68,8 +68,8 @@ func (s *Server) serveAudit(c echo.Context) error {
 	return c.JSON(http.StatusOK, AuditAnswer{Domain: domain, Entries: entries})
 }
 
-// since reads a lower time bound: a time (RFC 3339) or how long ago (24h, 7d).
-func since(v string, now time.Time) (time.Time, error) {
+// parseSince reads a lower time bound: a time (RFC 3339) or how long ago (24h, 7d).
+func parseSince(v string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
