@@ -145,6 +145,13 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 			want:   []string{"reactivate user " + maria + " 200"},
 		},
 		{
+			name:    "delete (on_delete: deactivate)",
+			prepare: func(h *harness) string { return h.createUser(entraUserBody(maria)) },
+			request: func(id string) step { return step{http.MethodDelete, "/scim/v2/Users/" + id, nil} },
+			status:  http.StatusNoContent,
+			want:    []string{"deactivate user " + maria + " 204"},
+		},
+		{
 			name:    "delete (on_delete: forget)",
 			tenant:  "users: {on_delete: forget}",
 			prepare: func(h *harness) string { return h.createUser(entraUserBody(maria)) },
