@@ -25,7 +25,7 @@ const DefaultFileName = "fsscim-audit.db"
 const pruneEvery = time.Minute
 
 // prunePerTx bounds the entries one append drops, so that an append after a long quiet spell does not
-// hold the file's one writer for long; the rest go with the next appends.
+// hold the file's one writer for long; the next append drops more.
 const prunePerTx = 5000
 
 // Bucket names inside a tenant's bucket. Entry keys are the entry's time (big-endian Unix
@@ -107,6 +107,7 @@ func (b *Bolt) AppendAll(ctx context.Context, entries []Entry) error {
 			prune[e.Tenant] = b.opts.cutoff(e.Tenant)
 		}
 	}
+	var unfinished []string // tenants with more expired entries than one append drops
 	err := b.db.Batch(func(tx *bbolt.Tx) error {
 		for _, p := range list {
 			tb, err := tx.CreateBucketIfNotExists([]byte(p.e.Tenant))
@@ -129,17 +130,25 @@ func (b *Bolt) AppendAll(ctx context.Context, entries []Entry) error {
 				return err
 			}
 		}
+		unfinished = unfinished[:0] // the batch may run this more than once
 		for tenant, cutoff := range prune {
 			buckets, err := tenantBuckets(tx.Bucket([]byte(tenant)))
 			if err != nil {
 				return err
 			}
-			if err := dropBefore(buckets, cutoff); err != nil {
+			done, err := dropBefore(buckets, cutoff)
+			if err != nil {
 				return err
+			}
+			if !done {
+				unfinished = append(unfinished, tenant)
 			}
 		}
 		return nil
 	})
+	for _, tenant := range unfinished {
+		b.pruneAgain(tenant)
+	}
 	if err != nil {
 		return fmt.Errorf("append %d audit entries to %s: %w", len(list), b.path, err)
 	}
@@ -156,6 +165,13 @@ func (b *Bolt) pruneDue(tenant string) bool {
 	}
 	b.pruned[tenant] = now
 	return true
+}
+
+// pruneAgain makes the tenant's next append drop expired entries again: this one left some.
+func (b *Bolt) pruneAgain(tenant string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.pruned, tenant)
 }
 
 // tenantBuckets returns the entries bucket and the two indexes, made on first use.
@@ -217,31 +233,37 @@ func index(buckets [3]*bbolt.Bucket, e Entry, key []byte, add bool) error {
 	return nil
 }
 
-// dropBefore removes the entries older than cutoff, oldest first, with their index keys.
-func dropBefore(buckets [3]*bbolt.Bucket, cutoff time.Time) error {
+// dropBefore removes the entries older than cutoff, oldest first, with their index keys, at most
+// prunePerTx of them; done is false when it left some.
+func dropBefore(buckets [3]*bbolt.Bucket, cutoff time.Time) (done bool, err error) {
 	c := buckets[0].Cursor()
 	var old [][]byte
 	var entries []Entry
-	for k, v := c.First(); k != nil && len(old) < prunePerTx; k, v = c.Next() {
+	done = true
+	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if len(k) != entryKeyLen || !entryTime(k).Before(cutoff) {
+			break
+		}
+		if len(old) == prunePerTx {
+			done = false
 			break
 		}
 		var e Entry
 		if err := json.Unmarshal(v, &e); err != nil {
-			return fmt.Errorf("an audit entry does not decode: %w", err)
+			return false, fmt.Errorf("an audit entry does not decode: %w", err)
 		}
 		old = append(old, append([]byte(nil), k...))
 		entries = append(entries, e)
 	}
 	for i, k := range old {
 		if err := index(buckets, entries[i], k, false); err != nil {
-			return err
+			return false, err
 		}
 		if err := buckets[0].Delete(k); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return done, nil
 }
 
 // Find implements Log.
