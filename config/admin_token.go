@@ -19,7 +19,9 @@ type AdminToken struct {
 	digest [sha256.Size]byte
 }
 
-// LoadAdminTokenFile reads the admin token from a file (see ReadAdminTokenFile) and keeps its digest.
+// LoadAdminTokenFile reads the admin token from a file: one line, '#' starting a comment, surrounding
+// white space ignored. The file follows the rules of the token keys file: others must not read it and
+// only its owner may change it.
 func LoadAdminTokenFile(path string) (*AdminToken, error) {
 	secret, err := ReadAdminTokenFile(path)
 	if err != nil {
@@ -28,9 +30,8 @@ func LoadAdminTokenFile(path string) (*AdminToken, error) {
 	return newAdminToken(secret), nil
 }
 
-// ReadAdminTokenFile reads the admin token itself from a file, for a client of the admin listener:
-// one line, '#' starting a comment, surrounding white space ignored. The file follows the rules of the
-// token keys file: others must not read it and only its owner may change it.
+// ReadAdminTokenFile reads the admin token itself from a file, under the rules of LoadAdminTokenFile,
+// for a client of the admin listener (fsscim status) to send.
 func ReadAdminTokenFile(path string) (string, error) {
 	data, err := ReadSecretFile("admin token file", path)
 	if err != nil {

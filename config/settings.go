@@ -24,6 +24,11 @@ const (
 	// caps those of one client address (an IPv6 /64), so that one client cannot take them all.
 	DefaultMaxConnections           = 1024
 	DefaultMaxConnectionsPerAddress = 64
+	// DefaultKeyCheckInterval is how often the API keys of active tenants are checked: a key revoked
+	// in Freshservice shows in the tenant's status within it.
+	DefaultKeyCheckInterval = time.Minute
+	// MinKeyCheckInterval keeps the key checks from spending a noticeable share of a tenant's budget.
+	MinKeyCheckInterval = 10 * time.Second
 	// DefaultAuditRetention is how long the audit trail keeps entries unless told otherwise.
 	DefaultAuditRetention = "30d"
 )
@@ -66,6 +71,9 @@ type Settings struct {
 	// MaxConnections and MaxConnectionsPerAddress cap the SCIM listener's open connections.
 	MaxConnections           int
 	MaxConnectionsPerAddress int
+	// KeyCheckInterval is how often the API key of each tenant active in the last day is checked
+	// with Freshservice (GET /agents/me), and the longest a verdict on a key is trusted.
+	KeyCheckInterval time.Duration
 
 	flags      *flag.FlagSet // set by RegisterFlags; tells ApplyEnv which flags were given explicitly
 	envDataDir bool          // FSSCIM_DATA_DIR was applied (see DataDirGiven)
@@ -117,6 +125,9 @@ func (s *Settings) table() []setting {
 		{"max-connections-per-address", "FSSCIM_MAX_CONNECTIONS_PER_ADDRESS", strconv.Itoa(DefaultMaxConnectionsPerAddress),
 			"most connections open at once on the SCIM listener from one client address (an IPv6 /64); trusted proxies are not capped",
 			(*intValue)(&s.MaxConnectionsPerAddress)},
+		{"key-check-interval", "FSSCIM_KEY_CHECK_INTERVAL", DefaultKeyCheckInterval.String(),
+			"how often the API key of each tenant active in the last day is checked with Freshservice (GET /agents/me, counted in its budget)",
+			(*durationValue)(&s.KeyCheckInterval)},
 	}
 }
 
@@ -147,6 +158,9 @@ func (s *Settings) register(fs *flag.FlagSet, want func(setting) bool) {
 		case *intValue:
 			n, _ := strconv.Atoi(o.def) // the defaults above are numbers
 			fs.IntVar((*int)(v), o.flag, n, usage)
+		case *durationValue:
+			d, _ := time.ParseDuration(o.def) // the defaults above are durations
+			fs.DurationVar((*time.Duration)(v), o.flag, d, usage)
 		}
 	}
 }
@@ -232,9 +246,10 @@ func (s *Settings) LoadOptions() (LoadOptions, error) {
 // stringValue, boolValue and intValue bind flags to Settings fields. Their errors read after the
 // variable and its value, as ApplyEnv reports them.
 type (
-	stringValue string
-	boolValue   bool
-	intValue    int
+	stringValue   string
+	boolValue     bool
+	intValue      int
+	durationValue time.Duration
 )
 
 func (v *stringValue) Set(s string) error { *v = stringValue(s); return nil }
@@ -268,6 +283,16 @@ func (s *Settings) AuditRetentionPeriod() (time.Duration, error) {
 	}
 	return ParseAuditRetention(s.AuditRetention)
 }
+
+func (v *durationValue) Set(s string) error {
+	d, err := time.ParseDuration(strings.TrimSpace(s))
+	if err != nil {
+		return errors.New("is not a duration such as 1m or 30s")
+	}
+	*v = durationValue(d)
+	return nil
+}
+func (v *durationValue) String() string { return time.Duration(*v).String() }
 
 // Validate checks the settings `serve` needs and reports every problem at once.
 func (s *Settings) Validate() error {
@@ -314,6 +339,9 @@ func (s *Settings) Validate() error {
 	}
 	if _, err := s.AuditRetentionPeriod(); err != nil {
 		fail("--audit-retention: %v", err)
+	}
+	if s.KeyCheckInterval < MinKeyCheckInterval {
+		fail("--key-check-interval %s: give at least %s (default %s)", s.KeyCheckInterval, MinKeyCheckInterval, DefaultKeyCheckInterval)
 	}
 	if s.RedisURL != "" {
 		// The URL may carry a password: it is not repeated.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
@@ -28,19 +29,22 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 		"FSSCIM_ALLOW_API_URL":               "true",
 		"FSSCIM_MAX_CONNECTIONS":             "300",
 		"FSSCIM_MAX_CONNECTIONS_PER_ADDRESS": "20",
+		"FSSCIM_KEY_CHECK_INTERVAL":          "30s",
 		"FSSCIM_AUDIT_RETENTION":             "90d",
 	}
 	fromEnv := Settings{TrustedProxies: "10.0.0.0/8", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: true,
-		MaxConnections: 300, MaxConnectionsPerAddress: 20, AuditRetention: "90d"}
+		MaxConnections: 300, MaxConnectionsPerAddress: 20, KeyCheckInterval: 30 * time.Second, AuditRetention: "90d"}
 	withEnv := func(s Settings) Settings {
 		s.AuditRetention = fromEnv.AuditRetention
 		s.TrustedProxies, s.AllowedDomainSuffixes, s.AllowAPIURL = fromEnv.TrustedProxies, fromEnv.AllowedDomainSuffixes, fromEnv.AllowAPIURL
 		s.MaxConnections, s.MaxConnectionsPerAddress = fromEnv.MaxConnections, fromEnv.MaxConnectionsPerAddress
+		s.KeyCheckInterval = fromEnv.KeyCheckInterval
 		return s
 	}
 	defaults := Settings{Listen: DefaultListen, DataDir: DefaultDataDir, LogFormat: DefaultLogFormat,
 		LogLevel: DefaultLogLevel, AdminListen: DefaultAdminListen, AuditRetention: DefaultAuditRetention,
-		MaxConnections: DefaultMaxConnections, MaxConnectionsPerAddress: DefaultMaxConnectionsPerAddress}
+		MaxConnections: DefaultMaxConnections, MaxConnectionsPerAddress: DefaultMaxConnectionsPerAddress,
+		KeyCheckInterval: DefaultKeyCheckInterval}
 	tests := []struct {
 		name     string
 		args     []string
@@ -67,14 +71,14 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 			name: "explicit flags win over the environment",
 			args: []string{"--listen", ":9443", "--tenants", "./t", "--data-dir", "./d", "--insecure-http=false",
 				"--admin-listen", "127.0.0.1:9999", "--allow-empty=false",
-				"--allow-api-url=false", "--max-connections", "50", "--trusted-proxies", "192.0.2.1", "--audit-retention", "7d"},
+				"--allow-api-url=false", "--max-connections", "50", "--trusted-proxies", "192.0.2.1", "--key-check-interval", "2m", "--audit-retention", "7d"},
 			env: env,
 			want: Settings{Listen: ":9443", TenantsDir: "./t", DataDir: "./d",
 				TLSCert: "/tls/cert.pem", TLSKey: "/tls/key.pem", TokenKeysFile: "/etc/fsscim/keys",
 				RedisURL: "redis://redis:6379/0", LogFormat: "console", LogLevel: "debug", AdminListen: "127.0.0.1:9999",
 				AdminTokenFile: "/etc/fsscim/admin-token",
 				TrustedProxies: "192.0.2.1", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: false,
-				MaxConnections: 50, MaxConnectionsPerAddress: 20, AuditRetention: "7d"},
+				MaxConnections: 50, MaxConnectionsPerAddress: 20, KeyCheckInterval: 2 * time.Minute, AuditRetention: "7d"},
 			dataDirGiven: true,
 		},
 		{
@@ -88,7 +92,7 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 				RedisURL: "redis://redis:6379/0", LogFormat: "json", LogLevel: "debug", AdminListen: ":9091",
 				AdminTokenFile: "/etc/fsscim/admin-token", AllowEmpty: true,
 				TrustedProxies: "10.0.0.0/8", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: true,
-				MaxConnections: 300, MaxConnectionsPerAddress: 8, AuditRetention: "90d"},
+				MaxConnections: 300, MaxConnectionsPerAddress: 8, KeyCheckInterval: 30 * time.Second, AuditRetention: "90d"},
 			dataDirGiven: true,
 		},
 		{
@@ -167,7 +171,8 @@ func TestEverySettingHasAVariable(t *testing.T) {
 func TestSettingsValidate(t *testing.T) {
 	ok := Settings{Listen: ":8443", TenantsDir: "t", DataDir: "d", TLSCert: "c", TLSKey: "k", LogFormat: "json",
 		LogLevel: "info", AdminListen: DefaultAdminListen,
-		MaxConnections: DefaultMaxConnections, MaxConnectionsPerAddress: DefaultMaxConnectionsPerAddress}
+		MaxConnections: DefaultMaxConnections, MaxConnectionsPerAddress: DefaultMaxConnectionsPerAddress,
+		KeyCheckInterval: DefaultKeyCheckInterval}
 	tests := []struct {
 		name   string
 		change func(*Settings)
@@ -202,6 +207,7 @@ func TestSettingsValidate(t *testing.T) {
 		{"admin listener not host:port", func(s *Settings) { s.AdminListen = "9090" },
 			[]string{`--admin-listen "9090" is not host:port`}},
 		{"log level", func(s *Settings) { s.LogLevel = "verbose" }, []string{`--log-level "verbose" is not allowed`}},
+		{"key checks too often", func(s *Settings) { s.KeyCheckInterval = time.Second }, []string{"--key-check-interval 1s: give at least 10s"}},
 		{"everything wrong at once", func(s *Settings) {
 			s.TenantsDir, s.DataDir, s.Listen, s.LogFormat, s.RedisURL = "", "", "8080", "xml", "http://user:pw@redis"
 		}, []string{"--tenants is missing", "--data-dir is empty", `--listen "8080" is not host:port`,

@@ -36,6 +36,7 @@ type tenantDir struct {
 
 type fileState struct {
 	sum         [sha256.Size]byte // of the content last read
+	declared    string            // the domain the content last read names, normalised; "" when it names none
 	good        *Tenant           // last version that loaded; kept while the file is broken
 	since       uint64            // when this file first loaded; the earlier file keeps a shared domain
 	served      *Tenant           // what the set holds from this file; nil for nothing
@@ -82,6 +83,7 @@ type fileChange struct {
 }
 
 type scanResult struct {
+	files    []FileStatus // every present file, by name
 	set      *TenantSet
 	problems error // every current problem, joined; nil when every file is served as written
 	changes  []fileChange
@@ -152,6 +154,7 @@ func (d *tenantDir) scan() (scanResult, error) {
 			res.changes = append(res.changes, fileChange{file: c.name, kind: fileRevocation, domain: st.served.Domain,
 				revocation: st.revocation})
 		}
+		res.files = append(res.files, st.status(c.name))
 		if st.problem == nil {
 			st.problemText = ""
 			continue
@@ -187,6 +190,7 @@ func (d *tenantDir) read(name string, st *fileState) *candidate {
 		return c
 	}
 	st.sum = sum
+	st.declared = declaredDomain(data)
 	st.revocation = readRevocation(data)
 	t, err := parseTenant(name, path, data, d.opts)
 	if err != nil {
@@ -238,6 +242,46 @@ func (d *tenantDir) resolveDomains(cands []*candidate) {
 			owner[st.served.Domain] = c.name
 		}
 	}
+}
+
+// FileStatus is one tenant file's state after the latest load of the folder.
+type FileStatus struct {
+	// File is the file's name within the tenants folder.
+	File string
+	// Domain is the domain the file serves, or, when it serves none, the one its content names ("" when
+	// it names none that can be read).
+	Domain string
+	// Served: a version of the file serves its tenant, the content on disk or its last good version.
+	Served bool
+	// Problem is why the content on disk is not served; "" when it is.
+	Problem string
+}
+
+func (st *fileState) status(name string) FileStatus {
+	fs := FileStatus{File: name, Domain: st.declared, Served: st.served != nil}
+	if st.served != nil {
+		fs.Domain = st.served.Domain
+	}
+	if st.problem != nil {
+		fs.Problem = st.problem.Error()
+	}
+	return fs
+}
+
+// declaredDomain is the domain a tenant file's content names, normalised; "" when it names none that
+// can be read (the file's own problem says why).
+func declaredDomain(data []byte) string {
+	var doc struct {
+		Domain string `yaml:"domain"`
+	}
+	if yaml.Unmarshal(data, &doc) != nil {
+		return ""
+	}
+	d, err := NormaliseDomain(doc.Domain)
+	if err != nil {
+		return ""
+	}
+	return d
 }
 
 func domainLine(data []byte) int {

@@ -40,6 +40,7 @@ type Watcher struct {
 	log     *zap.Logger
 	files   *tenantDir
 	current atomic.Pointer[TenantSet]
+	status  atomic.Pointer[[]FileStatus] // each file's state after the latest load
 	loaded  atomic.Bool
 	started atomic.Bool
 	done    chan struct{} // closed when the watching goroutine has returned
@@ -91,6 +92,15 @@ func (w *Watcher) Start(ctx context.Context) error {
 
 // Current is the latest set; before Start it is empty, never nil.
 func (w *Watcher) Current() *TenantSet { return w.current.Load() }
+
+// Files is the state of every file of the folder after the latest load, by name; nil before Start.
+// The slice is shared: do not change it.
+func (w *Watcher) Files() []FileStatus {
+	if f := w.status.Load(); f != nil {
+		return *f
+	}
+	return nil
+}
 
 // Loaded reports whether the folder has been read at least once.
 func (w *Watcher) Loaded() bool { return w.loaded.Load() }
@@ -192,6 +202,7 @@ func (w *Watcher) publish(res scanResult, initial bool) {
 		}
 	}
 	w.current.Store(res.set)
+	w.status.Store(&res.files)
 	w.loaded.Store(true)
 	if !initial {
 		w.log.Info("tenants reloaded", zap.Int("tenants", res.set.Len()))

@@ -18,17 +18,25 @@ func (c *Client) CheckKey(ctx context.Context) error {
 // /agents/me answers it. Where that endpoint is missing the owner is unknown: the key is checked with
 // GET /agents?per_page=1 and the id is 0.
 func (c *Client) KeyOwner(ctx context.Context) (int64, error) {
+	me, err := c.Me(ctx)
+	return me.ID, err
+}
+
+// Me checks the key as CheckKey does and returns the agent who owns it (its name, email and roles)
+// as GET /agents/me answers it; where that endpoint is missing, the zero User.
+func (c *Client) Me(ctx context.Context) (User, error) {
 	cl := call{method: http.MethodGet, endpoint: "/agents/me", path: "/agents/me"}
 	me, err := single(ctx, c, cl, "agent", func(env *envelope) *User { return env.Agent })
 	if err == nil {
-		return me.ID, nil
+		me.IsAgent = true
+		return me, nil
 	}
 	if !IsNotFound(err) {
-		return 0, err
+		return User{}, err
 	}
 	_, err = c.do(ctx, call{method: http.MethodGet, endpoint: "/agents", path: "/agents",
 		query: url.Values{"per_page": {"1"}}, list: true})
-	return 0, err
+	return User{}, err
 }
 
 // RoleInfo is one of the account's agent roles (GET /roles).

@@ -9,9 +9,9 @@ import (
 )
 
 // AdminHandler is the admin listener's HTTP handler: /healthz (liveness), /readyz (readiness) and
-// /metrics, for probes and Prometheus, and /audit for the operator holding the admin token. It names
-// every tenant's domain and directory size, so it is meant for a listener that only the cluster or
-// the host reaches, never the SCIM one.
+// /metrics, for probes and Prometheus, and /status and /audit, for the operator (with the admin
+// token). It names every tenant's domain and directory size, so it is meant for a listener that
+// only the cluster or the host reaches, never the SCIM one.
 func (s *Server) AdminHandler() http.Handler { return s.admin }
 
 func (s *Server) newAdminEcho() *echo.Echo {
@@ -23,8 +23,10 @@ func (s *Server) newAdminEcho() *echo.Echo {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", s.serveMetrics)
-	// Operator endpoints: each checks the admin token (config.AdminToken.Check).
-	e.GET("/audit", s.serveAudit)
+	// Operator endpoints: they need the admin token (config.AdminToken.Check).
+	e.GET("/status", s.serveStatuses, s.requireAdmin)
+	e.GET("/status/:domain", s.serveStatus, s.requireAdmin)
+	e.GET("/audit", s.serveAudit, s.requireAdmin)
 	return e
 }
 
@@ -68,7 +70,7 @@ func (s *Server) adminError(err error, c echo.Context) {
 	}
 	msg := http.StatusText(status)
 	if status == http.StatusNotFound {
-		msg = "no such endpoint; the admin listener serves /healthz, /readyz, /metrics and /audit"
+		msg = "no such endpoint; the admin listener serves /healthz, /readyz, /metrics, /status and /audit"
 	}
 	_ = c.JSON(status, map[string]string{"status": msg})
 }

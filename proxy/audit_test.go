@@ -351,16 +351,6 @@ func TestAuditWriteFailureDoesNotFailTheWrite(t *testing.T) {
 	}
 }
 
-func grepLines(s, substr string) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.Contains(l, substr) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
 // TestAdminAuditEndpoint reads the trail through the admin listener: only with the admin token,
 // filtered by user, as JSON.
 func TestAdminAuditEndpoint(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/proxy/status"
 	"github.com/fsscim/fsscim/store/budget"
 )
 
@@ -19,14 +20,15 @@ func (s *Server) newBudget(t *config.Tenant) budget.Budget {
 		b = budget.New(budget.Options{PerMinute: t.RateLimit.PerMinute, ListPerMinute: t.RateLimit.ListPerMinute,
 			MaxWait: s.opts.BudgetWait, Now: s.opts.Now})
 	}
-	return meteredBudget{Budget: b, m: s.metrics, tenant: t.Domain}
+	return meteredBudget{Budget: b, m: s.metrics, trackers: s.trackers, tenant: t.Domain}
 }
 
-// meteredBudget counts the calls a budget refuses.
+// meteredBudget counts the calls a budget refuses, in the metrics and the tenant's status.
 type meteredBudget struct {
 	budget.Budget
-	m      *metrics
-	tenant string
+	m        *metrics
+	trackers *status.Trackers
+	tenant   string
 }
 
 func (b meteredBudget) Take(ctx context.Context, list bool) error {
@@ -34,6 +36,7 @@ func (b meteredBudget) Take(ctx context.Context, list bool) error {
 	var refused *freshservice.LimitError
 	if errors.As(err, &refused) {
 		b.m.budgetRefusals.inc(b.tenant)
+		b.trackers.Of(b.tenant).Refused()
 	}
 	return err
 }

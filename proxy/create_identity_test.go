@@ -99,7 +99,7 @@ func TestLostCreateAnswerConverges(t *testing.T) {
 // the POST, as long as it carries the externalId the POST sent.
 func TestFailedCreateAdoptsOnlyTheUserItMade(t *testing.T) {
 	t.Run("a deactivated user made by hand", func(t *testing.T) {
-		clk := &sharedClock{t: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)}
+		clk := freshservicetest.NewClock(time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC))
 		h := newHarness(t, withTenant("users: {reactivate_existing: false}"), withEmulator(freshservicetest.Options{Now: clk.Now}),
 			withServer(func(o *proxy.Options) { o.Now = clk.Now; hdWithOpenBudget(o) }))
 		h.warmIndex()
@@ -120,8 +120,8 @@ func TestFailedCreateAdoptsOnlyTheUserItMade(t *testing.T) {
 		}
 	})
 	t.Run("the user this create made, stamped before the POST", func(t *testing.T) {
-		fsClock := &sharedClock{t: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)}
-		ourClock := &sharedClock{t: fsClock.t.Add(time.Hour)} // Freshservice's clock is an hour behind
+		fsClock := freshservicetest.NewClock(time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC))
+		ourClock := freshservicetest.NewClock(fsClock.Now().Add(time.Hour)) // Freshservice's clock is an hour behind
 		h := newHarness(t, withTenant("users: {reactivate_existing: false}"), withEmulator(freshservicetest.Options{Now: fsClock.Now}),
 			withServer(func(o *proxy.Options) { o.Now = ourClock.Now; hdWithOpenBudget(o) }))
 		h.warmIndex()

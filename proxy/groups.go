@@ -9,34 +9,6 @@ import (
 	"github.com/fsscim/fsscim/proxy/provision"
 )
 
-func (s *Server) listGroups(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
-	q, err := parseListQuery(c.Request())
-	if err != nil {
-		return fail(c, err)
-	}
-	return cl.answerGroups(c, q)
-}
-
-// searchGroups is POST /Groups/.search (RFC 7644 §3.4.3).
-func (s *Server) searchGroups(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
-	q, proj, err := parseSearch(c.Request())
-	if err != nil {
-		return fail(c, err)
-	}
-	cl.sc.projection = &proj
-	return cl.answerGroups(c, q)
-}
-
 // answerGroups answers a list or search of groups. Members are read only when the answer carries
 // them: Entra looks groups up with excludedAttributes=members, and members in that answer break it.
 func (cl call) answerGroups(c echo.Context, q listQuery) error {
@@ -48,85 +20,42 @@ func (cl call) answerGroups(c echo.Context, q listQuery) error {
 	return writeList(c, *cl.surface.groups, page, q)
 }
 
-func (s *Server) getGroup(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
+func (cl call) getGroup(c echo.Context) error {
 	res, err := cl.session.GetGroup(cl.ctx, c.Param("id"), projectionOf(c.Request()).wants("members"))
-	if err != nil {
-		return fail(c, err)
-	}
-	return writeResource(c, http.StatusOK, *cl.surface.groups, res)
+	return answer(c, http.StatusOK, *cl.surface.groups, res, err)
 }
 
-func (s *Server) createGroup(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
+func (cl call) createGroup(c echo.Context) error {
 	attrs, err := cl.groupBody(c)
 	if err != nil {
 		return fail(c, err)
 	}
 	res, err := cl.session.CreateGroup(cl.ctx, attrs)
-	if err != nil {
-		return fail(c, err)
-	}
-	return writeResource(c, http.StatusCreated, *cl.surface.groups, res)
+	return answer(c, http.StatusCreated, *cl.surface.groups, res, err)
 }
 
-func (s *Server) replaceGroup(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
+func (cl call) replaceGroup(c echo.Context) error {
 	attrs, err := cl.groupBody(c)
 	if err != nil {
 		return fail(c, err)
 	}
 	res, err := cl.session.ReplaceGroup(cl.ctx, c.Param("id"), attrs)
-	if err != nil {
-		return fail(c, err)
-	}
-	return writeResource(c, http.StatusOK, *cl.surface.groups, res)
+	return answer(c, http.StatusOK, *cl.surface.groups, res, err)
 }
 
-func (s *Server) patchGroup(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
+func (cl call) patchGroup(c echo.Context) error {
 	ops, err := cl.patchBody(c, *cl.surface.groups)
-	if err != nil {
-		return fail(c, err)
-	}
-	if len(ops) == 0 {
-		// Every operation named something fsscim does not map: nothing to change.
-		return writeNoContent(c)
+	if err != nil || len(ops) == 0 {
+		// With no error, every operation named something fsscim does not map: nothing to change.
+		return answerEmpty(c, err)
 	}
 	ignored, err := cl.session.PatchGroup(cl.ctx, c.Param("id"), ops)
 	cl.sc.noteIgnored(ignored...)
-	if err != nil {
-		return fail(c, err)
-	}
-	return writeNoContent(c)
+	return answerEmpty(c, err)
 }
 
-func (s *Server) deleteGroup(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
-	if err := cl.session.DeleteGroup(cl.ctx, c.Param("id")); err != nil {
-		return fail(c, err)
-	}
-	return writeNoContent(c)
+func (cl call) deleteGroup(c echo.Context) error {
+	return answerEmpty(c, cl.session.DeleteGroup(cl.ctx, c.Param("id")))
 }
 
 // groupBody reads a group's POST or PUT body. Freshservice groups have a description, which the core

@@ -56,32 +56,7 @@ func hdMembers(kind string, ids ...int64) map[string]any {
 // instead of hanging it.
 func hdDoWithin(t *testing.T, h *harness, within time.Duration, method, path string, body any) response {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd = strings.NewReader(string(raw))
-	}
-	req, err := http.NewRequest(method, h.http.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	req.Header.Set("Authorization", "Bearer "+h.token)
-	resp, err := (&http.Client{Timeout: within}).Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: no answer within %v: %v", method, path, within, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	return send(t, &http.Client{Timeout: within}, scimRequest(t, method, h.http.URL+path, body, "Bearer "+h.token))
 }
 
 // hdCreateUser creates a user through SCIM and returns its id.

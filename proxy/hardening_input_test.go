@@ -17,29 +17,6 @@ import (
 // Bad input from a caller: every request below must get a SCIM error with the right status and
 // scimType, and must not change Freshservice.
 
-// hdRaw sends body as is with the tenant's token.
-func hdRaw(t *testing.T, h *harness, method, path, contentType string, body io.Reader) response {
-	t.Helper()
-	req, err := http.NewRequest(method, h.http.URL+path, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	req.Header.Set("Authorization", "Bearer "+h.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
-}
-
 // hdWrites lists the Freshservice calls since the last reset that could change something.
 func hdWrites(h *harness) []string {
 	var out []string
@@ -74,7 +51,7 @@ func (h hdInputHarness) expectRefused(t *testing.T, method, path, contentType st
 	h.emu.ResetCalls()
 	before, _ := h.emu.User(h.user.ID)
 	group, _ := h.emu.RequesterGroup(h.group)
-	r := hdRaw(t, h.harness, method, path, contentType, body)
+	r := sendRaw(t, h.harness, method, path, contentType, body)
 	hdAssertSCIMError(t, r, status, scimType)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/scim+json") {
 		t.Errorf("Content-Type %q, want application/scim+json", ct)
@@ -261,7 +238,7 @@ func TestBadIDs(t *testing.T) {
 				if rt.body != nil {
 					body = strings.NewReader(string(rt.body))
 				}
-				r := hdRaw(t, h.harness, rt.method, "/scim/v2/"+rt.resource+"/"+id, "application/scim+json", body)
+				r := sendRaw(t, h.harness, rt.method, "/scim/v2/"+rt.resource+"/"+id, "application/scim+json", body)
 				hdAssertSCIMError(t, r, http.StatusNotFound, "")
 				if calls := h.calls(); len(calls) > 0 {
 					t.Fatalf("a bad id reached Freshservice: %q", calls)

@@ -97,22 +97,10 @@ func startLoadServer(t *testing.T) *loadServer {
 	ls.emu, ls.emuSrv = freshservicetest.NewServer(freshservicetest.Options{})
 	ls.emu.AddAPIKey("load-key-0001", true)
 	dir := t.TempDir()
-	tenants := filepath.Join(dir, "tenants")
-	if err := os.MkdirAll(tenants, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(tenants, "load.yaml"), []byte("domain: load.freshservice.com\napi_url: "+ls.emuSrv.URL+"/api/v2\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	set, err := config.LoadDir(tenants, config.LoadOptions{AllowAPIURL: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := config.NewKey()
-	keys, _ := config.ParseKeys(key)
-	if ls.token, err = keys.Seal("load.freshservice.com", "load-key-0001", time.Now().Add(-time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	set := oneTenant(t, dir, "load", "domain: load.freshservice.com\napi_url: "+ls.emuSrv.URL+"/api/v2\n")
+	keys := newKeys(t)
+	ls.token = seal(t, keys, "load.freshservice.com", "load-key-0001")
+	var err error
 	if ls.db, err = store.OpenBolt(filepath.Join(dir, "fsscim.db")); err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,8 @@
 package proxy_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -59,23 +56,13 @@ func hdNewMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
 	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	key, err := config.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := newKeys(t)
 	m := &hdMulti{t: t, keys: keys, dir: tenantDir, logs: &syncBuffer{}, tenants: map[string]*hdTenant{}}
 	for domain, apiKey := range apiKeys {
 		emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{})
 		t.Cleanup(emuSrv.Close)
 		emu.AddAPIKey(apiKey, true)
-		token, err := keys.Seal(domain, apiKey, time.Now().Add(-time.Minute))
-		if err != nil {
-			t.Fatal(err)
-		}
+		token := seal(t, keys, domain, apiKey)
 		tn := &hdTenant{domain: domain, emu: emu, emuURL: emuSrv.URL, apiKey: apiKey, token: token,
 			file: filepath.Join(tenantDir, strings.Split(domain, ".")[0]+".yaml")}
 		m.tenants[domain] = tn
@@ -125,29 +112,7 @@ func (m *hdMulti) writeTenant(tn *hdTenant, emuURL string) {
 
 func (m *hdMulti) do(token, method, path string, body any) response {
 	m.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, err := json.Marshal(body)
-		if err != nil {
-			m.t.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, m.http.URL+path, rd)
-	if err != nil {
-		m.t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/scim+json")
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		m.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	return send(m.t, http.DefaultClient, scimRequest(m.t, method, m.http.URL+path, body, "Bearer "+token))
 }
 
 func (m *hdMulti) ids(r response) []string {

@@ -99,31 +99,9 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	emu.AddAPIKey(apiKey, true)
 
 	dir := t.TempDir()
-	tenantDir := filepath.Join(dir, "tenants")
-	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	yaml := "domain: " + testDomain + "\napi_url: " + emuSrv.URL + "/api/v2\n" + hc.tenantYAML
-	if err := os.WriteFile(filepath.Join(tenantDir, "acme.yaml"), []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// The tenant reaches the emulator through api_url, which the server must allow.
-	set, err := config.LoadDir(tenantDir, config.LoadOptions{AllowAPIURL: true})
-	if err != nil {
-		t.Fatalf("load tenants: %v", err)
-	}
-	key, err := config.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := keys.Seal(testDomain, apiKey, time.Now().Add(-time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := oneTenant(t, dir, "acme", "domain: "+testDomain+"\napi_url: "+emuSrv.URL+"/api/v2\n"+hc.tenantYAML)
+	keys := newKeys(t)
+	token := seal(t, keys, testDomain, apiKey)
 	storePath := filepath.Join(dir, "fsscim.db")
 	db, err := store.OpenBolt(storePath)
 	if err != nil {
@@ -180,14 +158,52 @@ func (r response) JSON(t *testing.T) map[string]any {
 	return m
 }
 
-// do sends a SCIM request with the tenant's token.
-func (h *harness) do(method, path string, body any) response {
-	h.t.Helper()
-	return h.doAuth(method, path, body, "Bearer "+h.token)
+// oneTenant writes one tenant file (name.yaml under dir/tenants) and loads the tenants as the server
+// does, with api_url allowed: that is how a tenant reaches an emulator.
+func oneTenant(t testing.TB, dir, name, yaml string) *config.TenantSet {
+	t.Helper()
+	tenantDir := filepath.Join(dir, "tenants")
+	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tenantDir, name+".yaml"), []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set, err := config.LoadDir(tenantDir, config.LoadOptions{AllowAPIURL: true})
+	if err != nil {
+		t.Fatalf("load tenants: %v", err)
+	}
+	return set
 }
 
-func (h *harness) doAuth(method, path string, body any, auth string) response {
-	h.t.Helper()
+// newKeys is a keyring with one fresh key.
+func newKeys(t testing.TB) *config.Keyring {
+	t.Helper()
+	key, err := config.NewKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := config.ParseKeys(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// seal is a token for domain's apiKey, issued a minute ago.
+func seal(t testing.TB, keys *config.Keyring, domain, apiKey string) string {
+	t.Helper()
+	token, err := keys.Seal(domain, apiKey, time.Now().Add(-time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
+
+// scimRequest is a request to url carrying body (nil, a string, bytes, or a value sent as JSON) as
+// SCIM JSON, with auth as its Authorization header when set.
+func scimRequest(t testing.TB, method, url string, body any, auth string) *http.Request {
+	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -198,13 +214,13 @@ func (h *harness) doAuth(method, path string, body any, auth string) response {
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			h.t.Fatal(err)
+			t.Fatal(err)
 		}
 		rd = bytes.NewReader(raw)
 	}
-	req, err := http.NewRequest(method, h.http.URL+path, rd)
+	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/scim+json")
@@ -212,16 +228,33 @@ func (h *harness) doAuth(method, path string, body any, auth string) response {
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	return req
+}
+
+// send sends req with client and reads the whole answer.
+func send(t testing.TB, client *http.Client, req *http.Request) response {
+	t.Helper()
+	resp, err := client.Do(req)
 	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.RequestURI(), err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+}
+
+// do sends a SCIM request with the tenant's token.
+func (h *harness) do(method, path string, body any) response {
+	h.t.Helper()
+	return h.doAuth(method, path, body, "Bearer "+h.token)
+}
+
+func (h *harness) doAuth(method, path string, body any, auth string) response {
+	h.t.Helper()
+	return send(h.t, http.DefaultClient, scimRequest(h.t, method, h.http.URL+path, body, auth))
 }
 
 // calls returns the emulator's call log since the last reset, as "METHOD /path" lines.

@@ -116,7 +116,7 @@ func newMetrics(s *Server) *metrics {
 	})
 	m.reg.MustRegister(m.requests, m.requestDuration, m.calls, m.callDuration, m.budgetRefusals,
 		m.indexLookups, m.lookupFetches, m.lookupCache, m.reloads, m.sharedFallbacks, m.degradedGauge, tokensRefused, m.auditErrors,
-		tenantCollector{m},
+		tenantCollector{m}, tenantUpCollector{s},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

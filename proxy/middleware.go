@@ -109,6 +109,8 @@ func newRequestID() string {
 // Freshservice calls it took and how long. Never the Authorization header or the query's token.
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		answer := &errorCapture{ResponseWriter: c.Response().Writer}
+		c.Response().Writer = answer
 		err := next(c)
 		if err != nil {
 			c.Error(err)
@@ -143,6 +145,7 @@ func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s.log.Log(level, "request", fields...)
 		s.observeRequest(sc, r.Method, c.Response().Status)
+		s.trackRequest(sc, r, c.Response().Status, answer.body)
 		return nil
 	}
 }

@@ -91,27 +91,18 @@ func jsonAt(v any, path ...any) any {
 	return v
 }
 
-// sendRaw sends a request with the given content type and body reader (no JSON encoding).
-func sendRaw(h *harness, method, path, contentType string, body io.Reader) response {
-	h.t.Helper()
+// sendRaw sends body as is, with the given content type (none when empty) and the tenant's token.
+func sendRaw(t testing.TB, h *harness, method, path, contentType string, body io.Reader) response {
+	t.Helper()
 	req, err := http.NewRequest(method, h.http.URL+path, body)
 	if err != nil {
-		h.t.Fatal(err)
+		t.Fatal(err)
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("Authorization", "Bearer "+h.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	return send(t, http.DefaultClient, req)
 }
 
 func wantStatus(t *testing.T, r response, status int) {
@@ -688,6 +679,9 @@ func TestNormaliseRejectsMalformedRequests(t *testing.T) {
 		{"path with a bad URN", http.MethodPatch, "application/scim+json", func() io.Reader {
 			return strings.NewReader(entraBody(`{"schemas":["%PATCH%"],"Operations":[{"op":"Replace","path":"%ENT%:department[","value":"x"}]}`, nil))
 		}, http.StatusBadRequest, "invalidPath"},
+		{"path-less value naming an attribute that is no attribute name", http.MethodPatch, "application/scim+json", func() io.Reader {
+			return strings.NewReader(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:0":true}}]}`)
+		}, http.StatusBadRequest, "invalidPath"},
 		{"bad JSON", http.MethodPatch, "application/scim+json", func() io.Reader {
 			return strings.NewReader(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace",`)
 		}, http.StatusBadRequest, "invalidSyntax"},
@@ -737,7 +731,7 @@ func TestNormaliseRejectsMalformedRequests(t *testing.T) {
 			if tt.method == http.MethodPatch {
 				path += "/" + idString(u.ID)
 			}
-			r := sendRaw(h, tt.method, path, tt.contentType, tt.body())
+			r := sendRaw(h.t, h, tt.method, path, tt.contentType, tt.body())
 			wantSCIMError(t, r, tt.status, tt.scimType)
 			if w := writes(h); len(w) > 0 {
 				t.Errorf("a refused request wrote to Freshservice: %v", w)
@@ -753,7 +747,7 @@ func TestNormaliseRejectsMalformedRequests(t *testing.T) {
 // answer appended to fsscim's.
 func TestNormaliseRefusalIsOneDocument(t *testing.T) {
 	h := newHarness(t)
-	r := sendRaw(h, http.MethodPost, "/scim/v2/Users", "text/plain", strings.NewReader(`{}`))
+	r := sendRaw(h.t, h, http.MethodPost, "/scim/v2/Users", "text/plain", strings.NewReader(`{}`))
 	dec := json.NewDecoder(bytes.NewReader(r.Body))
 	var first map[string]any
 	if err := dec.Decode(&first); err != nil {

@@ -78,7 +78,7 @@ func TestOutOfBandChangeSeenAfterRefresh(t *testing.T) {
 		{"larger account refreshed by what changed", 350, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+			clock := freshservicetest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 			h := newHarness(t, withEmulator(freshservicetest.Options{Now: clock.Now}), withServer(func(o *proxy.Options) { o.Now = clock.Now }))
 			var target freshservice.User
 			for i := range tt.users {
@@ -129,7 +129,7 @@ func (*settableBudget) SetLimits(int, int)               {}
 // of the minute's budget is left (its list calls would delay the writes Entra waits for), and is once
 // budget is back.
 func TestReplicaRefreshWaitsForBudget(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	clock := freshservicetest.NewClock(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
 	b := &settableBudget{}
 	b.remaining.Store(100)
 	h := newHarness(t, withServer(func(o *proxy.Options) {
@@ -164,7 +164,7 @@ func TestReplicaRefreshWaitsForBudget(t *testing.T) {
 // account again each time the size it had at the last refresh allowed, and the list calls stay a
 // small share of the limit. The hour's bound still holds.
 func TestGrowingAccountRefreshedByItsSize(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := freshservicetest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	b := &settableBudget{}
 	b.remaining.Store(100)
 	// 4 list calls a minute: a walk of w list calls is a fortieth of that every 10·w minutes.
@@ -248,7 +248,7 @@ func TestRestartAnswersWithoutWalking(t *testing.T) {
 // does: the copy it left is marked open, so the next process answers from it but refreshes at once
 // instead of waiting out the staleness bound, and a change made in Freshservice meanwhile shows.
 func TestRestartAfterCrashRefreshesAtOnce(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := freshservicetest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	h := newHarness(t, withEmulator(freshservicetest.Options{Now: clock.Now}), withServer(func(o *proxy.Options) {
 		o.Now = clock.Now
 		o.ReplicaTick = 10 * time.Millisecond
@@ -284,7 +284,7 @@ func TestRestartAfterCrashRefreshesAtOnce(t *testing.T) {
 // TestRevokedKeyStopsReplicaReads revokes the API key in Freshservice: reads answered from the
 // replica stop within a minute (the key is checked again), with the 401 Entra shows the admin.
 func TestRevokedKeyStopsReplicaReads(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := freshservicetest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	h := newHarness(t, withServer(func(o *proxy.Options) {
 		o.Now = clock.Now
 		o.KeyCheckInterval = time.Hour // a minute at most, whatever the server says

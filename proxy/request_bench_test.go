@@ -6,11 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -61,28 +59,10 @@ func newReqBenchServer(b *testing.B, users int) *reqBenchServer {
 		s.ids = append(s.ids, u.ID)
 	}
 	dir := b.TempDir()
-	tenants := filepath.Join(dir, "tenants")
-	if err := os.MkdirAll(tenants, 0o700); err != nil {
-		b.Fatal(err)
-	}
 	const domain = "bench.freshservice.com"
-	file := "domain: " + domain + "\napi_url: http://127.0.0.1:9/api/v2\n"
-	if err := os.WriteFile(filepath.Join(tenants, "bench.yaml"), []byte(file), 0o600); err != nil {
-		b.Fatal(err)
-	}
-	set, err := config.LoadDir(tenants, config.LoadOptions{AllowAPIURL: true})
-	if err != nil {
-		b.Fatal(err)
-	}
-	key, _ := config.NewKey()
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		b.Fatal(err)
-	}
-	s.token, err = keys.Seal(domain, "req-bench-key", time.Now().Add(-time.Minute))
-	if err != nil {
-		b.Fatal(err)
-	}
+	set := oneTenant(b, dir, "bench", "domain: "+domain+"\napi_url: http://127.0.0.1:9/api/v2\n")
+	keys := newKeys(b)
+	s.token = seal(b, keys, domain, "req-bench-key")
 	db, err := store.OpenBolt(filepath.Join(dir, "fsscim.db"))
 	if err != nil {
 		b.Fatal(err)

@@ -15,28 +15,31 @@ import (
 func (s *Server) scimRoutes(e *echo.Echo) {
 	g := e.Group("/scim/v2", s.authenticate)
 
-	g.GET("/Users", s.op(dialect.Users, "users.list", s.listUsers))
-	g.POST("/Users/.search", s.op(dialect.Users, "users.search", s.searchUsers))
-	g.POST("/Users", s.op(dialect.Users, "users.create", s.createUser))
-	g.GET("/Users/:id", s.op(dialect.Users, "users.get", s.getUser))
-	g.PUT("/Users/:id", s.op(dialect.Users, "users.replace", s.replaceUser))
-	g.PATCH("/Users/:id", s.op(dialect.Users, "users.patch", s.patchUser))
-	g.DELETE("/Users/:id", s.op(dialect.Users, "users.delete", s.deleteUser))
-
-	groups := func(name string, h echo.HandlerFunc) echo.HandlerFunc {
-		return s.op(dialect.Groups, name, s.groupsServed(h))
+	users := func(name string, h func(call, echo.Context) error) echo.HandlerFunc {
+		return s.op(dialect.Users, name, s.with(h))
 	}
-	g.GET("/Groups", groups("groups.list", s.listGroups))
-	g.POST("/Groups/.search", groups("groups.search", s.searchGroups))
-	g.POST("/.search", s.op("search", "root.search", s.searchAll))
-	g.POST("/Groups", groups("groups.create", s.createGroup))
-	g.GET("/Groups/:id", groups("groups.get", s.getGroup))
-	g.PUT("/Groups/:id", groups("groups.replace", s.replaceGroup))
-	g.PATCH("/Groups/:id", groups("groups.patch", s.patchGroup))
-	g.DELETE("/Groups/:id", groups("groups.delete", s.deleteGroup))
+	g.GET("/Users", users("users.list", listed(call.answerUsers)))
+	g.POST("/Users/.search", users("users.search", searched(call.answerUsers)))
+	g.POST("/Users", users("users.create", call.createUser))
+	g.GET("/Users/:id", users("users.get", call.getUser))
+	g.PUT("/Users/:id", users("users.replace", call.replaceUser))
+	g.PATCH("/Users/:id", users("users.patch", call.patchUser))
+	g.DELETE("/Users/:id", users("users.delete", call.deleteUser))
+
+	groups := func(name string, h func(call, echo.Context) error) echo.HandlerFunc {
+		return s.op(dialect.Groups, name, s.groupsServed(s.with(h)))
+	}
+	g.GET("/Groups", groups("groups.list", listed(call.answerGroups)))
+	g.POST("/Groups/.search", groups("groups.search", searched(call.answerGroups)))
+	g.POST("/.search", s.op("search", "root.search", s.with(searched(call.answerAll))))
+	g.POST("/Groups", groups("groups.create", call.createGroup))
+	g.GET("/Groups/:id", groups("groups.get", call.getGroup))
+	g.PUT("/Groups/:id", groups("groups.replace", call.replaceGroup))
+	g.PATCH("/Groups/:id", groups("groups.patch", call.patchGroup))
+	g.DELETE("/Groups/:id", groups("groups.delete", call.deleteGroup))
 
 	for _, path := range []string{"/ServiceProviderConfig", "/Schemas", "/Schemas/*", "/ResourceTypes", "/ResourceTypes/*"} {
-		g.GET(path, s.op("discovery", "discovery.get", s.discovery))
+		g.GET(path, s.op("discovery", "discovery.get", s.with(call.discovery)))
 	}
 	g.Any("/Me", s.op("discovery", "me", s.notImplemented("/Me is not supported: fsscim serves provisioning clients, not end users.")))
 	g.Any("/Bulk", s.op("discovery", "bulk", s.notImplemented("/Bulk is not supported (ServiceProviderConfig says so): send each operation as a request of its own.")))
@@ -89,13 +92,60 @@ func (s *Server) begin(c echo.Context) (call, context.CancelFunc, error) {
 	return call{ctx: ctx, sc: sc, session: sc.session, surface: sf}, cancel, nil
 }
 
-// discovery answers /ServiceProviderConfig, /Schemas and /ResourceTypes from the tenant's surface.
-func (s *Server) discovery(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
+// with runs a resource route: the tenant's SCIM surface looked up and the call bounded by the
+// request time limit, which ends when the route returns.
+func (s *Server) with(route func(call, echo.Context) error) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		cl, done, err := s.begin(c)
+		defer done()
+		if err != nil {
+			return fail(c, err)
+		}
+		return route(cl, c)
+	}
+}
+
+// listed is a GET list route: its query is in the URL.
+func listed(answer func(call, echo.Context, listQuery) error) func(call, echo.Context) error {
+	return func(cl call, c echo.Context) error {
+		q, err := parseListQuery(c.Request())
+		if err != nil {
+			return fail(c, err)
+		}
+		return answer(cl, c, q)
+	}
+}
+
+// searched is a POST .search route (RFC 7644 §3.4.3): a list whose query and projection are in the body.
+func searched(answer func(call, echo.Context, listQuery) error) func(call, echo.Context) error {
+	return func(cl call, c echo.Context) error {
+		q, proj, err := parseSearch(c.Request())
+		if err != nil {
+			return fail(c, err)
+		}
+		cl.sc.projection = &proj
+		return answer(cl, c, q)
+	}
+}
+
+// answer writes the resource a route made or read, or the error that stopped it.
+func answer(c echo.Context, status int, rt resourceType, res provision.Resource, err error) error {
 	if err != nil {
 		return fail(c, err)
 	}
+	return writeResource(c, status, rt, res)
+}
+
+// answerEmpty writes 204, or the error that stopped the route.
+func answerEmpty(c echo.Context, err error) error {
+	if err != nil {
+		return fail(c, err)
+	}
+	return writeNoContent(c)
+}
+
+// discovery answers /ServiceProviderConfig, /Schemas and /ResourceTypes from the tenant's surface.
+func (cl call) discovery(c echo.Context) error {
 	cl.surface.discovery.ServeHTTP(c.Response(), c.Request())
 	return nil
 }

@@ -36,11 +36,7 @@ func TestRedisKeepsTenantsWithCollidingIdsApart(t *testing.T) {
 	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	key, _ := config.NewKey()
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := newKeys(t)
 	const apiKey = "isolation-api-key-71c3"
 	tenants := map[string]*isoTenant{}
 	for _, tn := range []struct{ name, dept, other, email string }{
@@ -64,10 +60,7 @@ func TestRedisKeepsTenantsWithCollidingIdsApart(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(tenantDir, tn.name+".yaml"), []byte(file), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		token, err := keys.Seal(domain, apiKey, time.Now().Add(-time.Minute))
-		if err != nil {
-			t.Fatal(err)
-		}
+		token := seal(t, keys, domain, apiKey)
 		tenants[tn.name] = &isoTenant{domain: domain, emu: emu, token: token, user: u, dept: dept}
 	}
 	alpha, beta := tenants["alpha"], tenants["beta"]
@@ -79,7 +72,7 @@ func TestRedisKeepsTenantsWithCollidingIdsApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &cluster{t: t, clock: &sharedClock{t: time.Now()}, redis: rds}
+	c := &cluster{t: t, clock: freshservicetest.NewClock(time.Now()), redis: rds}
 	for i := range 2 {
 		c.replicas = append(c.replicas, c.newReplica(filepath.Join(dir, fmt.Sprintf("replica-%d", i)), set, keys, rds.Client(), nil))
 	}

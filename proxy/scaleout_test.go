@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -26,25 +25,6 @@ import (
 	"github.com/fsscim/fsscim/store/redistest"
 )
 
-// sharedClock is the clock of the emulated Freshservice and of the replicas' budgets: the test moves
-// it from one rate window to the next instead of waiting a minute.
-type sharedClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *sharedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *sharedClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // replica is one fsscim process of a scaled-out deployment.
 type replica struct {
 	srv   *proxy.Server
@@ -56,7 +36,7 @@ type replica struct {
 // cluster is several replicas serving one tenant through one Redis, against one Freshservice account.
 type cluster struct {
 	t     *testing.T
-	clock *sharedClock
+	clock *freshservicetest.Clock // of the emulator and the budgets: moved from one rate window to the next
 	emu   *freshservicetest.Emulator
 	redis *redistest.Server
 	// gate, when the cluster reaches Redis through one, is shut to play a Redis that stops answering
@@ -73,7 +53,7 @@ func newCluster(t *testing.T, n int) *cluster { return newClusterVia(t, n, false
 // newClusterVia is newCluster; gated puts a Gate between the replicas and Redis.
 func newClusterVia(t *testing.T, n int, gated bool) *cluster {
 	t.Helper()
-	clk := &sharedClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	clk := freshservicetest.NewClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
 	emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{PerMinute: clusterPerMinute, Now: clk.Now})
 	t.Cleanup(emuSrv.Close)
 	apiKey := "cluster-api-key-5b1e0d"
@@ -81,27 +61,9 @@ func newClusterVia(t *testing.T, n int, gated bool) *cluster {
 	rds := redistest.Start(t)
 
 	dir := t.TempDir()
-	tenantDir := filepath.Join(dir, "tenants")
-	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	yaml := fmt.Sprintf("domain: %s\napi_url: %s/api/v2\nrate_limit: {per_minute: %d}\n", testDomain, emuSrv.URL, clusterPerMinute)
-	if err := os.WriteFile(filepath.Join(tenantDir, "acme.yaml"), []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	set, err := config.LoadDir(tenantDir, config.LoadOptions{AllowAPIURL: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, _ := config.NewKey()
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := keys.Seal(testDomain, apiKey, time.Now().Add(-time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	set := oneTenant(t, dir, "acme", fmt.Sprintf("domain: %s\napi_url: %s/api/v2\nrate_limit: {per_minute: %d}\n", testDomain, emuSrv.URL, clusterPerMinute))
+	keys := newKeys(t)
+	token := seal(t, keys, testDomain, apiKey)
 	c := &cluster{t: t, clock: clk, emu: emu, redis: rds, token: token}
 	if gated {
 		c.gate = rds.Gate()

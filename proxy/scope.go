@@ -29,6 +29,7 @@ type scope struct {
 	resource    string // "Users", "Groups", "discovery"
 	ignored     []string
 	indexLookup string // "hit" or "miss" for a user lookup the directory index could answer
+	subject     string // the userName or group name the request's body names, for the tenant's status
 	// projection is what a POST /.search asked the answer to hold; nil: the query parameters say.
 	projection *projection
 }
@@ -75,6 +76,23 @@ func (s *scope) ignoredAttributes() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.ignored...)
+}
+
+// noteSubject takes the name of the user or group a request's body is about.
+func (s *scope) noteSubject(attrs map[string]any) {
+	name, _ := attrs["userName"].(string)
+	if name == "" {
+		name, _ = attrs["displayName"].(string)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.subject = name
+}
+
+func (s *scope) subjectName() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.subject
 }
 
 func (s *scope) noteIndexLookup(hit bool) {

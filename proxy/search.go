@@ -8,20 +8,10 @@ import (
 	"github.com/fsscim/fsscim/proxy/provision"
 )
 
-// searchAll is POST /.search at the root (RFC 7644 §3.4.3): the users and then the groups (when the
+// answerAll answers POST /.search at the root (RFC 7644 §3.4.3): the users and then the groups (when the
 // tenant provisions groups) that the filter matches, paged as one list. A filter naming attributes
 // only one resource type has searches that type alone.
-func (s *Server) searchAll(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
-	q, proj, err := parseSearch(c.Request())
-	if err != nil {
-		return fail(c, err)
-	}
-	cl.sc.projection = &proj
+func (cl call) answerAll(c echo.Context, q listQuery) error {
 	_, userErr := cl.session.CompileUserFilter(q.filter)
 	groupErr := userErr
 	if cl.surface.groups != nil {
@@ -45,7 +35,7 @@ func (s *Server) searchAll(c echo.Context) error {
 	if groupErr == nil {
 		page, err := cl.session.ListGroups(cl.ctx, provision.GroupQuery{
 			Filter: q.filter, StartIndex: max(q.startIndex-total, 1), Count: q.count - len(resources),
-			WithMembers: proj.wants("members"),
+			WithMembers: cl.sc.projection.wants("members"),
 		})
 		if err != nil {
 			return fail(c, err)

@@ -16,8 +16,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy/clientaddr"
 	"github.com/fsscim/fsscim/proxy/provision"
+	"github.com/fsscim/fsscim/proxy/status"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/audit"
 	"github.com/fsscim/fsscim/store/budget"
@@ -59,7 +61,13 @@ type Options struct {
 	AdminToken *config.AdminToken
 	// Audit keeps the trail of every write to Freshservice; nil keeps none.
 	Audit audit.Log
-	Now   func() time.Time
+	// Files reports the state of each file of the tenant folder after its latest load (the
+	// watcher's); nil: every served tenant's file counts as current.
+	Files func() []config.FileStatus
+	// KeyWatch ticks the background check of active tenants' API keys (tests); nil: a ticker every
+	// KeyCheckInterval.
+	KeyWatch <-chan time.Time
+	Now      func() time.Time
 }
 
 func (o *Options) defaults() error {
@@ -98,6 +106,7 @@ type Server struct {
 	surfaces *surfaces
 	authLim  *authLimiter
 	metrics  *metrics
+	trackers *status.Trackers // what each tenant that called did, for its status
 }
 
 // New builds the server and its routes.
@@ -105,7 +114,7 @@ func New(opts Options) (*Server, error) {
 	if err := opts.defaults(); err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Logger, clients: clientaddr.New(opts.TrustedProxies)}
+	s := &Server{opts: opts, log: opts.Logger, clients: clientaddr.New(opts.TrustedProxies), trackers: status.NewTrackers()}
 	s.metrics = newMetrics(s)
 	s.tenants = provision.NewRegistry(provision.Deps{
 		Store:            opts.Store,
@@ -116,13 +125,17 @@ func New(opts Options) (*Server, error) {
 		UpstreamTimeout:  opts.UpstreamTimeout,
 		RequestTimeout:   opts.RequestTimeout,
 		KeyCheckInterval: opts.KeyCheckInterval,
+		KeyWatch:         opts.KeyWatch,
 		ReplicaTick:      opts.ReplicaTick,
 		Backoff:          opts.Backoff,
 		NewBudget:        s.newBudget,
-		ObserveCall:      s.metrics.observeCall,
-		ObserveLookup:    s.metrics.observeLookup,
-		Audit:            opts.Audit,
-		AuditFailed:      s.metrics.observeAuditFailure,
+		ObserveCall: func(domain string, ci freshservice.CallInfo) {
+			s.metrics.observeCall(domain, ci)
+			s.trackCall(domain, ci)
+		},
+		ObserveLookup: s.metrics.observeLookup,
+		Audit:         opts.Audit,
+		AuditFailed:   s.metrics.observeAuditFailure,
 	})
 	s.surfaces = newSurfaces(opts.Logger)
 	s.authLim = newAuthLimiter(opts.Now, s.clients)

@@ -10,34 +10,6 @@ import (
 	"github.com/fsscim/fsscim/proxy/provision"
 )
 
-func (s *Server) listUsers(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
-	q, err := parseListQuery(c.Request())
-	if err != nil {
-		return fail(c, err)
-	}
-	return cl.answerUsers(c, q)
-}
-
-// searchUsers is POST /Users/.search (RFC 7644 §3.4.3): a list whose query is in the body.
-func (s *Server) searchUsers(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
-	q, proj, err := parseSearch(c.Request())
-	if err != nil {
-		return fail(c, err)
-	}
-	cl.sc.projection = &proj
-	return cl.answerUsers(c, q)
-}
-
 // answerUsers answers a list or search of users.
 func (cl call) answerUsers(c echo.Context, q listQuery) error {
 	list, err := cl.session.ListUsers(cl.ctx, provision.UserQuery{Filter: q.filter, StartIndex: q.startIndex, Count: q.count})
@@ -50,83 +22,43 @@ func (cl call) answerUsers(c echo.Context, q listQuery) error {
 	return writeList(c, cl.surface.users, list.Page, q)
 }
 
-func (s *Server) getUser(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
+func (cl call) getUser(c echo.Context) error {
 	res, err := cl.session.GetUser(cl.ctx, c.Param("id"))
-	if err != nil {
-		return fail(c, err)
-	}
-	return writeResource(c, http.StatusOK, cl.surface.users, res)
+	return answer(c, http.StatusOK, cl.surface.users, res, err)
 }
 
-func (s *Server) createUser(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
+func (cl call) createUser(c echo.Context) error {
 	attrs, err := cl.resourceBody(c, cl.surface.users)
 	if err != nil {
 		return fail(c, err)
 	}
 	res, ignored, err := cl.session.CreateUser(cl.ctx, attrs)
 	cl.sc.noteIgnored(ignored...)
-	if err != nil {
-		return fail(c, err)
-	}
-	return writeResource(c, http.StatusCreated, cl.surface.users, res)
+	return answer(c, http.StatusCreated, cl.surface.users, res, err)
 }
 
-func (s *Server) replaceUser(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
+func (cl call) replaceUser(c echo.Context) error {
 	attrs, err := cl.resourceBody(c, cl.surface.users)
 	if err != nil {
 		return fail(c, err)
 	}
 	res, ignored, err := cl.session.ReplaceUser(cl.ctx, c.Param("id"), attrs)
 	cl.sc.noteIgnored(ignored...)
-	if err != nil {
-		return fail(c, err)
-	}
-	return writeResource(c, http.StatusOK, cl.surface.users, res)
+	return answer(c, http.StatusOK, cl.surface.users, res, err)
 }
 
-func (s *Server) patchUser(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
+func (cl call) patchUser(c echo.Context) error {
 	ops, err := cl.patchBody(c, cl.surface.users)
 	if err != nil {
 		return fail(c, err)
 	}
 	res, ignored, err := cl.session.PatchUser(cl.ctx, c.Param("id"), ops)
 	cl.sc.noteIgnored(ignored...)
-	if err != nil {
-		return fail(c, err)
-	}
-	return writeResource(c, http.StatusOK, cl.surface.users, res)
+	return answer(c, http.StatusOK, cl.surface.users, res, err)
 }
 
-func (s *Server) deleteUser(c echo.Context) error {
-	cl, done, err := s.begin(c)
-	defer done()
-	if err != nil {
-		return fail(c, err)
-	}
-	if err := cl.session.DeleteUser(cl.ctx, c.Param("id")); err != nil {
-		return fail(c, err)
-	}
-	return writeNoContent(c)
+func (cl call) deleteUser(c echo.Context) error {
+	return answerEmpty(c, cl.session.DeleteUser(cl.ctx, c.Param("id")))
 }
 
 // resourceBody reads a POST or PUT body: decoded, normalised from the client's dialect (attributes
@@ -139,7 +71,9 @@ func (cl call) resourceBody(c echo.Context, rt resourceType) (map[string]any, er
 	if err := cl.normalise(body, rt); err != nil {
 		return nil, err
 	}
-	return rt.validate(body)
+	attrs, err := rt.validate(body)
+	cl.sc.noteSubject(attrs)
+	return attrs, err
 }
 
 // normalise rewrites a POST or PUT body from the client's dialect; attributes fsscim does not know

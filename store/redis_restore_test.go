@@ -6,33 +6,18 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/store/record"
 	"github.com/fsscim/fsscim/store/redistest"
 )
 
 // testClock is a clock the test moves; every process of a test reads it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+type testClock = freshservicetest.Clock
 
 const restoreTenant = "acme.freshservice.com"
 
@@ -77,7 +62,7 @@ func TestSharedStoreRefillsRedisThatRestartedEmpty(t *testing.T) {
 	for _, first := range []int{0, 1} {
 		t.Run(fmt.Sprintf("process %d notices first", first), func(t *testing.T) {
 			srv := redistest.Start(t)
-			clk := &testClock{t: time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)}
+			clk := freshservicetest.NewClock(time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC))
 			p := [2]*Shared{sharedProcess(t, srv.Client(), clk), sharedProcess(t, srv.Client(), clk)}
 			ctx := context.Background()
 			deletedAt := clk.Now()
@@ -133,7 +118,7 @@ func TestSharedStoreRefillsRedisThatRestartedEmpty(t *testing.T) {
 func TestSharedStoreOutageAnswersOnlyWhatItHolds(t *testing.T) {
 	srv := redistest.Start(t)
 	gate := srv.Gate()
-	clk := &testClock{t: time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)}
+	clk := freshservicetest.NewClock(time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC))
 	p := [2]*Shared{sharedProcess(t, gate.Client(), clk), sharedProcess(t, gate.Client(), clk)}
 	ctx := context.Background()
 	if err := p[0].PutUser(ctx, restoreTenant, 10, record.UserRecord{Deleted: true, Provisioned: true}); err != nil {
@@ -185,7 +170,7 @@ func TestSharedStoreOutageAnswersOnlyWhatItHolds(t *testing.T) {
 func TestSharedStoreKeepsAWriteMadeDuringItsCopyBack(t *testing.T) {
 	srv := redistest.Start(t)
 	gate := srv.Gate()
-	clk := &testClock{t: time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)}
+	clk := freshservicetest.NewClock(time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC))
 	p := sharedProcess(t, gate.Client(), clk)
 	ctx := context.Background()
 	gate.Shut()
@@ -223,7 +208,7 @@ func TestSharedStoreKeepsAWriteMadeDuringItsCopyBack(t *testing.T) {
 // the other, and comes back to Redis from the process's copy after Redis restarts empty.
 func TestSharedStorePendingCreatesSurviveARestart(t *testing.T) {
 	srv := redistest.Start(t)
-	clk := &testClock{t: time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)}
+	clk := freshservicetest.NewClock(time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC))
 	p := [2]*Shared{sharedProcess(t, srv.Client(), clk), sharedProcess(t, srv.Client(), clk)}
 	ctx := context.Background()
 	pc := PendingCreate{UserName: "jdoe", Email: "JDoe@Contoso.com", ExternalID: "e-1", RequestID: "req-1", Started: clk.Now()}

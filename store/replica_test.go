@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/store/record"
 	"github.com/fsscim/fsscim/store/redistest"
 )
@@ -199,7 +200,7 @@ func TestSharedReplicaFallsBack(t *testing.T) {
 // the time to copy theirs, records are not complete. An outage makes them incomplete too.
 func TestSharedRecordsCompleteFollowsRedis(t *testing.T) {
 	srv := redistest.Start(t)
-	clk := &testClock{t: time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)}
+	clk := freshservicetest.NewClock(time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC))
 	s := sharedProcess(t, srv.Client(), clk)
 	ctx := context.Background()
 	if err := s.PutUser(ctx, restoreTenant, 5, record.UserRecord{Deleted: true, Provisioned: true}); err != nil {

@@ -58,10 +58,10 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return fail(2, "%v", err)
 	}
-	base := *adminURL
+	base := strings.TrimSuffix(*adminURL, "/")
 	certFile := getenv("FSSCIM_TLS_CERT")
 	if base == "" {
-		base = strings.TrimSuffix(defaultHealthURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != ""), "/readyz")
+		base = defaultAdminURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
 	}
 	q := url.Values{"domain": {*domain}, "limit": {strconv.Itoa(*limit)}}
 	if *user != "" {
@@ -73,34 +73,23 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if *since != "" {
 		q.Set("since", *since)
 	}
-	target := strings.TrimSuffix(base, "/") + "/audit?" + q.Encode()
+	target := base + "/audit?" + q.Encode()
 	tlsCfg, err := healthTLS(target, *caFile, certFile, false)
 	if err != nil {
 		return fail(2, "%v", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20)
 	if err != nil {
-		return fail(2, "--admin-url: %v", err)
+		return fail(1, "%v", err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}
-	resp, err := client.Do(req)
-	if err != nil {
-		return fail(1, "the admin listener at %s is not reachable: %v", base, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return fail(1, "reading the answer: %v", err)
-	}
-	if resp.StatusCode != http.StatusOK {
+	if code != http.StatusOK {
 		var status struct {
 			Status string `json:"status"`
 		}
 		_ = json.Unmarshal(body, &status)
-		return fail(1, "the admin listener answered %d: %s", resp.StatusCode, status.Status)
+		return fail(1, "the admin listener answered %d: %s", code, status.Status)
 	}
 	var answer proxy.AuditAnswer
 	if err := json.Unmarshal(body, &answer); err != nil {

@@ -46,34 +46,54 @@ func cmdHealth(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	code, body, err := getAdmin(ctx, target, tlsCfg, "", 4096)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim health: %v\n", err)
-		return 2
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim health: %s not reachable: %v\n", target, err)
 		return 1
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode == http.StatusBadRequest && bytes.Contains(body, []byte("HTTP request to an HTTPS server")) {
+	if code == http.StatusBadRequest && bytes.Contains(body, []byte("HTTP request to an HTTPS server")) {
 		fmt.Fprintf(stderr, "fsscim health: %s speaks TLS; set FSSCIM_TLS_CERT to the certificate serve uses (as its --tls-cert), or give --url https://… with --cacert\n", target)
 		return 1
 	}
-	if resp.StatusCode != http.StatusOK {
-		fmt.Fprintf(stderr, "fsscim health: not ready (%d): %s\n", resp.StatusCode, bytes.TrimSpace(body))
+	if code != http.StatusOK {
+		fmt.Fprintf(stderr, "fsscim health: not ready (%d): %s\n", code, bytes.TrimSpace(body))
 		return 1
 	}
 	fmt.Fprintf(stdout, "ready\n")
 	return 0
 }
 
-// defaultHealthURL is /readyz on the admin listener as FSSCIM_ADMIN_LISTEN gives it; a listener on
-// every address is reached on loopback.
+// getAdmin sends GET target to the admin listener, with tlsCfg and, when given, the admin token, and
+// reads at most limit bytes of the answer.
+func getAdmin(ctx context.Context, target string, tlsCfg *tls.Config, bearer string, limit int64) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsCfg}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s not reachable: %w", target, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
+	if err != nil {
+		return 0, nil, fmt.Errorf("reading the answer of %s: %w", target, err)
+	}
+	return resp.StatusCode, body, nil
+}
+
+// defaultHealthURL is /readyz on the admin listener as FSSCIM_ADMIN_LISTEN gives it.
 func defaultHealthURL(adminListen string, tlsOn bool) string {
+	return defaultAdminURL(adminListen, tlsOn) + "/readyz"
+}
+
+// defaultAdminURL is the admin listener's URL as FSSCIM_ADMIN_LISTEN gives it; a listener on every
+// address is reached on loopback.
+func defaultAdminURL(adminListen string, tlsOn bool) string {
 	if adminListen == "" {
 		adminListen = config.DefaultAdminListen
 	}
@@ -89,7 +109,7 @@ func defaultHealthURL(adminListen string, tlsOn bool) string {
 	if tlsOn {
 		scheme = "https"
 	}
-	return scheme + "://" + net.JoinHostPort(host, port) + "/readyz"
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // healthTLS decides whom an https probe trusts: the authorities in --cacert, checked as any client

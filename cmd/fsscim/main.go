@@ -20,6 +20,8 @@ Usage:
   fsscim token issue --domain D --tenants DIR [--verify]
                                        read an API key on stdin, print a bearer token
   fsscim check --tenants DIR [--probe] validate tenant files (and check them against Freshservice)
+  fsscim status [--admin-url URL] [--admin-token-file F] [--json] [--domain D]
+                                       print each tenant's status from a running fsscim
   fsscim health [--url URL]            probe a running fsscim's readiness (container health checks)
   fsscim audit --domain D [--user EMAIL | --id ID] [--since 24h] [--json]
                                        print what fsscim wrote to a tenant's Freshservice account
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdToken(ctx, args[1:], stdin, stdout, stderr, getenv)
 	case "check":
 		return cmdCheck(ctx, args[1:], stdin, stdout, stderr, getenv)
+	case "status":
+		return cmdStatus(ctx, args[1:], stdout, stderr, getenv)
 	case "health":
 		return cmdHealth(ctx, args[1:], stdout, stderr, getenv)
 	case "audit":

@@ -32,7 +32,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	var st config.Settings
 	st.RegisterFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: fsscim serve --tenants DIR [options]\n\nServe SCIM at /scim/v2 for every tenant file in DIR, and /metrics, /readyz and /healthz on the\nadmin listener. Token keys come from "+config.EnvTokenKeys+" (separated by commas or newlines) or\n--token-keys-file. Every option can also be set by the environment variable named beside it.\n\nOptions:")
+		fmt.Fprintln(stderr, "Usage: fsscim serve --tenants DIR [options]\n\nServe SCIM at /scim/v2 for every tenant file in DIR, and /metrics, /readyz, /healthz and /status\non the admin listener. Token keys come from "+config.EnvTokenKeys+" (separated by commas or newlines) or\n--token-keys-file. Every option can also be set by the environment variable named beside it.\n\nOptions:")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -233,8 +233,10 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 			}
 			return dataDir(ctx)
 		},
-		AdminToken: ic.adminToken,
-		Audit:      trail,
+		AdminToken:       ic.adminToken,
+		Files:            w.Files,
+		KeyCheckInterval: st.KeyCheckInterval,
+		Audit:            trail,
 	}
 	if shared != nil {
 		popts.NewBudget = shared.newBudget

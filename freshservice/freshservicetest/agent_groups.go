@@ -3,9 +3,7 @@ package freshservicetest
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/fsscim/fsscim/freshservice"
 )
@@ -55,19 +53,28 @@ func (g *agentGroupRecord) clone() *agentGroupRecord {
 	return &c
 }
 
-func agentGroupName(g *agentGroupRecord) string { return g.name }
+func (g *agentGroupRecord) meta() recordMeta {
+	return recordMeta{&g.id, &g.name, &g.createdAt, &g.updatedAt}
+}
 
-func (e *Emulator) applyAgentGroupBody(g *agentGroupRecord, b body, create bool) []fieldError {
-	var errs []fieldError
-	for _, key := range b.keys() {
-		if fe := e.setAgentGroupField(g, key, b[key]); fe != nil {
-			errs = append(errs, *fe)
-		}
+// agentGroups are the agent group routes; deleting one drops it from every agent's roles.
+func agentGroups() collection[agentGroupRecord, *agentGroupRecord] {
+	return collection[agentGroupRecord, *agentGroupRecord]{
+		path:       "groups",
+		key:        "group",
+		listParams: []string{"workspace_id"},
+		items:      func(s *state) map[int64]*agentGroupRecord { return s.agentGroups },
+		fresh:      func() *agentGroupRecord { return &agentGroupRecord{} },
+		render:     func(_ *Emulator, g *agentGroupRecord) map[string]any { return agentGroupJSON(g) },
+		set:        (*Emulator).setAgentGroupField,
+		forget: func(s *state, id int64) {
+			for _, u := range s.users {
+				for i := range u.roles {
+					u.roles[i].Groups = without(u.roles[i].Groups, id)
+				}
+			}
+		},
 	}
-	if _, ok := b["name"]; create && !ok {
-		errs = append(errs, *missing("name"))
-	}
-	return errs
 }
 
 func (e *Emulator) setAgentGroupField(g *agentGroupRecord, key string, raw json.RawMessage) *fieldError {
@@ -78,150 +85,51 @@ func (e *Emulator) setAgentGroupField(g *agentGroupRecord, key string, raw json.
 	case "agent_ids":
 		return &fieldError{Field: key, Message: "This attribute has been deprecated", Code: codeInvalidField}
 	case "name":
-		s, fe := readString(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if strings.TrimSpace(s) == "" {
-			return missing(key)
-		}
-		g.name = s
+		return setName(&g.name, key, raw)
 	case "description":
 		return setString(&g.description, key, raw)
-	case "members", "observers", "leaders":
-		ids, fe := readIDList(key, raw)
-		if fe != nil {
-			return fe
-		}
+	case "members":
+		return e.setAgentList(&g.members, key, raw)
+	case "observers":
+		return e.setAgentList(&g.observers, key, raw)
+	case "leaders":
+		return e.setAgentList(&g.leaders, key, raw)
+	case "restricted":
+		return setValid(&g.restricted, key, raw, readBool, nil)
+	case "approval_required":
+		return setValid(&g.approvalRequired, key, raw, readBool, nil)
+	case "auto_ticket_assign":
+		return setValid(&g.autoTicketAssign, key, raw, readBool, nil)
+	case "unassigned_for":
+		return setValid(&g.unassignedFor, key, raw, readString, func(s string) *fieldError {
+			return refuseIf(s != "" && !slices.Contains([]string{"30m", "1h", "2h", "4h", "8h", "12h", "1d", "2d", "3d"}, s),
+				key, "It should be one of these values: '30m,1h,2h,4h,8h,12h,1d,2d,3d'")
+		})
+	case "escalate_to":
+		return setValid(&g.escalateTo, key, raw, readID, func(id int64) *fieldError {
+			u, ok := e.st.users[id]
+			return refuseIf(id != 0 && (!ok || !u.isAgent), key, "It should be the id of an agent")
+		})
+	case "business_hours_id":
+		return setValid(&g.businessHoursID, key, raw, readID, nil)
+	case "workspace_id":
+		// Accepted for compatibility; the emulated account has a single workspace.
+		_, fe := readID(key, raw)
+		return fe
+	}
+	return invalidField(key)
+}
+
+// setAgentList sets a member, observer or leader list, sorted; every id must be an agent's.
+func (e *Emulator) setAgentList(dst *[]int64, key string, raw json.RawMessage) *fieldError {
+	fe := setValid(dst, key, raw, readIDList, func(ids []int64) *fieldError {
 		for _, id := range ids {
 			if u, ok := e.st.users[id]; !ok || !u.isAgent {
 				return invalidValue(key, fmt.Sprintf("%d is not the id of an agent", id))
 			}
 		}
-		slices.Sort(ids)
-		switch key {
-		case "members":
-			g.members = ids
-		case "observers":
-			g.observers = ids
-		default:
-			g.leaders = ids
-		}
-	case "restricted", "approval_required", "auto_ticket_assign":
-		v, fe := readBool(key, raw)
-		if fe != nil {
-			return fe
-		}
-		switch key {
-		case "restricted":
-			g.restricted = v
-		case "approval_required":
-			g.approvalRequired = v
-		default:
-			g.autoTicketAssign = v
-		}
-	case "unassigned_for":
-		s, fe := readString(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if s != "" && !slices.Contains([]string{"30m", "1h", "2h", "4h", "8h", "12h", "1d", "2d", "3d"}, s) {
-			return invalidValue(key, "It should be one of these values: '30m,1h,2h,4h,8h,12h,1d,2d,3d'")
-		}
-		g.unassignedFor = s
-	case "escalate_to":
-		id, fe := readID(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if u, ok := e.st.users[id]; id != 0 && (!ok || !u.isAgent) {
-			return invalidValue(key, "It should be the id of an agent")
-		}
-		g.escalateTo = id
-	case "business_hours_id":
-		id, fe := readID(key, raw)
-		if fe != nil {
-			return fe
-		}
-		g.businessHoursID = id
-	case "workspace_id":
-		// Accepted for compatibility; the emulated account has a single workspace.
-		_, fe := readID(key, raw)
-		return fe
-	default:
-		return invalidField(key)
-	}
-	return nil
-}
-
-func (e *Emulator) listAgentGroups(q *request) response {
-	_, p, bad := listQuery(q, "workspace_id")
-	if bad != nil {
-		return *bad
-	}
-	return pageOf(q, p, "groups", sortedIDs(e.st.agentGroups), func(id int64) map[string]any {
-		return agentGroupJSON(e.st.agentGroups[id])
+		return nil
 	})
-}
-
-func (e *Emulator) getAgentGroup(q *request) response {
-	g, ok := e.st.agentGroups[q.id(0)]
-	if !ok {
-		return notFound()
-	}
-	return jsonResponse(http.StatusOK, map[string]any{"group": agentGroupJSON(g)})
-}
-
-func (e *Emulator) createAgentGroup(q *request) response {
-	b, fe := parseBody(q.raw)
-	if fe != nil {
-		return badRequest(*fe)
-	}
-	g := &agentGroupRecord{}
-	if errs := e.applyAgentGroupBody(g, b, true); len(errs) > 0 {
-		return badRequest(errs...)
-	}
-	if nameTaken(e.st.agentGroups, agentGroupName, g.name, 0) {
-		return duplicate("name")
-	}
-	now := e.now()
-	g.id, g.createdAt, g.updatedAt = e.st.newID(), now, now
-	e.st.agentGroups[g.id] = g
-	return created(q, "groups", g.id, map[string]any{"group": agentGroupJSON(g)})
-}
-
-// updateAgentGroup replaces whatever lists the body carries as a whole ("members":[] empties it).
-func (e *Emulator) updateAgentGroup(q *request) response {
-	cur, ok := e.st.agentGroups[q.id(0)]
-	if !ok {
-		return notFound()
-	}
-	b, fe := parseBody(q.raw)
-	if fe != nil {
-		return badRequest(*fe)
-	}
-	g := cur.clone()
-	if errs := e.applyAgentGroupBody(g, b, false); len(errs) > 0 {
-		return badRequest(errs...)
-	}
-	if nameTaken(e.st.agentGroups, agentGroupName, g.name, g.id) {
-		return duplicate("name")
-	}
-	g.updatedAt = e.now()
-	e.st.agentGroups[g.id] = g
-	return jsonResponse(http.StatusOK, map[string]any{"group": agentGroupJSON(g)})
-}
-
-func (e *Emulator) deleteAgentGroup(q *request) response {
-	id := q.id(0)
-	if _, ok := e.st.agentGroups[id]; !ok {
-		return notFound()
-	}
-	delete(e.st.agentGroups, id)
-	for _, u := range e.st.users {
-		for i := range u.roles {
-			u.roles[i].Groups = without(u.roles[i].Groups, id)
-		}
-	}
-	return emptyResponse(http.StatusNoContent)
+	slices.Sort(*dst)
+	return fe
 }

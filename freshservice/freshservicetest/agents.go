@@ -4,65 +4,13 @@ import (
 	"net/http"
 )
 
-// agent returns the stored agent with id; agent endpoints do not see requesters.
-func (e *Emulator) agent(id int64) (*userRecord, bool) {
-	u, ok := e.st.users[id]
-	if !ok || !u.isAgent {
-		return nil, false
-	}
-	return u, true
-}
-
-func (e *Emulator) wrapAgent(status int, u *userRecord) response {
-	return jsonResponse(status, map[string]any{"agent": e.agentJSON(u)})
-}
-
 // getMe answers the agent owning the key, for any key.
 func (e *Emulator) getMe(q *request) response {
 	u, ok := e.st.users[q.key.ownerID]
 	if !ok {
 		return notFound()
 	}
-	return e.wrapAgent(http.StatusOK, u)
-}
-
-func (e *Emulator) createAgent(q *request) response {
-	b, fe := parseBody(q.raw)
-	if fe != nil {
-		return badRequest(*fe)
-	}
-	u := &userRecord{timeFormat: defaultTimeFormat, lang: defaultLanguage, active: true, isAgent: true}
-	w, errs := e.applyUserBody(agentEndpoint, u, b, true)
-	if len(errs) > 0 {
-		return badRequest(errs...)
-	}
-	if field, dup := e.st.emailConflict(agentEndpoint, u); dup {
-		return duplicate(field)
-	}
-	now := e.now()
-	u.id, u.createdAt, u.updatedAt = e.st.newID(), now, now
-	e.st.putUser(u)
-	e.applyAgentGroups(w)
-	return created(q, "agents", u.id, map[string]any{"agent": e.agentJSON(u)})
-}
-
-// applyAgentGroups stores member_of / observer_of, which live on the groups.
-func (e *Emulator) applyAgentGroups(w userWrite) {
-	now := e.now()
-	if w.memberOf != nil {
-		e.st.setAgentGroupsOf(w.u.id, *w.memberOf, false, now)
-	}
-	if w.observerOf != nil {
-		e.st.setAgentGroupsOf(w.u.id, *w.observerOf, true, now)
-	}
-}
-
-func (e *Emulator) getAgent(q *request) response {
-	u, ok := e.agent(q.id(0))
-	if !ok {
-		return notFound()
-	}
-	return e.wrapAgent(http.StatusOK, u)
+	return agentEndpoint.wrap(e, http.StatusOK, u)
 }
 
 func (e *Emulator) listAgents(q *request) response {
@@ -97,59 +45,9 @@ func (e *Emulator) listAgents(q *request) response {
 	return pageOf(q, p, "agents", out, e.agentJSON)
 }
 
-func (e *Emulator) updateAgent(q *request) response {
-	cur, ok := e.agent(q.id(0))
-	if !ok {
-		return notFound()
-	}
-	b, fe := parseBody(q.raw)
-	if fe != nil {
-		return badRequest(*fe)
-	}
-	u := cur.clone()
-	w, errs := e.applyUserBody(agentEndpoint, u, b, false)
-	if len(errs) > 0 {
-		return badRequest(errs...)
-	}
-	if field, dup := e.st.emailConflict(agentEndpoint, u); dup {
-		return duplicate(field)
-	}
-	u.updatedAt = e.now()
-	e.st.putUser(u)
-	e.applyAgentGroups(w)
-	return e.wrapAgent(http.StatusOK, u)
-}
-
-// deactivateAgent answers 200 with the deactivated agent, unlike the requester DELETE's 204.
-func (e *Emulator) deactivateAgent(q *request) response {
-	u, ok := e.agent(q.id(0))
-	if !ok {
-		return notFound()
-	}
-	e.deactivate(u)
-	return e.wrapAgent(http.StatusOK, u)
-}
-
-func (e *Emulator) reactivateAgent(q *request) response {
-	u, ok := e.agent(q.id(0))
-	if !ok {
-		return notFound()
-	}
-	e.reactivate(u)
-	return e.wrapAgent(http.StatusOK, u)
-}
-
-func (e *Emulator) forgetAgent(q *request) response {
-	if _, ok := e.agent(q.id(0)); !ok {
-		return notFound()
-	}
-	e.st.forgetUser(q.id(0), e.now())
-	return emptyResponse(http.StatusNoContent)
-}
-
 // convertToRequester keeps the id and drops the agent's roles and agent-group memberships.
 func (e *Emulator) convertToRequester(q *request) response {
-	u, ok := e.agent(q.id(0))
+	u, ok := agentEndpoint.lookup(e, q.id(0))
 	if !ok {
 		return notFound()
 	}
@@ -161,5 +59,5 @@ func (e *Emulator) convertToRequester(q *request) response {
 	u.signature = ""
 	u.updatedAt = now
 	e.st.removeFromAgentGroups(u.id, now)
-	return e.wrapRequester(http.StatusOK, u)
+	return requesterEndpoint.wrap(e, http.StatusOK, u)
 }

@@ -12,7 +12,7 @@ import (
 func TestCallLogRecordsEveryRequest(t *testing.T) {
 	f := newFixture(t, Options{PerMinute: 4})
 	f.do(http.MethodPost, "/api/v2/requesters", `{"first_name":"Ann","primary_email":"ann@x.com"}`).must(t, http.StatusCreated)
-	f.clock.Advance(2 * time.Second)
+	f.clock.Add(2 * time.Second)
 	f.do(http.MethodGet, "/api/v2/requesters?email=ann%40x.com&per_page=5", nil).must(t, http.StatusOK)
 	f.do(http.MethodPost, "/api/v2/requesters", `{"nickname":"A"}`).must(t, http.StatusBadRequest)
 	f.do(http.MethodGet, "/api/v2/agents", nil, withKey("bad")).must(t, http.StatusUnauthorized)

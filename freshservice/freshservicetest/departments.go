@@ -2,12 +2,37 @@ package freshservicetest
 
 import (
 	"encoding/json"
-	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/fsscim/fsscim/freshservice"
 )
+
+func (d *departmentRecord) meta() recordMeta {
+	return recordMeta{&d.ID, &d.Name, &d.CreatedAt, &d.UpdatedAt}
+}
+
+func (d *departmentRecord) clone() *departmentRecord {
+	c := &departmentRecord{Department: d.Department}
+	c.Domains = slices.Clone(d.Domains)
+	return c
+}
+
+// departments are the departments routes; deleting one clears every user's reference to it.
+func departments() collection[departmentRecord, *departmentRecord] {
+	return collection[departmentRecord, *departmentRecord]{
+		path:   "departments",
+		key:    "department",
+		items:  func(s *state) map[int64]*departmentRecord { return s.departments },
+		fresh:  func() *departmentRecord { return &departmentRecord{} },
+		render: (*Emulator).departmentJSON,
+		set:    (*Emulator).setDepartmentField,
+		forget: func(s *state, id int64) {
+			for _, u := range s.users {
+				u.departmentIDs = without(u.departmentIDs, id)
+			}
+		},
+	}
+}
 
 func (e *Emulator) departmentJSON(d *departmentRecord) map[string]any {
 	custom := map[string]any{}
@@ -27,48 +52,18 @@ func (e *Emulator) departmentJSON(d *departmentRecord) map[string]any {
 	}
 }
 
-// applyDepartmentBody validates b onto d; names must be unique among departments.
-func (e *Emulator) applyDepartmentBody(d *departmentRecord, b body, create bool) []fieldError {
-	var errs []fieldError
-	for _, key := range b.keys() {
-		if fe := e.setDepartmentField(d, key, b[key]); fe != nil {
-			errs = append(errs, *fe)
-		}
-	}
-	if _, ok := b["name"]; create && !ok {
-		errs = append(errs, *missing("name"))
-	}
-	return errs
-}
-
 func (e *Emulator) setDepartmentField(d *departmentRecord, key string, raw json.RawMessage) *fieldError {
 	switch key {
 	case "id", "created_at", "updated_at":
 		return readonlyField(key)
 	case "name":
-		s, fe := readString(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if strings.TrimSpace(s) == "" {
-			return missing(key)
-		}
-		d.Name = s
+		return setName(&d.Name, key, raw)
 	case "description":
 		return setString(&d.Description, key, raw)
-	case "head_user_id", "prime_user_id":
-		id, fe := readID(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if _, ok := e.st.users[id]; id != 0 && !ok {
-			return invalidValue(key, "It should be the id of an existing user")
-		}
-		if key == "head_user_id" {
-			d.HeadUserID = freshservice.ID(id)
-		} else {
-			d.PrimeUserID = freshservice.ID(id)
-		}
+	case "head_user_id":
+		return e.setUserRef(&d.HeadUserID, key, raw)
+	case "prime_user_id":
+		return e.setUserRef(&d.PrimeUserID, key, raw)
 	case "domains":
 		list, fe := readStringList(key, raw)
 		if fe != nil {
@@ -92,75 +87,14 @@ func (e *Emulator) setDepartmentField(d *departmentRecord, key string, raw json.
 	return nil
 }
 
-func departmentName(d *departmentRecord) string { return d.Name }
-
-func (e *Emulator) listDepartments(q *request) response {
-	_, p, bad := listQuery(q)
-	if bad != nil {
-		return *bad
+// setUserRef sets a reference to a user, which must exist; 0 or null clears it.
+func (e *Emulator) setUserRef(dst *freshservice.ID, key string, raw json.RawMessage) *fieldError {
+	id, fe := readID(key, raw)
+	if _, ok := e.st.users[id]; fe == nil && id != 0 && !ok {
+		fe = invalidValue(key, "It should be the id of an existing user")
 	}
-	return pageOf(q, p, "departments", sortedIDs(e.st.departments), func(id int64) map[string]any {
-		return e.departmentJSON(e.st.departments[id])
-	})
-}
-
-func (e *Emulator) getDepartment(q *request) response {
-	d, ok := e.st.departments[q.id(0)]
-	if !ok {
-		return notFound()
+	if fe == nil {
+		*dst = freshservice.ID(id)
 	}
-	return jsonResponse(http.StatusOK, map[string]any{"department": e.departmentJSON(d)})
-}
-
-func (e *Emulator) createDepartment(q *request) response {
-	b, fe := parseBody(q.raw)
-	if fe != nil {
-		return badRequest(*fe)
-	}
-	d := &departmentRecord{}
-	if errs := e.applyDepartmentBody(d, b, true); len(errs) > 0 {
-		return badRequest(errs...)
-	}
-	if nameTaken(e.st.departments, departmentName, d.Name, 0) {
-		return duplicate("name")
-	}
-	now := e.now()
-	d.ID, d.CreatedAt, d.UpdatedAt = e.st.newID(), now, now
-	e.st.departments[d.ID] = d
-	return created(q, "departments", d.ID, map[string]any{"department": e.departmentJSON(d)})
-}
-
-func (e *Emulator) updateDepartment(q *request) response {
-	cur, ok := e.st.departments[q.id(0)]
-	if !ok {
-		return notFound()
-	}
-	b, fe := parseBody(q.raw)
-	if fe != nil {
-		return badRequest(*fe)
-	}
-	d := &departmentRecord{Department: cur.Department}
-	d.Domains = slices.Clone(cur.Domains)
-	if errs := e.applyDepartmentBody(d, b, false); len(errs) > 0 {
-		return badRequest(errs...)
-	}
-	if nameTaken(e.st.departments, departmentName, d.Name, d.ID) {
-		return duplicate("name")
-	}
-	d.UpdatedAt = e.now()
-	e.st.departments[d.ID] = d
-	return jsonResponse(http.StatusOK, map[string]any{"department": e.departmentJSON(d)})
-}
-
-// deleteDepartment removes the department and every user's reference to it.
-func (e *Emulator) deleteDepartment(q *request) response {
-	id := q.id(0)
-	if _, ok := e.st.departments[id]; !ok {
-		return notFound()
-	}
-	delete(e.st.departments, id)
-	for _, u := range e.st.users {
-		u.departmentIDs = without(u.departmentIDs, id)
-	}
-	return emptyResponse(http.StatusNoContent)
+	return fe
 }

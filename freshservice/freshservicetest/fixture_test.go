@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -17,26 +16,8 @@ const (
 	plainKey = "plain-key"
 )
 
-// fakeClock is the injectable clock tests move by hand instead of sleeping.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{t: time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+func newFakeClock() *Clock {
+	return NewClock(time.Date(2026, 3, 2, 10, 15, 0, 0, time.UTC))
 }
 
 // fixture is a running emulator with an admin and a non-admin key.
@@ -44,7 +25,7 @@ type fixture struct {
 	t     *testing.T
 	e     *Emulator
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *Clock
 }
 
 func newFixture(t *testing.T, opts Options) *fixture {

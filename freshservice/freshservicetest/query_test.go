@@ -25,12 +25,12 @@ func queryPath(endpoint, query string, extra ...string) string {
 func TestFilterQueryByUpdatedAt(t *testing.T) {
 	f := newFixture(t, Options{QueryLag: 5 * time.Minute})
 	old := f.e.AddRequester(freshservice.User{FirstName: "Old", PrimaryEmail: "old@x.com"})
-	f.clock.Advance(48 * time.Hour)
+	f.clock.Add(48 * time.Hour)
 	var recent []int64
 	for i := range 33 {
 		u := f.e.AddRequester(freshservice.User{FirstName: "New", LastName: fmt.Sprint(i), PrimaryEmail: fmt.Sprintf("new%d@x.com", i)})
 		recent = append(recent, u.ID)
-		f.clock.Advance(time.Second)
+		f.clock.Add(time.Second)
 	}
 	agent := f.e.AddAgent(freshservice.User{FirstName: "Agent", Email: "agent@x.com"})
 	f.e.Deactivate(recent[0])
@@ -41,7 +41,7 @@ func TestFilterQueryByUpdatedAt(t *testing.T) {
 	if n := len(r.list(t, "requesters")); n != 0 {
 		t.Fatalf("%d requesters before the index caught up, want 0", n)
 	}
-	f.clock.Advance(10 * time.Minute)
+	f.clock.Add(10 * time.Minute)
 	r = f.do(http.MethodGet, queryPath("requesters", "updated_at:>'"+day+"'"), nil).must(t, http.StatusOK)
 	page1 := r.list(t, "requesters")
 	if len(page1) != 30 || r.header.Get("Link") != "" {

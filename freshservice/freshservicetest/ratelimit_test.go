@@ -92,7 +92,7 @@ func TestBudgetExhaustionAnswers429AndAppliesNothing(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, tt.opts)
-			f.clock.Advance(15 * time.Second) // 10:15:15, 45 s before the window ends
+			f.clock.Add(15 * time.Second) // 10:15:15, 45 s before the window ends
 			tt.spend(f)
 			r := tt.blocked(f).must(t, http.StatusTooManyRequests)
 			if got := r.header.Get("Retry-After"); got != "45" {
@@ -107,11 +107,11 @@ func TestBudgetExhaustionAnswers429AndAppliesNothing(t *testing.T) {
 			if tt.unblocked != nil {
 				tt.unblocked(f).must(t, http.StatusCreated)
 			}
-			f.clock.Advance(44*time.Second + 500*time.Millisecond)
+			f.clock.Add(44*time.Second + 500*time.Millisecond)
 			if got := tt.blocked(f).must(t, http.StatusTooManyRequests).header.Get("Retry-After"); got != "1" {
 				t.Errorf("Retry-After half a second before the window ends = %q, want 1", got)
 			}
-			f.clock.Advance(time.Second)
+			f.clock.Add(time.Second)
 			if got := tt.blocked(f).status; got == http.StatusTooManyRequests {
 				t.Error("new window still limited")
 			}

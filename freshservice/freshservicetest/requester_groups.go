@@ -1,9 +1,9 @@
 package freshservicetest
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/fsscim/fsscim/freshservice"
 )
@@ -26,115 +26,53 @@ func (g *requesterGroupRecord) memberIDs() []int64 {
 	return ids
 }
 
-func requesterGroupName(g *requesterGroupRecord) string { return g.Name }
+func (g *requesterGroupRecord) meta() recordMeta {
+	return recordMeta{&g.ID, &g.Name, &g.createdAt, &g.updatedAt}
+}
+
+// clone shares the member set, which an update through the API does not change.
+func (g *requesterGroupRecord) clone() *requesterGroupRecord {
+	c := *g
+	return &c
+}
+
+// requesterGroups are the requester group routes: the API makes manual groups only, and refuses to
+// change rule-based ones. Deleting one leaves its members as users.
+func requesterGroups() collection[requesterGroupRecord, *requesterGroupRecord] {
+	return collection[requesterGroupRecord, *requesterGroupRecord]{
+		path:  "requester_groups",
+		key:   "requester_group",
+		items: func(s *state) map[int64]*requesterGroupRecord { return s.requesterGroups },
+		fresh: func() *requesterGroupRecord {
+			return &requesterGroupRecord{RequesterGroup: freshservice.RequesterGroup{Type: freshservice.GroupTypeManual}, members: map[int64]bool{}}
+		},
+		render: func(_ *Emulator, g *requesterGroupRecord) map[string]any { return requesterGroupJSON(g) },
+		set:    setRequesterGroupField,
+		guard: func(g *requesterGroupRecord) *response {
+			if g.Type != freshservice.GroupTypeRuleBased {
+				return nil
+			}
+			r := ruleBasedRefusal()
+			return &r
+		},
+	}
+}
 
 // ruleBasedRefusal is the answer to a change Freshservice only allows on manual groups.
 func ruleBasedRefusal() response {
 	return badRequest(fieldError{Field: "type", Message: "Rule based requester groups cannot be modified through the API", Code: codeInvalidValue})
 }
 
-func applyRequesterGroupBody(g *requesterGroupRecord, b body, create bool) []fieldError {
-	var errs []fieldError
-	add := func(fe *fieldError) {
-		if fe != nil {
-			errs = append(errs, *fe)
-		}
+func setRequesterGroupField(_ *Emulator, g *requesterGroupRecord, key string, raw json.RawMessage) *fieldError {
+	switch key {
+	case "id", "type", "created_at", "updated_at":
+		return readonlyField(key)
+	case "name":
+		return setName(&g.Name, key, raw)
+	case "description":
+		return setString(&g.Description, key, raw)
 	}
-	for _, key := range b.keys() {
-		raw := b[key]
-		switch key {
-		case "id", "type", "created_at", "updated_at":
-			add(readonlyField(key))
-		case "name":
-			s, fe := readString(key, raw)
-			switch {
-			case fe != nil:
-				add(fe)
-			case strings.TrimSpace(s) == "":
-				add(missing(key))
-			default:
-				g.Name = s
-			}
-		case "description":
-			add(setString(&g.Description, key, raw))
-		default:
-			add(invalidField(key))
-		}
-	}
-	if _, ok := b["name"]; create && !ok {
-		add(missing("name"))
-	}
-	return errs
-}
-
-func (e *Emulator) listRequesterGroups(q *request) response {
-	_, p, bad := listQuery(q)
-	if bad != nil {
-		return *bad
-	}
-	return pageOf(q, p, "requester_groups", sortedIDs(e.st.requesterGroups), func(id int64) map[string]any {
-		return requesterGroupJSON(e.st.requesterGroups[id])
-	})
-}
-
-func (e *Emulator) getRequesterGroup(q *request) response {
-	g, ok := e.st.requesterGroups[q.id(0)]
-	if !ok {
-		return notFound()
-	}
-	return jsonResponse(http.StatusOK, map[string]any{"requester_group": requesterGroupJSON(g)})
-}
-
-// createRequesterGroup makes a manual group; rule-based groups cannot be created through the API.
-func (e *Emulator) createRequesterGroup(q *request) response {
-	b, fe := parseBody(q.raw)
-	if fe != nil {
-		return badRequest(*fe)
-	}
-	g := &requesterGroupRecord{RequesterGroup: freshservice.RequesterGroup{Type: freshservice.GroupTypeManual}, members: map[int64]bool{}}
-	if errs := applyRequesterGroupBody(g, b, true); len(errs) > 0 {
-		return badRequest(errs...)
-	}
-	if nameTaken(e.st.requesterGroups, requesterGroupName, g.Name, 0) {
-		return duplicate("name")
-	}
-	now := e.now()
-	g.ID, g.createdAt, g.updatedAt = e.st.newID(), now, now
-	e.st.requesterGroups[g.ID] = g
-	return created(q, "requester_groups", g.ID, map[string]any{"requester_group": requesterGroupJSON(g)})
-}
-
-func (e *Emulator) updateRequesterGroup(q *request) response {
-	cur, ok := e.st.requesterGroups[q.id(0)]
-	if !ok {
-		return notFound()
-	}
-	if cur.Type == freshservice.GroupTypeRuleBased {
-		return ruleBasedRefusal()
-	}
-	b, fe := parseBody(q.raw)
-	if fe != nil {
-		return badRequest(*fe)
-	}
-	g := *cur
-	if errs := applyRequesterGroupBody(&g, b, false); len(errs) > 0 {
-		return badRequest(errs...)
-	}
-	if nameTaken(e.st.requesterGroups, requesterGroupName, g.Name, g.ID) {
-		return duplicate("name")
-	}
-	g.updatedAt = e.now()
-	*cur = g
-	return jsonResponse(http.StatusOK, map[string]any{"requester_group": requesterGroupJSON(cur)})
-}
-
-// deleteRequesterGroup removes the group; its members stay as users.
-func (e *Emulator) deleteRequesterGroup(q *request) response {
-	if _, ok := e.st.requesterGroups[q.id(0)]; !ok {
-		return notFound()
-	}
-	delete(e.st.requesterGroups, q.id(0))
-	return emptyResponse(http.StatusNoContent)
+	return invalidField(key)
 }
 
 // listRequesterGroupMembers pages the members, which say email rather than primary_email.

@@ -32,63 +32,34 @@ type route struct {
 const apiPrefix = "/api/v2/"
 
 func routes() []route {
-	r := func(method, pattern string, admin bool, h handlerFunc) route {
-		return route{method: method, pattern: strings.Split(pattern, "/"), admin: admin, handle: h}
-	}
+	r := newRoute
 	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
-	return []route{
+	table := []route{
 		r(get, "requesters", false, (*Emulator).listRequesters),
-		r(post, "requesters", false, (*Emulator).createRequester),
-		r(get, "requesters/{id}", false, (*Emulator).getRequester),
-		r(put, "requesters/{id}", false, (*Emulator).updateRequester),
-		r(del, "requesters/{id}", false, (*Emulator).deactivateRequester),
-		r(put, "requesters/{id}/reactivate", false, (*Emulator).reactivateRequester),
-		r(del, "requesters/{id}/forget", false, (*Emulator).forgetRequester),
 		r(put, "requesters/{id}/convert_to_agent", true, (*Emulator).convertToAgent),
 
 		r(get, "agents/me", false, (*Emulator).getMe),
 		r(get, "agents", true, (*Emulator).listAgents),
-		r(post, "agents", true, (*Emulator).createAgent),
-		r(get, "agents/{id}", true, (*Emulator).getAgent),
-		r(put, "agents/{id}", true, (*Emulator).updateAgent),
-		r(del, "agents/{id}", true, (*Emulator).deactivateAgent),
-		r(put, "agents/{id}/reactivate", true, (*Emulator).reactivateAgent),
-		r(del, "agents/{id}/forget", true, (*Emulator).forgetAgent),
 		r(put, "agents/{id}/convert_to_requester", true, (*Emulator).convertToRequester),
 
 		r(get, "roles", true, (*Emulator).listRoles),
 		r(get, "roles/{id}", true, (*Emulator).getRole),
 
-		r(get, "departments", false, (*Emulator).listDepartments),
-		r(post, "departments", true, (*Emulator).createDepartment),
-		r(get, "departments/{id}", false, (*Emulator).getDepartment),
-		r(put, "departments/{id}", true, (*Emulator).updateDepartment),
-		r(del, "departments/{id}", true, (*Emulator).deleteDepartment),
-
-		r(get, "locations", false, (*Emulator).listLocations),
-		r(post, "locations", true, (*Emulator).createLocation),
-		r(get, "locations/{id}", false, (*Emulator).getLocation),
-		r(put, "locations/{id}", true, (*Emulator).updateLocation),
-		r(del, "locations/{id}", true, (*Emulator).deleteLocation),
-
-		r(get, "requester_groups", false, (*Emulator).listRequesterGroups),
-		r(post, "requester_groups", true, (*Emulator).createRequesterGroup),
-		r(get, "requester_groups/{id}", false, (*Emulator).getRequesterGroup),
-		r(put, "requester_groups/{id}", true, (*Emulator).updateRequesterGroup),
-		r(del, "requester_groups/{id}", true, (*Emulator).deleteRequesterGroup),
 		r(get, "requester_groups/{id}/members", false, (*Emulator).listRequesterGroupMembers),
 		r(post, "requester_groups/{id}/members/{id}", true, (*Emulator).addRequesterGroupMember),
 		r(del, "requester_groups/{id}/members/{id}", true, (*Emulator).removeRequesterGroupMember),
 
 		r(get, "requester_fields", false, (*Emulator).listRequesterFields),
 		r(get, "agent_fields", true, (*Emulator).listAgentFields),
-
-		r(get, "groups", false, (*Emulator).listAgentGroups),
-		r(post, "groups", true, (*Emulator).createAgentGroup),
-		r(get, "groups/{id}", false, (*Emulator).getAgentGroup),
-		r(put, "groups/{id}", true, (*Emulator).updateAgentGroup),
-		r(del, "groups/{id}", true, (*Emulator).deleteAgentGroup),
 	}
+	for _, c := range [][]route{requesterEndpoint.routes(), agentEndpoint.routes(), departments().routes(), locations().routes(), requesterGroups().routes(), agentGroups().routes()} {
+		table = append(table, c...)
+	}
+	return table
+}
+
+func newRoute(method, pattern string, admin bool, h handlerFunc) route {
+	return route{method: method, pattern: strings.Split(pattern, "/"), admin: admin, handle: h}
 }
 
 // match finds the route for method and path. With no route for the path it answers 404; with routes

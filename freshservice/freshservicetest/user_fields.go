@@ -134,14 +134,7 @@ func (e *Emulator) setUserField(ep userEndpoint, w *userWrite, key string, raw j
 	u := w.u
 	switch key {
 	case "first_name":
-		s, fe := readString(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if strings.TrimSpace(s) == "" {
-			return missing(key)
-		}
-		u.firstName = s
+		return setName(&u.firstName, key, raw)
 	case "last_name":
 		return setString(&u.lastName, key, raw)
 	case "job_title":
@@ -185,88 +178,40 @@ func (e *Emulator) setUserField(ep userEndpoint, w *userWrite, key string, raw j
 		}
 		u.secondaryEmails = out
 	case "department_ids":
-		ids, fe := readIDList(key, raw)
-		if fe != nil {
-			return fe
-		}
-		for _, id := range ids {
-			if _, ok := e.st.departments[id]; !ok {
-				return invalidValue(key, fmt.Sprintf("There is no department with id %d", id))
-			}
-		}
-		u.departmentIDs = ids
+		return setValid(&u.departmentIDs, key, raw, readIDList, func(ids []int64) *fieldError {
+			return refUnknown(ids, e.st.departments, key, "There is no department with id %d")
+		})
 	case "reporting_manager_id":
-		id, fe := readID(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if _, ok := e.st.users[id]; id != 0 && (!ok || id == u.id) {
-			return invalidValue(key, "It should be the id of an existing user other than this one")
-		}
-		u.managerID = id
+		return setValid(&u.managerID, key, raw, readID, func(id int64) *fieldError {
+			if _, ok := e.st.users[id]; id != 0 && (!ok || id == u.id) {
+				return invalidValue(key, "It should be the id of an existing user other than this one")
+			}
+			return nil
+		})
 	case "location_id":
-		id, fe := readID(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if _, ok := e.st.locations[id]; id != 0 && !ok {
-			return invalidValue(key, fmt.Sprintf("There is no location with id %d", id))
-		}
-		u.locationID = id
+		return setValid(&u.locationID, key, raw, readID, func(id int64) *fieldError {
+			return refUnknown([]int64{id}, e.st.locations, key, "There is no location with id %d")
+		})
 	case "time_zone":
-		s, fe := readString(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if s != "" && !validTimeZone(s) {
-			return invalidValue(key, "It should be one of the supported time zone names")
-		}
-		u.timeZone = s
+		return setValid(&u.timeZone, key, raw, readString, func(s string) *fieldError {
+			return refuseIf(s != "" && !validTimeZone(s), key, "It should be one of the supported time zone names")
+		})
 	case "time_format":
-		s, fe := readString(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if s == "" {
-			s = defaultTimeFormat
-		}
-		if s != "12h" && s != "24h" {
-			return invalidValue(key, "It should be one of these values: '12h,24h'")
-		}
-		u.timeFormat = s
+		return setValid(&u.timeFormat, key, raw, readDefault(defaultTimeFormat), func(s string) *fieldError {
+			return refuseIf(s != "12h" && s != "24h", key, "It should be one of these values: '12h,24h'")
+		})
 	case "language":
-		s, fe := readString(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if s == "" {
-			s = defaultLanguage
-		}
-		if !validLanguage(s) {
-			return invalidValue(key, "It should be one of the supported language codes")
-		}
-		u.lang = s
+		return setValid(&u.lang, key, raw, readDefault(defaultLanguage), func(s string) *fieldError {
+			return refuseIf(!validLanguage(s), key, "It should be one of the supported language codes")
+		})
 	case "can_see_all_tickets_from_associated_departments":
-		v, fe := readBool(key, raw)
-		if fe != nil {
-			return fe
-		}
-		u.canSeeAllTickets = v
+		return setValid(&u.canSeeAllTickets, key, raw, readBool, nil)
 	case "occasional":
-		v, fe := readBool(key, raw)
-		if fe != nil {
-			return fe
-		}
-		u.occasional = v
+		return setValid(&u.occasional, key, raw, readBool, nil)
 	case "scoreboard_level_id":
-		v, fe := readID(key, raw)
-		if fe != nil {
-			return fe
-		}
-		if v > 6 {
-			return invalidValue(key, "It should be one of these values: '1,2,3,4,5,6'")
-		}
-		u.scoreboardLevel = v
+		return setValid(&u.scoreboardLevel, key, raw, readID, func(v int64) *fieldError {
+			return refuseIf(v > 6, key, "It should be one of these values: '1,2,3,4,5,6'")
+		})
 	case "custom_fields":
 		return e.setCustomFields(u, raw)
 	case "roles":
@@ -277,13 +222,11 @@ func (e *Emulator) setUserField(ep userEndpoint, w *userWrite, key string, raw j
 		u.roles = roles
 	case "member_of", "observer_of":
 		ids, fe := readIDList(key, raw)
+		if fe == nil {
+			fe = refUnknown(ids, e.st.agentGroups, key, "There is no agent group with id %d")
+		}
 		if fe != nil {
 			return fe
-		}
-		for _, id := range ids {
-			if _, ok := e.st.agentGroups[id]; !ok {
-				return invalidValue(key, fmt.Sprintf("There is no agent group with id %d", id))
-			}
 		}
 		if key == "member_of" {
 			w.memberOf = &ids
@@ -299,19 +242,53 @@ func (e *Emulator) setUserField(ep userEndpoint, w *userWrite, key string, raw j
 }
 
 func setString(dst *string, key string, raw json.RawMessage) *fieldError {
-	s, fe := readString(key, raw)
+	return setValid(dst, key, raw, readString, nil)
+}
+
+func setFlex(dst *string, key string, raw json.RawMessage) *fieldError {
+	return setValid(dst, key, raw, readFlexString, nil)
+}
+
+// setValid reads key's value with read, lets valid (when set) refuse it, and stores it in dst only
+// when both accept it.
+func setValid[T any](dst *T, key string, raw json.RawMessage, read func(string, json.RawMessage) (T, *fieldError), valid func(T) *fieldError) *fieldError {
+	v, fe := read(key, raw)
+	if fe == nil && valid != nil {
+		fe = valid(v)
+	}
 	if fe == nil {
-		*dst = s
+		*dst = v
 	}
 	return fe
 }
 
-func setFlex(dst *string, key string, raw json.RawMessage) *fieldError {
-	s, fe := readFlexString(key, raw)
-	if fe == nil {
-		*dst = s
+// readDefault reads a string field whose empty value stands for def.
+func readDefault(def string) func(string, json.RawMessage) (string, *fieldError) {
+	return func(key string, raw json.RawMessage) (string, *fieldError) {
+		s, fe := readString(key, raw)
+		if s == "" {
+			s = def
+		}
+		return s, fe
 	}
-	return fe
+}
+
+// refuseIf is the invalid-value refusal of key when bad holds.
+func refuseIf(bad bool, key, message string) *fieldError {
+	if bad {
+		return invalidValue(key, message)
+	}
+	return nil
+}
+
+// refUnknown refuses the first non-zero id that existing does not hold; message formats the id.
+func refUnknown[V any](ids []int64, existing map[int64]V, key, message string) *fieldError {
+	for _, id := range ids {
+		if _, ok := existing[id]; id != 0 && !ok {
+			return invalidValue(key, fmt.Sprintf(message, id))
+		}
+	}
+	return nil
 }
 
 // setCustomFields merges the given custom fields into the user's, checking each against the

@@ -306,6 +306,9 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (rep
 			unknown = !declared
 		}
 		if !unknown {
+			if ext, ok := v.(map[string]any); ok && isExtensionURN(k) {
+				rep.Ignored = append(rep.Ignored, dropUndeclared(ext, k, known)...)
+			}
 			continue
 		}
 		delete(body, k)
@@ -314,6 +317,22 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (rep
 		}
 	}
 	return rep
+}
+
+// dropUndeclared removes from an extension object the attributes its schema does not declare, or whose
+// names are not attribute names (the library would hand them on untyped), and names those that carried
+// something.
+func dropUndeclared(ext map[string]any, urn string, known Schemas) (ignored []string) {
+	for attr, v := range ext {
+		if path := urn + ":" + attr; parses(path) && known.Known(path) {
+			continue
+		}
+		delete(ext, attr)
+		if !carriesNothing(v) {
+			ignored = append(ignored, urn+":"+attr)
+		}
+	}
+	return ignored
 }
 
 // carriesNothing reports values not worth reporting as ignored: empty strings, lists and objects.

@@ -188,6 +188,9 @@ func fzCheckNormalisedPatch(t *testing.T, body map[string]any, known Schemas, re
 		if path == "" {
 			continue // path-less: checked by the library against the schemas
 		}
+		if !parses(path) {
+			continue // the PATCH decoder answers 400 invalidPath for it
+		}
 		if name != strings.ToLower(name) {
 			t.Fatalf("operation name %q is not lower-cased", name)
 		}

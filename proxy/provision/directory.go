@@ -405,6 +405,24 @@ func (t *Tenant) ReplicaComplete() bool {
 	return rep != nil && rep.Complete()
 }
 
+// DirectoryStatus describes a tenant's directory replica.
+type DirectoryStatus struct {
+	Built        bool // it holds every user and answers reads
+	Users        int
+	Groups       int
+	RefreshedAt  time.Time     // the last build or refresh; zero: none
+	MaxStaleness time.Duration // how stale it may get before a refresh is due
+}
+
+// DirectoryStatus describes the tenant's directory replica, without making one.
+func (t *Tenant) DirectoryStatus() DirectoryStatus {
+	ds := DirectoryStatus{MaxStaleness: t.MaxStaleness()}
+	if rep := t.loadedReplica(); rep != nil {
+		ds.Built, ds.Users, ds.Groups, ds.RefreshedAt = rep.Complete(), rep.Len(), rep.GroupCount(), rep.RefreshedAt()
+	}
+	return ds
+}
+
 // loadedReplica is the tenant's replica when one was made, without making one.
 func (t *Tenant) loadedReplica() *replica.Replica {
 	t.dir.mu.Lock()

@@ -105,7 +105,11 @@ func (s *Session) CreateGroup(ctx context.Context, attrs map[string]any) (Resour
 	if err != nil {
 		return Resource{}, err
 	}
-	return gc.create(ctx, g)
+	res, err := gc.create(ctx, g)
+	if err == nil {
+		s.noteWrite(WriteCreate)
+	}
+	return res, err
 }
 
 // ReplaceGroup (PUT) sets the name, description and externalId; members, when attrs carries them,
@@ -173,7 +177,11 @@ func (s *Session) DeleteGroup(ctx context.Context, id string) error {
 	if !ok {
 		return groupNotFound(id)
 	}
-	return gc.delete(ctx, gid, id)
+	if err := gc.delete(ctx, gid, id); err != nil {
+		return err
+	}
+	s.noteWrite(WriteDelete)
+	return nil
 }
 
 // resource is the SCIM answer for g. members, when given, are used instead of reading them.

@@ -107,6 +107,9 @@ func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit
 		return groupInfo{}, err
 	}
 	changed := fields.Name != nil || fields.Description != nil || !plan.empty()
+	if changed {
+		gc.s.noteWrite(WriteUpdate)
+	}
 	if e.externalID != nil || changed {
 		if err := gc.recordGroup(ctx, gid, e.externalID, false, changed); err != nil {
 			return groupInfo{}, err

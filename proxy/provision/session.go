@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -27,7 +29,8 @@ type Session struct {
 	opts      mapping.Options
 	search    *mapping.UserSearch // nil until the request filters users (see userSearch)
 	log       *zap.Logger
-	requestID string // names the request in records it leaves, such as a pending create
+	requestID string       // names the request in records it leaves, such as a pending create
+	wrote     atomic.Int32 // the Write the request made (see noteWrite)
 	// method and path are the SCIM request's, for the audit trail (see NoteRequest).
 	method, path string
 }
@@ -41,6 +44,9 @@ func (t *Tenant) Session(apiKey, requestID string, log *zap.Logger) (*Session, e
 	t.mu.RLock()
 	cfg, opts := t.cfg, t.opts
 	t.mu.RUnlock()
+	t.usedMu.Lock()
+	t.usedKey, t.usedAt = hash, t.deps.Now()
+	t.usedMu.Unlock()
 	return &Session{t: t, c: c, keyHash: hash, cfg: cfg, opts: opts, log: log, requestID: requestID}, nil
 }
 
@@ -85,8 +91,15 @@ type keyVerdict struct {
 	client     *freshservice.Client
 	mu         sync.Mutex
 	verifiedAt time.Time
-	owner      int64 // the agent owning the key; 0 when Freshservice does not say
+	rejectedAt time.Time // Freshservice's last 401 to the key; the key is refused while it is later than verifiedAt
+	owner      int64     // the agent owning the key; 0 when Freshservice does not say
 	ownerKnown bool
+	// ownerName names the owner (name and email) for the tenant's status; ownerRoles are its roles,
+	// from which the key watch learns whether it is an Account Admin (adminKnown, admin).
+	ownerName  string
+	ownerRoles []int64
+	admin      bool
+	adminKnown bool
 }
 
 func (v *keyVerdict) keyOwner() (int64, bool) {
@@ -149,6 +162,25 @@ func (v *keyVerdict) observe(status int, now time.Time) {
 		v.verifiedAt = now
 	case status == http.StatusUnauthorized:
 		v.verifiedAt = time.Time{}
+		v.rejectedAt = now
+	}
+}
+
+// accepted records what GET /agents/me answered at now: the key works, and who owns it.
+func (v *keyVerdict) accepted(now time.Time, me freshservice.User) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if now.After(v.verifiedAt) {
+		v.verifiedAt = now
+	}
+	v.owner, v.ownerKnown = me.ID, true
+	v.ownerName = ""
+	if me.ID != 0 {
+		v.ownerName = strings.TrimSpace(strings.TrimSpace(me.FirstName+" "+me.LastName) + " <" + me.Mail() + ">")
+	}
+	v.ownerRoles = v.ownerRoles[:0]
+	for _, r := range me.Roles {
+		v.ownerRoles = append(v.ownerRoles, r.RoleID)
 	}
 }
 
@@ -177,16 +209,11 @@ func (s *Session) VerifyKey(ctx context.Context) error {
 	ch := t.keyChecks.DoChan(s.keyHash, func() (any, error) {
 		// The check reads the key's owner as well (GET /agents/me): the agent fsscim must never
 		// deactivate, or the key stops working.
-		owner, err := s.c.KeyOwner(context.WithoutCancel(ctx))
+		me, err := s.c.Me(context.WithoutCancel(ctx))
 		if err != nil {
 			return nil, err
 		}
-		v.mu.Lock()
-		if now.After(v.verifiedAt) {
-			v.verifiedAt = now
-		}
-		v.owner, v.ownerKnown = owner, true
-		v.mu.Unlock()
+		v.accepted(now, me)
 		return nil, nil
 	})
 	select {

@@ -30,8 +30,11 @@ type Deps struct {
 	UpstreamTimeout time.Duration
 	// RequestTimeout bounds a whole SCIM request; long member changes stop a little before it.
 	RequestTimeout time.Duration
-	// KeyCheckInterval is how long Freshservice's acceptance of an API key is trusted.
+	// KeyCheckInterval is how long Freshservice's acceptance of an API key is trusted, and how often
+	// the key watch checks the keys of active tenants.
 	KeyCheckInterval time.Duration
+	// KeyWatch ticks the key watch (tests); nil: a ticker every KeyCheckInterval.
+	KeyWatch <-chan time.Time
 	// ReplicaTick is how often replicas are saved in the background and due refreshes started
 	// (default 5 seconds).
 	ReplicaTick time.Duration
@@ -64,6 +67,7 @@ type Registry struct {
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	schedOnce sync.Once // starts the replicas' scheduler
+	watchOnce sync.Once // starts the key watch
 
 	searchMu sync.Mutex
 	// searches are the user filter catalogs by the custom attributes they hold (viewKey), made on
@@ -96,10 +100,19 @@ func (r *Registry) Tenant(cfg *config.Tenant) *Tenant {
 	if !ok {
 		t = newTenant(r, cfg)
 		r.byDomain[cfg.Domain] = t
+		r.startKeyWatch()
 		return t
 	}
 	t.install(cfg)
 	return t
+}
+
+// Lookup returns the runtime of domain when a request has made one, without making one.
+func (r *Registry) Lookup(domain string) (*Tenant, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.byDomain[domain]
+	return t, ok
 }
 
 // Each calls fn with every tenant runtime, in no particular order.
@@ -137,6 +150,12 @@ type Tenant struct {
 
 	// dir is the tenant's directory replica, which answers reads and is the base of writes.
 	dir directoryState
+
+	// usedKey names (by hash) the API key of the tenant's latest request, and usedAt is when it came:
+	// the key its status shows and the key watch keeps checked.
+	usedMu  sync.Mutex
+	usedKey string
+	usedAt  time.Time
 }
 
 func newTenant(r *Registry, cfg *config.Tenant) *Tenant {
@@ -200,6 +219,9 @@ func (t *Tenant) Config() *config.Tenant {
 
 // BudgetRemaining is the rate budget left this minute as this replica knows it; -1 when unknown.
 func (t *Tenant) BudgetRemaining() int { return t.budget.Remaining() }
+
+// BudgetLimit is the per-minute limit of the tenant's rate budget, configured or learnt; 0 when unknown.
+func (t *Tenant) BudgetLimit() int { return t.budget.Limit() }
 
 // IndexUsers is the number of users in the directory replica (the metric keeps its name).
 func (t *Tenant) IndexUsers() int { return t.ReplicaUsers() }

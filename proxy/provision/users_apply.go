@@ -152,6 +152,9 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 			return Resource{}, err
 		}
 		wrote = true
+		s.noteWrite(WriteDisable)
+	} else if wrote {
+		s.noteWrite(WriteUpdate)
 	}
 
 	// Remember what the client sent in forms Freshservice does not keep, and forget a deletion that a

@@ -26,6 +26,9 @@ func (s *Session) CreateUser(ctx context.Context, attrs map[string]any) (Resourc
 		return Resource{}, nil, err
 	}
 	res, err := s.createUser(ctx, u, set)
+	if err == nil {
+		s.noteWrite(WriteCreate)
+	}
 	return res, ignored, err
 }
 

@@ -180,6 +180,14 @@ func (s *Session) rememberNames(ctx context.Context, fu freshservice.User, u map
 // and a later create with its email adopts it again) or forget (Freshservice deletes it and its
 // tickets).
 func (s *Session) DeleteUser(ctx context.Context, id string) error {
+	err := s.deleteUser(ctx, id)
+	if err == nil {
+		s.noteWrite(WriteDelete)
+	}
+	return err
+}
+
+func (s *Session) deleteUser(ctx context.Context, id string) error {
 	lu, err := s.lockUser(ctx, id)
 	if err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,39 +17,9 @@ import (
 var t0 = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 // fakeClock is the clock of the budgets and of the emulated account. Waiting on it moves it.
-type fakeClock struct {
-	mu    sync.Mutex
-	t     time.Time
-	slept []time.Duration
-}
+type fakeClock = freshservicetest.Clock
 
-func newClock(at time.Duration) *fakeClock { return &fakeClock{t: t0.Add(at)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.slept = append(c.slept, d)
-	c.t = c.t.Add(d)
-	return ctx.Err()
-}
-
-func (c *fakeClock) waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.slept...)
-}
+func newClock(at time.Duration) *fakeClock { return freshservicetest.NewClock(t0.Add(at)) }
 
 // refusal asserts err is a budget's refusal and returns how long it asks to wait.
 func refusal(t *testing.T, err error) time.Duration {

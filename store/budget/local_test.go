@@ -42,7 +42,7 @@ func TestLocalCountsPerClockMinute(t *testing.T) {
 	if err := patient.Take(ctx, false); err != nil {
 		t.Fatalf("a call that may wait a minute: %v", err)
 	}
-	if got := clk.waits(); !slices.Equal(got, []time.Duration{45 * time.Second}) {
+	if got := clk.Slept(); !slices.Equal(got, []time.Duration{45 * time.Second}) {
 		t.Fatalf("waits %v, want one of 45s, to the next minute", got)
 	}
 	if got := patient.Remaining(); got != 59 {
@@ -176,8 +176,8 @@ func TestLocal429HoldsEveryoneBack(t *testing.T) {
 			}
 			clk.Add(tt.want - time.Second)
 			// One second left fits in the two-second wait.
-			if err := b.Take(context.Background(), false); err != nil || !slices.Equal(clk.waits(), []time.Duration{time.Second}) {
-				t.Fatalf("Take = %v after waits %v; want one wait of 1s", err, clk.waits())
+			if err := b.Take(context.Background(), false); err != nil || !slices.Equal(clk.Slept(), []time.Duration{time.Second}) {
+				t.Fatalf("Take = %v after waits %v; want one wait of 1s", err, clk.Slept())
 			}
 		})
 	}
@@ -264,8 +264,8 @@ func TestLocalWaitIsBounded(t *testing.T) {
 	if err := b.Take(cancelled, false); !errors.Is(err, context.Canceled) {
 		t.Errorf("Take with a cancelled context = %v", err)
 	}
-	if len(clk.waits()) != 0 {
-		t.Errorf("waited %v", clk.waits())
+	if len(clk.Slept()) != 0 {
+		t.Errorf("waited %v", clk.Slept())
 	}
 }
 

@@ -195,7 +195,7 @@ func TestRedisBudgetWaitsForTheNextMinute(t *testing.T) {
 	if err := b.Take(ctx, false); err != nil {
 		t.Fatalf("second call did not get the next minute's budget: %v", err)
 	}
-	if got := clk.waits(); !slices.Equal(got, []time.Duration{10 * time.Second}) {
+	if got := clk.Slept(); !slices.Equal(got, []time.Duration{10 * time.Second}) {
 		t.Fatalf("waits %v, want one of 10s", got)
 	}
 	if got := refusal(t, b.Take(ctx, false)); got != time.Minute {

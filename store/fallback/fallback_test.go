@@ -10,29 +10,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/store/fallback"
 )
 
 // service stands for the shared service: the hooks report what the state machine asked of it.
 type service struct {
+	*freshservicetest.Clock
 	mu      sync.Mutex
-	now     time.Time
 	down    bool
 	events  []string
 	inHook  atomic.Int32
 	overlap atomic.Bool
-}
-
-func (s *service) clock() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.now
-}
-
-func (s *service) advance(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.now = s.now.Add(d)
 }
 
 func (s *service) setDown(down bool) {
@@ -61,7 +50,7 @@ func newState(t *testing.T, svc *service) *fallback.State {
 	t.Helper()
 	st, err := fallback.New(fallback.Options{
 		RetryInterval: 10 * time.Second,
-		Now:           svc.clock,
+		Now:           svc.Now,
 		Leave:         func() { svc.note("leave") },
 		Rejoin: func(context.Context) error {
 			svc.mu.Lock()
@@ -83,7 +72,7 @@ func newState(t *testing.T, svc *service) *fallback.State {
 }
 
 func TestFallbackCycle(t *testing.T) {
-	svc := &service{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	svc := &service{Clock: freshservicetest.NewClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))}
 	st := newState(t, svc)
 	ctx := context.Background()
 	if !st.Use(ctx) || !st.Shared() {
@@ -96,11 +85,11 @@ func TestFallbackCycle(t *testing.T) {
 	if st.Shared() || st.Use(ctx) {
 		t.Fatal("still shared after a failure")
 	}
-	svc.advance(9 * time.Second)
+	svc.Add(9 * time.Second)
 	if st.Use(ctx) {
 		t.Fatal("tried again before the retry interval")
 	}
-	svc.advance(2 * time.Second)
+	svc.Add(2 * time.Second)
 	if st.Use(ctx) {
 		t.Fatal("went back while the service is still down")
 	}
@@ -109,7 +98,7 @@ func TestFallbackCycle(t *testing.T) {
 	}
 
 	svc.setDown(false)
-	svc.advance(10 * time.Second)
+	svc.Add(10 * time.Second)
 	if !st.Use(ctx) || !st.Shared() {
 		t.Fatal("did not go back once the service answered")
 	}
@@ -126,7 +115,7 @@ func TestFallbackCycle(t *testing.T) {
 // TestFallbackChangesOnceAtATime fails and rejoins from many goroutines: every change is announced
 // once, changes alternate, and no two hooks ever run at once.
 func TestFallbackChangesOnceAtATime(t *testing.T) {
-	svc := &service{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	svc := &service{Clock: freshservicetest.NewClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))}
 	st := newState(t, svc)
 	ctx := context.Background()
 	for round := range 20 {
@@ -137,7 +126,7 @@ func TestFallbackChangesOnceAtATime(t *testing.T) {
 			go func() { defer wg.Done(); st.Use(ctx) }()
 		}
 		wg.Wait()
-		svc.advance(time.Minute)
+		svc.Add(time.Minute)
 		st.Use(ctx)
 	}
 	if svc.overlap.Load() {

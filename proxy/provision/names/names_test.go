@@ -54,24 +54,6 @@ func countCalls(e *freshservicetest.Emulator, method, path string) int {
 	return n
 }
 
-// manualClock is a clock tests move by hand.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *manualClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestLookupConcurrentMissesShareOneWalk(t *testing.T) {
 	m := newEmu(t)
 	m.e.AddDepartment("Sales")
@@ -164,8 +146,8 @@ func TestLookupMatchesNames(t *testing.T) {
 
 func TestLookupRefreshAtMostOncePerMinRefresh(t *testing.T) {
 	m := newEmu(t)
-	clk := &manualClock{t: time.Now()}
-	l := names.New(names.Options{MinRefresh: time.Minute, Now: clk.now})
+	clk := freshservicetest.NewClock(time.Now())
+	l := names.New(names.Options{MinRefresh: time.Minute, Now: clk.Now})
 	ctx := context.Background()
 
 	if _, err := l.DepartmentID(ctx, m.c, "Research", false); !names.IsNotFound(err) {
@@ -178,7 +160,7 @@ func TestLookupRefreshAtMostOncePerMinRefresh(t *testing.T) {
 	if got := countCalls(m.e, "GET", "/api/v2/departments"); got != 1 {
 		t.Fatalf("%d walks within MinRefresh, want 1", got)
 	}
-	clk.add(61 * time.Second)
+	clk.Add(61 * time.Second)
 	if id, err := l.DepartmentID(ctx, m.c, "research", false); err != nil || id != research.ID {
 		t.Fatalf("lookup after MinRefresh = %d, %v; want %d", id, err, research.ID)
 	}
@@ -245,8 +227,8 @@ func TestLookupCreateFindsOneMadeElsewhere(t *testing.T) {
 
 func TestLookupNameByID(t *testing.T) {
 	m := newEmu(t)
-	clk := &manualClock{t: time.Now()}
-	l := names.New(names.Options{Now: clk.now})
+	clk := freshservicetest.NewClock(time.Now())
+	l := names.New(names.Options{Now: clk.Now})
 	ctx := context.Background()
 	first := m.e.AddDepartment("Finance")
 	if name, err := l.DepartmentName(ctx, m.c, first.ID); err != nil || name != "Finance" {

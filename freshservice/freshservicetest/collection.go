@@ -1,0 +1,158 @@
+package freshservicetest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// record is what a stored directory object (department, location, agent or requester group) gives the
+// shared list, get, create, update and delete handlers.
+type record[T any] interface {
+	*T
+	meta() recordMeta
+	// clone is the copy an update edits, so a refused update leaves the stored record untouched.
+	clone() *T
+}
+
+// recordMeta points at the fields every stored object has.
+type recordMeta struct {
+	id               *int64
+	name             *string
+	created, updated *time.Time
+}
+
+func recordName[P interface{ meta() recordMeta }](r P) string { return *r.meta().name }
+
+// collection is one Freshservice object type kept by id, with names unique case-insensitively.
+type collection[T any, P record[T]] struct {
+	path       string   // the URL path and list key, e.g. "departments"
+	key        string   // the key of a single object, e.g. "department"
+	listParams []string // query parameters the list accepts besides paging
+	items      func(*state) map[int64]P
+	fresh      func() P
+	render     func(*Emulator, P) map[string]any
+	set        func(e *Emulator, r P, key string, raw json.RawMessage) *fieldError
+	guard      func(P) *response   // refuses an update before its body is read (optional)
+	forget     func(*state, int64) // drops the references to a deleted object (optional)
+}
+
+func (c collection[T, P]) wrap(e *Emulator, status int, r P) response {
+	return jsonResponse(status, map[string]any{c.key: c.render(e, r)})
+}
+
+// apply validates b onto r field by field, collecting every refusal as Freshservice does.
+func (c collection[T, P]) apply(e *Emulator, r P, b body, create bool) []fieldError {
+	var errs []fieldError
+	for _, key := range b.keys() {
+		if fe := c.set(e, r, key, b[key]); fe != nil {
+			errs = append(errs, *fe)
+		}
+	}
+	if _, ok := b["name"]; create && !ok {
+		errs = append(errs, *missing("name"))
+	}
+	return errs
+}
+
+func (c collection[T, P]) list(e *Emulator, q *request) response {
+	_, p, bad := listQuery(q, c.listParams...)
+	if bad != nil {
+		return *bad
+	}
+	m := c.items(e.st)
+	return pageOf(q, p, c.path, sortedIDs(m), func(id int64) map[string]any { return c.render(e, m[id]) })
+}
+
+func (c collection[T, P]) get(e *Emulator, q *request) response {
+	r, ok := c.items(e.st)[q.id(0)]
+	if !ok {
+		return notFound()
+	}
+	return c.wrap(e, http.StatusOK, r)
+}
+
+func (c collection[T, P]) create(e *Emulator, q *request) response {
+	b, fe := parseBody(q.raw)
+	if fe != nil {
+		return badRequest(*fe)
+	}
+	r := c.fresh()
+	if errs := c.apply(e, r, b, true); len(errs) > 0 {
+		return badRequest(errs...)
+	}
+	m := c.items(e.st)
+	if nameTaken(m, recordName[P], recordName(r), 0) {
+		return duplicate("name")
+	}
+	meta, now := r.meta(), e.now()
+	*meta.id, *meta.created, *meta.updated = e.st.newID(), now, now
+	m[*meta.id] = r
+	return created(q, c.path, *meta.id, map[string]any{c.key: c.render(e, r)})
+}
+
+func (c collection[T, P]) update(e *Emulator, q *request) response {
+	m := c.items(e.st)
+	cur, ok := m[q.id(0)]
+	if !ok {
+		return notFound()
+	}
+	if c.guard != nil {
+		if refused := c.guard(cur); refused != nil {
+			return *refused
+		}
+	}
+	b, fe := parseBody(q.raw)
+	if fe != nil {
+		return badRequest(*fe)
+	}
+	r := P(cur.clone())
+	if errs := c.apply(e, r, b, false); len(errs) > 0 {
+		return badRequest(errs...)
+	}
+	meta := r.meta()
+	if nameTaken(m, recordName[P], *meta.name, *meta.id) {
+		return duplicate("name")
+	}
+	*meta.updated = e.now()
+	m[*meta.id] = r
+	return c.wrap(e, http.StatusOK, r)
+}
+
+func (c collection[T, P]) remove(e *Emulator, q *request) response {
+	id := q.id(0)
+	m := c.items(e.st)
+	if _, ok := m[id]; !ok {
+		return notFound()
+	}
+	delete(m, id)
+	if c.forget != nil {
+		c.forget(e.st, id)
+	}
+	return emptyResponse(http.StatusNoContent)
+}
+
+// routes lists the five routes of the collection; writes need an admin key.
+func (c collection[T, P]) routes() []route {
+	return []route{
+		newRoute(http.MethodGet, c.path, false, c.list),
+		newRoute(http.MethodPost, c.path, true, c.create),
+		newRoute(http.MethodGet, c.path+"/{id}", false, c.get),
+		newRoute(http.MethodPut, c.path+"/{id}", true, c.update),
+		newRoute(http.MethodDelete, c.path+"/{id}", true, c.remove),
+	}
+}
+
+// setName sets a required, non-blank name.
+func setName(dst *string, key string, raw json.RawMessage) *fieldError {
+	s, fe := readString(key, raw)
+	if fe != nil {
+		return fe
+	}
+	if strings.TrimSpace(s) == "" {
+		return missing(key)
+	}
+	*dst = s
+	return nil
+}
