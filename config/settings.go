@@ -29,6 +29,8 @@ const (
 	DefaultKeyCheckInterval = time.Minute
 	// MinKeyCheckInterval keeps the key checks from spending a noticeable share of a tenant's budget.
 	MinKeyCheckInterval = 10 * time.Second
+	// DefaultAuditRetention is how long the audit trail keeps entries unless told otherwise.
+	DefaultAuditRetention = "30d"
 )
 
 // EnvTokenKeys names the environment variable holding the token keys (see KeysFromEnvOrFile). It is
@@ -52,6 +54,8 @@ type Settings struct {
 	AdminListen string
 	// AdminTokenFile holds the token the admin listener's operator endpoints ask for.
 	AdminTokenFile string
+	// AuditRetention is how long the audit trail keeps a tenant's entries unless its file says (e.g. 30d).
+	AuditRetention string
 	// InsecureHTTP allows plain HTTP on an address other than loopback, for a TLS proxy in front.
 	InsecureHTTP bool
 	// AllowEmpty lets a replica with no tenant file report ready.
@@ -102,6 +106,9 @@ func (s *Settings) table() []setting {
 		{"log-level", "FSSCIM_LOG_LEVEL", DefaultLogLevel, "lowest level logged: debug, info, warn or error (probe requests log at debug)", (*stringValue)(&s.LogLevel)},
 		{"admin-listen", "FSSCIM_ADMIN_LISTEN", DefaultAdminListen, "address of the admin listener: /metrics, /readyz, /healthz", (*stringValue)(&s.AdminListen)},
 		{"admin-token-file", "FSSCIM_ADMIN_TOKEN_FILE", "", "file holding the admin token for the admin listener's operator endpoints (mode 0600 or 0440)", (*stringValue)(&s.AdminTokenFile)},
+		{"audit-retention", "FSSCIM_AUDIT_RETENTION", DefaultAuditRetention,
+			"how long the audit trail keeps a tenant's entries unless its tenant file sets audit.retention: days (30d) or hours (36h), 1d to 3650d",
+			(*stringValue)(&s.AuditRetention)},
 		{"insecure-http", "FSSCIM_INSECURE_HTTP", "", "serve plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)", (*boolValue)(&s.InsecureHTTP)},
 		{"allow-empty", "FSSCIM_ALLOW_EMPTY", "", "report ready even when no tenant file is loaded", (*boolValue)(&s.AllowEmpty)},
 		{"trusted-proxies", "FSSCIM_TRUSTED_PROXIES", "",
@@ -269,6 +276,14 @@ func (v *intValue) Set(s string) error {
 }
 func (v *intValue) String() string { return strconv.Itoa(int(*v)) }
 
+// AuditRetentionPeriod is AuditRetention parsed; empty is DefaultAuditRetention.
+func (s *Settings) AuditRetentionPeriod() (time.Duration, error) {
+	if strings.TrimSpace(s.AuditRetention) == "" {
+		return ParseAuditRetention(DefaultAuditRetention)
+	}
+	return ParseAuditRetention(s.AuditRetention)
+}
+
 func (v *durationValue) Set(s string) error {
 	d, err := time.ParseDuration(strings.TrimSpace(s))
 	if err != nil {
@@ -321,6 +336,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.MaxConnectionsPerAddress < 1 {
 		fail("--max-connections-per-address %d: give at least 1 (default %d)", s.MaxConnectionsPerAddress, DefaultMaxConnectionsPerAddress)
+	}
+	if _, err := s.AuditRetentionPeriod(); err != nil {
+		fail("--audit-retention: %v", err)
 	}
 	if s.KeyCheckInterval < MinKeyCheckInterval {
 		fail("--key-check-interval %s: give at least %s (default %s)", s.KeyCheckInterval, MinKeyCheckInterval, DefaultKeyCheckInterval)

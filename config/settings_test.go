@@ -30,17 +30,19 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 		"FSSCIM_MAX_CONNECTIONS":             "300",
 		"FSSCIM_MAX_CONNECTIONS_PER_ADDRESS": "20",
 		"FSSCIM_KEY_CHECK_INTERVAL":          "30s",
+		"FSSCIM_AUDIT_RETENTION":             "90d",
 	}
 	fromEnv := Settings{TrustedProxies: "10.0.0.0/8", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: true,
-		MaxConnections: 300, MaxConnectionsPerAddress: 20, KeyCheckInterval: 30 * time.Second}
+		MaxConnections: 300, MaxConnectionsPerAddress: 20, KeyCheckInterval: 30 * time.Second, AuditRetention: "90d"}
 	withEnv := func(s Settings) Settings {
+		s.AuditRetention = fromEnv.AuditRetention
 		s.TrustedProxies, s.AllowedDomainSuffixes, s.AllowAPIURL = fromEnv.TrustedProxies, fromEnv.AllowedDomainSuffixes, fromEnv.AllowAPIURL
 		s.MaxConnections, s.MaxConnectionsPerAddress = fromEnv.MaxConnections, fromEnv.MaxConnectionsPerAddress
 		s.KeyCheckInterval = fromEnv.KeyCheckInterval
 		return s
 	}
 	defaults := Settings{Listen: DefaultListen, DataDir: DefaultDataDir, LogFormat: DefaultLogFormat,
-		LogLevel: DefaultLogLevel, AdminListen: DefaultAdminListen,
+		LogLevel: DefaultLogLevel, AdminListen: DefaultAdminListen, AuditRetention: DefaultAuditRetention,
 		MaxConnections: DefaultMaxConnections, MaxConnectionsPerAddress: DefaultMaxConnectionsPerAddress,
 		KeyCheckInterval: DefaultKeyCheckInterval}
 	tests := []struct {
@@ -69,14 +71,14 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 			name: "explicit flags win over the environment",
 			args: []string{"--listen", ":9443", "--tenants", "./t", "--data-dir", "./d", "--insecure-http=false",
 				"--admin-listen", "127.0.0.1:9999", "--allow-empty=false",
-				"--allow-api-url=false", "--max-connections", "50", "--trusted-proxies", "192.0.2.1", "--key-check-interval", "2m"},
+				"--allow-api-url=false", "--max-connections", "50", "--trusted-proxies", "192.0.2.1", "--key-check-interval", "2m", "--audit-retention", "7d"},
 			env: env,
 			want: Settings{Listen: ":9443", TenantsDir: "./t", DataDir: "./d",
 				TLSCert: "/tls/cert.pem", TLSKey: "/tls/key.pem", TokenKeysFile: "/etc/fsscim/keys",
 				RedisURL: "redis://redis:6379/0", LogFormat: "console", LogLevel: "debug", AdminListen: "127.0.0.1:9999",
 				AdminTokenFile: "/etc/fsscim/admin-token",
 				TrustedProxies: "192.0.2.1", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: false,
-				MaxConnections: 50, MaxConnectionsPerAddress: 20, KeyCheckInterval: 2 * time.Minute},
+				MaxConnections: 50, MaxConnectionsPerAddress: 20, KeyCheckInterval: 2 * time.Minute, AuditRetention: "7d"},
 			dataDirGiven: true,
 		},
 		{
@@ -90,7 +92,7 @@ func TestSettingsFlagsEnvAndDefaults(t *testing.T) {
 				RedisURL: "redis://redis:6379/0", LogFormat: "json", LogLevel: "debug", AdminListen: ":9091",
 				AdminTokenFile: "/etc/fsscim/admin-token", AllowEmpty: true,
 				TrustedProxies: "10.0.0.0/8", AllowedDomainSuffixes: "freshservice.example", AllowAPIURL: true,
-				MaxConnections: 300, MaxConnectionsPerAddress: 8, KeyCheckInterval: 30 * time.Second},
+				MaxConnections: 300, MaxConnectionsPerAddress: 8, KeyCheckInterval: 30 * time.Second, AuditRetention: "90d"},
 			dataDirGiven: true,
 		},
 		{

@@ -44,6 +44,8 @@ type Tenant struct {
 	Directory  DirectoryPolicy
 	// DryRun asks for the writes to be logged instead of made.
 	DryRun bool
+	// AuditRetention is how long the tenant's audit entries are kept; 0: the server's --audit-retention.
+	AuditRetention time.Duration
 	// TokensNotBefore refuses tokens issued before it; zero refuses none. See TokenAllowed.
 	TokensNotBefore time.Time
 	// TokensRefused refuses every token: the tenant is served from the last good version of its file

@@ -15,6 +15,7 @@ type tenantFile struct {
 	RateLimit   rateLimitFile     `yaml:"rate_limit"`
 	Directory   directoryFile     `yaml:"directory"`
 	DryRun      bool              `yaml:"dry_run"`
+	Audit       auditFile         `yaml:"audit"`
 	// TokensNotBefore is kept as text so that a bad time is reported by key, not by YAML type.
 	TokensNotBefore string `yaml:"tokens_not_before"`
 }
@@ -49,6 +50,11 @@ type defaultsFile struct {
 type directoryFile struct {
 	// MaxStaleness is kept as text so that a bad duration is reported by key, not by YAML type.
 	MaxStaleness string `yaml:"max_staleness"`
+}
+
+type auditFile struct {
+	// Retention is kept as text so that a bad duration is reported by key, not by YAML type.
+	Retention string `yaml:"retention"`
 }
 
 type rateLimitFile struct {

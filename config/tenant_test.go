@@ -38,6 +38,7 @@ func TestLoadDirSamples(t *testing.T) {
 		Defaults:        UserDefaults{TimeZone: "Eastern Time (US & Canada)", Language: "en"},
 		RateLimit:       RateLimit{PerMinute: 200, ListPerMinute: 40},
 		Directory:       DirectoryPolicy{MaxStaleness: 30 * time.Minute},
+		AuditRetention:  90 * 24 * time.Hour,
 		TokensNotBefore: time.Date(2025, 1, 31, 9, 0, 0, 0, time.UTC),
 		File:            filepath.Join(dir, "acme.yaml"),
 	}
@@ -193,6 +194,8 @@ func TestTenantFileMistakes(t *testing.T) {
 		{"list rate limit negative", head + "rate_limit:\n  list_per_minute: -1\n", 3, "rate_limit.list_per_minute", "use 0"},
 		{"staleness not a duration", head + "directory:\n  max_staleness: an hour\n", 3, "directory.max_staleness", "use e.g. 15m"},
 		{"staleness too short", head + "directory: {max_staleness: 10s}\n", 2, "directory.max_staleness", "outside 1m0s to 24h0m0s"},
+		{"audit retention not a duration", head + "audit:\n  retention: a quarter\n", 3, "audit.retention", "write e.g. retention: 90d"},
+		{"audit retention too short", head + "audit: {retention: 2h}\n", 2, "audit.retention", "outside 1d to 3650d"},
 		{"role id missing", head + "users:\n  agent_defaults:\n    roles:\n      - assignment_scope: entire_helpdesk\n",
 			5, "users.agent_defaults.roles[0].role_id", "GET /api/v2/roles"},
 		{"role scope not allowed", head + "users:\n  agent_defaults:\n    roles:\n      - role_id: 3\n        assignment_scope: everything\n",

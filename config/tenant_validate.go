@@ -61,6 +61,7 @@ func (c *fileChecker) tenant(f *tenantFile) *Tenant {
 		RateLimit:       RateLimit{PerMinute: f.RateLimit.PerMinute, ListPerMinute: f.RateLimit.ListPerMinute},
 		Directory:       DirectoryPolicy{MaxStaleness: c.staleness("directory.max_staleness", f.Directory.MaxStaleness)},
 		DryRun:          f.DryRun,
+		AuditRetention:  c.auditRetention("audit.retention", f.Audit.Retention),
 		TokensNotBefore: c.notBefore(f.TokensNotBefore),
 	}
 	c.notNegative("rate_limit.per_minute", f.RateLimit.PerMinute)
@@ -333,6 +334,19 @@ func (c *fileChecker) staleness(key, raw string) time.Duration {
 	}
 	if d < MinDirectoryStaleness || d > MaxDirectoryStaleness {
 		c.fail(key, "%s is outside %s to %s; leave it out to let fsscim choose", d, MinDirectoryStaleness, MaxDirectoryStaleness)
+		return 0
+	}
+	return d
+}
+
+// auditRetention reads how long the tenant's audit entries are kept, e.g. 90d.
+func (c *fileChecker) auditRetention(key, raw string) time.Duration {
+	if strings.TrimSpace(raw) == "" {
+		return 0
+	}
+	d, err := ParseAuditRetention(raw)
+	if err != nil {
+		c.fail(key, "%v; write e.g. retention: 90d, or leave it out for the server's --audit-retention", err)
 		return 0
 	}
 	return d

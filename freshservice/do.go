@@ -103,6 +103,9 @@ func (c *Client) attempt(ctx context.Context, cl call, payload []byte, n int) (a
 	if t := tallyFrom(ctx); t != nil {
 		t.add(cl.list, cl.method != http.MethodGet)
 	}
+	if r, ok := ctx.Value(statusKey{}).(*StatusRecorder); ok {
+		r.status.Store(int64(status))
+	}
 	if c.observer != nil {
 		c.observer(CallInfo{Method: cl.method, Endpoint: cl.endpoint, Status: status, Duration: elapsed, List: cl.list, Attempt: n})
 	}

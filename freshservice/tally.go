@@ -56,3 +56,17 @@ func tallyFrom(ctx context.Context) *Tally {
 	t, _ := ctx.Value(tallyKey{}).(*Tally)
 	return t
 }
+
+// StatusRecorder keeps the HTTP status of the last attempt made under a context (0: none answered),
+// so that a caller can say what Freshservice answered a write that succeeded. Safe for concurrent use.
+type StatusRecorder struct{ status atomic.Int64 }
+
+type statusKey struct{}
+
+// WithStatusRecorder returns a context under which every attempt's status is kept in r.
+func WithStatusRecorder(ctx context.Context, r *StatusRecorder) context.Context {
+	return context.WithValue(ctx, statusKey{}, r)
+}
+
+// Status is the status of the last attempt.
+func (r *StatusRecorder) Status() int { return int(r.status.Load()) }

@@ -9,9 +9,9 @@ import (
 )
 
 // AdminHandler is the admin listener's HTTP handler: /healthz (liveness), /readyz (readiness) and
-// /metrics, for probes and Prometheus, /status, for the operator (with the admin token), and the
-// operator console under /console. It names every tenant's domain and directory size, so it is
-// meant for a listener that only the cluster or the host reaches, never the SCIM one.
+// /metrics, for probes and Prometheus, /status and /audit, for the operator (with the admin token),
+// and the operator console under /console. It names every tenant's domain and directory size, so it
+// is meant for a listener that only the cluster or the host reaches, never the SCIM one.
 func (s *Server) AdminHandler() http.Handler {
 	return withPages("/console", s.pages.Console(), s.admin)
 }
@@ -28,6 +28,7 @@ func (s *Server) newAdminEcho() *echo.Echo {
 	// Operator endpoints: they need the admin token (config.AdminToken.Check).
 	e.GET("/status", s.serveStatuses, s.requireAdmin)
 	e.GET("/status/:domain", s.serveStatus, s.requireAdmin)
+	e.GET("/audit", s.serveAudit, s.requireAdmin)
 	return e
 }
 
@@ -71,7 +72,7 @@ func (s *Server) adminError(err error, c echo.Context) {
 	}
 	msg := http.StatusText(status)
 	if status == http.StatusNotFound {
-		msg = "no such endpoint; the admin listener serves /healthz, /readyz, /metrics and /status"
+		msg = "no such endpoint; the admin listener serves /healthz, /readyz, /metrics, /status and /audit"
 	}
 	_ = c.JSON(status, map[string]string{"status": msg})
 }

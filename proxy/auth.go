@@ -79,6 +79,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		session.NoteRequest(r.Method, r.URL.Path)
 		sc.tenant, sc.session, sc.log = tenant, session, log
 		s.authLim.succeed(tokenKey)
 		return next(c)

@@ -46,6 +46,7 @@ type metrics struct {
 	reloads         *prometheus.CounterVec
 	sharedFallbacks *prometheus.CounterVec
 	degradedGauge   prometheus.Gauge
+	auditErrors     *tenantCounters
 
 	mu       sync.Mutex
 	degraded map[string]bool // shared-state components currently not shared
@@ -95,6 +96,9 @@ func newMetrics(s *Server) *metrics {
 		Name: "fsscim_shared_state_degraded",
 		Help: "1 while Redis is configured but unusable and this replica counts budgets and keeps records alone; 0 otherwise.",
 	})
+	m.auditErrors = newTenantCounters("fsscim_audit_write_errors_total",
+		"Writes to Freshservice that were made but could not be recorded in the audit trail, by tenant.",
+		"tenant")
 	for _, label := range []string{"success", "failure"} {
 		m.reloads.WithLabelValues(label)
 	}
@@ -111,7 +115,7 @@ func newMetrics(s *Server) *metrics {
 		return float64(n)
 	})
 	m.reg.MustRegister(m.requests, m.requestDuration, m.calls, m.callDuration, m.budgetRefusals,
-		m.indexLookups, m.lookupFetches, m.lookupCache, m.reloads, m.sharedFallbacks, m.degradedGauge, tokensRefused,
+		m.indexLookups, m.lookupFetches, m.lookupCache, m.reloads, m.sharedFallbacks, m.degradedGauge, tokensRefused, m.auditErrors,
 		tenantCollector{m}, tenantUpCollector{s},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -281,3 +285,6 @@ func (m *metrics) observeLookup(domain, kind string, hit bool) {
 	}
 	m.lookupCache.inc(domain, kind, result)
 }
+
+// observeAuditFailure counts a write the audit trail could not keep.
+func (m *metrics) observeAuditFailure(domain string) { m.auditErrors.inc(domain) }

@@ -27,6 +27,7 @@ func (s *Server) newPages() (*web.Server, error) {
 		AdminSignIn: s.consoleSignIn,
 		Keys:        s.opts.Keys,
 		TenantSet:   s.opts.Tenants,
+		Audit:       s.Audit(),
 		Links:       links,
 		VerifyKey: func(ctx context.Context, t *config.Tenant, apiKey string) (freshservice.KeyAccess, error) {
 			return CheckKey(ctx, t, apiKey, s.opts.Transport)

@@ -22,6 +22,7 @@ import (
 	"github.com/fsscim/fsscim/proxy/status"
 	"github.com/fsscim/fsscim/proxy/web"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/audit"
 	"github.com/fsscim/fsscim/store/budget"
 )
 
@@ -62,6 +63,8 @@ type Options struct {
 	// Links keeps which enrollment links were used; nil uses the Store when it keeps them (bbolt).
 	// Replicas sharing Redis pass store.RedisLinks, so that a link works once across all of them.
 	Links web.LinkClaims
+	// Audit keeps the trail of every write to Freshservice; nil keeps none.
+	Audit audit.Log
 	// Files reports the state of each file of the tenant folder after its latest load (the
 	// watcher's); nil: every served tenant's file counts as current.
 	Files func() []config.FileStatus
@@ -136,6 +139,8 @@ func New(opts Options) (*Server, error) {
 			s.trackCall(domain, ci)
 		},
 		ObserveLookup: s.metrics.observeLookup,
+		Audit:         opts.Audit,
+		AuditFailed:   s.metrics.observeAuditFailure,
 	})
 	s.surfaces = newSurfaces(opts.Logger)
 	s.authLim = newAuthLimiter(opts.Now, s.clients)
@@ -175,6 +180,14 @@ func (s *Server) clientIP(r *http.Request) string {
 // Handler is the SCIM listener's HTTP handler: /scim/v2, a liveness /healthz, and the customers'
 // pages under /app.
 func (s *Server) Handler() http.Handler { return withPages("/app", s.pages.App(), s.echo) }
+
+// Audit is the trail of the writes made to Freshservice, nil when none is kept.
+func (s *Server) Audit() audit.Log {
+	if s == nil {
+		return nil
+	}
+	return s.opts.Audit
+}
 
 // Close stops background work (replica refreshes) and saves the replicas one last time.
 func (s *Server) Close() { s.tenants.Close() }

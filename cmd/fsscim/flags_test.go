@@ -20,7 +20,7 @@ func runCmd(t *testing.T, stdin string, envm map[string]string, args ...string) 
 // FSSCIM_* variable that sets it too.
 func TestEveryFlagHasAnEnvironmentVariable(t *testing.T) {
 	flagHead := regexp.MustCompile(`^  -([a-z-]+)`)
-	for _, cmd := range [][]string{{"serve"}, {"demo"}, {"token", "issue"}, {"enroll"}, {"check"}, {"health"}, {"status"}} {
+	for _, cmd := range [][]string{{"serve"}, {"demo"}, {"token", "issue"}, {"enroll"}, {"check"}, {"health"}, {"status"}, {"audit"}} {
 		t.Run(strings.Join(cmd, " "), func(t *testing.T) {
 			code, out, errOut := runCmd(t, "", nil, append(cmd, "--help")...)
 			if code != 0 {

@@ -25,6 +25,8 @@ Usage:
   fsscim status [--admin-url URL] [--admin-token-file F] [--json] [--domain D]
                                        print each tenant's status from a running fsscim
   fsscim health [--url URL]            probe a running fsscim's readiness (container health checks)
+  fsscim audit --domain D [--user EMAIL | --id ID] [--since 24h] [--json]
+                                       print what fsscim wrote to a tenant's Freshservice account
   fsscim version                       print the version, commit and Go version
 
 Every option can also be set by the environment variable named in the command's --help.
@@ -58,6 +60,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdStatus(ctx, args[1:], stdout, stderr, getenv)
 	case "health":
 		return cmdHealth(ctx, args[1:], stdout, stderr, getenv)
+	case "audit":
+		return cmdAudit(ctx, args[1:], stdout, stderr, getenv)
 	case "version", "--version":
 		currentBuild().write(stdout)
 		return 0

@@ -20,6 +20,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
+	auditlog "github.com/fsscim/fsscim/store/audit"
 )
 
 // shutdownGrace bounds how long in-flight requests may finish after SIGTERM.
@@ -128,6 +129,7 @@ type instance struct {
 	upstream *freshservice.Transport
 	store    store.Store
 	redis    io.Closer // nil without --redis-url
+	audit    auditlog.Log
 	watcher  *config.Watcher
 	errc     chan error
 	url      string // SCIM listener, scheme://host:port
@@ -202,6 +204,13 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 	if err := w.Start(ctx); err != nil {
 		return nil, fmt.Errorf("load tenants from %s: %w", st.TenantsDir, err)
 	}
+	trail, err := openAudit(st, w, shared)
+	if err != nil {
+		return nil, err
+	}
+	if c, ok := trail.(io.Closer); ok {
+		closers = append(closers, c)
+	}
 	// One transport carries every tenant's Freshservice calls, so that connections are kept and
 	// reused across requests and API keys instead of per client.
 	upstream := freshservice.NewTransport(freshservice.TransportOptions{})
@@ -227,6 +236,7 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		AdminToken:       ic.adminToken,
 		Files:            w.Files,
 		KeyCheckInterval: st.KeyCheckInterval,
+		Audit:            trail,
 	}
 	if shared != nil {
 		popts.NewBudget = shared.newBudget
@@ -282,7 +292,7 @@ func start(ctx context.Context, ic instanceConfig) (_ *instance, err error) {
 		return srv
 	}
 	inst := &instance{log: ic.log, srv: newServer(px.Handler(), "http"), adminSrv: newServer(px.AdminHandler(), "admin"),
-		proxy: px, upstream: upstream, store: records, redis: rc, watcher: w, errc: make(chan error, 2)}
+		proxy: px, upstream: upstream, store: records, redis: rc, audit: trail, watcher: w, errc: make(chan error, 2)}
 	scheme := "http"
 	if certs != nil {
 		scheme = "https"
@@ -341,6 +351,11 @@ func (i *instance) wait(ctx context.Context) int {
 	}
 	i.proxy.Close()
 	i.upstream.CloseIdleConnections()
+	if c, ok := i.audit.(io.Closer); ok {
+		if err := c.Close(); err != nil {
+			i.log.Warn("closing the audit trail", zap.Error(err))
+		}
+	}
 	if err := i.store.Close(); err != nil {
 		i.log.Warn("closing store", zap.Error(err))
 	}
@@ -350,6 +365,27 @@ func (i *instance) wait(ctx context.Context) int {
 		}
 	}
 	return code
+}
+
+// openAudit opens the audit trail: in Redis when the replicas share state, else in a bbolt file of
+// its own in the data dir. A tenant's retention is its file's audit.retention, else --audit-retention.
+func openAudit(st config.Settings, w *config.Watcher, shared *sharedState) (auditlog.Log, error) {
+	keep, err := st.AuditRetentionPeriod()
+	if err != nil {
+		return nil, fmt.Errorf("--audit-retention: %w", err)
+	}
+	opts := auditlog.Options{Retention: func(domain string) time.Duration {
+		if w.Loaded() {
+			if t, ok := w.Current().Lookup(domain); ok && t.AuditRetention > 0 {
+				return t.AuditRetention
+			}
+		}
+		return keep
+	}}
+	if shared != nil {
+		return auditlog.NewRedis(shared.client, auditlog.RedisOptions{Options: opts})
+	}
+	return auditlog.OpenBolt(filepath.Join(st.DataDir, auditlog.DefaultFileName), opts)
 }
 
 // connectionsOpened reports the connections the shared transport opened to Freshservice. It has no

@@ -37,7 +37,7 @@ func (s *Session) groups() (groupOp, error) {
 	if target == nil {
 		return groupOp{}, problem(http.StatusNotImplemented, "", "Groups are not provisioned to %s (groups.target is %q in its tenant file).", s.cfg.Domain, s.cfg.Groups.Target)
 	}
-	return groupOp{s: s, target: target}, nil
+	return groupOp{s: s, target: auditedGroups{groupTarget: target, s: s}}, nil
 }
 
 // GetGroup answers the group from the directory replica (from Freshservice when the replica does not

@@ -46,7 +46,11 @@ func (gc groupOp) applyAgentGroup(ctx context.Context, g groupInfo, fields fresh
 	if fields.Name == nil && fields.Description == nil && fields.Members == nil {
 		return g, nil
 	}
-	out, err := gc.target.update(ctx, g.id, fields)
+	var out groupInfo
+	err := gc.s.auditedAll(ctx, gc.s.updateEntries(g, fields, plan), func(ctx context.Context) (err error) {
+		out, err = gc.target.update(ctx, g.id, fields)
+		return err
+	})
 	if err != nil {
 		if fields.Name != nil {
 			return groupInfo{}, gc.nameTaken(err, *fields.Name)
@@ -63,7 +67,11 @@ func (gc groupOp) applyAgentGroup(ctx context.Context, g groupInfo, fields fresh
 // deactivation.
 func (gc groupOp) applyRequesterGroup(ctx context.Context, g groupInfo, fields freshservice.GroupFields, plan memberPlan) (groupInfo, error) {
 	if fields.Name != nil || fields.Description != nil {
-		out, err := gc.target.update(ctx, g.id, fields)
+		var out groupInfo
+		err := gc.s.auditedAll(ctx, gc.s.updateEntries(g, fields, memberPlan{}), func(ctx context.Context) (err error) {
+			out, err = gc.target.update(ctx, g.id, fields)
+			return err
+		})
 		if err != nil {
 			if fields.Name != nil {
 				return groupInfo{}, gc.nameTaken(err, *fields.Name)
@@ -75,7 +83,7 @@ func (gc groupOp) applyRequesterGroup(ctx context.Context, g groupInfo, fields f
 	if plan.empty() {
 		return g, nil
 	}
-	p := gc.changeRequesterMembers(ctx, g.id, plan)
+	p := gc.changeRequesterMembers(ctx, g, plan)
 	if err := gc.recordMemberships(ctx, g.id, p); err != nil {
 		return groupInfo{}, err
 	}
@@ -110,7 +118,8 @@ type memberOp struct {
 // when the request's time is nearly spent, leaving time to answer. It never leaves a change
 // unaccounted for: the progress says what was confirmed, what is unknown and (by difference) what
 // was not tried.
-func (gc groupOp) changeRequesterMembers(ctx context.Context, gid int64, plan memberPlan) *memberProgress {
+func (gc groupOp) changeRequesterMembers(ctx context.Context, g groupInfo, plan memberPlan) *memberProgress {
+	gid := g.id
 	p := &memberProgress{held: plan.hold, unrecorded: plan.unrecord}
 	ops := make([]memberOp, 0, len(plan.add)+len(plan.remove))
 	for _, id := range plan.remove {
@@ -133,12 +142,12 @@ func (gc groupOp) changeRequesterMembers(ctx context.Context, gid int64, plan me
 		go func() {
 			defer wg.Done()
 			for op := range jobs {
-				var err error
-				if op.add {
-					err = gc.s.c.AddRequesterGroupMember(wctx, gid, op.id)
-				} else {
-					err = gc.s.c.RemoveRequesterGroupMember(wctx, gid, op.id)
-				}
+				err := gc.s.audited(wctx, gc.s.memberEntry(gid, g.name, op.id, op.add), func(ctx context.Context) error {
+					if op.add {
+						return gc.s.c.AddRequesterGroupMember(ctx, gid, op.id)
+					}
+					return gc.s.c.RemoveRequesterGroupMember(ctx, gid, op.id)
+				})
 				if !p.note(gid, op, err) {
 					stop.Store(true)
 				}

@@ -39,6 +39,7 @@ func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error)
 	if gc.s.cfg.DryRun {
 		gc.s.log.Info("dry run: write not made", zap.String("write", "create "+gc.target.noun()), zap.String("name", g.DisplayName),
 			zap.Int64s("add", plan.add), zap.Int64s("hold", plan.hold))
+		gc.s.auditDryRun(ctx, gc.s.createEntries(g.DisplayName, g.Description, plan.add)...)
 		return groupResource(mapping.Group{ID: "0", DisplayName: g.DisplayName, ExternalID: g.ExternalID, Description: g.Description, Members: g.Members}, groupInfo{}, true), nil
 	}
 
@@ -62,7 +63,7 @@ func (gc groupOp) create(ctx context.Context, g mapping.Group) (Resource, error)
 	}
 	gc.noteGroup(ctx, info)
 	if !gc.target.agents() && !plan.empty() {
-		p := gc.changeRequesterMembers(ctx, info.id, plan)
+		p := gc.changeRequesterMembers(ctx, info, plan)
 		if p.err != nil {
 			return Resource{}, gc.undoCreate(ctx, info, g.DisplayName, plan, p)
 		}

@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/store/audit"
 	"github.com/fsscim/fsscim/store/record"
 )
 
@@ -29,6 +30,7 @@ func (gc groupOp) delete(ctx context.Context, gid int64, rawID string) error {
 	}
 	if gc.s.cfg.DryRun {
 		gc.s.log.Info("dry run: write not made", zap.String("write", "delete "+gc.target.noun()), zap.Int64("group_id", gid))
+		gc.s.auditDryRun(ctx, groupEntry(audit.GroupDelete, info(rg)))
 		return nil
 	}
 	if err := gc.target.remove(ctx, gid); err != nil {

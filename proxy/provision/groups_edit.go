@@ -87,6 +87,7 @@ func (gc groupOp) edit(ctx context.Context, gid int64, rawID string, e groupEdit
 	if gc.s.cfg.DryRun {
 		gc.s.log.Info("dry run: write not made", zap.String("write", "update "+gc.target.noun()), zap.Int64("group_id", gid),
 			zap.Any("fields", fields), zap.Int64s("add", plan.add), zap.Int64s("remove", plan.remove), zap.Int64s("hold", plan.hold))
+		gc.s.auditDryRun(ctx, gc.s.updateEntries(g, fields, plan)...)
 		return g, nil
 	}
 	if err := gc.s.storeUsable(ctx); err != nil {

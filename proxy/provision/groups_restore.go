@@ -38,7 +38,9 @@ func (s *Session) restoreGroups(ctx context.Context, userID int64) error {
 	var restored, dropped []int64
 	var failure error
 	for _, gid := range rec.RequesterGroups {
-		err := s.c.AddRequesterGroupMember(ctx, gid, userID)
+		err := s.audited(ctx, s.memberEntry(gid, "", userID, true), func(ctx context.Context) error {
+			return s.c.AddRequesterGroupMember(ctx, gid, userID)
+		})
 		switch {
 		case err == nil || freshservice.IsDuplicate(err):
 			restored = append(restored, gid)

@@ -67,13 +67,17 @@ func (a agents) convert(ctx context.Context, id int64) (freshservice.User, error
 	return a.c.ConvertToRequester(ctx, id)
 }
 
-// people returns the collection agent users (true) or requesters (false) live in.
-func (s *Session) people(agent bool) people {
-	if agent {
-		return agents{s.c}
-	}
-	return requesters{s.c}
-}
+// people returns the collection agent users (true) or requesters (false) live in, its writes
+// recorded in the audit trail.
+func (s *Session) people(agent bool) people { return s.peopleAbout(agent, freshservice.User{}) }
 
-// peopleOf is the collection fu lives in.
-func (s *Session) peopleOf(fu freshservice.User) people { return s.people(fu.IsAgent) }
+// peopleOf is the collection fu lives in, its writes recorded as writes to fu.
+func (s *Session) peopleOf(fu freshservice.User) people { return s.peopleAbout(fu.IsAgent, fu) }
+
+func (s *Session) peopleAbout(agent bool, who freshservice.User) people {
+	var p people = requesters{s.c}
+	if agent {
+		p = agents{s.c}
+	}
+	return auditedPeople{people: p, s: s, who: who, agent: agent}
+}

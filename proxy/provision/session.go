@@ -31,6 +31,8 @@ type Session struct {
 	log       *zap.Logger
 	requestID string       // names the request in records it leaves, such as a pending create
 	wrote     atomic.Int32 // the Write the request made (see noteWrite)
+	// method and path are the SCIM request's, for the audit trail (see NoteRequest).
+	method, path string
 }
 
 // Session opens a session for a caller holding apiKey, for the request requestID.

@@ -15,6 +15,7 @@ import (
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/proxy/provision/names"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/audit"
 	"github.com/fsscim/fsscim/store/budget"
 )
 
@@ -48,6 +49,10 @@ type Deps struct {
 	// StoreReady checks that Store (and the disk under it) takes writes; nil: not checked. Writes to
 	// Freshservice are refused while it fails, as they could not be recorded.
 	StoreReady func(ctx context.Context) error
+	// Audit keeps the trail of every write to Freshservice; nil: none is kept.
+	Audit audit.Log
+	// AuditFailed is told of every entry the trail could not keep (metrics); may be nil.
+	AuditFailed func(domain string)
 }
 
 // Registry holds the runtime state of every tenant seen since start: its rate budget, caches and

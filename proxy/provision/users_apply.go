@@ -102,6 +102,7 @@ func (s *Session) apply(ctx context.Context, fu freshservice.User, rec record.Us
 	}
 	if s.cfg.DryRun {
 		s.dryRun("update user", zap.Any("fields", fields), zap.Int64("user_id", id), zap.Bool("active", wantActive), zap.Bool("agent", wantAgent))
+		s.auditDryRun(ctx, updateUserEntries(fu, fields, wantActive, wantAgent)...)
 		return s.toResource(u, fu), nil
 	}
 	if err := s.storeUsable(ctx); err != nil {
@@ -240,7 +241,7 @@ func (s *Session) deactivate(ctx context.Context, fu *freshservice.User) error {
 
 // convert moves fu to the agents (toAgent) or the requesters.
 func (s *Session) convert(ctx context.Context, fu freshservice.User, toAgent bool) (freshservice.User, error) {
-	out, err := s.people(!toAgent).convert(ctx, fu.ID)
+	out, err := s.peopleAbout(!toAgent, fu).convert(ctx, fu.ID)
 	if err != nil {
 		return freshservice.User{}, fmt.Errorf("convert user %d (agent=%t): %w", fu.ID, toAgent, err)
 	}

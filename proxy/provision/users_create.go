@@ -132,6 +132,7 @@ func (s *Session) create(ctx context.Context, c createAttempt) (Resource, error)
 	agent := s.wantAgent(u)
 	if s.cfg.DryRun {
 		s.dryRun("create user", zap.Any("fields", fields), zap.Bool("agent", agent))
+		s.auditDryRun(ctx, s.createUserEntries(fields, agent)...)
 		return s.toResource(u, freshservice.User{}), nil
 	}
 	direct := agent && s.fullAgents()

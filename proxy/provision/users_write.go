@@ -9,6 +9,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/store/audit"
 	"github.com/fsscim/fsscim/store/record"
 )
 
@@ -204,6 +205,12 @@ func (s *Session) deleteUser(ctx context.Context, id string) error {
 	}
 	if s.cfg.DryRun {
 		s.dryRun("delete user ("+s.cfg.Users.OnDelete+")", zap.Int64("user_id", uid))
+		switch {
+		case s.cfg.Users.OnDelete == "forget":
+			s.auditDryRun(ctx, userEntry(audit.Delete, fu))
+		case fu.Active:
+			s.auditDryRun(ctx, userEntry(audit.Deactivate, fu))
+		}
 		return nil
 	}
 	if err := s.storeUsable(ctx); err != nil {

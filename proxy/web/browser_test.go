@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
+	"github.com/fsscim/fsscim/store/audit"
 )
 
 // browser is the one Chromium the tests share; each test opens a tab of its own in it, with the
@@ -104,10 +105,29 @@ func signIn(t *testing.T, ctx context.Context, base, token string) {
 	run(t, ctx,
 		chromedp.Navigate(base),
 		chromedp.WaitVisible("#token", chromedp.ByQuery),
-		chromedp.SendKeys("#token", token, chromedp.ByQuery),
-		chromedp.Submit("#token", chromedp.ByQuery),
-		chromedp.WaitReady("h1", chromedp.ByQuery),
-	)
+		chromedp.SendKeys("#token", token, chromedp.ByQuery))
+	leaveBy(t, ctx, chromedp.Submit("#token", chromedp.ByQuery))
+}
+
+// leaveBy runs an action that posts a form and waits until the answer's page has loaded: the page
+// being left is marked first, so none of its elements is taken for the answer's (both pages may
+// have the element a test waits for).
+func leaveBy(t *testing.T, ctx context.Context, action chromedp.Action) {
+	t.Helper()
+	run(t, ctx, chromedp.Evaluate(`window.leaving = true`, nil), action)
+	for {
+		// While the browser navigates an evaluation may fail ("target navigated"); ask again.
+		var arrived bool
+		err := chromedp.Run(ctx, chromedp.Evaluate(`!window.leaving && document.readyState === "complete"`, &arrived))
+		if err == nil && arrived {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the next page did not load: %v (last error: %v)", ctx.Err(), err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func TestBrowserSignInShowsTheTenant(t *testing.T) {
@@ -145,7 +165,8 @@ func TestBrowserSignInShowsTheTenant(t *testing.T) {
 	screenshot(t, ctx, "app-tenant")
 
 	// Signing out ends the session: the page asks for the token again.
-	run(t, ctx, chromedp.Click(".signout button", chromedp.ByQuery), chromedp.WaitVisible("#token", chromedp.ByQuery))
+	leaveBy(t, ctx, chromedp.Click(".signout button", chromedp.ByQuery))
+	run(t, ctx, chromedp.WaitVisible("#token", chromedp.ByQuery))
 	run(t, ctx, chromedp.Navigate(s.scim.URL+"/app"), chromedp.WaitVisible("#token", chromedp.ByQuery))
 }
 
@@ -178,9 +199,9 @@ func TestBrowserCreateAppearsInTheAuditTrail(t *testing.T) {
 		t.Skip("the audit trail is not wired into the pages yet: proxy.Server.newPages must pass Audit: s.Audit() (branch audit)")
 	}
 	run(t, ctx,
-		chromedp.SendKeys("#user", "maria.lopez@acme.example", chromedp.ByQuery),
-		chromedp.Submit("#user", chromedp.ByQuery),
-		chromedp.WaitVisible("#audit", chromedp.ByQuery))
+		chromedp.SendKeys("#user", "maria.lopez@acme.example", chromedp.ByQuery))
+	leaveBy(t, ctx, chromedp.Submit("#user", chromedp.ByQuery))
+	run(t, ctx, chromedp.WaitVisible("#audit", chromedp.ByQuery))
 	got := text(t, ctx, "#audit")
 	if !strings.Contains(got, "create") || !strings.Contains(got, "maria.lopez@acme.example") {
 		t.Fatalf("audit list after a create:\n%s", got)
@@ -197,18 +218,17 @@ func TestBrowserEnrollmentEndToEnd(t *testing.T) {
 	run(t, ctx,
 		chromedp.Navigate(link),
 		chromedp.WaitVisible("#api_key", chromedp.ByQuery),
-		chromedp.SendKeys("#api_key", "not-a-key", chromedp.ByQuery),
-		chromedp.Submit("#api_key", chromedp.ByQuery),
-		chromedp.WaitVisible("#problem", chromedp.ByQuery))
+		chromedp.SendKeys("#api_key", "not-a-key", chromedp.ByQuery))
+	leaveBy(t, ctx, chromedp.Submit("#api_key", chromedp.ByQuery))
+	run(t, ctx, chromedp.WaitVisible("#problem", chromedp.ByQuery))
 	if got := text(t, ctx, "#problem"); !strings.Contains(got, "refuses this API key") {
 		t.Fatalf("wrong key: %q", got)
 	}
 	screenshot(t, ctx, "enroll-form")
 
-	run(t, ctx,
-		chromedp.SendKeys("#api_key", testAPIKey, chromedp.ByQuery),
-		chromedp.Submit("#api_key", chromedp.ByQuery),
-		chromedp.WaitVisible("#secret-token", chromedp.ByQuery))
+	run(t, ctx, chromedp.SendKeys("#api_key", testAPIKey, chromedp.ByQuery))
+	leaveBy(t, ctx, chromedp.Submit("#api_key", chromedp.ByQuery))
+	run(t, ctx, chromedp.WaitVisible("#secret-token", chromedp.ByQuery))
 	var tenantURL, token string
 	run(t, ctx,
 		chromedp.Value("#tenant-url", &tenantURL, chromedp.ByQuery),
@@ -235,6 +255,24 @@ func TestBrowserEnrollmentEndToEnd(t *testing.T) {
 		t.Fatalf("second use: %q", h)
 	}
 	screenshot(t, ctx, "enroll-used")
+
+	// The enrollment is in the tenant's audit trail, without the key or the token.
+	entries, err := s.trail.Find(context.Background(), audit.Query{Tenant: testDomain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enrolled := 0
+	for _, e := range entries {
+		if e.Operation == audit.Enroll {
+			enrolled++
+		}
+		if raw := fmt.Sprintf("%+v", e); strings.Contains(raw, token) || strings.Contains(raw, testAPIKey) {
+			t.Fatalf("an audit entry holds a secret: %s", raw)
+		}
+	}
+	if enrolled != 1 {
+		t.Fatalf("audit trail after one enrollment holds %d enrollments: %+v", enrolled, entries)
+	}
 	if strings.Contains(s.logs.String(), token) {
 		t.Fatal("the enrolled token is in the log")
 	}
@@ -270,7 +308,14 @@ func TestBrowserConsoleListsTenants(t *testing.T) {
 		t.Fatalf("console table:\n%s", got)
 	}
 	screenshot(t, ctx, "console")
-	run(t, ctx, chromedp.Click("#tenants a", chromedp.ByQuery), chromedp.WaitVisible("#key-state", chromedp.ByQuery))
+	// The tenant's row links to its page; the link is followed as the browser would.
+	var href string
+	var hasLink bool
+	run(t, ctx, chromedp.AttributeValue("#tenants a", "href", &href, &hasLink, chromedp.ByQuery))
+	if !hasLink {
+		t.Fatal("the tenant's row has no link to its page")
+	}
+	run(t, ctx, chromedp.Navigate(s.admin.URL+href), chromedp.WaitVisible("#key-state", chromedp.ByQuery))
 	if h := text(t, ctx, "h1"); h != testDomain {
 		t.Fatalf("detail page heading %q", h)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/audit"
 )
 
 const (
@@ -34,6 +35,7 @@ type site struct {
 	scim  *httptest.Server
 	admin *httptest.Server
 	logs  *syncBuffer
+	trail *audit.Bolt // the audit trail the server keeps
 }
 
 type syncBuffer struct {
@@ -97,6 +99,11 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
+	trail, err := audit.OpenBolt(filepath.Join(dir, audit.DefaultFileName), audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = trail.Close() })
 
 	logs := &syncBuffer{}
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zap.DebugLevel)
@@ -107,11 +114,12 @@ func newSite(t *testing.T) *site {
 		Logger:     zap.New(proxy.RedactingCore(core)),
 		Backoff:    func(int) time.Duration { return 0 },
 		AdminToken: admin,
+		Audit:      trail,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{emu: emu, keys: keys, token: token, logs: logs,
+	s := &site{emu: emu, keys: keys, token: token, logs: logs, trail: trail,
 		scim: httptest.NewServer(srv.Handler()), admin: httptest.NewServer(srv.AdminHandler())}
 	t.Cleanup(func() {
 		s.scim.Close()

@@ -37,8 +37,10 @@ type Entry struct {
 	// Kind is "user" or "group"; ID is the Freshservice id (0 when the write failed before one existed).
 	Kind  string `json:"kind,omitempty"`
 	ID    int64  `json:"id,omitempty"`
-	Email string `json:"email,omitempty"` // a user's primary email
+	Email string `json:"email,omitempty"` // a user's primary email (for a membership: the member's)
 	Name  string `json:"name,omitempty"`  // a group's name, or a user's display name
+	// MemberID is the user a membership change added or removed (ID is then the group's).
+	MemberID int64 `json:"member_id,omitempty"`
 	// Changes are the fields written and their new values, in Freshservice's names.
 	Changes []Change `json:"changes,omitempty"`
 	// Status is Freshservice's HTTP status (0 when no answer came).
@@ -57,11 +59,39 @@ type Change struct {
 type Query struct {
 	Tenant string
 	// User matches an entry's email (case-insensitively) or, for a group, its name.
-	User  string
+	User string
+	// ID matches an entry's ID or MemberID.
 	ID    int64
 	Since time.Time
-	// Limit caps the entries returned (0: a default of 100).
+	// Limit caps the entries returned (0: a default of 100; at most MaxLimit).
 	Limit int
+}
+
+// Defaults of the trail.
+const (
+	// DefaultRetention is how long entries are kept when neither the server nor the tenant file says.
+	DefaultRetention = 30 * 24 * time.Hour
+	DefaultLimit     = 100
+	MaxLimit         = 1000
+)
+
+// Batcher is a Log that records several entries in one write (the entries of one Freshservice write
+// that changed many members).
+type Batcher interface {
+	AppendAll(ctx context.Context, entries []Entry) error
+}
+
+// AppendAll records entries in one write when l is a Batcher, else one by one.
+func AppendAll(ctx context.Context, l Log, entries []Entry) error {
+	if b, ok := l.(Batcher); ok {
+		return b.AppendAll(ctx, entries)
+	}
+	for _, e := range entries {
+		if err := l.Append(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Log keeps the trail.
