@@ -14,6 +14,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 )
 
 const (
@@ -26,125 +27,6 @@ var translateOpts = mapping.Options{
 	Attributes: map[string]string{"costCenter": "cost_center", "badge": "badge_number", "remote": "remote_worker"},
 }
 
-// decodeEntraBody decodes a request body the way the SCIM library does (numbers as json.Number).
-func decodeEntraBody(t *testing.T, body string) map[string]any {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		t.Fatalf("decode body %s: %v", body, err)
-	}
-	return m
-}
-
-// jsonValue re-encodes a value so that two values compare equal when their JSON is equal.
-func jsonValue(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("marshal %#v: %v", v, err)
-	}
-	return jsonText(t, string(b))
-}
-
-// jsonText decodes JSON text into plain maps, slices, strings, float64s and bools.
-func jsonText(t *testing.T, text string) any {
-	t.Helper()
-	var out any
-	if err := json.Unmarshal([]byte(text), &out); err != nil {
-		t.Fatalf("unmarshal %s: %v", text, err)
-	}
-	return out
-}
-
-// writeWire is the JSON a write sends to a requester endpoint: UserFields plus primary_email.
-func writeWire(t *testing.T, f freshservice.UserFields) map[string]any {
-	t.Helper()
-	m, _ := jsonValue(t, f).(map[string]any)
-	if f.Email != nil {
-		m["primary_email"] = *f.Email
-	}
-	return m
-}
-
-// fakeFreshservice stands in for what Freshservice does with a write: it stores the fields and
-// resolves department and location names to ids and back.
-type fakeFreshservice struct {
-	ids   map[string]int64
-	names map[int64]string
-}
-
-func newFakeFreshservice() *fakeFreshservice {
-	return &fakeFreshservice{ids: map[string]int64{}, names: map[int64]string{}}
-}
-
-func (s *fakeFreshservice) id(name string) int64 {
-	if id, ok := s.ids[name]; ok {
-		return id
-	}
-	id := int64(9000 + len(s.ids))
-	s.ids[name], s.names[id] = id, name
-	return id
-}
-
-// store applies a write to fu as Freshservice would, including the requester/agent conversion the
-// proxy makes for isAgent (an agent is read back with email instead of primary_email).
-func (s *fakeFreshservice) store(t *testing.T, fu *freshservice.User, u mapping.User, set mapping.FieldSet, f freshservice.UserFields, needs mapping.Needs) {
-	t.Helper()
-	if needs.SetDepartment {
-		ids := []int64{}
-		if needs.Department != "" {
-			ids = append(ids, s.id("dept:"+needs.Department))
-		}
-		f.DepartmentIDs = &ids
-	}
-	if needs.SetLocation {
-		var id freshservice.ID
-		if needs.Location != "" {
-			id = freshservice.ID(s.id("loc:" + needs.Location))
-		}
-		f.LocationID = &id
-	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		t.Fatalf("marshal write: %v", err)
-	}
-	if err := json.Unmarshal(b, fu); err != nil {
-		t.Fatalf("store write %s: %v", b, err)
-	}
-	if f.Email != nil {
-		fu.PrimaryEmail = *f.Email
-	}
-	if set.Has(mapping.FieldActive) {
-		fu.Active = u.Active
-	}
-	if set.Has(mapping.FieldIsAgent) && u.IsAgent != nil {
-		fu.IsAgent = *u.IsAgent
-	}
-	if fu.IsAgent && fu.PrimaryEmail != "" {
-		fu.Email, fu.PrimaryEmail = fu.PrimaryEmail, ""
-	}
-}
-
-func (s *fakeFreshservice) refs(fu freshservice.User) mapping.Refs {
-	var r mapping.Refs
-	if len(fu.DepartmentIDs) > 0 {
-		r.DepartmentName = strings.TrimPrefix(s.names[fu.DepartmentIDs[0]], "dept:")
-	}
-	if fu.LocationID != 0 {
-		r.LocationName = strings.TrimPrefix(s.names[int64(fu.LocationID)], "loc:")
-	}
-	return r
-}
-
-// readBack is what fsscim answers after the write: the stored user, with the echo of the write.
-func (s *fakeFreshservice) readBack(fu freshservice.User, echo mapping.Echo, opts mapping.Options) map[string]any {
-	u := mapping.UserFromFreshservice(fu, s.refs(fu), opts)
-	echo.Apply(&u, fu)
-	return mapping.UserToAttributes(u, opts)
-}
-
 // baselineRequester is the Freshservice user the per-attribute writes land on.
 func baselineRequester() freshservice.User {
 	return freshservice.User{
@@ -152,26 +34,6 @@ func baselineRequester() freshservice.User {
 		TimeZone: "Eastern Time (US & Canada)", Language: "en", TimeFormat: "12h",
 		CustomFields: map[string]any{"cost_center": nil, "badge_number": nil, "remote_worker": nil},
 	}
-}
-
-// containsJSON reports whether got holds everything in want: objects may have more keys, anything
-// else must be equal.
-func containsJSON(want, got any) bool {
-	wm, ok := want.(map[string]any)
-	if !ok {
-		return reflect.DeepEqual(want, got)
-	}
-	gm, ok := got.(map[string]any)
-	if !ok {
-		return false
-	}
-	for k, wv := range wm {
-		gv, ok := gm[k]
-		if !ok || !containsJSON(wv, gv) {
-			return false
-		}
-	}
-	return true
 }
 
 func onlyFields(fields ...mapping.Field) mapping.FieldSet {
@@ -443,7 +305,7 @@ func TestAttributesBothWays(t *testing.T) {
 			if tt.opts != nil {
 				opts = *tt.opts
 			}
-			body := decodeEntraBody(t, tt.body)
+			body := mappingtest.DecodeBody(t, tt.body)
 			if _, ok := body["userName"]; !ok {
 				body["userName"] = "ann@example.com"
 			}
@@ -461,18 +323,18 @@ func TestAttributesBothWays(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FieldsFor: %v", err)
 			}
-			if got, want := writeWire(t, f), jsonText(t, tt.wire); !reflect.DeepEqual(got, want) {
+			if got, want := mappingtest.WriteWire(t, f), mappingtest.JSONText(t, tt.wire); !reflect.DeepEqual(got, want) {
 				t.Errorf("write = %v\nwant    %v", got, want)
 			}
 			if needs != tt.needs {
 				t.Errorf("needs = %+v, want %+v", needs, tt.needs)
 			}
 
-			fs := newFakeFreshservice()
+			fs := mappingtest.NewFreshservice()
 			fu := baselineRequester()
-			fs.store(t, &fu, u, write, f, needs)
-			back := jsonValue(t, fs.readBack(fu, mapping.EchoFor(u, write, f), opts)).(map[string]any)
-			if tt.back != "" && !containsJSON(jsonText(t, tt.back), back) {
+			fs.Store(t, &fu, u, write, f, needs)
+			back := mappingtest.JSONValue(t, fs.ReadBack(fu, mapping.EchoFor(u, write, f), opts)).(map[string]any)
+			if tt.back != "" && !mappingtest.ContainsJSON(mappingtest.JSONText(t, tt.back), back) {
 				t.Errorf("read back = %v\nwant it to hold %s", back, tt.back)
 			}
 			for _, a := range tt.absent {
@@ -586,7 +448,7 @@ func TestUserFromAttributesForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, set, _, err := mapping.UserFromAttributes(decodeEntraBody(t, tt.body), translateOpts)
+			u, set, _, err := mapping.UserFromAttributes(mappingtest.DecodeBody(t, tt.body), translateOpts)
 			if err != nil {
 				t.Fatalf("UserFromAttributes: %v", err)
 			}
@@ -614,7 +476,7 @@ func TestUserFromAttributesReportsIgnored(t *testing.T) {
 		"addresses":[{"type":"work","formatted":"F","country":"NZ"}],
 		"` + entURN + `":{"employeeNumber":"7","department":"D"},
 		"` + fsURN + `":{"shoe_size":"42","costCenter":"CC"}}`
-	_, _, ignored, err := mapping.UserFromAttributes(decodeEntraBody(t, body), translateOpts)
+	_, _, ignored, err := mapping.UserFromAttributes(mappingtest.DecodeBody(t, body), translateOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -654,7 +516,7 @@ func TestUserFromAttributesErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, _, err := mapping.UserFromAttributes(decodeEntraBody(t, tt.body), translateOpts)
+			_, _, _, err := mapping.UserFromAttributes(mappingtest.DecodeBody(t, tt.body), translateOpts)
 			assertInvalidValue(t, err, tt.detail...)
 		})
 	}
@@ -798,7 +660,7 @@ func TestFieldsForPartialWrites(t *testing.T) {
 			if err != nil {
 				t.Fatalf("FieldsFor: %v", err)
 			}
-			if got, want := writeWire(t, f), jsonText(t, tt.wire); !reflect.DeepEqual(got, want) {
+			if got, want := mappingtest.WriteWire(t, f), mappingtest.JSONText(t, tt.wire); !reflect.DeepEqual(got, want) {
 				t.Errorf("write = %v\nwant    %v", got, want)
 			}
 			if tt.wire == `{}` && !f.Empty() {
@@ -887,8 +749,8 @@ func TestUserFromFreshservice(t *testing.T) {
 			if u.ID != jsonNumberField(t, tt.fu, "id") {
 				t.Errorf("ID = %q", u.ID)
 			}
-			got := jsonValue(t, mapping.UserToAttributes(u, translateOpts))
-			if want := jsonText(t, tt.want); !reflect.DeepEqual(got, want) {
+			got := mappingtest.JSONValue(t, mapping.UserToAttributes(u, translateOpts))
+			if want := mappingtest.JSONText(t, tt.want); !reflect.DeepEqual(got, want) {
 				g, _ := json.Marshal(got)
 				w, _ := json.Marshal(want)
 				t.Errorf("attributes =\n%s\nwant\n%s", g, w)

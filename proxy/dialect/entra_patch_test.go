@@ -1,8 +1,6 @@
 package dialect_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"reflect"
 	"slices"
@@ -14,6 +12,7 @@ import (
 	"github.com/elimity-com/scim/schema"
 
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 	"github.com/fsscim/fsscim/proxy/dialect"
 )
 
@@ -29,22 +28,10 @@ var userSchemas = dialect.NewSchemas(mapping.UserSchema(), schema.ExtensionEnter
 
 var groupSchemas = dialect.NewSchemas(schema.CoreGroupSchema())
 
-// decodeBody decodes a request body as the HTTP surface does: numbers as json.Number.
-func decodeBody(tb testing.TB, body string) map[string]any {
-	tb.Helper()
-	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		tb.Fatalf("decode %s: %v", body, err)
-	}
-	return m
-}
-
 // dialectPatch puts a PATCH body (its schemas added when absent) in standard form.
 func dialectPatch(tb testing.TB, body string, known dialect.Schemas, resource string) ([]mapping.PatchOp, dialect.Report, error) {
 	tb.Helper()
-	req := decodeBody(tb, body)
+	req := mappingtest.DecodeBody(tb, body)
 	if _, has := req["schemas"]; !has {
 		req["schemas"] = []any{mapping.SchemaPatchOp}
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 	"github.com/fsscim/fsscim/proxy/dialect"
 )
 
@@ -13,7 +14,7 @@ import (
 // validates the body.
 func dialectResource(tb testing.TB, body string, known dialect.Schemas, resource string) (map[string]any, dialect.Report) {
 	tb.Helper()
-	attrs := decodeBody(tb, body)
+	attrs := mappingtest.DecodeBody(tb, body)
 	rep, err := dialect.Resource(attrs, resource, known)
 	if err != nil {
 		tb.Fatalf("dialect.Resource: %v", err)
