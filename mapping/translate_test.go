@@ -3,8 +3,6 @@ package mapping_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -34,14 +32,6 @@ func baselineRequester() freshservice.User {
 		TimeZone: "Eastern Time (US & Canada)", Language: "en", TimeFormat: "12h",
 		CustomFields: map[string]any{"cost_center": nil, "badge_number": nil, "remote_worker": nil},
 	}
-}
-
-func onlyFields(fields ...mapping.Field) mapping.FieldSet {
-	var s mapping.FieldSet
-	for _, f := range fields {
-		s.Add(f)
-	}
-	return s
 }
 
 // TestAttributesBothWays takes each mapped attribute through the whole loop: the SCIM value Entra
@@ -318,7 +308,7 @@ func TestAttributesBothWays(t *testing.T) {
 					t.Errorf("set %b lacks field %b", set, f)
 				}
 			}
-			write := onlyFields(tt.fields...)
+			write := mappingtest.Fields(tt.fields...)
 			f, needs, _, err := mapping.FieldsFor(u, write, opts)
 			if err != nil {
 				t.Fatalf("FieldsFor: %v", err)
@@ -517,26 +507,8 @@ func TestUserFromAttributesErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, _, err := mapping.UserFromAttributes(mappingtest.DecodeBody(t, tt.body), translateOpts)
-			assertInvalidValue(t, err, tt.detail...)
+			mappingtest.CheckBadRequest(t, err, scimerrors.ScimTypeInvalidValue, tt.detail...)
 		})
-	}
-}
-
-// assertInvalidValue checks err is a SCIM 400 invalidValue error (as a value, which is what the SCIM
-// library turns into a SCIM answer) whose detail names each of words.
-func assertInvalidValue(t *testing.T, err error, words ...string) {
-	t.Helper()
-	var se scimerrors.ScimError
-	if !errors.As(err, &se) {
-		t.Fatalf("error = %v (%T), want a scimerrors.ScimError", err, err)
-	}
-	if se.Status != http.StatusBadRequest || se.ScimType != scimerrors.ScimTypeInvalidValue {
-		t.Errorf("error = %d %q, want 400 invalidValue", se.Status, se.ScimType)
-	}
-	for _, w := range words {
-		if !strings.Contains(se.Detail, w) {
-			t.Errorf("detail %q does not name %s", se.Detail, w)
-		}
 	}
 }
 
@@ -656,7 +628,7 @@ func TestFieldsForPartialWrites(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, _, warnings, err := mapping.FieldsFor(tt.u, onlyFields(tt.set...), tt.opts)
+			f, _, warnings, err := mapping.FieldsFor(tt.u, mappingtest.Fields(tt.set...), tt.opts)
 			if err != nil {
 				t.Fatalf("FieldsFor: %v", err)
 			}
@@ -690,8 +662,8 @@ func TestFieldsForManagerThatIsNotAnID(t *testing.T) {
 	for _, id := range []string{"XYMKVVRYDIOO", "0", "-5", "12a", "1.5"} {
 		t.Run(id, func(t *testing.T) {
 			u := mapping.User{ManagerID: id}
-			_, _, _, err := mapping.FieldsFor(u, onlyFields(mapping.FieldManager), mapping.Options{})
-			assertInvalidValue(t, err, "manager", `"`+id+`"`)
+			_, _, _, err := mapping.FieldsFor(u, mappingtest.Fields(mapping.FieldManager), mapping.Options{})
+			mappingtest.CheckBadRequest(t, err, scimerrors.ScimTypeInvalidValue, "manager", `"`+id+`"`)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package dialect_test
 
 import (
-	"errors"
 	"reflect"
 	"slices"
 	"sort"
@@ -45,36 +44,6 @@ func optsFor(opts mapping.Options, rep dialect.Report) mapping.Options {
 	return opts
 }
 
-// entraBase is the user most PATCH cases start from: every mapped attribute set.
-func entraBase() mapping.User {
-	agent := false
-	return mapping.User{
-		ID: "42", UserName: "Test_User@contoso.com", ExternalID: "ext-1",
-		GivenName: "Given", FamilyName: "Family", DisplayName: "Given Family", Title: "Engineer",
-		WorkEmail: "work@contoso.com", WorkPhone: "555-0100", MobilePhone: "555-0199",
-		WorkAddress: "1 Main St", TimeZone: "America/New_York", Locale: "en-US",
-		PreferredLanguage: "en-US", Active: true, Department: "IT", ManagerID: "7", Location: "HQ",
-		IsAgent: &agent, Custom: map[string]any{"costCentre": "CC-1"},
-	}
-}
-
-// entraWith returns the base user changed by edit.
-func entraWith(edit func(*mapping.User)) mapping.User {
-	u := entraBase()
-	edit(&u)
-	return u
-}
-
-func fields(fs ...mapping.Field) mapping.FieldSet {
-	var s mapping.FieldSet
-	for _, f := range fs {
-		s.Add(f)
-	}
-	return s
-}
-
-func boolPtr(b bool) *bool { return &b }
-
 // sortedNames sorts a copy of names; nil for none.
 func sortedNames(names []string) []string {
 	if len(names) == 0 {
@@ -101,25 +70,25 @@ func TestEntraPatchForms(t *testing.T) {
 		// Entra's default ("legacy") dialect: capitalised ops, one op per attribute.
 		{
 			name:  "legacy replace work email and family name",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
 				{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
 				{"op":"Replace","path":"name.familyName","value":"updatedFamilyName"}]}`,
-			want: entraWith(func(u *mapping.User) {
+			want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.WorkEmail, u.FamilyName = "updatedEmail@microsoft.com", "updatedFamilyName"
 			}),
-			touched: fields(mapping.FieldWorkEmail, mapping.FieldFamilyName),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail, mapping.FieldFamilyName),
 		},
 		{
 			name:    "legacy replace userName",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Replace","path":"userName","value":"5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.UserName = "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com" }),
-			touched: fields(mapping.FieldUserName),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.UserName = "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com" }),
+			touched: mappingtest.Fields(mapping.FieldUserName),
 		},
 		{
 			name:  "legacy multi-attribute update",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[
 				{"op":"Replace","path":"displayName","value":"Pvlo"},
 				{"op":"Replace","path":"emails[type eq \"work\"].value","value":"TestBcwqnm@test.microsoft.com"},
@@ -127,33 +96,33 @@ func TestEntraPatchForms(t *testing.T) {
 				{"op":"Replace","path":"name.familyName","value":"Pkqf"},
 				{"op":"Replace","path":"externalId","value":"Eqpj"},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"Eqpj"}]}`,
-			want: entraWith(func(u *mapping.User) {
+			want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.DisplayName, u.WorkEmail, u.GivenName, u.FamilyName, u.ExternalID =
 					"Pvlo", "TestBcwqnm@test.microsoft.com", "Gtfd", "Pkqf", "Eqpj"
 				u.Kept = map[string]string{mapping.SchemaEnterprise + ":employeeNumber": "Eqpj"}
 			}),
-			touched: fields(mapping.FieldDisplayName, mapping.FieldWorkEmail, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldExternalID, mapping.FieldKept),
+			touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldWorkEmail, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldExternalID, mapping.FieldKept),
 		},
 		{
 			name:    "legacy add of a single-valued attribute fsscim keeps",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Add","path":"nickName","value":"Babs"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Kept = map[string]string{"nickName": "Babs"} }),
-			touched: fields(mapping.FieldKept),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Kept = map[string]string{"nickName": "Babs"} }),
+			touched: mappingtest.Fields(mapping.FieldKept),
 		},
 		// Entra's aadOptscim062020 dialect: lower-case ops, path-less replace.
 		{
 			name:  "flagged path-less replace with dotted and URN keys",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[
 				{"op":"replace","path":"emails[type eq \"work\"].value","value":"TestMhvaes@test.microsoft.com"},
 				{"op":"replace","value":{"displayName":"Bjfe","name.givenName":"Kkom","name.familyName":"Unua",
 					"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"Aklq"}}]}`,
-			want: entraWith(func(u *mapping.User) {
+			want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.WorkEmail, u.DisplayName, u.GivenName, u.FamilyName = "TestMhvaes@test.microsoft.com", "Bjfe", "Kkom", "Unua"
 				u.Kept = map[string]string{mapping.SchemaEnterprise + ":employeeNumber": "Aklq"}
 			}),
-			touched: fields(mapping.FieldWorkEmail, mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldKept),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail, mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldKept),
 		},
 		{
 			name:  "path-less add with dotted keys",
@@ -161,197 +130,197 @@ func TestEntraPatchForms(t *testing.T) {
 			body: `{"Operations":[{"op":"add","value":{"displayName":"Foo Bar","title":"Bar Foo",
 				"name.givenName":"Foo","name.familyName":"Bar","name.formatted":"Foo Bar"}}]}`,
 			want:    mapping.User{UserName: "foo@contoso.com", DisplayName: "Foo Bar", Title: "Bar Foo", GivenName: "Foo", FamilyName: "Bar", FormattedName: "Foo Bar"},
-			touched: fields(mapping.FieldDisplayName, mapping.FieldTitle, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldFormattedName),
+			touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldTitle, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldFormattedName),
 		},
 		{
 			name:  "path-less replace of extension keys only",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[{"op":"replace","value":{
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization":"organization",
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"department"}}]}`,
-			want: entraWith(func(u *mapping.User) {
+			want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.Department, u.Kept = "department", map[string]string{mapping.SchemaEnterprise + ":organization": "organization"}
 			}),
-			touched: fields(mapping.FieldDepartment, mapping.FieldKept),
+			touched: mappingtest.Fields(mapping.FieldDepartment, mapping.FieldKept),
 		},
 		{
 			name:  "path-less nested extension object",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
 				{"department":"Sales","manager":{"value":"99"},"costCenter":"X"}}}]}`,
-			want: entraWith(func(u *mapping.User) {
+			want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.Department, u.ManagerID, u.Kept = "Sales", "99", map[string]string{mapping.SchemaEnterprise + ":costCenter": "X"}
 			}),
-			touched: fields(mapping.FieldDepartment, mapping.FieldManager, mapping.FieldKept),
+			touched: mappingtest.Fields(mapping.FieldDepartment, mapping.FieldManager, mapping.FieldKept),
 		},
 		{
 			name:    "path-less nested name object",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","value":{"name":{"givenName":"G"}}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.GivenName = "G" }),
-			touched: fields(mapping.FieldGivenName),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.GivenName = "G" }),
+			touched: mappingtest.Fields(mapping.FieldGivenName),
 		},
 		{
 			name:  "path-less keys in any case",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[{"op":"Replace","value":{"DISPLAYNAME":"Upper","Name.GivenName":"Mixed",
 				"URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:Department":"Ops","ACTIVE":"false"}}]}`,
-			want: entraWith(func(u *mapping.User) {
+			want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.DisplayName, u.GivenName, u.Department, u.Active = "Upper", "Mixed", "Ops", false
 			}),
-			touched: fields(mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldDepartment, mapping.FieldActive),
+			touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldDepartment, mapping.FieldActive),
 		},
 		{
 			name:    "path-less value with id and schemas, as Okta-style clients send",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","value":{"id":"42","schemas":["x"],"title":"Lead"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "Lead" }),
-			touched: fields(mapping.FieldTitle),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "Lead" }),
+			touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		{
 			name:    "path is the bare enterprise URN with an object value",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":{"department":"Legal"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Department = "Legal" }),
-			touched: fields(mapping.FieldDepartment),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Department = "Legal" }),
+			touched: mappingtest.Fields(mapping.FieldDepartment),
 		},
 		{
 			name:    "op and path in upper case",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"REPLACE","path":"TITLE","value":"Boss"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "Boss" }),
-			touched: fields(mapping.FieldTitle),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "Boss" }),
+			touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		// Disable and re-enable in both dialects.
 		{
 			name:    "legacy disable with string False",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Active = false }),
-			touched: fields(mapping.FieldActive),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Active = false }),
+			touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
 			name:    "flagged disable with boolean false",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"active","value":false}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Active = false }),
-			touched: fields(mapping.FieldActive),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Active = false }),
+			touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
 			name:    "S1 disable with Replace and boolean false",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Replace","path":"active","value":false}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Active = false }),
-			touched: fields(mapping.FieldActive),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Active = false }),
+			touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
 			name:    "legacy re-enable with string True",
 			start:   mapping.User{ID: "42", Active: false},
 			body:    `{"Operations":[{"op":"Replace","path":"active","value":"True"}]}`,
 			want:    mapping.User{ID: "42", Active: true},
-			touched: fields(mapping.FieldActive),
+			touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
 			name:    "re-enable with an admin-edited lower-case string",
 			start:   mapping.User{ID: "42"},
 			body:    `{"Operations":[{"op":"replace","path":"active","value":"true"}]}`,
 			want:    mapping.User{ID: "42", Active: true},
-			touched: fields(mapping.FieldActive),
+			touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
 			name:    "remove active is not a state change",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"remove","path":"active"}]}`,
-			want:    entraBase(),
+			want:    mappingtest.BaseUser(),
 			ignored: []string{"active"},
 		},
 		// Every form Entra sends the manager in.
 		{
 			name:    "manager legacy array with $ref on a path without URN",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Add","path":"manager","value":[{"$ref":"http://example.com/scim/Users/00aa00aa","value":"00aa00aa"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "00aa00aa" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "00aa00aa" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			name:    "manager plain string",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"271"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "271" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "271" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			name:    "manager object",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":"271"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "271" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "271" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			name:    "manager number",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":271}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "271" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "271" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			name:    "manager value sub-attribute",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value","value":"8"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "8" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "8" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			name:    "validator remove manager with an empty value",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":""}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			name:    "remove manager",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			name:    "remove manager with a filter naming the current manager",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"remove","path":"manager[value eq \"7\"]"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			// Entra names the manager it set; the manager is single-valued, so the filter is dropped and
 			// the manager cleared whoever it is.
 			name:    "remove manager with a filter naming another manager",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"remove","path":"manager[value eq \"8\"]"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			name:    "remove manager with a filter when the current manager is not loaded",
 			start:   mapping.User{ID: "42"},
 			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq \"8\"]"}]}`,
 			want:    mapping.User{ID: "42"},
-			touched: fields(mapping.FieldManager),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			name:    "manager null clears",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":null}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			// A manager object without a value names no manager: the user has none.
 			name:    "manager display name only clears the manager",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"displayName":"Boss"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		// Filtered paths on multi-valued attributes, creating the element when absent.
 		{
@@ -359,24 +328,24 @@ func TestEntraPatchForms(t *testing.T) {
 			start:   mapping.User{ID: "42", UserName: "a@contoso.com"},
 			body:    `{"Operations":[{"op":"Add","path":"emails[type eq \"work\"].value","value":"a.work@contoso.com"}]}`,
 			want:    mapping.User{ID: "42", UserName: "a@contoso.com", WorkEmail: "a.work@contoso.com"},
-			touched: fields(mapping.FieldWorkEmail),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
 			name:    "replace work email when the user has none",
 			start:   mapping.User{ID: "42"},
 			body:    `{"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"w@contoso.com"}]}`,
 			want:    mapping.User{ID: "42", WorkEmail: "w@contoso.com"},
-			touched: fields(mapping.FieldWorkEmail),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
 			name:  "work and mobile phone",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[
 				{"op":"Replace","path":"phoneNumbers[type eq \"work\"].value","value":"555-0101"},
 				{"op":"Add","path":"phoneNumbers[type eq \"mobile\"].value","value":"555-0102"},
 				{"op":"Add","path":"phoneNumbers[type eq \"fax\"].value","value":"555-0103"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
-			touched: fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
+			touched: mappingtest.Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
 			ignored: []string{`phoneNumbers[type eq "fax"].value`},
 		},
 		{
@@ -384,251 +353,251 @@ func TestEntraPatchForms(t *testing.T) {
 			start:   mapping.User{},
 			body:    `{"Operations":[{"op":"add","path":"phoneNumbers[type eq \"work\"].value","value":55555555555}]}`,
 			want:    mapping.User{WorkPhone: "55555555555"},
-			touched: fields(mapping.FieldWorkPhone),
+			touched: mappingtest.Fields(mapping.FieldWorkPhone),
 		},
 		{
 			name:  "work address formatted, other address parts ignored",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[
 				{"op":"Replace","path":"addresses[type eq \"work\"].formatted","value":"2 Side St"},
 				{"op":"Replace","path":"addresses[type eq \"work\"].streetAddress","value":"2 Side St"},
 				{"op":"Add","path":"addresses[type eq \"other\"].Formatted","value":"elsewhere"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkAddress = "2 Side St" }),
-			touched: fields(mapping.FieldWorkAddress),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkAddress = "2 Side St" }),
+			touched: mappingtest.Fields(mapping.FieldWorkAddress),
 			ignored: []string{`addresses[type eq "work"].streetAddress`, `addresses[type eq "other"].Formatted`},
 		},
 		{
 			name:    "other email with a capital V is ignored",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Replace","path":"emails[type eq \"other\"].Value","value":"o@contoso.com"}]}`,
-			want:    entraBase(),
+			want:    mappingtest.BaseUser(),
 			ignored: []string{`emails[type eq "other"].Value`},
 		},
 		{
 			name:    "filter and sub-attribute in upper case",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Replace","path":"EMAILS[TYPE EQ \"Work\"].VALUE","value":"W@contoso.com"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "W@contoso.com" }),
-			touched: fields(mapping.FieldWorkEmail),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "W@contoso.com" }),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
 			name:    "add work email element as an object, wrapped in an array as the library hands it",
 			start:   mapping.User{},
 			body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"]","value":[{"value":"x@contoso.com","type":"work","primary":true}]}]}`,
 			want:    mapping.User{WorkEmail: "x@contoso.com"},
-			touched: fields(mapping.FieldWorkEmail),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
 			name:    "filtered path as a path-less key",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","value":{"phoneNumbers[type eq \"mobile\"].value":"555-0999"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.MobilePhone = "555-0999" }),
-			touched: fields(mapping.FieldMobilePhone),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "555-0999" }),
+			touched: mappingtest.Fields(mapping.FieldMobilePhone),
 		},
 		{
 			name:    "remove work email by filter",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"remove","path":"emails[type eq \"work\"]"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "" }),
-			touched: fields(mapping.FieldWorkEmail),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "" }),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
 			name:    "remove phone by value filter",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"555-0199\"]"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.MobilePhone = "" }),
-			touched: fields(mapping.FieldMobilePhone),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "" }),
+			touched: mappingtest.Fields(mapping.FieldMobilePhone),
 		},
 		{
 			name:  "remove phone by a value filter matching nothing",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body:  `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"000\"]"}]}`,
-			want:  entraBase(),
+			want:  mappingtest.BaseUser(),
 		},
 		{
 			name:    "remove phones with a value list",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Remove","path":"phoneNumbers","value":[{"type":"mobile","value":"555-0199"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.MobilePhone = "" }),
-			touched: fields(mapping.FieldMobilePhone),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "" }),
+			touched: mappingtest.Fields(mapping.FieldMobilePhone),
 		},
 		{
 			name:    "remove emails with a value list naming the address",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Remove","path":"emails","value":[{"value":"WORK@contoso.com"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "" }),
-			touched: fields(mapping.FieldWorkEmail),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "" }),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
 			name:    "remove all phones",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "", "" }),
-			touched: fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "", "" }),
+			touched: mappingtest.Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
 		},
 		// Whole multi-valued replacement.
 		{
 			name:  "replace emails as a whole",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[{"op":"replace","path":"emails","value":[
 				{"type":"home","value":"home@example.com"},{"type":"work","value":"new@contoso.com","primary":true}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "new@contoso.com" }),
-			touched: fields(mapping.FieldWorkEmail),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "new@contoso.com" }),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail),
 			ignored: []string{`emails[type eq "home"]`},
 		},
 		{
 			name:    "replace emails without a work one takes the primary",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"a@x.com"},{"value":"b@x.com","primary":"True"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "b@x.com" }),
-			touched: fields(mapping.FieldWorkEmail),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "b@x.com" }),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail),
 			ignored: []string{`emails[type eq ""]`},
 		},
 		{
 			name:    "replace phones as a whole drops the missing type",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"phoneNumbers","value":[{"type":"work","value":"1"},{"type":"fax","value":"2"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "1", "" }),
-			touched: fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "1", "" }),
+			touched: mappingtest.Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
 			ignored: []string{`phoneNumbers[type eq "fax"]`},
 		},
 		{
 			name:    "add phones keeps the type not sent",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"add","path":"phoneNumbers","value":[{"type":"mobile","value":"3"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.MobilePhone = "3" }),
-			touched: fields(mapping.FieldMobilePhone),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "3" }),
+			touched: mappingtest.Fields(mapping.FieldMobilePhone),
 		},
 		{
 			name:    "add addresses with only an unmapped type is ignored",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"add","path":"addresses","value":[{"type":"home","formatted":"x"}]}]}`,
-			want:    entraBase(),
+			want:    mappingtest.BaseUser(),
 			ignored: []string{`addresses[type eq "home"]`},
 		},
 		{
 			name:  "path-less replace with whole lists",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[{"op":"replace","value":{"emails":[{"type":"work","value":"l@contoso.com"}],
 				"addresses":[{"type":"work","formatted":"9 Loop"}]}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail, u.WorkAddress = "l@contoso.com", "9 Loop" }),
-			touched: fields(mapping.FieldWorkEmail, mapping.FieldWorkAddress),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail, u.WorkAddress = "l@contoso.com", "9 Loop" }),
+			touched: mappingtest.Fields(mapping.FieldWorkEmail, mapping.FieldWorkAddress),
 		},
 		// Remove and null.
 		{
 			name:    "remove title",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Remove","path":"title"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "" }),
-			touched: fields(mapping.FieldTitle),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "" }),
+			touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		{
 			name:    "remove title with a value",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Remove","path":"title","value":"Engineer"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "" }),
-			touched: fields(mapping.FieldTitle),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "" }),
+			touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		{
 			name:    "replace with null clears",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"title","value":null},{"op":"replace","path":"name","value":null}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title, u.GivenName, u.FamilyName = "", "", "" }),
-			touched: fields(mapping.FieldTitle, mapping.FieldGivenName, mapping.FieldFamilyName),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title, u.GivenName, u.FamilyName = "", "", "" }),
+			touched: mappingtest.Fields(mapping.FieldTitle, mapping.FieldGivenName, mapping.FieldFamilyName),
 		},
 		{
 			name:    "replace with an empty string clears",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":""}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Department = "" }),
-			touched: fields(mapping.FieldDepartment),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Department = "" }),
+			touched: mappingtest.Fields(mapping.FieldDepartment),
 		},
 		{
 			name:    "remove name clears both parts",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"remove","path":"name"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.GivenName, u.FamilyName = "", "" }),
-			touched: fields(mapping.FieldGivenName, mapping.FieldFamilyName),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.GivenName, u.FamilyName = "", "" }),
+			touched: mappingtest.Fields(mapping.FieldGivenName, mapping.FieldFamilyName),
 		},
 		// Time zone, languages.
 		{
 			name:  "time zone, locale and preferred language as sent",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[{"op":"replace","path":"timezone","value":"America/Guayaquil"},
 				{"op":"replace","path":"locale","value":"fr-CA"},{"op":"add","path":"preferredLanguage","value":"hi"}]}`,
-			want: entraWith(func(u *mapping.User) {
+			want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.TimeZone, u.Locale, u.PreferredLanguage = "America/Guayaquil", "fr-CA", "hi"
 			}),
-			touched: fields(mapping.FieldTimeZone, mapping.FieldLocale, mapping.FieldPreferredLanguage),
+			touched: mappingtest.Fields(mapping.FieldTimeZone, mapping.FieldLocale, mapping.FieldPreferredLanguage),
 		},
 		// Freshservice extension.
 		{
 			name:  "freshservice extension isAgent string, location and custom attributes (a number as written)",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[
 				{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:isAgent","value":"True"},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:location","value":"Berlin"},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:COSTCENTRE","value":"CC-9"},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:badgeNumber","value":1234},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize","value":"44"}]}`,
-			want: entraWith(func(u *mapping.User) {
-				u.IsAgent, u.AgentText, u.Location = boolPtr(true), "True", "Berlin"
+			want: mappingtest.BaseWith(func(u *mapping.User) {
+				u.IsAgent, u.AgentText, u.Location = mappingtest.Bool(true), "True", "Berlin"
 				u.Custom = map[string]any{"costCentre": "CC-9", "badgeNumber": "1234"}
 			}),
-			touched: fields(mapping.FieldIsAgent, mapping.FieldLocation, mapping.FieldCustom),
+			touched: mappingtest.Fields(mapping.FieldIsAgent, mapping.FieldLocation, mapping.FieldCustom),
 			ignored: []string{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize"},
 		},
 		{
 			name:    "remove a custom attribute clears it",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:costCentre"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Custom = map[string]any{"costCentre": nil} }),
-			touched: fields(mapping.FieldCustom),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Custom = map[string]any{"costCentre": nil} }),
+			touched: mappingtest.Fields(mapping.FieldCustom),
 		},
 		{
 			name:    "custom attribute on a user without custom values",
 			start:   mapping.User{},
 			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User":{"isAgent":false,"badgeNumber":"B7"}}}]}`,
-			want:    mapping.User{IsAgent: boolPtr(false), AgentText: "false", Custom: map[string]any{"badgeNumber": "B7"}},
-			touched: fields(mapping.FieldIsAgent, mapping.FieldCustom),
+			want:    mapping.User{IsAgent: mappingtest.Bool(false), AgentText: "false", Custom: map[string]any{"badgeNumber": "B7"}},
+			touched: mappingtest.Fields(mapping.FieldIsAgent, mapping.FieldCustom),
 		},
 		{
 			name:    "enterprise _location, Freshservice's own app mapping",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:_location":"Paris"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Location, u.EnterpriseLocation = "Paris", true }),
-			touched: fields(mapping.FieldLocation),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Location, u.EnterpriseLocation = "Paris", true }),
+			touched: mappingtest.Fields(mapping.FieldLocation),
 		},
 		// roles are not mapped.
 		{
 			name:  "roles with JSON-encoded values are ignored",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[{"op":"Add","path":"roles","value":[
 				{"value":"{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}]}`,
-			want:    entraBase(),
+			want:    mappingtest.BaseUser(),
 			ignored: []string{"roles"},
 		},
 		{
 			name:    "an unknown extension is ignored",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier":"gold"}}]}`,
-			want:    entraBase(),
+			want:    mappingtest.BaseUser(),
 			ignored: []string{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier"},
 		},
 		{
 			name:  "later operation on the same attribute wins",
-			start: entraBase(),
+			start: mappingtest.BaseUser(),
 			body: `{"Operations":[{"op":"replace","path":"title","value":"A"},{"op":"remove","path":"title"},
 				{"op":"add","path":"title","value":"B"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "B" }),
-			touched: fields(mapping.FieldTitle),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "B" }),
+			touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		{
 			name:    "displayName wrapped as older Microsoft clients sent it",
-			start:   entraBase(),
+			start:   mappingtest.BaseUser(),
 			body:    `{"Operations":[{"op":"Replace","path":"displayName","value":[{"$ref":null,"value":"Wrapped"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.DisplayName = "Wrapped" }),
-			touched: fields(mapping.FieldDisplayName),
+			want:    mappingtest.BaseWith(func(u *mapping.User) { u.DisplayName = "Wrapped" }),
+			touched: mappingtest.Fields(mapping.FieldDisplayName),
 		},
 	}
 	for _, tt := range tests {
@@ -693,27 +662,16 @@ func TestEntraPatchRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u := entraBase()
+			u := mappingtest.BaseUser()
 			ops, _, err := dialectPatch(t, tt.body, userSchemas, dialect.Users)
 			if err == nil {
 				_, err = mapping.ApplyUserPatch(&u, ops, entraOpts)
 			}
-			var se scimerrors.ScimError
-			if !errors.As(err, &se) {
-				t.Fatalf("error = %v (%T), want a SCIM error", err, err)
-			}
-			if se.Status != 400 || se.ScimType != tt.scimType {
-				t.Errorf("error = %d %q, want 400 %q", se.Status, se.ScimType, tt.scimType)
-			}
-			for _, m := range tt.mentions {
-				if !strings.Contains(se.Detail, m) {
-					t.Errorf("detail %q does not mention %q", se.Detail, m)
-				}
-			}
+			se := mappingtest.CheckBadRequest(t, err, tt.scimType, tt.mentions...)
 			if len(se.Detail) > 300 {
 				t.Errorf("detail is %d bytes long", len(se.Detail))
 			}
-			if !reflect.DeepEqual(u, entraBase()) {
+			if !reflect.DeepEqual(u, mappingtest.BaseUser()) {
 				t.Errorf("user changed despite the error: %+v", u)
 			}
 		})
