@@ -45,402 +45,235 @@ var patchTestOpts = mapping.Options{Attributes: map[string]string{"costCentre": 
 // TestApplyUserPatch applies standard PATCH operations (RFC 7644 §3.5.2), as the dialect hands them
 // on, to a user. What Entra sends before the dialect puts it in this form is tested in proxy/dialect.
 func TestApplyUserPatch(t *testing.T) {
-	tests := []struct {
-		name    string
-		start   mapping.User
-		body    string
-		want    mapping.User
-		touched mapping.FieldSet
-		ignored []string
-	}{
+	tests := []mappingtest.UserPatchCase{
 		{
-			name:  "replace work email and family name",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[
+			Name:  "replace work email and family name",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
 				{"op":"replace","path":"name.familyName","value":"updatedFamilyName"}]}`,
-			want: mappingtest.BaseWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.WorkEmail, u.FamilyName = "updatedEmail@microsoft.com", "updatedFamilyName"
 			}),
-			touched: mappingtest.Fields(mapping.FieldWorkEmail, mapping.FieldFamilyName),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail, mapping.FieldFamilyName),
 		},
 		{
-			name:    "replace userName",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"userName","value":"5b50642d@testuser.com"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.UserName = "5b50642d@testuser.com" }),
-			touched: mappingtest.Fields(mapping.FieldUserName),
+			Name:    "replace userName",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"userName","value":"5b50642d@testuser.com"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.UserName = "5b50642d@testuser.com" }),
+			Touched: mappingtest.Fields(mapping.FieldUserName),
 		},
 		{
-			name:  "several attributes, one kept by fsscim",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[
+			Name:  "several attributes, one kept by fsscim",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"replace","path":"displayName","value":"Pvlo"},
 				{"op":"replace","path":"name.givenName","value":"Gtfd"},
 				{"op":"replace","path":"externalId","value":"Eqpj"},
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"Eqpj"}]}`,
-			want: mappingtest.BaseWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.DisplayName, u.GivenName, u.ExternalID = "Pvlo", "Gtfd", "Eqpj"
 				u.Kept = map[string]string{mapping.SchemaEnterprise + ":employeeNumber": "Eqpj"}
 			}),
-			touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldExternalID, mapping.FieldKept),
+			Touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldExternalID, mapping.FieldKept),
 		},
 		{
-			name:    "add of an unmapped attribute",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"add","path":"ims","value":[{"value":"babs","type":"xmpp"}]}]}`,
-			want:    mappingtest.BaseUser(),
-			ignored: []string{"ims"},
+			Name:    "add of an unmapped attribute",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"ims","value":[{"value":"babs","type":"xmpp"}]}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"ims"},
 		},
 		{
-			name:  "path-less replace of attributes by name",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[{"op":"replace","value":{"displayName":"Bjfe","title":"Lead","active":false,
+			Name:  "path-less replace of attributes by name",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{"displayName":"Bjfe","title":"Lead","active":false,
 				"name":{"givenName":"Kkom","familyName":"Unua"}}}]}`,
-			want: mappingtest.BaseWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.DisplayName, u.Title, u.Active, u.GivenName, u.FamilyName = "Bjfe", "Lead", false, "Kkom", "Unua"
 			}),
-			touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldTitle, mapping.FieldActive, mapping.FieldGivenName, mapping.FieldFamilyName),
+			Touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldTitle, mapping.FieldActive, mapping.FieldGivenName, mapping.FieldFamilyName),
 		},
 		{
-			name:  "path-less extension objects",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[{"op":"replace","value":{
+			Name:  "path-less extension objects",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales","manager":{"value":"99"},"costCenter":"X"},
 				"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User":{"isAgent":"true","badgeNumber":"B7"}}}]}`,
-			want: mappingtest.BaseWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.Department, u.ManagerID, u.IsAgent, u.AgentText = "Sales", "99", mappingtest.Bool(true), "true"
 				u.Custom = map[string]any{"costCentre": "CC-1", "badgeNumber": "B7"}
 				u.Kept = map[string]string{mapping.SchemaEnterprise + ":costCenter": "X"}
 			}),
-			touched: mappingtest.Fields(mapping.FieldDepartment, mapping.FieldManager, mapping.FieldIsAgent, mapping.FieldCustom, mapping.FieldKept),
+			Touched: mappingtest.Fields(mapping.FieldDepartment, mapping.FieldManager, mapping.FieldIsAgent, mapping.FieldCustom, mapping.FieldKept),
 		},
 		{
-			name:    "path-less attribute names in any case",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","value":{"DISPLAYNAME":"Upper","Name":{"GivenName":"Mixed"}}}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.DisplayName, u.GivenName = "Upper", "Mixed" }),
-			touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldGivenName),
+			Name:    "path-less attribute names in any case",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"DISPLAYNAME":"Upper","Name":{"GivenName":"Mixed"}}}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.DisplayName, u.GivenName = "Upper", "Mixed" }),
+			Touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldGivenName),
 		},
 		{
-			name:    "path-less value with id and schemas",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","value":{"id":"42","schemas":["x"],"title":"Lead"}}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "Lead" }),
-			touched: mappingtest.Fields(mapping.FieldTitle),
+			Name:    "a path-less key that is a path names no attribute",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"name.givenName":"Dotted"}}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"name.givenName"},
 		},
 		{
-			name:    "a path-less key that is a path names no attribute",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","value":{"name.givenName":"Dotted"}}]}`,
-			want:    mappingtest.BaseUser(),
-			ignored: []string{"name.givenName"},
+			Name:    "path in upper case",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"TITLE","value":"Boss"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "Boss" }),
+			Touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		{
-			name:    "path in upper case",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"TITLE","value":"Boss"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "Boss" }),
-			touched: mappingtest.Fields(mapping.FieldTitle),
+			Name:    "re-enable",
+			Start:   mapping.User{ID: "42", Active: false},
+			Body:    `{"Operations":[{"op":"replace","path":"active","value":true}]}`,
+			Want:    mapping.User{ID: "42", Active: true},
+			Touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
-			name:    "disable",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"active","value":false}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Active = false }),
-			touched: mappingtest.Fields(mapping.FieldActive),
+			Name:    "manager object without a value names no manager",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{}}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{mapping.SchemaEnterprise + ":manager"},
 		},
 		{
-			name:    "re-enable",
-			start:   mapping.User{ID: "42", Active: false},
-			body:    `{"Operations":[{"op":"replace","path":"active","value":true}]}`,
-			want:    mapping.User{ID: "42", Active: true},
-			touched: mappingtest.Fields(mapping.FieldActive),
+			Name:    "add work email when the user has none",
+			Start:   mapping.User{ID: "42", UserName: "a@contoso.com"},
+			Body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":"a.work@contoso.com"}]}`,
+			Want:    mapping.User{ID: "42", UserName: "a@contoso.com", WorkEmail: "a.work@contoso.com"},
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "remove active is not a state change",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"active"}]}`,
-			want:    mappingtest.BaseUser(),
-			ignored: []string{"active"},
-		},
-		{
-			name:    "manager object",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":"271"}}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "271" }),
-			touched: mappingtest.Fields(mapping.FieldManager),
-		},
-		{
-			name:    "manager value sub-attribute",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value","value":"8"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "8" }),
-			touched: mappingtest.Fields(mapping.FieldManager),
-		},
-		{
-			name:    "manager with an empty value clears it",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":""}}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: mappingtest.Fields(mapping.FieldManager),
-		},
-		{
-			name:    "remove manager",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: mappingtest.Fields(mapping.FieldManager),
-		},
-		{
-			name:    "manager object without a value names no manager",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{}}]}`,
-			want:    mappingtest.BaseUser(),
-			ignored: []string{mapping.SchemaEnterprise + ":manager"},
-		},
-		{
-			name:    "add work email when the user has none",
-			start:   mapping.User{ID: "42", UserName: "a@contoso.com"},
-			body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":"a.work@contoso.com"}]}`,
-			want:    mapping.User{ID: "42", UserName: "a@contoso.com", WorkEmail: "a.work@contoso.com"},
-			touched: mappingtest.Fields(mapping.FieldWorkEmail),
-		},
-		{
-			name:    "replace work email when the user has none",
-			start:   mapping.User{ID: "42"},
-			body:    `{"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"w@contoso.com"}]}`,
-			want:    mapping.User{ID: "42", WorkEmail: "w@contoso.com"},
-			touched: mappingtest.Fields(mapping.FieldWorkEmail),
-		},
-		{
-			name:  "work and mobile phone, fax unmapped",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[
+			Name:  "work and mobile phone, fax unmapped",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"replace","path":"phoneNumbers[type eq \"work\"].value","value":"555-0101"},
 				{"op":"add","path":"phoneNumbers[type eq \"mobile\"].value","value":"555-0102"},
 				{"op":"add","path":"phoneNumbers[type eq \"fax\"].value","value":"555-0103"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
-			touched: mappingtest.Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
-			ignored: []string{`phoneNumbers[type eq "fax"].value`},
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
+			Ignored: []string{`phoneNumbers[type eq "fax"].value`},
 		},
 		{
-			name:  "work address formatted, other address parts ignored",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[
+			Name:  "work address formatted, other address parts ignored",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"replace","path":"addresses[type eq \"work\"].formatted","value":"2 Side St"},
 				{"op":"replace","path":"addresses[type eq \"work\"].streetAddress","value":"2 Side St"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkAddress = "2 Side St" }),
-			touched: mappingtest.Fields(mapping.FieldWorkAddress),
-			ignored: []string{`addresses[type eq "work"].streetAddress`},
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkAddress = "2 Side St" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkAddress),
+			Ignored: []string{`addresses[type eq "work"].streetAddress`},
 		},
 		{
-			name:    "filter and sub-attribute in upper case",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"EMAILS[TYPE EQ \"Work\"].VALUE","value":"W@contoso.com"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "W@contoso.com" }),
-			touched: mappingtest.Fields(mapping.FieldWorkEmail),
+			Name:    "filter and sub-attribute in upper case",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"EMAILS[TYPE EQ \"Work\"].VALUE","value":"W@contoso.com"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "W@contoso.com" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "add the work email element",
-			start:   mapping.User{},
-			body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"]","value":[{"value":"x@contoso.com","type":"work","primary":true}]}]}`,
-			want:    mapping.User{WorkEmail: "x@contoso.com"},
-			touched: mappingtest.Fields(mapping.FieldWorkEmail),
+			Name:    "remove phones with a value list",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"phoneNumbers","value":[{"type":"mobile","value":"555-0199"}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "" }),
+			Touched: mappingtest.Fields(mapping.FieldMobilePhone),
 		},
 		{
-			name:    "remove work email by filter",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"emails[type eq \"work\"]"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "" }),
-			touched: mappingtest.Fields(mapping.FieldWorkEmail),
+			Name:    "remove emails with a value list naming the address",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"emails","value":[{"value":"WORK@contoso.com"}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "remove phone by value filter",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"555-0199\"]"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "" }),
-			touched: mappingtest.Fields(mapping.FieldMobilePhone),
+			Name:    "replace emails without a work one takes the primary",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"a@x.com"},{"value":"b@x.com","primary":true}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "b@x.com" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
+			Ignored: []string{`emails[type eq ""]`},
 		},
 		{
-			name:  "remove phone by a value filter matching nothing",
-			start: mappingtest.BaseUser(),
-			body:  `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"000\"]"}]}`,
-			want:  mappingtest.BaseUser(),
-		},
-		{
-			name:    "remove phones with a value list",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers","value":[{"type":"mobile","value":"555-0199"}]}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "" }),
-			touched: mappingtest.Fields(mapping.FieldMobilePhone),
-		},
-		{
-			name:    "remove emails with a value list naming the address",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"emails","value":[{"value":"WORK@contoso.com"}]}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "" }),
-			touched: mappingtest.Fields(mapping.FieldWorkEmail),
-		},
-		{
-			name:    "remove all phones",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "", "" }),
-			touched: mappingtest.Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
-		},
-		{
-			name:  "replace emails as a whole",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[{"op":"replace","path":"emails","value":[
-				{"type":"home","value":"home@example.com"},{"type":"work","value":"new@contoso.com","primary":true}]}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "new@contoso.com" }),
-			touched: mappingtest.Fields(mapping.FieldWorkEmail),
-			ignored: []string{`emails[type eq "home"]`},
-		},
-		{
-			name:    "replace emails without a work one takes the primary",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"a@x.com"},{"value":"b@x.com","primary":true}]}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "b@x.com" }),
-			touched: mappingtest.Fields(mapping.FieldWorkEmail),
-			ignored: []string{`emails[type eq ""]`},
-		},
-		{
-			name:    "replace phones as a whole drops the missing type",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"phoneNumbers","value":[{"type":"work","value":"1"},{"type":"fax","value":"2"}]}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "1", "" }),
-			touched: mappingtest.Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
-			ignored: []string{`phoneNumbers[type eq "fax"]`},
-		},
-		{
-			name:    "add phones keeps the type not sent",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"add","path":"phoneNumbers","value":[{"type":"mobile","value":"3"}]}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "3" }),
-			touched: mappingtest.Fields(mapping.FieldMobilePhone),
-		},
-		{
-			name:  "add an email of another type keeps the work email",
-			start: mappingtest.BaseUser(),
-			body:  `{"Operations":[{"op":"add","path":"emails","value":[{"value":"home2@example.com","type":"home"}]}]}`,
-			want:  mappingtest.BaseUser(),
+			Name:  "add an email of another type keeps the work email",
+			Start: mappingtest.BaseUser(),
+			Body:  `{"Operations":[{"op":"add","path":"emails","value":[{"value":"home2@example.com","type":"home"}]}]}`,
+			Want:  mappingtest.BaseUser(),
 			// fsscim keeps the work email only.
-			ignored: []string{`emails[type eq "home"]`},
+			Ignored: []string{`emails[type eq "home"]`},
 		},
 		{
-			name:    "add an untyped email keeps the work email",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"other@example.com"}]}]}`,
-			want:    mappingtest.BaseUser(),
-			ignored: []string{`emails[type eq ""]`},
+			Name:    "add an untyped email keeps the work email",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"other@example.com"}]}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{`emails[type eq ""]`},
 		},
 		{
-			name:    "add an untyped email to a user without a work email makes it the work email",
-			start:   mapping.User{ID: "42"},
-			body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"first@example.com"}]}]}`,
-			want:    mapping.User{ID: "42", WorkEmail: "first@example.com"},
-			touched: mappingtest.Fields(mapping.FieldWorkEmail),
+			Name:    "add an untyped email to a user without a work email makes it the work email",
+			Start:   mapping.User{ID: "42"},
+			Body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"first@example.com"}]}]}`,
+			Want:    mapping.User{ID: "42", WorkEmail: "first@example.com"},
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "remove title",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"title"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "" }),
-			touched: mappingtest.Fields(mapping.FieldTitle),
+			Name:    "remove title",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"title"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "" }),
+			Touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		{
-			name:    "replace with null clears",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"title","value":null},{"op":"replace","path":"name","value":null}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title, u.GivenName, u.FamilyName = "", "", "" }),
-			touched: mappingtest.Fields(mapping.FieldTitle, mapping.FieldGivenName, mapping.FieldFamilyName),
-		},
-		{
-			name:    "replace with an empty string clears",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":""}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Department = "" }),
-			touched: mappingtest.Fields(mapping.FieldDepartment),
-		},
-		{
-			name:    "remove name clears both parts",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"name"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.GivenName, u.FamilyName = "", "" }),
-			touched: mappingtest.Fields(mapping.FieldGivenName, mapping.FieldFamilyName),
-		},
-		{
-			name:  "time zone, locale and preferred language as sent",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[{"op":"replace","path":"timezone","value":"America/Guayaquil"},
-				{"op":"replace","path":"locale","value":"fr-CA"},{"op":"add","path":"preferredLanguage","value":"hi"}]}`,
-			want: mappingtest.BaseWith(func(u *mapping.User) {
-				u.TimeZone, u.Locale, u.PreferredLanguage = "America/Guayaquil", "fr-CA", "hi"
-			}),
-			touched: mappingtest.Fields(mapping.FieldTimeZone, mapping.FieldLocale, mapping.FieldPreferredLanguage),
-		},
-		{
-			name:  "Freshservice extension: isAgent, location and custom attributes",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[
+			Name:  "Freshservice extension: isAgent, location and custom attributes",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"add","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:isAgent","value":"TRUE"},
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:location","value":"Berlin"},
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:COSTCENTRE","value":"CC-9"},
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize","value":"44"}]}`,
-			want: mappingtest.BaseWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.IsAgent, u.AgentText, u.Location = mappingtest.Bool(true), "TRUE", "Berlin"
 				u.Custom = map[string]any{"costCentre": "CC-9"}
 			}),
-			touched: mappingtest.Fields(mapping.FieldIsAgent, mapping.FieldLocation, mapping.FieldCustom),
-			ignored: []string{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize"},
+			Touched: mappingtest.Fields(mapping.FieldIsAgent, mapping.FieldLocation, mapping.FieldCustom),
+			Ignored: []string{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize"},
 		},
 		{
-			name:    "remove a custom attribute clears it",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:costCentre"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Custom = map[string]any{"costCentre": nil} }),
-			touched: mappingtest.Fields(mapping.FieldCustom),
+			Name:    "roles are not mapped",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"roles","value":[{"value":"Admin"}]}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"roles"},
 		},
 		{
-			name:    "roles are not mapped",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"add","path":"roles","value":[{"value":"Admin"}]}]}`,
-			want:    mappingtest.BaseUser(),
-			ignored: []string{"roles"},
-		},
-		{
-			name:    "an unknown extension is ignored",
-			start:   mappingtest.BaseUser(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier","value":"gold"}]}`,
-			want:    mappingtest.BaseUser(),
-			ignored: []string{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier"},
-		},
-		{
-			name:  "later operation on the same attribute wins",
-			start: mappingtest.BaseUser(),
-			body: `{"Operations":[{"op":"replace","path":"title","value":"A"},{"op":"remove","path":"title"},
-				{"op":"add","path":"title","value":"B"}]}`,
-			want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "B" }),
-			touched: mappingtest.Fields(mapping.FieldTitle),
+			Name:    "an unknown extension is ignored",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier","value":"gold"}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier"},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u := tt.start
-			got, err := mapping.ApplyUserPatch(&u, patchTestOps(t, tt.body), patchTestOpts)
+	for _, tt := range append(tests, mappingtest.UserPatchCases()...) {
+		t.Run(tt.Name, func(t *testing.T) {
+			u := tt.Start
+			got, err := mapping.ApplyUserPatch(&u, patchTestOps(t, tt.Body), patchTestOpts)
 			if err != nil {
 				t.Fatalf("ApplyUserPatch: %v", err)
 			}
-			if !reflect.DeepEqual(u, tt.want) {
-				t.Errorf("user\n got %+v\nwant %+v", u, tt.want)
+			if !reflect.DeepEqual(u, tt.Want) {
+				t.Errorf("user\n got %+v\nwant %+v", u, tt.Want)
 			}
-			if got.Touched != tt.touched {
-				t.Errorf("touched = %b, want %b", got.Touched, tt.touched)
+			if got.Touched != tt.Touched {
+				t.Errorf("touched = %b, want %b", got.Touched, tt.Touched)
 			}
-			if !reflect.DeepEqual(got.Ignored, tt.ignored) {
-				t.Errorf("ignored = %q, want %q", got.Ignored, tt.ignored)
+			if !reflect.DeepEqual(got.Ignored, tt.Ignored) {
+				t.Errorf("ignored = %q, want %q", got.Ignored, tt.Ignored)
 			}
 		})
 	}
