@@ -126,7 +126,7 @@ func readBodyKept(u *User, schema string, kv entry) ([]string, error) {
 	}
 	key, ok := keptKey(schema, attr, sub)
 	if !ok {
-		if carriesNothing(kv.value) {
+		if CarriesNothing(kv.value) {
 			return nil, nil
 		}
 		name := kv.key
@@ -246,7 +246,7 @@ func readBodyAddresses(u *User, v any) ([]string, error) {
 			switch strings.ToLower(kv.key) {
 			case "formatted", "type", "primary":
 			default:
-				if !carriesNothing(kv.value) {
+				if !CarriesNothing(kv.value) {
 					ignored = append(ignored, `addresses[type eq "work"].`+kv.key)
 				}
 			}
@@ -288,7 +288,7 @@ func readBodyExtension(u *User, set *FieldSet, kv entry, opts Options) ([]string
 	default:
 		name, _, ok := opts.customAttribute(kv.key)
 		if !ok {
-			if !carriesNothing(kv.value) {
+			if !CarriesNothing(kv.value) {
 				return []string{SchemaFreshservice + ":" + kv.key}, nil
 			}
 			return nil, nil
@@ -369,7 +369,7 @@ next:
 				continue next
 			}
 		}
-		if carriesNothing(it.get("value")) && carriesNothing(it.get("formatted")) {
+		if CarriesNothing(it.get("value")) && CarriesNothing(it.get("formatted")) {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s[type eq %q]", attr, it.typ))
