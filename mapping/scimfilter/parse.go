@@ -88,33 +88,33 @@ func (p *parser) keyword(kw string) bool {
 // parseOr reads disjunctions of conjunctions. inBrackets says the filter is a value path's, whose
 // paths are sub-attributes and which may hold no value path itself.
 func (p *parser) parseOr(depth int, inBrackets bool) (Expr, error) {
-	first, err := p.parseAnd(depth, inBrackets)
-	if err != nil {
-		return nil, err
-	}
-	terms := []Expr{first}
-	for {
-		save := p.pos
-		p.skipSpace()
-		if p.pos == save || !p.keyword("or") {
-			p.pos = save
-			break
-		}
-		p.skipSpace()
-		t, err := p.parseAnd(depth, inBrackets)
-		if err != nil {
-			return nil, err
-		}
-		terms = append(terms, t)
-	}
-	if len(terms) == 1 {
-		return first, nil
-	}
-	return Or{Terms: flatten(terms, func(e Expr) ([]Expr, bool) { o, ok := e.(Or); return o.Terms, ok })}, nil
+	return p.parseJoined(orJunction, p.parseAnd, depth, inBrackets)
 }
 
 func (p *parser) parseAnd(depth int, inBrackets bool) (Expr, error) {
-	first, err := p.parseUnary(depth, inBrackets)
+	return p.parseJoined(andJunction, p.parseUnary, depth, inBrackets)
+}
+
+// A junction is how terms are joined: the keyword between them and the expression they make.
+type junction struct {
+	kw   string
+	join func(terms []Expr) Expr
+	// terms are the terms of an expression of the same kind, which flatten merges.
+	terms func(e Expr) ([]Expr, bool)
+}
+
+var (
+	orJunction = junction{"or",
+		func(terms []Expr) Expr { return Or{Terms: terms} },
+		func(e Expr) ([]Expr, bool) { o, ok := e.(Or); return o.Terms, ok }}
+	andJunction = junction{"and",
+		func(terms []Expr) Expr { return And{Terms: terms} },
+		func(e Expr) ([]Expr, bool) { a, ok := e.(And); return a.Terms, ok }}
+)
+
+// parseJoined reads one or more terms, each by next, joined by j's keyword.
+func (p *parser) parseJoined(j junction, next func(depth int, inBrackets bool) (Expr, error), depth int, inBrackets bool) (Expr, error) {
+	first, err := next(depth, inBrackets)
 	if err != nil {
 		return nil, err
 	}
@@ -122,12 +122,12 @@ func (p *parser) parseAnd(depth int, inBrackets bool) (Expr, error) {
 	for {
 		save := p.pos
 		p.skipSpace()
-		if p.pos == save || !p.keyword("and") {
+		if p.pos == save || !p.keyword(j.kw) {
 			p.pos = save
 			break
 		}
 		p.skipSpace()
-		t, err := p.parseUnary(depth, inBrackets)
+		t, err := next(depth, inBrackets)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +136,7 @@ func (p *parser) parseAnd(depth int, inBrackets bool) (Expr, error) {
 	if len(terms) == 1 {
 		return first, nil
 	}
-	return And{Terms: flatten(terms, func(e Expr) ([]Expr, bool) { a, ok := e.(And); return a.Terms, ok })}, nil
+	return j.join(flatten(terms, j.terms)), nil
 }
 
 // flatten merges nested terms of the same kind, so (a and b) and c is one conjunction of three.
