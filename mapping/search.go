@@ -289,51 +289,55 @@ func has(s string) int {
 	return 1
 }
 
+// userStrings read the slots that hold one string of the user, the same for Count and Value.
+var userStrings = [...]func(*User) string{
+	UserSlotID:                func(u *User) string { return u.ID },
+	UserSlotExternalID:        func(u *User) string { return u.ExternalID },
+	UserSlotUserName:          func(u *User) string { return u.UserName },
+	UserSlotDisplayName:       func(u *User) string { return u.DisplayName },
+	UserSlotTitle:             func(u *User) string { return u.Title },
+	UserSlotTimezone:          func(u *User) string { return u.TimeZone },
+	UserSlotLocale:            func(u *User) string { return u.Locale },
+	UserSlotPreferredLanguage: func(u *User) string { return u.PreferredLanguage },
+	UserSlotDepartment:        func(u *User) string { return u.Department },
+	UserSlotManager:           func(u *User) string { return u.ManagerID },
+	UserSlotLocation:          func(u *User) string { return u.Location },
+}
+
+// userString is the reader of slot when it holds one string of the user, or nil.
+func userString(slot int) func(*User) string {
+	if slot < 0 || slot >= len(userStrings) {
+		return nil
+	}
+	return userStrings[slot]
+}
+
 // Count implements scimfilter.Resource.
 func (v UserView) Count(slot int) int {
 	u := v.u
+	if get := userString(slot); get != nil {
+		return has(get(u))
+	}
 	switch slot {
-	case UserSlotID:
-		return has(u.ID)
-	case UserSlotExternalID:
-		return has(u.ExternalID)
 	case UserSlotMeta, UserSlotActive:
 		return 1
-	case UserSlotUserName:
-		return has(u.UserName)
 	case UserSlotName:
 		if u.GivenName == "" && u.FamilyName == "" && u.FormattedName == "" &&
 			u.Kept["name.middleName"] == "" && u.Kept["name.honorificPrefix"] == "" && u.Kept["name.honorificSuffix"] == "" {
 			return 0
 		}
 		return 1
-	case UserSlotDisplayName:
-		return has(u.DisplayName)
-	case UserSlotTitle:
-		return has(u.Title)
 	case UserSlotEmails:
 		return has(u.WorkEmail)
 	case UserSlotPhoneNumbers:
 		return has(u.WorkPhone) + has(u.MobilePhone)
 	case UserSlotAddresses:
 		return has(u.WorkAddress)
-	case UserSlotTimezone:
-		return has(u.TimeZone)
-	case UserSlotLocale:
-		return has(u.Locale)
-	case UserSlotPreferredLanguage:
-		return has(u.PreferredLanguage)
-	case UserSlotDepartment:
-		return has(u.Department)
-	case UserSlotManager:
-		return has(u.ManagerID)
 	case UserSlotEnterpriseLocation:
 		// Answered only to a user whose location the client writes there.
 		if !u.EnterpriseLocation {
 			return 0
 		}
-		return has(u.Location)
-	case UserSlotLocation:
 		return has(u.Location)
 	case UserSlotIsAgent:
 		if u.IsAgent == nil {
@@ -363,15 +367,12 @@ func (v UserView) customName(slot int) (string, bool) {
 // Value implements scimfilter.Resource.
 func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 	u := v.u
+	if get := userString(slot); get != nil {
+		return text(get(u))
+	}
 	switch slot {
-	case UserSlotID:
-		return text(u.ID)
-	case UserSlotExternalID:
-		return text(u.ExternalID)
 	case UserSlotMeta:
 		return v.meta.value("User", sub)
-	case UserSlotUserName:
-		return text(u.UserName)
 	case UserSlotName:
 		switch sub {
 		case 0:
@@ -390,10 +391,6 @@ func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 		case 5:
 			return text(u.Kept["name.honorificSuffix"])
 		}
-	case UserSlotDisplayName:
-		return text(u.DisplayName)
-	case UserSlotTitle:
-		return text(u.Title)
 	case UserSlotEmails:
 		switch sub {
 		case 0:
@@ -421,24 +418,12 @@ func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 		case 1:
 			return text("work")
 		}
-	case UserSlotTimezone:
-		return text(u.TimeZone)
-	case UserSlotLocale:
-		return text(u.Locale)
-	case UserSlotPreferredLanguage:
-		return text(u.PreferredLanguage)
 	case UserSlotActive:
 		return scimfilter.Value{Kind: scimfilter.KindBool, Bool: u.Active}
-	case UserSlotDepartment:
-		return text(u.Department)
-	case UserSlotManager:
-		return text(u.ManagerID)
 	case UserSlotEnterpriseLocation:
 		if u.EnterpriseLocation {
 			return text(u.Location)
 		}
-	case UserSlotLocation:
-		return text(u.Location)
 	case UserSlotIsAgent:
 		return text(AgentAnswer(*u))
 	default:
