@@ -173,10 +173,16 @@ func (p *parser) parseUnary(depth int, inBrackets bool) (Expr, error) {
 
 // parseGroup reads "(" filter ")".
 func (p *parser) parseGroup(depth int, inBrackets bool) (Expr, error) {
-	open := p.pos
+	return p.parseEnclosed(depth, inBrackets, ')', "parenthesis")
+}
+
+// parseEnclosed reads a filter one level deeper, from the opening character at the position to
+// closing; what names the pair ("parenthesis") when it is not closed.
+func (p *parser) parseEnclosed(depth int, inBrackets bool, closing byte, what string) (Expr, error) {
 	if depth+1 > MaxDepth {
 		return nil, &Error{Reason: fmt.Sprintf("the filter is nested deeper than %d levels", MaxDepth)}
 	}
+	open := p.pos
 	p.pos++
 	p.skipSpace()
 	x, err := p.parseOr(depth+1, inBrackets)
@@ -184,8 +190,8 @@ func (p *parser) parseGroup(depth int, inBrackets bool) (Expr, error) {
 		return nil, err
 	}
 	p.skipSpace()
-	if p.pos >= len(p.src) || p.src[p.pos] != ')' {
-		return nil, p.errAt(open, "the parenthesis opened here is not closed")
+	if p.pos >= len(p.src) || p.src[p.pos] != closing {
+		return nil, p.errAt(open, "the "+what+" opened here is not closed")
 	}
 	p.pos++
 	return x, nil
@@ -205,21 +211,10 @@ func (p *parser) parseAttrExp(depth int, inBrackets bool) (Expr, error) {
 		if path.Sub != "" {
 			return nil, p.errAt(start, "a value filter applies to an attribute, not to a sub-attribute")
 		}
-		if depth+1 > MaxDepth {
-			return nil, &Error{Reason: fmt.Sprintf("the filter is nested deeper than %d levels", MaxDepth)}
-		}
-		open := p.pos
-		p.pos++
-		p.skipSpace()
-		inner, err := p.parseOr(depth+1, true)
+		inner, err := p.parseEnclosed(depth, true, ']', "bracket")
 		if err != nil {
 			return nil, err
 		}
-		p.skipSpace()
-		if p.pos >= len(p.src) || p.src[p.pos] != ']' {
-			return nil, p.errAt(open, "the bracket opened here is not closed")
-		}
-		p.pos++
 		vp := ValuePath{Path: path, Filter: inner}
 		if p.pos < len(p.src) && p.src[p.pos] == '.' {
 			// Entra's attr[filter].sub op value: a value that satisfies filter and whose sub
