@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	scimerrors "github.com/elimity-com/scim/errors"
+
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/mapping/mappingtest"
 )
