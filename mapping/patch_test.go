@@ -264,15 +264,7 @@ func TestApplyUserPatch(t *testing.T) {
 		t.Run(tt.Name, func(t *testing.T) {
 			u := tt.Start
 			got, err := mapping.ApplyUserPatch(&u, patchTestOps(t, tt.Body), patchTestOpts)
-			if err != nil {
-				t.Fatalf("ApplyUserPatch: %v", err)
-			}
-			if !reflect.DeepEqual(u, tt.Want) {
-				t.Errorf("user\n got %+v\nwant %+v", u, tt.Want)
-			}
-			if got.Touched != tt.Touched {
-				t.Errorf("touched = %b, want %b", got.Touched, tt.Touched)
-			}
+			tt.CheckApplied(t, u, got, err)
 			if !reflect.DeepEqual(got.Ignored, tt.Ignored) {
 				t.Errorf("ignored = %q, want %q", got.Ignored, tt.Ignored)
 			}

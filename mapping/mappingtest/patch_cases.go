@@ -1,6 +1,11 @@
 package mappingtest
 
-import "github.com/fsscim/fsscim/mapping"
+import (
+	"reflect"
+	"testing"
+
+	"github.com/fsscim/fsscim/mapping"
+)
 
 // UserPatchCase is a PATCH request body applied to a user, and what it makes of the user.
 type UserPatchCase struct {
@@ -177,5 +182,20 @@ func UserPatchCases() []UserPatchCase {
 			Want:    BaseWith(func(u *mapping.User) { u.Title = "B" }),
 			Touched: Fields(mapping.FieldTitle),
 		},
+	}
+}
+
+// CheckApplied checks what ApplyUserPatch made of the case: no error, the user and the fields
+// touched. What is ignored is the caller's to check, since the dialect reports some of it.
+func (c UserPatchCase) CheckApplied(tb testing.TB, u mapping.User, got mapping.PatchResult, err error) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatalf("ApplyUserPatch: %v", err)
+	}
+	if !reflect.DeepEqual(u, c.Want) {
+		tb.Errorf("user\n got %+v\nwant %+v", u, c.Want)
+	}
+	if got.Touched != c.Touched {
+		tb.Errorf("touched = %b, want %b", got.Touched, c.Touched)
 	}
 }
