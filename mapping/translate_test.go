@@ -347,114 +347,93 @@ func TestAttributesBothWays(t *testing.T) {
 
 func TestUserFromAttributesForms(t *testing.T) {
 	yes, no := true, false
-	tests := []struct {
-		name string
-		body string
-		want mapping.User
-		set  []mapping.Field // must be in the set
-		not  []mapping.Field // must not be
-	}{
+	tests := []mappingtest.UserReadCase{
 		{
-			name: "minimal body",
-			body: `{"userName":"a@x.com"}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldUserName, mapping.FieldGivenName, mapping.FieldFamilyName},
-			not:  []mapping.Field{mapping.FieldActive, mapping.FieldWorkEmail, mapping.FieldIsAgent, mapping.FieldManager},
+			Name: "minimal body",
+			Body: `{"userName":"a@x.com"}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldUserName, mapping.FieldGivenName, mapping.FieldFamilyName},
+			Not:  []mapping.Field{mapping.FieldActive, mapping.FieldWorkEmail, mapping.FieldIsAgent, mapping.FieldManager},
 		},
 		{
-			name: "active as boolean false",
-			body: `{"userName":"a@x.com","active":false}`,
-			want: mapping.User{UserName: "a@x.com", Active: false},
-			set:  []mapping.Field{mapping.FieldActive},
+			Name: "active as boolean false",
+			Body: `{"userName":"a@x.com","active":false}`,
+			Want: mapping.User{UserName: "a@x.com", Active: false},
+			Set:  []mapping.Field{mapping.FieldActive},
 		},
 		{
-			name: "isAgent as the text TRUE",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"TRUE"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes, AgentText: "TRUE"},
-			set:  []mapping.Field{mapping.FieldIsAgent},
+			Name: "isAgent as the text TRUE",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"TRUE"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes, AgentText: "TRUE"},
+			Set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
-			name: "isAgent as False",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"False"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no, AgentText: "False"},
-			set:  []mapping.Field{mapping.FieldIsAgent},
+			Name: "isAgent as False",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"False"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no, AgentText: "False"},
+			Set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
-			name: "empty isAgent string is not sent",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":""}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			not:  []mapping.Field{mapping.FieldIsAgent},
+			Name: "empty isAgent string is not sent",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":""}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Not:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
-			name: "attribute names ignore case",
-			body: `{"USERNAME":"a@x.com","DisplayName":"A B","Name":{"GIVENNAME":"A"},"Emails":[{"Type":"Work","Value":"w@x.com"}]}`,
-			want: mapping.User{UserName: "a@x.com", DisplayName: "A B", GivenName: "A", WorkEmail: "w@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldDisplayName, mapping.FieldWorkEmail},
+			Name: "attribute names ignore case",
+			Body: `{"USERNAME":"a@x.com","DisplayName":"A B","Name":{"GIVENNAME":"A"},"Emails":[{"Type":"Work","Value":"w@x.com"}]}`,
+			Want: mapping.User{UserName: "a@x.com", DisplayName: "A B", GivenName: "A", WorkEmail: "w@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldDisplayName, mapping.FieldWorkEmail},
 		},
 		{
-			name: "work email chosen over an earlier other one",
-			body: `{"userName":"a@x.com","emails":[{"type":"other","value":"o@x.com","primary":true},{"type":"work","value":"w@x.com"}]}`,
-			want: mapping.User{UserName: "a@x.com", WorkEmail: "w@x.com", Active: true},
+			Name: "work email chosen over an earlier other one",
+			Body: `{"userName":"a@x.com","emails":[{"type":"other","value":"o@x.com","primary":true},{"type":"work","value":"w@x.com"}]}`,
+			Want: mapping.User{UserName: "a@x.com", WorkEmail: "w@x.com", Active: true},
 		},
 		{
-			name: "no work and no primary email: the first",
-			body: `{"userName":"a@x.com","emails":[{"type":"home","value":"h@x.com"},{"type":"other","value":"o@x.com"}]}`,
-			want: mapping.User{UserName: "a@x.com", WorkEmail: "h@x.com", Active: true},
+			Name: "no work and no primary email: the first",
+			Body: `{"userName":"a@x.com","emails":[{"type":"home","value":"h@x.com"},{"type":"other","value":"o@x.com"}]}`,
+			Want: mapping.User{UserName: "a@x.com", WorkEmail: "h@x.com", Active: true},
 		},
 		{
-			name: "an odd primary flag does not fail the body",
-			body: `{"userName":"a@x.com","emails":[{"value":"w@x.com","primary":"yes","type":7}]}`,
-			want: mapping.User{UserName: "a@x.com", WorkEmail: "w@x.com", Active: true},
+			Name: "an odd primary flag does not fail the body",
+			Body: `{"userName":"a@x.com","emails":[{"value":"w@x.com","primary":"yes","type":7}]}`,
+			Want: mapping.User{UserName: "a@x.com", WorkEmail: "w@x.com", Active: true},
 		},
 		{
-			name: "untyped phone is the work phone",
-			body: `{"userName":"a@x.com","phoneNumbers":[{"value":"123"},{"type":"mobile","value":"456"}]}`,
-			want: mapping.User{UserName: "a@x.com", WorkPhone: "123", MobilePhone: "456", Active: true},
+			Name: "untyped phone is the work phone",
+			Body: `{"userName":"a@x.com","phoneNumbers":[{"value":"123"},{"type":"mobile","value":"456"}]}`,
+			Want: mapping.User{UserName: "a@x.com", WorkPhone: "123", MobilePhone: "456", Active: true},
 		},
 		{
-			name: "empty emails clear the work email",
-			body: `{"userName":"a@x.com","emails":[]}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldWorkEmail},
+			Name: "empty emails clear the work email",
+			Body: `{"userName":"a@x.com","emails":[]}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldWorkEmail},
 		},
 		{
-			name: "manager null",
-			body: `{"userName":"a@x.com","` + entURN + `":{"manager":null}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldManager},
+			Name: "manager null",
+			Body: `{"userName":"a@x.com","` + entURN + `":{"manager":null}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldManager},
 		},
 		{
-			name: "custom attribute by its name in any case",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"COSTCENTER":"CC-1","remote":"true"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Custom: map[string]any{"costCenter": "CC-1", "remote": "true"}},
-			set:  []mapping.Field{mapping.FieldCustom},
+			Name: "custom attribute by its name in any case",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"COSTCENTER":"CC-1","remote":"true"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, Custom: map[string]any{"costCenter": "CC-1", "remote": "true"}},
+			Set:  []mapping.Field{mapping.FieldCustom},
 		},
 		{
-			name: "unmapped custom attribute is not a custom field",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"shoe_size":"42"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			not:  []mapping.Field{mapping.FieldCustom},
+			Name: "unmapped custom attribute is not a custom field",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"shoe_size":"42"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Not:  []mapping.Field{mapping.FieldCustom},
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u, set, _, err := mapping.UserFromAttributes(mappingtest.DecodeBody(t, tt.body), translateOpts)
-			if err != nil {
-				t.Fatalf("UserFromAttributes: %v", err)
-			}
-			if !reflect.DeepEqual(u, tt.want) {
-				t.Errorf("user = %+v\nwant   %+v", u, tt.want)
-			}
-			for _, f := range tt.set {
-				if !set.Has(f) {
-					t.Errorf("set %b lacks %b", set, f)
-				}
-			}
-			for _, f := range tt.not {
-				if set.Has(f) {
-					t.Errorf("set %b has %b", set, f)
-				}
-			}
+		t.Run(tt.Name, func(t *testing.T) {
+			u, set, _, err := mapping.UserFromAttributes(mappingtest.DecodeBody(t, tt.Body), translateOpts)
+			tt.CheckRead(t, u, set, err)
 		})
 	}
 }
