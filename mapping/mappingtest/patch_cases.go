@@ -1,7 +1,6 @@
 package mappingtest
 
 import (
-	"reflect"
 	"testing"
 
 	"github.com/fsscim/fsscim/mapping"
@@ -189,12 +188,7 @@ func UserPatchCases() []UserPatchCase {
 // touched. What is ignored is the caller's to check, since the dialect reports some of it.
 func (c UserPatchCase) CheckApplied(tb testing.TB, u mapping.User, got mapping.PatchResult, err error) {
 	tb.Helper()
-	if err != nil {
-		tb.Fatalf("ApplyUserPatch: %v", err)
-	}
-	if !reflect.DeepEqual(u, c.Want) {
-		tb.Errorf("user\n got %+v\nwant %+v", u, c.Want)
-	}
+	checkUser(tb, "ApplyUserPatch", err, u, c.Want)
 	if got.Touched != c.Touched {
 		tb.Errorf("touched = %b, want %b", got.Touched, c.Touched)
 	}

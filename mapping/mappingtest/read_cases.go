@@ -20,12 +20,7 @@ type UserReadCase struct {
 // set and not set.
 func (c UserReadCase) CheckRead(tb testing.TB, u mapping.User, set mapping.FieldSet, err error) {
 	tb.Helper()
-	if err != nil {
-		tb.Fatalf("UserFromAttributes: %v", err)
-	}
-	if !reflect.DeepEqual(u, c.Want) {
-		tb.Errorf("user = %+v\nwant   %+v", u, c.Want)
-	}
+	checkUser(tb, "UserFromAttributes", err, u, c.Want)
 	for _, f := range c.Set {
 		if !set.Has(f) {
 			tb.Errorf("set %b lacks %b", set, f)
@@ -35,5 +30,16 @@ func (c UserReadCase) CheckRead(tb testing.TB, u mapping.User, set mapping.Field
 		if set.Has(f) {
 			tb.Errorf("set %b has %b", set, f)
 		}
+	}
+}
+
+// checkUser checks that call (named in the message) succeeded and made want.
+func checkUser(tb testing.TB, call string, err error, got, want mapping.User) {
+	tb.Helper()
+	if err != nil {
+		tb.Fatalf("%s: %v", call, err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		tb.Errorf("user\n got %+v\nwant %+v", got, want)
 	}
 }
