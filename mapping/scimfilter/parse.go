@@ -449,23 +449,8 @@ func decodeString(s string, i int) (string, int, string) {
 				return "", 0, "the string is not closed"
 			}
 			switch e := s[j+1]; e {
-			case '"', '\\', '/':
-				b.WriteByte(e)
-				j += 2
-			case 'b':
-				b.WriteByte('\b')
-				j += 2
-			case 'f':
-				b.WriteByte('\f')
-				j += 2
-			case 'n':
-				b.WriteByte('\n')
-				j += 2
-			case 'r':
-				b.WriteByte('\r')
-				j += 2
-			case 't':
-				b.WriteByte('\t')
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				b.WriteByte(shortEscapes[e])
 				j += 2
 			case 'u':
 				r, n, ok := decodeUnicodeEscape(s, j)
@@ -484,6 +469,10 @@ func decodeString(s string, i int) (string, int, string) {
 	}
 	return "", 0, "the string is not closed"
 }
+
+// shortEscapes are the bytes JSON's two-character escapes stand for, by the character after the
+// backslash.
+var shortEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // decodeUnicodeEscape reads \uXXXX at i (and a low surrogate after a high one); it returns the rune
 // and the bytes read.
