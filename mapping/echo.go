@@ -88,25 +88,18 @@ func EchoFor(u User, set FieldSet, f freshservice.UserFields) Echo {
 	if set.Has(FieldFamilyName) && f.LastName != nil && *f.LastName != u.FamilyName {
 		e[EchoFamilyName] = record.EchoValue{Sent: u.FamilyName, Stored: *f.LastName}
 	}
-	if set.Has(FieldFormattedName) && u.FormattedName != "" {
-		// Like displayName: answered as "first last" unless remembered.
-		stored := ""
-		if f.FirstName != nil && f.LastName != nil {
-			stored = firstLast(*f.FirstName, *f.LastName)
-		}
-		if stored != u.FormattedName {
-			e[EchoFormattedName] = record.EchoValue{Sent: u.FormattedName, Stored: stored}
-		}
+	// Freshservice has no display or formatted name: both are answered as "first last". When this
+	// write does not set both names, what that will read is unknown, and the name is answered as sent.
+	storedName := ""
+	if f.FirstName != nil && f.LastName != nil {
+		storedName = firstLast(*f.FirstName, *f.LastName)
 	}
-	if set.Has(FieldDisplayName) && u.DisplayName != "" {
-		// Freshservice has no display name: it is answered as "first last". When this write does not
-		// set both names, what that will read is unknown, and the display name is answered as sent.
-		stored := ""
-		if f.FirstName != nil && f.LastName != nil {
-			stored = firstLast(*f.FirstName, *f.LastName)
-		}
-		if stored != u.DisplayName {
-			e[EchoDisplayName] = record.EchoValue{Sent: u.DisplayName, Stored: stored}
+	for _, n := range []struct {
+		field     Field
+		key, sent string
+	}{{FieldFormattedName, EchoFormattedName, u.FormattedName}, {FieldDisplayName, EchoDisplayName, u.DisplayName}} {
+		if set.Has(n.field) && n.sent != "" && n.sent != storedName {
+			e[n.key] = record.EchoValue{Sent: n.sent, Stored: storedName}
 		}
 	}
 	if set.Has(FieldKept) {

@@ -7,10 +7,11 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 )
 
 func TestEchoFor(t *testing.T) {
-	all := onlyFields(mapping.FieldUserName, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldDisplayName,
+	all := mappingtest.Fields(mapping.FieldUserName, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldDisplayName,
 		mapping.FieldWorkEmail, mapping.FieldTimeZone, mapping.FieldLocale, mapping.FieldPreferredLanguage)
 	tests := []struct {
 		name string
@@ -63,7 +64,7 @@ func TestEchoFor(t *testing.T) {
 		{
 			name: "display name written alone is answered as sent",
 			u:    mapping.User{DisplayName: "Ann Lee"},
-			set:  onlyFields(mapping.FieldDisplayName),
+			set:  mappingtest.Fields(mapping.FieldDisplayName),
 			want: mapping.Echo{mapping.EchoDisplayName: {Sent: "Ann Lee", Stored: ""}},
 		},
 		{
@@ -75,7 +76,7 @@ func TestEchoFor(t *testing.T) {
 		{
 			name: "the language attribute a write leaves out keeps its value",
 			u:    mapping.User{Locale: "fr-FR", PreferredLanguage: "de-DE"},
-			set:  onlyFields(mapping.FieldLocale),
+			set:  mappingtest.Fields(mapping.FieldLocale),
 			want: mapping.Echo{
 				mapping.EchoLocale:            {Sent: "fr-FR", Stored: "fr"},
 				mapping.EchoPreferredLanguage: {Sent: "de-DE", Stored: "fr"},
@@ -85,7 +86,7 @@ func TestEchoFor(t *testing.T) {
 			name: "kept attributes and isAgent's spelling",
 			u: mapping.User{IsAgent: func() *bool { b := true; return &b }(), AgentText: "True",
 				Kept: map[string]string{"nickName": "Kee", mapping.SchemaEnterprise + ":employeeNumber": "7"}},
-			set: onlyFields(mapping.FieldIsAgent, mapping.FieldKept),
+			set: mappingtest.Fields(mapping.FieldIsAgent, mapping.FieldKept),
 			want: mapping.Echo{
 				mapping.EchoIsAgent: {Sent: "True", Stored: "true"},
 				"nickName":          {Sent: "Kee"},
@@ -95,7 +96,7 @@ func TestEchoFor(t *testing.T) {
 		{
 			name: "attributes outside the set are not remembered",
 			u:    mapping.User{TimeZone: "US/Eastern", Locale: "en-US", DisplayName: "x"},
-			set:  onlyFields(mapping.FieldTitle),
+			set:  mappingtest.Fields(mapping.FieldTitle),
 			want: mapping.Echo{},
 		},
 	}
@@ -184,7 +185,7 @@ func TestEchoMerge(t *testing.T) {
 	}
 	next := mapping.Echo{mapping.EchoLocale: {Sent: "fr-CA", Stored: "fr"}}
 	// The write set the time zone to one Freshservice holds exactly, so its entry goes away.
-	got := old.Merge(next, onlyFields(mapping.FieldTimeZone, mapping.FieldLocale))
+	got := old.Merge(next, mappingtest.Fields(mapping.FieldTimeZone, mapping.FieldLocale))
 	want := mapping.Echo{
 		mapping.EchoLocale:    {Sent: "fr-CA", Stored: "fr"},
 		mapping.EchoGivenName: {Sent: "", Stored: "ann"},

@@ -1,4 +1,4 @@
-package mapping
+package mapping_test
 
 import (
 	"bytes"
@@ -6,52 +6,41 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 
 	scimerrors "github.com/elimity-com/scim/errors"
-)
 
-// groupTestAttrs decodes a request body as the SCIM library hands it to a handler (numbers as
-// json.Number).
-func groupTestAttrs(t *testing.T, body string) map[string]any {
-	t.Helper()
-	var attrs map[string]any
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(&attrs); err != nil {
-		t.Fatalf("decode %s: %v", body, err)
-	}
-	return attrs
-}
+	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
+)
 
 func TestGroupFromAttributes(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		want Group
+		want mapping.Group
 	}{
 		{
 			// Entra creates a group without members, with an extra Microsoft schema URI.
 			name: "Entra create",
 			body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
 				"externalId":"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159","displayName":"displayName","meta":{"resourceType":"Group"}}`,
-			want: Group{DisplayName: "displayName", ExternalID: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159"},
+			want: mapping.Group{DisplayName: "displayName", ExternalID: "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159"},
 		},
 		{
 			name: "members with null $ref and display text",
 			body: `{"displayName":"Sales","members":[{"$ref":null,"value":"42","display":"Ann Lee"},{"value":"43","type":"User"}]}`,
-			want: Group{DisplayName: "Sales", Members: []Member{{Value: "42", Display: "Ann Lee"}, {Value: "43"}}},
+			want: mapping.Group{DisplayName: "Sales", Members: []mapping.Member{{Value: "42", Display: "Ann Lee"}, {Value: "43"}}},
 		},
 		{
 			name: "attribute names in any case, description, empty members",
 			body: `{"DISPLAYNAME":"Ops","ExternalID":"e","description":"Night shift","members":[]}`,
-			want: Group{DisplayName: "Ops", ExternalID: "e", Description: "Night shift", Members: []Member{}},
+			want: mapping.Group{DisplayName: "Ops", ExternalID: "e", Description: "Night shift", Members: []mapping.Member{}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := GroupFromAttributes(groupTestAttrs(t, tt.body))
+			got, err := mapping.GroupFromAttributes(mappingtest.DecodeBody(t, tt.body))
 			if err != nil {
 				t.Fatalf("GroupFromAttributes: %v", err)
 			}
@@ -78,34 +67,28 @@ func TestGroupFromAttributesErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := GroupFromAttributes(groupTestAttrs(t, tt.body))
-			se, ok := err.(scimerrors.ScimError)
-			if !ok {
-				t.Fatalf("error = %v (%T), want a scimerrors.ScimError value", err, err)
-			}
-			if se.Status != 400 || se.ScimType != scimerrors.ScimTypeInvalidValue || !strings.Contains(se.Detail, tt.mention) {
-				t.Errorf("error = %d %q %q, want 400 invalidValue naming %s", se.Status, se.ScimType, se.Detail, tt.mention)
-			}
+			_, err := mapping.GroupFromAttributes(mappingtest.DecodeBody(t, tt.body))
+			mappingtest.CheckBadRequest(t, err, scimerrors.ScimTypeInvalidValue, tt.mention)
 		})
 	}
 }
 
 func TestGroupToAttributes(t *testing.T) {
-	full := Group{ID: "7", DisplayName: "Sales", ExternalID: "8aa1", Description: "EMEA sales",
-		Members: []Member{{Value: "42", Display: "Ann Lee"}, {Value: "43"}}}
+	full := mapping.Group{ID: "7", DisplayName: "Sales", ExternalID: "8aa1", Description: "EMEA sales",
+		Members: []mapping.Member{{Value: "42", Display: "Ann Lee"}, {Value: "43"}}}
 	tests := []struct {
 		name        string
-		group       Group
+		group       mapping.Group
 		withMembers bool
 		golden      string
 	}{
 		{"lookup leaves members out", full, false, "group_without_members.json"},
 		{"with members", full, true, "group_with_members.json"},
-		{"new group answers an empty member list", Group{ID: "8", DisplayName: "New"}, true, "group_new.json"},
+		{"new group answers an empty member list", mapping.Group{ID: "8", DisplayName: "New"}, true, "group_new.json"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := json.MarshalIndent(GroupToAttributes(tt.group, tt.withMembers), "", "  ")
+			got, err := json.MarshalIndent(mapping.GroupToAttributes(tt.group, tt.withMembers), "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,12 +104,12 @@ func TestGroupToAttributes(t *testing.T) {
 }
 
 func TestGroupAttributesRoundTrip(t *testing.T) {
-	g := Group{DisplayName: "Sales", ExternalID: "x", Description: "d", Members: []Member{{Value: "42", Display: "Ann"}}}
-	b, err := json.Marshal(GroupToAttributes(g, true))
+	g := mapping.Group{DisplayName: "Sales", ExternalID: "x", Description: "d", Members: []mapping.Member{{Value: "42", Display: "Ann"}}}
+	b, err := json.Marshal(mapping.GroupToAttributes(g, true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	back, err := GroupFromAttributes(groupTestAttrs(t, string(b)))
+	back, err := mapping.GroupFromAttributes(mappingtest.DecodeBody(t, string(b)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,105 +131,105 @@ func TestApplyGroupPatch(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		want GroupChange
+		want mapping.GroupChange
 	}{
 		// Entra's group create.
 		{
 			name: "add members in a batch with null $ref",
 			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members",
 				"value":[{"$ref":null,"value":"f648f8d5ea4e4cd38e9c"},{"$ref":null,"value":"a1"}]}]}`,
-			want: GroupChange{Add: []string{"f648f8d5ea4e4cd38e9c", "a1"}},
+			want: mapping.GroupChange{Add: []string{"f648f8d5ea4e4cd38e9c", "a1"}},
 		},
 		{
 			name: "legacy remove members with a value array",
 			body: `{"Operations":[{"op":"remove","path":"members","value":[{"$ref":null,"value":"f648f8d5ea4e4cd38e9c"}]}]}`,
-			want: GroupChange{Remove: []string{"f648f8d5ea4e4cd38e9c"}},
+			want: mapping.GroupChange{Remove: []string{"f648f8d5ea4e4cd38e9c"}},
 		},
 		{
 			name: "flagged remove member by filter",
 			body: `{"Operations":[{"op":"remove","path":"members[value eq \"7f4bc1a3-285e-48ae-8202-5accb43efb0e\"]"}]}`,
-			want: GroupChange{Remove: []string{"7f4bc1a3-285e-48ae-8202-5accb43efb0e"}},
+			want: mapping.GroupChange{Remove: []string{"7f4bc1a3-285e-48ae-8202-5accb43efb0e"}},
 		},
 		{
 			name: "remove members by a filter with or",
 			body: `{"Operations":[{"op":"remove","path":"members[value eq \"1\" or value eq \"2\"]"}]}`,
-			want: GroupChange{Remove: []string{"1", "2"}},
+			want: mapping.GroupChange{Remove: []string{"1", "2"}},
 		},
 		{
 			name: "validator add member with replace replaces the list",
 			body: `{"Operations":[{"op":"replace","path":"members","value":[{"value":"42"}]}]}`,
-			want: GroupChange{Replace: groupTestList("42")},
+			want: mapping.GroupChange{Replace: groupTestList("42")},
 		},
 		{
 			name: "replace members with an empty list",
 			body: `{"Operations":[{"op":"replace","path":"members","value":[]}]}`,
-			want: GroupChange{Replace: groupTestList()},
+			want: mapping.GroupChange{Replace: groupTestList()},
 		},
 		{
 			name: "remove members without value or filter removes all",
 			body: `{"Operations":[{"op":"remove","path":"members"}]}`,
-			want: GroupChange{Replace: groupTestList()},
+			want: mapping.GroupChange{Replace: groupTestList()},
 		},
 		{
 			name: "rename by path",
 			body: `{"Operations":[{"op":"replace","path":"displayName","value":"1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"}]}`,
-			want: GroupChange{DisplayName: groupTestString("1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName")},
+			want: mapping.GroupChange{DisplayName: groupTestString("1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName")},
 		},
 		{
 			name: "validator path-less rename and externalId",
 			body: `{"Operations":[{"op":"replace","value":{"displayName":"New name"}},{"op":"replace","value":{"externalId":"ext-9"}}]}`,
-			want: GroupChange{DisplayName: groupTestString("New name"), ExternalID: groupTestString("ext-9")},
+			want: mapping.GroupChange{DisplayName: groupTestString("New name"), ExternalID: groupTestString("ext-9")},
 		},
 		{
 			name: "path-less with id and members",
 			body: `{"Operations":[{"op":"add","value":{"id":"7","displayName":"Q","members":[{"value":"1"}]}}]}`,
-			want: GroupChange{DisplayName: groupTestString("Q"), Add: []string{"1"}},
+			want: mapping.GroupChange{DisplayName: groupTestString("Q"), Add: []string{"1"}},
 		},
 		{
 			name: "a URN-qualified path",
 			body: `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:Group:displayName","value":"Q"}]}`,
-			want: GroupChange{DisplayName: groupTestString("Q")},
+			want: mapping.GroupChange{DisplayName: groupTestString("Q")},
 		},
 		{
 			name: "validator multiple ops on the same member: add then remove",
 			body: `{"Operations":[{"op":"add","path":"members","value":[{"value":"42"}]},
 				{"op":"remove","path":"members[value eq \"42\"]"}]}`,
-			want: GroupChange{Remove: []string{"42"}},
+			want: mapping.GroupChange{Remove: []string{"42"}},
 		},
 		{
 			name: "remove then add the same member",
 			body: `{"Operations":[{"op":"remove","path":"members","value":[{"value":"42"},{"value":"43"}]},
 				{"op":"add","path":"members","value":[{"value":"42"}]}]}`,
-			want: GroupChange{Add: []string{"42"}, Remove: []string{"43"}},
+			want: mapping.GroupChange{Add: []string{"42"}, Remove: []string{"43"}},
 		},
 		{
 			name: "add and remove after a replace edit the new list",
 			body: `{"Operations":[{"op":"replace","path":"members","value":[{"value":"1"},{"value":"2"}]},
 				{"op":"add","path":"members","value":[{"value":"3"},{"value":"1"}]},{"op":"remove","path":"members[value eq \"2\"]"}]}`,
-			want: GroupChange{Replace: groupTestList("1", "3")},
+			want: mapping.GroupChange{Replace: groupTestList("1", "3")},
 		},
 		{
 			name: "duplicate ids in one batch are added once",
 			body: `{"Operations":[{"op":"add","path":"members","value":[{"value":"5"},{"value":"5"}]}]}`,
-			want: GroupChange{Add: []string{"5"}},
+			want: mapping.GroupChange{Add: []string{"5"}},
 		},
 		{
 			name: "remove externalId clears it",
 			body: `{"Operations":[{"op":"remove","path":"externalId"}]}`,
-			want: GroupChange{ExternalID: groupTestString("")},
+			want: mapping.GroupChange{ExternalID: groupTestString("")},
 		},
 		{
 			name: "unmapped attributes are reported",
 			body: `{"Operations":[{"op":"replace","value":{"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group:x":"y","displayName":"G"}},
 				{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"x"}]}`,
-			want: GroupChange{DisplayName: groupTestString("G"), Ignored: []string{
+			want: mapping.GroupChange{DisplayName: groupTestString("G"), Ignored: []string{
 				"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group:x",
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ApplyGroupPatch(patchTestOps(t, tt.body))
+			got, err := mapping.ApplyGroupPatch(patchTestOps(t, tt.body))
 			if err != nil {
 				t.Fatalf("ApplyGroupPatch: %v", err)
 			}
@@ -257,7 +240,7 @@ func TestApplyGroupPatch(t *testing.T) {
 	}
 }
 
-func groupTestShow(c GroupChange) string {
+func groupTestShow(c mapping.GroupChange) string {
 	b, _ := json.Marshal(c)
 	return string(b)
 }
@@ -280,14 +263,8 @@ func TestApplyGroupPatchErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ApplyGroupPatch(patchTestOps(t, tt.body))
-			se, ok := err.(scimerrors.ScimError)
-			if !ok {
-				t.Fatalf("error = %v (%T), want a scimerrors.ScimError value", err, err)
-			}
-			if se.Status != 400 || se.ScimType != tt.scimType || !strings.Contains(se.Detail, tt.mention) {
-				t.Errorf("error = %d %q %q, want 400 %q naming %s", se.Status, se.ScimType, se.Detail, tt.scimType, tt.mention)
-			}
+			_, err := mapping.ApplyGroupPatch(patchTestOps(t, tt.body))
+			mappingtest.CheckBadRequest(t, err, tt.scimType, tt.mention)
 		})
 	}
 }

@@ -202,23 +202,9 @@ func (p *userPatcher) applyTarget(kind patchOp, t patchTarget, v any) error {
 	return nil
 }
 
-// patchStringAttrs are the single-valued string attributes of the core schema, by lower-case name.
-var patchStringAttrs = map[string]struct {
-	field Field
-	ptr   func(*User) *string
-}{
-	"username":          {FieldUserName, func(u *User) *string { return &u.UserName }},
-	"externalid":        {FieldExternalID, func(u *User) *string { return &u.ExternalID }},
-	"displayname":       {FieldDisplayName, func(u *User) *string { return &u.DisplayName }},
-	"title":             {FieldTitle, func(u *User) *string { return &u.Title }},
-	"timezone":          {FieldTimeZone, func(u *User) *string { return &u.TimeZone }},
-	"locale":            {FieldLocale, func(u *User) *string { return &u.Locale }},
-	"preferredlanguage": {FieldPreferredLanguage, func(u *User) *string { return &u.PreferredLanguage }},
-}
-
 func (p *userPatcher) applyCore(kind patchOp, t patchTarget, v any) error {
 	attr := strings.ToLower(t.attr)
-	if a, ok := patchStringAttrs[attr]; ok {
+	if a, ok := coreStringAttrs[attr]; ok {
 		if t.sub != "" || t.filter != nil {
 			p.ignore(t.name)
 			return nil

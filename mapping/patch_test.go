@@ -1,4 +1,4 @@
-package mapping
+package mapping_test
 
 import (
 	"bytes"
@@ -9,11 +9,14 @@ import (
 	"testing"
 
 	scimerrors "github.com/elimity-com/scim/errors"
+
+	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 )
 
 // patchTestOps decodes a PatchOp request body as the HTTP surface does: numbers as json.Number,
 // each path parsed. Op names are kept as sent.
-func patchTestOps(tb testing.TB, body string) []PatchOp {
+func patchTestOps(tb testing.TB, body string) []mapping.PatchOp {
 	tb.Helper()
 	ops, err := patchTestDecode([]byte(body))
 	if err != nil {
@@ -22,7 +25,7 @@ func patchTestOps(tb testing.TB, body string) []PatchOp {
 	return ops
 }
 
-func patchTestDecode(body []byte) ([]PatchOp, error) {
+func patchTestDecode(body []byte) ([]mapping.PatchOp, error) {
 	var req map[string]any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -33,442 +36,237 @@ func patchTestDecode(body []byte) ([]PatchOp, error) {
 		return nil, errors.New("the body is not a JSON object")
 	}
 	if _, has := req["schemas"]; !has {
-		req["schemas"] = []any{SchemaPatchOp}
+		req["schemas"] = []any{mapping.SchemaPatchOp}
 	}
-	return DecodePatch(req)
+	return mapping.DecodePatch(req)
 }
 
-// patchTestBase is the user most PATCH cases start from: every mapped attribute set.
-func patchTestBase() User {
-	agent := false
-	return User{
-		ID: "42", UserName: "Test_User@contoso.com", ExternalID: "ext-1",
-		GivenName: "Given", FamilyName: "Family", DisplayName: "Given Family", Title: "Engineer",
-		WorkEmail: "work@contoso.com", WorkPhone: "555-0100", MobilePhone: "555-0199",
-		WorkAddress: "1 Main St", TimeZone: "America/New_York", Locale: "en-US",
-		PreferredLanguage: "en-US", Active: true, Department: "IT", ManagerID: "7", Location: "HQ",
-		IsAgent: &agent, Custom: map[string]any{"costCentre": "CC-1"},
-	}
-}
-
-// patchTestWith returns the base user changed by edit.
-func patchTestWith(edit func(*User)) User {
-	u := patchTestBase()
-	edit(&u)
-	return u
-}
-
-func patchTestFields(fs ...Field) FieldSet {
-	var s FieldSet
-	for _, f := range fs {
-		s.Add(f)
-	}
-	return s
-}
-
-func patchTestBool(b bool) *bool { return &b }
-
-var patchTestOpts = Options{Attributes: map[string]string{"costCentre": "cost_centre", "badgeNumber": "badge"}}
+var patchTestOpts = mapping.Options{Attributes: map[string]string{"costCentre": "cost_centre", "badgeNumber": "badge"}}
 
 // TestApplyUserPatch applies standard PATCH operations (RFC 7644 §3.5.2), as the dialect hands them
 // on, to a user. What Entra sends before the dialect puts it in this form is tested in proxy/dialect.
 func TestApplyUserPatch(t *testing.T) {
-	tests := []struct {
-		name    string
-		start   User
-		body    string
-		want    User
-		touched FieldSet
-		ignored []string
-	}{
+	tests := []mappingtest.UserPatchCase{
 		{
-			name:  "replace work email and family name",
-			start: patchTestBase(),
-			body: `{"Operations":[
+			Name:  "replace work email and family name",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
 				{"op":"replace","path":"name.familyName","value":"updatedFamilyName"}]}`,
-			want: patchTestWith(func(u *User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.WorkEmail, u.FamilyName = "updatedEmail@microsoft.com", "updatedFamilyName"
 			}),
-			touched: patchTestFields(FieldWorkEmail, FieldFamilyName),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail, mapping.FieldFamilyName),
 		},
 		{
-			name:    "replace userName",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"userName","value":"5b50642d@testuser.com"}]}`,
-			want:    patchTestWith(func(u *User) { u.UserName = "5b50642d@testuser.com" }),
-			touched: patchTestFields(FieldUserName),
+			Name:    "replace userName",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"userName","value":"5b50642d@testuser.com"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.UserName = "5b50642d@testuser.com" }),
+			Touched: mappingtest.Fields(mapping.FieldUserName),
 		},
 		{
-			name:  "several attributes, one kept by fsscim",
-			start: patchTestBase(),
-			body: `{"Operations":[
+			Name:  "several attributes, one kept by fsscim",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"replace","path":"displayName","value":"Pvlo"},
 				{"op":"replace","path":"name.givenName","value":"Gtfd"},
 				{"op":"replace","path":"externalId","value":"Eqpj"},
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"Eqpj"}]}`,
-			want: patchTestWith(func(u *User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.DisplayName, u.GivenName, u.ExternalID = "Pvlo", "Gtfd", "Eqpj"
-				u.Kept = map[string]string{SchemaEnterprise + ":employeeNumber": "Eqpj"}
+				u.Kept = map[string]string{mapping.SchemaEnterprise + ":employeeNumber": "Eqpj"}
 			}),
-			touched: patchTestFields(FieldDisplayName, FieldGivenName, FieldExternalID, FieldKept),
+			Touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldExternalID, mapping.FieldKept),
 		},
 		{
-			name:    "add of an unmapped attribute",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"add","path":"ims","value":[{"value":"babs","type":"xmpp"}]}]}`,
-			want:    patchTestBase(),
-			ignored: []string{"ims"},
+			Name:    "add of an unmapped attribute",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"ims","value":[{"value":"babs","type":"xmpp"}]}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"ims"},
 		},
 		{
-			name:  "path-less replace of attributes by name",
-			start: patchTestBase(),
-			body: `{"Operations":[{"op":"replace","value":{"displayName":"Bjfe","title":"Lead","active":false,
+			Name:  "path-less replace of attributes by name",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{"displayName":"Bjfe","title":"Lead","active":false,
 				"name":{"givenName":"Kkom","familyName":"Unua"}}}]}`,
-			want: patchTestWith(func(u *User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.DisplayName, u.Title, u.Active, u.GivenName, u.FamilyName = "Bjfe", "Lead", false, "Kkom", "Unua"
 			}),
-			touched: patchTestFields(FieldDisplayName, FieldTitle, FieldActive, FieldGivenName, FieldFamilyName),
+			Touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldTitle, mapping.FieldActive, mapping.FieldGivenName, mapping.FieldFamilyName),
 		},
 		{
-			name:  "path-less extension objects",
-			start: patchTestBase(),
-			body: `{"Operations":[{"op":"replace","value":{
+			Name:  "path-less extension objects",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales","manager":{"value":"99"},"costCenter":"X"},
 				"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User":{"isAgent":"true","badgeNumber":"B7"}}}]}`,
-			want: patchTestWith(func(u *User) {
-				u.Department, u.ManagerID, u.IsAgent, u.AgentText = "Sales", "99", patchTestBool(true), "true"
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
+				u.Department, u.ManagerID, u.IsAgent, u.AgentText = "Sales", "99", mappingtest.Bool(true), "true"
 				u.Custom = map[string]any{"costCentre": "CC-1", "badgeNumber": "B7"}
-				u.Kept = map[string]string{SchemaEnterprise + ":costCenter": "X"}
+				u.Kept = map[string]string{mapping.SchemaEnterprise + ":costCenter": "X"}
 			}),
-			touched: patchTestFields(FieldDepartment, FieldManager, FieldIsAgent, FieldCustom, FieldKept),
+			Touched: mappingtest.Fields(mapping.FieldDepartment, mapping.FieldManager, mapping.FieldIsAgent, mapping.FieldCustom, mapping.FieldKept),
 		},
 		{
-			name:    "path-less attribute names in any case",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","value":{"DISPLAYNAME":"Upper","Name":{"GivenName":"Mixed"}}}]}`,
-			want:    patchTestWith(func(u *User) { u.DisplayName, u.GivenName = "Upper", "Mixed" }),
-			touched: patchTestFields(FieldDisplayName, FieldGivenName),
+			Name:    "path-less attribute names in any case",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"DISPLAYNAME":"Upper","Name":{"GivenName":"Mixed"}}}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.DisplayName, u.GivenName = "Upper", "Mixed" }),
+			Touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldGivenName),
 		},
 		{
-			name:    "path-less value with id and schemas",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","value":{"id":"42","schemas":["x"],"title":"Lead"}}]}`,
-			want:    patchTestWith(func(u *User) { u.Title = "Lead" }),
-			touched: patchTestFields(FieldTitle),
+			Name:    "a path-less key that is a path names no attribute",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"name.givenName":"Dotted"}}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"name.givenName"},
 		},
 		{
-			name:    "a path-less key that is a path names no attribute",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","value":{"name.givenName":"Dotted"}}]}`,
-			want:    patchTestBase(),
-			ignored: []string{"name.givenName"},
+			Name:    "path in upper case",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"TITLE","value":"Boss"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "Boss" }),
+			Touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		{
-			name:    "path in upper case",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"TITLE","value":"Boss"}]}`,
-			want:    patchTestWith(func(u *User) { u.Title = "Boss" }),
-			touched: patchTestFields(FieldTitle),
+			Name:    "re-enable",
+			Start:   mapping.User{ID: "42", Active: false},
+			Body:    `{"Operations":[{"op":"replace","path":"active","value":true}]}`,
+			Want:    mapping.User{ID: "42", Active: true},
+			Touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
-			name:    "disable",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"active","value":false}]}`,
-			want:    patchTestWith(func(u *User) { u.Active = false }),
-			touched: patchTestFields(FieldActive),
+			Name:    "manager object without a value names no manager",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{}}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{mapping.SchemaEnterprise + ":manager"},
 		},
 		{
-			name:    "re-enable",
-			start:   User{ID: "42", Active: false},
-			body:    `{"Operations":[{"op":"replace","path":"active","value":true}]}`,
-			want:    User{ID: "42", Active: true},
-			touched: patchTestFields(FieldActive),
+			Name:    "add work email when the user has none",
+			Start:   mapping.User{ID: "42", UserName: "a@contoso.com"},
+			Body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":"a.work@contoso.com"}]}`,
+			Want:    mapping.User{ID: "42", UserName: "a@contoso.com", WorkEmail: "a.work@contoso.com"},
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "remove active is not a state change",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"active"}]}`,
-			want:    patchTestBase(),
-			ignored: []string{"active"},
-		},
-		{
-			name:    "manager object",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":"271"}}]}`,
-			want:    patchTestWith(func(u *User) { u.ManagerID = "271" }),
-			touched: patchTestFields(FieldManager),
-		},
-		{
-			name:    "manager value sub-attribute",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value","value":"8"}]}`,
-			want:    patchTestWith(func(u *User) { u.ManagerID = "8" }),
-			touched: patchTestFields(FieldManager),
-		},
-		{
-			name:    "manager with an empty value clears it",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":""}}]}`,
-			want:    patchTestWith(func(u *User) { u.ManagerID = "" }),
-			touched: patchTestFields(FieldManager),
-		},
-		{
-			name:    "remove manager",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}]}`,
-			want:    patchTestWith(func(u *User) { u.ManagerID = "" }),
-			touched: patchTestFields(FieldManager),
-		},
-		{
-			name:    "manager object without a value names no manager",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{}}]}`,
-			want:    patchTestBase(),
-			ignored: []string{SchemaEnterprise + ":manager"},
-		},
-		{
-			name:    "add work email when the user has none",
-			start:   User{ID: "42", UserName: "a@contoso.com"},
-			body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":"a.work@contoso.com"}]}`,
-			want:    User{ID: "42", UserName: "a@contoso.com", WorkEmail: "a.work@contoso.com"},
-			touched: patchTestFields(FieldWorkEmail),
-		},
-		{
-			name:    "replace work email when the user has none",
-			start:   User{ID: "42"},
-			body:    `{"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"w@contoso.com"}]}`,
-			want:    User{ID: "42", WorkEmail: "w@contoso.com"},
-			touched: patchTestFields(FieldWorkEmail),
-		},
-		{
-			name:  "work and mobile phone, fax unmapped",
-			start: patchTestBase(),
-			body: `{"Operations":[
+			Name:  "work and mobile phone, fax unmapped",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"replace","path":"phoneNumbers[type eq \"work\"].value","value":"555-0101"},
 				{"op":"add","path":"phoneNumbers[type eq \"mobile\"].value","value":"555-0102"},
 				{"op":"add","path":"phoneNumbers[type eq \"fax\"].value","value":"555-0103"}]}`,
-			want:    patchTestWith(func(u *User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
-			touched: patchTestFields(FieldWorkPhone, FieldMobilePhone),
-			ignored: []string{`phoneNumbers[type eq "fax"].value`},
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
+			Ignored: []string{`phoneNumbers[type eq "fax"].value`},
 		},
 		{
-			name:  "work address formatted, other address parts ignored",
-			start: patchTestBase(),
-			body: `{"Operations":[
+			Name:  "work address formatted, other address parts ignored",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"replace","path":"addresses[type eq \"work\"].formatted","value":"2 Side St"},
 				{"op":"replace","path":"addresses[type eq \"work\"].streetAddress","value":"2 Side St"}]}`,
-			want:    patchTestWith(func(u *User) { u.WorkAddress = "2 Side St" }),
-			touched: patchTestFields(FieldWorkAddress),
-			ignored: []string{`addresses[type eq "work"].streetAddress`},
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkAddress = "2 Side St" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkAddress),
+			Ignored: []string{`addresses[type eq "work"].streetAddress`},
 		},
 		{
-			name:    "filter and sub-attribute in upper case",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"EMAILS[TYPE EQ \"Work\"].VALUE","value":"W@contoso.com"}]}`,
-			want:    patchTestWith(func(u *User) { u.WorkEmail = "W@contoso.com" }),
-			touched: patchTestFields(FieldWorkEmail),
+			Name:    "filter and sub-attribute in upper case",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"EMAILS[TYPE EQ \"Work\"].VALUE","value":"W@contoso.com"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "W@contoso.com" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "add the work email element",
-			start:   User{},
-			body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"]","value":[{"value":"x@contoso.com","type":"work","primary":true}]}]}`,
-			want:    User{WorkEmail: "x@contoso.com"},
-			touched: patchTestFields(FieldWorkEmail),
+			Name:    "remove phones with a value list",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"phoneNumbers","value":[{"type":"mobile","value":"555-0199"}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "" }),
+			Touched: mappingtest.Fields(mapping.FieldMobilePhone),
 		},
 		{
-			name:    "remove work email by filter",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"emails[type eq \"work\"]"}]}`,
-			want:    patchTestWith(func(u *User) { u.WorkEmail = "" }),
-			touched: patchTestFields(FieldWorkEmail),
+			Name:    "remove emails with a value list naming the address",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"emails","value":[{"value":"WORK@contoso.com"}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "remove phone by value filter",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"555-0199\"]"}]}`,
-			want:    patchTestWith(func(u *User) { u.MobilePhone = "" }),
-			touched: patchTestFields(FieldMobilePhone),
+			Name:    "replace emails without a work one takes the primary",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"a@x.com"},{"value":"b@x.com","primary":true}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "b@x.com" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
+			Ignored: []string{`emails[type eq ""]`},
 		},
 		{
-			name:  "remove phone by a value filter matching nothing",
-			start: patchTestBase(),
-			body:  `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"000\"]"}]}`,
-			want:  patchTestBase(),
-		},
-		{
-			name:    "remove phones with a value list",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers","value":[{"type":"mobile","value":"555-0199"}]}]}`,
-			want:    patchTestWith(func(u *User) { u.MobilePhone = "" }),
-			touched: patchTestFields(FieldMobilePhone),
-		},
-		{
-			name:    "remove emails with a value list naming the address",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"emails","value":[{"value":"WORK@contoso.com"}]}]}`,
-			want:    patchTestWith(func(u *User) { u.WorkEmail = "" }),
-			touched: patchTestFields(FieldWorkEmail),
-		},
-		{
-			name:    "remove all phones",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers"}]}`,
-			want:    patchTestWith(func(u *User) { u.WorkPhone, u.MobilePhone = "", "" }),
-			touched: patchTestFields(FieldWorkPhone, FieldMobilePhone),
-		},
-		{
-			name:  "replace emails as a whole",
-			start: patchTestBase(),
-			body: `{"Operations":[{"op":"replace","path":"emails","value":[
-				{"type":"home","value":"home@example.com"},{"type":"work","value":"new@contoso.com","primary":true}]}]}`,
-			want:    patchTestWith(func(u *User) { u.WorkEmail = "new@contoso.com" }),
-			touched: patchTestFields(FieldWorkEmail),
-			ignored: []string{`emails[type eq "home"]`},
-		},
-		{
-			name:    "replace emails without a work one takes the primary",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"a@x.com"},{"value":"b@x.com","primary":true}]}]}`,
-			want:    patchTestWith(func(u *User) { u.WorkEmail = "b@x.com" }),
-			touched: patchTestFields(FieldWorkEmail),
-			ignored: []string{`emails[type eq ""]`},
-		},
-		{
-			name:    "replace phones as a whole drops the missing type",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"phoneNumbers","value":[{"type":"work","value":"1"},{"type":"fax","value":"2"}]}]}`,
-			want:    patchTestWith(func(u *User) { u.WorkPhone, u.MobilePhone = "1", "" }),
-			touched: patchTestFields(FieldWorkPhone, FieldMobilePhone),
-			ignored: []string{`phoneNumbers[type eq "fax"]`},
-		},
-		{
-			name:    "add phones keeps the type not sent",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"add","path":"phoneNumbers","value":[{"type":"mobile","value":"3"}]}]}`,
-			want:    patchTestWith(func(u *User) { u.MobilePhone = "3" }),
-			touched: patchTestFields(FieldMobilePhone),
-		},
-		{
-			name:  "add an email of another type keeps the work email",
-			start: patchTestBase(),
-			body:  `{"Operations":[{"op":"add","path":"emails","value":[{"value":"home2@example.com","type":"home"}]}]}`,
-			want:  patchTestBase(),
+			Name:  "add an email of another type keeps the work email",
+			Start: mappingtest.BaseUser(),
+			Body:  `{"Operations":[{"op":"add","path":"emails","value":[{"value":"home2@example.com","type":"home"}]}]}`,
+			Want:  mappingtest.BaseUser(),
 			// fsscim keeps the work email only.
-			ignored: []string{`emails[type eq "home"]`},
+			Ignored: []string{`emails[type eq "home"]`},
 		},
 		{
-			name:    "add an untyped email keeps the work email",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"other@example.com"}]}]}`,
-			want:    patchTestBase(),
-			ignored: []string{`emails[type eq ""]`},
+			Name:    "add an untyped email keeps the work email",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"other@example.com"}]}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{`emails[type eq ""]`},
 		},
 		{
-			name:    "add an untyped email to a user without a work email makes it the work email",
-			start:   User{ID: "42"},
-			body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"first@example.com"}]}]}`,
-			want:    User{ID: "42", WorkEmail: "first@example.com"},
-			touched: patchTestFields(FieldWorkEmail),
+			Name:    "add an untyped email to a user without a work email makes it the work email",
+			Start:   mapping.User{ID: "42"},
+			Body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"first@example.com"}]}]}`,
+			Want:    mapping.User{ID: "42", WorkEmail: "first@example.com"},
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "remove title",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"title"}]}`,
-			want:    patchTestWith(func(u *User) { u.Title = "" }),
-			touched: patchTestFields(FieldTitle),
+			Name:    "remove title",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"title"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "" }),
+			Touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		{
-			name:    "replace with null clears",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"title","value":null},{"op":"replace","path":"name","value":null}]}`,
-			want:    patchTestWith(func(u *User) { u.Title, u.GivenName, u.FamilyName = "", "", "" }),
-			touched: patchTestFields(FieldTitle, FieldGivenName, FieldFamilyName),
-		},
-		{
-			name:    "replace with an empty string clears",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":""}]}`,
-			want:    patchTestWith(func(u *User) { u.Department = "" }),
-			touched: patchTestFields(FieldDepartment),
-		},
-		{
-			name:    "remove name clears both parts",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"name"}]}`,
-			want:    patchTestWith(func(u *User) { u.GivenName, u.FamilyName = "", "" }),
-			touched: patchTestFields(FieldGivenName, FieldFamilyName),
-		},
-		{
-			name:  "time zone, locale and preferred language as sent",
-			start: patchTestBase(),
-			body: `{"Operations":[{"op":"replace","path":"timezone","value":"America/Guayaquil"},
-				{"op":"replace","path":"locale","value":"fr-CA"},{"op":"add","path":"preferredLanguage","value":"hi"}]}`,
-			want: patchTestWith(func(u *User) {
-				u.TimeZone, u.Locale, u.PreferredLanguage = "America/Guayaquil", "fr-CA", "hi"
-			}),
-			touched: patchTestFields(FieldTimeZone, FieldLocale, FieldPreferredLanguage),
-		},
-		{
-			name:  "Freshservice extension: isAgent, location and custom attributes",
-			start: patchTestBase(),
-			body: `{"Operations":[
+			Name:  "Freshservice extension: isAgent, location and custom attributes",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"add","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:isAgent","value":"TRUE"},
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:location","value":"Berlin"},
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:COSTCENTRE","value":"CC-9"},
 				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize","value":"44"}]}`,
-			want: patchTestWith(func(u *User) {
-				u.IsAgent, u.AgentText, u.Location = patchTestBool(true), "TRUE", "Berlin"
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
+				u.IsAgent, u.AgentText, u.Location = mappingtest.Bool(true), "TRUE", "Berlin"
 				u.Custom = map[string]any{"costCentre": "CC-9"}
 			}),
-			touched: patchTestFields(FieldIsAgent, FieldLocation, FieldCustom),
-			ignored: []string{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize"},
+			Touched: mappingtest.Fields(mapping.FieldIsAgent, mapping.FieldLocation, mapping.FieldCustom),
+			Ignored: []string{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize"},
 		},
 		{
-			name:    "remove a custom attribute clears it",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:costCentre"}]}`,
-			want:    patchTestWith(func(u *User) { u.Custom = map[string]any{"costCentre": nil} }),
-			touched: patchTestFields(FieldCustom),
+			Name:    "roles are not mapped",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"roles","value":[{"value":"Admin"}]}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"roles"},
 		},
 		{
-			name:    "roles are not mapped",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"add","path":"roles","value":[{"value":"Admin"}]}]}`,
-			want:    patchTestBase(),
-			ignored: []string{"roles"},
-		},
-		{
-			name:    "an unknown extension is ignored",
-			start:   patchTestBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier","value":"gold"}]}`,
-			want:    patchTestBase(),
-			ignored: []string{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier"},
-		},
-		{
-			name:  "later operation on the same attribute wins",
-			start: patchTestBase(),
-			body: `{"Operations":[{"op":"replace","path":"title","value":"A"},{"op":"remove","path":"title"},
-				{"op":"add","path":"title","value":"B"}]}`,
-			want:    patchTestWith(func(u *User) { u.Title = "B" }),
-			touched: patchTestFields(FieldTitle),
+			Name:    "an unknown extension is ignored",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier","value":"gold"}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier"},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u := tt.start
-			got, err := ApplyUserPatch(&u, patchTestOps(t, tt.body), patchTestOpts)
-			if err != nil {
-				t.Fatalf("ApplyUserPatch: %v", err)
-			}
-			if !reflect.DeepEqual(u, tt.want) {
-				t.Errorf("user\n got %+v\nwant %+v", u, tt.want)
-			}
-			if got.Touched != tt.touched {
-				t.Errorf("touched = %b, want %b", got.Touched, tt.touched)
-			}
-			if !reflect.DeepEqual(got.Ignored, tt.ignored) {
-				t.Errorf("ignored = %q, want %q", got.Ignored, tt.ignored)
+	for _, tt := range append(tests, mappingtest.UserPatchCases()...) {
+		t.Run(tt.Name, func(t *testing.T) {
+			u := tt.Start
+			got, err := mapping.ApplyUserPatch(&u, patchTestOps(t, tt.Body), patchTestOpts)
+			tt.CheckApplied(t, u, got, err)
+			if !reflect.DeepEqual(got.Ignored, tt.Ignored) {
+				t.Errorf("ignored = %q, want %q", got.Ignored, tt.Ignored)
 			}
 		})
 	}
@@ -532,27 +330,13 @@ func TestApplyUserPatchErrors(t *testing.T) {
 			// A valid first operation must not be applied when a later one fails.
 			ops := append(patchTestOps(t, `{"Operations":[{"op":"replace","path":"title","value":"Changed"}]}`),
 				patchTestOps(t, tt.body)...)
-			u := patchTestBase()
-			res, err := ApplyUserPatch(&u, ops, patchTestOpts)
-			var se scimerrors.ScimError
-			if !errors.As(err, &se) {
-				t.Fatalf("error = %v (%T), want a SCIM error value", err, err)
-			}
-			if _, isValue := err.(scimerrors.ScimError); !isValue {
-				t.Fatalf("error is %T, want scimerrors.ScimError (the library turns anything else into 500)", err)
-			}
-			if se.Status != 400 || se.ScimType != tt.scimType {
-				t.Errorf("error = %d %q, want 400 %q", se.Status, se.ScimType, tt.scimType)
-			}
-			for _, m := range tt.mentions {
-				if !strings.Contains(se.Detail, m) {
-					t.Errorf("detail %q does not mention %q", se.Detail, m)
-				}
-			}
+			u := mappingtest.BaseUser()
+			res, err := mapping.ApplyUserPatch(&u, ops, patchTestOpts)
+			se := mappingtest.CheckBadRequest(t, err, tt.scimType, tt.mentions...)
 			if len(se.Detail) > 300 {
 				t.Errorf("detail is %d bytes long", len(se.Detail))
 			}
-			if !reflect.DeepEqual(u, patchTestBase()) {
+			if !reflect.DeepEqual(u, mappingtest.BaseUser()) {
 				t.Errorf("user changed despite the error: %+v", u)
 			}
 			if res.Touched != 0 || res.Ignored != nil {
@@ -563,9 +347,9 @@ func TestApplyUserPatchErrors(t *testing.T) {
 }
 
 func TestApplyUserPatchDoesNotShareCustom(t *testing.T) {
-	u := patchTestBase()
+	u := mappingtest.BaseUser()
 	before := u.Custom
-	if _, err := ApplyUserPatch(&u, patchTestOps(t,
+	if _, err := mapping.ApplyUserPatch(&u, patchTestOps(t,
 		`{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:costCentre","value":"new"}]}`),
 		patchTestOpts); err != nil {
 		t.Fatal(err)
@@ -580,14 +364,14 @@ func TestApplyUserPatchDoesNotShareCustom(t *testing.T) {
 
 // patchTestFieldValues reads, for each Field, the attribute it names, so that a test can check that
 // a PATCH changed only what it reports as touched.
-func patchTestFieldValues(u User) map[Field]any {
-	return map[Field]any{
-		FieldUserName: u.UserName, FieldExternalID: u.ExternalID, FieldGivenName: u.GivenName,
-		FieldFamilyName: u.FamilyName, FieldDisplayName: u.DisplayName, FieldTitle: u.Title,
-		FieldWorkEmail: u.WorkEmail, FieldWorkPhone: u.WorkPhone, FieldMobilePhone: u.MobilePhone,
-		FieldWorkAddress: u.WorkAddress, FieldTimeZone: u.TimeZone, FieldLocale: u.Locale,
-		FieldPreferredLanguage: u.PreferredLanguage, FieldActive: u.Active, FieldDepartment: u.Department,
-		FieldManager: u.ManagerID, FieldLocation: u.Location, FieldIsAgent: u.IsAgent, FieldCustom: u.Custom,
+func patchTestFieldValues(u mapping.User) map[mapping.Field]any {
+	return map[mapping.Field]any{
+		mapping.FieldUserName: u.UserName, mapping.FieldExternalID: u.ExternalID, mapping.FieldGivenName: u.GivenName,
+		mapping.FieldFamilyName: u.FamilyName, mapping.FieldDisplayName: u.DisplayName, mapping.FieldTitle: u.Title,
+		mapping.FieldWorkEmail: u.WorkEmail, mapping.FieldWorkPhone: u.WorkPhone, mapping.FieldMobilePhone: u.MobilePhone,
+		mapping.FieldWorkAddress: u.WorkAddress, mapping.FieldTimeZone: u.TimeZone, mapping.FieldLocale: u.Locale,
+		mapping.FieldPreferredLanguage: u.PreferredLanguage, mapping.FieldActive: u.Active, mapping.FieldDepartment: u.Department,
+		mapping.FieldManager: u.ManagerID, mapping.FieldLocation: u.Location, mapping.FieldIsAgent: u.IsAgent, mapping.FieldCustom: u.Custom,
 	}
 }
 
@@ -611,8 +395,8 @@ func FuzzApplyUserPatch(f *testing.F) {
 		if err != nil {
 			return // the library answers 400 before a handler sees the request
 		}
-		u := patchTestBase()
-		res, err := ApplyUserPatch(&u, ops, patchTestOpts)
+		u := mappingtest.BaseUser()
+		res, err := mapping.ApplyUserPatch(&u, ops, patchTestOpts)
 		if err != nil {
 			se, ok := err.(scimerrors.ScimError)
 			if !ok || se.Status != 400 {
@@ -621,12 +405,12 @@ func FuzzApplyUserPatch(f *testing.F) {
 			if len(se.Detail) > 400 {
 				t.Fatalf("detail is %d bytes long", len(se.Detail))
 			}
-			if !reflect.DeepEqual(u, patchTestBase()) {
+			if !reflect.DeepEqual(u, mappingtest.BaseUser()) {
 				t.Fatalf("user changed despite the error")
 			}
 			return
 		}
-		before, after := patchTestFieldValues(patchTestBase()), patchTestFieldValues(u)
+		before, after := patchTestFieldValues(mappingtest.BaseUser()), patchTestFieldValues(u)
 		for f, v := range before {
 			if !res.Touched.Has(f) && !reflect.DeepEqual(v, after[f]) {
 				t.Fatalf("field %b changed from %v to %v without being reported as touched", f, v, after[f])

@@ -196,11 +196,7 @@ func NewUserSearch(opts Options) *UserSearch {
 // Compile reads a user filter; a filter fsscim cannot use is a SCIM 400 invalidFilter naming the
 // part it could not use.
 func (s *UserSearch) Compile(raw string) (*scimfilter.Filter, error) {
-	f, err := s.catalog.Compile(raw)
-	if err != nil {
-		return nil, filterError(err)
-	}
-	return f, nil
+	return compileFilter(s.catalog, raw)
 }
 
 // UsesCustom reports whether f reads one of the tenant's custom attributes.
@@ -224,40 +220,57 @@ func NewGroupSearch() *GroupSearch {
 
 // Compile reads a group filter, like UserSearch.Compile.
 func (s *GroupSearch) Compile(raw string) (*scimfilter.Filter, error) {
-	f, err := s.catalog.Compile(raw)
-	if err != nil {
-		return nil, filterError(err)
-	}
-	return f, nil
+	return compileFilter(s.catalog, raw)
 }
 
-// filterError is the SCIM answer to a filter that cannot be used (RFC 7644 §3.12: invalidFilter).
-func filterError(err error) error {
-	return scimerrors.ScimError{
-		ScimType: scimerrors.ScimTypeInvalidFilter,
-		Detail:   fmt.Sprintf("The filter cannot be used: %v.", err),
-		Status:   http.StatusBadRequest,
+// compileFilter reads a filter against c; one that cannot be used is the SCIM answer for it
+// (RFC 7644 §3.12: invalidFilter).
+func compileFilter(c *scimfilter.Catalog, raw string) (*scimfilter.Filter, error) {
+	f, err := c.Compile(raw)
+	if err != nil {
+		return nil, scimerrors.ScimError{
+			ScimType: scimerrors.ScimTypeInvalidFilter,
+			Detail:   fmt.Sprintf("The filter cannot be used: %v.", err),
+			Status:   http.StatusBadRequest,
+		}
 	}
+	return f, nil
 }
 
 // UserView is a user as a filter reads it: the attributes UserToAttributes answers, by slot, with
 // the times of its meta. It copies nothing: the values are u's own strings.
 type UserView struct {
-	search                *UserSearch
-	u                     *User
-	created, lastModified time.Time
+	search *UserSearch
+	u      *User
+	meta   metaTimes
 }
 
 // View returns u as filters compiled by s read it.
 func (s *UserSearch) View(u *User, created, lastModified time.Time) UserView {
-	return UserView{search: s, u: u, created: created, lastModified: lastModified}
+	return UserView{search: s, u: u, meta: metaTimes{created, lastModified}}
 }
 
 var _ scimfilter.Resource = UserView{}
 
 // SetTimes changes the meta times the view answers, so that one view serves a search over many users.
 func (v *UserView) SetTimes(created, lastModified time.Time) {
-	v.created, v.lastModified = created, lastModified
+	v.meta = metaTimes{created, lastModified}
+}
+
+// metaTimes are the times a view answers as meta.created and meta.lastModified.
+type metaTimes struct{ created, lastModified time.Time }
+
+// value is meta's sub-attribute sub (in metaSubs order) of a resource of type resourceType.
+func (m metaTimes) value(resourceType string, sub int) scimfilter.Value {
+	switch sub {
+	case 0:
+		return text(resourceType)
+	case 1:
+		return timeValue(m.created)
+	case 2:
+		return timeValue(m.lastModified)
+	}
+	return scimfilter.Value{}
 }
 
 func text(s string) scimfilter.Value { return scimfilter.Value{Kind: scimfilter.KindString, Str: s} }
@@ -276,51 +289,55 @@ func has(s string) int {
 	return 1
 }
 
+// userStrings read the slots that hold one string of the user, the same for Count and Value.
+var userStrings = [...]func(*User) string{
+	UserSlotID:                func(u *User) string { return u.ID },
+	UserSlotExternalID:        func(u *User) string { return u.ExternalID },
+	UserSlotUserName:          func(u *User) string { return u.UserName },
+	UserSlotDisplayName:       func(u *User) string { return u.DisplayName },
+	UserSlotTitle:             func(u *User) string { return u.Title },
+	UserSlotTimezone:          func(u *User) string { return u.TimeZone },
+	UserSlotLocale:            func(u *User) string { return u.Locale },
+	UserSlotPreferredLanguage: func(u *User) string { return u.PreferredLanguage },
+	UserSlotDepartment:        func(u *User) string { return u.Department },
+	UserSlotManager:           func(u *User) string { return u.ManagerID },
+	UserSlotLocation:          func(u *User) string { return u.Location },
+}
+
+// userString is the reader of slot when it holds one string of the user, or nil.
+func userString(slot int) func(*User) string {
+	if slot < 0 || slot >= len(userStrings) {
+		return nil
+	}
+	return userStrings[slot]
+}
+
 // Count implements scimfilter.Resource.
 func (v UserView) Count(slot int) int {
 	u := v.u
+	if get := userString(slot); get != nil {
+		return has(get(u))
+	}
 	switch slot {
-	case UserSlotID:
-		return has(u.ID)
-	case UserSlotExternalID:
-		return has(u.ExternalID)
 	case UserSlotMeta, UserSlotActive:
 		return 1
-	case UserSlotUserName:
-		return has(u.UserName)
 	case UserSlotName:
 		if u.GivenName == "" && u.FamilyName == "" && u.FormattedName == "" &&
 			u.Kept["name.middleName"] == "" && u.Kept["name.honorificPrefix"] == "" && u.Kept["name.honorificSuffix"] == "" {
 			return 0
 		}
 		return 1
-	case UserSlotDisplayName:
-		return has(u.DisplayName)
-	case UserSlotTitle:
-		return has(u.Title)
 	case UserSlotEmails:
 		return has(u.WorkEmail)
 	case UserSlotPhoneNumbers:
 		return has(u.WorkPhone) + has(u.MobilePhone)
 	case UserSlotAddresses:
 		return has(u.WorkAddress)
-	case UserSlotTimezone:
-		return has(u.TimeZone)
-	case UserSlotLocale:
-		return has(u.Locale)
-	case UserSlotPreferredLanguage:
-		return has(u.PreferredLanguage)
-	case UserSlotDepartment:
-		return has(u.Department)
-	case UserSlotManager:
-		return has(u.ManagerID)
 	case UserSlotEnterpriseLocation:
 		// Answered only to a user whose location the client writes there.
 		if !u.EnterpriseLocation {
 			return 0
 		}
-		return has(u.Location)
-	case UserSlotLocation:
 		return has(u.Location)
 	case UserSlotIsAgent:
 		if u.IsAgent == nil {
@@ -350,22 +367,12 @@ func (v UserView) customName(slot int) (string, bool) {
 // Value implements scimfilter.Resource.
 func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 	u := v.u
+	if get := userString(slot); get != nil {
+		return text(get(u))
+	}
 	switch slot {
-	case UserSlotID:
-		return text(u.ID)
-	case UserSlotExternalID:
-		return text(u.ExternalID)
 	case UserSlotMeta:
-		switch sub {
-		case 0:
-			return text("User")
-		case 1:
-			return timeValue(v.created)
-		case 2:
-			return timeValue(v.lastModified)
-		}
-	case UserSlotUserName:
-		return text(u.UserName)
+		return v.meta.value("User", sub)
 	case UserSlotName:
 		switch sub {
 		case 0:
@@ -384,10 +391,6 @@ func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 		case 5:
 			return text(u.Kept["name.honorificSuffix"])
 		}
-	case UserSlotDisplayName:
-		return text(u.DisplayName)
-	case UserSlotTitle:
-		return text(u.Title)
 	case UserSlotEmails:
 		switch sub {
 		case 0:
@@ -415,24 +418,12 @@ func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 		case 1:
 			return text("work")
 		}
-	case UserSlotTimezone:
-		return text(u.TimeZone)
-	case UserSlotLocale:
-		return text(u.Locale)
-	case UserSlotPreferredLanguage:
-		return text(u.PreferredLanguage)
 	case UserSlotActive:
 		return scimfilter.Value{Kind: scimfilter.KindBool, Bool: u.Active}
-	case UserSlotDepartment:
-		return text(u.Department)
-	case UserSlotManager:
-		return text(u.ManagerID)
 	case UserSlotEnterpriseLocation:
 		if u.EnterpriseLocation {
 			return text(u.Location)
 		}
-	case UserSlotLocation:
-		return text(u.Location)
 	case UserSlotIsAgent:
 		return text(AgentAnswer(*u))
 	default:
@@ -465,13 +456,13 @@ func scalarText(v any) scimfilter.Value {
 
 // GroupView is a group as a filter reads it. Members are read only when g.Members is set.
 type GroupView struct {
-	g                     *Group
-	created, lastModified time.Time
+	g    *Group
+	meta metaTimes
 }
 
 // View returns g as group filters read it.
 func (s *GroupSearch) View(g *Group, created, lastModified time.Time) GroupView {
-	return GroupView{g: g, created: created, lastModified: lastModified}
+	return GroupView{g: g, meta: metaTimes{created, lastModified}}
 }
 
 var _ scimfilter.Resource = GroupView{}
@@ -501,14 +492,7 @@ func (v GroupView) Value(slot, i, sub int) scimfilter.Value {
 	case GroupSlotExternalID:
 		return text(v.g.ExternalID)
 	case GroupSlotMeta:
-		switch sub {
-		case 0:
-			return text("Group")
-		case 1:
-			return timeValue(v.created)
-		case 2:
-			return timeValue(v.lastModified)
-		}
+		return v.meta.value("Group", sub)
 	case GroupSlotDisplayName:
 		return text(v.g.DisplayName)
 	case GroupSlotMembers:

@@ -3,8 +3,6 @@ package mapping_test
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 )
 
 const (
@@ -26,125 +25,6 @@ var translateOpts = mapping.Options{
 	Attributes: map[string]string{"costCenter": "cost_center", "badge": "badge_number", "remote": "remote_worker"},
 }
 
-// decodeEntraBody decodes a request body the way the SCIM library does (numbers as json.Number).
-func decodeEntraBody(t *testing.T, body string) map[string]any {
-	t.Helper()
-	dec := json.NewDecoder(strings.NewReader(body))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		t.Fatalf("decode body %s: %v", body, err)
-	}
-	return m
-}
-
-// jsonValue re-encodes a value so that two values compare equal when their JSON is equal.
-func jsonValue(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("marshal %#v: %v", v, err)
-	}
-	return jsonText(t, string(b))
-}
-
-// jsonText decodes JSON text into plain maps, slices, strings, float64s and bools.
-func jsonText(t *testing.T, text string) any {
-	t.Helper()
-	var out any
-	if err := json.Unmarshal([]byte(text), &out); err != nil {
-		t.Fatalf("unmarshal %s: %v", text, err)
-	}
-	return out
-}
-
-// writeWire is the JSON a write sends to a requester endpoint: UserFields plus primary_email.
-func writeWire(t *testing.T, f freshservice.UserFields) map[string]any {
-	t.Helper()
-	m, _ := jsonValue(t, f).(map[string]any)
-	if f.Email != nil {
-		m["primary_email"] = *f.Email
-	}
-	return m
-}
-
-// fakeFreshservice stands in for what Freshservice does with a write: it stores the fields and
-// resolves department and location names to ids and back.
-type fakeFreshservice struct {
-	ids   map[string]int64
-	names map[int64]string
-}
-
-func newFakeFreshservice() *fakeFreshservice {
-	return &fakeFreshservice{ids: map[string]int64{}, names: map[int64]string{}}
-}
-
-func (s *fakeFreshservice) id(name string) int64 {
-	if id, ok := s.ids[name]; ok {
-		return id
-	}
-	id := int64(9000 + len(s.ids))
-	s.ids[name], s.names[id] = id, name
-	return id
-}
-
-// store applies a write to fu as Freshservice would, including the requester/agent conversion the
-// proxy makes for isAgent (an agent is read back with email instead of primary_email).
-func (s *fakeFreshservice) store(t *testing.T, fu *freshservice.User, u mapping.User, set mapping.FieldSet, f freshservice.UserFields, needs mapping.Needs) {
-	t.Helper()
-	if needs.SetDepartment {
-		ids := []int64{}
-		if needs.Department != "" {
-			ids = append(ids, s.id("dept:"+needs.Department))
-		}
-		f.DepartmentIDs = &ids
-	}
-	if needs.SetLocation {
-		var id freshservice.ID
-		if needs.Location != "" {
-			id = freshservice.ID(s.id("loc:" + needs.Location))
-		}
-		f.LocationID = &id
-	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		t.Fatalf("marshal write: %v", err)
-	}
-	if err := json.Unmarshal(b, fu); err != nil {
-		t.Fatalf("store write %s: %v", b, err)
-	}
-	if f.Email != nil {
-		fu.PrimaryEmail = *f.Email
-	}
-	if set.Has(mapping.FieldActive) {
-		fu.Active = u.Active
-	}
-	if set.Has(mapping.FieldIsAgent) && u.IsAgent != nil {
-		fu.IsAgent = *u.IsAgent
-	}
-	if fu.IsAgent && fu.PrimaryEmail != "" {
-		fu.Email, fu.PrimaryEmail = fu.PrimaryEmail, ""
-	}
-}
-
-func (s *fakeFreshservice) refs(fu freshservice.User) mapping.Refs {
-	var r mapping.Refs
-	if len(fu.DepartmentIDs) > 0 {
-		r.DepartmentName = strings.TrimPrefix(s.names[fu.DepartmentIDs[0]], "dept:")
-	}
-	if fu.LocationID != 0 {
-		r.LocationName = strings.TrimPrefix(s.names[int64(fu.LocationID)], "loc:")
-	}
-	return r
-}
-
-// readBack is what fsscim answers after the write: the stored user, with the echo of the write.
-func (s *fakeFreshservice) readBack(fu freshservice.User, echo mapping.Echo, opts mapping.Options) map[string]any {
-	u := mapping.UserFromFreshservice(fu, s.refs(fu), opts)
-	echo.Apply(&u, fu)
-	return mapping.UserToAttributes(u, opts)
-}
-
 // baselineRequester is the Freshservice user the per-attribute writes land on.
 func baselineRequester() freshservice.User {
 	return freshservice.User{
@@ -152,34 +32,6 @@ func baselineRequester() freshservice.User {
 		TimeZone: "Eastern Time (US & Canada)", Language: "en", TimeFormat: "12h",
 		CustomFields: map[string]any{"cost_center": nil, "badge_number": nil, "remote_worker": nil},
 	}
-}
-
-// containsJSON reports whether got holds everything in want: objects may have more keys, anything
-// else must be equal.
-func containsJSON(want, got any) bool {
-	wm, ok := want.(map[string]any)
-	if !ok {
-		return reflect.DeepEqual(want, got)
-	}
-	gm, ok := got.(map[string]any)
-	if !ok {
-		return false
-	}
-	for k, wv := range wm {
-		gv, ok := gm[k]
-		if !ok || !containsJSON(wv, gv) {
-			return false
-		}
-	}
-	return true
-}
-
-func onlyFields(fields ...mapping.Field) mapping.FieldSet {
-	var s mapping.FieldSet
-	for _, f := range fields {
-		s.Add(f)
-	}
-	return s
 }
 
 // TestAttributesBothWays takes each mapped attribute through the whole loop: the SCIM value Entra
@@ -443,7 +295,7 @@ func TestAttributesBothWays(t *testing.T) {
 			if tt.opts != nil {
 				opts = *tt.opts
 			}
-			body := decodeEntraBody(t, tt.body)
+			body := mappingtest.DecodeBody(t, tt.body)
 			if _, ok := body["userName"]; !ok {
 				body["userName"] = "ann@example.com"
 			}
@@ -456,23 +308,23 @@ func TestAttributesBothWays(t *testing.T) {
 					t.Errorf("set %b lacks field %b", set, f)
 				}
 			}
-			write := onlyFields(tt.fields...)
+			write := mappingtest.Fields(tt.fields...)
 			f, needs, _, err := mapping.FieldsFor(u, write, opts)
 			if err != nil {
 				t.Fatalf("FieldsFor: %v", err)
 			}
-			if got, want := writeWire(t, f), jsonText(t, tt.wire); !reflect.DeepEqual(got, want) {
+			if got, want := mappingtest.WriteWire(t, f), mappingtest.JSONText(t, tt.wire); !reflect.DeepEqual(got, want) {
 				t.Errorf("write = %v\nwant    %v", got, want)
 			}
 			if needs != tt.needs {
 				t.Errorf("needs = %+v, want %+v", needs, tt.needs)
 			}
 
-			fs := newFakeFreshservice()
+			fs := mappingtest.NewFreshservice()
 			fu := baselineRequester()
-			fs.store(t, &fu, u, write, f, needs)
-			back := jsonValue(t, fs.readBack(fu, mapping.EchoFor(u, write, f), opts)).(map[string]any)
-			if tt.back != "" && !containsJSON(jsonText(t, tt.back), back) {
+			fs.Store(t, &fu, u, write, f, needs)
+			back := mappingtest.JSONValue(t, fs.ReadBack(fu, mapping.EchoFor(u, write, f), opts)).(map[string]any)
+			if tt.back != "" && !mappingtest.ContainsJSON(mappingtest.JSONText(t, tt.back), back) {
 				t.Errorf("read back = %v\nwant it to hold %s", back, tt.back)
 			}
 			for _, a := range tt.absent {
@@ -495,114 +347,93 @@ func TestAttributesBothWays(t *testing.T) {
 
 func TestUserFromAttributesForms(t *testing.T) {
 	yes, no := true, false
-	tests := []struct {
-		name string
-		body string
-		want mapping.User
-		set  []mapping.Field // must be in the set
-		not  []mapping.Field // must not be
-	}{
+	tests := []mappingtest.UserReadCase{
 		{
-			name: "minimal body",
-			body: `{"userName":"a@x.com"}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldUserName, mapping.FieldGivenName, mapping.FieldFamilyName},
-			not:  []mapping.Field{mapping.FieldActive, mapping.FieldWorkEmail, mapping.FieldIsAgent, mapping.FieldManager},
+			Name: "minimal body",
+			Body: `{"userName":"a@x.com"}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldUserName, mapping.FieldGivenName, mapping.FieldFamilyName},
+			Not:  []mapping.Field{mapping.FieldActive, mapping.FieldWorkEmail, mapping.FieldIsAgent, mapping.FieldManager},
 		},
 		{
-			name: "active as boolean false",
-			body: `{"userName":"a@x.com","active":false}`,
-			want: mapping.User{UserName: "a@x.com", Active: false},
-			set:  []mapping.Field{mapping.FieldActive},
+			Name: "active as boolean false",
+			Body: `{"userName":"a@x.com","active":false}`,
+			Want: mapping.User{UserName: "a@x.com", Active: false},
+			Set:  []mapping.Field{mapping.FieldActive},
 		},
 		{
-			name: "isAgent as the text TRUE",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"TRUE"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes, AgentText: "TRUE"},
-			set:  []mapping.Field{mapping.FieldIsAgent},
+			Name: "isAgent as the text TRUE",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"TRUE"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes, AgentText: "TRUE"},
+			Set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
-			name: "isAgent as False",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"False"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no, AgentText: "False"},
-			set:  []mapping.Field{mapping.FieldIsAgent},
+			Name: "isAgent as False",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"False"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no, AgentText: "False"},
+			Set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
-			name: "empty isAgent string is not sent",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":""}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			not:  []mapping.Field{mapping.FieldIsAgent},
+			Name: "empty isAgent string is not sent",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":""}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Not:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
-			name: "attribute names ignore case",
-			body: `{"USERNAME":"a@x.com","DisplayName":"A B","Name":{"GIVENNAME":"A"},"Emails":[{"Type":"Work","Value":"w@x.com"}]}`,
-			want: mapping.User{UserName: "a@x.com", DisplayName: "A B", GivenName: "A", WorkEmail: "w@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldDisplayName, mapping.FieldWorkEmail},
+			Name: "attribute names ignore case",
+			Body: `{"USERNAME":"a@x.com","DisplayName":"A B","Name":{"GIVENNAME":"A"},"Emails":[{"Type":"Work","Value":"w@x.com"}]}`,
+			Want: mapping.User{UserName: "a@x.com", DisplayName: "A B", GivenName: "A", WorkEmail: "w@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldDisplayName, mapping.FieldWorkEmail},
 		},
 		{
-			name: "work email chosen over an earlier other one",
-			body: `{"userName":"a@x.com","emails":[{"type":"other","value":"o@x.com","primary":true},{"type":"work","value":"w@x.com"}]}`,
-			want: mapping.User{UserName: "a@x.com", WorkEmail: "w@x.com", Active: true},
+			Name: "work email chosen over an earlier other one",
+			Body: `{"userName":"a@x.com","emails":[{"type":"other","value":"o@x.com","primary":true},{"type":"work","value":"w@x.com"}]}`,
+			Want: mapping.User{UserName: "a@x.com", WorkEmail: "w@x.com", Active: true},
 		},
 		{
-			name: "no work and no primary email: the first",
-			body: `{"userName":"a@x.com","emails":[{"type":"home","value":"h@x.com"},{"type":"other","value":"o@x.com"}]}`,
-			want: mapping.User{UserName: "a@x.com", WorkEmail: "h@x.com", Active: true},
+			Name: "no work and no primary email: the first",
+			Body: `{"userName":"a@x.com","emails":[{"type":"home","value":"h@x.com"},{"type":"other","value":"o@x.com"}]}`,
+			Want: mapping.User{UserName: "a@x.com", WorkEmail: "h@x.com", Active: true},
 		},
 		{
-			name: "an odd primary flag does not fail the body",
-			body: `{"userName":"a@x.com","emails":[{"value":"w@x.com","primary":"yes","type":7}]}`,
-			want: mapping.User{UserName: "a@x.com", WorkEmail: "w@x.com", Active: true},
+			Name: "an odd primary flag does not fail the body",
+			Body: `{"userName":"a@x.com","emails":[{"value":"w@x.com","primary":"yes","type":7}]}`,
+			Want: mapping.User{UserName: "a@x.com", WorkEmail: "w@x.com", Active: true},
 		},
 		{
-			name: "untyped phone is the work phone",
-			body: `{"userName":"a@x.com","phoneNumbers":[{"value":"123"},{"type":"mobile","value":"456"}]}`,
-			want: mapping.User{UserName: "a@x.com", WorkPhone: "123", MobilePhone: "456", Active: true},
+			Name: "untyped phone is the work phone",
+			Body: `{"userName":"a@x.com","phoneNumbers":[{"value":"123"},{"type":"mobile","value":"456"}]}`,
+			Want: mapping.User{UserName: "a@x.com", WorkPhone: "123", MobilePhone: "456", Active: true},
 		},
 		{
-			name: "empty emails clear the work email",
-			body: `{"userName":"a@x.com","emails":[]}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldWorkEmail},
+			Name: "empty emails clear the work email",
+			Body: `{"userName":"a@x.com","emails":[]}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldWorkEmail},
 		},
 		{
-			name: "manager null",
-			body: `{"userName":"a@x.com","` + entURN + `":{"manager":null}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldManager},
+			Name: "manager null",
+			Body: `{"userName":"a@x.com","` + entURN + `":{"manager":null}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldManager},
 		},
 		{
-			name: "custom attribute by its name in any case",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"COSTCENTER":"CC-1","remote":"true"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Custom: map[string]any{"costCenter": "CC-1", "remote": "true"}},
-			set:  []mapping.Field{mapping.FieldCustom},
+			Name: "custom attribute by its name in any case",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"COSTCENTER":"CC-1","remote":"true"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, Custom: map[string]any{"costCenter": "CC-1", "remote": "true"}},
+			Set:  []mapping.Field{mapping.FieldCustom},
 		},
 		{
-			name: "unmapped custom attribute is not a custom field",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"shoe_size":"42"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			not:  []mapping.Field{mapping.FieldCustom},
+			Name: "unmapped custom attribute is not a custom field",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"shoe_size":"42"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Not:  []mapping.Field{mapping.FieldCustom},
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			u, set, _, err := mapping.UserFromAttributes(decodeEntraBody(t, tt.body), translateOpts)
-			if err != nil {
-				t.Fatalf("UserFromAttributes: %v", err)
-			}
-			if !reflect.DeepEqual(u, tt.want) {
-				t.Errorf("user = %+v\nwant   %+v", u, tt.want)
-			}
-			for _, f := range tt.set {
-				if !set.Has(f) {
-					t.Errorf("set %b lacks %b", set, f)
-				}
-			}
-			for _, f := range tt.not {
-				if set.Has(f) {
-					t.Errorf("set %b has %b", set, f)
-				}
-			}
+		t.Run(tt.Name, func(t *testing.T) {
+			u, set, _, err := mapping.UserFromAttributes(mappingtest.DecodeBody(t, tt.Body), translateOpts)
+			tt.CheckRead(t, u, set, err)
 		})
 	}
 }
@@ -614,7 +445,7 @@ func TestUserFromAttributesReportsIgnored(t *testing.T) {
 		"addresses":[{"type":"work","formatted":"F","country":"NZ"}],
 		"` + entURN + `":{"employeeNumber":"7","department":"D"},
 		"` + fsURN + `":{"shoe_size":"42","costCenter":"CC"}}`
-	_, _, ignored, err := mapping.UserFromAttributes(decodeEntraBody(t, body), translateOpts)
+	_, _, ignored, err := mapping.UserFromAttributes(mappingtest.DecodeBody(t, body), translateOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -654,27 +485,9 @@ func TestUserFromAttributesErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, _, _, err := mapping.UserFromAttributes(decodeEntraBody(t, tt.body), translateOpts)
-			assertInvalidValue(t, err, tt.detail...)
+			_, _, _, err := mapping.UserFromAttributes(mappingtest.DecodeBody(t, tt.body), translateOpts)
+			mappingtest.CheckBadRequest(t, err, scimerrors.ScimTypeInvalidValue, tt.detail...)
 		})
-	}
-}
-
-// assertInvalidValue checks err is a SCIM 400 invalidValue error (as a value, which is what the SCIM
-// library turns into a SCIM answer) whose detail names each of words.
-func assertInvalidValue(t *testing.T, err error, words ...string) {
-	t.Helper()
-	var se scimerrors.ScimError
-	if !errors.As(err, &se) {
-		t.Fatalf("error = %v (%T), want a scimerrors.ScimError", err, err)
-	}
-	if se.Status != http.StatusBadRequest || se.ScimType != scimerrors.ScimTypeInvalidValue {
-		t.Errorf("error = %d %q, want 400 invalidValue", se.Status, se.ScimType)
-	}
-	for _, w := range words {
-		if !strings.Contains(se.Detail, w) {
-			t.Errorf("detail %q does not name %s", se.Detail, w)
-		}
 	}
 }
 
@@ -794,11 +607,11 @@ func TestFieldsForPartialWrites(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, _, warnings, err := mapping.FieldsFor(tt.u, onlyFields(tt.set...), tt.opts)
+			f, _, warnings, err := mapping.FieldsFor(tt.u, mappingtest.Fields(tt.set...), tt.opts)
 			if err != nil {
 				t.Fatalf("FieldsFor: %v", err)
 			}
-			if got, want := writeWire(t, f), jsonText(t, tt.wire); !reflect.DeepEqual(got, want) {
+			if got, want := mappingtest.WriteWire(t, f), mappingtest.JSONText(t, tt.wire); !reflect.DeepEqual(got, want) {
 				t.Errorf("write = %v\nwant    %v", got, want)
 			}
 			if tt.wire == `{}` && !f.Empty() {
@@ -828,8 +641,8 @@ func TestFieldsForManagerThatIsNotAnID(t *testing.T) {
 	for _, id := range []string{"XYMKVVRYDIOO", "0", "-5", "12a", "1.5"} {
 		t.Run(id, func(t *testing.T) {
 			u := mapping.User{ManagerID: id}
-			_, _, _, err := mapping.FieldsFor(u, onlyFields(mapping.FieldManager), mapping.Options{})
-			assertInvalidValue(t, err, "manager", `"`+id+`"`)
+			_, _, _, err := mapping.FieldsFor(u, mappingtest.Fields(mapping.FieldManager), mapping.Options{})
+			mappingtest.CheckBadRequest(t, err, scimerrors.ScimTypeInvalidValue, "manager", `"`+id+`"`)
 		})
 	}
 }
@@ -887,8 +700,8 @@ func TestUserFromFreshservice(t *testing.T) {
 			if u.ID != jsonNumberField(t, tt.fu, "id") {
 				t.Errorf("ID = %q", u.ID)
 			}
-			got := jsonValue(t, mapping.UserToAttributes(u, translateOpts))
-			if want := jsonText(t, tt.want); !reflect.DeepEqual(got, want) {
+			got := mappingtest.JSONValue(t, mapping.UserToAttributes(u, translateOpts))
+			if want := mappingtest.JSONText(t, tt.want); !reflect.DeepEqual(got, want) {
 				g, _ := json.Marshal(got)
 				w, _ := json.Marshal(want)
 				t.Errorf("attributes =\n%s\nwant\n%s", g, w)

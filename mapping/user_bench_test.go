@@ -8,6 +8,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 )
 
 // benchCreate is a full Entra create: every attribute the default mappings send, plus the
@@ -33,17 +34,6 @@ const benchCreate = `{
 
 var benchOpts = mapping.Options{Attributes: map[string]string{"costCenter": "cost_center"}}
 
-func benchDecode(b *testing.B, body string) map[string]any {
-	b.Helper()
-	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		b.Fatal(err)
-	}
-	return m
-}
-
 // benchFreshserviceUser is the same user as Freshservice answers it.
 func benchFreshserviceUser() freshservice.User {
 	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -61,7 +51,7 @@ func benchFreshserviceUser() freshservice.User {
 // BenchmarkUserToFreshservice is the create path's translation: the body as the SCIM library hands it
 // over, to the Freshservice write.
 func BenchmarkUserToFreshservice(b *testing.B) {
-	attrs := benchDecode(b, benchCreate)
+	attrs := mappingtest.DecodeBody(b, benchCreate)
 	b.ReportAllocs()
 	for b.Loop() {
 		u, set, _, err := mapping.UserFromAttributes(attrs, benchOpts)
@@ -79,7 +69,7 @@ func BenchmarkUserToFreshservice(b *testing.B) {
 // attributes answered to Entra, Entra's own forms put back.
 func BenchmarkUserFromFreshservice(b *testing.B) {
 	fu := benchFreshserviceUser()
-	attrs := benchDecode(b, benchCreate)
+	attrs := mappingtest.DecodeBody(b, benchCreate)
 	sent, set, _, err := mapping.UserFromAttributes(attrs, benchOpts)
 	if err != nil {
 		b.Fatal(err)

@@ -67,31 +67,32 @@ func UserFromAttributes(attrs map[string]any, opts Options) (u User, set FieldSe
 	return u, set, sortedDistinct(ignored), nil
 }
 
+// coreStringAttrs are the single-valued string attributes of the core schema, by lower-case name:
+// the name as the schema spells it, the field, and where User holds the value.
+var coreStringAttrs = map[string]struct {
+	name  string
+	field Field
+	ptr   func(*User) *string
+}{
+	"username":          {"userName", FieldUserName, func(u *User) *string { return &u.UserName }},
+	"externalid":        {"externalId", FieldExternalID, func(u *User) *string { return &u.ExternalID }},
+	"displayname":       {"displayName", FieldDisplayName, func(u *User) *string { return &u.DisplayName }},
+	"title":             {"title", FieldTitle, func(u *User) *string { return &u.Title }},
+	"timezone":          {"timezone", FieldTimeZone, func(u *User) *string { return &u.TimeZone }},
+	"locale":            {"locale", FieldLocale, func(u *User) *string { return &u.Locale }},
+	"preferredlanguage": {"preferredLanguage", FieldPreferredLanguage, func(u *User) *string { return &u.PreferredLanguage }},
+}
+
 // readBodyCore reads one top-level attribute into u and returns what it ignored of it.
 func readBodyCore(u *User, set *FieldSet, kv entry) ([]string, error) {
 	var err error
-	switch strings.ToLower(kv.key) {
-	case "username":
-		u.UserName, err = readString("userName", kv.value)
-		set.Add(FieldUserName)
-	case "externalid":
-		u.ExternalID, err = readString("externalId", kv.value)
-		set.Add(FieldExternalID)
-	case "displayname":
-		u.DisplayName, err = readString("displayName", kv.value)
-		set.Add(FieldDisplayName)
-	case "title":
-		u.Title, err = readString("title", kv.value)
-		set.Add(FieldTitle)
-	case "timezone":
-		u.TimeZone, err = readString("timezone", kv.value)
-		set.Add(FieldTimeZone)
-	case "locale":
-		u.Locale, err = readString("locale", kv.value)
-		set.Add(FieldLocale)
-	case "preferredlanguage":
-		u.PreferredLanguage, err = readString("preferredLanguage", kv.value)
-		set.Add(FieldPreferredLanguage)
+	attr := strings.ToLower(kv.key)
+	if a, ok := coreStringAttrs[attr]; ok {
+		*a.ptr(u), err = readString(a.name, kv.value)
+		set.Add(a.field)
+		return nil, err
+	}
+	switch attr {
 	case "active":
 		var b, present bool
 		b, present, err = readBoolean("active", kv.value)
@@ -126,7 +127,7 @@ func readBodyKept(u *User, schema string, kv entry) ([]string, error) {
 	}
 	key, ok := keptKey(schema, attr, sub)
 	if !ok {
-		if carriesNothing(kv.value) {
+		if CarriesNothing(kv.value) {
 			return nil, nil
 		}
 		name := kv.key
@@ -246,7 +247,7 @@ func readBodyAddresses(u *User, v any) ([]string, error) {
 			switch strings.ToLower(kv.key) {
 			case "formatted", "type", "primary":
 			default:
-				if !carriesNothing(kv.value) {
+				if !CarriesNothing(kv.value) {
 					ignored = append(ignored, `addresses[type eq "work"].`+kv.key)
 				}
 			}
@@ -288,7 +289,7 @@ func readBodyExtension(u *User, set *FieldSet, kv entry, opts Options) ([]string
 	default:
 		name, _, ok := opts.customAttribute(kv.key)
 		if !ok {
-			if !carriesNothing(kv.value) {
+			if !CarriesNothing(kv.value) {
 				return []string{SchemaFreshservice + ":" + kv.key}, nil
 			}
 			return nil, nil
@@ -369,7 +370,7 @@ next:
 				continue next
 			}
 		}
-		if carriesNothing(it.get("value")) && carriesNothing(it.get("formatted")) {
+		if CarriesNothing(it.get("value")) && CarriesNothing(it.get("formatted")) {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s[type eq %q]", attr, it.typ))

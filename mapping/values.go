@@ -185,8 +185,9 @@ func entries(obj map[string]any) []entry {
 	return out
 }
 
-// carriesNothing reports values that carry nothing worth reporting as ignored.
-func carriesNothing(v any) bool {
+// CarriesNothing reports values not worth reporting as ignored: null, and empty strings, lists and
+// objects. The dialect and mapping both report what they ignore by this rule.
+func CarriesNothing(v any) bool {
 	switch t := v.(type) {
 	case nil:
 		return true

@@ -42,29 +42,34 @@ func (c *Catalog) CompileExpr(e Expr) (*Filter, error) {
 	return f, nil
 }
 
+// compileTerms compiles each term of a conjunction or disjunction.
+func (c *Catalog) compileTerms(terms []Expr, f *Filter, within *Attribute) ([]node, error) {
+	out := make([]node, 0, len(terms))
+	for _, t := range terms {
+		n, err := c.compile(t, f, within)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // compile turns e into a node. within is the attribute whose value filter e is, or nil at the top.
 func (c *Catalog) compile(e Expr, f *Filter, within *Attribute) (node, error) {
 	switch x := e.(type) {
 	case And:
-		out := make(andNode, 0, len(x.Terms))
-		for _, t := range x.Terms {
-			n, err := c.compile(t, f, within)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, n)
+		out, err := c.compileTerms(x.Terms, f, within)
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		return andNode(out), nil
 	case Or:
-		out := make(orNode, 0, len(x.Terms))
-		for _, t := range x.Terms {
-			n, err := c.compile(t, f, within)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, n)
+		out, err := c.compileTerms(x.Terms, f, within)
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		return orNode(out), nil
 	case Not:
 		n, err := c.compile(x.X, f, within)
 		if err != nil {

@@ -1,6 +1,7 @@
 package scimfilter
 
 import (
+	"cmp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -174,7 +175,7 @@ func (n *compareNode) test(v Value, op Op) bool {
 		if v.Kind != KindTime {
 			return false
 		}
-		return order(compareInt(v.Time, n.time), op)
+		return order(cmp.Compare(v.Time, n.time), op)
 	case TypeInteger, TypeDecimal:
 		if v.Kind != KindNumber {
 			return false
@@ -213,16 +214,6 @@ func (n *compareNode) test(v Value, op Op) bool {
 		return len(s) >= len(n.folded) && strings.EqualFold(s[len(s)-len(n.folded):], n.folded) || !isASCII(s) && strings.HasSuffix(strings.ToLower(s), n.folded)
 	}
 	return order(compareFold(s, n.str), op)
-}
-
-func compareInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // order applies an ordering operator (or eq) to a comparison result.
@@ -282,5 +273,5 @@ func compareFold(a, b string) int {
 		}
 		a, b = a[na:], b[nb:]
 	}
-	return compareInt(int64(len(a)), int64(len(b)))
+	return cmp.Compare(len(a), len(b))
 }

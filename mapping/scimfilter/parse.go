@@ -88,33 +88,33 @@ func (p *parser) keyword(kw string) bool {
 // parseOr reads disjunctions of conjunctions. inBrackets says the filter is a value path's, whose
 // paths are sub-attributes and which may hold no value path itself.
 func (p *parser) parseOr(depth int, inBrackets bool) (Expr, error) {
-	first, err := p.parseAnd(depth, inBrackets)
-	if err != nil {
-		return nil, err
-	}
-	terms := []Expr{first}
-	for {
-		save := p.pos
-		p.skipSpace()
-		if p.pos == save || !p.keyword("or") {
-			p.pos = save
-			break
-		}
-		p.skipSpace()
-		t, err := p.parseAnd(depth, inBrackets)
-		if err != nil {
-			return nil, err
-		}
-		terms = append(terms, t)
-	}
-	if len(terms) == 1 {
-		return first, nil
-	}
-	return Or{Terms: flatten(terms, func(e Expr) ([]Expr, bool) { o, ok := e.(Or); return o.Terms, ok })}, nil
+	return p.parseJoined(orJunction, p.parseAnd, depth, inBrackets)
 }
 
 func (p *parser) parseAnd(depth int, inBrackets bool) (Expr, error) {
-	first, err := p.parseUnary(depth, inBrackets)
+	return p.parseJoined(andJunction, p.parseUnary, depth, inBrackets)
+}
+
+// A junction is how terms are joined: the keyword between them and the expression they make.
+type junction struct {
+	kw   string
+	join func(terms []Expr) Expr
+	// terms are the terms of an expression of the same kind, which flatten merges.
+	terms func(e Expr) ([]Expr, bool)
+}
+
+var (
+	orJunction = junction{"or",
+		func(terms []Expr) Expr { return Or{Terms: terms} },
+		func(e Expr) ([]Expr, bool) { o, ok := e.(Or); return o.Terms, ok }}
+	andJunction = junction{"and",
+		func(terms []Expr) Expr { return And{Terms: terms} },
+		func(e Expr) ([]Expr, bool) { a, ok := e.(And); return a.Terms, ok }}
+)
+
+// parseJoined reads one or more terms, each by next, joined by j's keyword.
+func (p *parser) parseJoined(j junction, next func(depth int, inBrackets bool) (Expr, error), depth int, inBrackets bool) (Expr, error) {
+	first, err := next(depth, inBrackets)
 	if err != nil {
 		return nil, err
 	}
@@ -122,12 +122,12 @@ func (p *parser) parseAnd(depth int, inBrackets bool) (Expr, error) {
 	for {
 		save := p.pos
 		p.skipSpace()
-		if p.pos == save || !p.keyword("and") {
+		if p.pos == save || !p.keyword(j.kw) {
 			p.pos = save
 			break
 		}
 		p.skipSpace()
-		t, err := p.parseUnary(depth, inBrackets)
+		t, err := next(depth, inBrackets)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +136,7 @@ func (p *parser) parseAnd(depth int, inBrackets bool) (Expr, error) {
 	if len(terms) == 1 {
 		return first, nil
 	}
-	return And{Terms: flatten(terms, func(e Expr) ([]Expr, bool) { a, ok := e.(And); return a.Terms, ok })}, nil
+	return j.join(flatten(terms, j.terms)), nil
 }
 
 // flatten merges nested terms of the same kind, so (a and b) and c is one conjunction of three.
@@ -173,10 +173,16 @@ func (p *parser) parseUnary(depth int, inBrackets bool) (Expr, error) {
 
 // parseGroup reads "(" filter ")".
 func (p *parser) parseGroup(depth int, inBrackets bool) (Expr, error) {
-	open := p.pos
+	return p.parseEnclosed(depth, inBrackets, ')', "parenthesis")
+}
+
+// parseEnclosed reads a filter one level deeper, from the opening character at the position to
+// closing; what names the pair ("parenthesis") when it is not closed.
+func (p *parser) parseEnclosed(depth int, inBrackets bool, closing byte, what string) (Expr, error) {
 	if depth+1 > MaxDepth {
 		return nil, &Error{Reason: fmt.Sprintf("the filter is nested deeper than %d levels", MaxDepth)}
 	}
+	open := p.pos
 	p.pos++
 	p.skipSpace()
 	x, err := p.parseOr(depth+1, inBrackets)
@@ -184,8 +190,8 @@ func (p *parser) parseGroup(depth int, inBrackets bool) (Expr, error) {
 		return nil, err
 	}
 	p.skipSpace()
-	if p.pos >= len(p.src) || p.src[p.pos] != ')' {
-		return nil, p.errAt(open, "the parenthesis opened here is not closed")
+	if p.pos >= len(p.src) || p.src[p.pos] != closing {
+		return nil, p.errAt(open, "the "+what+" opened here is not closed")
 	}
 	p.pos++
 	return x, nil
@@ -205,21 +211,10 @@ func (p *parser) parseAttrExp(depth int, inBrackets bool) (Expr, error) {
 		if path.Sub != "" {
 			return nil, p.errAt(start, "a value filter applies to an attribute, not to a sub-attribute")
 		}
-		if depth+1 > MaxDepth {
-			return nil, &Error{Reason: fmt.Sprintf("the filter is nested deeper than %d levels", MaxDepth)}
-		}
-		open := p.pos
-		p.pos++
-		p.skipSpace()
-		inner, err := p.parseOr(depth+1, true)
+		inner, err := p.parseEnclosed(depth, true, ']', "bracket")
 		if err != nil {
 			return nil, err
 		}
-		p.skipSpace()
-		if p.pos >= len(p.src) || p.src[p.pos] != ']' {
-			return nil, p.errAt(open, "the bracket opened here is not closed")
-		}
-		p.pos++
 		vp := ValuePath{Path: path, Filter: inner}
 		if p.pos < len(p.src) && p.src[p.pos] == '.' {
 			// Entra's attr[filter].sub op value: a value that satisfies filter and whose sub
@@ -454,23 +449,8 @@ func decodeString(s string, i int) (string, int, string) {
 				return "", 0, "the string is not closed"
 			}
 			switch e := s[j+1]; e {
-			case '"', '\\', '/':
-				b.WriteByte(e)
-				j += 2
-			case 'b':
-				b.WriteByte('\b')
-				j += 2
-			case 'f':
-				b.WriteByte('\f')
-				j += 2
-			case 'n':
-				b.WriteByte('\n')
-				j += 2
-			case 'r':
-				b.WriteByte('\r')
-				j += 2
-			case 't':
-				b.WriteByte('\t')
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				b.WriteByte(shortEscapes[e])
 				j += 2
 			case 'u':
 				r, n, ok := decodeUnicodeEscape(s, j)
@@ -489,6 +469,10 @@ func decodeString(s string, i int) (string, int, string) {
 	}
 	return "", 0, "the string is not closed"
 }
+
+// shortEscapes are the bytes JSON's two-character escapes stand for, by the character after the
+// backslash.
+var shortEscapes = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 // decodeUnicodeEscape reads \uXXXX at i (and a low surrogate after a high one); it returns the rune
 // and the bytes read.

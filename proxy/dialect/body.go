@@ -312,7 +312,7 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (rep
 			continue
 		}
 		delete(body, k)
-		if !carriesNothing(v) {
+		if !mapping.CarriesNothing(v) {
 			rep.Ignored = append(rep.Ignored, k)
 		}
 	}
@@ -328,26 +328,11 @@ func dropUndeclared(ext map[string]any, urn string, known Schemas) (ignored []st
 			continue
 		}
 		delete(ext, attr)
-		if !carriesNothing(v) {
+		if !mapping.CarriesNothing(v) {
 			ignored = append(ignored, urn+":"+attr)
 		}
 	}
 	return ignored
-}
-
-// carriesNothing reports values not worth reporting as ignored: empty strings, lists and objects.
-func carriesNothing(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return true
-	case string:
-		return t == ""
-	case []any:
-		return len(t) == 0
-	case map[string]any:
-		return len(t) == 0
-	}
-	return false
 }
 
 // canonicalURN spells the extension URNs fsscim declares exactly as declared.

@@ -1,9 +1,6 @@
 package dialect_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"reflect"
 	"slices"
 	"sort"
@@ -14,6 +11,7 @@ import (
 	"github.com/elimity-com/scim/schema"
 
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 	"github.com/fsscim/fsscim/proxy/dialect"
 )
 
@@ -29,22 +27,10 @@ var userSchemas = dialect.NewSchemas(mapping.UserSchema(), schema.ExtensionEnter
 
 var groupSchemas = dialect.NewSchemas(schema.CoreGroupSchema())
 
-// decodeBody decodes a request body as the HTTP surface does: numbers as json.Number.
-func decodeBody(tb testing.TB, body string) map[string]any {
-	tb.Helper()
-	dec := json.NewDecoder(bytes.NewReader([]byte(body)))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		tb.Fatalf("decode %s: %v", body, err)
-	}
-	return m
-}
-
 // dialectPatch puts a PATCH body (its schemas added when absent) in standard form.
 func dialectPatch(tb testing.TB, body string, known dialect.Schemas, resource string) ([]mapping.PatchOp, dialect.Report, error) {
 	tb.Helper()
-	req := decodeBody(tb, body)
+	req := mappingtest.DecodeBody(tb, body)
 	if _, has := req["schemas"]; !has {
 		req["schemas"] = []any{mapping.SchemaPatchOp}
 	}
@@ -57,36 +43,6 @@ func optsFor(opts mapping.Options, rep dialect.Report) mapping.Options {
 	opts.LocationAsEnterprise = rep.EnterpriseLocation
 	return opts
 }
-
-// entraBase is the user most PATCH cases start from: every mapped attribute set.
-func entraBase() mapping.User {
-	agent := false
-	return mapping.User{
-		ID: "42", UserName: "Test_User@contoso.com", ExternalID: "ext-1",
-		GivenName: "Given", FamilyName: "Family", DisplayName: "Given Family", Title: "Engineer",
-		WorkEmail: "work@contoso.com", WorkPhone: "555-0100", MobilePhone: "555-0199",
-		WorkAddress: "1 Main St", TimeZone: "America/New_York", Locale: "en-US",
-		PreferredLanguage: "en-US", Active: true, Department: "IT", ManagerID: "7", Location: "HQ",
-		IsAgent: &agent, Custom: map[string]any{"costCentre": "CC-1"},
-	}
-}
-
-// entraWith returns the base user changed by edit.
-func entraWith(edit func(*mapping.User)) mapping.User {
-	u := entraBase()
-	edit(&u)
-	return u
-}
-
-func fields(fs ...mapping.Field) mapping.FieldSet {
-	var s mapping.FieldSet
-	for _, f := range fs {
-		s.Add(f)
-	}
-	return s
-}
-
-func boolPtr(b bool) *bool { return &b }
 
 // sortedNames sorts a copy of names; nil for none.
 func sortedNames(names []string) []string {
@@ -103,566 +59,390 @@ func sortedNames(names []string) []string {
 // wrapped values) through the dialect and mapping, and checks the user they make. ignored is what the
 // dialect and mapping together report as not mapped.
 func TestEntraPatchForms(t *testing.T) {
-	tests := []struct {
-		name    string
-		start   mapping.User
-		body    string
-		want    mapping.User
-		touched mapping.FieldSet
-		ignored []string
-	}{
+	tests := []mappingtest.UserPatchCase{
 		// Entra's default ("legacy") dialect: capitalised ops, one op per attribute.
 		{
-			name:  "legacy replace work email and family name",
-			start: entraBase(),
-			body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+			Name:  "legacy replace work email and family name",
+			Start: mappingtest.BaseUser(),
+			Body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
 				{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
 				{"op":"Replace","path":"name.familyName","value":"updatedFamilyName"}]}`,
-			want: entraWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.WorkEmail, u.FamilyName = "updatedEmail@microsoft.com", "updatedFamilyName"
 			}),
-			touched: fields(mapping.FieldWorkEmail, mapping.FieldFamilyName),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail, mapping.FieldFamilyName),
 		},
 		{
-			name:    "legacy replace userName",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Replace","path":"userName","value":"5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.UserName = "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com" }),
-			touched: fields(mapping.FieldUserName),
+			Name:    "legacy replace userName",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Replace","path":"userName","value":"5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.UserName = "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com" }),
+			Touched: mappingtest.Fields(mapping.FieldUserName),
 		},
 		{
-			name:  "legacy multi-attribute update",
-			start: entraBase(),
-			body: `{"Operations":[
+			Name:  "legacy multi-attribute update",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"Replace","path":"displayName","value":"Pvlo"},
 				{"op":"Replace","path":"emails[type eq \"work\"].value","value":"TestBcwqnm@test.microsoft.com"},
 				{"op":"Replace","path":"name.givenName","value":"Gtfd"},
 				{"op":"Replace","path":"name.familyName","value":"Pkqf"},
 				{"op":"Replace","path":"externalId","value":"Eqpj"},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"Eqpj"}]}`,
-			want: entraWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.DisplayName, u.WorkEmail, u.GivenName, u.FamilyName, u.ExternalID =
 					"Pvlo", "TestBcwqnm@test.microsoft.com", "Gtfd", "Pkqf", "Eqpj"
 				u.Kept = map[string]string{mapping.SchemaEnterprise + ":employeeNumber": "Eqpj"}
 			}),
-			touched: fields(mapping.FieldDisplayName, mapping.FieldWorkEmail, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldExternalID, mapping.FieldKept),
+			Touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldWorkEmail, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldExternalID, mapping.FieldKept),
 		},
 		{
-			name:    "legacy add of a single-valued attribute fsscim keeps",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Add","path":"nickName","value":"Babs"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Kept = map[string]string{"nickName": "Babs"} }),
-			touched: fields(mapping.FieldKept),
+			Name:    "legacy add of a single-valued attribute fsscim keeps",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Add","path":"nickName","value":"Babs"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Kept = map[string]string{"nickName": "Babs"} }),
+			Touched: mappingtest.Fields(mapping.FieldKept),
 		},
 		// Entra's aadOptscim062020 dialect: lower-case ops, path-less replace.
 		{
-			name:  "flagged path-less replace with dotted and URN keys",
-			start: entraBase(),
-			body: `{"Operations":[
+			Name:  "flagged path-less replace with dotted and URN keys",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"replace","path":"emails[type eq \"work\"].value","value":"TestMhvaes@test.microsoft.com"},
 				{"op":"replace","value":{"displayName":"Bjfe","name.givenName":"Kkom","name.familyName":"Unua",
 					"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber":"Aklq"}}]}`,
-			want: entraWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.WorkEmail, u.DisplayName, u.GivenName, u.FamilyName = "TestMhvaes@test.microsoft.com", "Bjfe", "Kkom", "Unua"
 				u.Kept = map[string]string{mapping.SchemaEnterprise + ":employeeNumber": "Aklq"}
 			}),
-			touched: fields(mapping.FieldWorkEmail, mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldKept),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail, mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldKept),
 		},
 		{
-			name:  "path-less add with dotted keys",
-			start: mapping.User{UserName: "foo@contoso.com"},
-			body: `{"Operations":[{"op":"add","value":{"displayName":"Foo Bar","title":"Bar Foo",
+			Name:  "path-less add with dotted keys",
+			Start: mapping.User{UserName: "foo@contoso.com"},
+			Body: `{"Operations":[{"op":"add","value":{"displayName":"Foo Bar","title":"Bar Foo",
 				"name.givenName":"Foo","name.familyName":"Bar","name.formatted":"Foo Bar"}}]}`,
-			want:    mapping.User{UserName: "foo@contoso.com", DisplayName: "Foo Bar", Title: "Bar Foo", GivenName: "Foo", FamilyName: "Bar", FormattedName: "Foo Bar"},
-			touched: fields(mapping.FieldDisplayName, mapping.FieldTitle, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldFormattedName),
+			Want:    mapping.User{UserName: "foo@contoso.com", DisplayName: "Foo Bar", Title: "Bar Foo", GivenName: "Foo", FamilyName: "Bar", FormattedName: "Foo Bar"},
+			Touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldTitle, mapping.FieldGivenName, mapping.FieldFamilyName, mapping.FieldFormattedName),
 		},
 		{
-			name:  "path-less replace of extension keys only",
-			start: entraBase(),
-			body: `{"Operations":[{"op":"replace","value":{
+			Name:  "path-less replace of extension keys only",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization":"organization",
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"department"}}]}`,
-			want: entraWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.Department, u.Kept = "department", map[string]string{mapping.SchemaEnterprise + ":organization": "organization"}
 			}),
-			touched: fields(mapping.FieldDepartment, mapping.FieldKept),
+			Touched: mappingtest.Fields(mapping.FieldDepartment, mapping.FieldKept),
 		},
 		{
-			name:  "path-less nested extension object",
-			start: entraBase(),
-			body: `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
+			Name:  "path-less nested extension object",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":
 				{"department":"Sales","manager":{"value":"99"},"costCenter":"X"}}}]}`,
-			want: entraWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.Department, u.ManagerID, u.Kept = "Sales", "99", map[string]string{mapping.SchemaEnterprise + ":costCenter": "X"}
 			}),
-			touched: fields(mapping.FieldDepartment, mapping.FieldManager, mapping.FieldKept),
+			Touched: mappingtest.Fields(mapping.FieldDepartment, mapping.FieldManager, mapping.FieldKept),
 		},
 		{
-			name:    "path-less nested name object",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","value":{"name":{"givenName":"G"}}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.GivenName = "G" }),
-			touched: fields(mapping.FieldGivenName),
+			Name:    "path-less nested name object",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"name":{"givenName":"G"}}}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.GivenName = "G" }),
+			Touched: mappingtest.Fields(mapping.FieldGivenName),
 		},
 		{
-			name:  "path-less keys in any case",
-			start: entraBase(),
-			body: `{"Operations":[{"op":"Replace","value":{"DISPLAYNAME":"Upper","Name.GivenName":"Mixed",
+			Name:  "path-less keys in any case",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[{"op":"Replace","value":{"DISPLAYNAME":"Upper","Name.GivenName":"Mixed",
 				"URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:Department":"Ops","ACTIVE":"false"}}]}`,
-			want: entraWith(func(u *mapping.User) {
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
 				u.DisplayName, u.GivenName, u.Department, u.Active = "Upper", "Mixed", "Ops", false
 			}),
-			touched: fields(mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldDepartment, mapping.FieldActive),
+			Touched: mappingtest.Fields(mapping.FieldDisplayName, mapping.FieldGivenName, mapping.FieldDepartment, mapping.FieldActive),
 		},
 		{
-			name:    "path-less value with id and schemas, as Okta-style clients send",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","value":{"id":"42","schemas":["x"],"title":"Lead"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "Lead" }),
-			touched: fields(mapping.FieldTitle),
+			Name:    "path is the bare enterprise URN with an object value",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":{"department":"Legal"}}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Department = "Legal" }),
+			Touched: mappingtest.Fields(mapping.FieldDepartment),
 		},
 		{
-			name:    "path is the bare enterprise URN with an object value",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":{"department":"Legal"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Department = "Legal" }),
-			touched: fields(mapping.FieldDepartment),
-		},
-		{
-			name:    "op and path in upper case",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"REPLACE","path":"TITLE","value":"Boss"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "Boss" }),
-			touched: fields(mapping.FieldTitle),
+			Name:    "op and path in upper case",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"REPLACE","path":"TITLE","value":"Boss"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "Boss" }),
+			Touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		// Disable and re-enable in both dialects.
 		{
-			name:    "legacy disable with string False",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Active = false }),
-			touched: fields(mapping.FieldActive),
+			Name:    "legacy disable with string False",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Active = false }),
+			Touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
-			name:    "flagged disable with boolean false",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"active","value":false}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Active = false }),
-			touched: fields(mapping.FieldActive),
+			Name:    "S1 disable with Replace and boolean false",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Replace","path":"active","value":false}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Active = false }),
+			Touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
-			name:    "S1 disable with Replace and boolean false",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Replace","path":"active","value":false}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Active = false }),
-			touched: fields(mapping.FieldActive),
+			Name:    "legacy re-enable with string True",
+			Start:   mapping.User{ID: "42", Active: false},
+			Body:    `{"Operations":[{"op":"Replace","path":"active","value":"True"}]}`,
+			Want:    mapping.User{ID: "42", Active: true},
+			Touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		{
-			name:    "legacy re-enable with string True",
-			start:   mapping.User{ID: "42", Active: false},
-			body:    `{"Operations":[{"op":"Replace","path":"active","value":"True"}]}`,
-			want:    mapping.User{ID: "42", Active: true},
-			touched: fields(mapping.FieldActive),
-		},
-		{
-			name:    "re-enable with an admin-edited lower-case string",
-			start:   mapping.User{ID: "42"},
-			body:    `{"Operations":[{"op":"replace","path":"active","value":"true"}]}`,
-			want:    mapping.User{ID: "42", Active: true},
-			touched: fields(mapping.FieldActive),
-		},
-		{
-			name:    "remove active is not a state change",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"remove","path":"active"}]}`,
-			want:    entraBase(),
-			ignored: []string{"active"},
+			Name:    "re-enable with an admin-edited lower-case string",
+			Start:   mapping.User{ID: "42"},
+			Body:    `{"Operations":[{"op":"replace","path":"active","value":"true"}]}`,
+			Want:    mapping.User{ID: "42", Active: true},
+			Touched: mappingtest.Fields(mapping.FieldActive),
 		},
 		// Every form Entra sends the manager in.
 		{
-			name:    "manager legacy array with $ref on a path without URN",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Add","path":"manager","value":[{"$ref":"http://example.com/scim/Users/00aa00aa","value":"00aa00aa"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "00aa00aa" }),
-			touched: fields(mapping.FieldManager),
+			Name:    "manager legacy array with $ref on a path without URN",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Add","path":"manager","value":[{"$ref":"http://example.com/scim/Users/00aa00aa","value":"00aa00aa"}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "00aa00aa" }),
+			Touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
-			name:    "manager plain string",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"271"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "271" }),
-			touched: fields(mapping.FieldManager),
+			Name:    "manager plain string",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"271"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "271" }),
+			Touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
-			name:    "manager object",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":"271"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "271" }),
-			touched: fields(mapping.FieldManager),
+			Name:    "manager number",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":271}}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "271" }),
+			Touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
-			name:    "manager number",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":271}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "271" }),
-			touched: fields(mapping.FieldManager),
-		},
-		{
-			name:    "manager value sub-attribute",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value","value":"8"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "8" }),
-			touched: fields(mapping.FieldManager),
-		},
-		{
-			name:    "validator remove manager with an empty value",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":""}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
-		},
-		{
-			name:    "remove manager",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
-		},
-		{
-			name:    "remove manager with a filter naming the current manager",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"remove","path":"manager[value eq \"7\"]"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			Name:    "remove manager with a filter naming the current manager",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"manager[value eq \"7\"]"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			Touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			// Entra names the manager it set; the manager is single-valued, so the filter is dropped and
 			// the manager cleared whoever it is.
-			name:    "remove manager with a filter naming another manager",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"remove","path":"manager[value eq \"8\"]"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			Name:    "remove manager with a filter naming another manager",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"manager[value eq \"8\"]"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			Touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
-			name:    "remove manager with a filter when the current manager is not loaded",
-			start:   mapping.User{ID: "42"},
-			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq \"8\"]"}]}`,
-			want:    mapping.User{ID: "42"},
-			touched: fields(mapping.FieldManager),
+			Name:    "remove manager with a filter when the current manager is not loaded",
+			Start:   mapping.User{ID: "42"},
+			Body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[value eq \"8\"]"}]}`,
+			Want:    mapping.User{ID: "42"},
+			Touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
-			name:    "manager null clears",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":null}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			Name:    "manager null clears",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":null}}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			Touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		{
 			// A manager object without a value names no manager: the user has none.
-			name:    "manager display name only clears the manager",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"displayName":"Boss"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.ManagerID = "" }),
-			touched: fields(mapping.FieldManager),
+			Name:    "manager display name only clears the manager",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"displayName":"Boss"}}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.ManagerID = "" }),
+			Touched: mappingtest.Fields(mapping.FieldManager),
 		},
 		// Filtered paths on multi-valued attributes, creating the element when absent.
 		{
-			name:    "add work email when the user has none",
-			start:   mapping.User{ID: "42", UserName: "a@contoso.com"},
-			body:    `{"Operations":[{"op":"Add","path":"emails[type eq \"work\"].value","value":"a.work@contoso.com"}]}`,
-			want:    mapping.User{ID: "42", UserName: "a@contoso.com", WorkEmail: "a.work@contoso.com"},
-			touched: fields(mapping.FieldWorkEmail),
+			Name:    "add work email when the user has none",
+			Start:   mapping.User{ID: "42", UserName: "a@contoso.com"},
+			Body:    `{"Operations":[{"op":"Add","path":"emails[type eq \"work\"].value","value":"a.work@contoso.com"}]}`,
+			Want:    mapping.User{ID: "42", UserName: "a@contoso.com", WorkEmail: "a.work@contoso.com"},
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "replace work email when the user has none",
-			start:   mapping.User{ID: "42"},
-			body:    `{"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"w@contoso.com"}]}`,
-			want:    mapping.User{ID: "42", WorkEmail: "w@contoso.com"},
-			touched: fields(mapping.FieldWorkEmail),
-		},
-		{
-			name:  "work and mobile phone",
-			start: entraBase(),
-			body: `{"Operations":[
+			Name:  "work and mobile phone",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"Replace","path":"phoneNumbers[type eq \"work\"].value","value":"555-0101"},
 				{"op":"Add","path":"phoneNumbers[type eq \"mobile\"].value","value":"555-0102"},
 				{"op":"Add","path":"phoneNumbers[type eq \"fax\"].value","value":"555-0103"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
-			touched: fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
-			ignored: []string{`phoneNumbers[type eq "fax"].value`},
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
+			Ignored: []string{`phoneNumbers[type eq "fax"].value`},
 		},
 		{
-			name:    "phone sent as a number keeps its digits",
-			start:   mapping.User{},
-			body:    `{"Operations":[{"op":"add","path":"phoneNumbers[type eq \"work\"].value","value":55555555555}]}`,
-			want:    mapping.User{WorkPhone: "55555555555"},
-			touched: fields(mapping.FieldWorkPhone),
+			Name:    "phone sent as a number keeps its digits",
+			Start:   mapping.User{},
+			Body:    `{"Operations":[{"op":"add","path":"phoneNumbers[type eq \"work\"].value","value":55555555555}]}`,
+			Want:    mapping.User{WorkPhone: "55555555555"},
+			Touched: mappingtest.Fields(mapping.FieldWorkPhone),
 		},
 		{
-			name:  "work address formatted, other address parts ignored",
-			start: entraBase(),
-			body: `{"Operations":[
+			Name:  "work address formatted, other address parts ignored",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"Replace","path":"addresses[type eq \"work\"].formatted","value":"2 Side St"},
 				{"op":"Replace","path":"addresses[type eq \"work\"].streetAddress","value":"2 Side St"},
 				{"op":"Add","path":"addresses[type eq \"other\"].Formatted","value":"elsewhere"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkAddress = "2 Side St" }),
-			touched: fields(mapping.FieldWorkAddress),
-			ignored: []string{`addresses[type eq "work"].streetAddress`, `addresses[type eq "other"].Formatted`},
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkAddress = "2 Side St" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkAddress),
+			Ignored: []string{`addresses[type eq "work"].streetAddress`, `addresses[type eq "other"].Formatted`},
 		},
 		{
-			name:    "other email with a capital V is ignored",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Replace","path":"emails[type eq \"other\"].Value","value":"o@contoso.com"}]}`,
-			want:    entraBase(),
-			ignored: []string{`emails[type eq "other"].Value`},
+			Name:    "other email with a capital V is ignored",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Replace","path":"emails[type eq \"other\"].Value","value":"o@contoso.com"}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{`emails[type eq "other"].Value`},
 		},
 		{
-			name:    "filter and sub-attribute in upper case",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Replace","path":"EMAILS[TYPE EQ \"Work\"].VALUE","value":"W@contoso.com"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "W@contoso.com" }),
-			touched: fields(mapping.FieldWorkEmail),
+			Name:    "filter and sub-attribute in upper case",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Replace","path":"EMAILS[TYPE EQ \"Work\"].VALUE","value":"W@contoso.com"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "W@contoso.com" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		{
-			name:    "add work email element as an object, wrapped in an array as the library hands it",
-			start:   mapping.User{},
-			body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"]","value":[{"value":"x@contoso.com","type":"work","primary":true}]}]}`,
-			want:    mapping.User{WorkEmail: "x@contoso.com"},
-			touched: fields(mapping.FieldWorkEmail),
+			Name:    "filtered path as a path-less key",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"phoneNumbers[type eq \"mobile\"].value":"555-0999"}}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "555-0999" }),
+			Touched: mappingtest.Fields(mapping.FieldMobilePhone),
 		},
 		{
-			name:    "filtered path as a path-less key",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","value":{"phoneNumbers[type eq \"mobile\"].value":"555-0999"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.MobilePhone = "555-0999" }),
-			touched: fields(mapping.FieldMobilePhone),
+			Name:    "remove phones with a value list",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Remove","path":"phoneNumbers","value":[{"type":"mobile","value":"555-0199"}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.MobilePhone = "" }),
+			Touched: mappingtest.Fields(mapping.FieldMobilePhone),
 		},
 		{
-			name:    "remove work email by filter",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"remove","path":"emails[type eq \"work\"]"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "" }),
-			touched: fields(mapping.FieldWorkEmail),
-		},
-		{
-			name:    "remove phone by value filter",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"555-0199\"]"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.MobilePhone = "" }),
-			touched: fields(mapping.FieldMobilePhone),
-		},
-		{
-			name:  "remove phone by a value filter matching nothing",
-			start: entraBase(),
-			body:  `{"Operations":[{"op":"remove","path":"phoneNumbers[value eq \"000\"]"}]}`,
-			want:  entraBase(),
-		},
-		{
-			name:    "remove phones with a value list",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Remove","path":"phoneNumbers","value":[{"type":"mobile","value":"555-0199"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.MobilePhone = "" }),
-			touched: fields(mapping.FieldMobilePhone),
-		},
-		{
-			name:    "remove emails with a value list naming the address",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Remove","path":"emails","value":[{"value":"WORK@contoso.com"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "" }),
-			touched: fields(mapping.FieldWorkEmail),
-		},
-		{
-			name:    "remove all phones",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"remove","path":"phoneNumbers"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "", "" }),
-			touched: fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
+			Name:    "remove emails with a value list naming the address",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Remove","path":"emails","value":[{"value":"WORK@contoso.com"}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
 		},
 		// Whole multi-valued replacement.
 		{
-			name:  "replace emails as a whole",
-			start: entraBase(),
-			body: `{"Operations":[{"op":"replace","path":"emails","value":[
-				{"type":"home","value":"home@example.com"},{"type":"work","value":"new@contoso.com","primary":true}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "new@contoso.com" }),
-			touched: fields(mapping.FieldWorkEmail),
-			ignored: []string{`emails[type eq "home"]`},
+			Name:    "replace emails without a work one takes the primary",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"a@x.com"},{"value":"b@x.com","primary":"True"}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail = "b@x.com" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail),
+			Ignored: []string{`emails[type eq ""]`},
 		},
 		{
-			name:    "replace emails without a work one takes the primary",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"a@x.com"},{"value":"b@x.com","primary":"True"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail = "b@x.com" }),
-			touched: fields(mapping.FieldWorkEmail),
-			ignored: []string{`emails[type eq ""]`},
+			Name:    "add addresses with only an unmapped type is ignored",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"addresses","value":[{"type":"home","formatted":"x"}]}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{`addresses[type eq "home"]`},
 		},
 		{
-			name:    "replace phones as a whole drops the missing type",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"phoneNumbers","value":[{"type":"work","value":"1"},{"type":"fax","value":"2"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "1", "" }),
-			touched: fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
-			ignored: []string{`phoneNumbers[type eq "fax"]`},
-		},
-		{
-			name:    "add phones keeps the type not sent",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"add","path":"phoneNumbers","value":[{"type":"mobile","value":"3"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.MobilePhone = "3" }),
-			touched: fields(mapping.FieldMobilePhone),
-		},
-		{
-			name:    "add addresses with only an unmapped type is ignored",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"add","path":"addresses","value":[{"type":"home","formatted":"x"}]}]}`,
-			want:    entraBase(),
-			ignored: []string{`addresses[type eq "home"]`},
-		},
-		{
-			name:  "path-less replace with whole lists",
-			start: entraBase(),
-			body: `{"Operations":[{"op":"replace","value":{"emails":[{"type":"work","value":"l@contoso.com"}],
+			Name:  "path-less replace with whole lists",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{"emails":[{"type":"work","value":"l@contoso.com"}],
 				"addresses":[{"type":"work","formatted":"9 Loop"}]}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.WorkEmail, u.WorkAddress = "l@contoso.com", "9 Loop" }),
-			touched: fields(mapping.FieldWorkEmail, mapping.FieldWorkAddress),
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.WorkEmail, u.WorkAddress = "l@contoso.com", "9 Loop" }),
+			Touched: mappingtest.Fields(mapping.FieldWorkEmail, mapping.FieldWorkAddress),
 		},
 		// Remove and null.
 		{
-			name:    "remove title",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Remove","path":"title"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "" }),
-			touched: fields(mapping.FieldTitle),
+			Name:    "remove title",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Remove","path":"title"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "" }),
+			Touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		{
-			name:    "remove title with a value",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Remove","path":"title","value":"Engineer"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "" }),
-			touched: fields(mapping.FieldTitle),
-		},
-		{
-			name:    "replace with null clears",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"title","value":null},{"op":"replace","path":"name","value":null}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title, u.GivenName, u.FamilyName = "", "", "" }),
-			touched: fields(mapping.FieldTitle, mapping.FieldGivenName, mapping.FieldFamilyName),
-		},
-		{
-			name:    "replace with an empty string clears",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":""}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Department = "" }),
-			touched: fields(mapping.FieldDepartment),
-		},
-		{
-			name:    "remove name clears both parts",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"remove","path":"name"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.GivenName, u.FamilyName = "", "" }),
-			touched: fields(mapping.FieldGivenName, mapping.FieldFamilyName),
-		},
-		// Time zone, languages.
-		{
-			name:  "time zone, locale and preferred language as sent",
-			start: entraBase(),
-			body: `{"Operations":[{"op":"replace","path":"timezone","value":"America/Guayaquil"},
-				{"op":"replace","path":"locale","value":"fr-CA"},{"op":"add","path":"preferredLanguage","value":"hi"}]}`,
-			want: entraWith(func(u *mapping.User) {
-				u.TimeZone, u.Locale, u.PreferredLanguage = "America/Guayaquil", "fr-CA", "hi"
-			}),
-			touched: fields(mapping.FieldTimeZone, mapping.FieldLocale, mapping.FieldPreferredLanguage),
+			Name:    "remove title with a value",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Remove","path":"title","value":"Engineer"}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Title = "" }),
+			Touched: mappingtest.Fields(mapping.FieldTitle),
 		},
 		// Freshservice extension.
 		{
-			name:  "freshservice extension isAgent string, location and custom attributes (a number as written)",
-			start: entraBase(),
-			body: `{"Operations":[
+			Name:  "freshservice extension isAgent string, location and custom attributes (a number as written)",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[
 				{"op":"Add","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:isAgent","value":"True"},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:location","value":"Berlin"},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:COSTCENTRE","value":"CC-9"},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:badgeNumber","value":1234},
 				{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize","value":"44"}]}`,
-			want: entraWith(func(u *mapping.User) {
-				u.IsAgent, u.AgentText, u.Location = boolPtr(true), "True", "Berlin"
+			Want: mappingtest.BaseWith(func(u *mapping.User) {
+				u.IsAgent, u.AgentText, u.Location = mappingtest.Bool(true), "True", "Berlin"
 				u.Custom = map[string]any{"costCentre": "CC-9", "badgeNumber": "1234"}
 			}),
-			touched: fields(mapping.FieldIsAgent, mapping.FieldLocation, mapping.FieldCustom),
-			ignored: []string{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize"},
+			Touched: mappingtest.Fields(mapping.FieldIsAgent, mapping.FieldLocation, mapping.FieldCustom),
+			Ignored: []string{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize"},
 		},
 		{
-			name:    "remove a custom attribute clears it",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:costCentre"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Custom = map[string]any{"costCentre": nil} }),
-			touched: fields(mapping.FieldCustom),
+			Name:    "custom attribute on a user without custom values",
+			Start:   mapping.User{},
+			Body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User":{"isAgent":false,"badgeNumber":"B7"}}}]}`,
+			Want:    mapping.User{IsAgent: mappingtest.Bool(false), AgentText: "false", Custom: map[string]any{"badgeNumber": "B7"}},
+			Touched: mappingtest.Fields(mapping.FieldIsAgent, mapping.FieldCustom),
 		},
 		{
-			name:    "custom attribute on a user without custom values",
-			start:   mapping.User{},
-			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User":{"isAgent":false,"badgeNumber":"B7"}}}]}`,
-			want:    mapping.User{IsAgent: boolPtr(false), AgentText: "false", Custom: map[string]any{"badgeNumber": "B7"}},
-			touched: fields(mapping.FieldIsAgent, mapping.FieldCustom),
-		},
-		{
-			name:    "enterprise _location, Freshservice's own app mapping",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:_location":"Paris"}}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Location, u.EnterpriseLocation = "Paris", true }),
-			touched: fields(mapping.FieldLocation),
+			Name:    "enterprise _location, Freshservice's own app mapping",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:_location":"Paris"}}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.Location, u.EnterpriseLocation = "Paris", true }),
+			Touched: mappingtest.Fields(mapping.FieldLocation),
 		},
 		// roles are not mapped.
 		{
-			name:  "roles with JSON-encoded values are ignored",
-			start: entraBase(),
-			body: `{"Operations":[{"op":"Add","path":"roles","value":[
+			Name:  "roles with JSON-encoded values are ignored",
+			Start: mappingtest.BaseUser(),
+			Body: `{"Operations":[{"op":"Add","path":"roles","value":[
 				{"value":"{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}]}`,
-			want:    entraBase(),
-			ignored: []string{"roles"},
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"roles"},
 		},
 		{
-			name:    "an unknown extension is ignored",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier":"gold"}}]}`,
-			want:    entraBase(),
-			ignored: []string{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier"},
+			Name:    "an unknown extension is ignored",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier":"gold"}}]}`,
+			Want:    mappingtest.BaseUser(),
+			Ignored: []string{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier"},
 		},
 		{
-			name:  "later operation on the same attribute wins",
-			start: entraBase(),
-			body: `{"Operations":[{"op":"replace","path":"title","value":"A"},{"op":"remove","path":"title"},
-				{"op":"add","path":"title","value":"B"}]}`,
-			want:    entraWith(func(u *mapping.User) { u.Title = "B" }),
-			touched: fields(mapping.FieldTitle),
-		},
-		{
-			name:    "displayName wrapped as older Microsoft clients sent it",
-			start:   entraBase(),
-			body:    `{"Operations":[{"op":"Replace","path":"displayName","value":[{"$ref":null,"value":"Wrapped"}]}]}`,
-			want:    entraWith(func(u *mapping.User) { u.DisplayName = "Wrapped" }),
-			touched: fields(mapping.FieldDisplayName),
+			Name:    "displayName wrapped as older Microsoft clients sent it",
+			Start:   mappingtest.BaseUser(),
+			Body:    `{"Operations":[{"op":"Replace","path":"displayName","value":[{"$ref":null,"value":"Wrapped"}]}]}`,
+			Want:    mappingtest.BaseWith(func(u *mapping.User) { u.DisplayName = "Wrapped" }),
+			Touched: mappingtest.Fields(mapping.FieldDisplayName),
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ops, rep, err := dialectPatch(t, tt.body, userSchemas, dialect.Users)
+	for _, tt := range append(tests, mappingtest.UserPatchCases()...) {
+		t.Run(tt.Name, func(t *testing.T) {
+			ops, rep, err := dialectPatch(t, tt.Body, userSchemas, dialect.Users)
 			if err != nil {
 				t.Fatalf("dialect.Patch: %v", err)
 			}
-			u := tt.start
+			u := tt.Start
 			got, err := mapping.ApplyUserPatch(&u, ops, optsFor(entraOpts, rep))
-			if err != nil {
-				t.Fatalf("ApplyUserPatch: %v", err)
-			}
-			if !reflect.DeepEqual(u, tt.want) {
-				t.Errorf("user\n got %+v\nwant %+v", u, tt.want)
-			}
-			if got.Touched != tt.touched {
-				t.Errorf("touched = %b, want %b", got.Touched, tt.touched)
-			}
-			if ignored := sortedNames(append(rep.Ignored, got.Ignored...)); !reflect.DeepEqual(ignored, sortedNames(tt.ignored)) {
-				t.Errorf("ignored = %q, want %q", ignored, sortedNames(tt.ignored))
+			tt.CheckApplied(t, u, got, err)
+			if ignored := sortedNames(append(rep.Ignored, got.Ignored...)); !reflect.DeepEqual(ignored, sortedNames(tt.Ignored)) {
+				t.Errorf("ignored = %q, want %q", ignored, sortedNames(tt.Ignored))
 			}
 		})
 	}
@@ -706,27 +486,16 @@ func TestEntraPatchRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u := entraBase()
+			u := mappingtest.BaseUser()
 			ops, _, err := dialectPatch(t, tt.body, userSchemas, dialect.Users)
 			if err == nil {
 				_, err = mapping.ApplyUserPatch(&u, ops, entraOpts)
 			}
-			var se scimerrors.ScimError
-			if !errors.As(err, &se) {
-				t.Fatalf("error = %v (%T), want a SCIM error", err, err)
-			}
-			if se.Status != 400 || se.ScimType != tt.scimType {
-				t.Errorf("error = %d %q, want 400 %q", se.Status, se.ScimType, tt.scimType)
-			}
-			for _, m := range tt.mentions {
-				if !strings.Contains(se.Detail, m) {
-					t.Errorf("detail %q does not mention %q", se.Detail, m)
-				}
-			}
+			se := mappingtest.CheckBadRequest(t, err, tt.scimType, tt.mentions...)
 			if len(se.Detail) > 300 {
 				t.Errorf("detail is %d bytes long", len(se.Detail))
 			}
-			if !reflect.DeepEqual(u, entraBase()) {
+			if !reflect.DeepEqual(u, mappingtest.BaseUser()) {
 				t.Errorf("user changed despite the error: %+v", u)
 			}
 		})

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 	"github.com/fsscim/fsscim/proxy/dialect"
 )
 
@@ -13,7 +14,7 @@ import (
 // validates the body.
 func dialectResource(tb testing.TB, body string, known dialect.Schemas, resource string) (map[string]any, dialect.Report) {
 	tb.Helper()
-	attrs := decodeBody(tb, body)
+	attrs := mappingtest.DecodeBody(tb, body)
 	rep, err := dialect.Resource(attrs, resource, known)
 	if err != nil {
 		tb.Fatalf("dialect.Resource: %v", err)
@@ -25,147 +26,132 @@ func dialectResource(tb testing.TB, body string, known dialect.Schemas, resource
 // dialect and mapping, and checks the user they make and the attributes they set.
 func TestEntraResourceForms(t *testing.T) {
 	yes, no := true, false
-	tests := []struct {
-		name string
-		body string
-		want mapping.User
-		set  []mapping.Field // must be in the set
-	}{
+	tests := []mappingtest.UserReadCase{
 		{
-			name: "active as the string False",
-			body: `{"userName":"a@x.com","active":"False"}`,
-			want: mapping.User{UserName: "a@x.com", Active: false},
-			set:  []mapping.Field{mapping.FieldActive},
+			Name: "active as the string False",
+			Body: `{"userName":"a@x.com","active":"False"}`,
+			Want: mapping.User{UserName: "a@x.com", Active: false},
+			Set:  []mapping.Field{mapping.FieldActive},
 		},
 		{
-			name: "active as a lower-case string",
-			body: `{"userName":"a@x.com","active":"true"}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldActive},
+			Name: "active as a lower-case string",
+			Body: `{"userName":"a@x.com","active":"true"}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldActive},
 		},
 		{
-			name: "active with white space and odd case",
-			body: `{"userName":"a@x.com","active":" fALSE "}`,
-			want: mapping.User{UserName: "a@x.com", Active: false},
-			set:  []mapping.Field{mapping.FieldActive},
+			Name: "active with white space and odd case",
+			Body: `{"userName":"a@x.com","active":" fALSE "}`,
+			Want: mapping.User{UserName: "a@x.com", Active: false},
+			Set:  []mapping.Field{mapping.FieldActive},
 		},
 		{
-			name: "isAgent as a boolean",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":false}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no, AgentText: "false"},
-			set:  []mapping.Field{mapping.FieldIsAgent},
+			Name: "isAgent as a boolean",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":false}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &no, AgentText: "false"},
+			Set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
-			name: "isAgent as the string True",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"True"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes, AgentText: "True"},
-			set:  []mapping.Field{mapping.FieldIsAgent},
+			Name: "isAgent as the string True",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"isAgent":"True"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, IsAgent: &yes, AgentText: "True"},
+			Set:  []mapping.Field{mapping.FieldIsAgent},
 		},
 		{
-			name: "URN-qualified keys at the top level",
-			body: `{"userName":"a@x.com","` + entURN + `:department":"Sales","` + fsURN + `:isAgent":"true"}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Department: "Sales", IsAgent: &yes, AgentText: "true"},
-			set:  []mapping.Field{mapping.FieldDepartment, mapping.FieldIsAgent},
+			Name: "URN-qualified keys at the top level",
+			Body: `{"userName":"a@x.com","` + entURN + `:department":"Sales","` + fsURN + `:isAgent":"true"}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, Department: "Sales", IsAgent: &yes, AgentText: "true"},
+			Set:  []mapping.Field{mapping.FieldDepartment, mapping.FieldIsAgent},
 		},
 		{
-			name: "extension object under a differently cased URN",
-			body: `{"userName":"a@x.com","` + strings.ToUpper(entURN) + `":{"department":"Ops"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Department: "Ops"},
-			set:  []mapping.Field{mapping.FieldDepartment},
+			Name: "extension object under a differently cased URN",
+			Body: `{"userName":"a@x.com","` + strings.ToUpper(entURN) + `":{"department":"Ops"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, Department: "Ops"},
+			Set:  []mapping.Field{mapping.FieldDepartment},
 		},
 		{
-			name: "multi-valued sent as one object",
-			body: `{"userName":"a@x.com","phoneNumbers":{"type":"work","value":"123"}}`,
-			want: mapping.User{UserName: "a@x.com", WorkPhone: "123", Active: true},
-			set:  []mapping.Field{mapping.FieldWorkPhone, mapping.FieldMobilePhone},
+			Name: "multi-valued sent as one object",
+			Body: `{"userName":"a@x.com","phoneNumbers":{"type":"work","value":"123"}}`,
+			Want: mapping.User{UserName: "a@x.com", WorkPhone: "123", Active: true},
+			Set:  []mapping.Field{mapping.FieldWorkPhone, mapping.FieldMobilePhone},
 		},
 		{
-			name: "primary as the string True picks the work email",
-			body: `{"userName":"a@x.com","emails":[{"value":"other@x.com"},{"value":"main@x.com","primary":"True"}]}`,
-			want: mapping.User{UserName: "a@x.com", WorkEmail: "main@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldWorkEmail},
+			Name: "primary as the string True picks the work email",
+			Body: `{"userName":"a@x.com","emails":[{"value":"other@x.com"},{"value":"main@x.com","primary":"True"}]}`,
+			Want: mapping.User{UserName: "a@x.com", WorkEmail: "main@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldWorkEmail},
 		},
 		{
-			name: "phone number sent as a number keeps its digits",
-			body: `{"userName":"a@x.com","phoneNumbers":[{"type":"mobile","value":55555555555}]}`,
-			want: mapping.User{UserName: "a@x.com", MobilePhone: "55555555555", Active: true},
-			set:  []mapping.Field{mapping.FieldMobilePhone},
+			Name: "phone number sent as a number keeps its digits",
+			Body: `{"userName":"a@x.com","phoneNumbers":[{"type":"mobile","value":55555555555}]}`,
+			Want: mapping.User{UserName: "a@x.com", MobilePhone: "55555555555", Active: true},
+			Set:  []mapping.Field{mapping.FieldMobilePhone},
 		},
 		{
-			name: "title wrapped as older Microsoft clients sent it",
-			body: `{"userName":"a@x.com","title":[{"$ref":null,"value":"Lead"}]}`,
-			want: mapping.User{UserName: "a@x.com", Title: "Lead", Active: true},
-			set:  []mapping.Field{mapping.FieldTitle},
+			Name: "title wrapped as older Microsoft clients sent it",
+			Body: `{"userName":"a@x.com","title":[{"$ref":null,"value":"Lead"}]}`,
+			Want: mapping.User{UserName: "a@x.com", Title: "Lead", Active: true},
+			Set:  []mapping.Field{mapping.FieldTitle},
 		},
 		{
-			name: "manager as a plain id",
-			body: `{"userName":"a@x.com","` + entURN + `":{"manager":"42"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "42"},
-			set:  []mapping.Field{mapping.FieldManager},
+			Name: "manager as a plain id",
+			Body: `{"userName":"a@x.com","` + entURN + `":{"manager":"42"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "42"},
+			Set:  []mapping.Field{mapping.FieldManager},
 		},
 		{
-			name: "manager as a list with $ref",
-			body: `{"userName":"a@x.com","` + entURN + `":{"manager":[{"$ref":"https://x/scim/v2/Users/43","value":"43"}]}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "43"},
-			set:  []mapping.Field{mapping.FieldManager},
+			Name: "manager as a list with $ref",
+			Body: `{"userName":"a@x.com","` + entURN + `":{"manager":[{"$ref":"https://x/scim/v2/Users/43","value":"43"}]}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "43"},
+			Set:  []mapping.Field{mapping.FieldManager},
 		},
 		{
-			name: "manager with a capitalised Value",
-			body: `{"userName":"a@x.com","` + entURN + `":{"Manager":{"Value":"44"}}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "44"},
-			set:  []mapping.Field{mapping.FieldManager},
+			Name: "manager with a capitalised Value",
+			Body: `{"userName":"a@x.com","` + entURN + `":{"Manager":{"Value":"44"}}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "44"},
+			Set:  []mapping.Field{mapping.FieldManager},
 		},
 		{
-			name: "manager as a number",
-			body: `{"userName":"a@x.com","` + entURN + `":{"manager":{"value":12}}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "12"},
-			set:  []mapping.Field{mapping.FieldManager},
+			Name: "manager as a number",
+			Body: `{"userName":"a@x.com","` + entURN + `":{"manager":{"value":12}}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, ManagerID: "12"},
+			Set:  []mapping.Field{mapping.FieldManager},
 		},
 		{
-			name: "manager as an empty list",
-			body: `{"userName":"a@x.com","` + entURN + `":{"manager":[]}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
-			set:  []mapping.Field{mapping.FieldManager},
+			Name: "manager as an empty list",
+			Body: `{"userName":"a@x.com","` + entURN + `":{"manager":[]}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
+			Set:  []mapping.Field{mapping.FieldManager},
 		},
 		{
-			name: "location as the Freshservice app's enterprise _location",
-			body: `{"userName":"a@x.com","` + entURN + `":{"_location":"Bengaluru HQ"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Location: "Bengaluru HQ", EnterpriseLocation: true},
-			set:  []mapping.Field{mapping.FieldLocation},
+			Name: "location as the Freshservice app's enterprise _location",
+			Body: `{"userName":"a@x.com","` + entURN + `":{"_location":"Bengaluru HQ"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, Location: "Bengaluru HQ", EnterpriseLocation: true},
+			Set:  []mapping.Field{mapping.FieldLocation},
 		},
 		{
-			name: "Freshservice extension location wins over enterprise _location",
-			body: `{"userName":"a@x.com","` + entURN + `":{"_location":"Old"},"` + fsURN + `":{"location":"New"}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Location: "New", EnterpriseLocation: true},
-			set:  []mapping.Field{mapping.FieldLocation},
+			Name: "Freshservice extension location wins over enterprise _location",
+			Body: `{"userName":"a@x.com","` + entURN + `":{"_location":"Old"},"` + fsURN + `":{"location":"New"}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, Location: "New", EnterpriseLocation: true},
+			Set:  []mapping.Field{mapping.FieldLocation},
 		},
 		{
-			name: "custom attributes sent as a number and a boolean are their text",
-			body: `{"userName":"a@x.com","` + fsURN + `":{"badgeNumber":1187,"costCentre":false}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true, Custom: map[string]any{"badgeNumber": "1187", "costCentre": "false"}},
-			set:  []mapping.Field{mapping.FieldCustom},
+			Name: "custom attributes sent as a number and a boolean are their text",
+			Body: `{"userName":"a@x.com","` + fsURN + `":{"badgeNumber":1187,"costCentre":false}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true, Custom: map[string]any{"badgeNumber": "1187", "costCentre": "false"}},
+			Set:  []mapping.Field{mapping.FieldCustom},
 		},
 		{
-			name: "nulls are no values",
-			body: `{"userName":"a@x.com","title":null,"` + entURN + `":{"department":null},"` + fsURN + `":{"location":null}}`,
-			want: mapping.User{UserName: "a@x.com", Active: true},
+			Name: "nulls are no values",
+			Body: `{"userName":"a@x.com","title":null,"` + entURN + `":{"department":null},"` + fsURN + `":{"location":null}}`,
+			Want: mapping.User{UserName: "a@x.com", Active: true},
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			attrs, rep := dialectResource(t, tt.body, userSchemas, dialect.Users)
+		t.Run(tt.Name, func(t *testing.T) {
+			attrs, rep := dialectResource(t, tt.Body, userSchemas, dialect.Users)
 			u, set, _, err := mapping.UserFromAttributes(attrs, optsFor(entraOpts, rep))
-			if err != nil {
-				t.Fatalf("UserFromAttributes: %v", err)
-			}
-			if !reflect.DeepEqual(u, tt.want) {
-				t.Errorf("user = %+v\nwant   %+v", u, tt.want)
-			}
-			for _, f := range tt.set {
-				if !set.Has(f) {
-					t.Errorf("set %b lacks %b", set, f)
-				}
-			}
+			tt.CheckRead(t, u, set, err)
 		})
 	}
 }

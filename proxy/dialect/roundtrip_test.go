@@ -16,6 +16,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/mapping/mappingtest"
 	"github.com/fsscim/fsscim/proxy/dialect"
 )
 
@@ -87,11 +88,11 @@ func TestEntraCreateRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			sent := decodeBody(t, string(raw))
+			sent := mappingtest.DecodeBody(t, string(raw))
 			if tt.manager != "" {
 				sent[entURN].(map[string]any)["manager"] = map[string]any{"value": tt.manager}
 			}
-			body := decodeBody(t, string(raw))
+			body := mappingtest.DecodeBody(t, string(raw))
 			if tt.manager != "" {
 				body[entURN].(map[string]any)["manager"] = map[string]any{"value": tt.manager}
 			}
@@ -114,13 +115,13 @@ func TestEntraCreateRoundTrip(t *testing.T) {
 			}
 			echo := mapping.EchoFor(u, set, f)
 
-			fs := newFakeFreshservice()
+			fs := mappingtest.NewFreshservice()
 			fu := freshlyCreated(roundTripOpts)
-			fs.store(t, &fu, u, set, f, needs)
-			back := fs.readBack(fu, echo, opts)
+			fs.Store(t, &fu, u, set, f, needs)
+			back := fs.ReadBack(fu, echo, opts)
 
 			compareGolden(t, tt.name+".write.json", map[string]any{
-				"write": writeWire(t, f), "needs": needs, "warnings": warnings, "echo": echo,
+				"write": mappingtest.WriteWire(t, f), "needs": needs, "warnings": warnings, "echo": echo,
 			})
 			compareGolden(t, tt.name+".scim.json", back)
 
@@ -131,8 +132,8 @@ func TestEntraCreateRoundTrip(t *testing.T) {
 					continue
 				}
 				n++
-				got, _ := p.get(jsonValue(t, back).(map[string]any))
-				if !reflect.DeepEqual(jsonValue(t, got), jsonValue(t, want)) {
+				got, _ := p.get(mappingtest.JSONValue(t, back).(map[string]any))
+				if !reflect.DeepEqual(mappingtest.JSONValue(t, got), mappingtest.JSONValue(t, want)) {
 					t.Errorf("%s: Entra sent %v, fsscim answers %v", p.name, want, got)
 				}
 			}
@@ -150,7 +151,7 @@ func TestRichCreateWithTheValidatorsManager(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := decodeBody(t, string(raw))
+	body := mappingtest.DecodeBody(t, string(raw))
 	if _, err := dialect.Resource(body, dialect.Users, roundTripSchemas); err != nil {
 		t.Fatalf("dialect.Resource: %v", err)
 	}
@@ -304,111 +305,4 @@ func compareGolden(t *testing.T, name string, v any) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from the golden file:\n%s\nwant\n%s", name, got, want)
 	}
-}
-
-// jsonValue re-encodes a value so that two values compare equal when their JSON is equal.
-func jsonValue(t *testing.T, v any) any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("marshal %#v: %v", v, err)
-	}
-	return jsonText(t, string(b))
-}
-
-// jsonText decodes JSON text into plain maps, slices, strings, float64s and bools.
-func jsonText(t *testing.T, text string) any {
-	t.Helper()
-	var out any
-	if err := json.Unmarshal([]byte(text), &out); err != nil {
-		t.Fatalf("unmarshal %s: %v", text, err)
-	}
-	return out
-}
-
-// writeWire is the JSON a write sends to a requester endpoint: UserFields plus primary_email.
-func writeWire(t *testing.T, f freshservice.UserFields) map[string]any {
-	t.Helper()
-	m, _ := jsonValue(t, f).(map[string]any)
-	if f.Email != nil {
-		m["primary_email"] = *f.Email
-	}
-	return m
-}
-
-// fakeFreshservice stands in for what Freshservice does with a write: it stores the fields and
-// resolves department and location names to ids and back.
-type fakeFreshservice struct {
-	ids   map[string]int64
-	names map[int64]string
-}
-
-func newFakeFreshservice() *fakeFreshservice {
-	return &fakeFreshservice{ids: map[string]int64{}, names: map[int64]string{}}
-}
-
-func (s *fakeFreshservice) id(name string) int64 {
-	if id, ok := s.ids[name]; ok {
-		return id
-	}
-	id := int64(9000 + len(s.ids))
-	s.ids[name], s.names[id] = id, name
-	return id
-}
-
-// store applies a write to fu as Freshservice would, including the requester/agent conversion the
-// proxy makes for isAgent (an agent is read back with email instead of primary_email).
-func (s *fakeFreshservice) store(t *testing.T, fu *freshservice.User, u mapping.User, set mapping.FieldSet, f freshservice.UserFields, needs mapping.Needs) {
-	t.Helper()
-	if needs.SetDepartment {
-		ids := []int64{}
-		if needs.Department != "" {
-			ids = append(ids, s.id("dept:"+needs.Department))
-		}
-		f.DepartmentIDs = &ids
-	}
-	if needs.SetLocation {
-		var id freshservice.ID
-		if needs.Location != "" {
-			id = freshservice.ID(s.id("loc:" + needs.Location))
-		}
-		f.LocationID = &id
-	}
-	b, err := json.Marshal(f)
-	if err != nil {
-		t.Fatalf("marshal write: %v", err)
-	}
-	if err := json.Unmarshal(b, fu); err != nil {
-		t.Fatalf("store write %s: %v", b, err)
-	}
-	if f.Email != nil {
-		fu.PrimaryEmail = *f.Email
-	}
-	if set.Has(mapping.FieldActive) {
-		fu.Active = u.Active
-	}
-	if set.Has(mapping.FieldIsAgent) && u.IsAgent != nil {
-		fu.IsAgent = *u.IsAgent
-	}
-	if fu.IsAgent && fu.PrimaryEmail != "" {
-		fu.Email, fu.PrimaryEmail = fu.PrimaryEmail, ""
-	}
-}
-
-func (s *fakeFreshservice) refs(fu freshservice.User) mapping.Refs {
-	var r mapping.Refs
-	if len(fu.DepartmentIDs) > 0 {
-		r.DepartmentName = strings.TrimPrefix(s.names[fu.DepartmentIDs[0]], "dept:")
-	}
-	if fu.LocationID != 0 {
-		r.LocationName = strings.TrimPrefix(s.names[int64(fu.LocationID)], "loc:")
-	}
-	return r
-}
-
-// readBack is what fsscim answers after the write: the stored user, with the echo of the write.
-func (s *fakeFreshservice) readBack(fu freshservice.User, echo mapping.Echo, opts mapping.Options) map[string]any {
-	u := mapping.UserFromFreshservice(fu, s.refs(fu), opts)
-	echo.Apply(&u, fu)
-	return mapping.UserToAttributes(u, opts)
 }

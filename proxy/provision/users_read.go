@@ -1,6 +1,7 @@
 package provision
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -195,23 +196,13 @@ type liveUser struct {
 
 // page cuts a page out of users, in id order.
 func (s *Session) page(users []liveUser, startIndex, count int) Page {
-	slices.SortFunc(users, func(a, b liveUser) int { return compareID(a.fu.ID, b.fu.ID) })
+	slices.SortFunc(users, func(a, b liveUser) int { return cmp.Compare(a.fu.ID, b.fu.ID) })
 	from, to := pageOf(len(users), startIndex, count)
 	p := Page{Total: len(users), Resources: make([]Resource, 0, to-from)}
 	for _, u := range users[from:to] {
 		p.Resources = append(p.Resources, s.toResource(u.view, u.fu))
 	}
 	return p
-}
-
-func compareID(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // lookupLive answers a lookup by userName, work email or id from Freshservice, for a tenant whose

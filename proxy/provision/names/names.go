@@ -144,44 +144,39 @@ type lookupKind struct {
 	create func(context.Context, Client, string) (named, error)
 }
 
-var departmentKind = lookupKind{
-	name: "department",
-	list: func(ctx context.Context, c Client) ([]named, error) {
-		ds, err := c.ListDepartments(ctx)
-		out := make([]named, len(ds))
-		for i, d := range ds {
-			out[i] = named{d.ID, d.Name}
-		}
-		return out, err
-	},
-	get: func(ctx context.Context, c Client, id int64) (named, error) {
-		d, err := c.GetDepartment(ctx, id)
-		return named{d.ID, d.Name}, err
-	},
-	create: func(ctx context.Context, c Client, name string) (named, error) {
-		d, err := c.CreateDepartment(ctx, name)
-		return named{d.ID, d.Name}, err
-	},
-}
+var (
+	departmentKind = newLookupKind("department", func(d freshservice.Department) named { return named{d.ID, d.Name} },
+		Client.ListDepartments, Client.GetDepartment, Client.CreateDepartment)
+	locationKind = newLookupKind("location", func(l freshservice.Location) named { return named{l.ID, l.Name} },
+		Client.ListLocations, Client.GetLocation, Client.CreateLocation)
+)
 
-var locationKind = lookupKind{
-	name: "location",
-	list: func(ctx context.Context, c Client) ([]named, error) {
-		ls, err := c.ListLocations(ctx)
-		out := make([]named, len(ls))
-		for i, l := range ls {
-			out[i] = named{l.ID, l.Name}
-		}
-		return out, err
-	},
-	get: func(ctx context.Context, c Client, id int64) (named, error) {
-		l, err := c.GetLocation(ctx, id)
-		return named{l.ID, l.Name}, err
-	},
-	create: func(ctx context.Context, c Client, name string) (named, error) {
-		l, err := c.CreateLocation(ctx, name)
-		return named{l.ID, l.Name}, err
-	},
+// newLookupKind is the kind whose Freshservice records of type T the client calls read and write,
+// each taken as its id and name by asNamed.
+func newLookupKind[T any](name string, asNamed func(T) named,
+	list func(Client, context.Context) ([]T, error),
+	get func(Client, context.Context, int64) (T, error),
+	create func(Client, context.Context, string) (T, error),
+) lookupKind {
+	return lookupKind{
+		name: name,
+		list: func(ctx context.Context, c Client) ([]named, error) {
+			ts, err := list(c, ctx)
+			out := make([]named, len(ts))
+			for i, t := range ts {
+				out[i] = asNamed(t)
+			}
+			return out, err
+		},
+		get: func(ctx context.Context, c Client, id int64) (named, error) {
+			t, err := get(c, ctx, id)
+			return asNamed(t), err
+		},
+		create: func(ctx context.Context, c Client, name string) (named, error) {
+			t, err := create(c, ctx, name)
+			return asNamed(t), err
+		},
+	}
 }
 
 func normName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

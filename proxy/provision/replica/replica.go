@@ -7,6 +7,7 @@
 package replica
 
 import (
+	"cmp"
 	"errors"
 	"hash/maphash"
 	"slices"
@@ -407,18 +408,8 @@ func (r *Replica) AllGroups() []Group {
 	for _, g := range r.groups {
 		out = append(out, cloneGroup(g))
 	}
-	slices.SortFunc(out, func(a, b Group) int { return compareIDs(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b Group) int { return cmp.Compare(a.ID, b.ID) })
 	return out
-}
-
-func compareIDs(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func cloneGroup(g *Group) Group {
