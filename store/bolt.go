@@ -113,20 +113,7 @@ func (b *Bolt) GetUser(ctx context.Context, tenant string, id int64) (record.Use
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
-	var rec record.UserRecord
-	var found bool
-	err = b.view(func(tx *bbolt.Tx) error {
-		bucket := tx.Bucket(bucketUsers).Bucket(tb)
-		if bucket == nil {
-			return nil
-		}
-		data := bucket.Get(key)
-		if data == nil {
-			return nil
-		}
-		found = true
-		return decodeRecord(data, &rec)
-	})
+	rec, found, err := getRecord[record.UserRecord](b, bucketUsers, tb, key)
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
@@ -153,12 +140,8 @@ func (b *Bolt) UpdateUser(ctx context.Context, tenant string, id int64, fn func(
 	if err == nil {
 		err = b.update(func(tx *bbolt.Tx) error {
 			var rec record.UserRecord
-			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {
-				if data := bucket.Get(key); data != nil {
-					if err := decodeRecord(data, &rec); err != nil {
-						return err
-					}
-				}
+			if _, err := readRecord(tx.Bucket(bucketUsers), tb, key, &rec); err != nil {
+				return err
 			}
 			if err := fn(&rec); err != nil {
 				return err
@@ -240,6 +223,31 @@ func putRecord(top *bbolt.Bucket, tenant, key []byte, r any, empty bool) error {
 		return err
 	}
 	return bucket.Put(key, data)
+}
+
+// getRecord reads the record under key in the tenant's bucket of top; found is false when there is
+// none.
+func getRecord[T any](b *Bolt, top, tenant, key []byte) (rec T, found bool, err error) {
+	err = b.view(func(tx *bbolt.Tx) error {
+		var e error
+		found, e = readRecord(tx.Bucket(top), tenant, key, &rec)
+		return e
+	})
+	return rec, found, err
+}
+
+// readRecord decodes the record under key in the tenant's bucket of top into into; found is false
+// (and into untouched) when there is none.
+func readRecord(top *bbolt.Bucket, tenant, key []byte, into any) (found bool, err error) {
+	bucket := top.Bucket(tenant)
+	if bucket == nil {
+		return false, nil
+	}
+	data := bucket.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	return true, decodeRecord(data, into)
 }
 
 // decodeRecord decodes a stored record; one that does not decode marks the file damaged.
