@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -50,15 +49,8 @@ func groupMarkKey(kind string, id int64) []byte {
 }
 
 func putMark(tx *bbolt.Tx, tenant, key []byte, m mirrorMark) error {
-	bucket, err := tx.Bucket(bucketMirror).CreateBucketIfNotExists(tenant)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	return bucket.Put(key, data)
+	// A mark is kept even when it says nothing: it tells that the record is known.
+	return putRecord(tx.Bucket(bucketMirror), tenant, key, m, false)
 }
 
 func getMark(tx *bbolt.Tx, tenant, key []byte) (mirrorMark, bool, error) {
