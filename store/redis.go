@@ -251,21 +251,29 @@ func (s *Redis) updateUsers(ctx context.Context, tenant string, ids []int64, fn 
 		})
 		return err
 	}
-	for range redisTxRetries {
-		err := s.c.Watch(ctx, tx, keys...)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		var fnErr errFnFailed
-		if errors.As(err, &fnErr) {
-			return fnErr.err
-		}
-		if err != nil {
-			return fmt.Errorf("update %d users of %s in redis: %w", len(ids), tenant, err)
-		}
-		return nil
+	err := s.watch(ctx, tx, keys)
+	var fnErr errFnFailed
+	if errors.As(err, &fnErr) {
+		return fnErr.err
 	}
-	return fmt.Errorf("update %d users of %s in redis: other writers kept changing them (%d tries)", len(ids), tenant, redisTxRetries)
+	if err != nil {
+		return fmt.Errorf("update %d users of %s in redis: %w", len(ids), tenant, err)
+	}
+	return nil
+}
+
+// errContended is watch's answer when every try found a key changed by another writer.
+var errContended = fmt.Errorf("other writers kept changing them (%d tries)", redisTxRetries)
+
+// watch runs tx as an optimistic transaction over keys, and runs it again, up to redisTxRetries
+// times, while another writer changes one of them before it commits.
+func (s *Redis) watch(ctx context.Context, tx func(*redis.Tx) error, keys []string) error {
+	for range redisTxRetries {
+		if err := s.c.Watch(ctx, tx, keys...); !errors.Is(err, redis.TxFailedErr) {
+			return err
+		}
+	}
+	return errContended
 }
 
 // ForEachUser implements Store, in id order.
