@@ -72,10 +72,6 @@ func (e *Emulator) locationJSON(l *locationRecord) map[string]any {
 
 func (e *Emulator) setLocationField(l *locationRecord, key string, raw json.RawMessage) *fieldError {
 	switch key {
-	case "id", "created_at", "updated_at":
-		return readonlyField(key)
-	case "name":
-		return setName(&l.Name, key, raw)
 	case "email":
 		return setString(&l.email, key, raw)
 	case "phone":
