@@ -20,12 +20,7 @@ func (c *Client) GetAgentGroup(ctx context.Context, id int64) (AgentGroup, error
 
 // ListAgentGroups reads every agent group of the primary workspace, all pages.
 func (c *Client) ListAgentGroups(ctx context.Context) ([]AgentGroup, error) {
-	var out []AgentGroup
-	err := c.walk(ctx, "/groups", "/groups", nil, func(env *envelope) (int, error) {
-		out = append(out, env.Groups...)
-		return len(env.Groups), nil
-	})
-	return out, err
+	return listAll(ctx, c, "/groups", func(env *envelope) []AgentGroup { return env.Groups })
 }
 
 // UpdateAgentGroup writes the set fields of f. Members replaces the whole member list, so callers

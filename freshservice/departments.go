@@ -8,12 +8,7 @@ import (
 
 // ListDepartments reads every department, all pages.
 func (c *Client) ListDepartments(ctx context.Context) ([]Department, error) {
-	var out []Department
-	err := c.walk(ctx, "/departments", "/departments", nil, func(env *envelope) (int, error) {
-		out = append(out, env.Departments...)
-		return len(env.Departments), nil
-	})
-	return out, err
+	return listAll(ctx, c, "/departments", func(env *envelope) []Department { return env.Departments })
 }
 
 // GetDepartment reads one department.
@@ -30,12 +25,7 @@ func (c *Client) CreateDepartment(ctx context.Context, name string) (Department,
 
 // ListLocations reads every location, all pages.
 func (c *Client) ListLocations(ctx context.Context) ([]Location, error) {
-	var out []Location
-	err := c.walk(ctx, "/locations", "/locations", nil, func(env *envelope) (int, error) {
-		out = append(out, env.Locations...)
-		return len(env.Locations), nil
-	})
-	return out, err
+	return listAll(ctx, c, "/locations", func(env *envelope) []Location { return env.Locations })
 }
 
 // GetLocation reads one location.

@@ -2,7 +2,6 @@ package freshservice
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strconv"
 )
@@ -23,12 +22,7 @@ func (c *Client) GetRequesterGroup(ctx context.Context, id int64) (RequesterGrou
 
 // ListRequesterGroups reads every requester group, all pages.
 func (c *Client) ListRequesterGroups(ctx context.Context) ([]RequesterGroup, error) {
-	var out []RequesterGroup
-	err := c.walk(ctx, "/requester_groups", "/requester_groups", nil, func(env *envelope) (int, error) {
-		out = append(out, env.RequesterGroups...)
-		return len(env.RequesterGroups), nil
-	})
-	return out, err
+	return listAll(ctx, c, "/requester_groups", func(env *envelope) []RequesterGroup { return env.RequesterGroups })
 }
 
 // UpdateRequesterGroup renames or re-describes a manual requester group.
@@ -49,20 +43,14 @@ func (c *Client) ListRequesterGroupMembers(ctx context.Context, id int64) ([]Gro
 	const endpoint = "/requester_groups/{id}/members"
 	path := requesterGroupPath(id) + "/members"
 	var out []GroupMember
-	page := 1
-	for range maxWalkPages {
-		var env membersEnvelope
-		next, more, err := c.getPage(ctx, endpoint, path, nil, page, walkPageSize, &env)
-		if err != nil {
-			return nil, err
-		}
+	err := walk(ctx, c, endpoint, path, func(env *membersEnvelope) (int, error) {
 		out = append(out, env.Requesters...)
-		if !more || len(env.Requesters) == 0 {
-			return out, nil
-		}
-		page = next
+		return len(env.Requesters), nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("freshservice: GET %s: more than %d pages", endpoint, maxWalkPages)
+	return out, nil
 }
 
 // AddRequesterGroupMember adds one user to a manual requester group.

@@ -89,13 +89,13 @@ func (c *Client) WalkUsers(ctx context.Context, fn func(User) error) error {
 		}
 		return len(users), nil
 	}
-	err := c.walk(ctx, "/requesters", "/requesters", nil, func(env *envelope) (int, error) {
+	err := walk(ctx, c, "/requesters", "/requesters", func(env *envelope) (int, error) {
 		return each(env.Requesters, false)
 	})
 	if err != nil {
 		return err
 	}
-	return c.walk(ctx, "/agents", "/agents", nil, func(env *envelope) (int, error) {
+	return walk(ctx, c, "/agents", "/agents", func(env *envelope) (int, error) {
 		return each(env.Agents, true)
 	})
 }
