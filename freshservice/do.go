@@ -179,23 +179,23 @@ func (c *Client) safeURL(endpoint string) string {
 	return c.base.Scheme + "://" + c.base.Host + c.base.Path + endpoint
 }
 
-// decode unmarshals a 2xx body, naming the call when it does not parse.
-func decode(ans answer, cl call, dst any) error {
-	if err := json.Unmarshal(ans.body, dst); err != nil {
-		return fmt.Errorf("freshservice: %s %s: decode answer: %w", cl.method, cl.endpoint, err)
+// fetch runs cl and unmarshals its 2xx body into dst, naming the call when the body does not parse.
+func (c *Client) fetch(ctx context.Context, cl call, dst any) (answer, error) {
+	ans, err := c.do(ctx, cl)
+	if err != nil {
+		return answer{}, err
 	}
-	return nil
+	if err := json.Unmarshal(ans.body, dst); err != nil {
+		return answer{}, fmt.Errorf("freshservice: %s %s: decode answer: %w", cl.method, cl.endpoint, err)
+	}
+	return ans, nil
 }
 
 // single runs a call answered by one wrapped object ({"requester": {...}}) and unwraps it.
 func single[T any](ctx context.Context, c *Client, cl call, kind string, pick func(*envelope) *T) (T, error) {
 	var zero T
-	ans, err := c.do(ctx, cl)
-	if err != nil {
-		return zero, err
-	}
 	var env envelope
-	if err := decode(ans, cl, &env); err != nil {
+	if _, err := c.fetch(ctx, cl, &env); err != nil {
 		return zero, err
 	}
 	v := pick(&env)

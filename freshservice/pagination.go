@@ -84,11 +84,8 @@ func (c *Client) getPage(ctx context.Context, endpoint, path string, query url.V
 	q.Set("page", strconv.Itoa(page))
 	q.Set("per_page", strconv.Itoa(perPage))
 	cl := call{method: http.MethodGet, endpoint: endpoint, path: path, query: q, list: true}
-	ans, err := c.do(ctx, cl)
+	ans, err := c.fetch(ctx, cl, dst)
 	if err != nil {
-		return 0, false, err
-	}
-	if err := decode(ans, cl, dst); err != nil {
 		return 0, false, err
 	}
 	next, more = nextPage(ans.header)

@@ -36,12 +36,8 @@ func (ep userEndpoint) on(method string, id int64, action string, body any) call
 // findUsers reads one list answer of the endpoint filtered by q (an exact filter or a filter query).
 func (c *Client) findUsers(ctx context.Context, ep userEndpoint, q url.Values) ([]User, error) {
 	cl := call{method: http.MethodGet, endpoint: ep.path, path: ep.path, query: q, list: true}
-	ans, err := c.do(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
 	var env envelope
-	if err := decode(ans, cl, &env); err != nil {
+	if _, err := c.fetch(ctx, cl, &env); err != nil {
 		return nil, err
 	}
 	return ep.users(&env), nil
