@@ -73,7 +73,7 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 		if !c.fits(ctx, wait) {
 			return answer{}, e
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := Sleep(ctx, wait); err != nil {
 			return answer{}, e
 		}
 	}
@@ -133,8 +133,9 @@ func (c *Client) limiterError(cl call, err error) error {
 	return &Error{Method: cl.method, Endpoint: cl.endpoint, Err: err}
 }
 
-// sleepCtx waits d, or less when ctx ends first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or less when ctx ends first (then it returns ctx's error). The client waits with it
+// between tries, and a Limiter may wait with it for room.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
