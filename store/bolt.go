@@ -202,17 +202,7 @@ func write(tx *bbolt.Tx, tenant, key []byte, r record.UserRecord) error {
 // (dropping the tenant's bucket once nothing is left in it): a record that remembers nothing is not kept.
 func putRecord(top *bbolt.Bucket, tenant, key []byte, r any, empty bool) error {
 	if empty {
-		bucket := top.Bucket(tenant)
-		if bucket == nil {
-			return nil
-		}
-		if err := bucket.Delete(key); err != nil {
-			return err
-		}
-		if k, _ := bucket.Cursor().First(); k == nil {
-			return top.DeleteBucket(tenant)
-		}
-		return nil
+		return deleteRecord(top, tenant, key)
 	}
 	data, err := json.Marshal(r)
 	if err != nil {
@@ -223,6 +213,21 @@ func putRecord(top *bbolt.Bucket, tenant, key []byte, r any, empty bool) error {
 		return err
 	}
 	return bucket.Put(key, data)
+}
+
+// deleteRecord removes key from the tenant's bucket of top, and the bucket once nothing is left in it.
+func deleteRecord(top *bbolt.Bucket, tenant, key []byte) error {
+	bucket := top.Bucket(tenant)
+	if bucket == nil {
+		return nil
+	}
+	if err := bucket.Delete(key); err != nil {
+		return err
+	}
+	if k, _ := bucket.Cursor().First(); k == nil {
+		return top.DeleteBucket(tenant)
+	}
+	return nil
 }
 
 // getRecord reads the record under key in the tenant's bucket of top; found is false when there is
