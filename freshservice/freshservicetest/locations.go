@@ -31,14 +31,10 @@ func locations() collection[locationRecord, *locationRecord] {
 		set:    (*Emulator).setLocationField,
 		forget: func(s *state, id int64) {
 			for _, u := range s.users {
-				if u.locationID == id {
-					u.locationID = 0
-				}
+				clearRef(&u.locationID, id)
 			}
 			for _, l := range s.locations {
-				if int64(l.ParentLocationID) == id {
-					l.ParentLocationID = 0
-				}
+				clearRef(&l.ParentLocationID, id)
 			}
 		},
 	}
