@@ -99,10 +99,15 @@ func (c collection[T, P]) create(e *Emulator, q *request) response {
 	if nameTaken(m, recordName[P], recordName(r), 0) {
 		return duplicate("name")
 	}
+	c.insert(e, r)
+	return created(q, c.path, *r.meta().id, map[string]any{c.key: c.render(e, r)})
+}
+
+// insert stores a new object under a new id, created now.
+func (c collection[T, P]) insert(e *Emulator, r P) {
 	meta, now := r.meta(), e.now()
 	*meta.id, *meta.created, *meta.updated = e.st.newID(), now, now
-	m[*meta.id] = r
-	return created(q, c.path, *meta.id, map[string]any{c.key: c.render(e, r)})
+	c.items(e.st)[*meta.id] = r
 }
 
 func (c collection[T, P]) update(e *Emulator, q *request) response {
