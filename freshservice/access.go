@@ -72,15 +72,11 @@ func (c *Client) ListUserFields(ctx context.Context, agents bool) ([]UserField, 
 	if agents {
 		endpoint = "/agent_fields"
 	}
-	ans, err := c.do(ctx, call{method: http.MethodGet, endpoint: endpoint, path: endpoint})
-	if err != nil {
-		return nil, err
-	}
 	var body struct {
 		Requester []UserField `json:"requester_fields"`
 		Agent     []UserField `json:"agent_fields"`
 	}
-	if err := decode(ans, call{method: http.MethodGet, endpoint: endpoint}, &body); err != nil {
+	if _, err := c.fetch(ctx, call{method: http.MethodGet, endpoint: endpoint, path: endpoint}, &body); err != nil {
 		return nil, err
 	}
 	if agents {

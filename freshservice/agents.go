@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 )
 
 // ErrRolesRequired is returned by CreateAgent, before anything is sent, when no role is given:
@@ -24,61 +22,45 @@ func (c *Client) CreateAgent(ctx context.Context, f UserFields) (User, error) {
 
 // GetAgent reads one agent, active or not.
 func (c *Client) GetAgent(ctx context.Context, id int64) (User, error) {
-	return c.agentCall(ctx, call{method: http.MethodGet, endpoint: "/agents/{id}", path: agentPath(id)})
+	return c.agentCall(ctx, agentsEndpoint.on(http.MethodGet, id, "", nil))
 }
 
 // FindAgentsByEmail returns the agents whose email is email (sent lower-cased).
 func (c *Client) FindAgentsByEmail(ctx context.Context, email string) ([]User, error) {
-	q := url.Values{"email": {strings.ToLower(strings.TrimSpace(email))}}
-	cl := call{method: http.MethodGet, endpoint: "/agents", path: "/agents", query: q, list: true}
-	ans, err := c.do(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	var env envelope
-	if err := decode(ans, cl, &env); err != nil {
-		return nil, err
-	}
-	return markAgents(env.Agents), nil
+	return c.findUsers(ctx, agentsEndpoint, url.Values{"email": {lowerEmail(email)}})
 }
 
 // ListAgents reads one page of agents; more says another page follows.
 func (c *Client) ListAgents(ctx context.Context, page, perPage int) ([]User, bool, error) {
-	page, perPage = clampPage(page, perPage)
-	var env envelope
-	_, more, err := c.getPage(ctx, "/agents", "/agents", nil, page, perPage, &env)
-	if err != nil {
-		return nil, false, err
-	}
-	return markAgents(env.Agents), more, nil
+	return c.listUsers(ctx, agentsEndpoint, page, perPage)
 }
 
 // UpdateAgent writes the set fields of f (PUT /agents/{id}); roles and member_of replace the whole set.
 func (c *Client) UpdateAgent(ctx context.Context, id int64, f UserFields) (User, error) {
-	return c.agentCall(ctx, call{method: http.MethodPut, endpoint: "/agents/{id}", path: agentPath(id), body: newAgentBody(f)})
+	return c.agentCall(ctx, agentsEndpoint.on(http.MethodPut, id, "", newAgentBody(f)))
 }
 
 // DeactivateAgent deactivates an agent (DELETE /agents/{id}); Freshservice answers 200 with the
 // agent or 204, and both are success.
 func (c *Client) DeactivateAgent(ctx context.Context, id int64) error {
-	_, err := c.do(ctx, call{method: http.MethodDelete, endpoint: "/agents/{id}", path: agentPath(id)})
+	_, err := c.do(ctx, agentsEndpoint.on(http.MethodDelete, id, "", nil))
 	return err
 }
 
 // ReactivateAgent reactivates a deactivated agent.
 func (c *Client) ReactivateAgent(ctx context.Context, id int64) (User, error) {
-	return c.agentCall(ctx, call{method: http.MethodPut, endpoint: "/agents/{id}/reactivate", path: agentPath(id) + "/reactivate"})
+	return c.agentCall(ctx, agentsEndpoint.on(http.MethodPut, id, "/reactivate", nil))
 }
 
 // ForgetAgent deletes an agent for good, with the tickets they requested.
 func (c *Client) ForgetAgent(ctx context.Context, id int64) error {
-	_, err := c.do(ctx, call{method: http.MethodDelete, endpoint: "/agents/{id}/forget", path: agentPath(id) + "/forget"})
+	_, err := c.do(ctx, agentsEndpoint.on(http.MethodDelete, id, "/forget", nil))
 	return err
 }
 
 // ConvertToRequester turns an agent into a requester with the same id.
 func (c *Client) ConvertToRequester(ctx context.Context, id int64) (User, error) {
-	return c.requesterCall(ctx, call{method: http.MethodPut, endpoint: "/agents/{id}/convert_to_requester", path: agentPath(id) + "/convert_to_requester"})
+	return c.requesterCall(ctx, agentsEndpoint.on(http.MethodPut, id, "/convert_to_requester", nil))
 }
 
 // agentCall runs a call answered by {"agent": {...}}; the user comes back with IsAgent set, since
@@ -87,15 +69,4 @@ func (c *Client) agentCall(ctx context.Context, cl call) (User, error) {
 	u, err := single(ctx, c, cl, "agent", func(env *envelope) *User { return env.Agent })
 	u.IsAgent = err == nil
 	return u, err
-}
-
-func markAgents(users []User) []User {
-	for i := range users {
-		users[i].IsAgent = true
-	}
-	return users
-}
-
-func agentPath(id int64) string {
-	return "/agents/" + strconv.FormatInt(id, 10)
 }

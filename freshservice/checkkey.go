@@ -58,10 +58,5 @@ const (
 
 // ListRoles reads every role of the account.
 func (c *Client) ListRoles(ctx context.Context) ([]RoleInfo, error) {
-	var out []RoleInfo
-	err := c.walk(ctx, "/roles", "/roles", nil, func(env *envelope) (int, error) {
-		out = append(out, env.Roles...)
-		return len(env.Roles), nil
-	})
-	return out, err
+	return listAll(ctx, c, "/roles", func(env *envelope) []RoleInfo { return env.Roles })
 }

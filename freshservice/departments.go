@@ -1,51 +1,33 @@
 package freshservice
 
-import (
-	"context"
-	"net/http"
-	"strconv"
-)
+import "context"
 
 // ListDepartments reads every department, all pages.
 func (c *Client) ListDepartments(ctx context.Context) ([]Department, error) {
-	var out []Department
-	err := c.walk(ctx, "/departments", "/departments", nil, func(env *envelope) (int, error) {
-		out = append(out, env.Departments...)
-		return len(env.Departments), nil
-	})
-	return out, err
+	return departmentsAPI.list(ctx, c)
 }
 
 // GetDepartment reads one department.
 func (c *Client) GetDepartment(ctx context.Context, id int64) (Department, error) {
-	cl := call{method: http.MethodGet, endpoint: "/departments/{id}", path: "/departments/" + strconv.FormatInt(id, 10)}
-	return single(ctx, c, cl, "department", func(env *envelope) *Department { return env.Department })
+	return departmentsAPI.get(ctx, c, id)
 }
 
 // CreateDepartment creates a department with just a name.
 func (c *Client) CreateDepartment(ctx context.Context, name string) (Department, error) {
-	cl := call{method: http.MethodPost, endpoint: "/departments", path: "/departments", body: nameBody{Name: name}}
-	return single(ctx, c, cl, "department", func(env *envelope) *Department { return env.Department })
+	return departmentsAPI.create(ctx, c, nameBody{Name: name})
 }
 
 // ListLocations reads every location, all pages.
 func (c *Client) ListLocations(ctx context.Context) ([]Location, error) {
-	var out []Location
-	err := c.walk(ctx, "/locations", "/locations", nil, func(env *envelope) (int, error) {
-		out = append(out, env.Locations...)
-		return len(env.Locations), nil
-	})
-	return out, err
+	return locationsAPI.list(ctx, c)
 }
 
 // GetLocation reads one location.
 func (c *Client) GetLocation(ctx context.Context, id int64) (Location, error) {
-	cl := call{method: http.MethodGet, endpoint: "/locations/{id}", path: "/locations/" + strconv.FormatInt(id, 10)}
-	return single(ctx, c, cl, "location", func(env *envelope) *Location { return env.Location })
+	return locationsAPI.get(ctx, c, id)
 }
 
 // CreateLocation creates a location with just a name.
 func (c *Client) CreateLocation(ctx context.Context, name string) (Location, error) {
-	cl := call{method: http.MethodPost, endpoint: "/locations", path: "/locations", body: nameBody{Name: name}}
-	return single(ctx, c, cl, "location", func(env *envelope) *Location { return env.Location })
+	return locationsAPI.create(ctx, c, nameBody{Name: name})
 }

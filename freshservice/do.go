@@ -73,7 +73,7 @@ func (c *Client) do(ctx context.Context, cl call) (answer, error) {
 		if !c.fits(ctx, wait) {
 			return answer{}, e
 		}
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := Sleep(ctx, wait); err != nil {
 			return answer{}, e
 		}
 	}
@@ -136,8 +136,9 @@ func (c *Client) limiterError(cl call, err error) error {
 	return &Error{Method: cl.method, Endpoint: cl.endpoint, Err: err}
 }
 
-// sleepCtx waits d, or less when ctx ends first.
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or less when ctx ends first (then it returns ctx's error). The client waits with it
+// between tries, and a Limiter may wait with it for room.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -182,23 +183,23 @@ func (c *Client) safeURL(endpoint string) string {
 	return c.base.Scheme + "://" + c.base.Host + c.base.Path + endpoint
 }
 
-// decode unmarshals a 2xx body, naming the call when it does not parse.
-func decode(ans answer, cl call, dst any) error {
-	if err := json.Unmarshal(ans.body, dst); err != nil {
-		return fmt.Errorf("freshservice: %s %s: decode answer: %w", cl.method, cl.endpoint, err)
+// fetch runs cl and unmarshals its 2xx body into dst, naming the call when the body does not parse.
+func (c *Client) fetch(ctx context.Context, cl call, dst any) (answer, error) {
+	ans, err := c.do(ctx, cl)
+	if err != nil {
+		return answer{}, err
 	}
-	return nil
+	if err := json.Unmarshal(ans.body, dst); err != nil {
+		return answer{}, fmt.Errorf("freshservice: %s %s: decode answer: %w", cl.method, cl.endpoint, err)
+	}
+	return ans, nil
 }
 
 // single runs a call answered by one wrapped object ({"requester": {...}}) and unwraps it.
 func single[T any](ctx context.Context, c *Client, cl call, kind string, pick func(*envelope) *T) (T, error) {
 	var zero T
-	ans, err := c.do(ctx, cl)
-	if err != nil {
-		return zero, err
-	}
 	var env envelope
-	if err := decode(ans, cl, &env); err != nil {
+	if _, err := c.fetch(ctx, cl, &env); err != nil {
 		return zero, err
 	}
 	v := pick(&env)

@@ -134,32 +134,34 @@ func IsDuplicate(err error) bool {
 
 // IsNotFound reports a 404.
 func IsNotFound(err error) bool {
-	e, ok := asError(err)
-	return ok && e.Status == http.StatusNotFound
+	return hasStatus(err, http.StatusNotFound)
 }
 
 // IsRateLimited reports a 429 from Freshservice or a refusal by the local rate budget.
 func IsRateLimited(err error) bool {
-	e, ok := asError(err)
-	return ok && e.Status == http.StatusTooManyRequests
+	return hasStatus(err, http.StatusTooManyRequests)
 }
 
 // IsUnauthorized reports a 401: the key is wrong, revoked or belongs to another account.
 func IsUnauthorized(err error) bool {
-	e, ok := asError(err)
-	return ok && e.Status == http.StatusUnauthorized
+	return hasStatus(err, http.StatusUnauthorized)
 }
 
 // IsForbidden reports a 403: the key works but its agent lacks the rights.
 func IsForbidden(err error) bool {
-	e, ok := asError(err)
-	return ok && e.Status == http.StatusForbidden
+	return hasStatus(err, http.StatusForbidden)
 }
 
 // IsValidation reports a 400 that is not a duplicate.
 func IsValidation(err error) bool {
 	e, ok := asError(err)
 	return ok && e.Status == http.StatusBadRequest && !e.HasCode(CodeDuplicateValue)
+}
+
+// hasStatus reports an *Error with the given status.
+func hasStatus(err error, status int) bool {
+	e, ok := asError(err)
+	return ok && e.Status == status
 }
 
 // IsUnavailable reports a 5xx, a timeout or a connection error: Freshservice could not answer.

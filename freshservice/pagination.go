@@ -84,11 +84,8 @@ func (c *Client) getPage(ctx context.Context, endpoint, path string, query url.V
 	q.Set("page", strconv.Itoa(page))
 	q.Set("per_page", strconv.Itoa(perPage))
 	cl := call{method: http.MethodGet, endpoint: endpoint, path: path, query: q, list: true}
-	ans, err := c.do(ctx, cl)
+	ans, err := c.fetch(ctx, cl, dst)
 	if err != nil {
-		return 0, false, err
-	}
-	if err := decode(ans, cl, dst); err != nil {
 		return 0, false, err
 	}
 	next, more = nextPage(ans.header)
@@ -98,13 +95,25 @@ func (c *Client) getPage(ctx context.Context, endpoint, path string, query url.V
 	return next, more, nil
 }
 
-// walk fetches every page of a collection, 100 at a time, handing each page to each, which returns
-// how many items the page held. It stops at the last page (no rel="next") or an empty one.
-func (c *Client) walk(ctx context.Context, endpoint, path string, query url.Values, each func(env *envelope) (int, error)) error {
+// listAll reads every item of a collection, all pages; items picks a page's items from its answer.
+func listAll[T any](ctx context.Context, c *Client, path string, items func(*envelope) []T) ([]T, error) {
+	var out []T
+	err := walk(ctx, c, path, path, func(env *envelope) (int, error) {
+		page := items(env)
+		out = append(out, page...)
+		return len(page), nil
+	})
+	return out, err
+}
+
+// walk fetches every page of a collection, 100 at a time, decoding each into an E and handing it to
+// each, which returns how many items the page held. It stops at the last page (no rel="next") or an
+// empty one.
+func walk[E any](ctx context.Context, c *Client, endpoint, path string, each func(env *E) (int, error)) error {
 	page := 1
 	for range maxWalkPages {
-		var env envelope
-		next, more, err := c.getPage(ctx, endpoint, path, query, page, walkPageSize, &env)
+		var env E
+		next, more, err := c.getPage(ctx, endpoint, path, nil, page, walkPageSize, &env)
 		if err != nil {
 			return err
 		}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -16,96 +15,71 @@ func (c *Client) CreateRequester(ctx context.Context, f UserFields) (User, error
 
 // GetRequester reads one requester, active or not. An agent's id answers 404 here.
 func (c *Client) GetRequester(ctx context.Context, id int64) (User, error) {
-	return c.requesterCall(ctx, call{method: http.MethodGet, endpoint: "/requesters/{id}", path: requesterPath(id)})
+	return c.requesterCall(ctx, requestersEndpoint.on(http.MethodGet, id, "", nil))
 }
 
 // FindUsersByEmail returns the users, requesters and agents, active or not, whose email is email
 // (sent lower-cased). Freshservice answers an empty list, not 404, when nobody holds it.
 func (c *Client) FindUsersByEmail(ctx context.Context, email string) ([]User, error) {
-	q := url.Values{"email": {strings.ToLower(strings.TrimSpace(email))}, "include_agents": {"true"}}
-	cl := call{method: http.MethodGet, endpoint: "/requesters", path: "/requesters", query: q, list: true}
-	ans, err := c.do(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	var env envelope
-	if err := decode(ans, cl, &env); err != nil {
-		return nil, err
-	}
-	return env.Requesters, nil
+	return c.findUsers(ctx, requestersEndpoint, url.Values{"email": {lowerEmail(email)}, "include_agents": {"true"}})
 }
 
 // ListRequesters reads one page of requesters (agents excluded); more says another page follows.
 func (c *Client) ListRequesters(ctx context.Context, page, perPage int) (users []User, more bool, err error) {
-	page, perPage = clampPage(page, perPage)
-	var env envelope
-	_, more, err = c.getPage(ctx, "/requesters", "/requesters", nil, page, perPage, &env)
-	if err != nil {
-		return nil, false, err
-	}
-	return env.Requesters, more, nil
+	return c.listUsers(ctx, requestersEndpoint, page, perPage)
 }
 
 // UpdateRequester writes the set fields of f (PUT /requesters/{id}).
 func (c *Client) UpdateRequester(ctx context.Context, id int64, f UserFields) (User, error) {
-	return c.requesterCall(ctx, call{method: http.MethodPut, endpoint: "/requesters/{id}", path: requesterPath(id), body: newRequesterBody(f)})
+	return c.requesterCall(ctx, requestersEndpoint.on(http.MethodPut, id, "", newRequesterBody(f)))
 }
 
 // DeactivateRequester deactivates a requester (DELETE /requesters/{id}); the record and its email
 // remain. Freshservice answers 204; a 200 is accepted too.
 func (c *Client) DeactivateRequester(ctx context.Context, id int64) error {
-	_, err := c.do(ctx, call{method: http.MethodDelete, endpoint: "/requesters/{id}", path: requesterPath(id)})
+	_, err := c.do(ctx, requestersEndpoint.on(http.MethodDelete, id, "", nil))
 	return err
 }
 
 // ReactivateRequester reactivates a deactivated requester. Freshservice may answer without the
 // department, manager and location the requester had.
 func (c *Client) ReactivateRequester(ctx context.Context, id int64) (User, error) {
-	return c.requesterCall(ctx, call{method: http.MethodPut, endpoint: "/requesters/{id}/reactivate", path: requesterPath(id) + "/reactivate"})
+	return c.requesterCall(ctx, requestersEndpoint.on(http.MethodPut, id, "/reactivate", nil))
 }
 
 // ForgetRequester deletes a requester for good, with the tickets they requested.
 func (c *Client) ForgetRequester(ctx context.Context, id int64) error {
-	_, err := c.do(ctx, call{method: http.MethodDelete, endpoint: "/requesters/{id}/forget", path: requesterPath(id) + "/forget"})
+	_, err := c.do(ctx, requestersEndpoint.on(http.MethodDelete, id, "/forget", nil))
 	return err
 }
 
 // ConvertToAgent turns a requester into an (occasional) agent with the same id.
 func (c *Client) ConvertToAgent(ctx context.Context, id int64) (User, error) {
-	return c.agentCall(ctx, call{method: http.MethodPut, endpoint: "/requesters/{id}/convert_to_agent", path: requesterPath(id) + "/convert_to_agent"})
+	return c.agentCall(ctx, requestersEndpoint.on(http.MethodPut, id, "/convert_to_agent", nil))
 }
 
 // WalkUsers hands fn every user, for the directory index: all pages of /requesters, then all pages
 // of /agents (IsAgent set). An error from fn stops the walk and is returned as is.
 func (c *Client) WalkUsers(ctx context.Context, fn func(User) error) error {
-	each := func(users []User, agent bool) (int, error) {
-		for _, u := range users {
-			if agent {
-				u.IsAgent = true
+	for _, ep := range []userEndpoint{requestersEndpoint, agentsEndpoint} {
+		err := walk(ctx, c, ep.path, ep.path, func(env *envelope) (int, error) {
+			users := ep.users(env)
+			for _, u := range users {
+				if err := fn(u); err != nil {
+					return 0, err
+				}
 			}
-			if err := fn(u); err != nil {
-				return 0, err
-			}
+			return len(users), nil
+		})
+		if err != nil {
+			return err
 		}
-		return len(users), nil
 	}
-	err := c.walk(ctx, "/requesters", "/requesters", nil, func(env *envelope) (int, error) {
-		return each(env.Requesters, false)
-	})
-	if err != nil {
-		return err
-	}
-	return c.walk(ctx, "/agents", "/agents", nil, func(env *envelope) (int, error) {
-		return each(env.Agents, true)
-	})
+	return nil
 }
 
 func (c *Client) requesterCall(ctx context.Context, cl call) (User, error) {
 	return single(ctx, c, cl, "requester", func(env *envelope) *User { return env.Requester })
-}
-
-func requesterPath(id int64) string {
-	return "/requesters/" + strconv.FormatInt(id, 10)
 }
 
 // Filter queries answer 30 users a page and at most 40 pages.
@@ -121,32 +95,16 @@ const (
 // instead.
 func (c *Client) WalkUsersUpdatedSince(ctx context.Context, day time.Time, fn func(User) error) (complete bool, err error) {
 	q := `"updated_at:>'` + day.UTC().Format("2006-01-02") + `'"`
-	for _, ep := range []struct {
-		path  string
-		agent bool
-	}{{"/requesters", false}, {"/agents", true}} {
+	for _, ep := range []userEndpoint{requestersEndpoint, agentsEndpoint} {
 		for page := 1; ; page++ {
 			if page > queryMaxPages {
 				return false, nil
 			}
-			cl := call{method: http.MethodGet, endpoint: ep.path, path: ep.path, list: true,
-				query: url.Values{"query": {q}, "page": {strconv.Itoa(page)}}}
-			ans, err := c.do(ctx, cl)
+			users, err := c.findUsers(ctx, ep, url.Values{"query": {q}, "page": {strconv.Itoa(page)}})
 			if err != nil {
 				return false, err
 			}
-			var env envelope
-			if err := decode(ans, cl, &env); err != nil {
-				return false, err
-			}
-			users := env.Requesters
-			if ep.agent {
-				users = env.Agents
-			}
 			for _, u := range users {
-				if ep.agent {
-					u.IsAgent = true
-				}
 				if err := fn(u); err != nil {
 					return false, err
 				}

@@ -113,20 +113,7 @@ func (b *Bolt) GetUser(ctx context.Context, tenant string, id int64) (record.Use
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
-	var rec record.UserRecord
-	var found bool
-	err = b.view(func(tx *bbolt.Tx) error {
-		bucket := tx.Bucket(bucketUsers).Bucket(tb)
-		if bucket == nil {
-			return nil
-		}
-		data := bucket.Get(key)
-		if data == nil {
-			return nil
-		}
-		found = true
-		return decodeRecord(data, &rec)
-	})
+	rec, found, err := getRecord[record.UserRecord](b, bucketUsers, tb, key)
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
@@ -153,12 +140,8 @@ func (b *Bolt) UpdateUser(ctx context.Context, tenant string, id int64, fn func(
 	if err == nil {
 		err = b.update(func(tx *bbolt.Tx) error {
 			var rec record.UserRecord
-			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {
-				if data := bucket.Get(key); data != nil {
-					if err := decodeRecord(data, &rec); err != nil {
-						return err
-					}
-				}
+			if _, err := readRecord(tx.Bucket(bucketUsers), tb, key, &rec); err != nil {
+				return err
 			}
 			if err := fn(&rec); err != nil {
 				return err
@@ -219,17 +202,7 @@ func write(tx *bbolt.Tx, tenant, key []byte, r record.UserRecord) error {
 // (dropping the tenant's bucket once nothing is left in it): a record that remembers nothing is not kept.
 func putRecord(top *bbolt.Bucket, tenant, key []byte, r any, empty bool) error {
 	if empty {
-		bucket := top.Bucket(tenant)
-		if bucket == nil {
-			return nil
-		}
-		if err := bucket.Delete(key); err != nil {
-			return err
-		}
-		if k, _ := bucket.Cursor().First(); k == nil {
-			return top.DeleteBucket(tenant)
-		}
-		return nil
+		return deleteRecord(top, tenant, key)
 	}
 	data, err := json.Marshal(r)
 	if err != nil {
@@ -240,6 +213,46 @@ func putRecord(top *bbolt.Bucket, tenant, key []byte, r any, empty bool) error {
 		return err
 	}
 	return bucket.Put(key, data)
+}
+
+// deleteRecord removes key from the tenant's bucket of top, and the bucket once nothing is left in it.
+func deleteRecord(top *bbolt.Bucket, tenant, key []byte) error {
+	bucket := top.Bucket(tenant)
+	if bucket == nil {
+		return nil
+	}
+	if err := bucket.Delete(key); err != nil {
+		return err
+	}
+	if k, _ := bucket.Cursor().First(); k == nil {
+		return top.DeleteBucket(tenant)
+	}
+	return nil
+}
+
+// getRecord reads the record under key in the tenant's bucket of top; found is false when there is
+// none.
+func getRecord[T any](b *Bolt, top, tenant, key []byte) (rec T, found bool, err error) {
+	err = b.view(func(tx *bbolt.Tx) error {
+		var e error
+		found, e = readRecord(tx.Bucket(top), tenant, key, &rec)
+		return e
+	})
+	return rec, found, err
+}
+
+// readRecord decodes the record under key in the tenant's bucket of top into into; found is false
+// (and into untouched) when there is none.
+func readRecord(top *bbolt.Bucket, tenant, key []byte, into any) (found bool, err error) {
+	bucket := top.Bucket(tenant)
+	if bucket == nil {
+		return false, nil
+	}
+	data := bucket.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	return true, decodeRecord(data, into)
 }
 
 // decodeRecord decodes a stored record; one that does not decode marks the file damaged.

@@ -27,12 +27,8 @@ func (b *Bolt) UpdateUsers(ctx context.Context, tenant string, ids []int64, fn f
 	err := b.update(func(tx *bbolt.Tx) error {
 		for i, id := range ids {
 			var rec record.UserRecord
-			if bucket := tx.Bucket(bucketUsers).Bucket(tb); bucket != nil {
-				if data := bucket.Get(keys[i]); data != nil {
-					if err := decodeRecord(data, &rec); err != nil {
-						return fmt.Errorf("user %d: %w", id, err)
-					}
-				}
+			if _, err := readRecord(tx.Bucket(bucketUsers), tb, keys[i], &rec); err != nil {
+				return fmt.Errorf("user %d: %w", id, err)
 			}
 			if err := fn(id, &rec); err != nil {
 				return err

@@ -97,16 +97,7 @@ func (b *Bolt) commit(calls []*commitCall) {
 
 // transact runs one write transaction. A panic inside bbolt's commit marks the store damaged (bbolt
 // panics on pages it cannot make sense of), as does a record that no longer decodes.
-func (b *Bolt) transact(fn func(*bbolt.Tx) error) error {
-	if err := b.damage(); err != nil {
-		return err
-	}
-	err := guarded(func() error { return b.db.Update(fn) })
-	if isDamage(err) {
-		return b.markDamaged(err)
-	}
-	return err
-}
+func (b *Bolt) transact(fn func(*bbolt.Tx) error) error { return b.guard(b.db.Update, fn) }
 
 // runCall runs fn, turning a panic into its error: a panic would otherwise end the committing writer
 // and leave every other writer waiting.

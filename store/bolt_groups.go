@@ -15,20 +15,7 @@ func (b *Bolt) GetGroup(ctx context.Context, tenant, kind string, id int64) (rec
 	if err != nil {
 		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
 	}
-	var rec record.GroupRecord
-	var found bool
-	err = b.view(func(tx *bbolt.Tx) error {
-		bucket := tx.Bucket(bucketGroups).Bucket(tb)
-		if bucket == nil {
-			return nil
-		}
-		data := bucket.Get(key)
-		if data == nil {
-			return nil
-		}
-		found = true
-		return decodeRecord(data, &rec)
-	})
+	rec, found, err := getRecord[record.GroupRecord](b, bucketGroups, tb, key)
 	if err != nil {
 		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
 	}

@@ -65,11 +65,15 @@ func isDamage(err error) bool {
 
 // view runs a read transaction. A panic inside it, or a record that no longer decodes, marks the store
 // damaged: such a file gives wrong or no answers until it is replaced.
-func (b *Bolt) view(fn func(*bbolt.Tx) error) error {
+func (b *Bolt) view(fn func(*bbolt.Tx) error) error { return b.guard(b.db.View, fn) }
+
+// guard runs fn in a transaction of run (bbolt's View or Update) unless the store is known damaged,
+// and marks it damaged when the transaction panics or meets a record that does not decode.
+func (b *Bolt) guard(run func(func(*bbolt.Tx) error) error, fn func(*bbolt.Tx) error) error {
 	if err := b.damage(); err != nil {
 		return err
 	}
-	err := guarded(func() error { return b.db.View(fn) })
+	err := guarded(func() error { return run(fn) })
 	if isDamage(err) {
 		return b.markDamaged(err)
 	}

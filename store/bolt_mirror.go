@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -50,44 +49,23 @@ func groupMarkKey(kind string, id int64) []byte {
 }
 
 func putMark(tx *bbolt.Tx, tenant, key []byte, m mirrorMark) error {
-	bucket, err := tx.Bucket(bucketMirror).CreateBucketIfNotExists(tenant)
-	if err != nil {
-		return err
-	}
-	data, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	return bucket.Put(key, data)
+	// A mark is kept even when it says nothing: it tells that the record is known.
+	return putRecord(tx.Bucket(bucketMirror), tenant, key, m, false)
 }
 
 func getMark(tx *bbolt.Tx, tenant, key []byte) (mirrorMark, bool, error) {
-	bucket := tx.Bucket(bucketMirror).Bucket(tenant)
-	if bucket == nil {
-		return mirrorMark{}, false, nil
-	}
-	data := bucket.Get(key)
-	if data == nil {
-		return mirrorMark{}, false, nil
-	}
 	var m mirrorMark
-	if err := decodeRecord(data, &m); err != nil {
+	found, err := readRecord(tx.Bucket(bucketMirror), tenant, key, &m)
+	if err != nil {
 		return mirrorMark{}, false, err
 	}
-	return m, true, nil
+	return m, found, nil
 }
 
 func readUserTx(tx *bbolt.Tx, tenant, key []byte) (record.UserRecord, bool, error) {
 	var rec record.UserRecord
-	bucket := tx.Bucket(bucketUsers).Bucket(tenant)
-	if bucket == nil {
-		return rec, false, nil
-	}
-	data := bucket.Get(key)
-	if data == nil {
-		return rec, false, nil
-	}
-	return rec, true, decodeRecord(data, &rec)
+	found, err := readRecord(tx.Bucket(bucketUsers), tenant, key, &rec)
+	return rec, found, err
 }
 
 // mirrorUsers writes records as of the time at (a zero record removes one) with their marks, in one
@@ -214,15 +192,8 @@ func (b *Bolt) knownGroup(ctx context.Context, tenant, kind string, id int64) (r
 		if _, known, err = getMark(tx, tb, groupMarkKey(kind, id)); err != nil || !known {
 			return err
 		}
-		bucket := tx.Bucket(bucketGroups).Bucket(tb)
-		if bucket == nil {
-			return nil
-		}
-		if data := bucket.Get(key); data != nil {
-			found = true
-			return decodeRecord(data, &rec)
-		}
-		return nil
+		found, err = readRecord(tx.Bucket(bucketGroups), tb, key, &rec)
+		return err
 	})
 	if err != nil {
 		return record.GroupRecord{}, false, false, fmt.Errorf("get group %s %d of %s from the local copy: %w", kind, id, tenant, err)
@@ -322,12 +293,8 @@ func entryOf(tx *bbolt.Tx, tenant, k []byte, m mirrorMark) (localEntry, bool, er
 		if m.Removed {
 			return e, true, nil
 		}
-		if bucket := tx.Bucket(bucketGroups).Bucket(tenant); bucket != nil {
-			if data := bucket.Get(k[1:]); data != nil {
-				return e, true, decodeRecord(data, &e.group)
-			}
-		}
-		return e, true, nil
+		_, err := readRecord(tx.Bucket(bucketGroups), tenant, k[1:], &e.group)
+		return e, true, err
 	}
 	return e, false, nil
 }

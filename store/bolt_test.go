@@ -123,27 +123,39 @@ func TestUpdateUserCreatesAndKeepsOnError(t *testing.T) {
 }
 
 func TestUpdateUserIsAtomic(t *testing.T) {
-	ctx := context.Background()
 	b, err := OpenBolt(filepath.Join(t.TempDir(), DefaultFileName), func(o *boltOptions) { o.noSync = true })
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	const writers, each = 8, 25
+	const writers = 8
+	stores := make([]Store, writers)
+	for w := range stores {
+		stores[w] = b
+	}
+	checkConcurrentUpdates(t, stores, 25)
+}
+
+// checkConcurrentUpdates runs each concurrent UpdateUser calls through every one of stores (writers
+// of one store, or processes sharing one), each adding its own group to user 7, and checks that every
+// group was kept once: no update was lost to another.
+func checkConcurrentUpdates(t *testing.T, stores []Store, each int) {
+	t.Helper()
+	ctx := context.Background()
 	var wg sync.WaitGroup
-	errs := make(chan error, writers*each)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
+	errs := make(chan error, len(stores)*each)
+	for w, s := range stores {
+		for i := range each {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
 				group := int64(w*1000 + i + 1)
-				errs <- b.UpdateUser(ctx, "acme.freshservice.com", 7, func(r *record.UserRecord) error {
+				errs <- s.UpdateUser(ctx, "acme.freshservice.com", 7, func(r *record.UserRecord) error {
 					r.RequesterGroups = append(r.RequesterGroups, group)
 					return nil
 				})
-			}
-		}()
+			}()
+		}
 	}
 	wg.Wait()
 	close(errs)
@@ -152,12 +164,12 @@ func TestUpdateUserIsAtomic(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, _, err := b.GetUser(ctx, "acme.freshservice.com", 7)
+	got, _, err := stores[0].GetUser(ctx, "acme.freshservice.com", 7)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.RequesterGroups) != writers*each {
-		t.Fatalf("%d group ids stored, want %d: updates were lost", len(got.RequesterGroups), writers*each)
+	if want := len(stores) * each; len(got.RequesterGroups) != want {
+		t.Fatalf("%d group ids stored, want %d: updates were lost", len(got.RequesterGroups), want)
 	}
 	sort.Slice(got.RequesterGroups, func(i, j int) bool { return got.RequesterGroups[i] < got.RequesterGroups[j] })
 	for i := 1; i < len(got.RequesterGroups); i++ {

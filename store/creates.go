@@ -73,16 +73,7 @@ func (b *Bolt) putCreate(ctx context.Context, tenant string, c storedCreate) err
 	c.Email = normEmail(c.Email)
 	key, tb, err := createKey(ctx, tenant, c.Email, c.RequestID)
 	if err == nil {
-		var data []byte
-		if data, err = json.Marshal(c); err == nil {
-			err = b.update(func(tx *bbolt.Tx) error {
-				bucket, err := tx.Bucket(bucketCreates).CreateBucketIfNotExists(tb)
-				if err != nil {
-					return err
-				}
-				return bucket.Put(key, data)
-			})
-		}
+		err = b.update(func(tx *bbolt.Tx) error { return putRecord(tx.Bucket(bucketCreates), tb, key, c, false) })
 	}
 	if err != nil {
 		return fmt.Errorf("record pending create of %s for %s: %w", c.Email, tenant, err)
@@ -143,20 +134,7 @@ func liveCreates(stored []storedCreate, now time.Time) []PendingCreate {
 func (b *Bolt) DeletePendingCreate(ctx context.Context, tenant, email, requestID string) error {
 	key, tb, err := createKey(ctx, tenant, email, requestID)
 	if err == nil {
-		err = b.update(func(tx *bbolt.Tx) error {
-			top := tx.Bucket(bucketCreates)
-			bucket := top.Bucket(tb)
-			if bucket == nil {
-				return nil
-			}
-			if err := bucket.Delete(key); err != nil {
-				return err
-			}
-			if k, _ := bucket.Cursor().First(); k == nil {
-				return top.DeleteBucket(tb)
-			}
-			return nil
-		})
+		err = b.update(func(tx *bbolt.Tx) error { return deleteRecord(tx.Bucket(bucketCreates), tb, key) })
 	}
 	if err != nil {
 		return fmt.Errorf("forget pending create of %s for %s: %w", email, tenant, err)

@@ -163,24 +163,7 @@ func (s *Redis) stamp() int64 { return s.opts.Now().UnixMilli() }
 
 // PutUser implements Store.
 func (s *Redis) PutUser(ctx context.Context, tenant string, id int64, r record.UserRecord) error {
-	t, err := checkArgs(ctx, tenant, id)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
-		defer cancel()
-		var encErr error
-		at := s.stamp()
-		_, err = s.c.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			encErr = s.writeUser(ctx, p, t, id, r, at)
-			return encErr
-		})
-		if encErr != nil {
-			err = encErr
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("put user %d of %s in redis: %w", id, tenant, err)
-	}
-	return nil
+	return s.putUserAt(ctx, tenant, id, r, s.stamp())
 }
 
 // UpdateUser implements Store with an optimistic transaction: the record is watched while fn runs,
@@ -268,21 +251,29 @@ func (s *Redis) updateUsers(ctx context.Context, tenant string, ids []int64, fn 
 		})
 		return err
 	}
-	for range redisTxRetries {
-		err := s.c.Watch(ctx, tx, keys...)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		var fnErr errFnFailed
-		if errors.As(err, &fnErr) {
-			return fnErr.err
-		}
-		if err != nil {
-			return fmt.Errorf("update %d users of %s in redis: %w", len(ids), tenant, err)
-		}
-		return nil
+	err := s.watch(ctx, tx, keys)
+	var fnErr errFnFailed
+	if errors.As(err, &fnErr) {
+		return fnErr.err
 	}
-	return fmt.Errorf("update %d users of %s in redis: other writers kept changing them (%d tries)", len(ids), tenant, redisTxRetries)
+	if err != nil {
+		return fmt.Errorf("update %d users of %s in redis: %w", len(ids), tenant, err)
+	}
+	return nil
+}
+
+// errContended is watch's answer when every try found a key changed by another writer.
+var errContended = fmt.Errorf("other writers kept changing them (%d tries)", redisTxRetries)
+
+// watch runs tx as an optimistic transaction over keys, and runs it again, up to redisTxRetries
+// times, while another writer changes one of them before it commits.
+func (s *Redis) watch(ctx context.Context, tx func(*redis.Tx) error, keys []string) error {
+	for range redisTxRetries {
+		if err := s.c.Watch(ctx, tx, keys...); !errors.Is(err, redis.TxFailedErr) {
+			return err
+		}
+	}
+	return errContended
 }
 
 // ForEachUser implements Store, in id order.
@@ -414,20 +405,7 @@ func groupValue(r record.GroupRecord, at int64) ([]byte, time.Duration, error) {
 
 // PutGroup implements Store.
 func (s *Redis) PutGroup(ctx context.Context, tenant, kind string, id int64, r record.GroupRecord) error {
-	t, err := checkGroupArgs(ctx, tenant, kind, id)
-	if err == nil {
-		ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
-		defer cancel()
-		data, ttl, encErr := groupValue(r, s.stamp())
-		err = encErr
-		if err == nil {
-			err = s.c.Set(ctx, s.groupKey(t, kind, id), data, ttl).Err()
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("put group %s %d of %s in redis: %w", kind, id, tenant, err)
-	}
-	return nil
+	return s.putGroupAt(ctx, tenant, kind, id, r, s.stamp())
 }
 
 // DeleteGroup implements Store.

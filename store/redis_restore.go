@@ -24,17 +24,25 @@ func (s *Shared) checkGeneration(ctx context.Context) error {
 // generation when Redis has none. Run does it at once; tests call it to have a process's records in
 // Redis before it serves.
 func (s *Shared) Join(ctx context.Context) error {
-	gen, err := s.opts.Remote.generation(ctx)
+	gen, joined, err := s.generations(ctx)
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	joined := s.joined
-	s.mu.Unlock()
 	if gen != "" && gen == joined {
 		return nil
 	}
 	return s.waitJoin(ctx)
+}
+
+// generations reads Redis's generation ("" when it has none) and the one this process last copied
+// its local store into.
+func (s *Shared) generations(ctx context.Context) (gen, joined string, err error) {
+	if gen, err = s.opts.Remote.generation(ctx); err != nil {
+		return "", "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return gen, s.joined, nil
 }
 
 // current checks the generation an answer from Redis came with. The one the local store was copied
@@ -185,13 +193,10 @@ func (s *Shared) doneRestoring(ctx context.Context) {
 // rejoin runs before Redis is used again after an outage: a Redis that lost its records is refilled
 // from the whole local store, one that kept them gets the writes of the outage.
 func (s *Shared) rejoin(ctx context.Context) error {
-	gen, err := s.opts.Remote.generation(ctx)
+	gen, joined, err := s.generations(ctx)
 	if err != nil {
 		return err
 	}
-	s.mu.Lock()
-	joined := s.joined
-	s.mu.Unlock()
 	if gen == "" || gen != joined {
 		return s.waitJoin(ctx)
 	}

@@ -215,17 +215,10 @@ func (s *Redis) merge(ctx context.Context, tenant string, entries []localEntry) 
 		})
 		return err
 	}
-	for range redisTxRetries {
-		err := s.c.Watch(ctx, tx, keys...)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("copy %d records of %s to redis: %w", len(entries), tenant, err)
-		}
-		return nil
+	if err := s.watch(ctx, tx, keys); err != nil {
+		return fmt.Errorf("copy %d records of %s to redis: %w", len(entries), tenant, err)
 	}
-	return fmt.Errorf("copy %d records of %s to redis: other writers kept changing them (%d tries)", len(entries), tenant, redisTxRetries)
+	return nil
 }
 
 // stampOf is the time of a record as an MGET returned it; exists is false for a missing key.

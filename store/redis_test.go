@@ -70,37 +70,7 @@ func TestRedisStoreRecords(t *testing.T) {
 
 func TestRedisStoreUpdatesAreAtomicAcrossProcesses(t *testing.T) {
 	srv := redistest.Start(t)
-	stores := []*Redis{newRedisStore(t, srv), newRedisStore(t, srv)}
-	ctx := context.Background()
-	var wg sync.WaitGroup
-	errs := make(chan error, 80)
-	for p, s := range stores {
-		for i := range 40 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				group := int64(p*1000 + i + 1)
-				errs <- s.UpdateUser(ctx, "acme.freshservice.com", 9, func(r *record.UserRecord) error {
-					r.RequesterGroups = append(r.RequesterGroups, group)
-					return nil
-				})
-			}()
-		}
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	got, _, err := stores[0].GetUser(ctx, "acme.freshservice.com", 9)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got.RequesterGroups) != 80 {
-		t.Fatalf("%d of 80 concurrent updates survived", len(got.RequesterGroups))
-	}
+	checkConcurrentUpdates(t, []Store{newRedisStore(t, srv), newRedisStore(t, srv)}, 40)
 }
 
 func TestRedisStoreUpdateUsers(t *testing.T) {

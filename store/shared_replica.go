@@ -84,14 +84,11 @@ func (s *Shared) SharesReplica() bool { return true }
 // noticeLoss starts copying this process's records back into Redis when Redis's generation is not the
 // one they were copied into, without waiting for the copy to end.
 func (s *Shared) noticeLoss(ctx context.Context) {
-	gen, err := s.opts.Remote.generation(ctx)
+	gen, joined, err := s.generations(ctx)
 	if err != nil {
 		_ = s.remoteFailed(ctx, err)
 		return
 	}
-	s.mu.Lock()
-	joined := s.joined
-	s.mu.Unlock()
 	if gen != "" && gen == joined {
 		return
 	}

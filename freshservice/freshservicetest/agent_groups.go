@@ -79,13 +79,10 @@ func agentGroups() collection[agentGroupRecord, *agentGroupRecord] {
 
 func (e *Emulator) setAgentGroupField(g *agentGroupRecord, key string, raw json.RawMessage) *fieldError {
 	switch key {
-	case "id", "created_at", "updated_at", "members_pending_approval", "observers_pending_approval",
-		"leaders_pending_approval":
+	case "members_pending_approval", "observers_pending_approval", "leaders_pending_approval":
 		return readonlyField(key)
 	case "agent_ids":
 		return &fieldError{Field: key, Message: "This attribute has been deprecated", Code: codeInvalidField}
-	case "name":
-		return setName(&g.name, key, raw)
 	case "description":
 		return setString(&g.description, key, raw)
 	case "members":

@@ -118,10 +118,19 @@ func readID(field string, raw json.RawMessage) (int64, *fieldError) {
 	return v, nil
 }
 
-func readIDList(field string, raw json.RawMessage) ([]int64, *fieldError) {
+// readArray reads a JSON array (not null), leaving its items to the caller.
+func readArray(field string, raw json.RawMessage) ([]json.RawMessage, *fieldError) {
 	var items []json.RawMessage
 	if isNull(raw) || json.Unmarshal(raw, &items) != nil {
 		return nil, mismatch(field, "Array")
+	}
+	return items, nil
+}
+
+func readIDList(field string, raw json.RawMessage) ([]int64, *fieldError) {
+	items, fe := readArray(field, raw)
+	if fe != nil {
+		return nil, fe
 	}
 	out := make([]int64, 0, len(items))
 	for _, it := range items {
@@ -137,9 +146,9 @@ func readIDList(field string, raw json.RawMessage) ([]int64, *fieldError) {
 }
 
 func readStringList(field string, raw json.RawMessage) ([]string, *fieldError) {
-	var items []json.RawMessage
-	if isNull(raw) || json.Unmarshal(raw, &items) != nil {
-		return nil, mismatch(field, "Array")
+	items, fe := readArray(field, raw)
+	if fe != nil {
+		return nil, fe
 	}
 	out := make([]string, 0, len(items))
 	for _, it := range items {

@@ -33,9 +33,10 @@ type collection[T any, P record[T]] struct {
 	items      func(*state) map[int64]P
 	fresh      func() P
 	render     func(*Emulator, P) map[string]any
-	set        func(e *Emulator, r P, key string, raw json.RawMessage) *fieldError
 	guard      func(P) *response   // refuses an update before its body is read (optional)
 	forget     func(*state, int64) // drops the references to a deleted object (optional)
+	// set applies one key of a body, any but the id, times and name that setField applies.
+	set func(e *Emulator, r P, key string, raw json.RawMessage) *fieldError
 }
 
 func (c collection[T, P]) wrap(e *Emulator, status int, r P) response {
@@ -46,7 +47,7 @@ func (c collection[T, P]) wrap(e *Emulator, status int, r P) response {
 func (c collection[T, P]) apply(e *Emulator, r P, b body, create bool) []fieldError {
 	var errs []fieldError
 	for _, key := range b.keys() {
-		if fe := c.set(e, r, key, b[key]); fe != nil {
+		if fe := c.setField(e, r, key, b[key]); fe != nil {
 			errs = append(errs, *fe)
 		}
 	}
@@ -54,6 +55,18 @@ func (c collection[T, P]) apply(e *Emulator, r P, b body, create bool) []fieldEr
 		errs = append(errs, *missing("name"))
 	}
 	return errs
+}
+
+// setField applies one key: the id and times are read-only and the name required on every object;
+// the type's own keys go to c.set.
+func (c collection[T, P]) setField(e *Emulator, r P, key string, raw json.RawMessage) *fieldError {
+	switch key {
+	case "id", "created_at", "updated_at":
+		return readonlyField(key)
+	case "name":
+		return setName(r.meta().name, key, raw)
+	}
+	return c.set(e, r, key, raw)
 }
 
 func (c collection[T, P]) list(e *Emulator, q *request) response {
@@ -86,10 +99,15 @@ func (c collection[T, P]) create(e *Emulator, q *request) response {
 	if nameTaken(m, recordName[P], recordName(r), 0) {
 		return duplicate("name")
 	}
+	c.insert(e, r)
+	return created(q, c.path, *r.meta().id, map[string]any{c.key: c.render(e, r)})
+}
+
+// insert stores a new object under a new id, created now.
+func (c collection[T, P]) insert(e *Emulator, r P) {
 	meta, now := r.meta(), e.now()
 	*meta.id, *meta.created, *meta.updated = e.st.newID(), now, now
-	m[*meta.id] = r
-	return created(q, c.path, *meta.id, map[string]any{c.key: c.render(e, r)})
+	c.items(e.st)[*meta.id] = r
 }
 
 func (c collection[T, P]) update(e *Emulator, q *request) response {

@@ -54,10 +54,6 @@ func (e *Emulator) departmentJSON(d *departmentRecord) map[string]any {
 
 func (e *Emulator) setDepartmentField(d *departmentRecord, key string, raw json.RawMessage) *fieldError {
 	switch key {
-	case "id", "created_at", "updated_at":
-		return readonlyField(key)
-	case "name":
-		return setName(&d.Name, key, raw)
 	case "description":
 		return setString(&d.Description, key, raw)
 	case "head_user_id":

@@ -10,11 +10,7 @@ import (
 func (e *Emulator) User(id int64) (freshservice.User, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	u, ok := e.st.users[id]
-	if !ok {
-		return freshservice.User{}, false
-	}
-	return e.model(u), true
+	return lookup(e.st.users, id, e.model)
 }
 
 // UserByEmail finds a user by primary email, case-insensitively.
@@ -32,44 +28,28 @@ func (e *Emulator) UserByEmail(email string) (freshservice.User, bool) {
 func (e *Emulator) Users() []freshservice.User {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]freshservice.User, 0, len(e.st.users))
-	for _, id := range sortedIDs(e.st.users) {
-		out = append(out, e.model(e.st.users[id]))
-	}
-	return out
+	return inOrder(e.st.users, e.model)
 }
 
 // Departments returns every department, by id.
 func (e *Emulator) Departments() []freshservice.Department {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]freshservice.Department, 0, len(e.st.departments))
-	for _, id := range sortedIDs(e.st.departments) {
-		out = append(out, e.departmentModel(e.st.departments[id]))
-	}
-	return out
+	return inOrder(e.st.departments, e.departmentModel)
 }
 
 // Locations returns every location, by id.
 func (e *Emulator) Locations() []freshservice.Location {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]freshservice.Location, 0, len(e.st.locations))
-	for _, id := range sortedIDs(e.st.locations) {
-		out = append(out, locationModel(e.st.locations[id]))
-	}
-	return out
+	return inOrder(e.st.locations, locationModel)
 }
 
 // RequesterGroup returns the requester group with id.
 func (e *Emulator) RequesterGroup(id int64) (freshservice.RequesterGroup, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	g, ok := e.st.requesterGroups[id]
-	if !ok {
-		return freshservice.RequesterGroup{}, false
-	}
-	return g.RequesterGroup, true
+	return lookup(e.st.requesterGroups, id, func(g *requesterGroupRecord) freshservice.RequesterGroup { return g.RequesterGroup })
 }
 
 // RequesterGroupMembers returns the ids of a requester group's members, sorted (nil for no group).
@@ -87,9 +67,24 @@ func (e *Emulator) RequesterGroupMembers(id int64) []int64 {
 func (e *Emulator) AgentGroup(id int64) (freshservice.AgentGroup, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	g, ok := e.st.agentGroups[id]
+	return lookup(e.st.agentGroups, id, (*agentGroupRecord).model)
+}
+
+// lookup is the model of the record with id in m; the caller holds the lock.
+func lookup[R, M any](m map[int64]R, id int64, model func(R) M) (M, bool) {
+	r, ok := m[id]
 	if !ok {
-		return freshservice.AgentGroup{}, false
+		var zero M
+		return zero, false
 	}
-	return g.model(), true
+	return model(r), true
+}
+
+// inOrder is the models of every record of m, by id; the caller holds the lock.
+func inOrder[R, M any](m map[int64]R, model func(R) M) []M {
+	out := make([]M, 0, len(m))
+	for _, id := range sortedIDs(m) {
+		out = append(out, model(m[id]))
+	}
+	return out
 }

@@ -31,14 +31,10 @@ func locations() collection[locationRecord, *locationRecord] {
 		set:    (*Emulator).setLocationField,
 		forget: func(s *state, id int64) {
 			for _, u := range s.users {
-				if u.locationID == id {
-					u.locationID = 0
-				}
+				clearRef(&u.locationID, id)
 			}
 			for _, l := range s.locations {
-				if int64(l.ParentLocationID) == id {
-					l.ParentLocationID = 0
-				}
+				clearRef(&l.ParentLocationID, id)
 			}
 		},
 	}
@@ -49,33 +45,26 @@ func (e *Emulator) locationJSON(l *locationRecord) map[string]any {
 	if l.Address != nil {
 		addr = *l.Address
 	}
+	address := map[string]any{}
+	for k, v := range addressFields(&addr) {
+		address[k] = nullString(*v)
+	}
 	return map[string]any{
 		"id":                 l.ID,
 		"name":               l.Name,
 		"parent_location_id": nullID(int64(l.ParentLocationID)),
 		"primary_contact_id": nullID(int64(l.PrimaryContactID)),
-		"address": map[string]any{
-			"line1":   nullString(addr.Line1),
-			"line2":   nullString(addr.Line2),
-			"city":    nullString(addr.City),
-			"state":   nullString(addr.State),
-			"country": nullString(addr.Country),
-			"zipcode": nullString(addr.Zipcode),
-		},
-		"email":        nullString(l.email),
-		"phone":        nullString(l.phone),
-		"contact_name": nullString(l.contactName),
-		"created_at":   timestamp(l.CreatedAt),
-		"updated_at":   timestamp(l.UpdatedAt),
+		"address":            address,
+		"email":              nullString(l.email),
+		"phone":              nullString(l.phone),
+		"contact_name":       nullString(l.contactName),
+		"created_at":         timestamp(l.CreatedAt),
+		"updated_at":         timestamp(l.UpdatedAt),
 	}
 }
 
 func (e *Emulator) setLocationField(l *locationRecord, key string, raw json.RawMessage) *fieldError {
 	switch key {
-	case "id", "created_at", "updated_at":
-		return readonlyField(key)
-	case "name":
-		return setName(&l.Name, key, raw)
 	case "email":
 		return setString(&l.email, key, raw)
 	case "phone":
@@ -110,22 +99,10 @@ func setAddress(l *locationRecord, raw json.RawMessage) *fieldError {
 		return fe
 	}
 	addr := freshservice.LocationAddress{}
+	fields := addressFields(&addr)
 	for _, k := range obj.keys() {
-		var dst *string
-		switch k {
-		case "line1":
-			dst = &addr.Line1
-		case "line2":
-			dst = &addr.Line2
-		case "city":
-			dst = &addr.City
-		case "state":
-			dst = &addr.State
-		case "country":
-			dst = &addr.Country
-		case "zipcode":
-			dst = &addr.Zipcode
-		default:
+		dst, ok := fields[k]
+		if !ok {
 			return invalidField("address." + k)
 		}
 		if fe := setFlex(dst, "address."+k, obj[k]); fe != nil {
@@ -134,4 +111,10 @@ func setAddress(l *locationRecord, raw json.RawMessage) *fieldError {
 	}
 	l.Address = &addr
 	return nil
+}
+
+// addressFields names the fields of a location's address as Freshservice's JSON does.
+func addressFields(a *freshservice.LocationAddress) map[string]*string {
+	return map[string]*string{"line1": &a.Line1, "line2": &a.Line2, "city": &a.City,
+		"state": &a.State, "country": &a.Country, "zipcode": &a.Zipcode}
 }

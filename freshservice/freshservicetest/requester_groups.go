@@ -65,10 +65,8 @@ func ruleBasedRefusal() response {
 
 func setRequesterGroupField(_ *Emulator, g *requesterGroupRecord, key string, raw json.RawMessage) *fieldError {
 	switch key {
-	case "id", "type", "created_at", "updated_at":
+	case "type":
 		return readonlyField(key)
-	case "name":
-		return setName(&g.Name, key, raw)
 	case "description":
 		return setString(&g.Description, key, raw)
 	}

@@ -6,21 +6,13 @@ import (
 )
 
 func (e *Emulator) listRequesters(q *request) response {
-	if q.r.URL.Query().Has("query") {
-		vals, _, bad := listQuery(q, "query", "include_agents")
-		if bad != nil {
-			return *bad
-		}
-		withAgents, _, bad := boolParam(vals, "include_agents")
-		if bad != nil {
-			return *bad
-		}
-		if withAgents && !q.key.admin {
-			return forbidden()
-		}
-		return e.queryUsers(q, "requesters", false, func(u *userRecord) bool { return withAgents || !u.isAgent }, e.requesterJSON)
+	// A filter query takes no exact filters; either form may take in agents, for admins only.
+	filtered := q.r.URL.Query().Has("query")
+	params := []string{"email", "mobile_phone_number", "work_phone_number", "include_agents"}
+	if filtered {
+		params = []string{"query", "include_agents"}
 	}
-	vals, p, bad := listQuery(q, "email", "mobile_phone_number", "work_phone_number", "include_agents")
+	vals, p, bad := listQuery(q, params...)
 	if bad != nil {
 		return *bad
 	}
@@ -30,6 +22,9 @@ func (e *Emulator) listRequesters(q *request) response {
 	}
 	if withAgents && !q.key.admin {
 		return forbidden()
+	}
+	if filtered {
+		return e.queryUsers(q, "requesters", false, func(u *userRecord) bool { return withAgents || !u.isAgent }, e.requesterJSON)
 	}
 	var out []*userRecord
 	for _, id := range sortedIDs(e.st.users) {

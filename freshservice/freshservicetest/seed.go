@@ -16,9 +16,8 @@ import (
 func (e *Emulator) AddDepartment(name string) freshservice.Department {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
-	d := &departmentRecord{Department: freshservice.Department{ID: e.st.newID(), Name: name, CreatedAt: now, UpdatedAt: now}}
-	e.st.departments[d.ID] = d
+	d := &departmentRecord{Department: freshservice.Department{Name: name}}
+	departments().insert(e, d)
 	return e.departmentModel(d)
 }
 
@@ -26,9 +25,8 @@ func (e *Emulator) AddDepartment(name string) freshservice.Department {
 func (e *Emulator) AddLocation(name string) freshservice.Location {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
-	l := &locationRecord{Location: freshservice.Location{ID: e.st.newID(), Name: name, CreatedAt: now, UpdatedAt: now}}
-	e.st.locations[l.ID] = l
+	l := &locationRecord{Location: freshservice.Location{Name: name}}
+	locations().insert(e, l)
 	return locationModel(l)
 }
 
@@ -120,18 +118,12 @@ func (e *Emulator) Deactivate(id int64) {
 func (e *Emulator) AddRequesterGroup(name string, ruleBased bool) freshservice.RequesterGroup {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
 	typ := freshservice.GroupTypeManual
 	if ruleBased {
 		typ = freshservice.GroupTypeRuleBased
 	}
-	g := &requesterGroupRecord{
-		RequesterGroup: freshservice.RequesterGroup{ID: e.st.newID(), Name: name, Type: typ},
-		members:        map[int64]bool{},
-		createdAt:      now,
-		updatedAt:      now,
-	}
-	e.st.requesterGroups[g.ID] = g
+	g := &requesterGroupRecord{RequesterGroup: freshservice.RequesterGroup{Name: name, Type: typ}, members: map[int64]bool{}}
+	requesterGroups().insert(e, g)
 	return g.RequesterGroup
 }
 
@@ -155,9 +147,8 @@ func (e *Emulator) AddRequesterGroupMember(groupID, userID int64) error {
 func (e *Emulator) AddAgentGroup(name string) freshservice.AgentGroup {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.now()
-	g := &agentGroupRecord{id: e.st.newID(), name: name, createdAt: now, updatedAt: now}
-	e.st.agentGroups[g.id] = g
+	g := &agentGroupRecord{name: name}
+	agentGroups().insert(e, g)
 	return g.model()
 }
 

@@ -154,6 +154,13 @@ func (s *state) agentGroupsOf(userID int64, observer bool) []int64 {
 	return out
 }
 
+// clearRef clears a reference to the object id, which is going away.
+func clearRef[T ~int64](ref *T, id int64) {
+	if int64(*ref) == id {
+		*ref = 0
+	}
+}
+
 // forgetUser deletes a user for good and clears every reference to it.
 func (s *state) forgetUser(id int64, now time.Time) {
 	if u, ok := s.users[id]; ok {
@@ -163,22 +170,14 @@ func (s *state) forgetUser(id int64, now time.Time) {
 	s.removeFromRequesterGroups(id)
 	s.removeFromAgentGroups(id, now)
 	for _, u := range s.users {
-		if u.managerID == id {
-			u.managerID = 0
-		}
+		clearRef(&u.managerID, id)
 	}
 	for _, d := range s.departments {
-		if int64(d.HeadUserID) == id {
-			d.HeadUserID = 0
-		}
-		if int64(d.PrimeUserID) == id {
-			d.PrimeUserID = 0
-		}
+		clearRef(&d.HeadUserID, id)
+		clearRef(&d.PrimeUserID, id)
 	}
 	for _, l := range s.locations {
-		if int64(l.PrimaryContactID) == id {
-			l.PrimaryContactID = 0
-		}
+		clearRef(&l.PrimaryContactID, id)
 	}
 	for k, key := range s.keys {
 		if key.ownerID == id {

@@ -360,9 +360,9 @@ func customValue(cf CustomField, raw json.RawMessage) (any, *fieldError) {
 // readRoles checks an agent's roles: at least one, each with a role id and a known scope, and groups
 // (existing agent groups) when the scope is specified_groups.
 func (e *Emulator) readRoles(key string, raw json.RawMessage) ([]freshservice.Role, *fieldError) {
-	var items []json.RawMessage
-	if isNull(raw) || json.Unmarshal(raw, &items) != nil {
-		return nil, mismatch(key, "Array")
+	items, fe := readArray(key, raw)
+	if fe != nil {
+		return nil, fe
 	}
 	if len(items) == 0 {
 		return nil, missing(key)

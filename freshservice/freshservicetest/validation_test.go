@@ -12,28 +12,21 @@ func TestUserValidationErrors(t *testing.T) {
 		{Name: "badge", Type: CustomNumber},
 		{Name: "started", Type: CustomDate},
 	}})
+	// extra's keys are set on a valid body, or removed from it where the value is "<delete>".
+	edit := func(b, extra map[string]any) map[string]any {
+		for k, v := range extra {
+			if v == "<delete>" {
+				delete(b, k)
+				continue
+			}
+			b[k] = v
+		}
+		return b
+	}
 	base := func(extra map[string]any) map[string]any {
-		b := map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"}
-		for k, v := range extra {
-			if v == "<delete>" {
-				delete(b, k)
-				continue
-			}
-			b[k] = v
-		}
-		return b
+		return edit(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"}, extra)
 	}
-	agent := func(extra map[string]any) map[string]any {
-		b := agentBody("Bea", "bea@x.com")
-		for k, v := range extra {
-			if v == "<delete>" {
-				delete(b, k)
-				continue
-			}
-			b[k] = v
-		}
-		return b
-	}
+	agent := func(extra map[string]any) map[string]any { return edit(agentBody("Bea", "bea@x.com"), extra) }
 	const reqPath, agentPath = "/api/v2/requesters", "/api/v2/agents"
 	tests := []struct {
 		name      string

@@ -50,7 +50,7 @@ func (o *Options) defaults() {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleepCtx
+		o.Sleep = freshservice.Sleep
 	}
 }
 
@@ -66,18 +66,4 @@ func allowance(ctx context.Context, maxWait time.Duration) time.Duration {
 		return min(maxWait, time.Until(dl))
 	}
 	return maxWait
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -31,6 +31,16 @@ func refusal(t *testing.T, err error) time.Duration {
 	return le.RetryAfter
 }
 
+// mustTake takes n calls (list calls when list is set), each of which must be granted.
+func mustTake(t *testing.T, lim freshservice.Limiter, n int, list bool) {
+	t.Helper()
+	for i := range n {
+		if err := lim.Take(context.Background(), list); err != nil {
+			t.Fatalf("take %d of %d: %v", i+1, n, err)
+		}
+	}
+}
+
 func header(kv ...string) http.Header {
 	h := http.Header{}
 	for i := 0; i+1 < len(kv); i += 2 {

@@ -23,11 +23,7 @@ func TestLocalCountsPerClockMinute(t *testing.T) {
 	clk := newClock(15 * time.Second)
 	b := newLocal(clk, 60, 0, 0)
 	ctx := context.Background()
-	for i := range 60 {
-		if err := b.Take(ctx, false); err != nil {
-			t.Fatalf("take %d: %v", i, err)
-		}
-	}
+	mustTake(t, b, 60, false)
 	if got := refusal(t, b.Take(ctx, false)); got != 45*time.Second {
 		t.Fatalf("RetryAfter = %v, want the 45s left of the minute", got)
 	}
@@ -103,11 +99,7 @@ func TestLocalLearnsFromFreshservice(t *testing.T) {
 			for _, h := range tt.answers {
 				b.Observe(http.StatusOK, h)
 			}
-			for i := range tt.takes {
-				if err := b.Take(ctx, false); err != nil {
-					t.Fatalf("take %d: %v", i, err)
-				}
-			}
+			mustTake(t, b, tt.takes, false)
 			if got := refusal(t, b.Take(ctx, false)); got != 50*time.Second {
 				t.Errorf("RetryAfter = %v, want the 50s left of the minute", got)
 			}
@@ -187,11 +179,7 @@ func TestLocalListLimit(t *testing.T) {
 	clk := newClock(30 * time.Second)
 	b := newLocal(clk, 100, 2, 0)
 	ctx := context.Background()
-	for i := range 2 {
-		if err := b.Take(ctx, true); err != nil {
-			t.Fatalf("list take %d: %v", i, err)
-		}
-	}
+	mustTake(t, b, 2, true)
 	if got := refusal(t, b.Take(ctx, true)); got != 30*time.Second {
 		t.Errorf("RetryAfter = %v, want the 30s left of the minute", got)
 	}
@@ -209,11 +197,7 @@ func TestLocalSetLimits(t *testing.T) {
 	clk := newClock(20 * time.Second)
 	b := newLocal(clk, 100, 0, 0)
 	ctx := context.Background()
-	for range 50 {
-		if err := b.Take(ctx, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustTake(t, b, 50, false)
 	b.SetLimits(30, 0)
 	if got := refusal(t, b.Take(ctx, false)); got != 40*time.Second {
 		t.Fatalf("after lowering to 30 with 50 spent: RetryAfter %v, want the 40s left of the minute", got)
@@ -237,11 +221,7 @@ func TestLocalSetLimits(t *testing.T) {
 		t.Fatal("the new list limit of 1 does not hold")
 	}
 	b.SetLimits(0, 0) // back to the account's limit, not known yet: nothing holds back
-	for i := range 10 {
-		if err := b.Take(ctx, true); err != nil {
-			t.Fatalf("take %d with the limit to learn: %v", i, err)
-		}
-	}
+	mustTake(t, b, 10, true) // the limit is still to learn
 	b.Observe(http.StatusOK, header("X-Ratelimit-Total", "40", "X-Ratelimit-Remaining", "29"))
 	if got := b.Limit(); got != 40 {
 		t.Fatalf("Limit = %d, want the account's 40", got)

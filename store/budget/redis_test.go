@@ -214,11 +214,7 @@ func TestRedisBudgetSetLimits(t *testing.T) {
 	a := newShared(t, srv.Client(), clk, budget.RedisOptions{PerMinute: 100})
 	b := newShared(t, srv.Client(), clk, budget.RedisOptions{PerMinute: 100})
 	ctx := context.Background()
-	for range 20 {
-		if err := a.Take(ctx, false); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mustTake(t, a, 20, false)
 	// Each replica reloads its tenant file.
 	a.SetLimits(10, 0)
 	b.SetLimits(10, 0)

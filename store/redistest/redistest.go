@@ -56,15 +56,19 @@ func (s *Server) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 func (s *Server) URL() string { return "redis://" + s.Addr() + "/0" }
 
 // Client returns a client of the server with short timeouts, closed when the test ends.
-func (s *Server) Client() *redis.Client {
+func (s *Server) Client() *redis.Client { return testClient(s.t, s.Addr()) }
+
+// testClient is a client of addr with short timeouts and no retries, so that an outage shows at once;
+// it is closed when the test ends.
+func testClient(t testing.TB, addr string) *redis.Client {
 	c := redis.NewClient(&redis.Options{
-		Addr:         s.Addr(),
+		Addr:         addr,
 		DialTimeout:  500 * time.Millisecond,
 		ReadTimeout:  500 * time.Millisecond,
 		WriteTimeout: 500 * time.Millisecond,
 		MaxRetries:   -1,
 	})
-	s.t.Cleanup(func() { _ = c.Close() })
+	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
@@ -169,17 +173,7 @@ func (g *Gate) Addr() string { return g.ln.Addr().String() }
 
 // Client returns a client of the server through the gate, with short timeouts, closed when the test
 // ends.
-func (g *Gate) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{
-		Addr:         g.Addr(),
-		DialTimeout:  500 * time.Millisecond,
-		ReadTimeout:  500 * time.Millisecond,
-		WriteTimeout: 500 * time.Millisecond,
-		MaxRetries:   -1,
-	})
-	g.t.Cleanup(func() { _ = c.Close() })
-	return c
-}
+func (g *Gate) Client() *redis.Client { return testClient(g.t, g.Addr()) }
 
 // Shut cuts every connection through the gate and refuses new ones until Open.
 func (g *Gate) Shut() {
