@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/proxy/status"
 )
@@ -109,7 +110,7 @@ func TestStatusNeedsTheAdminToken(t *testing.T) {
 // working and its owner, the times, the day's counts, the cycle, the directory and the failure with its
 // reason and fix.
 func TestStatusTellsWhatTheTenantDid(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)}
+	clock := freshservicetest.NewClock(time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC))
 	h := newHarness(t, withAdminToken(t), withServer(func(o *proxy.Options) { o.Now = clock.Now }))
 
 	st := h.tenantStatus()
@@ -176,7 +177,7 @@ func TestStatusTellsWhatTheTenantDid(t *testing.T) {
 // (and the tenant down) with no request, and a key whose owner lost the Account Admin role as
 // not_account_admin; it leaves fresh verdicts and tenants idle for a day alone.
 func TestKeyWatchShowsARevokedKey(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := freshservicetest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	ticks := make(chan time.Time)
 	h := newHarness(t, withAdminToken(t), withServer(func(o *proxy.Options) {
 		o.Now = clock.Now
@@ -259,7 +260,7 @@ func TestKeyWatchShowsARevokedKey(t *testing.T) {
 // TestTenantGauges: fsscim_tenant_up is reported for every tenant of the folder, the last request's
 // time once the tenant called.
 func TestTenantGauges(t *testing.T) {
-	clock := &sharedClock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	clock := freshservicetest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	h := newHarness(t, withServer(func(o *proxy.Options) { o.Now = clock.Now }))
 	metrics := string(h.doAdmin("/metrics").Body)
 	if !strings.Contains(metrics, `fsscim_tenant_up{tenant="acme.freshservice.com"} 1`) ||
