@@ -226,8 +226,7 @@ func hdFaultOps() []hdFaultOp {
 			},
 		}
 	}
-	// titled and activeIs report whether a user change landed in Freshservice.
-	titled := func(t *testing.T, h *harness, e hdEnv) bool { return user(t, h, e).JobTitle == "Director" }
+	// activeIs reports whether a change of active landed in Freshservice.
 	activeIs := func(want bool) func(t *testing.T, h *harness, e hdEnv) bool {
 		return func(t *testing.T, h *harness, e hdEnv) bool { return user(t, h, e).Active == want }
 	}
@@ -242,6 +241,49 @@ func hdFaultOps() []hdFaultOp {
 			t.Fatal("the user is not active in Freshservice")
 		}
 	}
+	// retitle is Entra's change of a user's title to Director by method; answer is the SCIM answer
+	// (named what) that must show the new title.
+	retitle := func(name, email, method string, body func(hdEnv) any, what string, answer func(t *testing.T, h *harness, e hdEnv, retry response) response) hdFaultOp {
+		return hdFaultOp{
+			name:   name,
+			setup:  userSetup(email),
+			method: method, path: "/scim/v2/Users/{user}",
+			body:     body,
+			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}",
+			write:   true,
+			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return user(t, h, e).JobTitle == "Director" },
+			retryOK: []int{http.StatusOK},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				oneUser(t, h, e.email)
+				if got := answer(t, h, e, retry).JSON(t)["title"]; got != "Director" {
+					t.Fatalf("%s answers title %v", what, got)
+				}
+			},
+		}
+	}
+	// setActive is Entra's PATCH of active to want, with the Freshservice call it makes.
+	setActive := func(name string, setup func(t *testing.T, h *harness) hdEnv, want bool, upMethod, upPath string) hdFaultOp {
+		value := "False"
+		if want {
+			value = "True"
+		}
+		return hdFaultOp{
+			name:   name,
+			setup:  setup,
+			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
+			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "active", value)) },
+			upMethod: upMethod, upPath: upPath,
+			write:   true,
+			landed:  activeIs(want),
+			retryOK: []int{http.StatusOK},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				heldActive(t, h, e, want)
+				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["active"]; got != want {
+					t.Fatalf("GET answers active %v", got)
+				}
+			},
+		}
+	}
 	ops := []hdFaultOp{
 		createUser("create user", "", func(t *testing.T, h *harness, e hdEnv, u freshservice.User) {
 			if !u.Active {
@@ -254,74 +296,18 @@ func hdFaultOps() []hdFaultOp {
 		// Without adoption of existing users, only fsscim's own look after a lost answer keeps
 		// Entra's retry from a 409 for the user fsscim itself made.
 		createUser("create user without adoption", "users: {reactivate_existing: false}", nil),
-		{
-			name:   "replace user",
-			setup:  userSetup("replace.me@contoso.com"),
-			method: http.MethodPut, path: "/scim/v2/Users/{user}",
-			body: func(e hdEnv) any {
-				b := hdUser(e.email)
-				b["title"] = "Director"
-				return b
-			},
-			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}",
-			write:   true,
-			landed:  titled,
-			retryOK: []int{http.StatusOK},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				oneUser(t, h, e.email)
-				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["title"]; got != "Director" {
-					t.Fatalf("GET answers title %v", got)
-				}
-			},
-		},
-		{
-			name:   "patch user attributes",
-			setup:  userSetup("patch.me@contoso.com"),
-			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
-			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "title", "Director")) },
-			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}",
-			write:   true,
-			landed:  titled,
-			retryOK: []int{http.StatusOK},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				oneUser(t, h, e.email)
-				if got := retry.JSON(t)["title"]; got != "Director" {
-					t.Fatalf("retry answers title %v", got)
-				}
-			},
-		},
-		{
-			name:   "disable user",
-			setup:  userSetup("leaver@contoso.com"),
-			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
-			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "active", "False")) },
-			upMethod: http.MethodDelete, upPath: "/api/v2/requesters/{user}",
-			write:   true,
-			landed:  activeIs(false),
-			retryOK: []int{http.StatusOK},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				heldActive(t, h, e, false)
-				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["active"]; got != false {
-					t.Fatalf("GET answers active %v", got)
-				}
-			},
-		},
-		{
-			name:   "enable user",
-			setup:  disabledSetup,
-			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
-			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "active", "True")) },
-			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}/reactivate",
-			write:   true,
-			landed:  activeIs(true),
-			retryOK: []int{http.StatusOK},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				heldActive(t, h, e, true)
-				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["active"]; got != true {
-					t.Fatalf("GET answers active %v", got)
-				}
-			},
-		},
+		retitle("replace user", "replace.me@contoso.com", http.MethodPut, func(e hdEnv) any {
+			b := hdUser(e.email)
+			b["title"] = "Director"
+			return b
+		}, "GET", func(t *testing.T, h *harness, e hdEnv, _ response) response {
+			return scimGet(t, h, e.expand("/scim/v2/Users/{user}"))
+		}),
+		retitle("patch user attributes", "patch.me@contoso.com", http.MethodPatch, func(hdEnv) any {
+			return userPatchBody(patchOp("Replace", "title", "Director"))
+		}, "retry", func(_ *testing.T, _ *harness, _ hdEnv, retry response) response { return retry }),
+		setActive("disable user", userSetup("leaver@contoso.com"), false, http.MethodDelete, "/api/v2/requesters/{user}"),
+		setActive("enable user", disabledSetup, true, http.MethodPut, "/api/v2/requesters/{user}/reactivate"),
 		{
 			name:   "delete user",
 			setup:  userSetup("deleted@contoso.com"),
