@@ -1,10 +1,8 @@
 package proxy_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -81,25 +79,8 @@ type groupWant struct {
 }
 
 func TestReplayEntraGroups(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(groupReplayDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no scenarios in %s", groupReplayDir)
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".json")
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sc groupScenario
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&sc); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+	for name, file := range scenarioFiles(t, groupReplayDir) {
+		sc := readScenario[groupScenario](t, file)
 		targets := sc.Targets
 		if len(targets) == 0 {
 			targets = []string{"requester_groups", "agent_groups"}
@@ -140,16 +121,7 @@ func (run *groupRun) seed(s groupReplaySeed) {
 	emu := run.h.emu
 	for _, u := range s.Users {
 		m := freshservice.User{PrimaryEmail: u.Email, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
-		var made freshservice.User
-		if run.agents() != u.OtherKind {
-			made = emu.AddAgent(m)
-		} else {
-			made = emu.AddRequester(m)
-		}
-		if u.Inactive {
-			emu.Deactivate(made.ID)
-		}
-		run.refs[u.Ref] = made.ID
+		run.refs[u.Ref] = seedReplayUser(emu, m, run.agents() != u.OtherKind, u.Inactive)
 	}
 	for _, g := range s.Groups {
 		var id int64
@@ -171,17 +143,7 @@ func (run *groupRun) seed(s groupReplaySeed) {
 	}
 }
 
-var groupPlaceholderRE = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
-
-func (run *groupRun) fill(s string) string {
-	return groupPlaceholderRE.ReplaceAllStringFunc(s, func(m string) string {
-		id, ok := run.refs[m[2:len(m)-2]]
-		if !ok {
-			run.t.Fatalf("unknown placeholder %s", m)
-		}
-		return strconv.FormatInt(id, 10)
-	})
-}
+func (run *groupRun) fill(s string) string { return fillRefs(run.t, run.refs, s) }
 
 // anonymise turns every known id inside a text into its placeholder.
 func (run *groupRun) anonymise(s string) string {
@@ -262,32 +224,17 @@ func (run *groupRun) step(n int, st groupStep) bool {
 	label := fmt.Sprintf("step %d (%s)", n, st.Name)
 	h.emu.ResetCalls()
 	r := h.do(st.Method, run.fill(st.Path), run.body(st))
-	ok := true
-	if r.Status != st.Status {
-		t.Errorf("%s: %s %s: status %d, want %d\n%s", label, st.Method, st.Path, r.Status, st.Status, r.Body)
-		ok = false
-	}
-	var answer any
-	if len(bytes.TrimSpace(r.Body)) > 0 {
-		if err := json.Unmarshal(r.Body, &answer); err != nil {
-			t.Errorf("%s: answer is not JSON: %v\n%s", label, err, r.Body)
-			return false
-		}
+	answer, ok, goOn := replayAnswer(t, label, st.Method, st.Path, st.Status, r, false)
+	if !goOn || !saveReplayID(t, label, answer, r, run.refs, st.Save) {
+		return false
 	}
 	if st.Save != "" {
-		m, _ := answer.(map[string]any)
-		id, err := strconv.ParseInt(fmt.Sprint(m["id"]), 10, 64)
-		if err != nil {
-			t.Errorf("%s: no id to save as %q in %s", label, st.Save, r.Body)
-			return false
-		}
-		run.refs[st.Save] = id
 		run.groups = append(run.groups, st.Save)
 	}
 	norm := run.normalise(answer)
 	m, _ := norm.(map[string]any)
 	for k, want := range st.Answer {
-		if !groupHolds(want, m[k]) {
+		if !subset(want, m[k]) {
 			t.Errorf("%s: answer %q is %s, want %s", label, k, mustJSON(m[k]), mustJSON(want))
 		}
 	}
@@ -340,14 +287,9 @@ func (run *groupRun) step(n int, st groupStep) bool {
 		}
 	}
 
-	golden := map[string]any{"status": r.Status, "calls": calls, "groups": state}
-	if answer != nil {
-		golden["answer"] = norm
-	}
-	if ra := r.Header.Get("Retry-After"); ra != "" {
-		golden["retry_after"] = "<set>"
-	}
-	run.compareGolden(fmt.Sprintf("%02d-%s.json", n, slug(st.Name)), golden, label)
+	golden := replayGolden(r, answer, norm, calls)
+	golden["groups"] = state
+	compareGoldenFile(t, filepath.Join(groupReplayDir, "golden", run.name, run.target, stepGoldenFile(n, st.Name)), golden, label)
 	return ok
 }
 
@@ -369,37 +311,4 @@ func sortMemberWrites(calls []string) {
 		}
 		i++
 	}
-}
-
-func (run *groupRun) compareGolden(file string, v any, label string) {
-	compareGoldenFile(run.t, filepath.Join(groupReplayDir, "golden", run.name, run.target, file), v, label)
-}
-
-// groupHolds reports whether got holds want: maps key by key (recursively), null as "absent or
-// empty", everything else equal.
-func groupHolds(want, got any) bool {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, wv := range w {
-			if !groupHolds(wv, g[k]) {
-				return false
-			}
-		}
-		return true
-	case nil:
-		switch g := got.(type) {
-		case nil:
-			return true
-		case string:
-			return g == ""
-		case []any:
-			return len(g) == 0
-		}
-		return false
-	}
-	return mustJSON(want) == mustJSON(got)
 }

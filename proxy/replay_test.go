@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -96,15 +97,7 @@ type replayStep struct {
 }
 
 func TestReplayEntraUsers(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(replayDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no scenarios in %s", replayDir)
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".json")
+	for name, file := range scenarioFiles(t, replayDir) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			runReplay(t, name, file)
@@ -121,16 +114,7 @@ type replayRun struct {
 }
 
 func runReplay(t *testing.T, name, file string) {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sc replayScenario
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&sc); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
+	sc := readScenario[replayScenario](t, file)
 	opts := []harnessOption{withEmulator(freshservicetest.Options{KeepOnReactivate: sc.Emulator.KeepOnReactivate})}
 	for _, line := range sc.Tenant {
 		opts = append(opts, withTenant(line))
@@ -174,17 +158,9 @@ func (run *replayRun) seed(s replaySeed) {
 		if u.Location != "" {
 			m.LocationID = freshservice.ID(run.locationID(u.Location))
 		}
-		var made freshservice.User
-		if u.Agent {
-			made = emu.AddAgent(m)
-		} else {
-			made = emu.AddRequester(m)
-		}
-		if u.Inactive {
-			emu.Deactivate(made.ID)
-		}
+		id := seedReplayUser(emu, m, u.Agent, u.Inactive)
 		if u.Ref != "" {
-			run.refs[u.Ref] = made.ID
+			run.refs[u.Ref] = id
 		}
 	}
 }
@@ -209,19 +185,7 @@ func (run *replayRun) locationID(name string) int64 {
 	return 0
 }
 
-var replayPlaceholder = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
-
-// fill replaces {{ref}} with the id it names.
-func (run *replayRun) fill(s string) string {
-	return replayPlaceholder.ReplaceAllStringFunc(s, func(m string) string {
-		ref := m[2 : len(m)-2]
-		id, ok := run.refs[ref]
-		if !ok {
-			run.t.Fatalf("unknown placeholder %s", m)
-		}
-		return strconv.FormatInt(id, 10)
-	})
-}
+func (run *replayRun) fill(s string) string { return fillRefs(run.t, run.refs, s) }
 
 // names maps every id the emulator knows to its placeholder.
 func (run *replayRun) names() map[int64]string {
@@ -423,28 +387,9 @@ func (run *replayRun) step(n int, st replayStep) bool {
 	if st.Fault != nil && st.Fault.ClearedAfter {
 		h.emu.ClearFaults()
 	}
-	ok := true
-	if r.Status != st.Status {
-		t.Errorf("%s: %s %s: status %d, want %d\n%s", label, st.Method, st.Path, r.Status, st.Status, r.Body)
-		ok = false
-	}
-	var answer any
-	if len(bytes.TrimSpace(r.Body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(r.Body))
-		dec.UseNumber()
-		if err := dec.Decode(&answer); err != nil {
-			t.Errorf("%s: answer is not JSON: %v\n%s", label, err, r.Body)
-			return false
-		}
-	}
-	if st.Save != "" {
-		m, _ := answer.(map[string]any)
-		id, err := strconv.ParseInt(fmt.Sprint(m["id"]), 10, 64)
-		if err != nil {
-			t.Errorf("%s: no id to save as %q in %s", label, st.Save, r.Body)
-			return false
-		}
-		run.refs[st.Save] = id
+	answer, ok, goOn := replayAnswer(t, label, st.Method, st.Path, st.Status, r, true)
+	if !goOn || !saveReplayID(t, label, answer, r, run.refs, st.Save) {
+		return false
 	}
 
 	names := run.names()
@@ -498,21 +443,129 @@ func (run *replayRun) step(n int, st replayStep) bool {
 		}
 	}
 
-	golden := map[string]any{"status": r.Status, "calls": calls, "freshservice": state}
+	golden := replayGolden(r, answer, normAnswer, calls)
+	golden["freshservice"] = state
+	compareGoldenFile(t, filepath.Join(replayDir, "golden", run.name, stepGoldenFile(n, st.Name)), golden, label)
+	return ok
+}
+
+// scenarioFiles yields the name and path of each scenario file in dir; none at all fails the test.
+func scenarioFiles(t *testing.T, dir string) iter.Seq2[string, string] {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no scenarios in %s", dir)
+	}
+	return func(yield func(string, string) bool) {
+		for _, file := range files {
+			if !yield(strings.TrimSuffix(filepath.Base(file), ".json"), file) {
+				return
+			}
+		}
+	}
+}
+
+// readScenario decodes a replay scenario file; a field the scenario type does not know fails the
+// test, so that a misspelt check is not silently skipped.
+func readScenario[S any](t *testing.T, file string) S {
+	t.Helper()
+	var sc S
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sc); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return sc
+}
+
+// seedReplayUser adds u to Freshservice as an agent or a requester, deactivated if asked, and
+// returns its id.
+func seedReplayUser(emu *freshservicetest.Emulator, u freshservice.User, agent, inactive bool) int64 {
+	var made freshservice.User
+	if agent {
+		made = emu.AddAgent(u)
+	} else {
+		made = emu.AddRequester(u)
+	}
+	if inactive {
+		emu.Deactivate(made.ID)
+	}
+	return made.ID
+}
+
+var replayPlaceholder = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
+
+// fillRefs replaces each {{ref}} in s with the id it names.
+func fillRefs(t *testing.T, refs map[string]int64, s string) string {
+	t.Helper()
+	return replayPlaceholder.ReplaceAllStringFunc(s, func(m string) string {
+		id, ok := refs[m[2:len(m)-2]]
+		if !ok {
+			t.Fatalf("unknown placeholder %s", m)
+		}
+		return strconv.FormatInt(id, 10)
+	})
+}
+
+// replayAnswer checks a step's status (statusOK) and decodes its answer, numbers as json.Number when
+// useNumber; goOn is false when the answer is not JSON.
+func replayAnswer(t *testing.T, label, method, path string, want int, r response, useNumber bool) (answer any, statusOK, goOn bool) {
+	t.Helper()
+	statusOK = r.Status == want
+	if !statusOK {
+		t.Errorf("%s: %s %s: status %d, want %d\n%s", label, method, path, r.Status, want, r.Body)
+	}
+	if len(bytes.TrimSpace(r.Body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(r.Body))
+		if useNumber {
+			dec.UseNumber()
+		}
+		if err := dec.Decode(&answer); err != nil {
+			t.Errorf("%s: answer is not JSON: %v\n%s", label, err, r.Body)
+			return nil, statusOK, false
+		}
+	}
+	return answer, statusOK, true
+}
+
+// saveReplayID records the answer's id under ref (when the step names one); false when it has none.
+func saveReplayID(t *testing.T, label string, answer any, r response, refs map[string]int64, ref string) bool {
+	t.Helper()
+	if ref == "" {
+		return true
+	}
+	m, _ := answer.(map[string]any)
+	id, err := strconv.ParseInt(fmt.Sprint(m["id"]), 10, 64)
+	if err != nil {
+		t.Errorf("%s: no id to save as %q in %s", label, ref, r.Body)
+		return false
+	}
+	refs[ref] = id
+	return true
+}
+
+// replayGolden is what every step's golden records: the status, the calls, the normalised answer if
+// any, and whether Retry-After was set (its value may depend on the clock; steps pin it where not).
+func replayGolden(r response, answer, normAnswer any, calls []string) map[string]any {
+	golden := map[string]any{"status": r.Status, "calls": calls}
 	if answer != nil {
 		golden["answer"] = normAnswer
 	}
 	if r.Header.Get("Retry-After") != "" {
-		// Its value may depend on the clock; steps pin it in headers where it does not.
 		golden["retry_after"] = "<set>"
 	}
-	run.compareGolden(fmt.Sprintf("%02d-%s.json", n, slug(st.Name)), golden, label)
-	return ok
+	return golden
 }
 
-func (run *replayRun) compareGolden(file string, v any, label string) {
-	compareGoldenFile(run.t, filepath.Join(replayDir, "golden", run.name, file), v, label)
-}
+// stepGoldenFile names the golden of step n.
+func stepGoldenFile(n int, name string) string { return fmt.Sprintf("%02d-%s.json", n, slug(name)) }
 
 // compareGoldenFile compares v, as indented JSON, with the golden file at path, or rewrites the file
 // under -update.
@@ -570,7 +623,8 @@ func slug(s string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
-// subset reports whether got holds want: maps key by key (recursively), everything else equal.
+// subset reports whether got holds want: maps key by key (recursively), null as "absent or empty",
+// everything else equal.
 func subset(want, got any) bool {
 	switch w := want.(type) {
 	case map[string]any:
