@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -135,29 +134,15 @@ func hdRequesterGroups(t *testing.T, h *harness) []freshservice.RequesterGroup {
 	var body struct {
 		Groups []freshservice.RequesterGroup `json:"requester_groups"`
 	}
-	hdEmuGet(t, h, "/api/v2/requester_groups?per_page=100", &body)
-	return body.Groups
-}
-
-func hdEmuGet(t *testing.T, h *harness, path string, into any) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, h.emuURL+path, nil)
-	if err != nil {
-		t.Fatal(err)
+	const path = "/requester_groups?per_page=100"
+	r := h.emuCall(http.MethodGet, path)
+	if r.Status != http.StatusOK {
+		t.Fatalf("emulator GET %s: %d %s", path, r.Status, r.Body)
 	}
-	req.SetBasicAuth(h.apiKey, "X")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("emulator GET %s: %d %s", path, resp.StatusCode, raw)
-	}
-	if err := json.Unmarshal(raw, into); err != nil {
+	if err := json.Unmarshal(r.Body, &body); err != nil {
 		t.Fatalf("emulator GET %s: %v", path, err)
 	}
+	return body.Groups
 }
 
 // hdAssertSCIMError checks that r is a SCIM error document with status and, when given, scimType

@@ -257,6 +257,18 @@ func (h *harness) doAuth(method, path string, body any, auth string) response {
 	return send(h.t, http.DefaultClient, scimRequest(h.t, method, h.http.URL+path, body, auth))
 }
 
+// emuCall makes a Freshservice API call (path under /api/v2) straight to the emulator, behind fsscim's
+// back, as an admin or another integration would.
+func (h *harness) emuCall(method, path string) response {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.emuURL+"/api/v2"+path, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.SetBasicAuth(h.apiKey, "X")
+	return send(h.t, http.DefaultClient, req)
+}
+
 // calls returns the emulator's call log since the last reset, as "METHOD /path" lines.
 func (h *harness) calls() []string {
 	var out []string

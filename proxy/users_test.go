@@ -441,18 +441,8 @@ func TestCreateAfterUserForgottenInFreshservice(t *testing.T) {
 	h := newHarness(t)
 	old := h.emu.AddRequester(freshservice.User{PrimaryEmail: "back@contoso.com", FirstName: "Back"})
 	h.warmIndex()
-	req, err := http.NewRequest(http.MethodDelete, fmt.Sprintf("%s/api/v2/requesters/%d/forget", h.emuURL, old.ID), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth(h.apiKey, "X")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("forget in the emulator: %d", resp.StatusCode)
+	if r := h.emuCall(http.MethodDelete, fmt.Sprintf("/requesters/%d/forget", old.ID)); r.Status != http.StatusNoContent {
+		t.Fatalf("forget in the emulator: %d", r.Status)
 	}
 	r := h.do(http.MethodPost, "/scim/v2/Users", entraUserBody("back@contoso.com"))
 	if r.Status != http.StatusCreated {
