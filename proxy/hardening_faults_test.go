@@ -210,7 +210,7 @@ func hdFaultOps() []hdFaultOp {
 			tenant: tenant,
 			setup:  func(t *testing.T, h *harness) hdEnv { h.warmIndex(); return hdEnv{email: "new.hire@contoso.com"} },
 			method: http.MethodPost, path: "/scim/v2/Users",
-			body:     func(e hdEnv) any { return hdUser(e.email) },
+			body:     func(e hdEnv) any { return entraUserBody(e.email) },
 			upMethod: http.MethodPost, upPath: "/api/v2/requesters",
 			write:   true,
 			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return len(hdUsersWithEmail(h, e.email)) > 0 },
@@ -297,7 +297,7 @@ func hdFaultOps() []hdFaultOp {
 		// Entra's retry from a 409 for the user fsscim itself made.
 		createUser("create user without adoption", "users: {reactivate_existing: false}", nil),
 		retitle("replace user", "replace.me@contoso.com", http.MethodPut, func(e hdEnv) any {
-			b := hdUser(e.email)
+			b := entraUserBody(e.email)
 			b["title"] = "Director"
 			return b
 		}, "GET", func(t *testing.T, h *harness, e hdEnv, _ response) response {

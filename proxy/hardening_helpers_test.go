@@ -31,17 +31,6 @@ const (
 	hdFreshURN      = "urn:ietf:params:scim:schemas:extension:freshservice:2.0:User"
 )
 
-// hdUser is the body Entra sends to create a user.
-func hdUser(email string) map[string]any {
-	return map[string]any{
-		"schemas":  []string{hdUserSchema},
-		"userName": email,
-		"active":   true,
-		"name":     map[string]any{"givenName": "Test", "familyName": "User"},
-		"emails":   []any{map[string]any{"type": "work", "value": email, "primary": true}},
-	}
-}
-
 // hdMembers is a members operation in Entra's form.
 func hdMembers(kind string, ids ...int64) map[string]any {
 	values := make([]any, len(ids))
@@ -61,7 +50,7 @@ func hdDoWithin(t *testing.T, h *harness, within time.Duration, method, path str
 // hdCreateUser creates a user through SCIM and returns its id.
 func hdCreateUser(t *testing.T, h *harness, email string) int64 {
 	t.Helper()
-	r := h.do(http.MethodPost, "/scim/v2/Users", hdUser(email))
+	r := h.do(http.MethodPost, "/scim/v2/Users", entraUserBody(email))
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
 	}

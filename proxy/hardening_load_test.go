@@ -336,7 +336,7 @@ func loadStep(ls *loadServer, u *loadUser, rng *rand.Rand, tag string) error {
 		if res, _ := m["Resources"].([]any); len(res) != 0 {
 			return fmt.Errorf("lookup of a user Entra has not made (or deleted) finds %v", res)
 		}
-		status, m, _, err = ls.retry(http.MethodPost, "/scim/v2/Users", hdUser(u.email))
+		status, m, _, err = ls.retry(http.MethodPost, "/scim/v2/Users", entraUserBody(u.email))
 		if err != nil {
 			return err
 		}

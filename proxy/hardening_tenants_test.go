@@ -166,7 +166,7 @@ func TestTenantIsolation(t *testing.T) {
 			if r := m.do(a.token, http.MethodGet, fmt.Sprintf("/scim/v2/Groups/%d", salesB.ID), nil); r.Status != http.StatusNotFound {
 				t.Fatalf("A reads B's group id: %d %s", r.Status, r.Body)
 			}
-			body := hdUser("new@alpha.example")
+			body := entraUserBody("new@alpha.example")
 			body[hdEnterpriseURN] = map[string]any{"department": "Finance"}
 			if r := m.do(a.token, http.MethodPost, "/scim/v2/Users", body); r.Status != http.StatusBadRequest {
 				t.Fatalf("A's create with B's department: %d %s", r.Status, r.Body)
@@ -250,7 +250,7 @@ func TestRemovedTenantFileStopsItsTokens(t *testing.T) {
 	} {
 		var body any
 		if req.method == http.MethodPost {
-			body = hdUser("late@beta.example")
+			body = entraUserBody("late@beta.example")
 		}
 		r := m.do(b.token, req.method, req.path, body)
 		hdAssertSCIMError(t, r, http.StatusUnauthorized, "")
@@ -286,7 +286,7 @@ func TestTenantMovedToAnotherAccount(t *testing.T) {
 	if got := lookup("old@alpha.example"); len(got) != 1 {
 		t.Fatalf("lookup in the first account finds %q", got)
 	}
-	body := hdUser("dept@alpha.example")
+	body := entraUserBody("dept@alpha.example")
 	body[hdEnterpriseURN] = map[string]any{"department": "Sandbox Only"}
 	if r := m.do(a.token, http.MethodPost, "/scim/v2/Users", body); r.Status != http.StatusCreated {
 		t.Fatalf("create in the first account: %d %s", r.Status, r.Body)
@@ -317,7 +317,7 @@ func TestTenantMovedToAnotherAccount(t *testing.T) {
 	if r := m.do(a.token, http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", old.ID), nil); r.Status == http.StatusOK && r.JSON(t)["userName"] == "old@alpha.example" {
 		t.Errorf("GET after the move answers the old account's user: %s", r.Body)
 	}
-	body = hdUser("dept2@alpha.example")
+	body = entraUserBody("dept2@alpha.example")
 	body[hdEnterpriseURN] = map[string]any{"department": "Sandbox Only"}
 	if r := m.do(a.token, http.MethodPost, "/scim/v2/Users", body); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "does not exist") {
 		t.Errorf("create with a department only the old account has: %d %s", r.Status, r.Body)

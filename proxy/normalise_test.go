@@ -587,21 +587,12 @@ func TestNormaliseEnterpriseLocation(t *testing.T) {
 			if got := int64(fsUser(h, id).LocationID); got != locs[tt.want] {
 				t.Errorf("Freshservice location_id = %d, want %d (%s)", got, locs[tt.want], tt.want)
 			}
-			got := h.mustGetUser(idString(id))
+			got := h.getUser(idString(id))
 			if loc := jsonAt(got, "urn:ietf:params:scim:schemas:extension:freshservice:2.0:User", "location"); loc != tt.want {
 				t.Errorf("answer location = %#v, want %q", loc, tt.want)
 			}
 		})
 	}
-}
-
-func (h *harness) mustGetUser(id string) map[string]any {
-	h.t.Helper()
-	r := h.do(http.MethodGet, "/scim/v2/Users/"+id, nil)
-	if r.Status != http.StatusOK {
-		h.t.Fatalf("GET user %s: %d %s", id, r.Status, r.Body)
-	}
-	return r.JSON(h.t)
 }
 
 func TestNormaliseUnknownAttributesIgnored(t *testing.T) {
@@ -798,7 +789,7 @@ func TestNormaliseUpdateDialects(t *testing.T) {
 			if len(got.SecondaryEmails) != 1 || !strings.EqualFold(got.SecondaryEmails[0], tt.work) {
 				t.Errorf("Freshservice secondary_emails = %v, want [%s]", got.SecondaryEmails, tt.work)
 			}
-			back := h.mustGetUser(idString(u.ID))
+			back := h.getUser(idString(u.ID))
 			for _, c := range []struct {
 				path []any
 				want string
