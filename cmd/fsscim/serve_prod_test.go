@@ -285,31 +285,9 @@ func TestServeTLSOffersOnlyModernProtocols(t *testing.T) {
 // TestServeReloadsItsCertificate replaces the certificate files while fsscim runs: new connections
 // get the new certificate without a restart, and files that do not load leave the old one in place.
 func TestServeReloadsItsCertificate(t *testing.T) {
-	f := newTenantFixture(t)
-	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	first := writeCert(t, certFile, keyFile, "first")
-	logs := &lockedBuffer{}
-	log, err := newLogger("json", "info", audit.tee(logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, adminLn := listenLoopback(t), listenLoopback(t)
-	keys, _ := config.ParseKeys(f.key)
-	ctx, cancel := context.WithCancel(context.Background())
-	inst, err := start(ctx, instanceConfig{
-		settings: config.Settings{TenantsDir: f.tenants, DataDir: f.data, Listen: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile, LogFormat: "json"},
-		keys:     keys, log: log, listener: ln, adminListener: adminLn,
-		certCheckInterval: 0, // look at the files on every handshake
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		inst.wait(ctx)
-	})
-	addr := ln.Addr().String()
+	s := startWithCertFiles(t)
+	certFile, keyFile, first, logs := s.certFile, s.keyFile, s.first, s.logs
+	addr := s.ln.Addr().String()
 	insecure := &tls.Config{InsecureSkipVerify: true} // the test compares the certificates itself
 	presented := func() *x509.Certificate {
 		t.Helper()
@@ -337,6 +315,45 @@ func TestServeReloadsItsCertificate(t *testing.T) {
 			t.Errorf("the log does not say once %q:\n%s", want, logs.String())
 		}
 	}
+}
+
+// certServe is fsscim started in the test's process, serving TLS from certificate files the test
+// may replace.
+type certServe struct {
+	certFile, keyFile string
+	first             *x509.Certificate // what the files held at start
+	logs              *lockedBuffer
+	ln, adminLn       net.Listener
+}
+
+// startWithCertFiles starts fsscim on loopback listeners with a certificate named "first"; it looks
+// at the files on every handshake (no check interval), so a test sees a change at once.
+func startWithCertFiles(t *testing.T) *certServe {
+	t.Helper()
+	f := newTenantFixture(t)
+	dir := t.TempDir()
+	s := &certServe{certFile: filepath.Join(dir, "tls.crt"), keyFile: filepath.Join(dir, "tls.key"), logs: &lockedBuffer{}}
+	s.first = writeCert(t, s.certFile, s.keyFile, "first")
+	log, err := newLogger("json", "info", audit.tee(s.logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ln, s.adminLn = listenLoopback(t), listenLoopback(t)
+	keys, _ := config.ParseKeys(f.key)
+	ctx, cancel := context.WithCancel(context.Background())
+	inst, err := start(ctx, instanceConfig{
+		settings: config.Settings{TenantsDir: f.tenants, DataDir: f.data, TLSCert: s.certFile, TLSKey: s.keyFile},
+		keys:     keys, log: log, listener: s.ln, adminListener: s.adminLn,
+		certCheckInterval: 0,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		inst.wait(ctx)
+	})
+	return s
 }
 
 func TestServeWarnsWhenServingPlainHTTP(t *testing.T) {
