@@ -78,26 +78,19 @@ func readManifests(t *testing.T) *manifests {
 		wantVersion := "v1"
 		switch tm.Kind {
 		case "Deployment":
-			m.deployment, wantVersion = &appsv1.Deployment{}, "apps/v1"
-			obj = decodeStrict(t, name, raw, m.deployment)
+			obj, wantVersion = decodeStrict(t, name, raw, &m.deployment), "apps/v1"
 		case "Service":
-			m.service = &corev1.Service{}
-			obj = decodeStrict(t, name, raw, m.service)
+			obj = decodeStrict(t, name, raw, &m.service)
 		case "ConfigMap":
-			m.tenants = &corev1.ConfigMap{}
-			obj = decodeStrict(t, name, raw, m.tenants)
+			obj = decodeStrict(t, name, raw, &m.tenants)
 		case "Secret":
-			m.secret = &corev1.Secret{}
-			obj = decodeStrict(t, name, raw, m.secret)
+			obj = decodeStrict(t, name, raw, &m.secret)
 		case "PersistentVolumeClaim":
-			m.claim = &corev1.PersistentVolumeClaim{}
-			obj = decodeStrict(t, name, raw, m.claim)
+			obj = decodeStrict(t, name, raw, &m.claim)
 		case "NetworkPolicy":
-			m.policy, wantVersion = &networkingv1.NetworkPolicy{}, "networking.k8s.io/v1"
-			obj = decodeStrict(t, name, raw, m.policy)
+			obj, wantVersion = decodeStrict(t, name, raw, &m.policy), "networking.k8s.io/v1"
 		case "PodDisruptionBudget":
-			m.disruptions, wantVersion = &policyv1.PodDisruptionBudget{}, "policy/v1"
-			obj = decodeStrict(t, name, raw, m.disruptions)
+			obj, wantVersion = decodeStrict(t, name, raw, &m.disruptions), "policy/v1"
 		default:
 			t.Fatalf("%s: kind %q is not checked by this test; add it", name, tm.Kind)
 		}
@@ -119,12 +112,17 @@ func readManifests(t *testing.T) *manifests {
 	return m
 }
 
-func decodeStrict[T interface{ GetName() string }](t *testing.T, file string, raw []byte, into T) T {
+// decodeStrict decodes raw into a new T, stored in *into; a field the type does not know fails the test.
+func decodeStrict[T any, P interface {
+	*T
+	GetName() string
+}](t *testing.T, file string, raw []byte, into *P) P {
 	t.Helper()
-	if err := yaml.UnmarshalStrict(raw, into); err != nil {
+	*into = new(T)
+	if err := yaml.UnmarshalStrict(raw, *into); err != nil {
 		t.Fatalf("%s does not decode as its Kubernetes type: %v", file, err)
 	}
-	return into
+	return *into
 }
 
 // portOf resolves a probe's or policy's port (name or number) against the container's ports.
