@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
@@ -106,12 +105,11 @@ func startLoadServer(t *testing.T) *loadServer {
 	}
 	ls.inject = &loadInjector{next: http.DefaultTransport, emu: ls.emu}
 	// The production logger, writing nowhere: its cost is part of the run, its output is not.
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel)
 	ls.srv, err = proxy.New(proxy.Options{
 		Tenants:         func() *config.TenantSet { return set },
 		Keys:            keys,
 		Store:           ls.db,
-		Logger:          zap.New(proxy.RedactingCore(core)),
+		Logger:          redactingLogger(io.Discard, zap.InfoLevel),
 		Transport:       ls.inject,
 		UpstreamTimeout: 2 * time.Second,
 		RequestTimeout:  10 * time.Second,

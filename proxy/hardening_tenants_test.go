@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
@@ -79,25 +78,18 @@ func hdNewMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(m.logs), zap.DebugLevel)
-	srv, err := proxy.New(proxy.Options{
-		Tenants: m.watcher.Current,
-		Keys:    keys,
-		Store:   db,
-		Logger:  zap.New(proxy.RedactingCore(core)),
-		Backoff: func(int) time.Duration { return 0 },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.srv = srv
-	m.http = httptest.NewServer(srv.Handler())
+	// Registered first, so run last: after the server has closed and logged all it will.
 	t.Cleanup(func() {
-		m.http.Close()
-		srv.Close()
 		if t.Failed() {
 			t.Logf("fsscim log:\n%s", m.logs.String())
 		}
+	})
+	m.srv, m.http = serveProxy(t, proxy.Options{
+		Tenants: m.watcher.Current,
+		Keys:    keys,
+		Store:   db,
+		Logger:  redactingLogger(m.logs, zap.DebugLevel),
+		Backoff: func(int) time.Duration { return 0 },
 	})
 	return m
 }

@@ -110,26 +110,18 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Cleanup(func() { _ = db.Close() })
 
 	logs := &syncBuffer{}
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zap.DebugLevel)
-	log := zap.New(proxy.RedactingCore(core))
 	po := proxy.Options{
 		Tenants: func() *config.TenantSet { return set },
 		Keys:    keys,
 		Store:   db,
-		Logger:  log,
+		Logger:  redactingLogger(logs, zap.DebugLevel),
 		Backoff: func(int) time.Duration { return 0 },
 	}
 	for _, f := range hc.serverOpts {
 		f(&po)
 	}
-	srv, err := proxy.New(po)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
+	// Registered first, so run last: after the server has closed and logged all it will.
 	t.Cleanup(func() {
-		hs.Close()
-		srv.Close()
 		if t.Failed() {
 			t.Logf("fsscim log:\n%s", logs.String())
 		}
@@ -139,7 +131,29 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			}
 		}
 	})
+	srv, hs := serveProxy(t, po)
 	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, storePath: storePath, logs: logs, domain: testDomain, opts: po}
+}
+
+// redactingLogger is fsscim's JSON logger, through the redacting core, writing to w from level up.
+func redactingLogger(w io.Writer, level zapcore.Level) *zap.Logger {
+	return zap.New(proxy.RedactingCore(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(w), level)))
+}
+
+// serveProxy builds a server from opts and serves its SCIM handler over HTTP; both close when the
+// test ends.
+func serveProxy(t testing.TB, opts proxy.Options) (*proxy.Server, *httptest.Server) {
+	t.Helper()
+	srv, err := proxy.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+	})
+	return srv, hs
 }
 
 // response is one SCIM answer.
