@@ -126,24 +126,10 @@ func TestDiscoveryAdvertisesFreshserviceExtension(t *testing.T) {
 		r := h.do(http.MethodGet, "/scim/v2/ServiceProviderConfig", nil)
 		wantStatus(t, r, http.StatusOK)
 		body := r.JSON(t)
-		checks := []struct {
-			path []any
-			want any
-		}{
-			{[]any{"patch", "supported"}, true},
-			{[]any{"filter", "supported"}, true},
-			{[]any{"filter", "maxResults"}, float64(100)},
-			{[]any{"bulk", "supported"}, false},
-			{[]any{"sort", "supported"}, false},
-			{[]any{"etag", "supported"}, false},
-			{[]any{"authenticationSchemes", 0, "type"}, "oauthbearertoken"},
-			{[]any{"authenticationSchemes", 0, "primary"}, true},
-		}
-		for _, c := range checks {
-			if got := jsonAt(body, c.path...); got != c.want {
-				t.Errorf("%v = %#v, want %#v", c.path, got, c.want)
-			}
-		}
+		wantJSONAt(t, "", body, serviceProviderFeatures...)
+		wantJSONAt(t, "", body,
+			jsonWant{[]any{"authenticationSchemes", 0, "type"}, "oauthbearertoken"},
+			jsonWant{[]any{"authenticationSchemes", 0, "primary"}, true})
 		for _, key := range []string{"documentationUri"} {
 			if s, _ := body[key].(string); !strings.HasPrefix(s, "https://") {
 				t.Errorf("%s = %#v, want a URL", key, body[key])

@@ -91,6 +91,22 @@ func jsonAt(v any, path ...any) any {
 	return v
 }
 
+// jsonWant is a value a decoded JSON answer must hold at path (keys and list positions, as jsonAt).
+type jsonWant struct {
+	path []any
+	want any
+}
+
+// wantJSONAt checks each value of a decoded answer; what, when given, names the answer in failures.
+func wantJSONAt(t *testing.T, what string, body any, wants ...jsonWant) {
+	t.Helper()
+	for _, w := range wants {
+		if got := jsonAt(body, w.path...); got != w.want {
+			t.Errorf("%s%v = %#v, want %#v", what, w.path, got, w.want)
+		}
+	}
+}
+
 // sendRaw sends body as is, with the given content type (none when empty) and the tenant's token.
 func sendRaw(t testing.TB, h *harness, method, path, contentType string, body io.Reader) response {
 	t.Helper()
@@ -790,20 +806,12 @@ func TestNormaliseUpdateDialects(t *testing.T) {
 				t.Errorf("Freshservice secondary_emails = %v, want [%s]", got.SecondaryEmails, tt.work)
 			}
 			back := h.getUser(idString(u.ID))
-			for _, c := range []struct {
-				path []any
-				want string
-			}{
-				{[]any{"displayName"}, tt.displayName},
-				{[]any{"name", "givenName"}, tt.given},
-				{[]any{"name", "familyName"}, tt.family},
-				{[]any{"emails", 0, "value"}, tt.work},
-				{[]any{"externalId"}, tt.externalID},
-			} {
-				if v := jsonAt(back, c.path...); v != c.want {
-					t.Errorf("GET answers %v = %#v, want %q as sent", c.path, v, c.want)
-				}
-			}
+			wantJSONAt(t, "GET answers ", back,
+				jsonWant{[]any{"displayName"}, tt.displayName},
+				jsonWant{[]any{"name", "givenName"}, tt.given},
+				jsonWant{[]any{"name", "familyName"}, tt.family},
+				jsonWant{[]any{"emails", 0, "value"}, tt.work},
+				jsonWant{[]any{"externalId"}, tt.externalID})
 		})
 	}
 }

@@ -129,27 +129,23 @@ func TestRFC7644_3_7_BulkIsNotImplemented(t *testing.T) {
 
 // TestRFC7643_5_ServiceProviderConfig: the configuration says what fsscim supports: PATCH and
 // filters (with the largest page), and not bulk, sort, ETags or password changes.
+// serviceProviderFeatures are what ServiceProviderConfig must say fsscim supports, and does not.
+var serviceProviderFeatures = []jsonWant{
+	{[]any{"patch", "supported"}, true},
+	{[]any{"filter", "supported"}, true},
+	{[]any{"filter", "maxResults"}, float64(100)},
+	{[]any{"bulk", "supported"}, false},
+	{[]any{"sort", "supported"}, false},
+	{[]any{"etag", "supported"}, false},
+}
+
 func TestRFC7643_5_ServiceProviderConfig(t *testing.T) {
 	h := newHarness(t)
 	r := h.do(http.MethodGet, "/scim/v2/ServiceProviderConfig", nil)
 	wantStatus(t, r, http.StatusOK)
 	body := r.JSON(t)
-	for _, f := range []struct {
-		path []any
-		want any
-	}{
-		{[]any{"patch", "supported"}, true},
-		{[]any{"filter", "supported"}, true},
-		{[]any{"filter", "maxResults"}, float64(100)},
-		{[]any{"bulk", "supported"}, false},
-		{[]any{"sort", "supported"}, false},
-		{[]any{"etag", "supported"}, false},
-		{[]any{"changePassword", "supported"}, false},
-	} {
-		if got := jsonAt(body, f.path...); got != f.want {
-			t.Errorf("%v = %#v, want %#v", f.path, got, f.want)
-		}
-	}
+	wantJSONAt(t, "", body, serviceProviderFeatures...)
+	wantJSONAt(t, "", body, jsonWant{[]any{"changePassword", "supported"}, false})
 	if docs, _ := body["documentationUri"].(string); !strings.HasPrefix(docs, "https://") {
 		t.Errorf("documentationUri = %q", docs)
 	}
