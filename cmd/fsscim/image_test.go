@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"debug/buildinfo"
 	"debug/elf"
@@ -271,17 +270,7 @@ func TestImageBinaryStartsWithTheImageLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &lockedBuffer{}
-	var base, admin string
-	sc := bufio.NewScanner(io.TeeReader(stderr, audit.tee(logs)))
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
-			u, _ := line["url"].(string)
-			base = strings.TrimSuffix(u, "/scim/v2")
-			admin, _ = line["admin_url"].(string)
-			break
-		}
-	}
+	base, admin := servingURLs(servingLine(io.TeeReader(stderr, audit.tee(logs))))
 	go func() { _, _ = io.Copy(audit.tee(logs), stderr) }()
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)

@@ -105,6 +105,27 @@ func serve(t *testing.T, f *tenantFixture, extraEnv map[string]string, args ...s
 	return serveArgs(t, f, extraEnv, append([]string{"serve", "--tenants", f.tenants, "--data-dir", f.data}, args...)...)
 }
 
+// servingLine reads fsscim's JSON log from r up to the "fsscim serving" line and returns it decoded;
+// nil when the log ends without one.
+func servingLine(r io.Reader) map[string]any {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
+			return line
+		}
+	}
+	return nil
+}
+
+// servingURLs are the SCIM listener's base (scheme://host:port) and the admin listener's URL that the
+// "fsscim serving" line names; empty when it names none.
+func servingURLs(line map[string]any) (base, admin string) {
+	u, _ := line["url"].(string)
+	admin, _ = line["admin_url"].(string)
+	return strings.TrimSuffix(u, "/scim/v2"), admin
+}
+
 // serveArgs runs fsscim with exactly these arguments and the fixture's token key.
 func serveArgs(t *testing.T, f *tenantFixture, extraEnv map[string]string, all ...string) *served {
 	t.Helper()
@@ -121,19 +142,8 @@ func serveArgs(t *testing.T, f *tenantFixture, extraEnv map[string]string, all .
 		done <- run(ctx, all, nil, io.Discard, audit.tee(io.MultiWriter(pw, logs)), env(envm))
 		pw.Close()
 	}()
-	var base, admin string
-	var startup map[string]any
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
-			u, _ := line["url"].(string)
-			base = strings.TrimSuffix(u, "/scim/v2")
-			admin, _ = line["admin_url"].(string)
-			startup = line
-			break
-		}
-	}
+	startup := servingLine(pr)
+	base, admin := servingURLs(startup)
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	var once sync.Once
 	code := 0
