@@ -285,32 +285,40 @@ func (h *harness) emuCall(method, path string) response {
 
 // calls returns the emulator's call log since the last reset, as "METHOD /path" lines.
 func (h *harness) calls() []string {
-	var out []string
-	for _, c := range h.emu.Calls() {
-		out = append(out, c.Method+" "+strings.TrimPrefix(c.Path, "/api/v2"))
-	}
-	return out
+	return emuCallLines(h.emu, func(string) string { return "" })
 }
 
 // callsWithQuery is like calls with each call's query string (decoded, keys sorted), for checks where
 // the query matters (an email lookup versus a list page).
 func (h *harness) callsWithQuery() []string {
+	return emuCallLines(h.emu, func(raw string) string {
+		q, err := url.ParseQuery(raw)
+		if err != nil || len(q) == 0 {
+			return ""
+		}
+		keys := make([]string, 0, len(q))
+		for k := range q {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var parts []string
+		for _, k := range keys {
+			for _, v := range q[k] {
+				parts = append(parts, k+"="+v)
+			}
+		}
+		return strings.Join(parts, "&")
+	})
+}
+
+// emuCallLines lists the emulator's calls since the last reset as "METHOD /path" (without /api/v2),
+// with "?" and what query makes of the raw query string when that is not empty.
+func emuCallLines(emu *freshservicetest.Emulator, query func(raw string) string) []string {
 	var out []string
-	for _, c := range h.emu.Calls() {
+	for _, c := range emu.Calls() {
 		line := c.Method + " " + strings.TrimPrefix(c.Path, "/api/v2")
-		if q, err := url.ParseQuery(c.RawQuery); err == nil && len(q) > 0 {
-			keys := make([]string, 0, len(q))
-			for k := range q {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			var parts []string
-			for _, k := range keys {
-				for _, v := range q[k] {
-					parts = append(parts, k+"="+v)
-				}
-			}
-			line += "?" + strings.Join(parts, "&")
+		if q := query(c.RawQuery); q != "" {
+			line += "?" + q
 		}
 		out = append(out, line)
 	}
