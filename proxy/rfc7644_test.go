@@ -6,11 +6,11 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 )
 
@@ -160,14 +160,8 @@ func jsonDecode(resp *http.Response, v any) error {
 // carry Freshservice's own times; requester groups have none in Freshservice, so fsscim answers when
 // it made the group and when it last changed it.
 func TestRFC7643_3_1_GroupMetaDates(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return now
-	}
-	h := newHarness(t, withServer(func(o *proxy.Options) { o.Now = clock }))
+	clock := freshservicetest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	h := newHarness(t, withServer(func(o *proxy.Options) { o.Now = clock.Now }))
 	ann := seedPerson(h, "dates@example.com", nil)
 	g := h.do(http.MethodPost, "/scim/v2/Groups", map[string]any{
 		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Dated",
@@ -178,9 +172,7 @@ func TestRFC7643_3_1_GroupMetaDates(t *testing.T) {
 		t.Errorf("create answers meta.created %v", got)
 	}
 
-	mu.Lock()
-	now = now.Add(time.Hour)
-	mu.Unlock()
+	clock.Add(time.Hour)
 	r := h.do(http.MethodPatch, "/scim/v2/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 		"Operations":[{"op":"add","path":"members","value":[{"value":"`+idString(ann.ID)+`"}]}]}`)
 	wantStatus(t, r, http.StatusNoContent)
