@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -296,13 +297,8 @@ func (h *harness) callsWithQuery() []string {
 		if err != nil || len(q) == 0 {
 			return ""
 		}
-		keys := make([]string, 0, len(q))
-		for k := range q {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		var parts []string
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(q)) {
 			for _, v := range q[k] {
 				parts = append(parts, k+"="+v)
 			}

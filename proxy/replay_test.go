@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -425,7 +426,7 @@ func (run *replayRun) step(n int, st replayStep) bool {
 			continue
 		}
 		if !exists {
-			t.Errorf("%s: no user %s in Freshservice (users: %s)", label, who, mustJSON(replaySortedKeys(users)))
+			t.Errorf("%s: no user %s in Freshservice (users: %s)", label, who, mustJSON(slices.Sorted(maps.Keys(users))))
 			continue
 		}
 		wantAny := map[string]any(want)
@@ -434,7 +435,7 @@ func (run *replayRun) step(n int, st replayStep) bool {
 		}
 	}
 	if st.UserCount != nil && len(users) != *st.UserCount {
-		t.Errorf("%s: %d users in Freshservice, want %d: %s", label, len(users), *st.UserCount, mustJSON(replaySortedKeys(users)))
+		t.Errorf("%s: %d users in Freshservice, want %d: %s", label, len(users), *st.UserCount, mustJSON(slices.Sorted(maps.Keys(users))))
 	}
 	logs := h.logs.String()[logStart:]
 	for _, want := range st.Log {
@@ -653,13 +654,4 @@ func mustJSON(v any) string {
 		panic(err)
 	}
 	return strings.TrimSuffix(buf.String(), "\n")
-}
-
-func replaySortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

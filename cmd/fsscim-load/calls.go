@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -252,7 +254,7 @@ func (c *callCosts) writeText(w io.Writer) {
 	fmt.Fprintln(w, "\nby endpoint:")
 	for _, s := range c.Steps {
 		var parts []string
-		for _, k := range sortedKeys(s.ByEndpoint) {
+		for _, k := range slices.Sorted(maps.Keys(s.ByEndpoint)) {
 			parts = append(parts, fmt.Sprintf("%s %d", k, s.ByEndpoint[k]))
 		}
 		fmt.Fprintf(w, "  %s: %s\n", s.Name, strings.Join(parts, ", "))
