@@ -443,16 +443,10 @@ func TestServeMetricsCountTenantReloads(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(f.tenants, "beta.yaml"), []byte("domain: beta.freshservice.com\nusers: {on_delete: remove}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if _, bad := reloads(); bad >= 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a broken tenant file was not counted as a failed reload")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually(t, "a broken tenant file counted as a failed reload", func() bool {
+		_, bad := reloads()
+		return bad >= 1
+	})
 }
 
 // TestServeWithRedisSurvivesItsOutage runs `fsscim serve --redis-url` and kills Redis: the replica
