@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"net"
 	"os"
 	"path"
@@ -357,22 +358,29 @@ func TestDeployManifestsFitTheImage(t *testing.T) {
 
 	// The container's arguments are `fsscim serve` arguments valid with the image's and the
 	// manifest's environment.
-	var st config.Settings
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	st.RegisterFlags(fs)
-	if err := fs.Parse(c.Args); err != nil {
-		t.Fatalf("container args %q: %v", c.Args, err)
-	}
-	if err := st.ApplyEnv(func(k string) string {
+	wantServeArgs(t, fmt.Sprintf("container args %q", c.Args), c.Args, func(k string) string {
 		if e, ok := envs[k]; ok && e.ValueFrom == nil {
 			return e.Value
 		}
 		return d.env[k]
-	}); err != nil {
-		t.Errorf("the environment does not parse: %v", err)
+	})
+}
+
+// wantServeArgs checks that args (named what in failures) are valid `fsscim serve` arguments with
+// the environment getenv reads.
+func wantServeArgs(t *testing.T, what string, args []string, getenv func(string) string) {
+	t.Helper()
+	var st config.Settings
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	st.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if err := st.ApplyEnv(getenv); err != nil {
+		t.Errorf("%s: the environment does not parse: %v", what, err)
 	}
 	if err := st.Validate(); err != nil {
-		t.Errorf("container args %q with the image's environment: %v", c.Args, err)
+		t.Errorf("%s with the image's environment: %v", what, err)
 	}
 }
 
