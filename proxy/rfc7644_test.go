@@ -294,10 +294,8 @@ func TestRFC7644_3_5_2_2_RemoveExtensionClearsIt(t *testing.T) {
 // reading back as it was, so a client that maps both sees no difference to send again.
 func TestPatchedLanguageAttributeDecides(t *testing.T) {
 	h := newHarness(t)
-	r := h.do(http.MethodPost, "/scim/v2/Users", entraBody(`{"schemas":["%CORE%"],"userName":"lang@example.com",
+	id := h.createUser(entraBody(`{"schemas":["%CORE%"],"userName":"lang@example.com",
 		"name":{"givenName":"Lang","familyName":"User"},"preferredLanguage":"de-DE","locale":"de-DE"}`, nil))
-	wantStatus(t, r, http.StatusCreated)
-	id, _ := r.JSON(t)["id"].(string)
 	uid, _ := strconv.ParseInt(id, 10, 64)
 
 	p := patchUser(h, uid, `[{"op":"replace","path":"locale","value":"fr-FR"}]`)

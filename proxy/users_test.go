@@ -61,8 +61,8 @@ func (h *harness) warmIndex() {
 	}
 }
 
-// create posts body and returns the new user's id.
-func (h *harness) createUser(body map[string]any) string {
+// createUser posts body (a map, or JSON text) and returns the new user's id.
+func (h *harness) createUser(body any) string {
 	h.t.Helper()
 	r := h.do(http.MethodPost, "/scim/v2/Users", body)
 	if r.Status != http.StatusCreated {
