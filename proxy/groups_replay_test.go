@@ -1,7 +1,6 @@
 package proxy_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"reflect"
@@ -10,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/fsscim/fsscim/freshservice"
 )
 
 // Group replay scenarios: each file under groupReplayDir is a sequence of requests as Entra sends
@@ -36,12 +33,8 @@ type groupReplaySeed struct {
 }
 
 type groupReplayUser struct {
-	Ref       string `json:"ref"`
-	Email     string `json:"email"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
-	OtherKind bool   `json:"other_kind"` // an agent for requester groups, a requester for agent groups
-	Inactive  bool   `json:"inactive"`
+	seedUser
+	OtherKind bool `json:"other_kind"` // an agent for requester groups, a requester for agent groups
 }
 
 type groupReplayGroup struct {
@@ -52,15 +45,7 @@ type groupReplayGroup struct {
 }
 
 type groupStep struct {
-	Name     string          `json:"name"`
-	Method   string          `json:"method"`
-	Path     string          `json:"path"`
-	Body     json.RawMessage `json:"body"`
-	BodyFile string          `json:"body_file"` // under groupReplayDir/bodies
-	Status   int             `json:"status"`
-	Save     string          `json:"save"`
-	// Answer is a subset the answer must hold (a null value: the attribute must be absent).
-	Answer map[string]any `json:"answer"`
+	replayRequest
 	// Detail lists texts the error detail must contain.
 	Detail []string `json:"detail"`
 	// NoMemberCalls says the step must not read any member list.
@@ -120,8 +105,7 @@ func (run *groupRun) agents() bool { return run.target == "agent_groups" }
 func (run *groupRun) seed(s groupReplaySeed) {
 	emu := run.h.emu
 	for _, u := range s.Users {
-		m := freshservice.User{PrimaryEmail: u.Email, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
-		run.refs[u.Ref] = seedReplayUser(emu, m, run.agents() != u.OtherKind, u.Inactive)
+		run.refs[u.Ref] = seedReplayUser(emu, u.model(), run.agents() != u.OtherKind, u.Inactive)
 	}
 	for _, g := range s.Groups {
 		var id int64
@@ -142,8 +126,6 @@ func (run *groupRun) seed(s groupReplaySeed) {
 		}
 	}
 }
-
-func (run *groupRun) fill(s string) string { return fillRefs(run.t, run.refs, s) }
 
 // anonymise turns every known id inside a text into its placeholder.
 func (run *groupRun) anonymise(s string) string {
@@ -210,36 +192,23 @@ func (run *groupRun) placeholders(ids []int64) []string {
 	return out
 }
 
-func (run *groupRun) body(st groupStep) any {
-	raw, ok := stepBody(run.t, groupReplayDir, st.BodyFile, st.Body)
-	if !ok {
-		return nil
-	}
-	return run.fill(raw)
-}
-
 // step plays one request and checks it; false stops the scenario.
 func (run *groupRun) step(n int, st groupStep) bool {
 	t, h := run.t, run.h
 	label := fmt.Sprintf("step %d (%s)", n, st.Name)
 	h.emu.ResetCalls()
-	r := h.do(st.Method, run.fill(st.Path), run.body(st))
-	answer, ok, goOn := replayAnswer(t, label, st.Method, st.Path, st.Status, r, false)
-	if !goOn || !saveReplayID(t, label, answer, r, run.refs, st.Save) {
+	r, answer, ok, goOn := st.send(t, h, groupReplayDir, run.refs, label, false)
+	if !goOn {
 		return false
 	}
 	if st.Save != "" {
 		run.groups = append(run.groups, st.Save)
 	}
 	norm := run.normalise(answer)
+	st.checkAnswer(t, label, norm)
 	m, _ := norm.(map[string]any)
-	for k, want := range st.Answer {
-		if !subset(want, m[k]) {
-			t.Errorf("%s: answer %q is %s, want %s", label, k, mustJSON(m[k]), mustJSON(want))
-		}
-	}
 	for _, want := range st.Detail {
-		if detail, _ := m["detail"].(string); !strings.Contains(detail, run.anonymise(run.fill(want))) {
+		if detail, _ := m["detail"].(string); !strings.Contains(detail, run.anonymise(fillRefs(t, run.refs, want))) {
 			t.Errorf("%s: detail %q does not say %q", label, detail, want)
 		}
 	}

@@ -49,13 +49,22 @@ type replaySeed struct {
 	Users       []replayUser `json:"users"`
 }
 
+// seedUser is what every scenario says of a user it seeds in Freshservice.
+type seedUser struct {
+	Ref       string `json:"ref"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Inactive  bool   `json:"inactive"`
+}
+
+func (u seedUser) model() freshservice.User {
+	return freshservice.User{PrimaryEmail: u.Email, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+}
+
 type replayUser struct {
-	Ref        string `json:"ref"`
-	Email      string `json:"email"`
-	FirstName  string `json:"first_name"`
-	LastName   string `json:"last_name"`
+	seedUser
 	Agent      bool   `json:"agent"`
-	Inactive   bool   `json:"inactive"`
 	Department string `json:"department"`
 	Location   string `json:"location"`
 }
@@ -72,18 +81,25 @@ type replayFault struct {
 	ClearedAfter bool   `json:"cleared_after"`
 }
 
-type replayStep struct {
+// replayRequest is what every replay step says: its request, the status it must be answered, the
+// name to save the answer's id under, and a subset the answer must hold (a null value: absent or
+// empty).
+type replayRequest struct {
 	Name     string          `json:"name"`
 	Method   string          `json:"method"`
 	Path     string          `json:"path"`
 	Body     json.RawMessage `json:"body"`
-	BodyFile string          `json:"body_file"` // under replayDir/bodies
+	BodyFile string          `json:"body_file"` // under the scenario folder's bodies
 	Status   int             `json:"status"`
-	Save     string          `json:"save"` // name the id of the answer
+	Save     string          `json:"save"`
+	Answer   map[string]any  `json:"answer"`
+}
+
+type replayStep struct {
+	replayRequest
 	// Calls is the exact list of Freshservice calls the step must make (required).
 	Calls *[]string `json:"calls"`
-	// Answer is a subset the answer body must hold; Headers headers it must carry.
-	Answer  map[string]any    `json:"answer"`
+	// Headers are headers the answer must carry.
 	Headers map[string]string `json:"headers"`
 	// Freshservice is, per user placeholder, a subset of its Freshservice record after the step;
 	// a null record means the user must not exist.
@@ -152,7 +168,7 @@ func (run *replayRun) seed(s replaySeed) {
 		emu.AddLocation(l)
 	}
 	for _, u := range s.Users {
-		m := freshservice.User{PrimaryEmail: u.Email, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+		m := u.model()
 		if u.Department != "" {
 			m.DepartmentIDs = []int64{run.departmentID(u.Department)}
 		}
@@ -185,8 +201,6 @@ func (run *replayRun) locationID(name string) int64 {
 	run.t.Fatalf("seed: no location %q", name)
 	return 0
 }
-
-func (run *replayRun) fill(s string) string { return fillRefs(run.t, run.refs, s) }
 
 // names maps every id the emulator knows to its placeholder.
 func (run *replayRun) names() map[int64]string {
@@ -345,29 +359,37 @@ func (run *replayRun) armFault(f replayFault) {
 	}, n)
 }
 
-func (run *replayRun) body(st replayStep) any {
-	raw, ok := stepBody(run.t, replayDir, st.BodyFile, st.Body)
-	if !ok {
-		return nil
-	}
-	return run.fill(raw)
-}
-
-// stepBody is a replay step's request body: from a file under dir/bodies, or inline; ok is false
-// for a step without one.
-func stepBody(t *testing.T, dir, file string, inline []byte) (string, bool) {
+// send plays the request against h, its placeholders filled from refs and its body read from dir's
+// bodies when it names a file; it checks the status (statusOK), decodes the answer (numbers as
+// json.Number when useNumber) and saves its id as the step asks. goOn is false when later steps
+// cannot run.
+func (q replayRequest) send(t *testing.T, h *harness, dir string, refs map[string]int64, label string, useNumber bool) (r response, answer any, statusOK, goOn bool) {
 	t.Helper()
+	var body any
 	switch {
-	case file != "":
-		b, err := os.ReadFile(filepath.Join(dir, "bodies", file))
+	case q.BodyFile != "":
+		b, err := os.ReadFile(filepath.Join(dir, "bodies", q.BodyFile))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return string(b), true
-	case len(inline) > 0:
-		return string(inline), true
+		body = fillRefs(t, refs, string(b))
+	case len(q.Body) > 0:
+		body = fillRefs(t, refs, string(q.Body))
 	}
-	return "", false
+	r = h.do(q.Method, fillRefs(t, refs, q.Path), body)
+	answer, statusOK, goOn = replayAnswer(t, label, q.Method, q.Path, q.Status, r, useNumber)
+	return r, answer, statusOK, goOn && saveReplayID(t, label, answer, r, refs, q.Save)
+}
+
+// checkAnswer checks the step's subset of the answer, normalised as its golden records it.
+func (q replayRequest) checkAnswer(t *testing.T, label string, norm any) {
+	t.Helper()
+	m, _ := norm.(map[string]any)
+	for k, want := range q.Answer {
+		if !subset(want, m[k]) {
+			t.Errorf("%s: answer %q is %s, want %s", label, k, mustJSON(m[k]), mustJSON(want))
+		}
+	}
 }
 
 // step plays one request and checks it; false stops the scenario (later steps depend on it).
@@ -384,12 +406,11 @@ func (run *replayRun) step(n int, st replayStep) bool {
 	h.emu.ResetCalls()
 	logStart := len(h.logs.String())
 
-	r := h.do(st.Method, run.fill(st.Path), run.body(st))
+	r, answer, ok, goOn := st.send(t, h, replayDir, run.refs, label, true)
 	if st.Fault != nil && st.Fault.ClearedAfter {
 		h.emu.ClearFaults()
 	}
-	answer, ok, goOn := replayAnswer(t, label, st.Method, st.Path, st.Status, r, true)
-	if !goOn || !saveReplayID(t, label, answer, r, run.refs, st.Save) {
+	if !goOn {
 		return false
 	}
 
@@ -404,12 +425,7 @@ func (run *replayRun) step(n int, st replayStep) bool {
 		t.Errorf("%s: Freshservice calls\n got %s\nwant %s", label, mustJSON(calls), mustJSON(*st.Calls))
 	}
 	normAnswer := run.normalise(answer, names)
-	for k, want := range st.Answer {
-		m, _ := normAnswer.(map[string]any)
-		if !subset(want, m[k]) {
-			t.Errorf("%s: answer %q is %s, want %s", label, k, mustJSON(m[k]), mustJSON(want))
-		}
-	}
+	st.checkAnswer(t, label, normAnswer)
 	for k, want := range st.Headers {
 		if got := r.Header.Get(k); got != want {
 			t.Errorf("%s: header %s is %q, want %q", label, k, got, want)
