@@ -51,22 +51,13 @@ func TestLoadDirSamples(t *testing.T) {
 }
 
 func TestMinimalFileGetsDefaults(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, dir, "globex.yml", "domain: Globex.Freshservice.com\n")
-	set, err := LoadDir(dir, LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, ok := set.Lookup("globex.freshservice.com")
-	if !ok {
-		t.Fatalf("tenant not found; have %v", set.All())
-	}
+	got, path := loadTenant(t, "globex.yml", "domain: Globex.Freshservice.com\n", LoadOptions{}, "globex.freshservice.com")
 	want := &Tenant{
 		Domain: "globex.freshservice.com",
 		Users: UserPolicy{Type: UserTypeRequester, OnDisable: OnDisableDeactivate,
 			OnDelete: OnDeleteDeactivate, ReactivateExisting: true},
 		Groups: GroupPolicy{Target: GroupTargetRequesterGroups},
-		File:   filepath.Join(dir, "globex.yml"),
+		File:   path,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got\n%+v\nwant\n%+v", got, want)
@@ -74,13 +65,8 @@ func TestMinimalFileGetsDefaults(t *testing.T) {
 }
 
 func TestExplicitFalseIsKept(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, dir, "a.yaml", "domain: a.freshservice.com\nusers: {reactivate_existing: false, on_delete: forget, type: agent, manage_account_admins: true}\n")
-	set, err := LoadDir(dir, LoadOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := set.Lookup("a.freshservice.com")
+	a, _ := loadTenant(t, "a.yaml", "domain: a.freshservice.com\nusers: {reactivate_existing: false, on_delete: forget, type: agent, manage_account_admins: true}\n",
+		LoadOptions{}, "a.freshservice.com")
 	if a.Users.ReactivateExisting || a.Users.OnDelete != OnDeleteForget || a.Users.Type != UserTypeAgent || !a.Users.ManageAccountAdmins {
 		t.Errorf("users = %+v", a.Users)
 	}
@@ -98,13 +84,8 @@ func TestBaseURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := t.TempDir()
-			writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\napi_url: \""+tt.apiURL+"\"\n")
-			set, err := LoadDir(dir, LoadOptions{AllowAPIURL: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			acme, _ := set.Lookup("acme.freshservice.com")
+			acme, _ := loadTenant(t, "acme.yaml", "domain: acme.freshservice.com\napi_url: \""+tt.apiURL+"\"\n",
+				LoadOptions{AllowAPIURL: true}, "acme.freshservice.com")
 			if got := acme.BaseURL(); got != tt.want {
 				t.Errorf("BaseURL = %q, want %q", got, tt.want)
 			}

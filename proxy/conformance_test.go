@@ -126,24 +126,10 @@ func TestDiscoveryAdvertisesFreshserviceExtension(t *testing.T) {
 		r := h.do(http.MethodGet, "/scim/v2/ServiceProviderConfig", nil)
 		wantStatus(t, r, http.StatusOK)
 		body := r.JSON(t)
-		checks := []struct {
-			path []any
-			want any
-		}{
-			{[]any{"patch", "supported"}, true},
-			{[]any{"filter", "supported"}, true},
-			{[]any{"filter", "maxResults"}, float64(100)},
-			{[]any{"bulk", "supported"}, false},
-			{[]any{"sort", "supported"}, false},
-			{[]any{"etag", "supported"}, false},
-			{[]any{"authenticationSchemes", 0, "type"}, "oauthbearertoken"},
-			{[]any{"authenticationSchemes", 0, "primary"}, true},
-		}
-		for _, c := range checks {
-			if got := jsonAt(body, c.path...); got != c.want {
-				t.Errorf("%v = %#v, want %#v", c.path, got, c.want)
-			}
-		}
+		wantJSONAt(t, "", body, serviceProviderFeatures...)
+		wantJSONAt(t, "", body,
+			jsonWant{[]any{"authenticationSchemes", 0, "type"}, "oauthbearertoken"},
+			jsonWant{[]any{"authenticationSchemes", 0, "primary"}, true})
 		for _, key := range []string{"documentationUri"} {
 			if s, _ := body[key].(string); !strings.HasPrefix(s, "https://") {
 				t.Errorf("%s = %#v, want a URL", key, body[key])
@@ -529,7 +515,7 @@ func TestConformanceEntraCreateWithNonEmailUserName(t *testing.T) {
 	h := newHarness(t)
 	userName := "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee"
 	work := "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com"
-	r := h.do(http.MethodPost, "/scim/v2/Users", entraBody(`{
+	id := h.createUser(entraBody(`{
   "schemas": ["%CORE%", "%ENT%"],
   "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
   "userName": "`+userName+`",
@@ -539,15 +525,13 @@ func TestConformanceEntraCreateWithNonEmailUserName(t *testing.T) {
   "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
   "roles": []
 }`, nil))
-	wantStatus(t, r, http.StatusCreated)
-	id, _ := r.JSON(t)["id"].(string)
 	if _, ok := h.emu.UserByEmail(strings.ToLower(work)); !ok {
 		t.Errorf("Freshservice has no user with the work email %s as its address", work)
 	}
-	if got := h.mustGetUser(id)["userName"]; got != userName {
+	if got := h.getUser(id)["userName"]; got != userName {
 		t.Errorf("GET answers userName %#v, want %q as sent", got, userName)
 	}
-	r = h.do(http.MethodGet, "/scim/v2/Users?filter=userName+eq+%22"+userName+"%22", nil)
+	r := h.do(http.MethodGet, "/scim/v2/Users?filter=userName+eq+%22"+userName+"%22", nil)
 	wantStatus(t, r, http.StatusOK)
 	if ids := listIDs(t, r.JSON(t), "id"); !slices.Equal(ids, []string{id}) {
 		t.Errorf("the userName lookup found %v, want [%s]", ids, id)
@@ -594,17 +578,15 @@ func TestConformanceFormattedNameReadsBackAsSent(t *testing.T) {
 	// so a formatted name that is not "first last" must be remembered like displayName, or Entra
 	// PATCHes it again every cycle. The reference collection's "User 2 replace test" checks the same.
 	h := newHarness(t)
-	r := h.do(http.MethodPost, "/scim/v2/Users", entraBody(`{"schemas":["%CORE%"],"userName":"ryan.leenay@example.com",
+	id := h.createUser(entraBody(`{"schemas":["%CORE%"],"userName":"ryan.leenay@example.com",
 		"active":true,"name":{"formatted":"Leenay, Ryan","familyName":"Leenay","givenName":"Ryan"}}`, nil))
-	wantStatus(t, r, http.StatusCreated)
-	id, _ := r.JSON(t)["id"].(string)
-	if got := jsonAt(h.mustGetUser(id), "name", "formatted"); got != "Leenay, Ryan" {
+	if got := jsonAt(h.getUser(id), "name", "formatted"); got != "Leenay, Ryan" {
 		t.Errorf("after the create GET answers name.formatted %#v, want %q", got, "Leenay, Ryan")
 	}
-	r = h.do(http.MethodPatch, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%PATCH%"],"Operations":[
+	r := h.do(http.MethodPatch, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%PATCH%"],"Operations":[
 		{"op":"Replace","path":"name.formatted","value":"Dr Ryan Leenay"}]}`, nil))
 	wantStatus(t, r, http.StatusOK)
-	if got := jsonAt(h.mustGetUser(id), "name", "formatted"); got != "Dr Ryan Leenay" {
+	if got := jsonAt(h.getUser(id), "name", "formatted"); got != "Dr Ryan Leenay" {
 		t.Errorf("after the PATCH GET answers name.formatted %#v, want %q", got, "Dr Ryan Leenay")
 	}
 }

@@ -1,10 +1,7 @@
 package proxy_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -12,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/fsscim/fsscim/freshservice"
 )
 
 // Group replay scenarios: each file under groupReplayDir is a sequence of requests as Entra sends
@@ -38,12 +33,8 @@ type groupReplaySeed struct {
 }
 
 type groupReplayUser struct {
-	Ref       string `json:"ref"`
-	Email     string `json:"email"`
-	FirstName string `json:"first_name"`
-	LastName  string `json:"last_name"`
-	OtherKind bool   `json:"other_kind"` // an agent for requester groups, a requester for agent groups
-	Inactive  bool   `json:"inactive"`
+	seedUser
+	OtherKind bool `json:"other_kind"` // an agent for requester groups, a requester for agent groups
 }
 
 type groupReplayGroup struct {
@@ -54,15 +45,7 @@ type groupReplayGroup struct {
 }
 
 type groupStep struct {
-	Name     string          `json:"name"`
-	Method   string          `json:"method"`
-	Path     string          `json:"path"`
-	Body     json.RawMessage `json:"body"`
-	BodyFile string          `json:"body_file"` // under groupReplayDir/bodies
-	Status   int             `json:"status"`
-	Save     string          `json:"save"`
-	// Answer is a subset the answer must hold (a null value: the attribute must be absent).
-	Answer map[string]any `json:"answer"`
+	replayRequest
 	// Detail lists texts the error detail must contain.
 	Detail []string `json:"detail"`
 	// NoMemberCalls says the step must not read any member list.
@@ -81,25 +64,8 @@ type groupWant struct {
 }
 
 func TestReplayEntraGroups(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(groupReplayDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no scenarios in %s", groupReplayDir)
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".json")
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sc groupScenario
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&sc); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+	for name, file := range scenarioFiles(t, groupReplayDir) {
+		sc := readScenario[groupScenario](t, file)
 		targets := sc.Targets
 		if len(targets) == 0 {
 			targets = []string{"requester_groups", "agent_groups"}
@@ -139,17 +105,7 @@ func (run *groupRun) agents() bool { return run.target == "agent_groups" }
 func (run *groupRun) seed(s groupReplaySeed) {
 	emu := run.h.emu
 	for _, u := range s.Users {
-		m := freshservice.User{PrimaryEmail: u.Email, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
-		var made freshservice.User
-		if run.agents() != u.OtherKind {
-			made = emu.AddAgent(m)
-		} else {
-			made = emu.AddRequester(m)
-		}
-		if u.Inactive {
-			emu.Deactivate(made.ID)
-		}
-		run.refs[u.Ref] = made.ID
+		run.refs[u.Ref] = seedReplayUser(emu, u.model(), run.agents() != u.OtherKind, u.Inactive)
 	}
 	for _, g := range s.Groups {
 		var id int64
@@ -169,18 +125,6 @@ func (run *groupRun) seed(s groupReplaySeed) {
 			}
 		}
 	}
-}
-
-var groupPlaceholderRE = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
-
-func (run *groupRun) fill(s string) string {
-	return groupPlaceholderRE.ReplaceAllStringFunc(s, func(m string) string {
-		id, ok := run.refs[m[2:len(m)-2]]
-		if !ok {
-			run.t.Fatalf("unknown placeholder %s", m)
-		}
-		return strconv.FormatInt(id, 10)
-	})
 }
 
 // anonymise turns every known id inside a text into its placeholder.
@@ -248,51 +192,23 @@ func (run *groupRun) placeholders(ids []int64) []string {
 	return out
 }
 
-func (run *groupRun) body(st groupStep) any {
-	raw, ok := stepBody(run.t, groupReplayDir, st.BodyFile, st.Body)
-	if !ok {
-		return nil
-	}
-	return run.fill(raw)
-}
-
 // step plays one request and checks it; false stops the scenario.
 func (run *groupRun) step(n int, st groupStep) bool {
 	t, h := run.t, run.h
 	label := fmt.Sprintf("step %d (%s)", n, st.Name)
 	h.emu.ResetCalls()
-	r := h.do(st.Method, run.fill(st.Path), run.body(st))
-	ok := true
-	if r.Status != st.Status {
-		t.Errorf("%s: %s %s: status %d, want %d\n%s", label, st.Method, st.Path, r.Status, st.Status, r.Body)
-		ok = false
-	}
-	var answer any
-	if len(bytes.TrimSpace(r.Body)) > 0 {
-		if err := json.Unmarshal(r.Body, &answer); err != nil {
-			t.Errorf("%s: answer is not JSON: %v\n%s", label, err, r.Body)
-			return false
-		}
+	r, answer, ok, goOn := st.send(t, h, groupReplayDir, run.refs, label, false)
+	if !goOn {
+		return false
 	}
 	if st.Save != "" {
-		m, _ := answer.(map[string]any)
-		id, err := strconv.ParseInt(fmt.Sprint(m["id"]), 10, 64)
-		if err != nil {
-			t.Errorf("%s: no id to save as %q in %s", label, st.Save, r.Body)
-			return false
-		}
-		run.refs[st.Save] = id
 		run.groups = append(run.groups, st.Save)
 	}
 	norm := run.normalise(answer)
+	st.checkAnswer(t, label, norm)
 	m, _ := norm.(map[string]any)
-	for k, want := range st.Answer {
-		if !groupHolds(want, m[k]) {
-			t.Errorf("%s: answer %q is %s, want %s", label, k, mustJSON(m[k]), mustJSON(want))
-		}
-	}
 	for _, want := range st.Detail {
-		if detail, _ := m["detail"].(string); !strings.Contains(detail, run.anonymise(run.fill(want))) {
+		if detail, _ := m["detail"].(string); !strings.Contains(detail, run.anonymise(fillRefs(t, run.refs, want))) {
 			t.Errorf("%s: detail %q does not say %q", label, detail, want)
 		}
 	}
@@ -340,14 +256,9 @@ func (run *groupRun) step(n int, st groupStep) bool {
 		}
 	}
 
-	golden := map[string]any{"status": r.Status, "calls": calls, "groups": state}
-	if answer != nil {
-		golden["answer"] = norm
-	}
-	if ra := r.Header.Get("Retry-After"); ra != "" {
-		golden["retry_after"] = "<set>"
-	}
-	run.compareGolden(fmt.Sprintf("%02d-%s.json", n, slug(st.Name)), golden, label)
+	golden := replayGolden(r, answer, norm, calls)
+	golden["groups"] = state
+	compareGoldenFile(t, filepath.Join(groupReplayDir, "golden", run.name, run.target, stepGoldenFile(n, st.Name)), golden, label)
 	return ok
 }
 
@@ -369,37 +280,4 @@ func sortMemberWrites(calls []string) {
 		}
 		i++
 	}
-}
-
-func (run *groupRun) compareGolden(file string, v any, label string) {
-	compareGoldenFile(run.t, filepath.Join(groupReplayDir, "golden", run.name, run.target, file), v, label)
-}
-
-// groupHolds reports whether got holds want: maps key by key (recursively), null as "absent or
-// empty", everything else equal.
-func groupHolds(want, got any) bool {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return false
-		}
-		for k, wv := range w {
-			if !groupHolds(wv, g[k]) {
-				return false
-			}
-		}
-		return true
-	case nil:
-		switch g := got.(type) {
-		case nil:
-			return true
-		case string:
-			return g == ""
-		case []any:
-			return len(g) == 0
-		}
-		return false
-	}
-	return mustJSON(want) == mustJSON(got)
 }

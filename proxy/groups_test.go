@@ -440,18 +440,8 @@ func TestGroupListReadsMembersOnlyForItsPage(t *testing.T) {
 // integration would.
 func groupAdminCall(t *testing.T, h *harness, method, path string) {
 	t.Helper()
-	req, err := http.NewRequest(method, h.emuURL+"/api/v2"+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth(h.apiKey, "X")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %d", method, path, resp.StatusCode)
+	if r := h.emuCall(method, path); r.Status >= 300 {
+		t.Fatalf("%s %s: %d", method, path, r.Status)
 	}
 }
 

@@ -86,6 +86,44 @@ func hdFaults() []hdFault {
 	}
 }
 
+// hdMemberTarget is a kind of Freshservice group whose members Entra adds and removes.
+type hdMemberTarget struct {
+	label    string // "group" or "agent group", in the operation's name
+	tenant   string
+	member   string // what the member is called in failures
+	where    string // where the member is held, in failures
+	setup    func(withMember bool) func(t *testing.T, h *harness) hdEnv
+	isMember func(h *harness, e hdEnv) bool
+	// upAdd and upRemove are the method and path of the Freshservice call each operation makes.
+	upAdd, upRemove [2]string
+}
+
+// ops are the add and the remove of a member of such a group.
+func (g hdMemberTarget) ops() []hdFaultOp {
+	op := func(kind string, up [2]string, in bool, lost string) hdFaultOp {
+		return hdFaultOp{
+			name:   strings.ToLower(kind) + " " + g.label + " member",
+			tenant: g.tenant,
+			setup:  g.setup(!in),
+			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
+			body:     func(e hdEnv) any { return userPatchBody(hdMembers(kind, e.member)) },
+			upMethod: up[0], upPath: up[1],
+			write:   true,
+			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return g.isMember(h, e) == in },
+			retryOK: []int{http.StatusNoContent},
+			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
+				if g.isMember(h, e) != in {
+					t.Fatal(lost)
+				}
+			},
+		}
+	}
+	return []hdFaultOp{
+		op("Add", g.upAdd, true, "the "+g.member+" is not in the "+g.where),
+		op("Remove", g.upRemove, false, "the "+g.member+" is still in the "+g.where+": the removal was lost"),
+	}
+}
+
 func hdFaultOps() []hdFaultOp {
 	userSetup := func(email string) func(t *testing.T, h *harness) hdEnv {
 		return func(t *testing.T, h *harness) hdEnv {
@@ -107,202 +145,180 @@ func hdFaultOps() []hdFaultOp {
 		}
 		return e
 	}
-	groupSetup := func(withMember bool) func(t *testing.T, h *harness) hdEnv {
-		return func(t *testing.T, h *harness) hdEnv {
-			e := hdEnv{name: "Sales"}
-			e.member = hdCreateUser(t, h, "member@contoso.com")
-			e.group = hdCreateGroup(t, h, e.name)
-			if withMember {
-				r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", e.group), userPatchBody(hdMembers("Add", e.member)))
-				if r.Status != http.StatusNoContent {
-					t.Fatalf("add member before the operation: %d %s", r.Status, r.Body)
+	// groupSetup makes a group named name and a member for it, added to it when withMember.
+	groupSetup := func(name string, newMember func(t *testing.T, h *harness) int64) func(withMember bool) func(t *testing.T, h *harness) hdEnv {
+		return func(withMember bool) func(t *testing.T, h *harness) hdEnv {
+			return func(t *testing.T, h *harness) hdEnv {
+				e := hdEnv{name: name}
+				e.member = newMember(t, h)
+				e.group = hdCreateGroup(t, h, e.name)
+				if withMember {
+					r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", e.group), userPatchBody(hdMembers("Add", e.member)))
+					if r.Status != http.StatusNoContent {
+						t.Fatalf("add member before the operation: %d %s", r.Status, r.Body)
+					}
 				}
+				return e
 			}
-			return e
 		}
 	}
-	agentGroupSetup := func(withMember bool) func(t *testing.T, h *harness) hdEnv {
-		return func(t *testing.T, h *harness) hdEnv {
-			e := hdEnv{name: "Tier 2"}
-			e.member = h.emu.AddAgent(freshservice.User{Email: "agent@contoso.com", FirstName: "Agent"}).ID
-			e.group = hdCreateGroup(t, h, e.name)
-			if withMember {
-				r := h.do(http.MethodPatch, fmt.Sprintf("/scim/v2/Groups/%d", e.group), userPatchBody(hdMembers("Add", e.member)))
-				if r.Status != http.StatusNoContent {
-					t.Fatalf("add member before the operation: %d %s", r.Status, r.Body)
-				}
-			}
-			return e
-		}
+	requesterGroup := hdMemberTarget{
+		label: "group", member: "member", where: "Freshservice group",
+		setup: groupSetup("Sales", func(t *testing.T, h *harness) int64 { return hdCreateUser(t, h, "member@contoso.com") }),
+		isMember: func(h *harness, e hdEnv) bool {
+			return slices.Contains(h.emu.RequesterGroupMembers(e.group), e.member)
+		},
+		upAdd:    [2]string{http.MethodPost, "/api/v2/requester_groups/{group}/members/{member}"},
+		upRemove: [2]string{http.MethodDelete, "/api/v2/requester_groups/{group}/members/{member}"},
 	}
-	agentMember := func(h *harness, e hdEnv) bool {
-		g, ok := h.emu.AgentGroup(e.group)
-		return ok && slices.Contains(g.Members, e.member)
+	agentGroup := hdMemberTarget{
+		label: "agent group", tenant: "groups: {target: agent_groups}", member: "agent", where: "Freshservice agent group",
+		setup: groupSetup("Tier 2", func(t *testing.T, h *harness) int64 {
+			return h.emu.AddAgent(freshservice.User{Email: "agent@contoso.com", FirstName: "Agent"}).ID
+		}),
+		isMember: func(h *harness, e hdEnv) bool {
+			g, ok := h.emu.AgentGroup(e.group)
+			return ok && slices.Contains(g.Members, e.member)
+		},
+		upAdd:    [2]string{http.MethodPut, "/api/v2/groups/{group}"},
+		upRemove: [2]string{http.MethodPut, "/api/v2/groups/{group}"},
 	}
-	user := func(t *testing.T, h *harness, e hdEnv) (active bool, title string) {
+	user := func(t *testing.T, h *harness, e hdEnv) freshservice.User {
 		t.Helper()
 		u, ok := h.emu.User(e.user)
 		if !ok {
 			t.Fatalf("user %d is gone from Freshservice", e.user)
 		}
-		return u.Active, u.JobTitle
+		return u
 	}
-	oneUser := func(t *testing.T, h *harness, email string) {
+	oneUser := func(t *testing.T, h *harness, email string) freshservice.User {
 		t.Helper()
-		if got := hdUsersWithEmail(h, email); len(got) != 1 {
+		got := hdUsersWithEmail(h, email)
+		if len(got) != 1 {
 			t.Fatalf("%d Freshservice users hold %s, want exactly 1", len(got), email)
 		}
-	}
-	member := func(h *harness, e hdEnv) bool {
-		return slices.Contains(h.emu.RequesterGroupMembers(e.group), e.member)
+		return got[0]
 	}
 	scimGet := func(t *testing.T, h *harness, path string) response {
 		t.Helper()
 		return h.do(http.MethodGet, path, nil)
 	}
-	return []hdFaultOp{
-		{
-			name:   "create user",
+	// createUser is Entra's create of a new user; check adds to what every create must end with.
+	createUser := func(name, tenant string, check func(t *testing.T, h *harness, e hdEnv, u freshservice.User)) hdFaultOp {
+		return hdFaultOp{
+			name:   name,
+			tenant: tenant,
 			setup:  func(t *testing.T, h *harness) hdEnv { h.warmIndex(); return hdEnv{email: "new.hire@contoso.com"} },
 			method: http.MethodPost, path: "/scim/v2/Users",
-			body:     func(e hdEnv) any { return hdUser(e.email) },
+			body:     func(e hdEnv) any { return entraUserBody(e.email) },
 			upMethod: http.MethodPost, upPath: "/api/v2/requesters",
 			write:   true,
 			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return len(hdUsersWithEmail(h, e.email)) > 0 },
 			retryOK: []int{http.StatusCreated},
 			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				oneUser(t, h, e.email)
-				u := hdUsersWithEmail(h, e.email)[0]
-				if !u.Active || hdID(t, retry) != u.ID {
+				u := oneUser(t, h, e.email)
+				if hdID(t, retry) != u.ID {
 					t.Fatalf("retry answered %s; Freshservice holds %+v", retry.Body, u)
 				}
-				if ids := hdLookup(t, h, e.email); !slices.Equal(ids, []string{strconv.FormatInt(u.ID, 10)}) {
-					t.Fatalf("lookup finds %q, want [%d]", ids, u.ID)
+				if check != nil {
+					check(t, h, e, u)
 				}
 			},
-		},
-		{
-			// Without adoption of existing users, only fsscim's own look after a lost answer keeps
-			// Entra's retry from a 409 for the user fsscim itself made.
-			name:   "create user without adoption",
-			tenant: "users: {reactivate_existing: false}",
-			setup:  func(t *testing.T, h *harness) hdEnv { h.warmIndex(); return hdEnv{email: "new.hire@contoso.com"} },
-			method: http.MethodPost, path: "/scim/v2/Users",
-			body:     func(e hdEnv) any { return hdUser(e.email) },
-			upMethod: http.MethodPost, upPath: "/api/v2/requesters",
+		}
+	}
+	// activeIs reports whether a change of active landed in Freshservice.
+	activeIs := func(want bool) func(t *testing.T, h *harness, e hdEnv) bool {
+		return func(t *testing.T, h *harness, e hdEnv) bool { return user(t, h, e).Active == want }
+	}
+	// heldActive checks that Freshservice holds the user once, active as wanted.
+	heldActive := func(t *testing.T, h *harness, e hdEnv, want bool) {
+		t.Helper()
+		oneUser(t, h, e.email)
+		switch active := user(t, h, e).Active; {
+		case active && !want:
+			t.Fatal("the user is still active in Freshservice: the deprovisioning was lost")
+		case !active && want:
+			t.Fatal("the user is not active in Freshservice")
+		}
+	}
+	// retitle is Entra's change of a user's title to Director by method; answer is the SCIM answer
+	// (named what) that must show the new title.
+	retitle := func(name, email, method string, body func(hdEnv) any, what string, answer func(t *testing.T, h *harness, e hdEnv, retry response) response) hdFaultOp {
+		return hdFaultOp{
+			name:   name,
+			setup:  userSetup(email),
+			method: method, path: "/scim/v2/Users/{user}",
+			body:     body,
+			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}",
 			write:   true,
-			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return len(hdUsersWithEmail(h, e.email)) > 0 },
-			retryOK: []int{http.StatusCreated},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				oneUser(t, h, e.email)
-				if u := hdUsersWithEmail(h, e.email)[0]; hdID(t, retry) != u.ID {
-					t.Fatalf("retry answered %s; Freshservice holds %+v", retry.Body, u)
-				}
-			},
-		},
-		{
-			name:   "replace user",
-			setup:  userSetup("replace.me@contoso.com"),
-			method: http.MethodPut, path: "/scim/v2/Users/{user}",
-			body: func(e hdEnv) any {
-				b := hdUser(e.email)
-				b["title"] = "Director"
-				return b
-			},
-			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}",
-			write: true,
-			landed: func(t *testing.T, h *harness, e hdEnv) bool {
-				_, title := user(t, h, e)
-				return title == "Director"
-			},
+			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return user(t, h, e).JobTitle == "Director" },
 			retryOK: []int{http.StatusOK},
 			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
 				oneUser(t, h, e.email)
-				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["title"]; got != "Director" {
-					t.Fatalf("GET answers title %v", got)
+				if got := answer(t, h, e, retry).JSON(t)["title"]; got != "Director" {
+					t.Fatalf("%s answers title %v", what, got)
 				}
 			},
-		},
-		{
-			name:   "patch user attributes",
-			setup:  userSetup("patch.me@contoso.com"),
+		}
+	}
+	// setActive is Entra's PATCH of active to want, with the Freshservice call it makes.
+	setActive := func(name string, setup func(t *testing.T, h *harness) hdEnv, want bool, upMethod, upPath string) hdFaultOp {
+		value := "False"
+		if want {
+			value = "True"
+		}
+		return hdFaultOp{
+			name:   name,
+			setup:  setup,
 			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
-			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "title", "Director")) },
-			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}",
-			write: true,
-			landed: func(t *testing.T, h *harness, e hdEnv) bool {
-				_, title := user(t, h, e)
-				return title == "Director"
-			},
+			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "active", value)) },
+			upMethod: upMethod, upPath: upPath,
+			write:   true,
+			landed:  activeIs(want),
 			retryOK: []int{http.StatusOK},
 			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				oneUser(t, h, e.email)
-				if got := retry.JSON(t)["title"]; got != "Director" {
-					t.Fatalf("retry answers title %v", got)
-				}
-			},
-		},
-		{
-			name:   "disable user",
-			setup:  userSetup("leaver@contoso.com"),
-			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
-			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "active", "False")) },
-			upMethod: http.MethodDelete, upPath: "/api/v2/requesters/{user}",
-			write: true,
-			landed: func(t *testing.T, h *harness, e hdEnv) bool {
-				active, _ := user(t, h, e)
-				return !active
-			},
-			retryOK: []int{http.StatusOK},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				oneUser(t, h, e.email)
-				if active, _ := user(t, h, e); active {
-					t.Fatal("the user is still active in Freshservice: the deprovisioning was lost")
-				}
-				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["active"]; got != false {
+				heldActive(t, h, e, want)
+				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["active"]; got != want {
 					t.Fatalf("GET answers active %v", got)
 				}
 			},
-		},
-		{
-			name:   "enable user",
-			setup:  disabledSetup,
-			method: http.MethodPatch, path: "/scim/v2/Users/{user}",
-			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "active", "True")) },
-			upMethod: http.MethodPut, upPath: "/api/v2/requesters/{user}/reactivate",
-			write: true,
-			landed: func(t *testing.T, h *harness, e hdEnv) bool {
-				active, _ := user(t, h, e)
-				return active
-			},
-			retryOK: []int{http.StatusOK},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				oneUser(t, h, e.email)
-				if active, _ := user(t, h, e); !active {
-					t.Fatal("the user is not active in Freshservice")
-				}
-				if got := scimGet(t, h, e.expand("/scim/v2/Users/{user}")).JSON(t)["active"]; got != true {
-					t.Fatalf("GET answers active %v", got)
-				}
-			},
-		},
+		}
+	}
+	ops := []hdFaultOp{
+		createUser("create user", "", func(t *testing.T, h *harness, e hdEnv, u freshservice.User) {
+			if !u.Active {
+				t.Fatalf("Freshservice holds %+v, not active", u)
+			}
+			if ids := hdLookup(t, h, e.email); !slices.Equal(ids, []string{strconv.FormatInt(u.ID, 10)}) {
+				t.Fatalf("lookup finds %q, want [%d]", ids, u.ID)
+			}
+		}),
+		// Without adoption of existing users, only fsscim's own look after a lost answer keeps
+		// Entra's retry from a 409 for the user fsscim itself made.
+		createUser("create user without adoption", "users: {reactivate_existing: false}", nil),
+		retitle("replace user", "replace.me@contoso.com", http.MethodPut, func(e hdEnv) any {
+			b := entraUserBody(e.email)
+			b["title"] = "Director"
+			return b
+		}, "GET", func(t *testing.T, h *harness, e hdEnv, _ response) response {
+			return scimGet(t, h, e.expand("/scim/v2/Users/{user}"))
+		}),
+		retitle("patch user attributes", "patch.me@contoso.com", http.MethodPatch, func(hdEnv) any {
+			return userPatchBody(patchOp("Replace", "title", "Director"))
+		}, "retry", func(_ *testing.T, _ *harness, _ hdEnv, retry response) response { return retry }),
+		setActive("disable user", userSetup("leaver@contoso.com"), false, http.MethodDelete, "/api/v2/requesters/{user}"),
+		setActive("enable user", disabledSetup, true, http.MethodPut, "/api/v2/requesters/{user}/reactivate"),
 		{
 			name:   "delete user",
 			setup:  userSetup("deleted@contoso.com"),
 			method: http.MethodDelete, path: "/scim/v2/Users/{user}",
 			upMethod: http.MethodDelete, upPath: "/api/v2/requesters/{user}",
-			write: true,
-			landed: func(t *testing.T, h *harness, e hdEnv) bool {
-				active, _ := user(t, h, e)
-				return !active
-			},
+			write:  true,
+			landed: activeIs(false),
 			// A second DELETE of a deleted user is 404 for SCIM clients; Entra takes either.
 			retryOK: []int{http.StatusNoContent, http.StatusNotFound},
 			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				oneUser(t, h, e.email)
-				if active, _ := user(t, h, e); active {
-					t.Fatal("the user is still active in Freshservice: the deprovisioning was lost")
-				}
+				heldActive(t, h, e, false)
 				if r := scimGet(t, h, e.expand("/scim/v2/Users/{user}")); r.Status != http.StatusNotFound {
 					t.Fatalf("GET after the delete: %d %s", r.Status, r.Body)
 				}
@@ -384,38 +400,8 @@ func hdFaultOps() []hdFaultOp {
 			},
 		},
 		{
-			name:   "add group member",
-			setup:  groupSetup(false),
-			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
-			body:     func(e hdEnv) any { return userPatchBody(hdMembers("Add", e.member)) },
-			upMethod: http.MethodPost, upPath: "/api/v2/requester_groups/{group}/members/{member}",
-			write:   true,
-			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return member(h, e) },
-			retryOK: []int{http.StatusNoContent},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				if !member(h, e) {
-					t.Fatal("the member is not in the Freshservice group")
-				}
-			},
-		},
-		{
-			name:   "remove group member",
-			setup:  groupSetup(true),
-			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
-			body:     func(e hdEnv) any { return userPatchBody(hdMembers("Remove", e.member)) },
-			upMethod: http.MethodDelete, upPath: "/api/v2/requester_groups/{group}/members/{member}",
-			write:   true,
-			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return !member(h, e) },
-			retryOK: []int{http.StatusNoContent},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				if member(h, e) {
-					t.Fatal("the member is still in the Freshservice group: the removal was lost")
-				}
-			},
-		},
-		{
 			name:   "rename group",
-			setup:  groupSetup(false),
+			setup:  requesterGroup.setup(false),
 			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
 			body:     func(hdEnv) any { return userPatchBody(patchOp("Replace", "displayName", "Sales EMEA")) },
 			upMethod: http.MethodPut, upPath: "/api/v2/requester_groups/{group}",
@@ -433,7 +419,7 @@ func hdFaultOps() []hdFaultOp {
 		},
 		{
 			name:   "delete group",
-			setup:  groupSetup(true),
+			setup:  requesterGroup.setup(true),
 			method: http.MethodDelete, path: "/scim/v2/Groups/{group}",
 			upMethod: http.MethodDelete, upPath: "/api/v2/requester_groups/{group}",
 			write: true,
@@ -452,40 +438,8 @@ func hdFaultOps() []hdFaultOp {
 			},
 		},
 		{
-			name:   "add agent group member",
-			tenant: "groups: {target: agent_groups}",
-			setup:  agentGroupSetup(false),
-			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
-			body:     func(e hdEnv) any { return userPatchBody(hdMembers("Add", e.member)) },
-			upMethod: http.MethodPut, upPath: "/api/v2/groups/{group}",
-			write:   true,
-			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return agentMember(h, e) },
-			retryOK: []int{http.StatusNoContent},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				if !agentMember(h, e) {
-					t.Fatal("the agent is not in the Freshservice agent group")
-				}
-			},
-		},
-		{
-			name:   "remove agent group member",
-			tenant: "groups: {target: agent_groups}",
-			setup:  agentGroupSetup(true),
-			method: http.MethodPatch, path: "/scim/v2/Groups/{group}",
-			body:     func(e hdEnv) any { return userPatchBody(hdMembers("Remove", e.member)) },
-			upMethod: http.MethodPut, upPath: "/api/v2/groups/{group}",
-			write:   true,
-			landed:  func(t *testing.T, h *harness, e hdEnv) bool { return !agentMember(h, e) },
-			retryOK: []int{http.StatusNoContent},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				if agentMember(h, e) {
-					t.Fatal("the agent is still in the Freshservice agent group: the removal was lost")
-				}
-			},
-		},
-		{
 			name:   "get group",
-			setup:  groupSetup(true),
+			setup:  requesterGroup.setup(true),
 			method: http.MethodGet, path: "/scim/v2/Groups/{group}",
 			upMethod: http.MethodGet, upPath: "/api/v2/requester_groups/{group}",
 			retryOK: []int{http.StatusOK},
@@ -496,6 +450,7 @@ func hdFaultOps() []hdFaultOp {
 			},
 		},
 	}
+	return slices.Concat(ops, requesterGroup.ops(), agentGroup.ops())
 }
 
 func TestFaultMatrix(t *testing.T) {

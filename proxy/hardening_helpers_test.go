@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -32,17 +31,6 @@ const (
 	hdFreshURN      = "urn:ietf:params:scim:schemas:extension:freshservice:2.0:User"
 )
 
-// hdUser is the body Entra sends to create a user.
-func hdUser(email string) map[string]any {
-	return map[string]any{
-		"schemas":  []string{hdUserSchema},
-		"userName": email,
-		"active":   true,
-		"name":     map[string]any{"givenName": "Test", "familyName": "User"},
-		"emails":   []any{map[string]any{"type": "work", "value": email, "primary": true}},
-	}
-}
-
 // hdMembers is a members operation in Entra's form.
 func hdMembers(kind string, ids ...int64) map[string]any {
 	values := make([]any, len(ids))
@@ -62,7 +50,7 @@ func hdDoWithin(t *testing.T, h *harness, within time.Duration, method, path str
 // hdCreateUser creates a user through SCIM and returns its id.
 func hdCreateUser(t *testing.T, h *harness, email string) int64 {
 	t.Helper()
-	r := h.do(http.MethodPost, "/scim/v2/Users", hdUser(email))
+	r := h.do(http.MethodPost, "/scim/v2/Users", entraUserBody(email))
 	if r.Status != http.StatusCreated {
 		t.Fatalf("create %s: %d %s", email, r.Status, r.Body)
 	}
@@ -135,29 +123,15 @@ func hdRequesterGroups(t *testing.T, h *harness) []freshservice.RequesterGroup {
 	var body struct {
 		Groups []freshservice.RequesterGroup `json:"requester_groups"`
 	}
-	hdEmuGet(t, h, "/api/v2/requester_groups?per_page=100", &body)
-	return body.Groups
-}
-
-func hdEmuGet(t *testing.T, h *harness, path string, into any) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, h.emuURL+path, nil)
-	if err != nil {
-		t.Fatal(err)
+	const path = "/requester_groups?per_page=100"
+	r := h.emuCall(http.MethodGet, path)
+	if r.Status != http.StatusOK {
+		t.Fatalf("emulator GET %s: %d %s", path, r.Status, r.Body)
 	}
-	req.SetBasicAuth(h.apiKey, "X")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("emulator GET %s: %d %s", path, resp.StatusCode, raw)
-	}
-	if err := json.Unmarshal(raw, into); err != nil {
+	if err := json.Unmarshal(r.Body, &body); err != nil {
 		t.Fatalf("emulator GET %s: %v", path, err)
 	}
+	return body.Groups
 }
 
 // hdAssertSCIMError checks that r is a SCIM error document with status and, when given, scimType

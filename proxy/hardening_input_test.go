@@ -192,7 +192,7 @@ func TestWrongTypesForEveryMappedAttribute(t *testing.T) {
 			n++
 			email := fmt.Sprintf("typed.%d@contoso.com", n)
 			t.Run("create/"+a.path+"="+string(raw), func(t *testing.T) {
-				body := hdUser(email)
+				body := entraUserBody(email)
 				a.place(body, v)
 				b, _ := json.Marshal(body)
 				h.expectRefused(t, http.MethodPost, "/scim/v2/Users", "application/scim+json", strings.NewReader(string(b)), 400, hdWrongType)
@@ -218,7 +218,7 @@ func TestBadIDs(t *testing.T) {
 		url.PathEscape(fmt.Sprintf("%d/../%d", h.user.ID, h.user.ID)),
 	}
 	patch, _ := json.Marshal(userPatchBody(patchOp("replace", "title", "Hacked")))
-	put, _ := json.Marshal(hdUser("ann@contoso.com"))
+	put, _ := json.Marshal(entraUserBody("ann@contoso.com"))
 	groupPatch, _ := json.Marshal(userPatchBody(patchOp("replace", "displayName", "Hacked")))
 	for _, id := range ids {
 		for _, rt := range []struct {

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
@@ -106,12 +105,11 @@ func startLoadServer(t *testing.T) *loadServer {
 	}
 	ls.inject = &loadInjector{next: http.DefaultTransport, emu: ls.emu}
 	// The production logger, writing nowhere: its cost is part of the run, its output is not.
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel)
 	ls.srv, err = proxy.New(proxy.Options{
 		Tenants:         func() *config.TenantSet { return set },
 		Keys:            keys,
 		Store:           ls.db,
-		Logger:          zap.New(proxy.RedactingCore(core)),
+		Logger:          redactingLogger(io.Discard, zap.InfoLevel),
 		Transport:       ls.inject,
 		UpstreamTimeout: 2 * time.Second,
 		RequestTimeout:  10 * time.Second,
@@ -336,7 +334,7 @@ func loadStep(ls *loadServer, u *loadUser, rng *rand.Rand, tag string) error {
 		if res, _ := m["Resources"].([]any); len(res) != 0 {
 			return fmt.Errorf("lookup of a user Entra has not made (or deleted) finds %v", res)
 		}
-		status, m, _, err = ls.retry(http.MethodPost, "/scim/v2/Users", hdUser(u.email))
+		status, m, _, err = ls.retry(http.MethodPost, "/scim/v2/Users", entraUserBody(u.email))
 		if err != nil {
 			return err
 		}

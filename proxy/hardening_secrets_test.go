@@ -110,7 +110,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		body         any
 	}{
 		{http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), nil},
-		{http.MethodPost, "/scim/v2/Users", hdUser("new@contoso.com")},
+		{http.MethodPost, "/scim/v2/Users", entraUserBody("new@contoso.com")},
 		{http.MethodPatch, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), userPatchBody(patchOp("Replace", "title", "Boss"))},
 		{http.MethodDelete, fmt.Sprintf("/scim/v2/Users/%d", seeded.ID), nil},
 		{http.MethodPost, "/scim/v2/Groups", map[string]any{"schemas": []string{hdGroupSchema}, "displayName": "Support"}},

@@ -59,7 +59,7 @@ func hdEntraCycle(t *testing.T, h *harness, elsewhere string) {
 	}
 	lookup("b4fa7c1e-0000-4000-8000-000000000000")
 	lookup("ann@contoso.com")
-	body := hdUser("ann@contoso.com")
+	body := entraUserBody("ann@contoso.com")
 	body["profileUrl"] = elsewhere + "/profile"
 	body["photos"] = []any{map[string]any{"value": elsewhere + "/photo.png", "type": "photo"}}
 	body["externalId"] = elsewhere + "/ext"

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
@@ -79,25 +78,18 @@ func hdNewMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = db.Close() })
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(m.logs), zap.DebugLevel)
-	srv, err := proxy.New(proxy.Options{
-		Tenants: m.watcher.Current,
-		Keys:    keys,
-		Store:   db,
-		Logger:  zap.New(proxy.RedactingCore(core)),
-		Backoff: func(int) time.Duration { return 0 },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.srv = srv
-	m.http = httptest.NewServer(srv.Handler())
+	// Registered first, so run last: after the server has closed and logged all it will.
 	t.Cleanup(func() {
-		m.http.Close()
-		srv.Close()
 		if t.Failed() {
 			t.Logf("fsscim log:\n%s", m.logs.String())
 		}
+	})
+	m.srv, m.http = serveProxy(t, proxy.Options{
+		Tenants: m.watcher.Current,
+		Keys:    keys,
+		Store:   db,
+		Logger:  redactingLogger(m.logs, zap.DebugLevel),
+		Backoff: func(int) time.Duration { return 0 },
 	})
 	return m
 }
@@ -166,7 +158,7 @@ func TestTenantIsolation(t *testing.T) {
 			if r := m.do(a.token, http.MethodGet, fmt.Sprintf("/scim/v2/Groups/%d", salesB.ID), nil); r.Status != http.StatusNotFound {
 				t.Fatalf("A reads B's group id: %d %s", r.Status, r.Body)
 			}
-			body := hdUser("new@alpha.example")
+			body := entraUserBody("new@alpha.example")
 			body[hdEnterpriseURN] = map[string]any{"department": "Finance"}
 			if r := m.do(a.token, http.MethodPost, "/scim/v2/Users", body); r.Status != http.StatusBadRequest {
 				t.Fatalf("A's create with B's department: %d %s", r.Status, r.Body)
@@ -250,7 +242,7 @@ func TestRemovedTenantFileStopsItsTokens(t *testing.T) {
 	} {
 		var body any
 		if req.method == http.MethodPost {
-			body = hdUser("late@beta.example")
+			body = entraUserBody("late@beta.example")
 		}
 		r := m.do(b.token, req.method, req.path, body)
 		hdAssertSCIMError(t, r, http.StatusUnauthorized, "")
@@ -286,7 +278,7 @@ func TestTenantMovedToAnotherAccount(t *testing.T) {
 	if got := lookup("old@alpha.example"); len(got) != 1 {
 		t.Fatalf("lookup in the first account finds %q", got)
 	}
-	body := hdUser("dept@alpha.example")
+	body := entraUserBody("dept@alpha.example")
 	body[hdEnterpriseURN] = map[string]any{"department": "Sandbox Only"}
 	if r := m.do(a.token, http.MethodPost, "/scim/v2/Users", body); r.Status != http.StatusCreated {
 		t.Fatalf("create in the first account: %d %s", r.Status, r.Body)
@@ -317,7 +309,7 @@ func TestTenantMovedToAnotherAccount(t *testing.T) {
 	if r := m.do(a.token, http.MethodGet, fmt.Sprintf("/scim/v2/Users/%d", old.ID), nil); r.Status == http.StatusOK && r.JSON(t)["userName"] == "old@alpha.example" {
 		t.Errorf("GET after the move answers the old account's user: %s", r.Body)
 	}
-	body = hdUser("dept2@alpha.example")
+	body = entraUserBody("dept2@alpha.example")
 	body[hdEnterpriseURN] = map[string]any{"department": "Sandbox Only"}
 	if r := m.do(a.token, http.MethodPost, "/scim/v2/Users", body); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "does not exist") {
 		t.Errorf("create with a department only the old account has: %d %s", r.Status, r.Body)

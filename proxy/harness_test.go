@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -110,26 +111,18 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Cleanup(func() { _ = db.Close() })
 
 	logs := &syncBuffer{}
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zap.DebugLevel)
-	log := zap.New(proxy.RedactingCore(core))
 	po := proxy.Options{
 		Tenants: func() *config.TenantSet { return set },
 		Keys:    keys,
 		Store:   db,
-		Logger:  log,
+		Logger:  redactingLogger(logs, zap.DebugLevel),
 		Backoff: func(int) time.Duration { return 0 },
 	}
 	for _, f := range hc.serverOpts {
 		f(&po)
 	}
-	srv, err := proxy.New(po)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
+	// Registered first, so run last: after the server has closed and logged all it will.
 	t.Cleanup(func() {
-		hs.Close()
-		srv.Close()
 		if t.Failed() {
 			t.Logf("fsscim log:\n%s", logs.String())
 		}
@@ -139,7 +132,29 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 			}
 		}
 	})
+	srv, hs := serveProxy(t, po)
 	return &harness{t: t, emu: emu, emuURL: emuSrv.URL, srv: srv, http: hs, token: token, apiKey: apiKey, keys: keys, store: db, storePath: storePath, logs: logs, domain: testDomain, opts: po}
+}
+
+// redactingLogger is fsscim's JSON logger, through the redacting core, writing to w from level up.
+func redactingLogger(w io.Writer, level zapcore.Level) *zap.Logger {
+	return zap.New(proxy.RedactingCore(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(w), level)))
+}
+
+// serveProxy builds a server from opts and serves its SCIM handler over HTTP; both close when the
+// test ends.
+func serveProxy(t testing.TB, opts proxy.Options) (*proxy.Server, *httptest.Server) {
+	t.Helper()
+	srv, err := proxy.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		srv.Close()
+	})
+	return srv, hs
 }
 
 // response is one SCIM answer.
@@ -257,34 +272,49 @@ func (h *harness) doAuth(method, path string, body any, auth string) response {
 	return send(h.t, http.DefaultClient, scimRequest(h.t, method, h.http.URL+path, body, auth))
 }
 
+// emuCall makes a Freshservice API call (path under /api/v2) straight to the emulator, behind fsscim's
+// back, as an admin or another integration would.
+func (h *harness) emuCall(method, path string) response {
+	h.t.Helper()
+	req, err := http.NewRequest(method, h.emuURL+"/api/v2"+path, nil)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.SetBasicAuth(h.apiKey, "X")
+	return send(h.t, http.DefaultClient, req)
+}
+
 // calls returns the emulator's call log since the last reset, as "METHOD /path" lines.
 func (h *harness) calls() []string {
-	var out []string
-	for _, c := range h.emu.Calls() {
-		out = append(out, c.Method+" "+strings.TrimPrefix(c.Path, "/api/v2"))
-	}
-	return out
+	return emuCallLines(h.emu, func(string) string { return "" })
 }
 
 // callsWithQuery is like calls with each call's query string (decoded, keys sorted), for checks where
 // the query matters (an email lookup versus a list page).
 func (h *harness) callsWithQuery() []string {
+	return emuCallLines(h.emu, func(raw string) string {
+		q, err := url.ParseQuery(raw)
+		if err != nil || len(q) == 0 {
+			return ""
+		}
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(q)) {
+			for _, v := range q[k] {
+				parts = append(parts, k+"="+v)
+			}
+		}
+		return strings.Join(parts, "&")
+	})
+}
+
+// emuCallLines lists the emulator's calls since the last reset as "METHOD /path" (without /api/v2),
+// with "?" and what query makes of the raw query string when that is not empty.
+func emuCallLines(emu *freshservicetest.Emulator, query func(raw string) string) []string {
 	var out []string
-	for _, c := range h.emu.Calls() {
+	for _, c := range emu.Calls() {
 		line := c.Method + " " + strings.TrimPrefix(c.Path, "/api/v2")
-		if q, err := url.ParseQuery(c.RawQuery); err == nil && len(q) > 0 {
-			keys := make([]string, 0, len(q))
-			for k := range q {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			var parts []string
-			for _, k := range keys {
-				for _, v := range q[k] {
-					parts = append(parts, k+"="+v)
-				}
-			}
-			line += "?" + strings.Join(parts, "&")
+		if q := query(c.RawQuery); q != "" {
+			line += "?" + q
 		}
 		out = append(out, line)
 	}

@@ -52,6 +52,16 @@ type metrics struct {
 	degraded map[string]bool // shared-state components currently not shared
 }
 
+// histogramVec is a latency histogram with buckets, by labels.
+func histogramVec(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
+}
+
+// counterVec is a counter by labels, for the few that carry no tenant label.
+func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
 func newMetrics(s *Server) *metrics {
 	m := &metrics{srv: s, reg: prometheus.NewRegistry(), degraded: map[string]bool{}}
 	m.requests = newTenantCounters("fsscim_scim_requests_total",
@@ -59,19 +69,15 @@ func newMetrics(s *Server) *metrics {
 		"tenant", "resource", "method", "status")
 	// The latency histograms carry no tenant label: a histogram child costs about 1 KB per label set,
 	// which ten thousand tenants would multiply, and an operator reads latency across tenants.
-	m.requestDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "fsscim_scim_request_duration_seconds",
-		Help:    "Time to answer a SCIM request, by resource and HTTP method (all tenants together).",
-		Buckets: requestBuckets,
-	}, []string{"resource", "method"})
+	m.requestDuration = histogramVec("fsscim_scim_request_duration_seconds",
+		"Time to answer a SCIM request, by resource and HTTP method (all tenants together).",
+		requestBuckets, "resource", "method")
 	m.calls = newTenantCounters("fsscim_freshservice_calls_total",
 		"HTTP attempts to Freshservice (retries included), by tenant, HTTP method, endpoint template and status (error: no answer).",
 		"tenant", "method", "endpoint", "status")
-	m.callDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "fsscim_freshservice_call_duration_seconds",
-		Help:    "Duration of HTTP attempts to Freshservice, by HTTP method and endpoint template (all tenants together).",
-		Buckets: upstreamBuckets,
-	}, []string{"method", "endpoint"})
+	m.callDuration = histogramVec("fsscim_freshservice_call_duration_seconds",
+		"Duration of HTTP attempts to Freshservice, by HTTP method and endpoint template (all tenants together).",
+		upstreamBuckets, "method", "endpoint")
 	m.budgetRefusals = newTenantCounters("fsscim_rate_budget_refusals_total",
 		"Freshservice calls not made because the tenant's rate budget was spent (answered 429 with Retry-After).",
 		"tenant")
@@ -84,14 +90,12 @@ func newMetrics(s *Server) *metrics {
 	m.lookupFetches = newTenantCounters("fsscim_lookup_cache_misses_total",
 		"Department and location reads from Freshservice (list pages and single reads) made because the lookup cache could not answer, by tenant and kind.",
 		"tenant", "kind")
-	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fsscim_tenant_reloads_total",
-		Help: "Loads of the tenant folder, by result (success, failure: a file was refused and its last good version kept).",
-	}, []string{"result"})
-	m.sharedFallbacks = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "fsscim_shared_state_fallbacks_total",
-		Help: "Times a part of the state shared through Redis (budget, store) fell back to this replica's own.",
-	}, []string{"component"})
+	m.reloads = counterVec("fsscim_tenant_reloads_total",
+		"Loads of the tenant folder, by result (success, failure: a file was refused and its last good version kept).",
+		"result")
+	m.sharedFallbacks = counterVec("fsscim_shared_state_fallbacks_total",
+		"Times a part of the state shared through Redis (budget, store) fell back to this replica's own.",
+		"component")
 	m.degradedGauge = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "fsscim_shared_state_degraded",
 		Help: "1 while Redis is configured but unusable and this replica counts budgets and keeps records alone; 0 otherwise.",

@@ -91,6 +91,22 @@ func jsonAt(v any, path ...any) any {
 	return v
 }
 
+// jsonWant is a value a decoded JSON answer must hold at path (keys and list positions, as jsonAt).
+type jsonWant struct {
+	path []any
+	want any
+}
+
+// wantJSONAt checks each value of a decoded answer; what, when given, names the answer in failures.
+func wantJSONAt(t *testing.T, what string, body any, wants ...jsonWant) {
+	t.Helper()
+	for _, w := range wants {
+		if got := jsonAt(body, w.path...); got != w.want {
+			t.Errorf("%s%v = %#v, want %#v", what, w.path, got, w.want)
+		}
+	}
+}
+
 // sendRaw sends body as is, with the given content type (none when empty) and the tenant's token.
 func sendRaw(t testing.TB, h *harness, method, path, contentType string, body io.Reader) response {
 	t.Helper()
@@ -587,21 +603,12 @@ func TestNormaliseEnterpriseLocation(t *testing.T) {
 			if got := int64(fsUser(h, id).LocationID); got != locs[tt.want] {
 				t.Errorf("Freshservice location_id = %d, want %d (%s)", got, locs[tt.want], tt.want)
 			}
-			got := h.mustGetUser(idString(id))
+			got := h.getUser(idString(id))
 			if loc := jsonAt(got, "urn:ietf:params:scim:schemas:extension:freshservice:2.0:User", "location"); loc != tt.want {
 				t.Errorf("answer location = %#v, want %q", loc, tt.want)
 			}
 		})
 	}
-}
-
-func (h *harness) mustGetUser(id string) map[string]any {
-	h.t.Helper()
-	r := h.do(http.MethodGet, "/scim/v2/Users/"+id, nil)
-	if r.Status != http.StatusOK {
-		h.t.Fatalf("GET user %s: %d %s", id, r.Status, r.Body)
-	}
-	return r.JSON(h.t)
 }
 
 func TestNormaliseUnknownAttributesIgnored(t *testing.T) {
@@ -798,21 +805,13 @@ func TestNormaliseUpdateDialects(t *testing.T) {
 			if len(got.SecondaryEmails) != 1 || !strings.EqualFold(got.SecondaryEmails[0], tt.work) {
 				t.Errorf("Freshservice secondary_emails = %v, want [%s]", got.SecondaryEmails, tt.work)
 			}
-			back := h.mustGetUser(idString(u.ID))
-			for _, c := range []struct {
-				path []any
-				want string
-			}{
-				{[]any{"displayName"}, tt.displayName},
-				{[]any{"name", "givenName"}, tt.given},
-				{[]any{"name", "familyName"}, tt.family},
-				{[]any{"emails", 0, "value"}, tt.work},
-				{[]any{"externalId"}, tt.externalID},
-			} {
-				if v := jsonAt(back, c.path...); v != c.want {
-					t.Errorf("GET answers %v = %#v, want %q as sent", c.path, v, c.want)
-				}
-			}
+			back := h.getUser(idString(u.ID))
+			wantJSONAt(t, "GET answers ", back,
+				jsonWant{[]any{"displayName"}, tt.displayName},
+				jsonWant{[]any{"name", "givenName"}, tt.given},
+				jsonWant{[]any{"name", "familyName"}, tt.family},
+				jsonWant{[]any{"emails", 0, "value"}, tt.work},
+				jsonWant{[]any{"externalId"}, tt.externalID})
 		})
 	}
 }

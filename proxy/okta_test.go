@@ -68,12 +68,10 @@ func TestOktaFlow_UserLifecycle(t *testing.T) {
 	if n := look.JSON(t)["totalResults"]; n != float64(0) {
 		t.Fatalf("lookup before the create found %v users", n)
 	}
-	r := h.do(http.MethodPost, "/scim/v2/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+	id := h.createUser(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
 		"userName":"test.user@okta.example","name":{"givenName":"Test","familyName":"User"},
 		"emails":[{"primary":true,"value":"test.user@okta.example","type":"work"}],"displayName":"Test User",
 		"locale":"en-US","externalId":"00ujl29u0le5T6Aj10h7","groups":[],"password":"1mz050nq","active":true,"title":"Tester"}`)
-	wantStatus(t, r, http.StatusCreated)
-	id, _ := r.JSON(t)["id"].(string)
 	uid, _ := strconv.ParseInt(id, 10, 64)
 	if got := fsUser(h, uid); got.FirstName != "Test" || got.JobTitle != "Tester" || string(got.ExternalID) != "00ujl29u0le5T6Aj10h7" {
 		t.Errorf("Freshservice holds %+v after the create", got)

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,13 +19,8 @@ import (
 // reloads the tenant file: from then on Freshservice receives no more than 30 calls in a clock minute,
 // and Entra gets 429 with Retry-After for the rest.
 func TestRateLimitChangeHoldsAfterReload(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2025, 3, 1, 12, 0, 10, 0, time.UTC)
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return now
-	}
+	clk := freshservicetest.NewClock(time.Date(2025, 3, 1, 12, 0, 10, 0, time.UTC))
+	clock := clk.Now
 	var reloaded atomic.Pointer[config.TenantSet]
 	h := newHarness(t,
 		withTenant("rate_limit: {per_minute: 100}"),
@@ -65,9 +59,7 @@ func TestRateLimitChangeHoldsAfterReload(t *testing.T) {
 	}
 	reloaded.Store(set)
 
-	mu.Lock()
-	now = now.Add(50 * time.Second) // 12:01:00
-	mu.Unlock()
+	clk.Add(50 * time.Second) // 12:01:00
 	h.emu.ResetCalls()
 	statuses := map[int]int{}
 	for range 60 {

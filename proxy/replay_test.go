@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,13 +49,22 @@ type replaySeed struct {
 	Users       []replayUser `json:"users"`
 }
 
+// seedUser is what every scenario says of a user it seeds in Freshservice.
+type seedUser struct {
+	Ref       string `json:"ref"`
+	Email     string `json:"email"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Inactive  bool   `json:"inactive"`
+}
+
+func (u seedUser) model() freshservice.User {
+	return freshservice.User{PrimaryEmail: u.Email, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+}
+
 type replayUser struct {
-	Ref        string `json:"ref"`
-	Email      string `json:"email"`
-	FirstName  string `json:"first_name"`
-	LastName   string `json:"last_name"`
+	seedUser
 	Agent      bool   `json:"agent"`
-	Inactive   bool   `json:"inactive"`
 	Department string `json:"department"`
 	Location   string `json:"location"`
 }
@@ -70,18 +81,25 @@ type replayFault struct {
 	ClearedAfter bool   `json:"cleared_after"`
 }
 
-type replayStep struct {
+// replayRequest is what every replay step says: its request, the status it must be answered, the
+// name to save the answer's id under, and a subset the answer must hold (a null value: absent or
+// empty).
+type replayRequest struct {
 	Name     string          `json:"name"`
 	Method   string          `json:"method"`
 	Path     string          `json:"path"`
 	Body     json.RawMessage `json:"body"`
-	BodyFile string          `json:"body_file"` // under replayDir/bodies
+	BodyFile string          `json:"body_file"` // under the scenario folder's bodies
 	Status   int             `json:"status"`
-	Save     string          `json:"save"` // name the id of the answer
+	Save     string          `json:"save"`
+	Answer   map[string]any  `json:"answer"`
+}
+
+type replayStep struct {
+	replayRequest
 	// Calls is the exact list of Freshservice calls the step must make (required).
 	Calls *[]string `json:"calls"`
-	// Answer is a subset the answer body must hold; Headers headers it must carry.
-	Answer  map[string]any    `json:"answer"`
+	// Headers are headers the answer must carry.
 	Headers map[string]string `json:"headers"`
 	// Freshservice is, per user placeholder, a subset of its Freshservice record after the step;
 	// a null record means the user must not exist.
@@ -96,15 +114,7 @@ type replayStep struct {
 }
 
 func TestReplayEntraUsers(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(replayDir, "*.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatalf("no scenarios in %s", replayDir)
-	}
-	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".json")
+	for name, file := range scenarioFiles(t, replayDir) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			runReplay(t, name, file)
@@ -121,16 +131,7 @@ type replayRun struct {
 }
 
 func runReplay(t *testing.T, name, file string) {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sc replayScenario
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&sc); err != nil {
-		t.Fatalf("%s: %v", file, err)
-	}
+	sc := readScenario[replayScenario](t, file)
 	opts := []harnessOption{withEmulator(freshservicetest.Options{KeepOnReactivate: sc.Emulator.KeepOnReactivate})}
 	for _, line := range sc.Tenant {
 		opts = append(opts, withTenant(line))
@@ -167,24 +168,16 @@ func (run *replayRun) seed(s replaySeed) {
 		emu.AddLocation(l)
 	}
 	for _, u := range s.Users {
-		m := freshservice.User{PrimaryEmail: u.Email, Email: u.Email, FirstName: u.FirstName, LastName: u.LastName}
+		m := u.model()
 		if u.Department != "" {
 			m.DepartmentIDs = []int64{run.departmentID(u.Department)}
 		}
 		if u.Location != "" {
 			m.LocationID = freshservice.ID(run.locationID(u.Location))
 		}
-		var made freshservice.User
-		if u.Agent {
-			made = emu.AddAgent(m)
-		} else {
-			made = emu.AddRequester(m)
-		}
-		if u.Inactive {
-			emu.Deactivate(made.ID)
-		}
+		id := seedReplayUser(emu, m, u.Agent, u.Inactive)
 		if u.Ref != "" {
-			run.refs[u.Ref] = made.ID
+			run.refs[u.Ref] = id
 		}
 	}
 }
@@ -207,20 +200,6 @@ func (run *replayRun) locationID(name string) int64 {
 	}
 	run.t.Fatalf("seed: no location %q", name)
 	return 0
-}
-
-var replayPlaceholder = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
-
-// fill replaces {{ref}} with the id it names.
-func (run *replayRun) fill(s string) string {
-	return replayPlaceholder.ReplaceAllStringFunc(s, func(m string) string {
-		ref := m[2 : len(m)-2]
-		id, ok := run.refs[ref]
-		if !ok {
-			run.t.Fatalf("unknown placeholder %s", m)
-		}
-		return strconv.FormatInt(id, 10)
-	})
 }
 
 // names maps every id the emulator knows to its placeholder.
@@ -380,29 +359,37 @@ func (run *replayRun) armFault(f replayFault) {
 	}, n)
 }
 
-func (run *replayRun) body(st replayStep) any {
-	raw, ok := stepBody(run.t, replayDir, st.BodyFile, st.Body)
-	if !ok {
-		return nil
-	}
-	return run.fill(raw)
-}
-
-// stepBody is a replay step's request body: from a file under dir/bodies, or inline; ok is false
-// for a step without one.
-func stepBody(t *testing.T, dir, file string, inline []byte) (string, bool) {
+// send plays the request against h, its placeholders filled from refs and its body read from dir's
+// bodies when it names a file; it checks the status (statusOK), decodes the answer (numbers as
+// json.Number when useNumber) and saves its id as the step asks. goOn is false when later steps
+// cannot run.
+func (q replayRequest) send(t *testing.T, h *harness, dir string, refs map[string]int64, label string, useNumber bool) (r response, answer any, statusOK, goOn bool) {
 	t.Helper()
+	var body any
 	switch {
-	case file != "":
-		b, err := os.ReadFile(filepath.Join(dir, "bodies", file))
+	case q.BodyFile != "":
+		b, err := os.ReadFile(filepath.Join(dir, "bodies", q.BodyFile))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return string(b), true
-	case len(inline) > 0:
-		return string(inline), true
+		body = fillRefs(t, refs, string(b))
+	case len(q.Body) > 0:
+		body = fillRefs(t, refs, string(q.Body))
 	}
-	return "", false
+	r = h.do(q.Method, fillRefs(t, refs, q.Path), body)
+	answer, statusOK, goOn = replayAnswer(t, label, q.Method, q.Path, q.Status, r, useNumber)
+	return r, answer, statusOK, goOn && saveReplayID(t, label, answer, r, refs, q.Save)
+}
+
+// checkAnswer checks the step's subset of the answer, normalised as its golden records it.
+func (q replayRequest) checkAnswer(t *testing.T, label string, norm any) {
+	t.Helper()
+	m, _ := norm.(map[string]any)
+	for k, want := range q.Answer {
+		if !subset(want, m[k]) {
+			t.Errorf("%s: answer %q is %s, want %s", label, k, mustJSON(m[k]), mustJSON(want))
+		}
+	}
 }
 
 // step plays one request and checks it; false stops the scenario (later steps depend on it).
@@ -419,32 +406,12 @@ func (run *replayRun) step(n int, st replayStep) bool {
 	h.emu.ResetCalls()
 	logStart := len(h.logs.String())
 
-	r := h.do(st.Method, run.fill(st.Path), run.body(st))
+	r, answer, ok, goOn := st.send(t, h, replayDir, run.refs, label, true)
 	if st.Fault != nil && st.Fault.ClearedAfter {
 		h.emu.ClearFaults()
 	}
-	ok := true
-	if r.Status != st.Status {
-		t.Errorf("%s: %s %s: status %d, want %d\n%s", label, st.Method, st.Path, r.Status, st.Status, r.Body)
-		ok = false
-	}
-	var answer any
-	if len(bytes.TrimSpace(r.Body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(r.Body))
-		dec.UseNumber()
-		if err := dec.Decode(&answer); err != nil {
-			t.Errorf("%s: answer is not JSON: %v\n%s", label, err, r.Body)
-			return false
-		}
-	}
-	if st.Save != "" {
-		m, _ := answer.(map[string]any)
-		id, err := strconv.ParseInt(fmt.Sprint(m["id"]), 10, 64)
-		if err != nil {
-			t.Errorf("%s: no id to save as %q in %s", label, st.Save, r.Body)
-			return false
-		}
-		run.refs[st.Save] = id
+	if !goOn {
+		return false
 	}
 
 	names := run.names()
@@ -458,12 +425,7 @@ func (run *replayRun) step(n int, st replayStep) bool {
 		t.Errorf("%s: Freshservice calls\n got %s\nwant %s", label, mustJSON(calls), mustJSON(*st.Calls))
 	}
 	normAnswer := run.normalise(answer, names)
-	for k, want := range st.Answer {
-		m, _ := normAnswer.(map[string]any)
-		if !subset(want, m[k]) {
-			t.Errorf("%s: answer %q is %s, want %s", label, k, mustJSON(m[k]), mustJSON(want))
-		}
-	}
+	st.checkAnswer(t, label, normAnswer)
 	for k, want := range st.Headers {
 		if got := r.Header.Get(k); got != want {
 			t.Errorf("%s: header %s is %q, want %q", label, k, got, want)
@@ -480,7 +442,7 @@ func (run *replayRun) step(n int, st replayStep) bool {
 			continue
 		}
 		if !exists {
-			t.Errorf("%s: no user %s in Freshservice (users: %s)", label, who, mustJSON(replaySortedKeys(users)))
+			t.Errorf("%s: no user %s in Freshservice (users: %s)", label, who, mustJSON(slices.Sorted(maps.Keys(users))))
 			continue
 		}
 		wantAny := map[string]any(want)
@@ -489,7 +451,7 @@ func (run *replayRun) step(n int, st replayStep) bool {
 		}
 	}
 	if st.UserCount != nil && len(users) != *st.UserCount {
-		t.Errorf("%s: %d users in Freshservice, want %d: %s", label, len(users), *st.UserCount, mustJSON(replaySortedKeys(users)))
+		t.Errorf("%s: %d users in Freshservice, want %d: %s", label, len(users), *st.UserCount, mustJSON(slices.Sorted(maps.Keys(users))))
 	}
 	logs := h.logs.String()[logStart:]
 	for _, want := range st.Log {
@@ -498,21 +460,129 @@ func (run *replayRun) step(n int, st replayStep) bool {
 		}
 	}
 
-	golden := map[string]any{"status": r.Status, "calls": calls, "freshservice": state}
+	golden := replayGolden(r, answer, normAnswer, calls)
+	golden["freshservice"] = state
+	compareGoldenFile(t, filepath.Join(replayDir, "golden", run.name, stepGoldenFile(n, st.Name)), golden, label)
+	return ok
+}
+
+// scenarioFiles yields the name and path of each scenario file in dir; none at all fails the test.
+func scenarioFiles(t *testing.T, dir string) iter.Seq2[string, string] {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no scenarios in %s", dir)
+	}
+	return func(yield func(string, string) bool) {
+		for _, file := range files {
+			if !yield(strings.TrimSuffix(filepath.Base(file), ".json"), file) {
+				return
+			}
+		}
+	}
+}
+
+// readScenario decodes a replay scenario file; a field the scenario type does not know fails the
+// test, so that a misspelt check is not silently skipped.
+func readScenario[S any](t *testing.T, file string) S {
+	t.Helper()
+	var sc S
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sc); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return sc
+}
+
+// seedReplayUser adds u to Freshservice as an agent or a requester, deactivated if asked, and
+// returns its id.
+func seedReplayUser(emu *freshservicetest.Emulator, u freshservice.User, agent, inactive bool) int64 {
+	var made freshservice.User
+	if agent {
+		made = emu.AddAgent(u)
+	} else {
+		made = emu.AddRequester(u)
+	}
+	if inactive {
+		emu.Deactivate(made.ID)
+	}
+	return made.ID
+}
+
+var replayPlaceholder = regexp.MustCompile(`\{\{([^{}]+)\}\}`)
+
+// fillRefs replaces each {{ref}} in s with the id it names.
+func fillRefs(t *testing.T, refs map[string]int64, s string) string {
+	t.Helper()
+	return replayPlaceholder.ReplaceAllStringFunc(s, func(m string) string {
+		id, ok := refs[m[2:len(m)-2]]
+		if !ok {
+			t.Fatalf("unknown placeholder %s", m)
+		}
+		return strconv.FormatInt(id, 10)
+	})
+}
+
+// replayAnswer checks a step's status (statusOK) and decodes its answer, numbers as json.Number when
+// useNumber; goOn is false when the answer is not JSON.
+func replayAnswer(t *testing.T, label, method, path string, want int, r response, useNumber bool) (answer any, statusOK, goOn bool) {
+	t.Helper()
+	statusOK = r.Status == want
+	if !statusOK {
+		t.Errorf("%s: %s %s: status %d, want %d\n%s", label, method, path, r.Status, want, r.Body)
+	}
+	if len(bytes.TrimSpace(r.Body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(r.Body))
+		if useNumber {
+			dec.UseNumber()
+		}
+		if err := dec.Decode(&answer); err != nil {
+			t.Errorf("%s: answer is not JSON: %v\n%s", label, err, r.Body)
+			return nil, statusOK, false
+		}
+	}
+	return answer, statusOK, true
+}
+
+// saveReplayID records the answer's id under ref (when the step names one); false when it has none.
+func saveReplayID(t *testing.T, label string, answer any, r response, refs map[string]int64, ref string) bool {
+	t.Helper()
+	if ref == "" {
+		return true
+	}
+	m, _ := answer.(map[string]any)
+	id, err := strconv.ParseInt(fmt.Sprint(m["id"]), 10, 64)
+	if err != nil {
+		t.Errorf("%s: no id to save as %q in %s", label, ref, r.Body)
+		return false
+	}
+	refs[ref] = id
+	return true
+}
+
+// replayGolden is what every step's golden records: the status, the calls, the normalised answer if
+// any, and whether Retry-After was set (its value may depend on the clock; steps pin it where not).
+func replayGolden(r response, answer, normAnswer any, calls []string) map[string]any {
+	golden := map[string]any{"status": r.Status, "calls": calls}
 	if answer != nil {
 		golden["answer"] = normAnswer
 	}
 	if r.Header.Get("Retry-After") != "" {
-		// Its value may depend on the clock; steps pin it in headers where it does not.
 		golden["retry_after"] = "<set>"
 	}
-	run.compareGolden(fmt.Sprintf("%02d-%s.json", n, slug(st.Name)), golden, label)
-	return ok
+	return golden
 }
 
-func (run *replayRun) compareGolden(file string, v any, label string) {
-	compareGoldenFile(run.t, filepath.Join(replayDir, "golden", run.name, file), v, label)
-}
+// stepGoldenFile names the golden of step n.
+func stepGoldenFile(n int, name string) string { return fmt.Sprintf("%02d-%s.json", n, slug(name)) }
 
 // compareGoldenFile compares v, as indented JSON, with the golden file at path, or rewrites the file
 // under -update.
@@ -570,7 +640,8 @@ func slug(s string) string {
 	return strings.TrimSuffix(b.String(), "-")
 }
 
-// subset reports whether got holds want: maps key by key (recursively), everything else equal.
+// subset reports whether got holds want: maps key by key (recursively), null as "absent or empty",
+// everything else equal.
 func subset(want, got any) bool {
 	switch w := want.(type) {
 	case map[string]any:
@@ -599,13 +670,4 @@ func mustJSON(v any) string {
 		panic(err)
 	}
 	return strings.TrimSuffix(buf.String(), "\n")
-}
-
-func replaySortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

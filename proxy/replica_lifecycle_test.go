@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
@@ -210,16 +209,7 @@ func (h *harness) restart() {
 	h.t.Helper()
 	h.http.Close()
 	h.srv.Close() // the last save of the replicas
-	srv, err := proxy.New(h.opts)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	h.t.Cleanup(func() {
-		hs.Close()
-		srv.Close()
-	})
-	h.srv, h.http = srv, hs
+	h.srv, h.http = serveProxy(h.t, h.opts)
 }
 
 // TestRestartAnswersWithoutWalking restarts fsscim: the new process loads the replica its
@@ -265,16 +255,7 @@ func TestRestartAfterCrashRefreshesAtOnce(t *testing.T) {
 	}
 	// The crash: the first server is never closed, so it makes no last save.
 	h.http.Close()
-	srv, err := proxy.New(h.opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close()
-	})
-	h.srv, h.http = srv, hs
+	h.srv, h.http = serveProxy(t, h.opts)
 	clock.Add(time.Minute) // well within the bound of 5 minutes
 	if !eventually(func() bool { return h.titleOf(u.ID) == "Head Clerk" }) {
 		t.Fatalf("after the crash the replica was not refreshed; calls %v", h.calls())

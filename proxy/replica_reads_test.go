@@ -255,13 +255,7 @@ func TestOktaReads(t *testing.T) {
 func TestFiltersFindWhatFsscimKeeps(t *testing.T) {
 	h := newHarness(t)
 	h.emu.AddLocation("Berlin")
-	create := func(body string) string {
-		t.Helper()
-		r := h.do(http.MethodPost, "/scim/v2/Users", entraBody(body, nil))
-		wantStatus(t, r, http.StatusCreated)
-		id, _ := r.JSON(t)["id"].(string)
-		return id
-	}
+	create := func(body string) string { return h.createUser(entraBody(body, nil)) }
 	kept := create(`{"schemas":["%CORE%","%ENT%","%FS%"],"userName":"kept@example.com","nickName":"Kiki",
 		"name":{"givenName":"Kept","familyName":"User","middleName":"Quinn"},
 		"%ENT%":{"employeeNumber":"701984","_location":"Berlin"},"%FS%":{"isAgent":"False"}}`)

@@ -93,13 +93,5 @@ func TestTwoServersShareTheDirectory(t *testing.T) {
 
 // callLines is the calls the cluster's account received, as "METHOD /path?query".
 func callLines(c *cluster) []string {
-	var out []string
-	for _, call := range c.emu.Calls() {
-		line := call.Method + " " + strings.TrimPrefix(call.Path, "/api/v2")
-		if call.RawQuery != "" {
-			line += "?" + call.RawQuery
-		}
-		out = append(out, line)
-	}
-	return out
+	return emuCallLines(c.emu, func(raw string) string { return raw })
 }

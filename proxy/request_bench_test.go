@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
@@ -68,12 +67,11 @@ func newReqBenchServer(b *testing.B, users int) *reqBenchServer {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { _ = db.Close() })
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(io.Discard), zap.InfoLevel)
 	srv, err := proxy.New(proxy.Options{
 		Tenants:   func() *config.TenantSet { return set },
 		Keys:      keys,
 		Store:     db,
-		Logger:    zap.New(proxy.RedactingCore(core)),
+		Logger:    redactingLogger(io.Discard, zap.InfoLevel),
 		Transport: reqBenchEmulator{emu},
 	})
 	if err != nil {

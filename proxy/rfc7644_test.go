@@ -6,11 +6,11 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 )
 
@@ -129,27 +129,23 @@ func TestRFC7644_3_7_BulkIsNotImplemented(t *testing.T) {
 
 // TestRFC7643_5_ServiceProviderConfig: the configuration says what fsscim supports: PATCH and
 // filters (with the largest page), and not bulk, sort, ETags or password changes.
+// serviceProviderFeatures are what ServiceProviderConfig must say fsscim supports, and does not.
+var serviceProviderFeatures = []jsonWant{
+	{[]any{"patch", "supported"}, true},
+	{[]any{"filter", "supported"}, true},
+	{[]any{"filter", "maxResults"}, float64(100)},
+	{[]any{"bulk", "supported"}, false},
+	{[]any{"sort", "supported"}, false},
+	{[]any{"etag", "supported"}, false},
+}
+
 func TestRFC7643_5_ServiceProviderConfig(t *testing.T) {
 	h := newHarness(t)
 	r := h.do(http.MethodGet, "/scim/v2/ServiceProviderConfig", nil)
 	wantStatus(t, r, http.StatusOK)
 	body := r.JSON(t)
-	for _, f := range []struct {
-		path []any
-		want any
-	}{
-		{[]any{"patch", "supported"}, true},
-		{[]any{"filter", "supported"}, true},
-		{[]any{"filter", "maxResults"}, float64(100)},
-		{[]any{"bulk", "supported"}, false},
-		{[]any{"sort", "supported"}, false},
-		{[]any{"etag", "supported"}, false},
-		{[]any{"changePassword", "supported"}, false},
-	} {
-		if got := jsonAt(body, f.path...); got != f.want {
-			t.Errorf("%v = %#v, want %#v", f.path, got, f.want)
-		}
-	}
+	wantJSONAt(t, "", body, serviceProviderFeatures...)
+	wantJSONAt(t, "", body, jsonWant{[]any{"changePassword", "supported"}, false})
 	if docs, _ := body["documentationUri"].(string); !strings.HasPrefix(docs, "https://") {
 		t.Errorf("documentationUri = %q", docs)
 	}
@@ -164,14 +160,8 @@ func jsonDecode(resp *http.Response, v any) error {
 // carry Freshservice's own times; requester groups have none in Freshservice, so fsscim answers when
 // it made the group and when it last changed it.
 func TestRFC7643_3_1_GroupMetaDates(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return now
-	}
-	h := newHarness(t, withServer(func(o *proxy.Options) { o.Now = clock }))
+	clock := freshservicetest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	h := newHarness(t, withServer(func(o *proxy.Options) { o.Now = clock.Now }))
 	ann := seedPerson(h, "dates@example.com", nil)
 	g := h.do(http.MethodPost, "/scim/v2/Groups", map[string]any{
 		"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": "Dated",
@@ -182,9 +172,7 @@ func TestRFC7643_3_1_GroupMetaDates(t *testing.T) {
 		t.Errorf("create answers meta.created %v", got)
 	}
 
-	mu.Lock()
-	now = now.Add(time.Hour)
-	mu.Unlock()
+	clock.Add(time.Hour)
 	r := h.do(http.MethodPatch, "/scim/v2/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 		"Operations":[{"op":"add","path":"members","value":[{"value":"`+idString(ann.ID)+`"}]}]}`)
 	wantStatus(t, r, http.StatusNoContent)
@@ -306,10 +294,8 @@ func TestRFC7644_3_5_2_2_RemoveExtensionClearsIt(t *testing.T) {
 // reading back as it was, so a client that maps both sees no difference to send again.
 func TestPatchedLanguageAttributeDecides(t *testing.T) {
 	h := newHarness(t)
-	r := h.do(http.MethodPost, "/scim/v2/Users", entraBody(`{"schemas":["%CORE%"],"userName":"lang@example.com",
+	id := h.createUser(entraBody(`{"schemas":["%CORE%"],"userName":"lang@example.com",
 		"name":{"givenName":"Lang","familyName":"User"},"preferredLanguage":"de-DE","locale":"de-DE"}`, nil))
-	wantStatus(t, r, http.StatusCreated)
-	id, _ := r.JSON(t)["id"].(string)
 	uid, _ := strconv.ParseInt(id, 10, 64)
 
 	p := patchUser(h, uid, `[{"op":"replace","path":"locale","value":"fr-FR"}]`)

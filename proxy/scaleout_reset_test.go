@@ -95,14 +95,21 @@ func TestReplicasRefillRedisThatRestartedEmpty(t *testing.T) {
 	}
 
 	c.clock.Add(store.DefaultSettleWindow)
-	if r := c.do(1, http.MethodGet, "/scim/v2/Users/"+f.deleted, nil); r.Status != http.StatusNotFound {
-		t.Fatalf("the deleted user read through replica 1 after the refill: %d %s; want 404", r.Status, r.Body)
+	c.wantRecordsKept(1, f, "after the refill")
+}
+
+// wantRecordsKept checks that replica i answers from the records of f: the deleted user is not found,
+// and the enable of the disabled user restores its department.
+func (c *cluster) wantRecordsKept(i int, f resetFixture, when string) {
+	c.t.Helper()
+	if r := c.do(i, http.MethodGet, "/scim/v2/Users/"+f.deleted, nil); r.Status != http.StatusNotFound {
+		c.t.Fatalf("the deleted user read through replica %d %s: %d %s; want 404", i, when, r.Status, r.Body)
 	}
-	if r := c.do(1, http.MethodPatch, "/scim/v2/Users/"+f.disabled, activePatch(true)); r.Status != http.StatusOK {
-		t.Fatalf("enable through replica 1 after the refill: %d %s", r.Status, r.Body)
+	if r := c.do(i, http.MethodPatch, "/scim/v2/Users/"+f.disabled, activePatch(true)); r.Status != http.StatusOK {
+		c.t.Fatalf("enable through replica %d %s: %d %s", i, when, r.Status, r.Body)
 	}
 	if u := c.fsUserOf(f.disabled); !u.Active || !slices.Equal(u.DepartmentIDs, []int64{f.dept.ID}) {
-		t.Fatalf("after the enable: active %v, departments %v; want the department [%d] restored", u.Active, u.DepartmentIDs, f.dept.ID)
+		c.t.Fatalf("after the enable through replica %d: active %v, departments %v; want the department [%d] restored", i, u.Active, u.DepartmentIDs, f.dept.ID)
 	}
 }
 
@@ -120,15 +127,7 @@ func TestReplicasDuringRedisOutage(t *testing.T) {
 	if c.fsUserOf(f.disabled).Active {
 		t.Fatal("replica 1 reactivated the user without the record of what to restore")
 	}
-	if r := c.do(0, http.MethodGet, "/scim/v2/Users/"+f.deleted, nil); r.Status != http.StatusNotFound {
-		t.Fatalf("replica 0 reads the user it deleted: %d %s; want 404", r.Status, r.Body)
-	}
-	if r := c.do(0, http.MethodPatch, "/scim/v2/Users/"+f.disabled, activePatch(true)); r.Status != http.StatusOK {
-		t.Fatalf("replica 0 enables the user it disabled: %d %s", r.Status, r.Body)
-	}
-	if u := c.fsUserOf(f.disabled); !u.Active || !slices.Equal(u.DepartmentIDs, []int64{f.dept.ID}) {
-		t.Fatalf("after replica 0's enable: active %v, departments %v; want [%d]", u.Active, u.DepartmentIDs, f.dept.ID)
-	}
+	c.wantRecordsKept(0, f, "during the outage")
 
 	c.gate.Open()
 	c.clock.Add(time.Minute) // past the retry interval

@@ -14,7 +14,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
@@ -116,8 +115,7 @@ func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zap.DebugLevel)
-	log := zap.New(proxy.RedactingCore(core))
+	log := redactingLogger(logs, zap.DebugLevel)
 
 	var srv *proxy.Server // set below, before any request can reach the callbacks
 	shared, err := store.NewShared(store.SharedOptions{Remote: remote, Local: local, Now: c.clock.Now,
@@ -126,7 +124,8 @@ func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = shared.Close() })
-	srv, err = proxy.New(proxy.Options{
+	var hs *httptest.Server
+	srv, hs = serveProxy(t, proxy.Options{
 		Tenants:    func() *config.TenantSet { return set },
 		Keys:       keys,
 		Store:      shared,
@@ -145,14 +144,6 @@ func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config
 			}
 			return b
 		},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		srv.Close()
 	})
 	return &replica{srv: srv, http: hs, logs: logs, store: shared}
 }

@@ -61,8 +61,8 @@ func (h *harness) warmIndex() {
 	}
 }
 
-// create posts body and returns the new user's id.
-func (h *harness) createUser(body map[string]any) string {
+// createUser posts body (a map, or JSON text) and returns the new user's id.
+func (h *harness) createUser(body any) string {
 	h.t.Helper()
 	r := h.do(http.MethodPost, "/scim/v2/Users", body)
 	if r.Status != http.StatusCreated {
@@ -85,7 +85,7 @@ func (h *harness) getUser(id string) map[string]any {
 }
 
 func TestEntraCallCounts(t *testing.T) {
-	tests := []struct {
+	type callCase struct {
 		name string
 		// before runs after the warm-up and returns the id the step works on.
 		before func(h *harness) string
@@ -94,7 +94,24 @@ func TestEntraCallCounts(t *testing.T) {
 		body   func(id string) any
 		status int
 		want   []string
-	}{
+	}
+	// patchAfterRead is Entra's PATCH of ops to a user it created and has just read.
+	patchAfterRead := func(name, email string, want []string, ops ...map[string]any) callCase {
+		return callCase{
+			name: name,
+			before: func(h *harness) string {
+				id := h.createUser(entraUserBody(email))
+				h.getUser(id)
+				return id
+			},
+			method: http.MethodPatch,
+			path:   "/scim/v2/Users/{id}",
+			body:   func(string) any { return userPatchBody(ops...) },
+			status: http.StatusOK,
+			want:   want,
+		}
+	}
+	tests := []callCase{
 		{
 			name:   "test connection with a warm index",
 			before: func(h *harness) string { return "" },
@@ -118,51 +135,14 @@ func TestEntraCallCounts(t *testing.T) {
 			status: http.StatusCreated,
 			want:   []string{"POST /requesters"},
 		},
-		{
-			name: "patch of plain attributes after Entra's read",
-			before: func(h *harness) string {
-				id := h.createUser(entraUserBody("patch.me@contoso.com"))
-				h.getUser(id)
-				return id
-			},
-			method: http.MethodPatch,
-			path:   "/scim/v2/Users/{id}",
-			body: func(string) any {
-				return userPatchBody(patchOp("Replace", "title", "Boss"), patchOp("Replace", "name.familyName", "Other"),
-					patchOp("Add", `phoneNumbers[type eq "mobile"].value`, "+1 555 0100"))
-			},
-			status: http.StatusOK,
-			want:   []string{"PUT /requesters/{id}"},
-		},
-		{
-			name: "patch that changes nothing",
-			before: func(h *harness) string {
-				id := h.createUser(entraUserBody("same@contoso.com"))
-				h.getUser(id)
-				return id
-			},
-			method: http.MethodPatch,
-			path:   "/scim/v2/Users/{id}",
-			body: func(string) any {
-				return userPatchBody(patchOp("Replace", "name.familyName", "User"), patchOp("Replace", "active", "True"),
-					patchOp("Replace", `emails[type eq "work"].value`, "same@contoso.com"))
-			},
-			status: http.StatusOK,
-			want:   nil,
-		},
-		{
-			name: "disable after Entra's read",
-			before: func(h *harness) string {
-				id := h.createUser(entraUserBody("leaver@contoso.com"))
-				h.getUser(id)
-				return id
-			},
-			method: http.MethodPatch,
-			path:   "/scim/v2/Users/{id}",
-			body:   func(string) any { return userPatchBody(patchOp("Replace", "active", "False")) },
-			status: http.StatusOK,
-			want:   []string{"DELETE /requesters/{id}"},
-		},
+		patchAfterRead("patch of plain attributes after Entra's read", "patch.me@contoso.com", []string{"PUT /requesters/{id}"},
+			patchOp("Replace", "title", "Boss"), patchOp("Replace", "name.familyName", "Other"),
+			patchOp("Add", `phoneNumbers[type eq "mobile"].value`, "+1 555 0100")),
+		patchAfterRead("patch that changes nothing", "same@contoso.com", nil,
+			patchOp("Replace", "name.familyName", "User"), patchOp("Replace", "active", "True"),
+			patchOp("Replace", `emails[type eq "work"].value`, "same@contoso.com")),
+		patchAfterRead("disable after Entra's read", "leaver@contoso.com", []string{"DELETE /requesters/{id}"},
+			patchOp("Replace", "active", "False")),
 		{
 			name: "delete after Entra's lookup",
 			before: func(h *harness) string {
@@ -441,18 +421,8 @@ func TestCreateAfterUserForgottenInFreshservice(t *testing.T) {
 	h := newHarness(t)
 	old := h.emu.AddRequester(freshservice.User{PrimaryEmail: "back@contoso.com", FirstName: "Back"})
 	h.warmIndex()
-	req, err := http.NewRequest(http.MethodDelete, fmt.Sprintf("%s/api/v2/requesters/%d/forget", h.emuURL, old.ID), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.SetBasicAuth(h.apiKey, "X")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("forget in the emulator: %d", resp.StatusCode)
+	if r := h.emuCall(http.MethodDelete, fmt.Sprintf("/requesters/%d/forget", old.ID)); r.Status != http.StatusNoContent {
+		t.Fatalf("forget in the emulator: %d", r.Status)
 	}
 	r := h.do(http.MethodPost, "/scim/v2/Users", entraUserBody("back@contoso.com"))
 	if r.Status != http.StatusCreated {

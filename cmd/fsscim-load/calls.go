@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -45,22 +45,14 @@ type callStep struct {
 
 func cmdCalls(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var wl workload
-	fs := flag.NewFlagSet("fsscim-load calls", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("calls", "Count the Freshservice calls each of Entra's request sequences costs: Test Connection, the initial\nsync, an incremental cycle, a disable, a page of users without a filter, a group lookup by displayName.", stderr)
 	fs.IntVar(&wl.users, "users", 1000, "users created by the initial sync")
 	fs.Float64Var(&wl.changed, "changed", 0.2, "share of users changed in each of the two incremental variants (different users each)")
 	fs.Float64Var(&wl.disabled, "disabled", 0.05, "share of users disabled")
 	groups := fs.Int("groups", 250, "requester groups made in Freshservice before fsscim started, which a group lookup may have to walk")
 	jsonOut := jsonFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: fsscim-load calls [options]\n\nCount the Freshservice calls each of Entra's request sequences costs: Test Connection, the initial\nsync, an incremental cycle, a disable, a page of users without a filter, a group lookup by displayName.\n\nOptions:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if wl.users < 100 || *groups < 1 || wl.changed <= 0 || wl.changed > 0.25 || wl.disabled <= 0 || wl.disabled > 0.25 {
 		fmt.Fprintln(stderr, "fsscim-load calls: --users must be at least 100 (a page), --groups at least 1, --changed and --disabled shares above 0 and at most 0.25")
@@ -74,13 +66,7 @@ func cmdCalls(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "fsscim-load calls: %v\n", err)
 		return 1
 	}
-	if code := emit(stdout, stderr, *jsonOut, res, res.writeText); code != 0 {
-		return code
-	}
-	if res.Failures > 0 {
-		return 1
-	}
-	return 0
+	return emitMeasured(stdout, stderr, *jsonOut, res, res.writeText, res.Failures)
 }
 
 // seedGroupName names the requester groups made in the account before fsscim started.
@@ -268,17 +254,12 @@ func (c *callCosts) writeText(w io.Writer) {
 	fmt.Fprintln(w, "\nby endpoint:")
 	for _, s := range c.Steps {
 		var parts []string
-		for _, k := range sortedKeys(s.ByEndpoint) {
+		for _, k := range slices.Sorted(maps.Keys(s.ByEndpoint)) {
 			parts = append(parts, fmt.Sprintf("%s %d", k, s.ByEndpoint[k]))
 		}
 		fmt.Fprintf(w, "  %s: %s\n", s.Name, strings.Join(parts, ", "))
 	}
-	for _, s := range c.FailureSamples {
-		fmt.Fprintf(w, "failure: %s\n", s)
-	}
-	if c.Failures > 0 {
-		fmt.Fprintf(w, "%d requests did not get the answer Entra expects\n", c.Failures)
-	}
+	writeFailures(w, c.FailureSamples, c.Failures, "requests did not get the answer Entra expects")
 }
 
 func plural(unit string, n int) string {

@@ -36,8 +36,7 @@ type runOptions struct {
 var defaultDepartments = []string{"Sales", "Engineering", "Finance", "Support", "Marketing", "People", "Legal", "Operations"}
 
 func runFlags(o *runOptions, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("fsscim-load run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("run", "Replay Entra's provisioning traffic against an embedded fsscim and Freshservice emulator, or --target.", stderr)
 	fs.IntVar(&o.wl.users, "users", 10000, "users in the directory Entra provisions")
 	// Entra does not document how many requests one provisioning job sends at once; 8 keeps well
 	// above the 25 requests a second Microsoft asks gallery endpoints to sustain.
@@ -65,10 +64,6 @@ func runFlags(o *runOptions, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.logFile, "log", "", "write the embedded fsscim's log to this file (default: encoded and discarded)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the main run (fsscim, emulator and client together) to this file")
 	fs.StringVar(&o.progress, "progress", "auto", "progress line on standard error: auto (when it is a terminal), always, never")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: fsscim-load run [options]\n\nReplay Entra's provisioning traffic against an embedded fsscim and Freshservice emulator, or --target.\n\nOptions:\n")
-		fs.PrintDefaults()
-	}
 	return fs
 }
 
@@ -111,11 +106,8 @@ func (o *runOptions) validate() error {
 func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	var o runOptions
 	fs := runFlags(&o, stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "fsscim-load run: unexpected argument %q\n", fs.Arg(0))
@@ -158,15 +150,11 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 }
 
 func cmdIndexMemory(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fsscim-load index-memory", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("index-memory", "", stderr)
 	users := fs.Int("users", 10000, "users in the directory")
 	jsonOut := jsonFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if *users < 1 {
 		fmt.Fprintln(stderr, "fsscim-load index-memory: --users must be at least 1")
@@ -181,17 +169,13 @@ func cmdIndexMemory(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 func cmdIdleTenants(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("fsscim-load idle-tenants", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("idle-tenants", "", stderr)
 	tenants := fs.Int("tenants", 1000, "tenant files, each touched once with Test Connection")
 	concurrency := fs.Int("concurrency", 8, "Test Connections in flight at once")
 	heapProfile := fs.String("heapprofile", "", "write a heap profile of the idle process, its tenants still served, to this file")
 	jsonOut := jsonFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if *tenants < 1 || *concurrency < 1 {
 		fmt.Fprintln(stderr, "fsscim-load idle-tenants: --tenants and --concurrency must be at least 1")
@@ -203,6 +187,55 @@ func cmdIdleTenants(ctx context.Context, args []string, stdout, stderr io.Writer
 		return 1
 	}
 	return emit(stdout, stderr, *jsonOut, res, res.writeText)
+}
+
+// newFlags is the flag set of the command name, its errors on stderr; a summary, when given, makes
+// the usage text: the summary, then the options.
+func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("fsscim-load "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	if summary != "" {
+		fs.Usage = func() {
+			fmt.Fprintf(stderr, "Usage: fsscim-load %s [options]\n\n%s\n\nOptions:\n", name, summary)
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parseFlags parses a command's arguments; done says the command ends at once with code: 0 after
+// --help, 2 for a flag it does not take (the flag package has said why).
+func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		return 0, true
+	}
+	return 2, true
+}
+
+// emitMeasured is emit for a measurement that counts failed requests: any makes the exit code 1.
+func emitMeasured(stdout, stderr io.Writer, jsonOut string, v any, text func(io.Writer), failures int) int {
+	if code := emit(stdout, stderr, jsonOut, v, text); code != 0 {
+		return code
+	}
+	if failures > 0 {
+		return 1
+	}
+	return 0
+}
+
+// writeFailures ends a text report with the sampled failures and how many there were (what says of
+// what).
+func writeFailures(w io.Writer, samples []string, failures int, what string) {
+	for _, s := range samples {
+		fmt.Fprintf(w, "failure: %s\n", s)
+	}
+	if failures > 0 {
+		fmt.Fprintf(w, "%d %s\n", failures, what)
+	}
 }
 
 // jsonFlag registers --json with the meaning it has in every command.

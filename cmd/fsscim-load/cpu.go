@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -35,22 +33,14 @@ type cpuRound struct {
 
 func cmdCPU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var wl workload
-	fs := flag.NewFlagSet("fsscim-load cpu", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("cpu", "CPU time (user + system, the whole process: fsscim, the emulator and the load client) per SCIM\nrequest in an initial sync (lookup + create) and an incremental cycle (read + PATCH).", stderr)
 	fs.IntVar(&wl.users, "users", 10000, "users created in the initial sync")
 	fs.IntVar(&wl.concurrency, "concurrency", 8, "requests in flight at once")
 	fs.Float64Var(&wl.changed, "changed", 0.2, "share of users read and PATCHed in the incremental cycle")
 	rounds := fs.Int("rounds", 3, "rounds, each against a fresh fsscim and account; the figures are their medians")
 	jsonOut := jsonFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: fsscim-load cpu [options]\n\nCPU time (user + system, the whole process: fsscim, the emulator and the load client) per SCIM\nrequest in an initial sync (lookup + create) and an incremental cycle (read + PATCH).\n\nOptions:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if wl.users < 1 || wl.concurrency < 1 || *rounds < 1 || wl.changed < 0 || wl.changed > 1 {
 		fmt.Fprintln(stderr, "fsscim-load cpu: --users, --concurrency and --rounds must be at least 1, --changed a share between 0 and 1")
@@ -63,13 +53,7 @@ func cmdCPU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "fsscim-load cpu: %v\n", err)
 		return 1
 	}
-	if code := emit(stdout, stderr, *jsonOut, res, res.writeText); code != 0 {
-		return code
-	}
-	if res.Failures > 0 {
-		return 1
-	}
-	return 0
+	return emitMeasured(stdout, stderr, *jsonOut, res, res.writeText, res.Failures)
 }
 
 func measureCPU(ctx context.Context, wl workload, rounds int) (*cpuCost, error) {
@@ -115,10 +99,5 @@ func (c *cpuCost) writeText(w io.Writer) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "\nCPU per SCIM request (median): initial sync %.3f ms, incremental %.3f ms\n", c.InitialSyncCPUMs, c.IncrementalCPUMs)
-	for _, s := range c.FailureSamples {
-		fmt.Fprintf(w, "failure: %s\n", s)
-	}
-	if c.Failures > 0 {
-		fmt.Fprintf(w, "%d requests did not get the answer Entra expects\n", c.Failures)
-	}
+	writeFailures(w, c.FailureSamples, c.Failures, "requests did not get the answer Entra expects")
 }

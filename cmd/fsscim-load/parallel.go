@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -72,8 +70,7 @@ type parallelOptions struct {
 
 func cmdParallelReads(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o parallelOptions
-	fs := flag.NewFlagSet("fsscim-load parallel-reads", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("parallel-reads", "Read users by id through fsscim (GET /scim/v2/Users/{id}) and straight from the emulator\n(GET /api/v2/requesters/{id}), many at once, with a fixed upstream latency; compare the throughput and\ncount the connections opened to the emulator.", stderr)
 	fs.IntVar(&o.inFlight, "in-flight", 64, "reads in flight at once, on both paths")
 	fs.DurationVar(&o.latency, "latency", 20*time.Millisecond, "time the emulated Freshservice takes to answer each call")
 	fs.IntVar(&o.users, "users", 1000, "requesters in the account, read in turn")
@@ -81,15 +78,8 @@ func cmdParallelReads(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of direct then fsscim reads; the figures are their medians")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to this file (- for standard output instead of the text)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the rounds (fsscim, emulator and client together) to this file")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: fsscim-load parallel-reads [options]\n\nRead users by id through fsscim (GET /scim/v2/Users/{id}) and straight from the emulator\n(GET /api/v2/requesters/{id}), many at once, with a fixed upstream latency; compare the throughput and\ncount the connections opened to the emulator.\n\nOptions:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, done := parseFlags(fs, args); done {
+		return code
 	}
 	if o.inFlight < 1 || o.users < 1 || o.reads < 1 || o.rounds < 1 || o.latency < 0 {
 		fmt.Fprintln(stderr, "fsscim-load parallel-reads: --in-flight, --users, --reads and --rounds must be at least 1, --latency not negative")
@@ -100,13 +90,7 @@ func cmdParallelReads(ctx context.Context, args []string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "fsscim-load parallel-reads: %v\n", err)
 		return 1
 	}
-	if code := emit(stdout, stderr, o.jsonOut, res, res.writeText); code != 0 {
-		return code
-	}
-	if res.Failures > 0 {
-		return 1
-	}
-	return 0
+	return emitMeasured(stdout, stderr, o.jsonOut, res, res.writeText, res.Failures)
 }
 
 // measureParallelReads seeds an account, then in each round sends o.reads reads straight to the
@@ -269,10 +253,5 @@ func (p *parallelReads) writeText(w io.Writer) {
 	fmt.Fprintf(w, "CPU per read (median, whole process): %.3f ms through fsscim, %.3f ms direct; fsscim adds %.3f ms\n", p.FsscimCPUMsPerRead, p.DirectCPUMsPerRead, p.AddedCPUMsPerRead)
 	fmt.Fprintf(w, "new upstream connections per 1,000 Freshservice calls: %.2f (direct: %.2f per 1,000 reads)\n", p.ConnsPer1000Calls, p.DirectConnsPer1000)
 	fmt.Fprintf(w, "Freshservice calls per read through fsscim: %.3f\n", p.CallsPerRead)
-	for _, s := range p.FailureSamples {
-		fmt.Fprintf(w, "failure: %s\n", s)
-	}
-	if p.Failures > 0 {
-		fmt.Fprintf(w, "%d reads failed\n", p.Failures)
-	}
+	writeFailures(w, p.FailureSamples, p.Failures, "reads failed")
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -244,7 +246,7 @@ func (r *report) writeText(w io.Writer) {
 	for _, p := range r.Phases {
 		for _, o := range p.Ops {
 			var st []string
-			for _, k := range sortedKeys(o.Statuses) {
+			for _, k := range slices.Sorted(maps.Keys(o.Statuses)) {
 				st = append(st, fmt.Sprintf("%s×%d", k, o.Statuses[k]))
 			}
 			if o.Throttled > 0 {
@@ -287,7 +289,7 @@ func (r *report) writeText(w io.Writer) {
 		fmt.Fprintln(w, "Freshservice calls by endpoint (per SCIM request of the phase):")
 		for _, p := range withCalls {
 			var parts []string
-			for _, k := range sortedKeys(p.Freshservice.ByEndpoint) {
+			for _, k := range slices.Sorted(maps.Keys(p.Freshservice.ByEndpoint)) {
 				n := p.Freshservice.ByEndpoint[k]
 				parts = append(parts, fmt.Sprintf("%s %d (%.4f)", k, n, float64(n)/float64(max(p.Requests, 1))))
 			}

@@ -77,30 +77,15 @@ type answer struct {
 // is an answer for the caller to judge.
 func (c *scimClient) send(ctx context.Context, rec *recorder, op, method, path string, body []byte) (answer, error) {
 	for attempt := 0; ; attempt++ {
-		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+		resp, raw, took, err := roundTrip(ctx, c.http, op, method, c.base+path, body, func(req *http.Request) {
+			req.Header.Set("Authorization", "Bearer "+c.token)
+			req.Header.Set("Accept", "application/scim+json")
+			if body != nil {
+				req.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
+			}
+		})
 		if err != nil {
-			return answer{}, fmt.Errorf("%s %s: %w", method, op, err)
-		}
-		req.Header.Set("Authorization", "Bearer "+c.token)
-		req.Header.Set("Accept", "application/scim+json")
-		if body != nil {
-			req.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
-		}
-		start := time.Now()
-		resp, err := c.http.Do(req)
-		if err != nil {
-			// The error names the URL, never the token.
-			return answer{}, fmt.Errorf("%s %s: %w", method, op, err)
-		}
-		raw, err := io.ReadAll(resp.Body)
-		_ = resp.Body.Close()
-		took := time.Since(start)
-		if err != nil {
-			return answer{}, fmt.Errorf("%s %s: read answer: %w", method, op, err)
+			return answer{}, err
 		}
 		if (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) && attempt < maxThrottleRetries {
 			rec.throttle(op)
@@ -117,35 +102,48 @@ func (c *scimClient) send(ctx context.Context, rec *recorder, op, method, path s
 // directCall sends a call that does not go through fsscim's SCIM path (straight to the emulator, or
 // fsscim's health check), for the latency comparison.
 func directCall(ctx context.Context, hc *http.Client, rec *recorder, op, method, url, apiKey string, body []byte) (answer, error) {
+	resp, raw, took, err := roundTrip(ctx, hc, op, method, url, body, func(req *http.Request) {
+		if apiKey != "" {
+			req.SetBasicAuth(apiKey, "X")
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set(directHeader, "1")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+	})
+	if err != nil {
+		return answer{}, err
+	}
+	rec.observe(op, took, resp.StatusCode)
+	return answer{status: resp.StatusCode, body: raw}, nil
+}
+
+// roundTrip sends one request, its headers set by set, and reads the whole answer; took runs from
+// sending to the answer read. Errors name the method and op, never the headers (they hold the
+// credentials).
+func roundTrip(ctx context.Context, hc *http.Client, op, method, url string, body []byte, set func(*http.Request)) (resp *http.Response, raw []byte, took time.Duration, err error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		return answer{}, fmt.Errorf("%s %s: %w", method, op, err)
+		return nil, nil, 0, fmt.Errorf("%s %s: %w", method, op, err)
 	}
-	if apiKey != "" {
-		req.SetBasicAuth(apiKey, "X")
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set(directHeader, "1")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	set(req)
 	start := time.Now()
-	resp, err := hc.Do(req)
+	resp, err = hc.Do(req)
 	if err != nil {
-		return answer{}, fmt.Errorf("%s %s: %w", method, op, err)
+		return nil, nil, 0, fmt.Errorf("%s %s: %w", method, op, err)
 	}
-	raw, err := io.ReadAll(resp.Body)
+	raw, err = io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
-	took := time.Since(start)
+	took = time.Since(start)
 	if err != nil {
-		return answer{}, fmt.Errorf("%s %s: read answer: %w", method, op, err)
+		return nil, nil, 0, fmt.Errorf("%s %s: read answer: %w", method, op, err)
 	}
-	rec.observe(op, took, resp.StatusCode)
-	return answer{status: resp.StatusCode, body: raw}, nil
+	return resp, raw, took, nil
 }
 
 // retryAfter reads Retry-After in seconds; without one, a second.

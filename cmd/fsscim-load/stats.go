@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -155,14 +154,4 @@ func (r *recorder) allSamples() []time.Duration {
 	names := slices.Clone(r.order)
 	r.mu.Unlock()
 	return r.samplesOf(names...)
-}
-
-// sortedKeys lists a map's keys in order, for stable output.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

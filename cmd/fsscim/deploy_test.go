@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"net"
 	"os"
 	"path"
@@ -78,26 +79,19 @@ func readManifests(t *testing.T) *manifests {
 		wantVersion := "v1"
 		switch tm.Kind {
 		case "Deployment":
-			m.deployment, wantVersion = &appsv1.Deployment{}, "apps/v1"
-			obj = decodeStrict(t, name, raw, m.deployment)
+			obj, wantVersion = decodeStrict(t, name, raw, &m.deployment), "apps/v1"
 		case "Service":
-			m.service = &corev1.Service{}
-			obj = decodeStrict(t, name, raw, m.service)
+			obj = decodeStrict(t, name, raw, &m.service)
 		case "ConfigMap":
-			m.tenants = &corev1.ConfigMap{}
-			obj = decodeStrict(t, name, raw, m.tenants)
+			obj = decodeStrict(t, name, raw, &m.tenants)
 		case "Secret":
-			m.secret = &corev1.Secret{}
-			obj = decodeStrict(t, name, raw, m.secret)
+			obj = decodeStrict(t, name, raw, &m.secret)
 		case "PersistentVolumeClaim":
-			m.claim = &corev1.PersistentVolumeClaim{}
-			obj = decodeStrict(t, name, raw, m.claim)
+			obj = decodeStrict(t, name, raw, &m.claim)
 		case "NetworkPolicy":
-			m.policy, wantVersion = &networkingv1.NetworkPolicy{}, "networking.k8s.io/v1"
-			obj = decodeStrict(t, name, raw, m.policy)
+			obj, wantVersion = decodeStrict(t, name, raw, &m.policy), "networking.k8s.io/v1"
 		case "PodDisruptionBudget":
-			m.disruptions, wantVersion = &policyv1.PodDisruptionBudget{}, "policy/v1"
-			obj = decodeStrict(t, name, raw, m.disruptions)
+			obj, wantVersion = decodeStrict(t, name, raw, &m.disruptions), "policy/v1"
 		default:
 			t.Fatalf("%s: kind %q is not checked by this test; add it", name, tm.Kind)
 		}
@@ -119,12 +113,17 @@ func readManifests(t *testing.T) *manifests {
 	return m
 }
 
-func decodeStrict[T interface{ GetName() string }](t *testing.T, file string, raw []byte, into T) T {
+// decodeStrict decodes raw into a new T, stored in *into; a field the type does not know fails the test.
+func decodeStrict[T any, P interface {
+	*T
+	GetName() string
+}](t *testing.T, file string, raw []byte, into *P) P {
 	t.Helper()
-	if err := yaml.UnmarshalStrict(raw, into); err != nil {
+	*into = new(T)
+	if err := yaml.UnmarshalStrict(raw, *into); err != nil {
 		t.Fatalf("%s does not decode as its Kubernetes type: %v", file, err)
 	}
-	return into
+	return *into
 }
 
 // portOf resolves a probe's or policy's port (name or number) against the container's ports.
@@ -359,22 +358,29 @@ func TestDeployManifestsFitTheImage(t *testing.T) {
 
 	// The container's arguments are `fsscim serve` arguments valid with the image's and the
 	// manifest's environment.
-	var st config.Settings
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	st.RegisterFlags(fs)
-	if err := fs.Parse(c.Args); err != nil {
-		t.Fatalf("container args %q: %v", c.Args, err)
-	}
-	if err := st.ApplyEnv(func(k string) string {
+	wantServeArgs(t, fmt.Sprintf("container args %q", c.Args), c.Args, func(k string) string {
 		if e, ok := envs[k]; ok && e.ValueFrom == nil {
 			return e.Value
 		}
 		return d.env[k]
-	}); err != nil {
-		t.Errorf("the environment does not parse: %v", err)
+	})
+}
+
+// wantServeArgs checks that args (named what in failures) are valid `fsscim serve` arguments with
+// the environment getenv reads.
+func wantServeArgs(t *testing.T, what string, args []string, getenv func(string) string) {
+	t.Helper()
+	var st config.Settings
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	st.RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if err := st.ApplyEnv(getenv); err != nil {
+		t.Errorf("%s: the environment does not parse: %v", what, err)
 	}
 	if err := st.Validate(); err != nil {
-		t.Errorf("container args %q with the image's environment: %v", c.Args, err)
+		t.Errorf("%s with the image's environment: %v", what, err)
 	}
 }
 

@@ -5,7 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -52,11 +53,7 @@ func (f *envFlags) parse(args []string, getenv func(string) string) error {
 	}
 	given := map[string]bool{}
 	f.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
-	names := make([]string, 0, len(f.envs))
-	for name := range f.envs {
-		names = append(names, name)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(f.envs))
 	var errs []error
 	for _, name := range names {
 		env := f.envs[name]

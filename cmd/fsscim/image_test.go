@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"debug/buildinfo"
 	"debug/elf"
 	"encoding/json"
-	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -125,23 +124,12 @@ func TestDockerfileLayout(t *testing.T) {
 	// The arguments are valid serve arguments with the image's environment, with TLS given as the
 	// Dockerfile says (variables) and without.
 	for _, extra := range []map[string]string{nil, {"FSSCIM_TLS_CERT": "/etc/fsscim/tls/tls.crt", "FSSCIM_TLS_KEY": "/etc/fsscim/tls/tls.key"}} {
-		var st config.Settings
-		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-		st.RegisterFlags(fs)
-		if err := fs.Parse(d.cmd); err != nil {
-			t.Fatalf("CMD %q: %v", d.cmd, err)
-		}
-		if err := st.ApplyEnv(func(k string) string {
+		wantServeArgs(t, fmt.Sprintf("CMD %q (and %v)", d.cmd, extra), d.cmd, func(k string) string {
 			if v, ok := extra[k]; ok {
 				return v
 			}
 			return d.env[k]
-		}); err != nil {
-			t.Errorf("the environment does not parse: %v", err)
-		}
-		if err := st.Validate(); err != nil {
-			t.Errorf("CMD %q with the image's environment %v: %v", d.cmd, extra, err)
-		}
+		})
 	}
 }
 
@@ -271,17 +259,7 @@ func TestImageBinaryStartsWithTheImageLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &lockedBuffer{}
-	var base, admin string
-	sc := bufio.NewScanner(io.TeeReader(stderr, audit.tee(logs)))
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
-			u, _ := line["url"].(string)
-			base = strings.TrimSuffix(u, "/scim/v2")
-			admin, _ = line["admin_url"].(string)
-			break
-		}
-	}
+	base, admin := servingURLs(servingLine(io.TeeReader(stderr, audit.tee(logs))))
 	go func() { _, _ = io.Copy(audit.tee(logs), stderr) }()
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)

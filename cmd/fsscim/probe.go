@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -227,11 +229,7 @@ func customFieldResults(ctx context.Context, c *freshservice.Client, t *config.T
 		}
 	}
 	sort.Strings(names)
-	attrs := make([]string, 0, len(t.Attributes))
-	for a := range t.Attributes {
-		attrs = append(attrs, a)
-	}
-	sort.Strings(attrs)
+	attrs := slices.Sorted(maps.Keys(t.Attributes))
 	var out []probeResult
 	for _, a := range attrs {
 		field := t.Attributes[a]

@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -110,11 +111,7 @@ func (g *tenantGate) check() error {
 
 func (g *tenantGate) reasonLocked() error {
 	if len(g.pending) > 0 {
-		files := make([]string, 0, len(g.pending))
-		for f := range g.pending {
-			files = append(files, f)
-		}
-		sort.Strings(files)
+		files := slices.Sorted(maps.Keys(g.pending))
 		return fmt.Errorf("tenant file(s) %s rejected at start and not loaded since; fix them (fsscim check --tenants %s) or remove them",
 			strings.Join(files, ", "), g.dir)
 	}
@@ -128,11 +125,7 @@ func (g *tenantGate) reasonLocked() error {
 func (g *tenantGate) summary() (count int, rejected []string, notReady error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for f := range g.pending {
-		rejected = append(rejected, f)
-	}
-	sort.Strings(rejected)
-	return g.count, rejected, g.reasonLocked()
+	return g.count, slices.Sorted(maps.Keys(g.pending)), g.reasonLocked()
 }
 
 // rejectedFiles names the files a load of the tenant folder rejected.

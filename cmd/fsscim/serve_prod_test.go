@@ -105,6 +105,27 @@ func serve(t *testing.T, f *tenantFixture, extraEnv map[string]string, args ...s
 	return serveArgs(t, f, extraEnv, append([]string{"serve", "--tenants", f.tenants, "--data-dir", f.data}, args...)...)
 }
 
+// servingLine reads fsscim's JSON log from r up to the "fsscim serving" line and returns it decoded;
+// nil when the log ends without one.
+func servingLine(r io.Reader) map[string]any {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
+			return line
+		}
+	}
+	return nil
+}
+
+// servingURLs are the SCIM listener's base (scheme://host:port) and the admin listener's URL that the
+// "fsscim serving" line names; empty when it names none.
+func servingURLs(line map[string]any) (base, admin string) {
+	u, _ := line["url"].(string)
+	admin, _ = line["admin_url"].(string)
+	return strings.TrimSuffix(u, "/scim/v2"), admin
+}
+
 // serveArgs runs fsscim with exactly these arguments and the fixture's token key.
 func serveArgs(t *testing.T, f *tenantFixture, extraEnv map[string]string, all ...string) *served {
 	t.Helper()
@@ -121,19 +142,8 @@ func serveArgs(t *testing.T, f *tenantFixture, extraEnv map[string]string, all .
 		done <- run(ctx, all, nil, io.Discard, audit.tee(io.MultiWriter(pw, logs)), env(envm))
 		pw.Close()
 	}()
-	var base, admin string
-	var startup map[string]any
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
-			u, _ := line["url"].(string)
-			base = strings.TrimSuffix(u, "/scim/v2")
-			admin, _ = line["admin_url"].(string)
-			startup = line
-			break
-		}
-	}
+	startup := servingLine(pr)
+	base, admin := servingURLs(startup)
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	var once sync.Once
 	code := 0
@@ -285,31 +295,9 @@ func TestServeTLSOffersOnlyModernProtocols(t *testing.T) {
 // TestServeReloadsItsCertificate replaces the certificate files while fsscim runs: new connections
 // get the new certificate without a restart, and files that do not load leave the old one in place.
 func TestServeReloadsItsCertificate(t *testing.T) {
-	f := newTenantFixture(t)
-	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	first := writeCert(t, certFile, keyFile, "first")
-	logs := &lockedBuffer{}
-	log, err := newLogger("json", "info", audit.tee(logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, adminLn := listenLoopback(t), listenLoopback(t)
-	keys, _ := config.ParseKeys(f.key)
-	ctx, cancel := context.WithCancel(context.Background())
-	inst, err := start(ctx, instanceConfig{
-		settings: config.Settings{TenantsDir: f.tenants, DataDir: f.data, Listen: "127.0.0.1:0", TLSCert: certFile, TLSKey: keyFile, LogFormat: "json"},
-		keys:     keys, log: log, listener: ln, adminListener: adminLn,
-		certCheckInterval: 0, // look at the files on every handshake
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		inst.wait(ctx)
-	})
-	addr := ln.Addr().String()
+	s := startWithCertFiles(t)
+	certFile, keyFile, first, logs := s.certFile, s.keyFile, s.first, s.logs
+	addr := s.ln.Addr().String()
 	insecure := &tls.Config{InsecureSkipVerify: true} // the test compares the certificates itself
 	presented := func() *x509.Certificate {
 		t.Helper()
@@ -337,6 +325,45 @@ func TestServeReloadsItsCertificate(t *testing.T) {
 			t.Errorf("the log does not say once %q:\n%s", want, logs.String())
 		}
 	}
+}
+
+// certServe is fsscim started in the test's process, serving TLS from certificate files the test
+// may replace.
+type certServe struct {
+	certFile, keyFile string
+	first             *x509.Certificate // what the files held at start
+	logs              *lockedBuffer
+	ln, adminLn       net.Listener
+}
+
+// startWithCertFiles starts fsscim on loopback listeners with a certificate named "first"; it looks
+// at the files on every handshake (no check interval), so a test sees a change at once.
+func startWithCertFiles(t *testing.T) *certServe {
+	t.Helper()
+	f := newTenantFixture(t)
+	dir := t.TempDir()
+	s := &certServe{certFile: filepath.Join(dir, "tls.crt"), keyFile: filepath.Join(dir, "tls.key"), logs: &lockedBuffer{}}
+	s.first = writeCert(t, s.certFile, s.keyFile, "first")
+	log, err := newLogger("json", "info", audit.tee(s.logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ln, s.adminLn = listenLoopback(t), listenLoopback(t)
+	keys, _ := config.ParseKeys(f.key)
+	ctx, cancel := context.WithCancel(context.Background())
+	inst, err := start(ctx, instanceConfig{
+		settings: config.Settings{TenantsDir: f.tenants, DataDir: f.data, TLSCert: s.certFile, TLSKey: s.keyFile},
+		keys:     keys, log: log, listener: s.ln, adminListener: s.adminLn,
+		certCheckInterval: 0,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		inst.wait(ctx)
+	})
+	return s
 }
 
 func TestServeWarnsWhenServingPlainHTTP(t *testing.T) {
@@ -416,16 +443,10 @@ func TestServeMetricsCountTenantReloads(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(f.tenants, "beta.yaml"), []byte("domain: beta.freshservice.com\nusers: {on_delete: remove}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		if _, bad := reloads(); bad >= 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("a broken tenant file was not counted as a failed reload")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	eventually(t, "a broken tenant file counted as a failed reload", func() bool {
+		_, bad := reloads()
+		return bad >= 1
+	})
 }
 
 // TestServeWithRedisSurvivesItsOutage runs `fsscim serve --redis-url` and kills Redis: the replica

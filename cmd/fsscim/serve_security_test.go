@@ -113,7 +113,7 @@ func TestServeRevocationFailsClosed(t *testing.T) {
 
 	writeAside(t, file, append(append([]byte{}, good...), "tokens_not_before: 2025-06-31T09:00:00Z\n"...))
 	var body string
-	waitUntil(t, "the token to be refused", func() bool {
+	eventually(t, "the token to be refused", func() bool {
 		var status int
 		status, body = get(t, http.DefaultClient, s.base+testConnectionPath, f.token)
 		return status == http.StatusUnauthorized
@@ -129,7 +129,7 @@ func TestServeRevocationFailsClosed(t *testing.T) {
 	}
 
 	writeAside(t, file, append(append([]byte{}, good...), "tokens_not_before: 2020-06-30T09:00:00Z\n"...))
-	waitUntil(t, "the token to pass again", func() bool {
+	eventually(t, "the token to pass again", func() bool {
 		status, _ := get(t, http.DefaultClient, s.base+testConnectionPath, f.token)
 		return status == http.StatusOK
 	})
@@ -147,19 +147,6 @@ func writeAside(t *testing.T, file string, data []byte) {
 	}
 	if err := os.Rename(tmp, file); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// waitUntil polls cond until it holds, failing after a generous bound (the tenant folder is polled
-// every few seconds when file notifications are missed).
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 

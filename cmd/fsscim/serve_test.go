@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -49,15 +47,7 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 			nil, io.Discard, audit.tee(pw), env(map[string]string{config.EnvTokenKeys: key}))
 		pw.Close()
 	}()
-	var base string
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		var line map[string]any
-		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == "fsscim serving" {
-			base, _ = line["url"].(string)
-			break
-		}
-	}
+	base, _ := servingLine(pr)["url"].(string)
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	if base == "" {
 		stop()

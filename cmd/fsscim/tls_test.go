@@ -93,31 +93,10 @@ func TestServeWarnsBeforeItsCertificateExpires(t *testing.T) {
 // TestServeKeepsItsCertificateWhenTheNewOneExpired: renewed files holding an expired certificate are
 // refused and the current certificate stays in use.
 func TestServeKeepsItsCertificateWhenTheNewOneExpired(t *testing.T) {
-	f := newTenantFixture(t)
-	dir := t.TempDir()
-	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
-	first := writeCert(t, certFile, keyFile, "first")
-	logs := &lockedBuffer{}
-	log, err := newLogger("json", "info", audit.tee(logs))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, adminLn := listenLoopback(t), listenLoopback(t)
-	keys, _ := config.ParseKeys(f.key)
-	ctx, cancel := context.WithCancel(context.Background())
-	inst, err := start(ctx, instanceConfig{
-		settings: config.Settings{TenantsDir: f.tenants, DataDir: f.data, TLSCert: certFile, TLSKey: keyFile},
-		keys:     keys, log: log, listener: ln, adminListener: adminLn,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		inst.wait(ctx)
-	})
-	writeCertValid(t, certFile, keyFile, "expired", time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour))
-	for _, addr := range []string{ln.Addr().String(), adminLn.Addr().String()} {
+	s := startWithCertFiles(t)
+	first, logs := s.first, s.logs
+	writeCertValid(t, s.certFile, s.keyFile, "expired", time.Now().Add(-48*time.Hour), time.Now().Add(-time.Hour))
+	for _, addr := range []string{s.ln.Addr().String(), s.adminLn.Addr().String()} {
 		got, err := dialTLS(addr, &tls.Config{InsecureSkipVerify: true}) // compared below
 		if err != nil {
 			t.Fatal(err)
