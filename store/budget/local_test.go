@@ -220,7 +220,7 @@ func TestLocalSetLimits(t *testing.T) {
 	if got := refusal(t, b.Take(ctx, true)); got <= 0 {
 		t.Fatal("the new list limit of 1 does not hold")
 	}
-	b.SetLimits(0, 0) // back to the account's limit, not known yet: nothing holds back
+	b.SetLimits(0, 0)        // back to the account's limit, not known yet: nothing holds back
 	mustTake(t, b, 10, true) // the limit is still to learn
 	b.Observe(http.StatusOK, header("X-Ratelimit-Total", "40", "X-Ratelimit-Remaining", "29"))
 	if got := b.Limit(); got != 40 {
