@@ -19,6 +19,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
 	"github.com/fsscim/fsscim/store"
+	"github.com/fsscim/fsscim/store/audit"
 )
 
 // embeddedOptions shapes the in-process Freshservice account and fsscim server.
@@ -54,6 +55,7 @@ type embedded struct {
 	emuSrv, scimSrv *http.Server
 	srv             *proxy.Server
 	db              *store.Bolt
+	trail           *audit.Bolt
 	tempDir         string
 }
 
@@ -151,6 +153,11 @@ func startEmbedded(opts embeddedOptions) (_ *embedded, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("open fsscim's store: %w", err)
 	}
+	// The audit trail is kept as serve keeps it by default, so that the figures count its writes.
+	e.trail, err = audit.OpenBolt(filepath.Join(dataDir, audit.DefaultFileName), audit.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("open fsscim's audit trail: %w", err)
+	}
 	logTo := opts.log
 	if logTo == nil {
 		logTo = io.Discard
@@ -161,6 +168,7 @@ func startEmbedded(opts embeddedOptions) (_ *embedded, err error) {
 		Tenants:   func() *config.TenantSet { return set },
 		Keys:      keys,
 		Store:     e.db,
+		Audit:     e.trail,
 		Logger:    zap.New(proxy.RedactingCore(core)),
 		Now:       now,
 		Transport: e.upstream,
@@ -193,6 +201,9 @@ func (e *embedded) Close() {
 	}
 	if e.db != nil {
 		_ = e.db.Close()
+	}
+	if e.trail != nil {
+		_ = e.trail.Close()
 	}
 	if e.emuSrv != nil {
 		_ = e.emuSrv.Close()
