@@ -319,12 +319,28 @@ func normaliseResource(body map[string]any, resource string, known Schemas) (rep
 	return rep
 }
 
+// isAttrName reports whether s is an attribute name of RFC 7643's grammar: ALPHA *("-" / "_" / DIGIT
+// / ALPHA).
+func isAttrName(s string) bool {
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '-' || r == '_'):
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
 // dropUndeclared removes from an extension object the attributes its schema does not declare, or whose
 // names are not attribute names (the library would hand them on untyped), and names those that carried
 // something.
 func dropUndeclared(ext map[string]any, urn string, known Schemas) (ignored []string) {
 	for attr, v := range ext {
-		if path := urn + ":" + attr; parses(path) && known.Known(path) {
+		// A plain attribute name needs no parse (the parser is the costly part); any other key must
+		// parse as a path before the schemas are asked, as Known lets unparsable paths through.
+		if path := urn + ":" + attr; (isAttrName(attr) || parses(path)) && known.Known(path) {
 			continue
 		}
 		delete(ext, attr)
