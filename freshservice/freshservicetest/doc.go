@@ -1,4 +1,4 @@
-// Package fstest is an in-memory Freshservice v2 emulator served as an http.Handler, built to the
+// Package freshservicetest is an in-memory Freshservice v2 emulator served as an http.Handler, built to the
 // behaviour fsscim relies on: wrapped objects, null blanks, validation and duplicate errors, one user
 // table shared by requesters and agents, paging with Link headers, per-minute rate budgets, and faults
 // (errors, latency, dropped connections, lost answers) injected on demand.
