@@ -28,6 +28,16 @@ func (s *Session) audited(ctx context.Context, e audit.Entry, write func(ctx con
 	return s.auditedAll(ctx, []audit.Entry{e}, write)
 }
 
+// auditedResult is auditedAll for a write that answers with what it wrote.
+func auditedResult[T any](ctx context.Context, s *Session, entries []audit.Entry, write func(ctx context.Context) (T, error)) (T, error) {
+	var out T
+	err := s.auditedAll(ctx, entries, func(ctx context.Context) (err error) {
+		out, err = write(ctx)
+		return err
+	})
+	return out, err
+}
+
 // auditedAll is audited for a write that makes several changes at once (an agent group's new name
 // and members): each entry gets the write's outcome.
 func (s *Session) auditedAll(ctx context.Context, entries []audit.Entry, write func(ctx context.Context) error) error {
@@ -241,12 +251,9 @@ func (p auditedPeople) create(ctx context.Context, f freshservice.UserFields) (f
 func (p auditedPeople) update(ctx context.Context, id int64, f freshservice.UserFields) (freshservice.User, error) {
 	e := p.entry(audit.Update, id)
 	e.Changes = userChanges(f, p.agent)
-	var out freshservice.User
-	err := p.s.audited(ctx, e, func(ctx context.Context) (err error) {
-		out, err = p.people.update(ctx, id, f)
-		return err
+	return auditedResult(ctx, p.s, []audit.Entry{e}, func(ctx context.Context) (freshservice.User, error) {
+		return p.people.update(ctx, id, f)
 	})
-	return out, err
 }
 
 func (p auditedPeople) deactivate(ctx context.Context, id int64) error {
@@ -256,12 +263,9 @@ func (p auditedPeople) deactivate(ctx context.Context, id int64) error {
 }
 
 func (p auditedPeople) reactivate(ctx context.Context, id int64) (freshservice.User, error) {
-	var out freshservice.User
-	err := p.s.audited(ctx, p.entry(audit.Reactivate, id), func(ctx context.Context) (err error) {
-		out, err = p.people.reactivate(ctx, id)
-		return err
+	return auditedResult(ctx, p.s, []audit.Entry{p.entry(audit.Reactivate, id)}, func(ctx context.Context) (freshservice.User, error) {
+		return p.people.reactivate(ctx, id)
 	})
-	return out, err
 }
 
 func (p auditedPeople) forget(ctx context.Context, id int64) error {
@@ -273,12 +277,9 @@ func (p auditedPeople) forget(ctx context.Context, id int64) error {
 func (p auditedPeople) convert(ctx context.Context, id int64) (freshservice.User, error) {
 	e := p.entry(audit.Convert, id)
 	e.Changes = []audit.Change{{Field: "type", Value: convertedTo(!p.agent)}}
-	var out freshservice.User
-	err := p.s.audited(ctx, e, func(ctx context.Context) (err error) {
-		out, err = p.people.convert(ctx, id)
-		return err
+	return auditedResult(ctx, p.s, []audit.Entry{e}, func(ctx context.Context) (freshservice.User, error) {
+		return p.people.convert(ctx, id)
 	})
-	return out, err
 }
 
 // convertedTo names the collection a conversion moves a user to.
