@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/proxy"
 	auditlog "github.com/fsscim/fsscim/store/audit"
 )
@@ -51,17 +49,6 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return fail(2, "--id %d is not a Freshservice id", *id)
 	case *limit < 1 || *limit > auditlog.MaxLimit:
 		return fail(2, "--limit %d: give a number from 1 to %d", *limit, auditlog.MaxLimit)
-	case *tokenFile == "":
-		return fail(2, "--admin-token-file is missing; give the file holding the admin token serve was started with")
-	}
-	token, err := config.ReadAdminTokenFile(*tokenFile)
-	if err != nil {
-		return fail(2, "%v", err)
-	}
-	base := strings.TrimSuffix(*adminURL, "/")
-	certFile := getenv("FSSCIM_TLS_CERT")
-	if base == "" {
-		base = defaultAdminURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
 	}
 	q := url.Values{"domain": {*domain}, "limit": {strconv.Itoa(*limit)}}
 	if *user != "" {
@@ -73,23 +60,9 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if *since != "" {
 		q.Set("since", *since)
 	}
-	target := base + "/audit?" + q.Encode()
-	tlsCfg, err := healthTLS(target, *caFile, certFile, false)
+	body, code, err := adminGet(ctx, getenv, adminTarget{url: *adminURL, tokenFile: *tokenFile, caFile: *caFile, timeout: *timeout}, "/audit?"+q.Encode())
 	if err != nil {
-		return fail(2, "%v", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20)
-	if err != nil {
-		return fail(1, "%v", err)
-	}
-	if code != http.StatusOK {
-		var status struct {
-			Status string `json:"status"`
-		}
-		_ = json.Unmarshal(body, &status)
-		return fail(1, "the admin listener answered %d: %s", code, status.Status)
+		return fail(code, "%v", err)
 	}
 	var answer proxy.AuditAnswer
 	if err := json.Unmarshal(body, &answer); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,44 +36,14 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if code := fs.parseOrExit(args, getenv, stderr); code >= 0 {
 		return code
 	}
-	if *tokenFile == "" {
-		fmt.Fprintln(stderr, "fsscim status: give --admin-token-file (or FSSCIM_ADMIN_TOKEN_FILE): the file serve reads its admin token from")
-		return 2
-	}
-	token, err := config.ReadAdminTokenFile(*tokenFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim status: %v\n", err)
-		return 2
-	}
-	base := strings.TrimSuffix(*adminURL, "/")
-	certFile := getenv("FSSCIM_TLS_CERT")
-	if base == "" {
-		base = defaultAdminURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
-	}
-	target := base + "/status"
+	path := "/status"
 	if *domain != "" {
-		target += "/" + url.PathEscape(strings.ToLower(strings.TrimSpace(*domain)))
+		path += "/" + url.PathEscape(strings.ToLower(strings.TrimSpace(*domain)))
 	}
-	tlsCfg, err := healthTLS(target, *caFile, certFile, false)
+	body, code, err := adminGet(ctx, getenv, adminTarget{url: *adminURL, tokenFile: *tokenFile, caFile: *caFile, timeout: *timeout}, path)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim status: %v\n", err)
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim status: %v\n", err)
-		return 1
-	}
-	if code != http.StatusOK {
-		var e struct{ Status string }
-		_ = json.Unmarshal(body, &e)
-		if e.Status == "" {
-			e.Status = string(bytes.TrimSpace(body))
-		}
-		fmt.Fprintf(stderr, "fsscim status: %s answered %d: %s\n", target, code, e.Status)
-		return 1
+		return code
 	}
 	var tenants []status.Tenant
 	if *domain != "" {
@@ -87,7 +58,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		tenants = all.Tenants
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "fsscim status: %s answered no status: %v\n", target, err)
+		fmt.Fprintf(stderr, "fsscim status: the admin listener answered no status: %v\n", err)
 		return 1
 	}
 	if *asJSON {
@@ -102,6 +73,51 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	writeStatusTable(stdout, tenants, time.Now())
 	return 0
+}
+
+// adminTarget is how the status and audit commands reach a running fsscim's admin listener: at url,
+// else as FSSCIM_ADMIN_LISTEN gives it; over TLS trusting caFile, else exactly the certificate
+// FSSCIM_TLS_CERT names; with the admin token in tokenFile.
+type adminTarget struct {
+	url, tokenFile, caFile string
+	timeout                time.Duration
+}
+
+// adminGet reads path (with its query) from the admin listener and answers the body of a 200, or the
+// exit code with what went wrong: 2 for the command line, 1 for the listener or its answer.
+func adminGet(ctx context.Context, getenv func(string) string, a adminTarget, path string) ([]byte, int, error) {
+	if a.tokenFile == "" {
+		return nil, 2, errors.New("give --admin-token-file (or FSSCIM_ADMIN_TOKEN_FILE): the file serve reads its admin token from")
+	}
+	token, err := config.ReadAdminTokenFile(a.tokenFile)
+	if err != nil {
+		return nil, 2, err
+	}
+	base := strings.TrimSuffix(a.url, "/")
+	certFile := getenv("FSSCIM_TLS_CERT")
+	if base == "" {
+		base = defaultAdminURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
+	}
+	target := base + path
+	tlsCfg, err := healthTLS(target, a.caFile, certFile, false)
+	if err != nil {
+		return nil, 2, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20)
+	if err != nil {
+		return nil, 1, err
+	}
+	if code != http.StatusOK {
+		var e struct{ Status string }
+		_ = json.Unmarshal(body, &e)
+		if e.Status == "" {
+			e.Status = string(bytes.TrimSpace(body))
+		}
+		return nil, 1, fmt.Errorf("%s answered %d: %s", target, code, e.Status)
+	}
+	return body, 0, nil
 }
 
 // writeStatusTable prints one line per tenant, then a line for each problem worth reading in full (a
