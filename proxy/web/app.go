@@ -5,17 +5,9 @@ import (
 )
 
 func (s *Server) appRoutes() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /app/assets/", http.StripPrefix("/app/assets", assets()))
-	mux.HandleFunc("GET /app", s.appHome)
-	mux.HandleFunc("GET /app/{$}", s.appHome)
-	mux.HandleFunc("POST /app/signin", s.signIn(s.appDoor()))
-	mux.HandleFunc("POST /app/signout", signOut(s.appDoor()))
+	mux := s.areaRoutes(s.appDoor(), s.appHome, "fsscim's pages are at /app.")
 	mux.HandleFunc("GET /app/enroll/{link}", s.enrollForm)
 	mux.HandleFunc("POST /app/enroll/{link}", s.enrollSubmit)
-	mux.HandleFunc("/app/", func(w http.ResponseWriter, r *http.Request) {
-		s.pages.message(w, http.StatusNotFound, "app", "No such page", "fsscim's pages are at /app.")
-	})
 	return mux
 }
 

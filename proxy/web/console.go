@@ -24,16 +24,8 @@ type consoleRow struct {
 }
 
 func (s *Server) consoleRoutes() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /console/assets/", http.StripPrefix("/console/assets", assets()))
-	mux.HandleFunc("GET /console", s.consoleHome)
-	mux.HandleFunc("GET /console/{$}", s.consoleHome)
-	mux.HandleFunc("POST /console/signin", s.signIn(s.consoleDoor()))
-	mux.HandleFunc("POST /console/signout", signOut(s.consoleDoor()))
+	mux := s.areaRoutes(s.consoleDoor(), s.consoleHome, "The console is at /console.")
 	mux.HandleFunc("GET /console/tenants/{domain}", s.consoleTenant)
-	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
-		s.pages.message(w, http.StatusNotFound, "console", "No such page", "The console is at /console.")
-	})
 	return mux
 }
 

@@ -27,6 +27,21 @@ type signInDoor struct {
 
 const maxTokenInput = 4096
 
+// areaRoutes are the routes every signed-in area has under its home: assets, the home page (the
+// sign-in form until signed in), sign-in, sign-out, and a page for any other path.
+func (s *Server) areaRoutes(d signInDoor, home http.HandlerFunc, notFound string) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("GET "+d.home+"/assets/", http.StripPrefix(d.home+"/assets", assets()))
+	mux.HandleFunc("GET "+d.home, home)
+	mux.HandleFunc("GET "+d.home+"/{$}", home)
+	mux.HandleFunc("POST "+d.home+"/signin", s.signIn(d))
+	mux.HandleFunc("POST "+d.home+"/signout", signOut(d))
+	mux.HandleFunc(d.home+"/", func(w http.ResponseWriter, r *http.Request) {
+		s.pages.message(w, http.StatusNotFound, d.area, "No such page", notFound)
+	})
+	return mux
+}
+
 func (s *Server) signInForm(d signInDoor, w http.ResponseWriter, r *http.Request, code int, problem string) {
 	s.pages.render(w, code, "signin", signInView{
 		Page:   Page{Title: d.title, Area: d.area, CSRF: d.sessions.formToken(w, r)},
