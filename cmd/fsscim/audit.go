@@ -25,10 +25,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	since := fs.String("since", "FSSCIM_AUDIT_SINCE", "", "only entries since this long ago (24h, 7d) or this time (RFC 3339)")
 	limit := fs.Int("limit", "FSSCIM_AUDIT_LIMIT", auditlog.DefaultLimit, "at most this many entries, newest first (1 to "+strconv.Itoa(auditlog.MaxLimit)+")")
 	asJSON := fs.Bool("json", "FSSCIM_AUDIT_JSON", "print the entries as JSON instead of a table")
-	adminURL := fs.String("admin-url", "FSSCIM_ADMIN_URL", "", "the admin listener's URL (default: FSSCIM_ADMIN_LISTEN on loopback, https when FSSCIM_TLS_CERT is set)")
-	tokenFile := fs.String("admin-token-file", "FSSCIM_ADMIN_TOKEN_FILE", "", "file holding the admin token serve was given (mode 0600 or 0440)")
-	caFile := fs.String("cacert", "FSSCIM_AUDIT_CACERT", "", "PEM file of the certificate authorities to trust for an https admin URL")
-	timeout := fs.Duration("timeout", "FSSCIM_AUDIT_TIMEOUT", 10*time.Second, "give up after this long")
+	admin := addAdminFlags(fs, "FSSCIM_AUDIT_")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: fsscim audit --domain D [--user EMAIL | --id ID] [--since 24h] [--json] [--limit N]\n\nPrint what fsscim wrote to a tenant's Freshservice account (newest first), read from a running\nfsscim's admin listener with the admin token.\n\nOptions:")
 		fs.PrintDefaults()
@@ -60,7 +57,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if *since != "" {
 		q.Set("since", *since)
 	}
-	body, code, err := adminGet(ctx, getenv, adminTarget{url: *adminURL, tokenFile: *tokenFile, caFile: *caFile, timeout: *timeout}, "/audit?"+q.Encode())
+	body, code, err := adminGet(ctx, getenv, admin(), "/audit?"+q.Encode())
 	if err != nil {
 		return fail(code, "%v", err)
 	}

@@ -23,12 +23,9 @@ import (
 // exactly the certificate FSSCIM_TLS_CERT names.
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := newEnvFlags("fsscim status", stderr)
-	adminURL := fs.String("admin-url", "FSSCIM_ADMIN_URL", "", "URL of the admin listener (default: FSSCIM_ADMIN_LISTEN, https when FSSCIM_TLS_CERT is set)")
-	tokenFile := fs.String("admin-token-file", "FSSCIM_ADMIN_TOKEN_FILE", "", "file holding the admin token (as serve's --admin-token-file)")
-	caFile := fs.String("cacert", "FSSCIM_STATUS_CACERT", "", "PEM file of the certificate authorities (or the certificate itself) to trust for an https URL")
+	admin := addAdminFlags(fs, "FSSCIM_STATUS_")
 	asJSON := fs.Bool("json", "FSSCIM_STATUS_JSON", "print the status as JSON instead of a table")
 	domain := fs.String("domain", "FSSCIM_STATUS_DOMAIN", "", "show only this tenant")
-	timeout := fs.Duration("timeout", "FSSCIM_STATUS_TIMEOUT", 10*time.Second, "give up after this long")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: fsscim status [--admin-url URL] [--admin-token-file F] [--json] [--domain D]\n\nPrint each tenant's status from a running fsscim's admin listener: whether it serves, its API key,\nits latest request and Freshservice answers, its rate budget, its directory replica and its file.\n\nOptions:")
 		fs.PrintDefaults()
@@ -40,7 +37,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if *domain != "" {
 		path += "/" + url.PathEscape(strings.ToLower(strings.TrimSpace(*domain)))
 	}
-	body, code, err := adminGet(ctx, getenv, adminTarget{url: *adminURL, tokenFile: *tokenFile, caFile: *caFile, timeout: *timeout}, path)
+	body, code, err := adminGet(ctx, getenv, admin(), path)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim status: %v\n", err)
 		return code
@@ -81,6 +78,18 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 type adminTarget struct {
 	url, tokenFile, caFile string
 	timeout                time.Duration
+}
+
+// addAdminFlags defines the options that find the admin listener, those of its own named with
+// envPrefix (FSSCIM_STATUS_); the function it returns reads them once parsed.
+func addAdminFlags(fs *envFlags, envPrefix string) func() adminTarget {
+	adminURL := fs.String("admin-url", "FSSCIM_ADMIN_URL", "", "the admin listener's URL (default: FSSCIM_ADMIN_LISTEN on loopback, https when FSSCIM_TLS_CERT is set)")
+	tokenFile := fs.String("admin-token-file", "FSSCIM_ADMIN_TOKEN_FILE", "", "file holding the admin token serve was given (mode 0600 or 0440)")
+	caFile := fs.String("cacert", envPrefix+"CACERT", "", "PEM file of the certificate authorities (or the certificate itself) to trust for an https admin URL")
+	timeout := fs.Duration("timeout", envPrefix+"TIMEOUT", 10*time.Second, "give up after this long")
+	return func() adminTarget {
+		return adminTarget{url: *adminURL, tokenFile: *tokenFile, caFile: *caFile, timeout: *timeout}
+	}
 }
 
 // adminGet reads path (with its query) from the admin listener and answers the body of a 200, or the
