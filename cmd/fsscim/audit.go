@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/proxy"
 	auditlog "github.com/fsscim/fsscim/store/audit"
 )
@@ -27,10 +25,7 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	since := fs.String("since", "FSSCIM_AUDIT_SINCE", "", "only entries since this long ago (24h, 7d) or this time (RFC 3339)")
 	limit := fs.Int("limit", "FSSCIM_AUDIT_LIMIT", auditlog.DefaultLimit, "at most this many entries, newest first (1 to "+strconv.Itoa(auditlog.MaxLimit)+")")
 	asJSON := fs.Bool("json", "FSSCIM_AUDIT_JSON", "print the entries as JSON instead of a table")
-	adminURL := fs.String("admin-url", "FSSCIM_ADMIN_URL", "", "the admin listener's URL (default: FSSCIM_ADMIN_LISTEN on loopback, https when FSSCIM_TLS_CERT is set)")
-	tokenFile := fs.String("admin-token-file", "FSSCIM_ADMIN_TOKEN_FILE", "", "file holding the admin token serve was given (mode 0600 or 0440)")
-	caFile := fs.String("cacert", "FSSCIM_AUDIT_CACERT", "", "PEM file of the certificate authorities to trust for an https admin URL")
-	timeout := fs.Duration("timeout", "FSSCIM_AUDIT_TIMEOUT", 10*time.Second, "give up after this long")
+	admin := addAdminFlags(fs, "FSSCIM_AUDIT_")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: fsscim audit --domain D [--user EMAIL | --id ID] [--since 24h] [--json] [--limit N]\n\nPrint what fsscim wrote to a tenant's Freshservice account (newest first), read from a running\nfsscim's admin listener with the admin token.\n\nOptions:")
 		fs.PrintDefaults()
@@ -51,17 +46,6 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return fail(2, "--id %d is not a Freshservice id", *id)
 	case *limit < 1 || *limit > auditlog.MaxLimit:
 		return fail(2, "--limit %d: give a number from 1 to %d", *limit, auditlog.MaxLimit)
-	case *tokenFile == "":
-		return fail(2, "--admin-token-file is missing; give the file holding the admin token serve was started with")
-	}
-	token, err := config.ReadAdminTokenFile(*tokenFile)
-	if err != nil {
-		return fail(2, "%v", err)
-	}
-	base := strings.TrimSuffix(*adminURL, "/")
-	certFile := getenv("FSSCIM_TLS_CERT")
-	if base == "" {
-		base = defaultAdminURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
 	}
 	q := url.Values{"domain": {*domain}, "limit": {strconv.Itoa(*limit)}}
 	if *user != "" {
@@ -73,23 +57,9 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if *since != "" {
 		q.Set("since", *since)
 	}
-	target := base + "/audit?" + q.Encode()
-	tlsCfg, err := healthTLS(target, *caFile, certFile, false)
+	body, code, err := adminGet(ctx, getenv, admin(), "/audit?"+q.Encode())
 	if err != nil {
-		return fail(2, "%v", err)
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20)
-	if err != nil {
-		return fail(1, "%v", err)
-	}
-	if code != http.StatusOK {
-		var status struct {
-			Status string `json:"status"`
-		}
-		_ = json.Unmarshal(body, &status)
-		return fail(1, "the admin listener answered %d: %s", code, status.Status)
+		return fail(code, "%v", err)
 	}
 	var answer proxy.AuditAnswer
 	if err := json.Unmarshal(body, &answer); err != nil {

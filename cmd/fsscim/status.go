@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,12 +23,9 @@ import (
 // exactly the certificate FSSCIM_TLS_CERT names.
 func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	fs := newEnvFlags("fsscim status", stderr)
-	adminURL := fs.String("admin-url", "FSSCIM_ADMIN_URL", "", "URL of the admin listener (default: FSSCIM_ADMIN_LISTEN, https when FSSCIM_TLS_CERT is set)")
-	tokenFile := fs.String("admin-token-file", "FSSCIM_ADMIN_TOKEN_FILE", "", "file holding the admin token (as serve's --admin-token-file)")
-	caFile := fs.String("cacert", "FSSCIM_STATUS_CACERT", "", "PEM file of the certificate authorities (or the certificate itself) to trust for an https URL")
+	admin := addAdminFlags(fs, "FSSCIM_STATUS_")
 	asJSON := fs.Bool("json", "FSSCIM_STATUS_JSON", "print the status as JSON instead of a table")
 	domain := fs.String("domain", "FSSCIM_STATUS_DOMAIN", "", "show only this tenant")
-	timeout := fs.Duration("timeout", "FSSCIM_STATUS_TIMEOUT", 10*time.Second, "give up after this long")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: fsscim status [--admin-url URL] [--admin-token-file F] [--json] [--domain D]\n\nPrint each tenant's status from a running fsscim's admin listener: whether it serves, its API key,\nits latest request and Freshservice answers, its rate budget, its directory replica and its file.\n\nOptions:")
 		fs.PrintDefaults()
@@ -35,44 +33,14 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if code := fs.parseOrExit(args, getenv, stderr); code >= 0 {
 		return code
 	}
-	if *tokenFile == "" {
-		fmt.Fprintln(stderr, "fsscim status: give --admin-token-file (or FSSCIM_ADMIN_TOKEN_FILE): the file serve reads its admin token from")
-		return 2
-	}
-	token, err := config.ReadAdminTokenFile(*tokenFile)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim status: %v\n", err)
-		return 2
-	}
-	base := strings.TrimSuffix(*adminURL, "/")
-	certFile := getenv("FSSCIM_TLS_CERT")
-	if base == "" {
-		base = defaultAdminURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
-	}
-	target := base + "/status"
+	path := "/status"
 	if *domain != "" {
-		target += "/" + url.PathEscape(strings.ToLower(strings.TrimSpace(*domain)))
+		path += "/" + url.PathEscape(strings.ToLower(strings.TrimSpace(*domain)))
 	}
-	tlsCfg, err := healthTLS(target, *caFile, certFile, false)
+	body, code, err := adminGet(ctx, getenv, admin(), path)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim status: %v\n", err)
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim status: %v\n", err)
-		return 1
-	}
-	if code != http.StatusOK {
-		var e struct{ Status string }
-		_ = json.Unmarshal(body, &e)
-		if e.Status == "" {
-			e.Status = string(bytes.TrimSpace(body))
-		}
-		fmt.Fprintf(stderr, "fsscim status: %s answered %d: %s\n", target, code, e.Status)
-		return 1
+		return code
 	}
 	var tenants []status.Tenant
 	if *domain != "" {
@@ -87,7 +55,7 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 		tenants = all.Tenants
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "fsscim status: %s answered no status: %v\n", target, err)
+		fmt.Fprintf(stderr, "fsscim status: the admin listener answered no status: %v\n", err)
 		return 1
 	}
 	if *asJSON {
@@ -102,6 +70,63 @@ func cmdStatus(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	}
 	writeStatusTable(stdout, tenants, time.Now())
 	return 0
+}
+
+// adminTarget is how the status and audit commands reach a running fsscim's admin listener: at url,
+// else as FSSCIM_ADMIN_LISTEN gives it; over TLS trusting caFile, else exactly the certificate
+// FSSCIM_TLS_CERT names; with the admin token in tokenFile.
+type adminTarget struct {
+	url, tokenFile, caFile string
+	timeout                time.Duration
+}
+
+// addAdminFlags defines the options that find the admin listener, those of its own named with
+// envPrefix (FSSCIM_STATUS_); the function it returns reads them once parsed.
+func addAdminFlags(fs *envFlags, envPrefix string) func() adminTarget {
+	adminURL := fs.String("admin-url", "FSSCIM_ADMIN_URL", "", "the admin listener's URL (default: FSSCIM_ADMIN_LISTEN on loopback, https when FSSCIM_TLS_CERT is set)")
+	tokenFile := fs.String("admin-token-file", "FSSCIM_ADMIN_TOKEN_FILE", "", "file holding the admin token serve was given (mode 0600 or 0440)")
+	caFile := fs.String("cacert", envPrefix+"CACERT", "", "PEM file of the certificate authorities (or the certificate itself) to trust for an https admin URL")
+	timeout := fs.Duration("timeout", envPrefix+"TIMEOUT", 10*time.Second, "give up after this long")
+	return func() adminTarget {
+		return adminTarget{url: *adminURL, tokenFile: *tokenFile, caFile: *caFile, timeout: *timeout}
+	}
+}
+
+// adminGet reads path (with its query) from the admin listener and answers the body of a 200, or the
+// exit code with what went wrong: 2 for the command line, 1 for the listener or its answer.
+func adminGet(ctx context.Context, getenv func(string) string, a adminTarget, path string) ([]byte, int, error) {
+	if a.tokenFile == "" {
+		return nil, 2, errors.New("give --admin-token-file (or FSSCIM_ADMIN_TOKEN_FILE): the file serve reads its admin token from")
+	}
+	token, err := config.ReadAdminTokenFile(a.tokenFile)
+	if err != nil {
+		return nil, 2, err
+	}
+	base := strings.TrimSuffix(a.url, "/")
+	certFile := getenv("FSSCIM_TLS_CERT")
+	if base == "" {
+		base = defaultAdminURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
+	}
+	target := base + path
+	tlsCfg, err := healthTLS(target, a.caFile, certFile, false)
+	if err != nil {
+		return nil, 2, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20)
+	if err != nil {
+		return nil, 1, err
+	}
+	if code != http.StatusOK {
+		var e struct{ Status string }
+		_ = json.Unmarshal(body, &e)
+		if e.Status == "" {
+			e.Status = string(bytes.TrimSpace(body))
+		}
+		return nil, 1, fmt.Errorf("%s answered %d: %s", target, code, e.Status)
+	}
+	return body, 0, nil
 }
 
 // writeStatusTable prints one line per tenant, then a line for each problem worth reading in full (a

@@ -127,38 +127,46 @@ func readArray(field string, raw json.RawMessage) ([]json.RawMessage, *fieldErro
 	return items, nil
 }
 
-func readIDList(field string, raw json.RawMessage) ([]int64, *fieldError) {
+// readList reads a JSON array whose every item read accepts; kind names the array in the refusal.
+func readList[T any](field string, raw json.RawMessage, kind string, read func(json.RawMessage) (T, bool)) ([]T, *fieldError) {
 	items, fe := readArray(field, raw)
 	if fe != nil {
 		return nil, fe
 	}
-	out := make([]int64, 0, len(items))
+	out := make([]T, 0, len(items))
 	for _, it := range items {
-		v, fe := readInt(field, it)
-		if fe != nil || v <= 0 {
-			return nil, mismatch(field, "Array of Positive Integer")
+		v, ok := read(it)
+		if !ok {
+			return nil, mismatch(field, kind)
 		}
-		if !slices.Contains(out, v) {
-			out = append(out, v)
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// readIDList reads positive ids, each once in the order first given.
+func readIDList(field string, raw json.RawMessage) ([]int64, *fieldError) {
+	ids, fe := readList(field, raw, "Array of Positive Integer", func(it json.RawMessage) (int64, bool) {
+		v, fe := readInt(field, it)
+		return v, fe == nil && v > 0
+	})
+	if fe != nil {
+		return nil, fe
+	}
+	out := ids[:0]
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
 		}
 	}
 	return out, nil
 }
 
 func readStringList(field string, raw json.RawMessage) ([]string, *fieldError) {
-	items, fe := readArray(field, raw)
-	if fe != nil {
-		return nil, fe
-	}
-	out := make([]string, 0, len(items))
-	for _, it := range items {
+	return readList(field, raw, "Array of String", func(it json.RawMessage) (string, bool) {
 		var s string
-		if json.Unmarshal(it, &s) != nil {
-			return nil, mismatch(field, "Array of String")
-		}
-		out = append(out, s)
-	}
-	return out, nil
+		return s, json.Unmarshal(it, &s) == nil
+	})
 }
 
 func readObject(field string, raw json.RawMessage) (body, *fieldError) {

@@ -60,7 +60,7 @@ func (e *Emulator) RequesterGroupMembers(id int64) []int64 {
 	if !ok {
 		return nil
 	}
-	return g.memberIDs()
+	return sortedIDs(g.members)
 }
 
 // AgentGroup returns the agent group with id.

@@ -3,7 +3,6 @@ package freshservicetest
 import (
 	"encoding/json"
 	"net/http"
-	"slices"
 
 	"github.com/fsscim/fsscim/freshservice"
 )
@@ -15,15 +14,6 @@ func requesterGroupJSON(g *requesterGroupRecord) map[string]any {
 		"description": nullString(g.Description),
 		"type":        g.Type,
 	}
-}
-
-func (g *requesterGroupRecord) memberIDs() []int64 {
-	ids := make([]int64, 0, len(g.members))
-	for id := range g.members {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	return ids
 }
 
 func (g *requesterGroupRecord) meta() recordMeta {
@@ -84,7 +74,7 @@ func (e *Emulator) listRequesterGroupMembers(q *request) response {
 		return *bad
 	}
 	var members []*userRecord
-	for _, id := range g.memberIDs() {
+	for _, id := range sortedIDs(g.members) {
 		if u, ok := e.st.users[id]; ok {
 			members = append(members, u)
 		}

@@ -129,28 +129,31 @@ func (e *Emulator) applyUserBody(ep userEndpoint, u *userRecord, b body, create 
 	return w, errs
 }
 
+// userTextFields are the user keys that take any text or null; those read with readFlexString take a
+// number too, kept as its text.
+var userTextFields = map[string]struct {
+	field func(*userRecord) *string
+	read  func(string, json.RawMessage) (string, *fieldError)
+}{
+	"last_name":              {func(u *userRecord) *string { return &u.lastName }, readString},
+	"job_title":              {func(u *userRecord) *string { return &u.jobTitle }, readString},
+	"address":                {func(u *userRecord) *string { return &u.address }, readString},
+	"background_information": {func(u *userRecord) *string { return &u.background }, readString},
+	"signature":              {func(u *userRecord) *string { return &u.signature }, readString},
+	"work_phone_number":      {func(u *userRecord) *string { return &u.workPhone }, readFlexString},
+	"mobile_phone_number":    {func(u *userRecord) *string { return &u.mobilePhone }, readFlexString},
+	"external_id":            {func(u *userRecord) *string { return &u.externalID }, readFlexString},
+}
+
 // setUserField applies one writable key.
 func (e *Emulator) setUserField(ep userEndpoint, w *userWrite, key string, raw json.RawMessage) *fieldError {
 	u := w.u
+	if f, ok := userTextFields[key]; ok {
+		return setValid(f.field(u), key, raw, f.read, nil)
+	}
 	switch key {
 	case "first_name":
 		return setName(&u.firstName, key, raw)
-	case "last_name":
-		return setString(&u.lastName, key, raw)
-	case "job_title":
-		return setString(&u.jobTitle, key, raw)
-	case "address":
-		return setString(&u.address, key, raw)
-	case "background_information":
-		return setString(&u.background, key, raw)
-	case "signature":
-		return setString(&u.signature, key, raw)
-	case "work_phone_number":
-		return setFlex(&u.workPhone, key, raw)
-	case "mobile_phone_number":
-		return setFlex(&u.mobilePhone, key, raw)
-	case "external_id":
-		return setFlex(&u.externalID, key, raw)
 	case "primary_email", "email":
 		s, fe := readString(key, raw)
 		switch {

@@ -28,6 +28,16 @@ func (s *Session) audited(ctx context.Context, e audit.Entry, write func(ctx con
 	return s.auditedAll(ctx, []audit.Entry{e}, write)
 }
 
+// auditedResult is auditedAll for a write that answers with what it wrote.
+func auditedResult[T any](ctx context.Context, s *Session, entries []audit.Entry, write func(ctx context.Context) (T, error)) (T, error) {
+	var out T
+	err := s.auditedAll(ctx, entries, func(ctx context.Context) (err error) {
+		out, err = write(ctx)
+		return err
+	})
+	return out, err
+}
+
 // auditedAll is audited for a write that makes several changes at once (an agent group's new name
 // and members): each entry gets the write's outcome.
 func (s *Session) auditedAll(ctx context.Context, entries []audit.Entry, write func(ctx context.Context) error) error {
@@ -215,10 +225,15 @@ func groupChanges(name, description *string) []audit.Change {
 // auditedPeople records every write to a user collection; who is the user the writes are about, as
 // fsscim knew it before the write (zero for a create).
 type auditedPeople struct {
-	people
+	calls people
 	s     *Session
 	who   freshservice.User
 	agent bool // the collection is the agents
+}
+
+// get reads the user; reads are not recorded.
+func (p auditedPeople) get(ctx context.Context, id int64) (freshservice.User, error) {
+	return p.calls.get(ctx, id)
 }
 
 func (p auditedPeople) entry(op audit.Operation, id int64) audit.Entry {
@@ -231,7 +246,7 @@ func (p auditedPeople) create(ctx context.Context, f freshservice.UserFields) (f
 	var out freshservice.User
 	entries := []audit.Entry{newUserEntry(f, p.agent)} // the write fills in the new user's id
 	err := p.s.auditedAll(ctx, entries, func(ctx context.Context) (err error) {
-		out, err = p.people.create(ctx, f)
+		out, err = p.calls.create(ctx, f)
 		entries[0].ID = out.ID
 		return err
 	})
@@ -241,44 +256,35 @@ func (p auditedPeople) create(ctx context.Context, f freshservice.UserFields) (f
 func (p auditedPeople) update(ctx context.Context, id int64, f freshservice.UserFields) (freshservice.User, error) {
 	e := p.entry(audit.Update, id)
 	e.Changes = userChanges(f, p.agent)
-	var out freshservice.User
-	err := p.s.audited(ctx, e, func(ctx context.Context) (err error) {
-		out, err = p.people.update(ctx, id, f)
-		return err
+	return auditedResult(ctx, p.s, []audit.Entry{e}, func(ctx context.Context) (freshservice.User, error) {
+		return p.calls.update(ctx, id, f)
 	})
-	return out, err
 }
 
 func (p auditedPeople) deactivate(ctx context.Context, id int64) error {
 	return p.s.audited(ctx, p.entry(audit.Deactivate, id), func(ctx context.Context) error {
-		return p.people.deactivate(ctx, id)
+		return p.calls.deactivate(ctx, id)
 	})
 }
 
 func (p auditedPeople) reactivate(ctx context.Context, id int64) (freshservice.User, error) {
-	var out freshservice.User
-	err := p.s.audited(ctx, p.entry(audit.Reactivate, id), func(ctx context.Context) (err error) {
-		out, err = p.people.reactivate(ctx, id)
-		return err
+	return auditedResult(ctx, p.s, []audit.Entry{p.entry(audit.Reactivate, id)}, func(ctx context.Context) (freshservice.User, error) {
+		return p.calls.reactivate(ctx, id)
 	})
-	return out, err
 }
 
 func (p auditedPeople) forget(ctx context.Context, id int64) error {
 	return p.s.audited(ctx, p.entry(audit.Delete, id), func(ctx context.Context) error {
-		return p.people.forget(ctx, id)
+		return p.calls.forget(ctx, id)
 	})
 }
 
 func (p auditedPeople) convert(ctx context.Context, id int64) (freshservice.User, error) {
 	e := p.entry(audit.Convert, id)
 	e.Changes = []audit.Change{{Field: "type", Value: convertedTo(!p.agent)}}
-	var out freshservice.User
-	err := p.s.audited(ctx, e, func(ctx context.Context) (err error) {
-		out, err = p.people.convert(ctx, id)
-		return err
+	return auditedResult(ctx, p.s, []audit.Entry{e}, func(ctx context.Context) (freshservice.User, error) {
+		return p.calls.convert(ctx, id)
 	})
-	return out, err
 }
 
 // convertedTo names the collection a conversion moves a user to.

@@ -46,19 +46,27 @@ func (gc groupOp) applyAgentGroup(ctx context.Context, g groupInfo, fields fresh
 	if fields.Name == nil && fields.Description == nil && fields.Members == nil {
 		return g, nil
 	}
-	var out groupInfo
-	err := gc.s.auditedAll(ctx, gc.s.updateEntries(g, fields, plan), func(ctx context.Context) (err error) {
-		out, err = gc.target.update(ctx, g.id, fields)
-		return err
-	})
+	out, err := gc.update(ctx, g, fields, plan)
 	if err != nil {
-		if fields.Name != nil {
-			return groupInfo{}, gc.nameTaken(err, *fields.Name)
-		}
 		return groupInfo{}, err
 	}
 	gc.s.log.Info("agent group changed", zap.Int64("group_id", g.id), zap.Int("added", len(plan.add)), zap.Int("removed", len(plan.remove)),
 		zap.Bool("renamed", fields.Name != nil))
+	return out, nil
+}
+
+// update makes one write to group g, recorded as the entries of fields and of the members plan
+// adds and removes; a name another group holds is refused as SCIM's uniqueness error.
+func (gc groupOp) update(ctx context.Context, g groupInfo, fields freshservice.GroupFields, plan memberPlan) (groupInfo, error) {
+	out, err := auditedResult(ctx, gc.s, gc.s.updateEntries(g, fields, plan), func(ctx context.Context) (groupInfo, error) {
+		return gc.target.update(ctx, g.id, fields)
+	})
+	switch {
+	case err != nil && fields.Name != nil:
+		return groupInfo{}, gc.nameTaken(err, *fields.Name)
+	case err != nil:
+		return groupInfo{}, err
+	}
 	return out, nil
 }
 
@@ -67,15 +75,8 @@ func (gc groupOp) applyAgentGroup(ctx context.Context, g groupInfo, fields fresh
 // deactivation.
 func (gc groupOp) applyRequesterGroup(ctx context.Context, g groupInfo, fields freshservice.GroupFields, plan memberPlan) (groupInfo, error) {
 	if fields.Name != nil || fields.Description != nil {
-		var out groupInfo
-		err := gc.s.auditedAll(ctx, gc.s.updateEntries(g, fields, memberPlan{}), func(ctx context.Context) (err error) {
-			out, err = gc.target.update(ctx, g.id, fields)
-			return err
-		})
+		out, err := gc.update(ctx, g, fields, memberPlan{})
 		if err != nil {
-			if fields.Name != nil {
-				return groupInfo{}, gc.nameTaken(err, *fields.Name)
-			}
 			return groupInfo{}, err
 		}
 		g = out

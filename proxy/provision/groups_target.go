@@ -50,9 +50,9 @@ const (
 func newGroupTarget(target string, c *freshservice.Client) groupTarget {
 	switch target {
 	case TargetRequesterGroups:
-		return requesterGroups{c: c}
+		return newRequesterGroups(c)
 	case TargetAgentGroups:
-		return agentGroups{c: c}
+		return newAgentGroups(c)
 	}
 	return nil
 }

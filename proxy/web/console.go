@@ -1,11 +1,9 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"sort"
-	"strings"
 
 	"github.com/fsscim/fsscim/proxy/status"
 )
@@ -26,56 +24,26 @@ type consoleRow struct {
 }
 
 func (s *Server) consoleRoutes() http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("GET /console/assets/", http.StripPrefix("/console/assets", assets()))
-	mux.HandleFunc("GET /console", s.consoleHome)
-	mux.HandleFunc("GET /console/{$}", s.consoleHome)
-	mux.HandleFunc("POST /console/signin", s.consoleSignIn)
-	mux.HandleFunc("POST /console/signout", func(w http.ResponseWriter, r *http.Request) {
-		signOut(s.console, w, r, "/console")
-	})
+	mux := s.areaRoutes(s.consoleDoor(), s.consoleHome, "The console is at /console.")
 	mux.HandleFunc("GET /console/tenants/{domain}", s.consoleTenant)
-	mux.HandleFunc("/console/", func(w http.ResponseWriter, r *http.Request) {
-		s.pages.message(w, http.StatusNotFound, "console", "No such page", "The console is at /console.")
-	})
 	return mux
 }
 
-func (s *Server) consoleSignInForm(w http.ResponseWriter, r *http.Request, code int, problem string) {
-	s.pages.render(w, code, "signin", signInView{
-		Page:   Page{Title: "Operator console", Area: "console", CSRF: s.console.formToken(w, r)},
-		Action: "/console/signin", Label: "Admin token",
-		Help:    "The token in the file given to fsscim serve --admin-token-file.",
-		Problem: problem})
-}
-
-func (s *Server) consoleSignIn(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
-	if !s.console.formTokenOK(r) {
-		s.consoleSignInForm(w, r, http.StatusForbidden, "The form expired. Paste the token again and sign in.")
-		return
-	}
-	token := strings.TrimSpace(r.PostFormValue("token"))
-	err := errors.New("paste the admin token")
-	if token != "" && len(token) <= maxTokenInput {
-		err = s.d.AdminSignIn(r, token)
-	}
-	switch {
-	case errors.Is(err, ErrSlowDown):
-		s.consoleSignInForm(w, r, http.StatusTooManyRequests, ErrSlowDown.Error())
-		return
-	case err != nil:
-		s.consoleSignInForm(w, r, http.StatusUnauthorized, "Sign-in refused: "+err.Error())
-		return
-	}
-	s.console.start(w, Identity{})
-	http.Redirect(w, r, "/console", http.StatusSeeOther)
+// consoleDoor signs the operator in with the admin token.
+func (s *Server) consoleDoor() signInDoor {
+	return signInDoor{area: "console", home: "/console", title: "Operator console", label: "Admin token",
+		help:     "The token in the file given to fsscim serve --admin-token-file.",
+		missing:  "Sign-in refused: paste the admin token",
+		sessions: s.console,
+		check: func(r *http.Request, token string) (Identity, error) {
+			return Identity{}, s.d.AdminSignIn(r, token)
+		}}
 }
 
 func (s *Server) consoleHome(w http.ResponseWriter, r *http.Request) {
 	sess, _, ok := s.console.get(r)
 	if !ok {
-		s.consoleSignInForm(w, r, http.StatusOK, "")
+		s.signInForm(s.consoleDoor(), w, r, http.StatusOK, "")
 		return
 	}
 	all := s.d.Tenants.Statuses(r.Context())

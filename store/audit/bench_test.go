@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+
 	"github.com/fsscim/fsscim/store/audit"
 	"github.com/fsscim/fsscim/store/redistest"
 )
@@ -16,7 +18,7 @@ import (
 func BenchmarkFindByUser(b *testing.B) {
 	for _, impl := range []string{"bolt", "redis"} {
 		b.Run(impl, func(b *testing.B) {
-			clk := &clock{now: time.Now().Add(-24 * time.Hour)}
+			clk := freshservicetest.NewClock(time.Now().Add(-24 * time.Hour))
 			opts := audit.Options{Now: clk.Now}
 			var log audit.Log
 			if impl == "bolt" {
@@ -35,7 +37,7 @@ func BenchmarkFindByUser(b *testing.B) {
 			}
 			ctx := context.Background()
 			for i := range 10000 {
-				clk.advance(time.Second)
+				clk.Add(time.Second)
 				e := audit.Entry{Tenant: "acme.freshservice.com", Operation: audit.Update, Kind: "user", ID: int64(i%200 + 1),
 					Email: fmt.Sprintf("user%d@acme.com", i%200), RequestID: fmt.Sprintf("req-%d", i), Status: 200,
 					Method: "PATCH", Path: fmt.Sprintf("/scim/v2/Users/%d", i%200+1),
@@ -44,7 +46,7 @@ func BenchmarkFindByUser(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			clk.advance(time.Hour)
+			clk.Add(time.Hour)
 			for _, q := range []audit.Query{
 				{Tenant: "acme.freshservice.com", User: "USER7@acme.com"},
 				{Tenant: "acme.freshservice.com", ID: 8},

@@ -8,27 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+
 	"github.com/fsscim/fsscim/store/audit"
 	"github.com/fsscim/fsscim/store/redistest"
 )
-
-// clock is a settable clock shared by a log and its test.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // retentions is a per-tenant retention a test can change after entries were written.
 type retentions struct {
@@ -86,7 +70,7 @@ func TestLogContract(t *testing.T) {
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
 func contractFilters(t *testing.T, open opener) {
-	clk := &clock{now: start}
+	clk := freshservicetest.NewClock(start)
 	log := open(t, audit.Options{Now: clk.Now})
 	ctx := context.Background()
 	entries := []audit.Entry{
@@ -99,7 +83,7 @@ func contractFilters(t *testing.T, open opener) {
 		{Tenant: "acme.freshservice.com", Operation: audit.Deactivate, Kind: "user", ID: 1, Email: "maria@acme.com", Status: 500, Error: "upstream failed"},
 	}
 	for _, e := range entries {
-		clk.advance(time.Minute)
+		clk.Add(time.Minute)
 		if err := log.Append(ctx, e); err != nil {
 			t.Fatalf("append %v: %v", e.Operation, err)
 		}
@@ -161,7 +145,7 @@ func contractFilters(t *testing.T, open opener) {
 }
 
 func contractRetention(t *testing.T, open opener) {
-	clk := &clock{now: start}
+	clk := freshservicetest.NewClock(start)
 	ret := &retentions{byTenant: map[string]time.Duration{"short.freshservice.com": 24 * time.Hour}}
 	log := open(t, audit.Options{Now: clk.Now, Retention: ret.get})
 	ctx := context.Background()
@@ -183,7 +167,7 @@ func contractRetention(t *testing.T, open opener) {
 	add("default.freshservice.com", "old@x.com")
 
 	// Two days on: the short tenant's entry is past its day, the default tenant's within 30 days.
-	clk.advance(48 * time.Hour)
+	clk.Add(48 * time.Hour)
 	if n := count(audit.Query{Tenant: "short.freshservice.com"}); n != 0 {
 		t.Errorf("short retention: %d entries returned past their retention", n)
 	}
@@ -218,7 +202,7 @@ func contractRetention(t *testing.T, open opener) {
 		}
 	}
 	// The default is 30 days.
-	clk.advance(29 * 24 * time.Hour)
+	clk.Add(29 * 24 * time.Hour)
 	if n := count(audit.Query{Tenant: "default.freshservice.com"}); n != 0 {
 		t.Errorf("default retention after 31 days: %d entries, want 0", n)
 	}
@@ -226,7 +210,7 @@ func contractRetention(t *testing.T, open opener) {
 
 // contractBatch appends the entries of one write together, across two tenants, and finds each.
 func contractBatch(t *testing.T, open opener) {
-	clk := &clock{now: start}
+	clk := freshservicetest.NewClock(start)
 	log := open(t, audit.Options{Now: clk.Now})
 	ctx := context.Background()
 	if _, ok := log.(audit.Batcher); !ok {

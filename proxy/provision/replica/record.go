@@ -195,7 +195,7 @@ func encodeUser(u User) userRec {
 	f[vTimeZone], f[vLocale], f[vPreferredLanguage] = v.TimeZone, v.Locale, v.PreferredLanguage
 	f[vDepartment], f[vManager], f[vLocation] = v.Department, v.ManagerID, v.Location
 	f[vCustom] = encodeCustom(v.Custom)
-	f[vAgentText], f[vKept] = v.AgentText, encodeKept(v.Kept)
+	f[vAgentText], f[vKept] = v.AgentText, encodeMap(v.Kept)
 	var flags uint16
 	if tz, ok := mapping.TimeZoneFromFreshservice(fu.TimeZone); ok && tz == v.TimeZone && tz != "" {
 		f[vTimeZone], flags = "", flags|flagTimeZoneDerived
@@ -250,41 +250,18 @@ func timeOf(s uint32) time.Time {
 
 // encodeCustom keeps custom fields as JSON, without the empty ones Freshservice lists as null.
 func encodeCustom(m map[string]any) string {
-	if len(m) == 0 {
-		return ""
-	}
 	kept := make(map[string]any, len(m))
 	for k, v := range m {
 		if v != nil {
 			kept[k] = v
 		}
 	}
-	if len(kept) == 0 {
-		return ""
-	}
-	raw, err := json.Marshal(kept)
-	if err != nil {
-		return ""
-	}
-	return string(raw)
+	return encodeMap(kept)
 }
 
-func decodeCustom(s string) map[string]any {
-	if s == "" {
-		return nil
-	}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		return nil
-	}
-	return m
-}
-
-// encodeKept keeps the values fsscim keeps itself as JSON (its keys sorted, so that one state has one
-// encoding).
-func encodeKept(m map[string]string) string {
+// encodeMap is m as JSON (its keys sorted, so that one state has one encoding); "" for an empty map.
+// The values fsscim keeps itself (Kept) are stored so.
+func encodeMap[V any](m map[string]V) string {
 	if len(m) == 0 {
 		return ""
 	}
@@ -295,12 +272,16 @@ func encodeKept(m map[string]string) string {
 	return string(raw)
 }
 
-func decodeKept(s string) map[string]string {
+// decodeMap reads what encodeMap wrote, numbers as json.Number so that custom fields keep theirs
+// exactly; nil for "" or a value that does not decode.
+func decodeMap[V any](s string) map[string]V {
 	if s == "" {
 		return nil
 	}
-	var m map[string]string
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	var m map[string]V
+	if err := dec.Decode(&m); err != nil {
 		return nil
 	}
 	return m
@@ -455,13 +436,13 @@ func (p *viewPlan) fill(r *userRec) {
 		u.ID = strconv.FormatInt(r.id, 10)
 	}
 	if p.cus {
-		u.Custom = decodeCustom(r.field(vCustom))
+		u.Custom = decodeMap[any](r.field(vCustom))
 	}
 	if p.agent {
 		u.AgentText = r.field(vAgentText)
 	}
 	if p.kept {
-		u.Kept = decodeKept(r.field(vKept))
+		u.Kept = decodeMap[string](r.field(vKept))
 	}
 }
 
@@ -491,7 +472,7 @@ func (r *userRec) decode() User {
 	fu.Address = strings.Clone(r.field(fAddress))
 	fu.TimeZone, fu.Language = strings.Clone(r.field(fTimeZone)), strings.Clone(r.field(fLanguage))
 	fu.ExternalID = freshservice.FlexString(strings.Clone(r.field(fExternalID)))
-	fu.CustomFields = decodeCustom(r.field(fCustom))
+	fu.CustomFields = decodeMap[any](r.field(fCustom))
 	fu.DepartmentIDs = decodeIDs(r.field(fDepartments))
 	for _, id := range decodeIDs(r.field(fRoles)) {
 		fu.Roles = append(fu.Roles, freshservice.Role{RoleID: id})
