@@ -66,6 +66,9 @@ type parallelOptions struct {
 	latency                        time.Duration
 	jsonOut                        string
 	cpuProfile                     string
+	// writes changes each user's title instead of reading it: reads are answered from the replica
+	// without Freshservice, so writes are what takes fsscim's upstream path now.
+	writes bool
 }
 
 func cmdParallelReads(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -78,6 +81,7 @@ func cmdParallelReads(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of direct then fsscim reads; the figures are their medians")
 	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to this file (- for standard output instead of the text)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the rounds (fsscim, emulator and client together) to this file")
+	fs.BoolVar(&o.writes, "writes", false, "change each user's title (PATCH /scim/v2/Users/{id}, PUT /api/v2/requesters/{id} direct) instead of reading it")
 	if code, done := parseFlags(fs, args); done {
 		return code
 	}
@@ -129,6 +133,21 @@ func measureParallelReads(ctx context.Context, o parallelOptions) (*parallelRead
 		id := strconv.FormatInt(ids[i%len(ids)], 10)
 		a, err := scim.send(ctx, rec, "read", http.MethodGet, "/Users/"+id, nil)
 		expect(rec, "read "+id, a, err, http.StatusOK)
+	}
+	if o.writes {
+		res.Method = "title changes (a new title each time)" + res.Method[len("reads"):]
+		directRead = func(ctx context.Context, rec *recorder, i int) {
+			id := strconv.FormatInt(ids[i%len(ids)], 10)
+			body := []byte(fmt.Sprintf(`{"job_title":"Title %d"}`, i))
+			a, err := directCall(ctx, direct, rec, "direct read", http.MethodPut, emb.emuURL+"/api/v2/requesters/"+id, emb.apiKey, body)
+			expect(rec, "direct write "+id, a, err, http.StatusOK)
+		}
+		fsscimRead = func(ctx context.Context, rec *recorder, i int) {
+			id := strconv.FormatInt(ids[i%len(ids)], 10)
+			body := []byte(fmt.Sprintf(`{"schemas":["%s"],"Operations":[{"op":"replace","path":"title","value":"Title %d"}]}`, schemaPatchOp, i))
+			a, err := scim.send(ctx, rec, "read", http.MethodPatch, "/Users/"+id, body)
+			expect(rec, "write "+id, a, err, http.StatusOK)
+		}
 	}
 	drive(ctx, o.inFlight, res.Warmup, rec, directRead)
 	drive(ctx, o.inFlight, res.Warmup, rec, fsscimRead)
