@@ -9,6 +9,7 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/proxy/provision"
 	"github.com/fsscim/fsscim/proxy/web"
 )
 
@@ -30,7 +31,7 @@ func (s *Server) newPages() (*web.Server, error) {
 		Audit:       s.Audit(),
 		Links:       links,
 		VerifyKey: func(ctx context.Context, t *config.Tenant, apiKey string) (freshservice.KeyAccess, error) {
-			return CheckKey(ctx, t, apiKey, s.opts.Transport)
+			return provision.CheckKey(ctx, t, apiKey, s.opts.Transport)
 		},
 		Log: s.log.Named("web"),
 		Now: s.opts.Now,

@@ -15,6 +15,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/provision"
 )
 
 const tokenUsage = `Usage:
@@ -170,7 +171,7 @@ func tenantFor(dir, domain string, opts config.LoadOptions) (*config.Tenant, err
 func verifyKey(ctx context.Context, t *config.Tenant, apiKey string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
-	access, err := proxy.CheckKey(ctx, t, apiKey, nil)
+	access, err := provision.CheckKey(ctx, t, apiKey, nil)
 	switch {
 	case freshservice.IsUnauthorized(err):
 		return "", fmt.Errorf("the API key is refused by Freshservice at %s (401): check the key, and that it belongs to %s", t.BaseURL(), t.Domain)

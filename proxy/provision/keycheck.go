@@ -1,4 +1,4 @@
-package proxy
+package provision
 
 import (
 	"context"
