@@ -132,10 +132,7 @@ func TestTimeZoneAliasesAreRealZonesWithFreshserviceNames(t *testing.T) {
 }
 
 func TestTimeZoneToFreshservice(t *testing.T) {
-	tests := []struct {
-		name, iana, want string
-		ok               bool
-	}{
+	checkZoneLookup(t, "TimeZoneToFreshservice", TimeZoneToFreshservice, []zoneCase{
 		{"Rails zone", "America/New_York", "Eastern Time (US & Canada)", true},
 		{"US alias", "US/Eastern", "Eastern Time (US & Canada)", true},
 		{"Canadian city", "America/Toronto", "Eastern Time (US & Canada)", true},
@@ -162,22 +159,11 @@ func TestTimeZoneToFreshservice(t *testing.T) {
 		{"zone Freshservice lacks", "America/Adak", "", false},
 		{"Windows name not supported", "Eastern Standard Time", "", false},
 		{"empty", "", "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, ok := TimeZoneToFreshservice(tt.iana)
-			if got != tt.want || ok != tt.ok {
-				t.Errorf("TimeZoneToFreshservice(%q) = %q, %v; want %q, %v", tt.iana, got, ok, tt.want, tt.ok)
-			}
-		})
-	}
+	})
 }
 
 func TestTimeZoneFromFreshservice(t *testing.T) {
-	tests := []struct {
-		name, fs, want string
-		ok             bool
-	}{
+	checkZoneLookup(t, "TimeZoneFromFreshservice", TimeZoneFromFreshservice, []zoneCase{
 		{"US zone", "Eastern Time (US & Canada)", "America/New_York", true},
 		{"shared zone", "Edinburgh", "Europe/London", true},
 		{"Rails quirk kept", "Quito", "America/Lima", true},
@@ -187,12 +173,23 @@ func TestTimeZoneFromFreshservice(t *testing.T) {
 		{"unknown", "Atlantis", "", false},
 		{"IANA is not a Freshservice name", "Europe/London", "", false},
 		{"empty", "", "", false},
-	}
+	})
+}
+
+// zoneCase is one lookup of a zone name: what it is given, and the name and found flag it answers.
+type zoneCase struct {
+	name, in, want string
+	ok             bool
+}
+
+// checkZoneLookup runs lookup, the function called fn, on every case.
+func checkZoneLookup(t *testing.T, fn string, lookup func(string) (string, bool), tests []zoneCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := TimeZoneFromFreshservice(tt.fs)
+			got, ok := lookup(tt.in)
 			if got != tt.want || ok != tt.ok {
-				t.Errorf("TimeZoneFromFreshservice(%q) = %q, %v; want %q, %v", tt.fs, got, ok, tt.want, tt.ok)
+				t.Errorf("%s(%q) = %q, %v; want %q, %v", fn, tt.in, got, ok, tt.want, tt.ok)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -16,11 +15,7 @@ import (
 // failing or panicking fn gets its own error and leaves no trace, the others are all kept.
 func TestConcurrentWritesFailAlone(t *testing.T) {
 	ctx := context.Background()
-	b, err := OpenBolt(filepath.Join(t.TempDir(), DefaultFileName), func(o *boltOptions) { o.noSync = true })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := openUnsynced(t)
 	const writers = 60
 	errs := make([]error, writers)
 	var wg sync.WaitGroup

@@ -27,6 +27,18 @@ func openTemp(t *testing.T) (*Bolt, string) {
 	return b, path
 }
 
+// openUnsynced opens a new store that skips fsync on commit, for tests that commit many times and
+// never look at the file after a crash; it is closed when the test ends.
+func openUnsynced(t *testing.T) *Bolt {
+	t.Helper()
+	b, err := OpenBolt(filepath.Join(t.TempDir(), DefaultFileName), func(o *boltOptions) { o.noSync = true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
 func fullRecord() record.UserRecord {
 	return record.UserRecord{
 		DepartmentIDs:   []int64{554, 555},
@@ -123,11 +135,7 @@ func TestUpdateUserCreatesAndKeepsOnError(t *testing.T) {
 }
 
 func TestUpdateUserIsAtomic(t *testing.T) {
-	b, err := OpenBolt(filepath.Join(t.TempDir(), DefaultFileName), func(o *boltOptions) { o.noSync = true })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := openUnsynced(t)
 	const writers = 8
 	stores := make([]Store, writers)
 	for w := range stores {

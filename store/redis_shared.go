@@ -89,22 +89,11 @@ func (s *Redis) readUserEntry(ctx context.Context, tenant string, id int64) (use
 	if err != nil {
 		return userEntry{}, false, "", err
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
-	defer cancel()
-	var gen, rec *redis.StringCmd
-	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		gen = p.Get(ctx, s.generationKey())
-		rec = p.Get(ctx, s.userKey(t, id))
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return userEntry{}, false, "", fmt.Errorf("get user %d of %s from redis: %w", id, tenant, err)
-	}
-	e, exists, err := decodeUserEntry(rec)
+	e, exists, gen, err := readWithGeneration(ctx, s, s.userKey(t, id), decodeUserEntry)
 	if err != nil {
 		return userEntry{}, false, "", fmt.Errorf("get user %d of %s from redis: %w", id, tenant, err)
 	}
-	return e, exists, gen.Val(), nil
+	return e, exists, gen, nil
 }
 
 // readGroupEntry reads a group's record with the generation, in one round trip.
@@ -113,20 +102,31 @@ func (s *Redis) readGroupEntry(ctx context.Context, tenant, kind string, id int6
 	if err != nil {
 		return groupEntry{}, false, "", err
 	}
+	e, exists, gen, err := readWithGeneration(ctx, s, s.groupKey(t, kind, id), decodeGroupEntry)
+	if err != nil {
+		return groupEntry{}, false, "", fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
+	}
+	return e, exists, gen, nil
+}
+
+// readWithGeneration reads the record under key, decoded by decode, and the generation in one
+// pipeline, so that the record and the generation it belongs to are read together.
+func readWithGeneration[E any](ctx context.Context, s *Redis, key string, decode func(*redis.StringCmd) (E, bool, error)) (E, bool, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
 	defer cancel()
 	var gen, rec *redis.StringCmd
-	_, err = s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
 		gen = p.Get(ctx, s.generationKey())
-		rec = p.Get(ctx, s.groupKey(t, kind, id))
+		rec = p.Get(ctx, key)
 		return nil
 	})
+	var none E
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return groupEntry{}, false, "", fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
+		return none, false, "", err
 	}
-	e, exists, err := decodeGroupEntry(rec)
+	e, exists, err := decode(rec)
 	if err != nil {
-		return groupEntry{}, false, "", fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
+		return none, false, "", err
 	}
 	return e, exists, gen.Val(), nil
 }

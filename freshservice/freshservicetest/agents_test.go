@@ -63,10 +63,7 @@ func TestListAgentsFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var got []int64
-			for _, a := range f.do(http.MethodGet, "/api/v2/agents"+tt.query, nil).must(t, http.StatusOK).list(t, "agents") {
-				got = append(got, id(t, a))
-			}
+			got := f.do(http.MethodGet, "/api/v2/agents"+tt.query, nil).must(t, http.StatusOK).ids(t, "agents")
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("ids = %v, want %v", got, tt.want)
 			}

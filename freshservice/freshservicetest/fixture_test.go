@@ -82,6 +82,16 @@ func (r result) list(t *testing.T, wrapper string) []map[string]any {
 	return out
 }
 
+// ids are the ids of a wrapped list's objects, in the answer's order (nil for an empty list).
+func (r result) ids(t *testing.T, wrapper string) []int64 {
+	t.Helper()
+	var out []int64
+	for _, m := range r.list(t, wrapper) {
+		out = append(out, id(t, m))
+	}
+	return out
+}
+
 // fieldErrors decodes a "Validation failed" body.
 func (r result) fieldErrors(t *testing.T) []fieldError {
 	t.Helper()

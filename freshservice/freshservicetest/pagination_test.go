@@ -26,9 +26,7 @@ func TestPaginationFollowsLinkAcrossPages(t *testing.T) {
 	for url != "" {
 		r := f.do(http.MethodGet, url, nil).must(t, http.StatusOK)
 		pages++
-		for _, u := range r.list(t, "requesters") {
-			got = append(got, id(t, u))
-		}
+		got = append(got, r.ids(t, "requesters")...)
 		url = ""
 		if link := r.header.Get("Link"); link != "" {
 			m := nextLink.FindStringSubmatch(link)

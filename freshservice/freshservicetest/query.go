@@ -117,24 +117,25 @@ func (p *queryParser) word(w string) bool {
 // or reads terms joined by AND and OR (AND binding tighter). It returns the predicate, or an unknown
 // field's name, or a message.
 func (p *queryParser) or() (userQuery, string, string) {
-	left, field, msg := p.and()
-	for field == "" && msg == "" && p.word("OR") {
-		var right userQuery
-		if right, field, msg = p.and(); field == "" && msg == "" {
-			l := left
-			left = func(u *userRecord) bool { return l(u) || right(u) }
-		}
-	}
-	return left, field, msg
+	return p.joined("OR", p.and, func(l, r userQuery) userQuery {
+		return func(u *userRecord) bool { return l(u) || r(u) }
+	})
 }
 
 func (p *queryParser) and() (userQuery, string, string) {
-	left, field, msg := p.term()
-	for field == "" && msg == "" && p.word("AND") {
+	return p.joined("AND", p.term, func(l, r userQuery) userQuery {
+		return func(u *userRecord) bool { return l(u) && r(u) }
+	})
+}
+
+// joined reads operands read by next, separated by the word op, folding them left to right with
+// join; it stops at the first unknown field or message.
+func (p *queryParser) joined(op string, next func() (userQuery, string, string), join func(l, r userQuery) userQuery) (userQuery, string, string) {
+	left, field, msg := next()
+	for field == "" && msg == "" && p.word(op) {
 		var right userQuery
-		if right, field, msg = p.term(); field == "" && msg == "" {
-			l := left
-			left = func(u *userRecord) bool { return l(u) && right(u) }
+		if right, field, msg = next(); field == "" && msg == "" {
+			left = join(left, right)
 		}
 	}
 	return left, field, msg

@@ -87,10 +87,7 @@ func TestListRequestersEmailFilterIsCaseInsensitiveExact(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := f.do(http.MethodGet, "/api/v2/requesters?"+tt.query, nil).must(t, http.StatusOK)
-			var got []int64
-			for _, u := range r.list(t, "requesters") {
-				got = append(got, id(t, u))
-			}
+			got := r.ids(t, "requesters")
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("ids = %v, want %v", got, tt.want)
 			}

@@ -99,6 +99,19 @@ func (s *fakeSource) WalkGroups(_ context.Context, fn func(Group) error) error {
 	return nil
 }
 
+// finder answers the ids r finds for a SCIM filter, compiled as the user search compiles it.
+func finder(t *testing.T, r *Replica) func(filter string) []int64 {
+	search := mapping.NewUserSearch(testOpts)
+	return func(filter string) []int64 {
+		t.Helper()
+		f, err := search.Compile(filter)
+		if err != nil {
+			t.Fatalf("%s: %v", filter, err)
+		}
+		return r.FindUsers(search, f)
+	}
+}
+
 func directory(n int) []User {
 	out := make([]User, 0, n)
 	for i := range n {
@@ -127,15 +140,7 @@ func TestFindUsers(t *testing.T) {
 	gone.Deleted = true
 	r.NoteUser(gone)
 
-	search := mapping.NewUserSearch(testOpts)
-	find := func(filter string) []int64 {
-		t.Helper()
-		f, err := search.Compile(filter)
-		if err != nil {
-			t.Fatalf("%s: %v", filter, err)
-		}
-		return r.FindUsers(search, f)
-	}
+	find := finder(t, r)
 	for _, tt := range []struct {
 		filter string
 		want   []int64
@@ -158,7 +163,7 @@ func TestFindUsers(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.filter, got, tt.want)
 		}
 	}
-	if got := r.FindUsers(search, nil); len(got) != 51 {
+	if got := r.FindUsers(mapping.NewUserSearch(testOpts), nil); len(got) != 51 {
 		t.Errorf("every user: %d, want 51 (the deleted one left out)", len(got))
 	}
 	if id, found, complete := r.UserIDByEmail("JDOE.WORK@example.com"); !found || !complete || id != 31000000001 {
@@ -293,15 +298,7 @@ func TestLookupColumnsFollowWrites(t *testing.T) {
 	if err := r.Build(context.Background(), &fakeSource{users: directory(30)}); err != nil {
 		t.Fatal(err)
 	}
-	search := mapping.NewUserSearch(testOpts)
-	find := func(filter string) []int64 {
-		t.Helper()
-		f, err := search.Compile(filter)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.FindUsers(search, f)
-	}
+	find := finder(t, r)
 	if got := find(`displayName eq "ada family00007"`); fmt.Sprint(got) != "[21000000007]" {
 		t.Fatalf("by displayName: %v", got)
 	}
