@@ -124,6 +124,15 @@ func (g hdMemberTarget) ops() []hdFaultOp {
 	}
 }
 
+// retryAnswers is a converged check for a read: the retry answered the resource id picks.
+func retryAnswers(id func(hdEnv) int64) func(*testing.T, *harness, hdEnv, response) {
+	return func(t *testing.T, _ *harness, e hdEnv, retry response) {
+		if hdID(t, retry) != id(e) {
+			t.Fatalf("retry answered %s", retry.Body)
+		}
+	}
+}
+
 func hdFaultOps() []hdFaultOp {
 	userSetup := func(email string) func(t *testing.T, h *harness) hdEnv {
 		return func(t *testing.T, h *harness) hdEnv {
@@ -338,12 +347,8 @@ func hdFaultOps() []hdFaultOp {
 			},
 			method: http.MethodGet, path: "/scim/v2/Users/{user}",
 			upMethod: http.MethodGet, upPath: "/api/v2/requesters/{user}",
-			retryOK: []int{http.StatusOK},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				if hdID(t, retry) != e.user {
-					t.Fatalf("retry answered %s", retry.Body)
-				}
-			},
+			retryOK:   []int{http.StatusOK},
+			converged: retryAnswers(func(e hdEnv) int64 { return e.user }),
 		},
 		{
 			name: "lookup user while the directory loads",
@@ -442,12 +447,8 @@ func hdFaultOps() []hdFaultOp {
 			setup:  requesterGroup.setup(true),
 			method: http.MethodGet, path: "/scim/v2/Groups/{group}",
 			upMethod: http.MethodGet, upPath: "/api/v2/requester_groups/{group}",
-			retryOK: []int{http.StatusOK},
-			converged: func(t *testing.T, h *harness, e hdEnv, retry response) {
-				if hdID(t, retry) != e.group {
-					t.Fatalf("retry answered %s", retry.Body)
-				}
-			},
+			retryOK:   []int{http.StatusOK},
+			converged: retryAnswers(func(e hdEnv) int64 { return e.group }),
 		},
 	}
 	return slices.Concat(ops, requesterGroup.ops(), agentGroup.ops())

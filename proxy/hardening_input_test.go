@@ -17,17 +17,6 @@ import (
 // Bad input from a caller: every request below must get a SCIM error with the right status and
 // scimType, and must not change Freshservice.
 
-// hdWrites lists the Freshservice calls since the last reset that could change something.
-func hdWrites(h *harness) []string {
-	var out []string
-	for _, c := range h.calls() {
-		if !strings.HasPrefix(c, http.MethodGet+" ") {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // hdInputHarness is one tenant with a user, a group and a custom attribute, and a warm index.
 type hdInputHarness struct {
 	*harness
@@ -56,7 +45,7 @@ func (h hdInputHarness) expectRefused(t *testing.T, method, path, contentType st
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/scim+json") {
 		t.Errorf("Content-Type %q, want application/scim+json", ct)
 	}
-	if w := hdWrites(h.harness); len(w) > 0 {
+	if w := writes(h.harness); len(w) > 0 {
 		t.Fatalf("a refused request wrote to Freshservice: %q", w)
 	}
 	if u, _ := h.emu.User(h.user.ID); !reflect.DeepEqual(u, before) {

@@ -161,6 +161,17 @@ func container(body map[string]any, p attrPath, rt resourceType) (map[string]any
 	return nil, ""
 }
 
+// locate finds the attribute a path names: its container and the container's key (see container),
+// and the attribute's key as the body spells it; ok is false when the body has no such attribute.
+func locate(body map[string]any, p attrPath, rt resourceType) (from map[string]any, extKey, key string, ok bool) {
+	from, extKey = container(body, p, rt)
+	if from == nil {
+		return nil, "", "", false
+	}
+	key, ok = keyFold(from, p.name)
+	return from, extKey, key, ok
+}
+
 // copyPath copies what path names from src into dst.
 func copyPath(dst, src map[string]any, p attrPath, rt resourceType) {
 	if p.name == "" {
@@ -174,11 +185,7 @@ func copyPath(dst, src map[string]any, p attrPath, rt resourceType) {
 		}
 		return
 	}
-	from, extKey := container(src, p, rt)
-	if from == nil {
-		return
-	}
-	key, ok := keyFold(from, p.name)
+	from, extKey, key, ok := locate(src, p, rt)
 	if !ok {
 		return
 	}
@@ -242,11 +249,7 @@ func removePath(body map[string]any, p attrPath, rt resourceType) {
 	if p.urn == "" && p.sub == "" && alwaysReturned[strings.ToLower(p.name)] {
 		return
 	}
-	from, extKey := container(body, p, rt)
-	if from == nil {
-		return
-	}
-	key, ok := keyFold(from, p.name)
+	from, extKey, key, ok := locate(body, p, rt)
 	if !ok {
 		return
 	}

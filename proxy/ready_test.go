@@ -28,7 +28,7 @@ func TestReadyzUntilLoadedAndWhileUsable(t *testing.T) {
 	t.Cleanup(func() { _ = db.Close() })
 	key, _ := config.NewKey()
 	keys, _ := config.ParseKeys(key)
-	srv, err := proxy.New(proxy.Options{
+	srv, _ := serveProxy(t, proxy.Options{
 		Tenants: tenants.Load,
 		Keys:    keys,
 		Store:   db,
@@ -39,14 +39,8 @@ func TestReadyzUntilLoadedAndWhileUsable(t *testing.T) {
 			return nil
 		},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	admin := httptest.NewServer(srv.AdminHandler())
-	t.Cleanup(func() {
-		admin.Close()
-		srv.Close()
-	})
+	t.Cleanup(admin.Close)
 	probe := func(path string) (int, string) {
 		resp, err := http.Get(admin.URL + path)
 		if err != nil {

@@ -204,15 +204,7 @@ func redactValue(v any, depth int) any {
 	case fmt.Stringer:
 		return redactString(safeString(x.String))
 	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, val := range x {
-			if sensitiveKey(k) {
-				out[k] = redacted
-				continue
-			}
-			out[k] = redactValue(val, depth+1)
-		}
-		return out
+		return redactMap(x, func(val any) any { return redactValue(val, depth+1) })
 	case []any:
 		out := make([]any, len(x))
 		for i, val := range x {
@@ -224,29 +216,15 @@ func redactValue(v any, depth int) any {
 	case url.Values:
 		return redactValue(map[string][]string(x), depth)
 	case map[string][]string:
-		out := make(map[string]any, len(x))
-		for k, vals := range x {
-			if sensitiveKey(k) {
-				out[k] = redacted
-				continue
-			}
+		return redactMap(x, func(vals []string) any {
 			clean := make([]string, len(vals))
 			for i, s := range vals {
 				clean[i] = redactString(s)
 			}
-			out[k] = clean
-		}
-		return out
+			return clean
+		})
 	case map[string]string:
-		out := make(map[string]any, len(x))
-		for k, s := range x {
-			if sensitiveKey(k) {
-				out[k] = redacted
-				continue
-			}
-			out[k] = redactString(s)
-		}
-		return out
+		return redactMap(x, func(s string) any { return redactString(s) })
 	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
 		return x
 	}
@@ -259,6 +237,19 @@ func redactValue(v any, depth int) any {
 		}
 	}
 	return redactString(renderValue(v))
+}
+
+// redactMap hides the value of every sensitive key and cleans the others with clean.
+func redactMap[V any](m map[string]V, clean func(V) any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if sensitiveKey(k) {
+			out[k] = redacted
+			continue
+		}
+		out[k] = clean(v)
+	}
+	return out
 }
 
 func renderValue(v any) (s string) {

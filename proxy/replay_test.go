@@ -170,10 +170,12 @@ func (run *replayRun) seed(s replaySeed) {
 	for _, u := range s.Users {
 		m := u.model()
 		if u.Department != "" {
-			m.DepartmentIDs = []int64{run.departmentID(u.Department)}
+			m.DepartmentIDs = []int64{seededID(run.t, "department", emu.Departments(), u.Department,
+				func(d freshservice.Department) (string, int64) { return d.Name, d.ID })}
 		}
 		if u.Location != "" {
-			m.LocationID = freshservice.ID(run.locationID(u.Location))
+			m.LocationID = freshservice.ID(seededID(run.t, "location", emu.Locations(), u.Location,
+				func(l freshservice.Location) (string, int64) { return l.Name, l.ID }))
 		}
 		id := seedReplayUser(emu, m, u.Agent, u.Inactive)
 		if u.Ref != "" {
@@ -182,23 +184,15 @@ func (run *replayRun) seed(s replaySeed) {
 	}
 }
 
-func (run *replayRun) departmentID(name string) int64 {
-	for _, d := range run.h.emu.Departments() {
-		if d.Name == name {
-			return d.ID
+// seededID is the id of the item called name among what the emulator holds of one kind.
+func seededID[T any](t testing.TB, kind string, items []T, name string, nameID func(T) (string, int64)) int64 {
+	t.Helper()
+	for _, it := range items {
+		if n, id := nameID(it); n == name {
+			return id
 		}
 	}
-	run.t.Fatalf("seed: no department %q", name)
-	return 0
-}
-
-func (run *replayRun) locationID(name string) int64 {
-	for _, l := range run.h.emu.Locations() {
-		if l.Name == name {
-			return l.ID
-		}
-	}
-	run.t.Fatalf("seed: no location %q", name)
+	t.Fatalf("seed: no %s %q", kind, name)
 	return 0
 }
 

@@ -167,13 +167,8 @@ func TestEntraFlow_IsAgentReadsBackAsSent(t *testing.T) {
 		t.Fatalf("isAgent read back as %#v, want \"True\"", got)
 	}
 
-	h.emu.ResetCalls()
-	p := h.do(http.MethodPatch, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%PATCH%"],"Operations":[
-		{"op":"replace","path":"%FS%:isAgent","value":"true"}]}`, nil))
-	wantStatus(t, p, http.StatusOK)
-	if w := writes(h); len(w) > 0 {
-		t.Errorf("respelling isAgent wrote to Freshservice: %v", w)
-	}
+	patchWritesNothing(t, h, id, `{"op":"replace","path":"%FS%:isAgent","value":"true"}`,
+		"respelling isAgent")
 	if got := jsonAt(h.do(http.MethodGet, "/scim/v2/Users/"+id, nil).JSON(t), urnFreshservice, "isAgent"); got != "true" {
 		t.Errorf("isAgent read back as %#v after the respelling, want \"true\"", got)
 	}
@@ -200,13 +195,8 @@ func TestEntraFlow_FreshserviceAppLocation(t *testing.T) {
 	}
 
 	// Entra's next cycle sends the same office again: nothing to write.
-	h.emu.ResetCalls()
-	p := h.do(http.MethodPatch, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%PATCH%"],"Operations":[
-		{"op":"Replace","path":"%ENT%:_location","value":"Berlin"}]}`, nil))
-	wantStatus(t, p, http.StatusOK)
-	if w := writes(h); len(w) > 0 {
-		t.Errorf("the same office wrote to Freshservice: %v", w)
-	}
+	patchWritesNothing(t, h, id, `{"op":"Replace","path":"%ENT%:_location","value":"Berlin"}`,
+		"the same office")
 
 	other := h.do(http.MethodPost, "/scim/v2/Users", entraBody(`{"schemas":["%CORE%","%FS%"],"userName":"ext@example.com",
 		"name":{"givenName":"Ext","familyName":"User"},"%FS%":{"location":"Berlin"}}`, nil))
@@ -218,13 +208,8 @@ func TestEntraFlow_FreshserviceAppLocation(t *testing.T) {
 
 	// The first PATCH naming the office as _location, for a user that already has it, is only
 	// remembered: Entra then reads it back where it writes it.
-	h.emu.ResetCalls()
-	p = h.do(http.MethodPatch, "/scim/v2/Users/"+oid, entraBody(`{"schemas":["%PATCH%"],"Operations":[
-		{"op":"Replace","path":"%ENT%:_location","value":"Berlin"}]}`, nil))
-	wantStatus(t, p, http.StatusOK)
-	if w := writes(h); len(w) > 0 {
-		t.Errorf("naming the same office as _location wrote to Freshservice: %v", w)
-	}
+	patchWritesNothing(t, h, oid, `{"op":"Replace","path":"%ENT%:_location","value":"Berlin"}`,
+		"naming the same office as _location")
 	if got := jsonAt(h.do(http.MethodGet, "/scim/v2/Users/"+oid, nil).JSON(t), urnEnterprise, "_location"); got != "Berlin" {
 		t.Errorf("_location read back as %#v after Entra named it so, want Berlin", got)
 	}
@@ -256,13 +241,8 @@ func TestRFC7644_3_5_WhatIsWrittenReadsBack(t *testing.T) {
 		}
 	}
 
-	h.emu.ResetCalls()
-	p := h.do(http.MethodPatch, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%PATCH%"],"Operations":[
-		{"op":"Replace","path":"%ENT%:employeeNumber","value":"E-2"},{"op":"remove","path":"nickName"}]}`, nil))
-	wantStatus(t, p, http.StatusOK)
-	if w := writes(h); len(w) > 0 {
-		t.Errorf("changing only kept attributes wrote to Freshservice: %v", w)
-	}
+	patchWritesNothing(t, h, id, `{"op":"Replace","path":"%ENT%:employeeNumber","value":"E-2"},{"op":"remove","path":"nickName"}`,
+		"changing only kept attributes")
 	get = h.do(http.MethodGet, "/scim/v2/Users/"+id, nil).JSON(t)
 	if got := jsonAt(get, urnEnterprise, "employeeNumber"); got != "E-2" {
 		t.Errorf("employeeNumber after PATCH = %#v, want E-2", got)
@@ -315,14 +295,21 @@ func TestRFC7644_3_3_UndeclaredAttributesAreIgnored(t *testing.T) {
 		t.Error("the password reached the log")
 	}
 	id, _ := r.JSON(t)["id"].(string)
-	h.emu.ResetCalls()
-	p := h.do(http.MethodPatch, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%PATCH%"],"Operations":[
-		{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"06b0\",\"value\":\"Admin\"}"}]}]}`, nil))
-	wantStatus(t, p, http.StatusOK)
-	if w := writes(h); len(w) > 0 {
-		t.Errorf("an ignored attribute wrote to Freshservice: %v", w)
-	}
+	patchWritesNothing(t, h, id, `{"op":"Add","path":"roles","value":[{"value":"{\"id\":\"06b0\",\"value\":\"Admin\"}"}]}`,
+		"an ignored attribute")
 	if !strings.Contains(h.logs.String(), `"roles"`) {
 		t.Error("the log does not name the ignored roles")
+	}
+}
+
+// patchWritesNothing sends Entra's PATCH of user id with ops (entraBody's placeholders) and fails
+// the test unless it is answered 200 without a write to Freshservice; what names the change.
+func patchWritesNothing(t *testing.T, h *harness, id, ops, what string) {
+	t.Helper()
+	h.emu.ResetCalls()
+	p := h.do(http.MethodPatch, "/scim/v2/Users/"+id, entraBody(`{"schemas":["%PATCH%"],"Operations":[`+ops+`]}`, nil))
+	wantStatus(t, p, http.StatusOK)
+	if w := writes(h); len(w) > 0 {
+		t.Errorf("%s wrote to Freshservice: %v", what, w)
 	}
 }

@@ -33,8 +33,7 @@ func (cl call) createUser(c echo.Context) error {
 		return fail(c, err)
 	}
 	res, ignored, err := cl.session.CreateUser(cl.ctx, attrs)
-	cl.sc.noteIgnored(ignored...)
-	return answer(c, http.StatusCreated, cl.surface.users, res, err)
+	return cl.answerUserWrite(c, http.StatusCreated, res, ignored, err)
 }
 
 func (cl call) replaceUser(c echo.Context) error {
@@ -43,8 +42,7 @@ func (cl call) replaceUser(c echo.Context) error {
 		return fail(c, err)
 	}
 	res, ignored, err := cl.session.ReplaceUser(cl.ctx, c.Param("id"), attrs)
-	cl.sc.noteIgnored(ignored...)
-	return answer(c, http.StatusOK, cl.surface.users, res, err)
+	return cl.answerUserWrite(c, http.StatusOK, res, ignored, err)
 }
 
 func (cl call) patchUser(c echo.Context) error {
@@ -53,8 +51,14 @@ func (cl call) patchUser(c echo.Context) error {
 		return fail(c, err)
 	}
 	res, ignored, err := cl.session.PatchUser(cl.ctx, c.Param("id"), ops)
+	return cl.answerUserWrite(c, http.StatusOK, res, ignored, err)
+}
+
+// answerUserWrite answers a create, replace or patch of a user; the attributes fsscim does not map
+// go to the access log as ignored.
+func (cl call) answerUserWrite(c echo.Context, status int, res provision.Resource, ignored []string, err error) error {
 	cl.sc.noteIgnored(ignored...)
-	return answer(c, http.StatusOK, cl.surface.users, res, err)
+	return answer(c, status, cl.surface.users, res, err)
 }
 
 func (cl call) deleteUser(c echo.Context) error {
