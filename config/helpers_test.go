@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -43,23 +42,9 @@ func loadTenant(t *testing.T, name, content string, opts LoadOptions, domain str
 // fileErrors unwraps a joined error into its *FileError parts; anything else fails the test.
 func fileErrors(t *testing.T, err error) []*FileError {
 	t.Helper()
-	var out []*FileError
-	var walk func(error)
-	walk = func(err error) {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		var fe *FileError
-		if !errors.As(err, &fe) {
-			t.Fatalf("error %v (%T) is not a *FileError", err, err)
-		}
-		out = append(out, fe)
+	files, others := FileErrors(err)
+	if len(others) > 0 {
+		t.Fatalf("error %v (%T) is not a *FileError", others[0], others[0])
 	}
-	if err != nil {
-		walk(err)
-	}
-	return out
+	return files
 }
