@@ -1,24 +1,17 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 // writeFile writes a tenant file into dir, failing the test on error.
 func writeFile(t *testing.T, dir, name, content string) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	// Written aside and renamed into place, as editors and Kubernetes ConfigMaps do: a watcher that
-	// polls in the middle of a plain write sees a half-written file, which is another event.
-	tmp := filepath.Join(dir, "."+name+".tmp")
-	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
+	configtest.ReplaceFile(t, path, []byte(content))
 	return path
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 // logLines decodes every JSON log line.
@@ -229,14 +230,7 @@ func TestServeReadsSecretsAsKubernetesMountsThem(t *testing.T) {
 	audit.secret("a test's second server key", other)
 	audit.secret("a test's admin token", adminToken)
 	writeSecret := func(name, content string, mode os.FileMode) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, mode); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return configtest.WriteSecret(t, filepath.Join(dir, name), content, mode)
 	}
 	// A key file with a new first key: the fixture's token, sealed with the second, still opens.
 	keysFile := writeSecret("token-keys", other+"\n"+f.key+"\n", 0o440)

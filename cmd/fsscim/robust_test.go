@@ -15,6 +15,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/record"
 )
@@ -150,7 +151,7 @@ func TestServeReportsAChangedKeysFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	audit.secret("a test's second server token key", added)
-	writeAside(t, keysFile, []byte(added+"\n"+f.key+"\n"))
+	configtest.ReplaceFile(t, keysFile, []byte(added+"\n"+f.key+"\n"))
 	eventually(t, "the log to report the changed keys file", func() bool {
 		return strings.Contains(s.logs.String(), "the token keys file changed")
 	})

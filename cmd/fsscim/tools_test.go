@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
@@ -170,14 +171,7 @@ func newProbeFixture(t *testing.T) *probeFixture {
 
 func (p *probeFixture) credentials(t *testing.T, content string, mode os.FileMode) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "credentials")
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return configtest.WriteSecret(t, filepath.Join(t.TempDir(), "credentials"), content, mode)
 }
 
 // TestCheckProbe: check --probe asks Freshservice about each tenant it has a token or key for: the
