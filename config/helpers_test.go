@@ -1,26 +1,17 @@
 package config
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/fsscim/fsscim/config/configtest"
 )
-
-// writeFile writes a tenant file into dir, failing the test on error.
-func writeFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	configtest.ReplaceFile(t, path, []byte(content))
-	return path
-}
 
 // loadTenant writes the tenant file name into a folder of its own, loads the folder with opts and
 // returns the tenant of domain and the file's path; a load error or a missing tenant fails the test.
 func loadTenant(t *testing.T, name, content string, opts LoadOptions, domain string) (*Tenant, string) {
 	t.Helper()
 	dir := t.TempDir()
-	path := writeFile(t, dir, name, content)
+	path := configtest.WriteTenant(t, dir, name, content)
 	set, err := LoadDir(dir, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -162,9 +162,7 @@ func TestDeployManifestsFitTheImage(t *testing.T) {
 	// The tenant files in the ConfigMap pass fsscim check.
 	dir := t.TempDir()
 	for name, body := range m.tenants.Data {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		configtest.WriteTenant(t, dir, name, body)
 	}
 	if set, err := config.LoadDir(dir, config.LoadOptions{}); err != nil || set.Len() == 0 {
 		t.Errorf("the ConfigMap's tenant files do not load: %v", err)

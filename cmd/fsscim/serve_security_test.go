@@ -21,9 +21,7 @@ import (
 // log says why and what to do.
 func TestServeRefusesTenantFilesThatAimElsewhere(t *testing.T) {
 	f := newTenantFixture(t)
-	if err := os.WriteFile(filepath.Join(f.tenants, "meta.yaml"), []byte("domain: 169.254.169.254\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteTenant(t, f.tenants, "meta.yaml", "domain: 169.254.169.254\n")
 	s := serve(t, f, map[string]string{"FSSCIM_ALLOW_API_URL": ""}, "--listen", "127.0.0.1:0")
 	if status, body := get(t, http.DefaultClient, s.base+testConnectionPath, f.token); status != http.StatusUnauthorized {
 		t.Fatalf("a tenant reached through api_url without --allow-api-url: %d %s", status, body)

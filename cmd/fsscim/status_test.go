@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/proxy/status"
 )
 
@@ -74,9 +75,7 @@ func TestStatusCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, append(good, "users: {on_delete: remove}\n"...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.ReplaceFile(t, path, append(good, "users: {on_delete: remove}\n"...))
 	eventually(t, "the status showing the broken file", func() bool {
 		_, out, _ := statusCmd()
 		return strings.Contains(out, "acme.yaml last_good_kept") && strings.Contains(out, "acme.yaml: last_good_kept: acme.yaml:")

@@ -35,3 +35,12 @@ func ReplaceFile(t testing.TB, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// WriteTenant writes a tenant file name into the tenant folder dir, replacing it in place as
+// ReplaceFile does, and returns its path.
+func WriteTenant(t testing.TB, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	ReplaceFile(t, path, []byte(content))
+	return path
+}
