@@ -130,9 +130,7 @@ func TestServeRefusesADamagedStore(t *testing.T) {
 func TestServeReportsAChangedKeysFile(t *testing.T) {
 	f := newTenantFixture(t)
 	keysFile := filepath.Join(t.TempDir(), "token-keys")
-	if err := os.WriteFile(keysFile, []byte(f.key+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteSecret(t, keysFile, f.key+"\n", 0o600)
 	s := serve(t, f, map[string]string{config.EnvTokenKeys: ""}, "--listen", "127.0.0.1:0", "--token-keys-file", keysFile)
 	metric := func() string {
 		_, body := get(t, http.DefaultClient, s.admin+"/metrics", "")
