@@ -115,9 +115,7 @@ func TestKeyMaterialNeverInMessages(t *testing.T) {
 				}
 			}
 			path := filepath.Join(t.TempDir(), "keys")
-			if err := os.WriteFile(path, []byte(tt.text+"\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			configtest.WriteSecret(t, path, tt.text+"\n", 0o600)
 			_, err = config.LoadKeysFile(path)
 			if err == nil {
 				t.Fatal("the file form was accepted")
