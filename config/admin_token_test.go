@@ -8,18 +8,12 @@ import (
 	"testing"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 func writeAdminToken(t *testing.T, content string, mode os.FileMode) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "admin-token")
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return configtest.WriteSecret(t, filepath.Join(t.TempDir(), "admin-token"), content, mode)
 }
 
 func TestAdminTokenFile(t *testing.T) {

@@ -3,12 +3,11 @@ package config_test
 import (
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 // SSRF through a tenant file: the API URL is the only place fsscim sends a tenant's API key.
@@ -57,9 +56,7 @@ func TestAPIURLCannotPointElsewhere(t *testing.T) {
 		t.Run(tt.apiURL, func(t *testing.T) {
 			dir := t.TempDir()
 			body := "domain: acme.freshservice.com\napi_url: " + fmt.Sprintf("%q", tt.apiURL) + "\n"
-			if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(body), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			configtest.WriteTenant(t, dir, "acme.yaml", body)
 			set, err := config.LoadDir(dir, config.LoadOptions{AllowAPIURL: true})
 			tenant, ok := set.Lookup("acme.freshservice.com")
 			if tt.wantHost == "" {
@@ -84,9 +81,7 @@ func TestAPIURLCannotPointElsewhere(t *testing.T) {
 func TestAPIURLNeedsTheServersAllowance(t *testing.T) {
 	dir := t.TempDir()
 	body := "domain: acme.freshservice.com\napi_url: https://collector.example.net/api/v2\n"
-	if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteTenant(t, dir, "acme.yaml", body)
 	set, err := config.LoadDir(dir, config.LoadOptions{})
 	if _, ok := set.Lookup("acme.freshservice.com"); ok || err == nil {
 		t.Fatalf("served without the allowance (error %v)", err)

@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 // TestDomainMustBeAFreshserviceAccount: a tenant's domain is where its API key goes, so only the host
@@ -36,7 +38,7 @@ func TestDomainMustBeAFreshserviceAccount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFile(t, dir, "acme.yaml", "domain: "+tt.domain+"\n")
+			configtest.WriteTenant(t, dir, "acme.yaml", "domain: "+tt.domain+"\n")
 			set, err := LoadDir(dir, tt.opts)
 			if len(tt.want) == 0 {
 				if err != nil || set.Len() != 1 {

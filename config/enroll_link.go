@@ -3,7 +3,6 @@ package config
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -70,15 +69,10 @@ func (k *Keyring) SealLink(l EnrollLink) (string, error) {
 	if l.ID == "" || l.Domain == "" || l.PublicURL == "" || l.Expires.Unix() <= 0 {
 		return "", errors.New("seal enrollment link: id, domain, public URL and expiry are required")
 	}
-	plain, err := json.Marshal(linkBody{ID: l.ID, Domain: l.Domain, Expires: l.Expires.Unix(), PublicURL: l.PublicURL})
+	sealed, err := k.sealJSON(linkBody{ID: l.ID, Domain: l.Domain, Expires: l.Expires.Unix(), PublicURL: l.PublicURL}, linkAAD, LinkPrefix)
 	if err != nil {
 		return "", fmt.Errorf("seal enrollment link: %w", err)
 	}
-	buf, err := k.seal(plain, linkAAD)
-	if err != nil {
-		return "", fmt.Errorf("seal enrollment link: %w", err)
-	}
-	sealed := LinkPrefix + base64.RawURLEncoding.EncodeToString(buf)
 	if len(sealed) > maxLinkLen {
 		return "", fmt.Errorf("seal enrollment link: too long (%d bytes, at most %d)", len(sealed), maxLinkLen)
 	}
@@ -88,15 +82,8 @@ func (k *Keyring) SealLink(l EnrollLink) (string, error) {
 // OpenLink opens a sealed link with any key of the ring. It does not judge the expiry: the caller
 // tells an expired link from a forged one. Any failure is ErrInvalidLink.
 func (k *Keyring) OpenLink(sealed string) (EnrollLink, error) {
-	if k == nil || len(sealed) > maxLinkLen || !strings.HasPrefix(sealed, LinkPrefix) {
-		return EnrollLink{}, ErrInvalidLink
-	}
-	plain, ok := k.open(sealed[len(LinkPrefix):], linkAAD)
-	if !ok {
-		return EnrollLink{}, ErrInvalidLink
-	}
 	var b linkBody
-	if json.Unmarshal(plain, &b) != nil || b.ID == "" || b.Domain == "" || b.PublicURL == "" || b.Expires <= 0 {
+	if !k.openJSON(sealed, LinkPrefix, maxLinkLen, linkAAD, &b) || b.ID == "" || b.Domain == "" || b.PublicURL == "" || b.Expires <= 0 {
 		return EnrollLink{}, ErrInvalidLink
 	}
 	return EnrollLink{ID: b.ID, Domain: b.Domain, Expires: time.Unix(b.Expires, 0).UTC(), PublicURL: b.PublicURL}, nil

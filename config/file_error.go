@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -38,4 +39,28 @@ func (e *FileError) Error() string {
 	}
 	b.WriteString(e.Problem)
 	return b.String()
+}
+
+// FileErrors splits an error from LoadDir or a watcher (one joined error, possibly nested) into its
+// *FileError parts and whatever else it holds, each in the order joined.
+func FileErrors(err error) (files []*FileError, others []error) {
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		var fe *FileError
+		if errors.As(err, &fe) {
+			files = append(files, fe)
+		} else {
+			others = append(others, err)
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return files, others
 }

@@ -1,34 +1,17 @@
 package config
 
 import (
-	"errors"
-	"os"
-	"path/filepath"
 	"testing"
-)
 
-// writeFile writes a tenant file into dir, failing the test on error.
-func writeFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	// Written aside and renamed into place, as editors and Kubernetes ConfigMaps do: a watcher that
-	// polls in the middle of a plain write sees a half-written file, which is another event.
-	tmp := filepath.Join(dir, "."+name+".tmp")
-	if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
+	"github.com/fsscim/fsscim/config/configtest"
+)
 
 // loadTenant writes the tenant file name into a folder of its own, loads the folder with opts and
 // returns the tenant of domain and the file's path; a load error or a missing tenant fails the test.
 func loadTenant(t *testing.T, name, content string, opts LoadOptions, domain string) (*Tenant, string) {
 	t.Helper()
 	dir := t.TempDir()
-	path := writeFile(t, dir, name, content)
+	path := configtest.WriteTenant(t, dir, name, content)
 	set, err := LoadDir(dir, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -43,23 +26,9 @@ func loadTenant(t *testing.T, name, content string, opts LoadOptions, domain str
 // fileErrors unwraps a joined error into its *FileError parts; anything else fails the test.
 func fileErrors(t *testing.T, err error) []*FileError {
 	t.Helper()
-	var out []*FileError
-	var walk func(error)
-	walk = func(err error) {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		var fe *FileError
-		if !errors.As(err, &fe) {
-			t.Fatalf("error %v (%T) is not a *FileError", err, err)
-		}
-		out = append(out, fe)
+	files, others := FileErrors(err)
+	if len(others) > 0 {
+		t.Fatalf("error %v (%T) is not a *FileError", others[0], others[0])
 	}
-	if err != nil {
-		walk(err)
-	}
-	return out
+	return files
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 func TestNewKeyIsAUsableFreshKey(t *testing.T) {
@@ -113,14 +115,7 @@ func TestParseKeysTrimsSpaces(t *testing.T) {
 
 func writeKeysFile(t *testing.T, content string, mode os.FileMode) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "keys")
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return configtest.WriteSecret(t, filepath.Join(t.TempDir(), "keys"), content, mode)
 }
 
 func TestLoadKeysFile(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 // The token keys file holds what lets anyone mint tokens for every tenant: fsscim refuses to start on
@@ -21,15 +22,7 @@ func writeKeys(t *testing.T, dir string, mode os.FileMode) (path, key string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path = filepath.Join(dir, "token-keys")
-	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	// Chmod after writing: the umask would otherwise take bits away.
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-	return path, key
+	return configtest.WriteSecret(t, filepath.Join(dir, "token-keys"), key+"\n", mode), key
 }
 
 func TestKeysFileModes(t *testing.T) {
@@ -122,9 +115,7 @@ func TestKeyMaterialNeverInMessages(t *testing.T) {
 				}
 			}
 			path := filepath.Join(t.TempDir(), "keys")
-			if err := os.WriteFile(path, []byte(tt.text+"\n"), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			configtest.WriteSecret(t, path, tt.text+"\n", 0o600)
 			_, err = config.LoadKeysFile(path)
 			if err == nil {
 				t.Fatal("the file form was accepted")

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/config/configtest"
 	"go.uber.org/zap/zapcore"
 )
 
@@ -40,7 +41,7 @@ func TestRejectedFileStillRevokes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFile(t, dir, "acme.yaml", good)
+			configtest.WriteTenant(t, dir, "acme.yaml", good)
 			d := newTenantDir(dir, LoadOptions{})
 			first, err := d.scan()
 			if err != nil || first.problems != nil {
@@ -48,7 +49,7 @@ func TestRejectedFileStillRevokes(t *testing.T) {
 			}
 			goodTenant, _ := first.set.Lookup("acme.freshservice.com")
 
-			writeFile(t, dir, "acme.yaml", tt.bad)
+			configtest.WriteTenant(t, dir, "acme.yaml", tt.bad)
 			res, err := d.scan()
 			if err != nil {
 				t.Fatal(err)
@@ -82,7 +83,7 @@ func TestRejectedFileStillRevokes(t *testing.T) {
 			}
 
 			// Once the file is fixed, it is served as written.
-			writeFile(t, dir, "acme.yaml", head+"tokens_not_before: 2025-03-01T00:00:00Z\n")
+			configtest.WriteTenant(t, dir, "acme.yaml", head+"tokens_not_before: 2025-03-01T00:00:00Z\n")
 			fixed, err := d.scan()
 			if err != nil || fixed.problems != nil {
 				t.Fatalf("fixed version: %v %v", err, fixed.problems)
@@ -98,9 +99,9 @@ func TestRejectedFileStillRevokes(t *testing.T) {
 // TestWatcherSaysTokensAreRefused: the watcher publishes the refusal and logs it as an error.
 func TestWatcherSaysTokensAreRefused(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\n")
 	w, _, logs := startWatcher(t, dir)
-	writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\ntokens_not_before: 2025-02-30T00:00:00Z\n")
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ntokens_not_before: 2025-02-30T00:00:00Z\n")
 	waitFor(t, "the refusal to be published", func() bool {
 		tn, ok := w.Current().Lookup("acme.freshservice.com")
 		return ok && tn.TokensRefused

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 func TestLoadDirSamples(t *testing.T) {
@@ -230,7 +232,7 @@ func TestTenantFileMistakes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			writeFile(t, dir, "acme.yaml", tt.content)
+			configtest.WriteTenant(t, dir, "acme.yaml", tt.content)
 			set, err := LoadDir(dir, LoadOptions{AllowAPIURL: true})
 			if err == nil {
 				t.Fatalf("no error for\n%s", tt.content)
@@ -267,10 +269,10 @@ func TestTenantFileMistakes(t *testing.T) {
 
 func TestEveryProblemReportedAtOnce(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\nusers:\n  on_delete: remove\n  type: admin\nrate_limit: {per_minute: -1}\n")
-	writeFile(t, dir, "beta.yaml", "domain: beta.freshservice.com\nusers: {colour: blue}\nextra: 1\n"+
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\nusers:\n  on_delete: remove\n  type: admin\nrate_limit: {per_minute: -1}\n")
+	configtest.WriteTenant(t, dir, "beta.yaml", "domain: beta.freshservice.com\nusers: {colour: blue}\nextra: 1\n"+
 		"rate_limit: {list_per_minute: lots}\ngroups: {target: teams}\n")
-	writeFile(t, dir, "good.yaml", "domain: good.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "good.yaml", "domain: good.freshservice.com\n")
 	set, err := LoadDir(dir, LoadOptions{})
 	got := map[string]int{}
 	for _, fe := range fileErrors(t, err) {
@@ -292,7 +294,7 @@ func TestEveryProblemReportedAtOnce(t *testing.T) {
 func TestCredentialsInAPIURLAreNotRepeated(t *testing.T) {
 	for _, opts := range []LoadOptions{{}, {AllowAPIURL: true}} {
 		dir := t.TempDir()
-		writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\napi_url: https://admin:s3cretpass@fs.example.com/api/v2\n")
+		configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\napi_url: https://admin:s3cretpass@fs.example.com/api/v2\n")
 		_, err := LoadDir(dir, opts)
 		if err == nil || !strings.Contains(err.Error(), "api_url") {
 			t.Fatalf("%+v: want an api_url error, got %v", opts, err)
@@ -305,8 +307,8 @@ func TestCredentialsInAPIURLAreNotRepeated(t *testing.T) {
 
 func TestDuplicateDomainNamesBothFiles(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "a-acme.yaml", "domain: acme.freshservice.com\ndry_run: true\n")
-	writeFile(t, dir, "b-acme.yml", "# same account\ndomain: ACME.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "a-acme.yaml", "domain: acme.freshservice.com\ndry_run: true\n")
+	configtest.WriteTenant(t, dir, "b-acme.yml", "# same account\ndomain: ACME.freshservice.com\n")
 	set, err := LoadDir(dir, LoadOptions{})
 	errs := fileErrors(t, err)
 	if len(errs) != 1 {
@@ -326,10 +328,10 @@ func TestDuplicateDomainNamesBothFiles(t *testing.T) {
 
 func TestLoadDirSkipsOtherFiles(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "acme.YAML", "domain: acme.freshservice.com\n")
-	writeFile(t, dir, "notes.txt", "not a tenant")
-	writeFile(t, dir, ".#acme.yaml", "editor lock file")
-	writeFile(t, dir, "acme.yaml.swp", "editor swap file")
+	configtest.WriteTenant(t, dir, "acme.YAML", "domain: acme.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "notes.txt", "not a tenant")
+	configtest.WriteTenant(t, dir, ".#acme.yaml", "editor lock file")
+	configtest.WriteTenant(t, dir, "acme.yaml.swp", "editor swap file")
 	set, err := LoadDir(dir, LoadOptions{})
 	if err != nil {
 		t.Fatal(err)

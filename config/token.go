@@ -57,15 +57,10 @@ func (k *Keyring) Seal(domain, apiKey string, issuedAt time.Time) (string, error
 	case issuedAt.Unix() <= 0:
 		return "", errors.New("seal token: the issue time is not set")
 	}
-	plain, err := json.Marshal(tokenBody{Domain: domain, APIKey: apiKey, IssuedAt: issuedAt.Unix()})
+	token, err := k.sealJSON(tokenBody{Domain: domain, APIKey: apiKey, IssuedAt: issuedAt.Unix()}, tokenAAD, TokenPrefix)
 	if err != nil {
 		return "", fmt.Errorf("seal token: %w", err)
 	}
-	buf, err := k.seal(plain, tokenAAD)
-	if err != nil {
-		return "", fmt.Errorf("seal token: %w", err)
-	}
-	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(buf)
 	if len(token) > maxTokenLen {
 		return "", fmt.Errorf("seal token: domain and API key are too long for a token (%d bytes, at most %d)",
 			len(token), maxTokenLen)
@@ -76,15 +71,8 @@ func (k *Keyring) Seal(domain, apiKey string, issuedAt time.Time) (string, error
 // Open checks a token against every key of the ring and returns what it carries. Any failure is
 // ErrInvalidToken.
 func (k *Keyring) Open(token string) (Claims, error) {
-	if k == nil || len(token) > maxTokenLen || !strings.HasPrefix(token, TokenPrefix) {
-		return Claims{}, ErrInvalidToken
-	}
-	plain, ok := k.open(token[len(TokenPrefix):], tokenAAD)
-	if !ok {
-		return Claims{}, ErrInvalidToken
-	}
 	var body tokenBody
-	if json.Unmarshal(plain, &body) != nil || body.Domain == "" || body.APIKey == "" || body.IssuedAt <= 0 {
+	if !k.openJSON(token, TokenPrefix, maxTokenLen, tokenAAD, &body) || body.Domain == "" || body.APIKey == "" || body.IssuedAt <= 0 {
 		return Claims{}, ErrInvalidToken
 	}
 	return Claims{Domain: body.Domain, APIKey: body.APIKey, IssuedAt: time.Unix(body.IssuedAt, 0).UTC()}, nil
@@ -98,6 +86,30 @@ func (k *Keyring) seal(plain, aad []byte) ([]byte, error) {
 		return nil, fmt.Errorf("nonce: %w", err)
 	}
 	return aead.Seal(buf, buf[:nonceSize], plain, aad), nil
+}
+
+// sealJSON seals v's JSON with the ring's first key, bound to aad, and spells it as prefix followed by
+// unpadded base64url.
+func (k *Keyring) sealJSON(v any, aad []byte, prefix string) (string, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	buf, err := k.seal(plain, aad)
+	if err != nil {
+		return "", err
+	}
+	return prefix + base64.RawURLEncoding.EncodeToString(buf), nil
+}
+
+// openJSON opens what sealJSON made, at most maxLen bytes long, with any key of the ring and decodes
+// its JSON into v; false for anything else.
+func (k *Keyring) openJSON(sealed, prefix string, maxLen int, aad []byte, v any) bool {
+	if k == nil || len(sealed) > maxLen || !strings.HasPrefix(sealed, prefix) {
+		return false
+	}
+	plain, ok := k.open(sealed[len(prefix):], aad)
+	return ok && json.Unmarshal(plain, v) == nil
 }
 
 // open decodes body (unpadded base64url of nonce and ciphertext) and decrypts it with any key of the

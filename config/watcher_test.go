@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsscim/fsscim/config/configtest"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -79,7 +80,7 @@ func startWatcher(t *testing.T, dir string) (*Watcher, *reloads, *observer.Obser
 
 func TestWatcherReloadsPerFile(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\n")
 	w, rec, logs := startWatcher(t, dir)
 
 	if _, ok := w.Current().Lookup("acme.freshservice.com"); !ok || w.Current().Len() != 1 {
@@ -90,14 +91,14 @@ func TestWatcherReloadsPerFile(t *testing.T) {
 	}
 
 	// A new valid file adds its tenant.
-	writeFile(t, dir, "beta.yaml", "domain: beta.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "beta.yaml", "domain: beta.freshservice.com\n")
 	waitFor(t, "beta to be added", func() bool {
 		_, ok := w.Current().Lookup("beta.freshservice.com")
 		return ok
 	})
 
 	// A broken edit keeps the last good version and says why.
-	writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\ndry_run: true\nusers: {on_delete: remove}\n")
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ndry_run: true\nusers: {on_delete: remove}\n")
 	waitFor(t, "the broken edit to be reported", func() bool {
 		return strings.Contains(rec.errText(), `acme.yaml:3: users.on_delete: "remove" is not allowed`)
 	})
@@ -111,7 +112,7 @@ func TestWatcherReloadsPerFile(t *testing.T) {
 	}
 
 	// Fixing it serves the new version and clears the problem.
-	writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\ndry_run: true\n")
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ndry_run: true\n")
 	waitFor(t, "the fixed acme to be served", func() bool {
 		acme, ok := w.Current().Lookup("acme.freshservice.com")
 		return ok && acme.DryRun && rec.errText() == ""
@@ -136,10 +137,10 @@ func TestWatcherReloadsPerFile(t *testing.T) {
 func TestWatcherDuplicateDomainKeepsFirstLoaded(t *testing.T) {
 	dir := t.TempDir()
 	// "z-" sorts after "a-": the first loaded must win, not the first by name.
-	writeFile(t, dir, "z-acme.yaml", "domain: acme.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "z-acme.yaml", "domain: acme.freshservice.com\n")
 	w, rec, _ := startWatcher(t, dir)
 
-	writeFile(t, dir, "a-acme.yaml", "domain: acme.freshservice.com\ndry_run: true\n")
+	configtest.WriteTenant(t, dir, "a-acme.yaml", "domain: acme.freshservice.com\ndry_run: true\n")
 	waitFor(t, "the duplicate to be reported", func() bool {
 		msg := rec.errText()
 		return strings.Contains(msg, "a-acme.yaml") && strings.Contains(msg, "already served from z-acme.yaml")
@@ -183,8 +184,8 @@ func TestWatcherStartErrors(t *testing.T) {
 
 func TestWatcherServesValidFilesWhenSomeAreBroken(t *testing.T) {
 	dir := t.TempDir()
-	writeFile(t, dir, "good.yaml", "domain: good.freshservice.com\n")
-	writeFile(t, dir, "bad.yaml", "domain: bad.freshservice.com\nsurprise: true\n")
+	configtest.WriteTenant(t, dir, "good.yaml", "domain: good.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "bad.yaml", "domain: bad.freshservice.com\nsurprise: true\n")
 	w, rec, logs := startWatcher(t, dir)
 	if _, ok := w.Current().Lookup("good.freshservice.com"); !ok || w.Current().Len() != 1 {
 		t.Errorf("tenants = %v", w.Current().All())
@@ -203,7 +204,7 @@ func TestWatcherSurvivesTheFolderGoingAway(t *testing.T) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, "acme.yaml", "domain: acme.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\n")
 	w, rec, logs := startWatcher(t, dir)
 
 	// Replace the folder the way a deployment might: move it away, then put a new one in place.
@@ -219,7 +220,7 @@ func TestWatcherSurvivesTheFolderGoingAway(t *testing.T) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, dir, "beta.yaml", "domain: beta.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "beta.yaml", "domain: beta.freshservice.com\n")
 	waitFor(t, "the new folder to be read", func() bool {
 		_, beta := w.Current().Lookup("beta.freshservice.com")
 		_, acme := w.Current().Lookup("acme.freshservice.com")

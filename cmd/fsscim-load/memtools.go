@@ -280,7 +280,7 @@ func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Du
 	// The load client lets go of its connections; the emulator closes its idle ones, and with them
 	// fsscim's side goes too.
 	clients[0].http.CloseIdleConnections()
-	if err := sleepCtx(ctx, 3*emuIdle); err != nil {
+	if err := freshservice.Sleep(ctx, 3*emuIdle); err != nil {
 		return out, err
 	}
 	out.HeapIdleBytes = heapAfterGC()
@@ -333,7 +333,7 @@ func cpuWhileIdle(ctx context.Context, d time.Duration) (float64, error) {
 		return 0, err
 	}
 	start := time.Now()
-	if err := sleepCtx(ctx, d); err != nil {
+	if err := freshservice.Sleep(ctx, d); err != nil {
 		return 0, err
 	}
 	after, err := cpuTime()

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fsscim/fsscim/freshservice"
 )
 
 // maxThrottleRetries bounds how often one request is sent again after a 429 or 503.
@@ -89,7 +91,7 @@ func (c *scimClient) send(ctx context.Context, rec *recorder, op, method, path s
 		}
 		if (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) && attempt < maxThrottleRetries {
 			rec.throttle(op)
-			if err := sleepCtx(ctx, retryAfter(resp.Header)); err != nil {
+			if err := freshservice.Sleep(ctx, retryAfter(resp.Header)); err != nil {
 				return answer{}, err
 			}
 			continue
@@ -153,15 +155,4 @@ func retryAfter(h http.Header) time.Duration {
 		return time.Second
 	}
 	return min(time.Duration(secs)*time.Second, maxRetryAfter)
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 // logLines decodes every JSON log line.
@@ -102,16 +103,6 @@ func TestServeLogLevelDebugShowsProbes(t *testing.T) {
 // a file that breaks later keeps its last good version and does not take readiness away.
 func TestServeReadinessTellsTheTruth(t *testing.T) {
 	readyz := func(s *served) (int, string) { return get(t, http.DefaultClient, s.admin+"/readyz", "") }
-	write := func(dir, name, content string) {
-		t.Helper()
-		tmp := filepath.Join(dir, "."+name+".tmp")
-		if err := os.WriteFile(tmp, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-			t.Fatal(err)
-		}
-	}
 	acme := func(f *tenantFixture) string {
 		raw, err := os.ReadFile(filepath.Join(f.tenants, "acme.yaml"))
 		if err != nil {
@@ -133,7 +124,7 @@ func TestServeReadinessTellsTheTruth(t *testing.T) {
 		if s.startup["level"] != "warn" || s.startup["tenants"] != float64(0) || !strings.Contains(s.startup["not_ready"].(string), "--allow-empty") {
 			t.Errorf("startup line %v: want a warning with 0 tenants, saying why it is not ready", s.startup)
 		}
-		write(f.tenants, "acme.yaml", good)
+		configtest.WriteTenant(t, f.tenants, "acme.yaml", good)
 		eventually(t, "ready after a tenant file arrived", func() bool { st, _ := readyz(s); return st == http.StatusOK })
 		if !strings.Contains(s.logs.String(), "ready: the tenant folder is served as written") {
 			t.Errorf("the log does not say that the replica became ready:\n%s", s.logs.String())
@@ -154,7 +145,7 @@ func TestServeReadinessTellsTheTruth(t *testing.T) {
 	t.Run("a file rejected at start", func(t *testing.T) {
 		f := newTenantFixture(t)
 		good := acme(f)
-		write(f.tenants, "beta.yaml", "domain: beta.freshservice.com\nusers:\n  on_delete: remove\n")
+		configtest.WriteTenant(t, f.tenants, "beta.yaml", "domain: beta.freshservice.com\nusers:\n  on_delete: remove\n")
 		s := serve(t, f, nil, "--listen", "127.0.0.1:0")
 		status, body := readyz(s)
 		if status != http.StatusServiceUnavailable || !strings.Contains(body, "beta.yaml rejected at start") {
@@ -175,10 +166,10 @@ func TestServeReadinessTellsTheTruth(t *testing.T) {
 				t.Errorf("a log line contradicts the refusal at start: %v", m)
 			}
 		}
-		write(f.tenants, "beta.yaml", "domain: beta.freshservice.com\n")
+		configtest.WriteTenant(t, f.tenants, "beta.yaml", "domain: beta.freshservice.com\n")
 		eventually(t, "ready once beta.yaml loads", func() bool { st, _ := readyz(s); return st == http.StatusOK })
 		// A file that breaks now keeps its last good version: still ready.
-		write(f.tenants, "acme.yaml", good+"users: {on_delete: remove}\n")
+		configtest.WriteTenant(t, f.tenants, "acme.yaml", good+"users: {on_delete: remove}\n")
 		eventually(t, "the broken acme.yaml reported", func() bool {
 			return strings.Contains(s.logs.String(), "keeping its last good version")
 		})
@@ -229,14 +220,7 @@ func TestServeReadsSecretsAsKubernetesMountsThem(t *testing.T) {
 	audit.secret("a test's second server key", other)
 	audit.secret("a test's admin token", adminToken)
 	writeSecret := func(name, content string, mode os.FileMode) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, mode); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return configtest.WriteSecret(t, filepath.Join(dir, name), content, mode)
 	}
 	// A key file with a new first key: the fixture's token, sealed with the second, still opens.
 	keysFile := writeSecret("token-keys", other+"\n"+f.key+"\n", 0o440)

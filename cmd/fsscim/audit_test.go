@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fsscim/fsscim/config/configtest"
 	auditlog "github.com/fsscim/fsscim/store/audit"
 	"github.com/fsscim/fsscim/store/redistest"
 )
@@ -35,9 +36,7 @@ func testAuditCommand(t *testing.T, redisURL string) {
 	const adminToken = "audit-admin-token-0123456789abcdefghijklmnop"
 	audit.secret("a test's admin token", adminToken)
 	tokenFile := filepath.Join(t.TempDir(), "admin-token")
-	if err := os.WriteFile(tokenFile, []byte(adminToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteSecret(t, tokenFile, adminToken+"\n", 0o600)
 	flags := []string{"--listen", "127.0.0.1:0", "--admin-token-file", tokenFile}
 	if redisURL != "" {
 		flags = append(flags, "--redis-url", redisURL)
@@ -96,9 +95,7 @@ func testAuditCommand(t *testing.T, redisURL string) {
 	}
 
 	wrong := filepath.Join(t.TempDir(), "wrong-token")
-	if err := os.WriteFile(wrong, []byte("not-the-admin-token-0123456789abcdefghij\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteSecret(t, wrong, "not-the-admin-token-0123456789abcdefghij\n", 0o600)
 	code, _, errOut = runCmd(t, "", map[string]string{"FSSCIM_ADMIN_TOKEN_FILE": wrong}, args()...)
 	if code != 1 || !strings.Contains(errOut, "answered 401") {
 		t.Errorf("a wrong admin token: exit %d\n%s", code, errOut)

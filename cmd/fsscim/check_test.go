@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 // checkFolder runs `fsscim check` on a folder holding files, with the given flags and environment.
@@ -18,9 +17,7 @@ func checkFolder(t *testing.T, files map[string]string, environ map[string]strin
 	t.Helper()
 	dir := t.TempDir()
 	for name, body := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		configtest.WriteTenant(t, dir, name, body)
 	}
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), append([]string{"check", "--tenants", dir}, flags...), nil, &out, &errOut, env(environ))

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 // deployDir is the folder of the Kubernetes manifests and the compose file.
@@ -161,9 +162,7 @@ func TestDeployManifestsFitTheImage(t *testing.T) {
 	// The tenant files in the ConfigMap pass fsscim check.
 	dir := t.TempDir()
 	for name, body := range m.tenants.Data {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		configtest.WriteTenant(t, dir, name, body)
 	}
 	if set, err := config.LoadDir(dir, config.LoadOptions{}); err != nil || set.Len() == 0 {
 		t.Errorf("the ConfigMap's tenant files do not load: %v", err)
@@ -255,13 +254,7 @@ func TestDeployManifestsFitTheImage(t *testing.T) {
 			continue
 		}
 		value, _ := config.NewKey()
-		p := filepath.Join(t.TempDir(), key)
-		if err := os.WriteFile(p, []byte(value), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, os.FileMode(mode)); err != nil {
-			t.Fatal(err)
-		}
+		p := configtest.WriteSecret(t, filepath.Join(t.TempDir(), key), value, os.FileMode(mode))
 		if err := load(p); err != nil {
 			t.Errorf("%s mounted with mode %04o is refused: %v", env, mode, err)
 		}

@@ -8,14 +8,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 func env(m map[string]string) func(string) string {
@@ -133,9 +132,7 @@ func tenantsDir(t *testing.T, domains ...string) string {
 	dir := t.TempDir()
 	for _, d := range domains {
 		name := strings.SplitN(d, ".", 2)[0] + ".yaml"
-		if err := os.WriteFile(filepath.Join(dir, name), []byte("domain: "+d+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		configtest.WriteTenant(t, dir, name, "domain: "+d+"\n")
 	}
 	return dir
 }
@@ -218,9 +215,7 @@ func TestCheckListsProblems(t *testing.T) {
 	dir := t.TempDir()
 	good := "domain: acme.freshservice.com\n"
 	bad := "domain: beta.freshservice.com\nusers:\n  on_delete: remove\n"
-	if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(good), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteTenant(t, dir, "acme.yaml", good)
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"check", "--tenants", dir}, nil, &out, &errOut, env(nil)); code != 0 {
 		t.Fatalf("valid folder: exit %d: %s", code, errOut.String())
@@ -228,9 +223,7 @@ func TestCheckListsProblems(t *testing.T) {
 	if !strings.Contains(out.String(), "acme.freshservice.com") {
 		t.Fatalf("check output does not list the tenant: %s", out.String())
 	}
-	if err := os.WriteFile(filepath.Join(dir, "beta.yaml"), []byte(bad), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteTenant(t, dir, "beta.yaml", bad)
 	out.Reset()
 	errOut.Reset()
 	if code := run(context.Background(), []string{"check", "--tenants", dir}, nil, &out, &errOut, env(nil)); code == 0 {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -131,21 +130,9 @@ func (g *tenantGate) summary() (count int, rejected []string, notReady error) {
 // rejectedFiles names the files a load of the tenant folder rejected.
 func rejectedFiles(problems error) map[string]bool {
 	out := map[string]bool{}
-	var walk func(error)
-	walk = func(err error) {
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			for _, e := range j.Unwrap() {
-				walk(e)
-			}
-			return
-		}
-		var fe *config.FileError
-		if errors.As(err, &fe) {
-			out[fe.File] = true
-		}
-	}
-	if problems != nil {
-		walk(problems)
+	files, _ := config.FileErrors(problems)
+	for _, fe := range files {
+		out[fe.File] = true
 	}
 	return out
 }

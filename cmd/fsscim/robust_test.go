@@ -15,6 +15,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/record"
 )
@@ -129,9 +130,7 @@ func TestServeRefusesADamagedStore(t *testing.T) {
 func TestServeReportsAChangedKeysFile(t *testing.T) {
 	f := newTenantFixture(t)
 	keysFile := filepath.Join(t.TempDir(), "token-keys")
-	if err := os.WriteFile(keysFile, []byte(f.key+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteSecret(t, keysFile, f.key+"\n", 0o600)
 	s := serve(t, f, map[string]string{config.EnvTokenKeys: ""}, "--listen", "127.0.0.1:0", "--token-keys-file", keysFile)
 	metric := func() string {
 		_, body := get(t, http.DefaultClient, s.admin+"/metrics", "")
@@ -150,7 +149,7 @@ func TestServeReportsAChangedKeysFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	audit.secret("a test's second server token key", added)
-	writeAside(t, keysFile, []byte(added+"\n"+f.key+"\n"))
+	configtest.ReplaceFile(t, keysFile, []byte(added+"\n"+f.key+"\n"))
 	eventually(t, "the log to report the changed keys file", func() bool {
 		return strings.Contains(s.logs.String(), "the token keys file changed")
 	})

@@ -28,6 +28,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/store/redistest"
 )
@@ -72,9 +73,7 @@ func newTenantFixture(t *testing.T) *tenantFixture {
 	if err := os.MkdirAll(f.tenants, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(f.tenants, "acme.yaml"), []byte("domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteTenant(t, f.tenants, "acme.yaml", "domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n")
 	f.key, _ = config.NewKey()
 	keys, err := config.ParseKeys(f.key)
 	if err != nil {
@@ -440,9 +439,7 @@ func TestServeMetricsCountTenantReloads(t *testing.T) {
 	if ok, bad := reloads(); ok != 1 || bad != 0 {
 		t.Fatalf("after start: %v successful and %v failed loads, want 1 and 0", ok, bad)
 	}
-	if err := os.WriteFile(filepath.Join(f.tenants, "beta.yaml"), []byte("domain: beta.freshservice.com\nusers: {on_delete: remove}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteTenant(t, f.tenants, "beta.yaml", "domain: beta.freshservice.com\nusers: {on_delete: remove}\n")
 	eventually(t, "a broken tenant file counted as a failed reload", func() bool {
 		_, bad := reloads()
 		return bad >= 1

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsscim/fsscim/config/configtest"
 )
 
 // TestServeRefusesTenantFilesThatAimElsewhere: serve applies the same host rules as check. Without
@@ -19,9 +21,7 @@ import (
 // log says why and what to do.
 func TestServeRefusesTenantFilesThatAimElsewhere(t *testing.T) {
 	f := newTenantFixture(t)
-	if err := os.WriteFile(filepath.Join(f.tenants, "meta.yaml"), []byte("domain: 169.254.169.254\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteTenant(t, f.tenants, "meta.yaml", "domain: 169.254.169.254\n")
 	s := serve(t, f, map[string]string{"FSSCIM_ALLOW_API_URL": ""}, "--listen", "127.0.0.1:0")
 	if status, body := get(t, http.DefaultClient, s.base+testConnectionPath, f.token); status != http.StatusUnauthorized {
 		t.Fatalf("a tenant reached through api_url without --allow-api-url: %d %s", status, body)
@@ -111,7 +111,7 @@ func TestServeRevocationFailsClosed(t *testing.T) {
 		t.Fatalf("fsscim_tenant_tokens_refused = %v before the typo", n)
 	}
 
-	writeAside(t, file, append(append([]byte{}, good...), "tokens_not_before: 2025-06-31T09:00:00Z\n"...))
+	configtest.ReplaceFile(t, file, append(append([]byte{}, good...), "tokens_not_before: 2025-06-31T09:00:00Z\n"...))
 	var body string
 	eventually(t, "the token to be refused", func() bool {
 		var status int
@@ -128,25 +128,13 @@ func TestServeRevocationFailsClosed(t *testing.T) {
 		t.Errorf("the log does not say the tokens are refused:\n%s", s.logs.String())
 	}
 
-	writeAside(t, file, append(append([]byte{}, good...), "tokens_not_before: 2020-06-30T09:00:00Z\n"...))
+	configtest.ReplaceFile(t, file, append(append([]byte{}, good...), "tokens_not_before: 2020-06-30T09:00:00Z\n"...))
 	eventually(t, "the token to pass again", func() bool {
 		status, _ := get(t, http.DefaultClient, s.base+testConnectionPath, f.token)
 		return status == http.StatusOK
 	})
 	if n := refused(); n != 0 {
 		t.Errorf("fsscim_tenant_tokens_refused = %v after the fix, want 0", n)
-	}
-}
-
-// writeAside replaces a file as editors do: written beside it, then renamed into place.
-func writeAside(t *testing.T, file string, data []byte) {
-	t.Helper()
-	tmp := file + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(tmp, file); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
@@ -26,9 +27,7 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	if err := os.MkdirAll(tenants, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(tenants, "acme.yaml"), []byte("domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteTenant(t, tenants, "acme.yaml", "domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n")
 	key, _ := config.NewKey()
 	keys, _ := config.ParseKeys(key)
 	token, err := keys.Seal("acme.freshservice.com", "serve-test-key", time.Now().Add(-time.Minute))

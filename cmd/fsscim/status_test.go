@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/proxy/status"
 )
 
@@ -21,10 +22,7 @@ func TestStatusCommand(t *testing.T) {
 	dir := t.TempDir()
 	adminToken, _ := config.NewKey()
 	audit.secret("a test's admin token", adminToken)
-	tokenFile := filepath.Join(dir, "admin-token")
-	if err := os.WriteFile(tokenFile, []byte(adminToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	tokenFile := configtest.WriteSecret(t, filepath.Join(dir, "admin-token"), adminToken+"\n", 0o600)
 	s := serve(t, f, map[string]string{"FSSCIM_ADMIN_TOKEN_FILE": tokenFile}, "--listen", "127.0.0.1:0")
 	if status, body := get(t, http.DefaultClient, s.base+testConnectionPath, f.token); status != http.StatusOK {
 		t.Fatalf("Test Connection: %d %s", status, body)
@@ -74,9 +72,7 @@ func TestStatusCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, append(good, "users: {on_delete: remove}\n"...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.ReplaceFile(t, path, append(good, "users: {on_delete: remove}\n"...))
 	eventually(t, "the status showing the broken file", func() bool {
 		_, out, _ := statusCmd()
 		return strings.Contains(out, "acme.yaml last_good_kept") && strings.Contains(out, "acme.yaml: last_good_kept: acme.yaml:")
@@ -85,9 +81,7 @@ func TestStatusCommand(t *testing.T) {
 	// Without the token, or with another, the command says why.
 	other := filepath.Join(dir, "other-token")
 	otherToken, _ := config.NewKey()
-	if err := os.WriteFile(other, []byte(otherToken+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteSecret(t, other, otherToken+"\n", 0o600)
 	if code, _, errOut := runCmd(t, "", nil, "status", "--admin-url", s.admin, "--admin-token-file", other); code != 1 || !strings.Contains(errOut, "401") {
 		t.Errorf("another token: exit %d %s", code, errOut)
 	}
@@ -103,9 +97,7 @@ func TestStatusOffWithoutAdminToken(t *testing.T) {
 	s := serve(t, f, nil, "--listen", "127.0.0.1:0")
 	tokenFile := filepath.Join(t.TempDir(), "admin-token")
 	token, _ := config.NewKey()
-	if err := os.WriteFile(tokenFile, []byte(token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	configtest.WriteSecret(t, tokenFile, token+"\n", 0o600)
 	code, _, errOut := runCmd(t, "", map[string]string{"FSSCIM_ADMIN_LISTEN": strings.TrimPrefix(s.admin, "http://")},
 		"status", "--admin-token-file", tokenFile)
 	if code != 1 || !strings.Contains(errOut, "403") || !strings.Contains(errOut, "--admin-token-file") {

@@ -8,15 +8,9 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
-
-func writeTenant(t *testing.T, dir, name, content string) {
-	t.Helper()
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestTokenIssueNormalisesAndFindsTheTenant: the domain as an operator pastes it becomes the tenant
 // key, and FSSCIM_TENANTS stands for --tenants.
@@ -35,7 +29,7 @@ func TestTokenIssueNormalisesAndFindsTheTenant(t *testing.T) {
 		t.Fatalf("token for %q (%v), want acme.freshservice.com", claims.Domain, err)
 	}
 	// A tenant that refuses tokens issued now would refuse this one too.
-	writeTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ntokens_not_before: "+time.Now().Add(time.Hour).UTC().Format(time.RFC3339)+"\n")
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ntokens_not_before: "+time.Now().Add(time.Hour).UTC().Format(time.RFC3339)+"\n")
 	code, out, errOut = runCmd(t, "fs-key-normalise\n", map[string]string{config.EnvTokenKeys: key, "FSSCIM_TENANTS": dir},
 		"token", "issue", "--domain", "acme.freshservice.com")
 	if code == 0 || out != "" || !strings.Contains(errOut, "tokens_not_before") {
@@ -55,7 +49,7 @@ func TestTokenIssueVerifiesTheKey(t *testing.T) {
 		audit.secret("token issue --verify's API key", k)
 	}
 	dir := t.TempDir()
-	writeTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n")
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n")
 	key, _ := config.NewKey()
 	// The tenant reaches the emulator through api_url: without serve's allowance its file is refused,
 	// and so is the token, before Freshservice is asked.
@@ -107,8 +101,8 @@ func TestCheckOnTheFolder(t *testing.T) {
 	}
 
 	dir := t.TempDir()
-	writeTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ndry_run: true\napi_url: https://fs.example.com/api/v2\nusers:\n  on_delete: forget\n")
-	writeTenant(t, dir, "plain.yaml", "domain: plain.freshservice.com\n")
+	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ndry_run: true\napi_url: https://fs.example.com/api/v2\nusers:\n  on_delete: forget\n")
+	configtest.WriteTenant(t, dir, "plain.yaml", "domain: plain.freshservice.com\n")
 	code, out, errOut := runCmd(t, "", map[string]string{"FSSCIM_TENANTS": dir, "FSSCIM_ALLOW_API_URL": "true"}, "check")
 	if code != 0 {
 		t.Fatalf("valid folder: exit %d: %s", code, errOut)
@@ -124,7 +118,7 @@ func TestCheckOnTheFolder(t *testing.T) {
 		t.Errorf("a tenant with the defaults is pointed out:\n%s", out)
 	}
 
-	writeTenant(t, dir, "tabs.yaml", "domain: tabs.freshservice.com\nusers:\n  type: agent\n\ton_delete: forget\n")
+	configtest.WriteTenant(t, dir, "tabs.yaml", "domain: tabs.freshservice.com\nusers:\n  type: agent\n\ton_delete: forget\n")
 	code, out, errOut = runCmd(t, "", nil, "check", "--tenants", dir, "--allow-api-url")
 	if code != 1 || !strings.Contains(errOut, "tabs.yaml:4: indented with a tab") {
 		t.Fatalf("tab: exit %d, %q", code, errOut)
@@ -155,9 +149,9 @@ func newProbeFixture(t *testing.T) *probeFixture {
 	emu.AddLocation("London")
 	// The tenants reach the emulator through api_url, which check follows with --allow-api-url.
 	api := "api_url: " + emuSrv.URL + "/api/v2\n"
-	writeTenant(t, p.dir, "acme.yaml", "domain: acme.freshservice.com\n"+api+"departments: {create_missing: true}\nattributes: {costCenter: cost_center}\n")
-	writeTenant(t, p.dir, "beta.yaml", "domain: beta.freshservice.com\n"+api+"attributes: {region: region_code}\n")
-	writeTenant(t, p.dir, "gamma.yaml", "domain: gamma.freshservice.com\n"+api)
+	configtest.WriteTenant(t, p.dir, "acme.yaml", "domain: acme.freshservice.com\n"+api+"departments: {create_missing: true}\nattributes: {costCenter: cost_center}\n")
+	configtest.WriteTenant(t, p.dir, "beta.yaml", "domain: beta.freshservice.com\n"+api+"attributes: {region: region_code}\n")
+	configtest.WriteTenant(t, p.dir, "gamma.yaml", "domain: gamma.freshservice.com\n"+api)
 	p.key, _ = config.NewKey()
 	keys, _ := config.ParseKeys(p.key)
 	p.adminToken, _ = keys.Seal("acme.freshservice.com", p.adminKey, time.Now())
@@ -170,14 +164,7 @@ func newProbeFixture(t *testing.T) *probeFixture {
 
 func (p *probeFixture) credentials(t *testing.T, content string, mode os.FileMode) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "credentials")
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(path, mode); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return configtest.WriteSecret(t, filepath.Join(t.TempDir(), "credentials"), content, mode)
 }
 
 // TestCheckProbe: check --probe asks Freshservice about each tenant it has a token or key for: the

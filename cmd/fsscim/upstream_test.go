@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
@@ -55,9 +56,7 @@ func TestServeSharesOneUpstreamConnectionAmongTenants(t *testing.T) {
 	for _, name := range []string{"acme", "beta"} {
 		domain := name + ".freshservice.com"
 		file := fmt.Sprintf("domain: %s\napi_url: %s/api/v2\n", domain, emuSrv.URL)
-		if err := os.WriteFile(filepath.Join(f.tenants, name+".yaml"), []byte(file), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		configtest.WriteTenant(t, f.tenants, name+".yaml", file)
 		apiKey := "upstream-test-" + name + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 		emu.AddAPIKey(apiKey, true)
 		token, err := keys.Seal(domain, apiKey, time.Now().Add(-time.Minute))
