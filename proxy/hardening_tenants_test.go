@@ -17,6 +17,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store"
 )
 
@@ -42,7 +43,7 @@ type hdMulti struct {
 	keys    *config.Keyring
 	dir     string
 	watcher *config.Watcher
-	logs    *syncBuffer
+	logs    *proxytest.LogBuffer
 	tenants map[string]*hdTenant
 }
 
@@ -56,7 +57,7 @@ func hdNewMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
 		t.Fatal(err)
 	}
 	keys := newKeys(t)
-	m := &hdMulti{t: t, keys: keys, dir: tenantDir, logs: &syncBuffer{}, tenants: map[string]*hdTenant{}}
+	m := &hdMulti{t: t, keys: keys, dir: tenantDir, logs: &proxytest.LogBuffer{}, tenants: map[string]*hdTenant{}}
 	for domain, apiKey := range apiKeys {
 		emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{})
 		t.Cleanup(emuSrv.Close)

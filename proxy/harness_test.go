@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store"
 )
 
@@ -39,7 +39,7 @@ type harness struct {
 	store  store.Store
 	// storePath is the bbolt file of store.
 	storePath string
-	logs      *syncBuffer
+	logs      *proxytest.LogBuffer
 	domain    string
 	opts      proxy.Options // what the server was built with
 }
@@ -68,24 +68,6 @@ func withServer(f func(*proxy.Options)) harnessOption {
 // updateGolden rewrites golden files instead of comparing with them: go test ./proxy/ -update.
 var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// syncBuffer collects log output from concurrent requests.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 const testDomain = "acme.freshservice.com"
 
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
@@ -110,7 +92,7 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	}
 	t.Cleanup(func() { _ = db.Close() })
 
-	logs := &syncBuffer{}
+	logs := &proxytest.LogBuffer{}
 	po := proxy.Options{
 		Tenants: func() *config.TenantSet { return set },
 		Keys:    keys,

@@ -19,6 +19,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/budget"
 	"github.com/fsscim/fsscim/store/redistest"
@@ -28,7 +29,7 @@ import (
 type replica struct {
 	srv   *proxy.Server
 	http  *httptest.Server
-	logs  *syncBuffer
+	logs  *proxytest.LogBuffer
 	store *store.Shared
 }
 
@@ -114,7 +115,7 @@ func (c *cluster) newReplica(dataDir string, set *config.TenantSet, keys *config
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &proxytest.LogBuffer{}
 	log := redactingLogger(logs, zap.DebugLevel)
 
 	var srv *proxy.Server // set below, before any request can reach the callbacks

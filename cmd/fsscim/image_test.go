@@ -20,6 +20,7 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // dockerfile is what the test reads from the Dockerfile: the build command, the environment, the
@@ -258,7 +259,7 @@ func TestImageBinaryStartsWithTheImageLayout(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &proxytest.LogBuffer{}
 	base, admin := servingURLs(servingLine(io.TeeReader(stderr, audit.tee(logs))))
 	go func() { _, _ = io.Copy(audit.tee(logs), stderr) }()
 	defer func() {

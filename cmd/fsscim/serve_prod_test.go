@@ -30,26 +30,9 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store/redistest"
 )
-
-// lockedBuffer is a log sink read while the server writes to it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // tenantFixture is a tenant folder and data dir for one emulated Freshservice account, with a token.
 type tenantFixture struct {
@@ -93,7 +76,7 @@ type served struct {
 	base    string         // SCIM listener, scheme://host:port
 	admin   string         // admin listener, scheme://host:port
 	startup map[string]any // the "fsscim serving" line
-	logs    *lockedBuffer
+	logs    *proxytest.LogBuffer
 	stop    func() int
 }
 
@@ -129,7 +112,7 @@ func servingURLs(line map[string]any) (base, admin string) {
 func serveArgs(t *testing.T, f *tenantFixture, extraEnv map[string]string, all ...string) *served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &lockedBuffer{}
+	logs := &proxytest.LogBuffer{}
 	pr, pw := io.Pipe()
 	done := make(chan int, 1)
 	// The fixture's tenant reaches the emulator through api_url, which serve must be told to follow.
@@ -331,7 +314,7 @@ func TestServeReloadsItsCertificate(t *testing.T) {
 type certServe struct {
 	certFile, keyFile string
 	first             *x509.Certificate // what the files held at start
-	logs              *lockedBuffer
+	logs              *proxytest.LogBuffer
 	ln, adminLn       net.Listener
 }
 
@@ -341,7 +324,7 @@ func startWithCertFiles(t *testing.T) *certServe {
 	t.Helper()
 	f := newTenantFixture(t)
 	dir := t.TempDir()
-	s := &certServe{certFile: filepath.Join(dir, "tls.crt"), keyFile: filepath.Join(dir, "tls.key"), logs: &lockedBuffer{}}
+	s := &certServe{certFile: filepath.Join(dir, "tls.crt"), keyFile: filepath.Join(dir, "tls.key"), logs: &proxytest.LogBuffer{}}
 	s.first = writeCert(t, s.certFile, s.keyFile, "first")
 	log, err := newLogger("json", "info", audit.tee(s.logs))
 	if err != nil {

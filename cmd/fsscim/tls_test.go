@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // TestServeRefusesCertificatesClientsWouldRefuse: an expired certificate, or one not valid yet, stops
@@ -160,7 +161,7 @@ func TestCertificateExpiryWarningRepeatsDaily(t *testing.T) {
 	certFile, keyFile := filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
 	start := time.Now()
 	writeCertValid(t, certFile, keyFile, "ageing", start.Add(-time.Hour), start.Add(3*24*time.Hour))
-	logs := &lockedBuffer{}
+	logs := &proxytest.LogBuffer{}
 	log, err := newLogger("json", "info", logs)
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,11 @@
 package web_test
 
 import (
-	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/audit"
 )
@@ -34,25 +33,8 @@ type site struct {
 	token string // the tenant's bearer token
 	scim  *httptest.Server
 	admin *httptest.Server
-	logs  *syncBuffer
+	logs  *proxytest.LogBuffer
 	trail *audit.Bolt // the audit trail the server keeps
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func newSite(t *testing.T) *site {
@@ -105,7 +87,7 @@ func newSite(t *testing.T) *site {
 	}
 	t.Cleanup(func() { _ = trail.Close() })
 
-	logs := &syncBuffer{}
+	logs := &proxytest.LogBuffer{}
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(logs), zap.DebugLevel)
 	srv, err := proxy.New(proxy.Options{
 		Tenants:    func() *config.TenantSet { return set },
