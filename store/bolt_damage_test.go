@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/store/record"
+	"github.com/fsscim/fsscim/store/storetest"
 	"go.etcd.io/bbolt"
 )
 
@@ -48,29 +49,19 @@ func filledStore(t *testing.T) string {
 // leafPages lists the pages of the closed store file that hold records.
 func leafPages(t *testing.T, path string) []int {
 	t.Helper()
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, PreLoadFreelist: true, Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	return leavesOf(t, db)
+	leaves, err := storetest.LeafPages(path)
+	return enoughLeaves(t, leaves, err)
 }
 
 // leavesOf lists the pages of db that hold records.
 func leavesOf(t *testing.T, db *bbolt.DB) []int {
 	t.Helper()
-	var leaves []int
-	err := db.View(func(tx *bbolt.Tx) error {
-		for id := 2; ; id++ {
-			p, err := tx.Page(id)
-			if err != nil || p == nil {
-				return err
-			}
-			if p.Type == "leaf" {
-				leaves = append(leaves, id)
-			}
-		}
-	})
+	leaves, err := storetest.LeafPagesOf(db)
+	return enoughLeaves(t, leaves, err)
+}
+
+func enoughLeaves(t *testing.T, leaves []int, err error) []int {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}

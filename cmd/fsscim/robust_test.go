@@ -12,12 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/store"
 	"github.com/fsscim/fsscim/store/record"
+	"github.com/fsscim/fsscim/store/storetest"
 )
 
 // storeWithUsers writes a store file of 1,500 user records into dataDir and returns its path and the
@@ -44,23 +43,7 @@ func storeWithUsers(t *testing.T, dataDir string) (string, []int) {
 	if err := st.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, PreLoadFreelist: true, Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var leaves []int
-	err = db.View(func(tx *bbolt.Tx) error {
-		for id := 2; ; id++ {
-			p, err := tx.Page(id)
-			if err != nil || p == nil {
-				return err
-			}
-			if p.Type == "leaf" {
-				leaves = append(leaves, id)
-			}
-		}
-	})
+	leaves, err := storetest.LeafPages(path)
 	if err != nil {
 		t.Fatal(err)
 	}
