@@ -65,3 +65,48 @@ func TestChangeReadsTheUserUnderItsLock(t *testing.T) {
 		})
 	}
 }
+
+// TestSearchDoesNotBringBackADeletedUser: a delete whose answer from Freshservice was lost leaves the
+// user in an unknown state, which the next search reads from Freshservice. When the client's retry
+// of the delete finishes while that read is under way, the search must not put the state it read
+// (inactive, not deleted) back over the deletion: Entra would then find a user it deleted.
+func TestSearchDoesNotBringBackADeletedUser(t *testing.T) {
+	h := newHarness(t)
+	u := seedPerson(h, "gone@contoso.com", nil)
+	id := idString(u.ID)
+	h.warmIndex()
+	userPath := fmt.Sprintf("/api/v2/requesters/%d", u.ID)
+	h.emu.InjectFault(freshservicetest.Fault{Method: http.MethodDelete, PathPrefix: userPath, Status: http.StatusBadGateway, AfterWrite: true}, 1)
+	if r := h.do(http.MethodDelete, "/scim/v2/Users/"+id, nil); r.Status < 500 {
+		t.Fatalf("delete whose answer was lost: %d %s, want a 5xx the client retries", r.Status, r.Body)
+	}
+
+	hold, arrived := make(chan struct{}), make(chan struct{})
+	h.emu.InjectFault(freshservicetest.Fault{Method: http.MethodGet, PathPrefix: userPath, Hold: hold, Arrived: arrived}, 1)
+	lookup := "/scim/v2/Users?filter=" + hdFilter(`userName eq "gone@contoso.com"`)
+	searched := make(chan response, 1)
+	go func() { searched <- h.do(http.MethodGet, lookup, nil) }()
+	<-arrived // the search reads the uncertain user from Freshservice
+	deleted := make(chan response, 1)
+	go func() { deleted <- h.do(http.MethodDelete, "/scim/v2/Users/"+id, nil) }()
+	// Give the retried delete time to finish, if it does not wait for the read; it must wait either way.
+	time.Sleep(200 * time.Millisecond)
+	close(hold)
+	if r := <-searched; r.Status != http.StatusOK {
+		t.Fatalf("search during the delete: %d %s", r.Status, r.Body)
+	}
+	if r := <-deleted; r.Status != http.StatusNoContent {
+		t.Fatalf("retried delete: %d %s", r.Status, r.Body)
+	}
+
+	r := h.do(http.MethodGet, lookup, nil)
+	if r.Status != http.StatusOK {
+		t.Fatalf("lookup after the delete: %d %s", r.Status, r.Body)
+	}
+	if res, _ := r.JSON(t)["Resources"].([]any); len(res) != 0 {
+		t.Errorf("lookup after the delete finds %v; want no user", res)
+	}
+	if r := h.do(http.MethodGet, "/scim/v2/Users/"+id, nil); r.Status != http.StatusNotFound {
+		t.Errorf("GET of the deleted user: %d %s, want 404", r.Status, r.Body)
+	}
+}

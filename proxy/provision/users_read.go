@@ -45,21 +45,36 @@ func (s *Session) GetUser(ctx context.Context, id string) (Resource, error) {
 			return s.toResource(u.View, u.FS), nil
 		}
 	}
-	rec, err := s.record(ctx, uid)
+	fu, view, found, err := s.reread(ctx, uid)
 	if err != nil {
 		return Resource{}, err
 	}
-	if rec.Deleted {
+	if !found {
 		return Resource{}, userNotFound(id)
 	}
-	fu, err := s.fetch(ctx, uid)
-	if err != nil {
-		if freshservice.IsNotFound(err) {
-			return Resource{}, userNotFound(id)
-		}
-		return Resource{}, err
+	return s.toResource(view, fu), nil
+}
+
+// reread reads user id from Freshservice and records it in the replica; found is false for a user
+// fsscim deleted or Freshservice no longer has. It holds the user's lock, as writes do: a read taken
+// while a write (a delete) finishes would otherwise put the state from before the write back into the
+// replica, where the next search would find a deleted user.
+func (s *Session) reread(ctx context.Context, id int64) (fu freshservice.User, view mapping.User, found bool, err error) {
+	defer s.t.locks.lock(userLock(id))()
+	rec, err := s.record(ctx, id)
+	if err != nil || rec.Deleted {
+		return freshservice.User{}, mapping.User{}, false, err
 	}
-	return s.answer(ctx, fu, rec, nil)
+	fu, err = s.fetch(ctx, id)
+	if freshservice.IsNotFound(err) {
+		s.forgetUser(ctx, id)
+		return freshservice.User{}, mapping.User{}, false, nil
+	}
+	if err != nil {
+		return freshservice.User{}, mapping.User{}, false, err
+	}
+	view, err = s.noteUser(ctx, fu, rec, nil)
+	return fu, view, err == nil, err
 }
 
 // UserQuery is a list or search of users: a filter (empty lists every user) and the page wanted
@@ -156,19 +171,7 @@ func (s *Session) deletedOutOfReach(ctx context.Context, id int64) (bool, error)
 // any), so that a search sees them as they are.
 func (s *Session) settle(ctx context.Context, rep *replica.Replica) error {
 	for _, id := range rep.Uncertain() {
-		rec, err := s.record(ctx, id)
-		if err != nil {
-			return err
-		}
-		fu, err := s.fetch(ctx, id)
-		if freshservice.IsNotFound(err) {
-			s.forgetUser(ctx, id)
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if _, err := s.noteUser(ctx, fu, rec, nil); err != nil {
+		if _, _, _, err := s.reread(ctx, id); err != nil {
 			return err
 		}
 	}
@@ -251,25 +254,11 @@ func (s *Session) lookupLive(ctx context.Context, f *scimfilter.Filter) ([]liveU
 	}
 	var out []liveUser
 	for id := range ids {
-		rec, err := s.record(ctx, id)
+		fu, view, found, err := s.reread(ctx, id)
 		if err != nil {
 			return nil, err
 		}
-		if rec.Deleted {
-			continue
-		}
-		fu, err := s.fetch(ctx, id)
-		if freshservice.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		view, err := s.noteUser(ctx, fu, rec, nil)
-		if err != nil {
-			return nil, err
-		}
-		if f.Matches(s.userSearch().View(&view, fu.CreatedAt, fu.UpdatedAt)) {
+		if found && f.Matches(s.userSearch().View(&view, fu.CreatedAt, fu.UpdatedAt)) {
 			out = append(out, liveUser{fu: fu, view: view})
 		}
 	}
