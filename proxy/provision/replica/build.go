@@ -177,14 +177,7 @@ func sameGroup(a, b *Group) bool {
 func (r *Replica) Counts() (requesters, agents int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	r.users.each(func(_ uint32, rec *userRec) {
-		if rec.has(flagAgent) {
-			agents++
-		} else {
-			requesters++
-		}
-	})
-	return requesters, agents
+	return r.users.len() - r.users.agents, r.users.agents
 }
 
 // CountUpdatedSince is how many users the replica knows as changed in Freshservice at or after t.

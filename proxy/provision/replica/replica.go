@@ -172,7 +172,7 @@ func (r *Replica) MarkUncertain(id int64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if rec, ok := r.users.get(id); ok {
-		rec.flags |= flagUncertain
+		r.users.markUncertain(rec)
 	}
 }
 
@@ -196,12 +196,14 @@ func (r *Replica) User(id int64) (u User, found, known bool) {
 func (r *Replica) Uncertain() []int64 {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	var out []int64
-	r.users.each(func(_ uint32, rec *userRec) {
-		if rec.has(flagUncertain) {
-			out = append(out, rec.id)
-		}
-	})
+	if len(r.users.uncertain) == 0 {
+		return nil
+	}
+	out := make([]int64, 0, len(r.users.uncertain))
+	for id := range r.users.uncertain {
+		out = append(out, id)
+	}
+	slices.Sort(out)
 	return out
 }
 

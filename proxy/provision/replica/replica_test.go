@@ -328,3 +328,36 @@ func TestLookupColumnsFollowWrites(t *testing.T) {
 		t.Errorf("a user added after the column was built: %v", got)
 	}
 }
+
+// TestCountsAndUncertainFollowWrites: the counts of requesters and agents, and the users a write left
+// uncertain, follow notes, conversions, forgets and marks.
+func TestCountsAndUncertainFollowWrites(t *testing.T) {
+	r := New(Options{})
+	for i := int64(1); i <= 3; i++ {
+		r.NoteUser(entraUser(i, fmt.Sprintf("u%d@example.com", i)))
+	}
+	agent := entraUser(4, "agent@example.com")
+	agent.FS.IsAgent = true
+	r.NoteUser(agent)
+	check := func(step string, requesters, agents int, uncertain string) {
+		t.Helper()
+		if rq, ag := r.Counts(); rq != requesters || ag != agents {
+			t.Errorf("%s: Counts %d requesters, %d agents; want %d, %d", step, rq, ag, requesters, agents)
+		}
+		if got := fmt.Sprint(r.Uncertain()); got != uncertain {
+			t.Errorf("%s: Uncertain %s, want %s", step, got, uncertain)
+		}
+	}
+	check("noted", 3, 1, "[]")
+	r.MarkUncertain(3)
+	r.MarkUncertain(1)
+	r.MarkUncertain(99) // not held: nothing to mark
+	check("marked", 3, 1, "[1 3]")
+	converted := entraUser(1, "u1@example.com")
+	converted.FS.IsAgent = true
+	r.NoteUser(converted)
+	check("user 1 noted again as an agent", 2, 2, "[3]")
+	r.ForgetUser(3)
+	r.ForgetUser(4)
+	check("users 3 and 4 forgotten", 1, 1, "[]")
+}

@@ -30,6 +30,10 @@ type users struct {
 	// the first time a lookup compares the field for equality and kept current from then on: the
 	// attribute an admin chose for matching is then looked up without reading every record.
 	cols map[int][]uint64
+	// agents and uncertain keep what Counts and Uncertain answer as records come and go, so that
+	// neither reads every record (both are asked on every request of a busy tenant).
+	agents    int
+	uncertain map[int64]struct{} // nil until a write leaves a user uncertain
 }
 
 func newUsers(seed maphash.Seed) *users {
@@ -109,6 +113,12 @@ func (u *users) put(rec userRec) {
 	p := u.at(slot)
 	*p = rec
 	u.byID[rec.id] = slot
+	if p.has(flagAgent) {
+		u.agents++
+	}
+	if p.has(flagUncertain) {
+		u.markUncertain(p)
+	}
 	for field, col := range u.cols {
 		for int(slot) >= len(col) {
 			col = append(col, 0)
@@ -147,11 +157,24 @@ func (u *users) remove(id int64) {
 		}
 	}
 	delete(u.byID, id)
+	if p.has(flagAgent) {
+		u.agents--
+	}
+	delete(u.uncertain, id)
 	for _, col := range u.cols {
 		col[slot] = 0
 	}
 	*p = userRec{}
 	u.free = append(u.free, slot)
+}
+
+// markUncertain flags rec as uncertain (see Replica.MarkUncertain).
+func (u *users) markUncertain(rec *userRec) {
+	rec.flags |= flagUncertain
+	if u.uncertain == nil {
+		u.uncertain = map[int64]struct{}{}
+	}
+	u.uncertain[rec.id] = struct{}{}
 }
 
 // lookup appends to slots the record m indexes under email.
