@@ -4,8 +4,6 @@ import (
 	"sort"
 	"strings"
 
-	filter "github.com/scim2/filter-parser/v2"
-
 	"github.com/fsscim/fsscim/mapping"
 )
 
@@ -153,7 +151,7 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 			if sub, ok := v.(map[string]any); ok && !isManagerPath(k) {
 				// {"name": {"familyName": null}} clears that sub-attribute; validation refuses nulls.
 				for sk, sv := range sub {
-					if p := k + "." + sk; sv == nil && parses(p) && known.Known(p) {
+					if p := k + "." + sk; sv == nil && known.parses(p) && known.Known(p) {
 						removes = append(removes, map[string]any{"op": "remove", "path": p})
 						delete(sub, sk)
 					}
@@ -178,9 +176,9 @@ func normalisePatchOps(body map[string]any, known Schemas, resource string) (out
 }
 
 // parses reports whether a PATCH path, with or without a schema URN, is in the SCIM path grammar.
-func parses(path string) bool {
+func (k Schemas) parses(path string) bool {
 	_, rest := splitURN(path)
-	_, err := filter.ParsePath([]byte(rest))
+	_, err := k.parsePath(rest)
 	return err == nil
 }
 
@@ -340,7 +338,7 @@ func dropUndeclared(ext map[string]any, urn string, known Schemas) (ignored []st
 	for attr, v := range ext {
 		// A plain attribute name needs no parse (the parser is the costly part); any other key must
 		// parse as a path before the schemas are asked, as Known lets unparsable paths through.
-		if path := urn + ":" + attr; (isAttrName(attr) || parses(path)) && known.Known(path) {
+		if path := urn + ":" + attr; (isAttrName(attr) || known.parses(path)) && known.Known(path) {
 			continue
 		}
 		delete(ext, attr)

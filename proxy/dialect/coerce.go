@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/elimity-com/scim/schema"
-	filter "github.com/scim2/filter-parser/v2"
 
 	"github.com/fsscim/fsscim/mapping"
 )
@@ -191,7 +190,7 @@ func (k Schemas) resolve(path string) (target, bool) {
 			return target{}, false
 		}
 	}
-	p, err := filter.ParsePath([]byte(rest))
+	p, err := k.parsePath(rest)
 	if err != nil {
 		return target{}, false
 	}

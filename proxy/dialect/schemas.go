@@ -49,7 +49,7 @@ func NewSchemas(core schema.Schema, extensions ...schema.Schema) Schemas {
 	return Schemas{core: core, extensions: byURN, memo: memo, parsed: parsed}
 }
 
-// parsePath parses a PATCH operation's path, remembering short ones. The path returned is shared:
+// parsePath parses a path (a PATCH operation's, or one a body's key names), remembering short ones. The path returned is shared:
 // callers only read it (DecodePatchWith copies it into each operation).
 func (k Schemas) parsePath(s string) (filter.Path, error) {
 	if k.parsed == nil || len(s) > knownMemoMaxPath {
@@ -93,7 +93,7 @@ func (k Schemas) lookup(path string) bool {
 			return false
 		}
 	}
-	p, err := filter.ParsePath([]byte(rest))
+	p, err := k.parsePath(rest)
 	if err != nil {
 		// Let the PATCH decoder answer 400 invalidPath for a path that does not parse.
 		return true
