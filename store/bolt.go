@@ -46,6 +46,7 @@ type Bolt struct {
 }
 
 var _ Store = (*Bolt)(nil)
+var _ CreateCompleter = (*Bolt)(nil)
 
 // Option tunes OpenBolt.
 type Option func(*boltOptions)

@@ -340,3 +340,39 @@ func TestOpenRefusesAnotherLayout(t *testing.T) {
 		t.Errorf("error does not name the layout: %v", err)
 	}
 }
+
+// TestCompleteCreate: the new user's record and the forgetting of the create's pending records land
+// together; pending creates of other requests and other emails stay.
+func TestCompleteCreate(t *testing.T) {
+	b, _ := openTemp(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	mine := PendingCreate{UserName: "ada@contoso.com", Email: "ada@contoso.com", RequestID: "req-1", Started: now}
+	retry := mine
+	retry.RequestID = "req-2"
+	other := PendingCreate{UserName: "ada@contoso.com", Email: "ada@contoso.com", ExternalID: "another", RequestID: "req-3", Started: now}
+	elsewhere := PendingCreate{UserName: "bob@contoso.com", Email: "bob@contoso.com", RequestID: "req-4", Started: now}
+	for _, c := range []PendingCreate{mine, retry, other, elsewhere} {
+		if err := b.PutPendingCreate(ctx, "acme", c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := record.UserRecord{Provisioned: true, Echo: map[string]record.EchoValue{"userName": {Sent: "ada@contoso.com"}}}
+	if err := b.CompleteCreate(ctx, "acme", 42, rec, []PendingCreate{mine, retry}); err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := b.GetUser(ctx, "acme", 42)
+	if err != nil || !found || !reflect.DeepEqual(got, rec) {
+		t.Errorf("record after CompleteCreate: %+v found=%v err=%v, want %+v", got, found, err, rec)
+	}
+	left, err := b.PendingCreates(ctx, "acme", "ada@contoso.com", now)
+	if err != nil || len(left) != 1 || left[0].RequestID != "req-3" {
+		t.Errorf("pending creates of ada left: %+v (%v), want only req-3", left, err)
+	}
+	if left, err := b.PendingCreates(ctx, "acme", "bob@contoso.com", now); err != nil || len(left) != 1 {
+		t.Errorf("pending creates of bob: %+v (%v), want req-4 kept", left, err)
+	}
+	if err := b.CompleteCreate(ctx, "acme", 0, rec, nil); err == nil {
+		t.Error("CompleteCreate of id 0 succeeded")
+	}
+}

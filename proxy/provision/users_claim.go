@@ -132,13 +132,21 @@ func (s *Session) emailTaken(c createAttempt, id int64, other string) error {
 // sentEmail is the email Freshservice knows the user by, as the client spelled it.
 func (c createAttempt) sentEmail() string { return mapping.PrimaryEmail(c.u) }
 
+// ownCreates are the pending creates of the attempt's identity.
+func (c createAttempt) ownCreates() []store.PendingCreate {
+	var out []store.PendingCreate
+	for _, p := range c.pending {
+		if c.sameIdentity(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // forgetCreates forgets the pending creates of the attempt's identity: the user it was for exists and
 // is recorded. Pending creates of other identities stay.
 func (s *Session) forgetCreates(ctx context.Context, c createAttempt) {
-	for _, p := range c.pending {
-		if !c.sameIdentity(p) {
-			continue
-		}
+	for _, p := range c.ownCreates() {
 		if err := s.store().DeletePendingCreate(context.WithoutCancel(ctx), s.t.domain, p.Email, p.RequestID); err != nil {
 			// Harmless: a stale pending create only ever leads a create of the same identity to a
 			// user that identity owns already.

@@ -170,9 +170,25 @@ func (s *Session) create(ctx context.Context, c createAttempt) (Resource, error)
 		}
 	}
 	rec := record.UserRecord{Echo: withNames(mapping.EchoFor(u, set, fields), u, set, fields, fu), Provisioned: true}
-	if fu.Active {
+	if rec, err = s.recordCreated(ctx, c, fu, rec); err != nil {
+		return Resource{}, err
+	}
+	s.log.Info("user created", zap.Int64("user_id", fu.ID), zap.Bool("agent", fu.IsAgent))
+	return s.resource(ctx, fu, rec, &u)
+}
+
+// recordCreated records the user a create made and forgets the create's pending records, in one
+// write where the store can (the user active, as creates almost always leave it).
+func (s *Session) recordCreated(ctx context.Context, c createAttempt, fu freshservice.User, rec record.UserRecord) (record.UserRecord, error) {
+	var err error
+	cc, combined := s.store().(store.CreateCompleter)
+	switch {
+	case combined && fu.Active:
+		err = cc.CompleteCreate(ctx, s.t.domain, fu.ID, rec, c.ownCreates())
+	case fu.Active:
 		err = s.store().PutUser(ctx, s.t.domain, fu.ID, rec)
-	} else {
+	default:
+		combined = false
 		// The disable recorded what to restore at a later enable; what the client sent joins it.
 		err = s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *record.UserRecord) error {
 			r.Echo, r.Provisioned = rec.Echo, true
@@ -181,12 +197,13 @@ func (s *Session) create(ctx context.Context, c createAttempt) (Resource, error)
 		})
 	}
 	if err != nil {
-		return Resource{}, fmt.Errorf("record new user %d: %w", fu.ID, err)
+		return record.UserRecord{}, fmt.Errorf("record new user %d: %w", fu.ID, err)
 	}
 	s.t.aliases.note(fu.ID, rec)
-	s.forgetCreates(ctx, c)
-	s.log.Info("user created", zap.Int64("user_id", fu.ID), zap.Bool("agent", fu.IsAgent))
-	return s.resource(ctx, fu, rec, &u)
+	if !combined {
+		s.forgetCreates(ctx, c)
+	}
+	return rec, nil
 }
 
 // createFailed answers a POST that failed. A duplicate means someone holds the email Freshservice was
