@@ -18,6 +18,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store/audit"
 )
 
@@ -347,7 +348,7 @@ func TestAuditWriteFailureDoesNotFailTheWrite(t *testing.T) {
 	}
 	m := h.doAdmin("/metrics")
 	if !strings.Contains(string(m.Body), `fsscim_audit_write_errors_total{tenant="acme.freshservice.com"} 1`) {
-		t.Errorf("the failure was not counted:\n%s", grepLines(string(m.Body), "fsscim_audit"))
+		t.Errorf("the failure was not counted:\n%s", proxytest.GrepLines(string(m.Body), "fsscim_audit"))
 	}
 }
 
