@@ -18,6 +18,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store/audit"
 )
 
@@ -77,6 +78,17 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 		method, path string
 		body         any
 	}
+	// The requests and preparations most cases share.
+	createMaria := func(h *harness) string { return h.createUser(entraUserBody(maria)) }
+	postMaria := func(string) step { return step{http.MethodPost, "/scim/v2/Users", entraUserBody(maria)} }
+	replaceOfUser := func(attr string, value any) func(id string) step {
+		return func(id string) step {
+			return step{http.MethodPatch, "/scim/v2/Users/" + id, userPatchBody(patchOp("replace", attr, value))}
+		}
+	}
+	deleteOf := func(resource string) func(id string) step {
+		return func(id string) step { return step{http.MethodDelete, "/scim/v2/" + resource + "/" + id, nil} }
+	}
 	cases := []struct {
 		name   string
 		tenant string
@@ -93,7 +105,7 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 	}{
 		{
 			name:    "create",
-			request: func(string) step { return step{http.MethodPost, "/scim/v2/Users", entraUserBody(maria)} },
+			request: postMaria,
 			status:  http.StatusCreated,
 			want:    []string{"create user " + maria + " 201"},
 			check: func(t *testing.T, h *harness, entries []audit.Entry) {
@@ -108,12 +120,10 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 		},
 		{
 			name:    "update",
-			prepare: func(h *harness) string { return h.createUser(entraUserBody(maria)) },
-			request: func(id string) step {
-				return step{http.MethodPatch, "/scim/v2/Users/" + id, userPatchBody(patchOp("replace", "title", "Engineer"))}
-			},
-			status: http.StatusOK,
-			want:   []string{"update user " + maria + " 200"},
+			prepare: createMaria,
+			request: replaceOfUser("title", "Engineer"),
+			status:  http.StatusOK,
+			want:    []string{"update user " + maria + " 200"},
 			check: func(t *testing.T, h *harness, entries []audit.Entry) {
 				if c := changesOf(entries[0]); len(c) != 1 || c["job_title"] != "Engineer" {
 					t.Errorf("changes %v: want job_title Engineer only", entries[0].Changes)
@@ -122,12 +132,10 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 		},
 		{
 			name:    "deactivate",
-			prepare: func(h *harness) string { return h.createUser(entraUserBody(maria)) },
-			request: func(id string) step {
-				return step{http.MethodPatch, "/scim/v2/Users/" + id, userPatchBody(patchOp("replace", "active", false))}
-			},
-			status: http.StatusOK,
-			want:   []string{"deactivate user " + maria + " 204"},
+			prepare: createMaria,
+			request: replaceOfUser("active", false),
+			status:  http.StatusOK,
+			want:    []string{"deactivate user " + maria + " 204"},
 		},
 		{
 			name: "reactivate",
@@ -138,35 +146,31 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 				}
 				return id
 			},
-			request: func(id string) step {
-				return step{http.MethodPatch, "/scim/v2/Users/" + id, userPatchBody(patchOp("replace", "active", true))}
-			},
-			status: http.StatusOK,
-			want:   []string{"reactivate user " + maria + " 200"},
+			request: replaceOfUser("active", true),
+			status:  http.StatusOK,
+			want:    []string{"reactivate user " + maria + " 200"},
 		},
 		{
 			name:    "delete (on_delete: deactivate)",
-			prepare: func(h *harness) string { return h.createUser(entraUserBody(maria)) },
-			request: func(id string) step { return step{http.MethodDelete, "/scim/v2/Users/" + id, nil} },
+			prepare: createMaria,
+			request: deleteOf("Users"),
 			status:  http.StatusNoContent,
 			want:    []string{"deactivate user " + maria + " 204"},
 		},
 		{
 			name:    "delete (on_delete: forget)",
 			tenant:  "users: {on_delete: forget}",
-			prepare: func(h *harness) string { return h.createUser(entraUserBody(maria)) },
-			request: func(id string) step { return step{http.MethodDelete, "/scim/v2/Users/" + id, nil} },
+			prepare: createMaria,
+			request: deleteOf("Users"),
 			status:  http.StatusNoContent,
 			want:    []string{"delete user " + maria + " 204"},
 		},
 		{
 			name:    "convert to agent",
-			prepare: func(h *harness) string { return h.createUser(entraUserBody(maria)) },
-			request: func(id string) step {
-				return step{http.MethodPatch, "/scim/v2/Users/" + id, userPatchBody(patchOp("replace", usersURNFreshservice+":isAgent", "True"))}
-			},
-			status: http.StatusOK,
-			want:   []string{"convert user " + maria + " 200"},
+			prepare: createMaria,
+			request: replaceOfUser(usersURNFreshservice+":isAgent", "True"),
+			status:  http.StatusOK,
+			want:    []string{"convert user " + maria + " 200"},
 			check: func(t *testing.T, h *harness, entries []audit.Entry) {
 				if c := changesOf(entries[0]); c["type"] != "agent" {
 					t.Errorf("changes %v: want type agent", entries[0].Changes)
@@ -221,14 +225,14 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 		{
 			name:    "group delete",
 			prepare: func(h *harness) string { return strconv.FormatInt(groupCreate(t, h, "Sales"), 10) },
-			request: func(id string) step { return step{http.MethodDelete, "/scim/v2/Groups/" + id, nil} },
+			request: deleteOf("Groups"),
 			status:  http.StatusNoContent,
 			want:    []string{`group_delete group "Sales" 204`},
 		},
 		{
 			name:    "dry run: a create is recorded, not made",
 			tenant:  "dry_run: true",
-			request: func(string) step { return step{http.MethodPost, "/scim/v2/Users", entraUserBody(maria)} },
+			request: postMaria,
 			status:  http.StatusCreated,
 			want:    []string{"create user " + maria + " 0 dry-run"},
 			check: func(t *testing.T, h *harness, entries []audit.Entry) {
@@ -248,21 +252,17 @@ func TestAuditTrailRecordsEveryWrite(t *testing.T) {
 				h.warmIndex()
 				return strconv.FormatInt(u.ID, 10)
 			},
-			request: func(id string) step {
-				return step{http.MethodPatch, "/scim/v2/Users/" + id, userPatchBody(patchOp("replace", "active", false))}
-			},
-			status: http.StatusOK,
-			want:   []string{"deactivate user " + maria + " 0 dry-run"},
+			request: replaceOfUser("active", false),
+			status:  http.StatusOK,
+			want:    []string{"deactivate user " + maria + " 0 dry-run"},
 		},
 		{
 			name:    "a write Freshservice refuses",
-			prepare: func(h *harness) string { return h.createUser(entraUserBody(maria)) },
+			prepare: createMaria,
 			fault:   &freshservicetest.Fault{Status: http.StatusBadGateway, Method: http.MethodPut, PathPrefix: "/api/v2/requesters"},
-			request: func(id string) step {
-				return step{http.MethodPatch, "/scim/v2/Users/" + id, userPatchBody(patchOp("replace", "title", "Engineer"))}
-			},
-			status: http.StatusServiceUnavailable,
-			want:   []string{"update user " + maria + " 502"},
+			request: replaceOfUser("title", "Engineer"),
+			status:  http.StatusServiceUnavailable,
+			want:    []string{"update user " + maria + " 502"},
 			check: func(t *testing.T, h *harness, entries []audit.Entry) {
 				if !strings.Contains(entries[0].Error, "502") {
 					t.Errorf("error %q does not give Freshservice's status", entries[0].Error)
@@ -347,7 +347,7 @@ func TestAuditWriteFailureDoesNotFailTheWrite(t *testing.T) {
 	}
 	m := h.doAdmin("/metrics")
 	if !strings.Contains(string(m.Body), `fsscim_audit_write_errors_total{tenant="acme.freshservice.com"} 1`) {
-		t.Errorf("the failure was not counted:\n%s", grepLines(string(m.Body), "fsscim_audit"))
+		t.Errorf("the failure was not counted:\n%s", proxytest.GrepLines(string(m.Body), "fsscim_audit"))
 	}
 }
 

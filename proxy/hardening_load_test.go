@@ -23,6 +23,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store"
 )
 
@@ -186,14 +187,6 @@ func loadSteps(t *testing.T) int {
 	return steps
 }
 
-func heapAfterGC() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
-
 func TestLoadWithUpstreamFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the load run makes FSSCIM_LOAD_STEPS operations per worker; skipped under -short")
@@ -201,7 +194,7 @@ func TestLoadWithUpstreamFaults(t *testing.T) {
 	steps := loadSteps(t)
 	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
 	baseGoroutines := runtime.NumGoroutine()
-	baseHeap := heapAfterGC()
+	baseHeap := proxytest.LiveHeap()
 
 	ls := startLoadServer(t)
 	users := make([][]*loadUser, loadWorkers)
@@ -258,7 +251,7 @@ func TestLoadWithUpstreamFaults(t *testing.T) {
 	}
 	go func() {
 		warm.Wait()
-		midHeap.Store(heapAfterGC())
+		midHeap.Store(proxytest.LiveHeap())
 		midRequests.Store(ls.requests.Load())
 	}()
 	wg.Wait()
@@ -268,7 +261,7 @@ func TestLoadWithUpstreamFaults(t *testing.T) {
 		t.Errorf("worker of %s: %v", k, v)
 		return true
 	})
-	endHeap := heapAfterGC()
+	endHeap := proxytest.LiveHeap()
 	requests := ls.requests.Load()
 	t.Logf("%d SCIM requests, %d Freshservice calls, %d faults injected", requests, ls.inject.calls.Load(), ls.inject.injected.Load())
 	if ls.inject.injected.Load() == 0 {
@@ -313,7 +306,7 @@ func TestLoadWithUpstreamFaults(t *testing.T) {
 		n := runtime.Stack(buf, true)
 		t.Fatalf("%d goroutines after the run, %d before:\n%s", now, baseGoroutines, buf[:n])
 	}
-	if after := heapAfterGC(); after > baseHeap+16<<20 {
+	if after := proxytest.LiveHeap(); after > baseHeap+16<<20 {
 		t.Errorf("the heap holds %d bytes after the run, %d before", after, baseHeap)
 	}
 }

@@ -24,15 +24,9 @@ const (
 func checkBodySize(body map[string]any) error {
 	for k, v := range body {
 		if list, ok := v.([]any); ok && strings.EqualFold(k, "Operations") {
-			if len(list) > maxPatchOperations {
-				return scimError(http.StatusRequestEntityTooLarge, "",
-					"The request has %d operations; fsscim takes at most %d operations in one PATCH. Send them in several requests.",
-					len(list), maxPatchOperations)
-			}
-			for _, op := range list {
-				if err := checkValues(op); err != nil {
-					return err
-				}
+			if err := checkList(list, maxPatchOperations,
+				"The request has %d operations; fsscim takes at most %d operations in one PATCH. Send them in several requests."); err != nil {
+				return err
 			}
 			continue
 		}
@@ -47,21 +41,27 @@ func checkBodySize(body map[string]any) error {
 func checkValues(v any) error {
 	switch v := v.(type) {
 	case []any:
-		if len(v) > maxAttributeValues {
-			return scimError(http.StatusRequestEntityTooLarge, "",
-				"The request has a list of %d values; fsscim takes at most %d values of one attribute (such as a group's members) in one request. Send them in several requests.",
-				len(v), maxAttributeValues)
-		}
-		for _, item := range v {
-			if err := checkValues(item); err != nil {
-				return err
-			}
-		}
+		return checkList(v, maxAttributeValues,
+			"The request has a list of %d values; fsscim takes at most %d values of one attribute (such as a group's members) in one request. Send them in several requests.")
 	case map[string]any:
 		for _, item := range v {
 			if err := checkValues(item); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// checkList refuses a list of more than limit entries, tooMany saying so with the list's length and
+// the limit, and any entry holding too long a list itself.
+func checkList(list []any, limit int, tooMany string) error {
+	if len(list) > limit {
+		return scimError(http.StatusRequestEntityTooLarge, "", tooMany, len(list), limit)
+	}
+	for _, item := range list {
+		if err := checkValues(item); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -64,32 +64,31 @@ func counterVec(name, help string, labels ...string) *prometheus.CounterVec {
 
 func newMetrics(s *Server) *metrics {
 	m := &metrics{srv: s, reg: prometheus.NewRegistry(), degraded: map[string]bool{}}
-	m.requests = newTenantCounters("fsscim_scim_requests_total",
-		"SCIM requests answered, by tenant, resource (Users, Groups, discovery; none before authentication), HTTP method and status.",
-		"tenant", "resource", "method", "status")
+	// The counters by tenant, each created and registered from one row.
+	for _, c := range []struct {
+		counters   **tenantCounters
+		name, help string
+		labels     []string
+	}{
+		{&m.requests, "fsscim_scim_requests_total", "SCIM requests answered, by tenant, resource (Users, Groups, discovery; none before authentication), HTTP method and status.", []string{"tenant", "resource", "method", "status"}},
+		{&m.calls, "fsscim_freshservice_calls_total", "HTTP attempts to Freshservice (retries included), by tenant, HTTP method, endpoint template and status (error: no answer).", []string{"tenant", "method", "endpoint", "status"}},
+		{&m.budgetRefusals, "fsscim_rate_budget_refusals_total", "Freshservice calls not made because the tenant's rate budget was spent (answered 429 with Retry-After).", []string{"tenant"}},
+		{&m.indexLookups, "fsscim_directory_index_lookups_total", "User lookups by userName or externalId: hit when the tenant's directory index answered, miss when Freshservice had to be asked.", []string{"tenant", "result"}},
+		{&m.lookupCache, "fsscim_lookup_cache_lookups_total", "Department and location lookups by name or id, by tenant, kind and result: hit when the cache answered without a Freshservice call, miss otherwise.", []string{"tenant", "kind", "result"}},
+		{&m.lookupFetches, "fsscim_lookup_cache_misses_total", "Department and location reads from Freshservice (list pages and single reads) made because the lookup cache could not answer, by tenant and kind.", []string{"tenant", "kind"}},
+		{&m.auditErrors, "fsscim_audit_write_errors_total", "Writes to Freshservice that were made but could not be recorded in the audit trail, by tenant.", []string{"tenant"}},
+	} {
+		*c.counters = newTenantCounters(c.name, c.help, c.labels...)
+		m.reg.MustRegister(*c.counters)
+	}
 	// The latency histograms carry no tenant label: a histogram child costs about 1 KB per label set,
 	// which ten thousand tenants would multiply, and an operator reads latency across tenants.
 	m.requestDuration = histogramVec("fsscim_scim_request_duration_seconds",
 		"Time to answer a SCIM request, by resource and HTTP method (all tenants together).",
 		requestBuckets, "resource", "method")
-	m.calls = newTenantCounters("fsscim_freshservice_calls_total",
-		"HTTP attempts to Freshservice (retries included), by tenant, HTTP method, endpoint template and status (error: no answer).",
-		"tenant", "method", "endpoint", "status")
 	m.callDuration = histogramVec("fsscim_freshservice_call_duration_seconds",
 		"Duration of HTTP attempts to Freshservice, by HTTP method and endpoint template (all tenants together).",
 		upstreamBuckets, "method", "endpoint")
-	m.budgetRefusals = newTenantCounters("fsscim_rate_budget_refusals_total",
-		"Freshservice calls not made because the tenant's rate budget was spent (answered 429 with Retry-After).",
-		"tenant")
-	m.indexLookups = newTenantCounters("fsscim_directory_index_lookups_total",
-		"User lookups by userName or externalId: hit when the tenant's directory index answered, miss when Freshservice had to be asked.",
-		"tenant", "result")
-	m.lookupCache = newTenantCounters("fsscim_lookup_cache_lookups_total",
-		"Department and location lookups by name or id, by tenant, kind and result: hit when the cache answered without a Freshservice call, miss otherwise.",
-		"tenant", "kind", "result")
-	m.lookupFetches = newTenantCounters("fsscim_lookup_cache_misses_total",
-		"Department and location reads from Freshservice (list pages and single reads) made because the lookup cache could not answer, by tenant and kind.",
-		"tenant", "kind")
 	m.reloads = counterVec("fsscim_tenant_reloads_total",
 		"Loads of the tenant folder, by result (success, failure: a file was refused and its last good version kept).",
 		"result")
@@ -100,9 +99,6 @@ func newMetrics(s *Server) *metrics {
 		Name: "fsscim_shared_state_degraded",
 		Help: "1 while Redis is configured but unusable and this replica counts budgets and keeps records alone; 0 otherwise.",
 	})
-	m.auditErrors = newTenantCounters("fsscim_audit_write_errors_total",
-		"Writes to Freshservice that were made but could not be recorded in the audit trail, by tenant.",
-		"tenant")
 	for _, label := range []string{"success", "failure"} {
 		m.reloads.WithLabelValues(label)
 	}
@@ -118,8 +114,7 @@ func newMetrics(s *Server) *metrics {
 		}
 		return float64(n)
 	})
-	m.reg.MustRegister(m.requests, m.requestDuration, m.calls, m.callDuration, m.budgetRefusals,
-		m.indexLookups, m.lookupFetches, m.lookupCache, m.reloads, m.sharedFallbacks, m.degradedGauge, tokensRefused, m.auditErrors,
+	m.reg.MustRegister(m.requestDuration, m.callDuration, m.reloads, m.sharedFallbacks, m.degradedGauge, tokensRefused,
 		tenantCollector{m}, tenantUpCollector{s},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -184,19 +179,17 @@ func (m *metrics) observeCall(domain string, ci freshservice.CallInfo) {
 type tenantCollector struct{ m *metrics }
 
 var (
-	budgetRemainingDesc = prometheus.NewDesc("fsscim_rate_budget_remaining",
-		"Freshservice calls left in the tenant's rate budget this minute, as this replica knows it (-1: not known yet).",
-		[]string{"tenant"}, nil)
-	indexUsersDesc = prometheus.NewDesc("fsscim_directory_index_users",
-		"Users held in the tenant's directory index.", []string{"tenant"}, nil)
-	indexCompleteDesc = prometheus.NewDesc("fsscim_directory_index_complete",
-		"1 when the tenant's directory index holds every user and answers lookups, else 0.", []string{"tenant"}, nil)
+	budgetRemainingGauge = newTenantGauge("fsscim_rate_budget_remaining",
+		"Freshservice calls left in the tenant's rate budget this minute, as this replica knows it (-1: not known yet).")
+	indexUsersGauge    = newTenantGauge("fsscim_directory_index_users", "Users held in the tenant's directory index.")
+	indexCompleteGauge = newTenantGauge("fsscim_directory_index_complete",
+		"1 when the tenant's directory index holds every user and answers lookups, else 0.")
 )
 
 func (c tenantCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- budgetRemainingDesc
-	ch <- indexUsersDesc
-	ch <- indexCompleteDesc
+	ch <- budgetRemainingGauge.desc
+	ch <- indexUsersGauge.desc
+	ch <- indexCompleteGauge.desc
 }
 
 func (c tenantCollector) Collect(ch chan<- prometheus.Metric) {
@@ -210,13 +203,13 @@ func (c tenantCollector) Collect(ch chan<- prometheus.Metric) {
 		if _, ok := set.Lookup(domain); !ok {
 			return
 		}
-		ch <- prometheus.MustNewConstMetric(budgetRemainingDesc, prometheus.GaugeValue, float64(t.BudgetRemaining()), domain)
-		ch <- prometheus.MustNewConstMetric(indexUsersDesc, prometheus.GaugeValue, float64(t.IndexUsers()), domain)
+		ch <- budgetRemainingGauge.value(float64(t.BudgetRemaining()), domain)
+		ch <- indexUsersGauge.value(float64(t.IndexUsers()), domain)
 		complete := 0.0
 		if t.IndexComplete() {
 			complete = 1
 		}
-		ch <- prometheus.MustNewConstMetric(indexCompleteDesc, prometheus.GaugeValue, complete, domain)
+		ch <- indexCompleteGauge.value(complete, domain)
 	})
 }
 

@@ -72,3 +72,16 @@ func (c *tenantCounters) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(one.n), one.key[:c.labels]...)
 	}
 }
+
+// tenantGauge is a gauge by tenant whose values are read at scrape time, so nothing is kept per
+// tenant between scrapes.
+type tenantGauge struct{ desc *prometheus.Desc }
+
+func newTenantGauge(name, help string) tenantGauge {
+	return tenantGauge{desc: prometheus.NewDesc(name, help, []string{"tenant"}, nil)}
+}
+
+// value is the gauge's sample for one tenant.
+func (g tenantGauge) value(v float64, tenant string) prometheus.Metric {
+	return prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, v, tenant)
+}

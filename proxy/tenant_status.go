@@ -162,17 +162,15 @@ func (s *Server) serveStatus(c echo.Context) error {
 type tenantUpCollector struct{ s *Server }
 
 var (
-	tenantUpDesc = prometheus.NewDesc("fsscim_tenant_up",
-		"1 while the tenant is served: its file is loaded and Freshservice has not refused its API key; else 0.",
-		[]string{"tenant"}, nil)
-	tenantLastRequestDesc = prometheus.NewDesc("fsscim_tenant_last_request_timestamp_seconds",
-		"When the tenant's latest SCIM request was answered (Unix seconds); absent for a tenant that has not called since start.",
-		[]string{"tenant"}, nil)
+	tenantUpGauge = newTenantGauge("fsscim_tenant_up",
+		"1 while the tenant is served: its file is loaded and Freshservice has not refused its API key; else 0.")
+	tenantLastRequestGauge = newTenantGauge("fsscim_tenant_last_request_timestamp_seconds",
+		"When the tenant's latest SCIM request was answered (Unix seconds); absent for a tenant that has not called since start.")
 )
 
 func (c tenantUpCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- tenantUpDesc
-	ch <- tenantLastRequestDesc
+	ch <- tenantUpGauge.desc
+	ch <- tenantLastRequestGauge.desc
 }
 
 func (c tenantUpCollector) Collect(ch chan<- prometheus.Metric) {
@@ -182,11 +180,10 @@ func (c tenantUpCollector) Collect(ch chan<- prometheus.Metric) {
 		if rt, ok := s.tenants.Lookup(cfg.Domain); cfg.TokensRefused || ok && rt.KeyStatus().Rejected {
 			up = 0
 		}
-		ch <- prometheus.MustNewConstMetric(tenantUpDesc, prometheus.GaugeValue, up, cfg.Domain)
+		ch <- tenantUpGauge.value(up, cfg.Domain)
 		if tr, ok := s.trackers.Lookup(cfg.Domain); ok {
 			if at := tr.LastRequest(); !at.IsZero() {
-				ch <- prometheus.MustNewConstMetric(tenantLastRequestDesc, prometheus.GaugeValue,
-					float64(at.UnixNano())/1e9, cfg.Domain)
+				ch <- tenantLastRequestGauge.value(float64(at.UnixNano())/1e9, cfg.Domain)
 			}
 		}
 	}

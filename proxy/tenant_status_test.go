@@ -16,6 +16,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/proxy/status"
 )
 
@@ -238,7 +239,7 @@ func TestKeyWatchShowsARevokedKey(t *testing.T) {
 	}
 	metrics := string(h.doAdmin("/metrics").Body)
 	if !regexp.MustCompile(`(?m)^fsscim_tenant_up\{tenant="acme\.freshservice\.com"\} 0$`).MatchString(metrics) {
-		t.Errorf("fsscim_tenant_up is not 0 for the revoked key:\n%s", grepLines(metrics, "fsscim_tenant_"))
+		t.Errorf("fsscim_tenant_up is not 0 for the revoked key:\n%s", proxytest.GrepLines(metrics, "fsscim_tenant_"))
 	}
 	if r := h.do(http.MethodGet, "/scim/v2/Users?filter="+entraFilter(`userName eq "ann@contoso.com"`), nil); r.Status != http.StatusUnauthorized {
 		t.Errorf("lookup with the revoked key: %d %s, want 401", r.Status, r.Body)
@@ -265,25 +266,15 @@ func TestTenantGauges(t *testing.T) {
 	metrics := string(h.doAdmin("/metrics").Body)
 	if !strings.Contains(metrics, `fsscim_tenant_up{tenant="acme.freshservice.com"} 1`) ||
 		strings.Contains(metrics, "fsscim_tenant_last_request_timestamp_seconds{") {
-		t.Errorf("before any request:\n%s", grepLines(metrics, "fsscim_tenant_"))
+		t.Errorf("before any request:\n%s", proxytest.GrepLines(metrics, "fsscim_tenant_"))
 	}
 	h.warmIndex()
 	metrics = string(h.doAdmin("/metrics").Body)
 	m := regexp.MustCompile(`(?m)^fsscim_tenant_last_request_timestamp_seconds\{tenant="acme\.freshservice\.com"\} (\S+)$`).FindStringSubmatch(metrics)
 	if m == nil {
-		t.Fatalf("no last request gauge after a request:\n%s", grepLines(metrics, "fsscim_tenant_"))
+		t.Fatalf("no last request gauge after a request:\n%s", proxytest.GrepLines(metrics, "fsscim_tenant_"))
 	}
 	if got, err := strconv.ParseFloat(m[1], 64); err != nil || int64(got) != clock.Now().Unix() {
 		t.Errorf("last request at %s, want %d", m[1], clock.Now().Unix())
 	}
-}
-
-func grepLines(text, prefix string) string {
-	var out []string
-	for _, l := range strings.Split(text, "\n") {
-		if strings.HasPrefix(l, prefix) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

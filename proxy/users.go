@@ -28,21 +28,26 @@ func (cl call) getUser(c echo.Context) error {
 }
 
 func (cl call) createUser(c echo.Context) error {
-	attrs, err := cl.resourceBody(c, cl.surface.users)
-	if err != nil {
-		return fail(c, err)
-	}
-	res, ignored, err := cl.session.CreateUser(cl.ctx, attrs)
-	return cl.answerUserWrite(c, http.StatusCreated, res, ignored, err)
+	return cl.writeUserBody(c, http.StatusCreated, func(attrs map[string]any) (provision.Resource, []string, error) {
+		return cl.session.CreateUser(cl.ctx, attrs)
+	})
 }
 
 func (cl call) replaceUser(c echo.Context) error {
+	return cl.writeUserBody(c, http.StatusOK, func(attrs map[string]any) (provision.Resource, []string, error) {
+		return cl.session.ReplaceUser(cl.ctx, c.Param("id"), attrs)
+	})
+}
+
+// writeUserBody answers a create or replace of a user: the body read and validated, then written by
+// write.
+func (cl call) writeUserBody(c echo.Context, status int, write func(attrs map[string]any) (provision.Resource, []string, error)) error {
 	attrs, err := cl.resourceBody(c, cl.surface.users)
 	if err != nil {
 		return fail(c, err)
 	}
-	res, ignored, err := cl.session.ReplaceUser(cl.ctx, c.Param("id"), attrs)
-	return cl.answerUserWrite(c, http.StatusOK, res, ignored, err)
+	res, ignored, err := write(attrs)
+	return cl.answerUserWrite(c, status, res, ignored, err)
 }
 
 func (cl call) patchUser(c echo.Context) error {

@@ -50,24 +50,21 @@ func cmdCalls(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.Float64Var(&wl.changed, "changed", 0.2, "share of users changed in each of the two incremental variants (different users each)")
 	fs.Float64Var(&wl.disabled, "disabled", 0.05, "share of users disabled")
 	groups := fs.Int("groups", 250, "requester groups made in Freshservice before fsscim started, which a group lookup may have to walk")
-	jsonOut := jsonFlag(fs)
-	if code, done := parseFlags(fs, args); done {
-		return code
-	}
-	if wl.users < 100 || *groups < 1 || wl.changed <= 0 || wl.changed > 0.25 || wl.disabled <= 0 || wl.disabled > 0.25 {
-		fmt.Fprintln(stderr, "fsscim-load calls: --users must be at least 100 (a page), --groups at least 1, --changed and --disabled shares above 0 and at most 0.25")
-		return 2
-	}
-	wl.concurrency = 1 // one request at a time: each call is the answer to one known request
-	wl.dialect = dialectBoth
-	wl.departments = defaultDepartments
-	res, err := measureCalls(ctx, wl, *groups)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim-load calls: %v\n", err)
-		return 1
-	}
-	return emitMeasured(stdout, stderr, *jsonOut, res, res.writeText, res.Failures)
+	return measuringCommand{fs: fs, jsonOut: jsonFlag(fs),
+		broken: func() bool {
+			return wl.users < 100 || *groups < 1 || wl.changed <= 0 || wl.changed > 0.25 || wl.disabled <= 0 || wl.disabled > 0.25
+		},
+		rule: "--users must be at least 100 (a page), --groups at least 1, --changed and --disabled shares above 0 and at most 0.25",
+		measure: func() (figures, error) {
+			wl.concurrency = 1 // one request at a time: each call is the answer to one known request
+			wl.dialect = dialectBoth
+			wl.departments = defaultDepartments
+			return measureCalls(ctx, wl, *groups)
+		},
+	}.run(args, stdout, stderr)
 }
+
+func (c *callCosts) failedRequests() int { return c.Failures }
 
 // seedGroupName names the requester groups made in the account before fsscim started.
 func seedGroupName(i int) string { return fmt.Sprintf("Seeded Group %04d", i) }

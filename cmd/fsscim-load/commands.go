@@ -152,20 +152,13 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer, getenv
 func cmdIndexMemory(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("index-memory", "", stderr)
 	users := fs.Int("users", 10000, "users in the directory")
-	jsonOut := jsonFlag(fs)
-	if code, done := parseFlags(fs, args); done {
-		return code
-	}
-	if *users < 1 {
-		fmt.Fprintln(stderr, "fsscim-load index-memory: --users must be at least 1")
-		return 2
-	}
-	res, err := measureIndexMemory(ctx, *users)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim-load index-memory: %v\n", err)
-		return 1
-	}
-	return emit(stdout, stderr, *jsonOut, res, res.writeText)
+	return measuringCommand{fs: fs, jsonOut: jsonFlag(fs),
+		broken: func() bool { return *users < 1 },
+		rule:   "--users must be at least 1",
+		measure: func() (figures, error) {
+			return measureIndexMemory(ctx, *users)
+		},
+	}.run(args, stdout, stderr)
 }
 
 func cmdIdleTenants(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -173,20 +166,57 @@ func cmdIdleTenants(ctx context.Context, args []string, stdout, stderr io.Writer
 	tenants := fs.Int("tenants", 1000, "tenant files, each touched once with Test Connection")
 	concurrency := fs.Int("concurrency", 8, "Test Connections in flight at once")
 	heapProfile := fs.String("heapprofile", "", "write a heap profile of the idle process, its tenants still served, to this file")
-	jsonOut := jsonFlag(fs)
-	if code, done := parseFlags(fs, args); done {
+	return measuringCommand{fs: fs, jsonOut: jsonFlag(fs),
+		broken: func() bool { return *tenants < 1 || *concurrency < 1 },
+		rule:   "--tenants and --concurrency must be at least 1",
+		measure: func() (figures, error) {
+			return measureIdleTenants(ctx, *tenants, *concurrency, time.Second, *heapProfile)
+		},
+	}.run(args, stdout, stderr)
+}
+
+// figures is what a measuring command prints.
+type figures interface {
+	writeText(w io.Writer)
+}
+
+// failureCounter is implemented by figures that count requests which did not get the answer
+// expected: any makes the exit code 1.
+type failureCounter interface {
+	failedRequests() int
+}
+
+// measuringCommand is what sets one measuring command apart once its flags are declared; run takes
+// every such command the same way: arguments parsed, checked, measured, figures emitted.
+type measuringCommand struct {
+	fs      *flag.FlagSet
+	jsonOut *string
+	// broken reports parsed flags out of their bounds; rule says what the bounds are.
+	broken  func() bool
+	rule    string
+	measure func() (figures, error)
+}
+
+func (c measuringCommand) run(args []string, stdout, stderr io.Writer) int {
+	if code, done := parseFlags(c.fs, args); done {
 		return code
 	}
-	if *tenants < 1 || *concurrency < 1 {
-		fmt.Fprintln(stderr, "fsscim-load idle-tenants: --tenants and --concurrency must be at least 1")
+	if c.broken() {
+		fmt.Fprintf(stderr, "%s: %s\n", c.fs.Name(), c.rule)
 		return 2
 	}
-	res, err := measureIdleTenants(ctx, *tenants, *concurrency, time.Second, *heapProfile)
+	res, err := c.measure()
 	if err != nil {
-		fmt.Fprintf(stderr, "fsscim-load idle-tenants: %v\n", err)
+		fmt.Fprintf(stderr, "%s: %v\n", c.fs.Name(), err)
 		return 1
 	}
-	return emit(stdout, stderr, *jsonOut, res, res.writeText)
+	if code := emit(stdout, stderr, *c.jsonOut, res, res.writeText); code != 0 {
+		return code
+	}
+	if fc, ok := res.(failureCounter); ok && fc.failedRequests() > 0 {
+		return 1
+	}
+	return 0
 }
 
 // newFlags is the flag set of the command name, its errors on stderr; a summary, when given, makes
@@ -214,17 +244,6 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, done bool) {
 		return 0, true
 	}
 	return 2, true
-}
-
-// emitMeasured is emit for a measurement that counts failed requests: any makes the exit code 1.
-func emitMeasured(stdout, stderr io.Writer, jsonOut string, v any, text func(io.Writer), failures int) int {
-	if code := emit(stdout, stderr, jsonOut, v, text); code != 0 {
-		return code
-	}
-	if failures > 0 {
-		return 1
-	}
-	return 0
 }
 
 // writeFailures ends a text report with the sampled failures and how many there were (what says of

@@ -38,23 +38,20 @@ func cmdCPU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&wl.concurrency, "concurrency", 8, "requests in flight at once")
 	fs.Float64Var(&wl.changed, "changed", 0.2, "share of users read and PATCHed in the incremental cycle")
 	rounds := fs.Int("rounds", 3, "rounds, each against a fresh fsscim and account; the figures are their medians")
-	jsonOut := jsonFlag(fs)
-	if code, done := parseFlags(fs, args); done {
-		return code
-	}
-	if wl.users < 1 || wl.concurrency < 1 || *rounds < 1 || wl.changed < 0 || wl.changed > 1 {
-		fmt.Fprintln(stderr, "fsscim-load cpu: --users, --concurrency and --rounds must be at least 1, --changed a share between 0 and 1")
-		return 2
-	}
-	wl.dialect = dialectBoth
-	wl.departments = defaultDepartments
-	res, err := measureCPU(ctx, wl, *rounds)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim-load cpu: %v\n", err)
-		return 1
-	}
-	return emitMeasured(stdout, stderr, *jsonOut, res, res.writeText, res.Failures)
+	return measuringCommand{fs: fs, jsonOut: jsonFlag(fs),
+		broken: func() bool {
+			return wl.users < 1 || wl.concurrency < 1 || *rounds < 1 || wl.changed < 0 || wl.changed > 1
+		},
+		rule: "--users, --concurrency and --rounds must be at least 1, --changed a share between 0 and 1",
+		measure: func() (figures, error) {
+			wl.dialect = dialectBoth
+			wl.departments = defaultDepartments
+			return measureCPU(ctx, wl, *rounds)
+		},
+	}.run(args, stdout, stderr)
 }
+
+func (c *cpuCost) failedRequests() int { return c.Failures }
 
 func measureCPU(ctx context.Context, wl workload, rounds int) (*cpuCost, error) {
 	res := &cpuCost{Machine: describeMachine(), Users: wl.users, Concurrency: wl.concurrency, Changed: wl.changed,

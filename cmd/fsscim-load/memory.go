@@ -97,13 +97,4 @@ func (s *memorySampler) stop() runMemory {
 	}
 }
 
-// heapAfterGC collects garbage twice (finalizers run between) and returns the live heap.
-func heapAfterGC() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
-}
-
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }

@@ -17,6 +17,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/proxy/provision/replica"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // indexMemory is what a tenant's directory replica holds in memory.
@@ -116,7 +117,7 @@ func bareReplica(ctx context.Context, n int, seed func(*freshservicetest.Emulato
 		return 0, 0, err
 	}
 	emu.ResetCalls()
-	before := heapAfterGC()
+	before := proxytest.LiveHeap()
 	rep := replica.New(replica.Options{})
 	start := time.Now()
 	if err := rep.Build(ctx, src); err != nil {
@@ -124,7 +125,7 @@ func bareReplica(ctx context.Context, n int, seed func(*freshservicetest.Emulato
 	}
 	took := time.Since(start)
 	emu.ResetCalls()
-	after := heapAfterGC()
+	after := proxytest.LiveHeap()
 	if rep.Len() < n {
 		return 0, 0, fmt.Errorf("the replica holds %d users, want %d", rep.Len(), n)
 	}
@@ -172,7 +173,7 @@ func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
 	defer emb.Close()
 	cl := newSCIMClient(emb.target(), 1)
 	rec := newRecorder()
-	before := heapAfterGC()
+	before := proxytest.LiveHeap()
 	start := time.Now()
 	a, err := cl.send(ctx, rec, "lookup", http.MethodGet, testConnectionPath(), nil)
 	if err != nil || a.status != http.StatusOK {
@@ -181,7 +182,7 @@ func measureIndexMemory(ctx context.Context, n int) (indexMemory, error) {
 	out.TenantFirstLookupMillis = float64(time.Since(start).Microseconds()) / 1000
 	cl.http.CloseIdleConnections()
 	emb.emu.ResetCalls()
-	after := heapAfterGC()
+	after := proxytest.LiveHeap()
 	out.TenantBytes = after - min(before, after)
 	out.TenantBytesPerUser = float64(out.TenantBytes) / float64(n)
 	return out, nil
@@ -228,7 +229,7 @@ type idleTenants struct {
 func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Duration, heapProfile string) (idleTenants, error) {
 	out := idleTenants{Tenants: n, HeapProfile: heapProfile,
 		Method: "VmRSS from /proc/self/status and live heap (runtime.MemStats.HeapAlloc after two GCs); one process holding fsscim, a small emulated account and the load client"}
-	out.HeapStartBytes = heapAfterGC()
+	out.HeapStartBytes = proxytest.LiveHeap()
 	debug.FreeOSMemory()
 	out.RSSStartBytes = procStatus("VmRSS")
 	emb, err := startEmbedded(embeddedOptions{plan: unlimited, tenants: n, emuIdleTimeout: emuIdle})
@@ -236,7 +237,7 @@ func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Du
 		return out, err
 	}
 	defer emb.Close()
-	out.HeapBeforeBytes = heapAfterGC()
+	out.HeapBeforeBytes = proxytest.LiveHeap()
 	debug.FreeOSMemory()
 	out.RSSBeforeBytes = procStatus("VmRSS")
 
@@ -273,7 +274,7 @@ func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Du
 	}
 	// The emulator's log of the calls is the tool's, not fsscim's.
 	emb.emu.ResetCalls()
-	out.HeapTouchedBytes = heapAfterGC()
+	out.HeapTouchedBytes = proxytest.LiveHeap()
 	out.RSSTouchedBytes = procStatus("VmRSS")
 	out.GoroutinesTouched = runtime.NumGoroutine()
 
@@ -283,7 +284,7 @@ func measureIdleTenants(ctx context.Context, n, concurrency int, emuIdle time.Du
 	if err := freshservice.Sleep(ctx, 3*emuIdle); err != nil {
 		return out, err
 	}
-	out.HeapIdleBytes = heapAfterGC()
+	out.HeapIdleBytes = proxytest.LiveHeap()
 	debug.FreeOSMemory()
 	out.RSSIdleBytes = procStatus("VmRSS")
 	out.GoroutinesIdle = runtime.NumGoroutine()

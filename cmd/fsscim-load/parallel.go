@@ -64,7 +64,6 @@ type parallelRound struct {
 type parallelOptions struct {
 	inFlight, users, reads, rounds int
 	latency                        time.Duration
-	jsonOut                        string
 	cpuProfile                     string
 	// writes changes each user's title instead of reading it: reads are answered from the replica
 	// without Freshservice, so writes are what takes fsscim's upstream path now.
@@ -79,23 +78,20 @@ func cmdParallelReads(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs.IntVar(&o.users, "users", 1000, "requesters in the account, read in turn")
 	fs.IntVar(&o.reads, "reads", 6000, "reads per path and round")
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of direct then fsscim reads; the figures are their medians")
-	fs.StringVar(&o.jsonOut, "json", "", "write the figures as JSON to this file (- for standard output instead of the text)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the rounds (fsscim, emulator and client together) to this file")
 	fs.BoolVar(&o.writes, "writes", false, "change each user's title (PATCH /scim/v2/Users/{id}, PUT /api/v2/requesters/{id} direct) instead of reading it")
-	if code, done := parseFlags(fs, args); done {
-		return code
-	}
-	if o.inFlight < 1 || o.users < 1 || o.reads < 1 || o.rounds < 1 || o.latency < 0 {
-		fmt.Fprintln(stderr, "fsscim-load parallel-reads: --in-flight, --users, --reads and --rounds must be at least 1, --latency not negative")
-		return 2
-	}
-	res, err := measureParallelReads(ctx, o)
-	if err != nil {
-		fmt.Fprintf(stderr, "fsscim-load parallel-reads: %v\n", err)
-		return 1
-	}
-	return emitMeasured(stdout, stderr, o.jsonOut, res, res.writeText, res.Failures)
+	return measuringCommand{fs: fs, jsonOut: jsonFlag(fs),
+		broken: func() bool {
+			return o.inFlight < 1 || o.users < 1 || o.reads < 1 || o.rounds < 1 || o.latency < 0
+		},
+		rule: "--in-flight, --users, --reads and --rounds must be at least 1, --latency not negative",
+		measure: func() (figures, error) {
+			return measureParallelReads(ctx, o)
+		},
+	}.run(args, stdout, stderr)
 }
+
+func (p *parallelReads) failedRequests() int { return p.Failures }
 
 // measureParallelReads seeds an account, then in each round sends o.reads reads straight to the
 // emulator and o.reads through fsscim, o.inFlight at a time. Each path first sends a warm-up of twice

@@ -150,13 +150,32 @@ func serveArgs(t *testing.T, f *tenantFixture, extraEnv map[string]string, all .
 
 func get(t *testing.T, c *http.Client, url, token string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	return do(t, c, newRequest(t, http.MethodGet, url, token, nil))
+}
+
+// newRequest is a request to a running fsscim carrying the bearer token when one is given, and the
+// SCIM media type when it has a body.
+func newRequest(t *testing.T, method, url, token string, body io.Reader) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	return req
+}
+
+// do sends req and returns the status and body of the answer, failing t when none comes.
+func do(t *testing.T, c *http.Client, req *http.Request) (int, string) {
+	t.Helper()
 	resp, err := c.Do(req)
 	if err != nil {
-		t.Fatalf("GET %s: %v", url, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -505,23 +524,12 @@ func TestServeWithRedisSurvivesItsOutage(t *testing.T) {
 // post sends a SCIM create and returns the new resource's id.
 func post(t *testing.T, url, token, body string) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/scim+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	status, raw := do(t, http.DefaultClient, newRequest(t, http.MethodPost, url, token, strings.NewReader(body)))
 	var res struct {
 		ID string `json:"id"`
 	}
-	if resp.StatusCode != http.StatusCreated || json.Unmarshal(raw, &res) != nil || res.ID == "" {
-		t.Fatalf("POST %s: %d %s", url, resp.StatusCode, raw)
+	if status != http.StatusCreated || json.Unmarshal([]byte(raw), &res) != nil || res.ID == "" {
+		t.Fatalf("POST %s: %d %s", url, status, raw)
 	}
 	return res.ID
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config/configtest"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // TestServeRefusesTenantFilesThatAimElsewhere: serve applies the same host rules as check. Without
@@ -29,12 +30,8 @@ func TestServeRefusesTenantFilesThatAimElsewhere(t *testing.T) {
 	if n := len(f.emu.Calls()); n != 0 {
 		t.Fatalf("the emulator named in api_url received %d calls", n)
 	}
-	for _, want := range []string{"acme.yaml:2: api_url: is set, but this fsscim does not follow api_url", "--allow-api-url",
-		`meta.yaml:1: domain: \"169.254.169.254\" is an IP address`} {
-		if !strings.Contains(s.logs.String(), want) {
-			t.Errorf("the log does not say %q:\n%s", want, s.logs.String())
-		}
-	}
+	wantSays(t, "the log", s.logs.String(), "acme.yaml:2: api_url: is set, but this fsscim does not follow api_url", "--allow-api-url",
+		`meta.yaml:1: domain: \"169.254.169.254\" is an IP address`)
 }
 
 // TestServeBelievesForwardingHeadersOnlyFromTrustedProxies: --trusted-proxies reaches the server; the
@@ -149,13 +146,7 @@ func TestServeCapsConnectionsPerAddress(t *testing.T) {
 	// healthz sends GET /healthz on a kept-alive connection from local and returns the status, or an
 	// error when the server closed the connection without answering.
 	healthz := func(local string) (net.Conn, int, error) {
-		d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
-		c, err := d.Dial("tcp", addr)
-		if err != nil {
-			t.Fatalf("dial from %s: %v", local, err)
-		}
-		t.Cleanup(func() { c.Close() })
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second)) // a bound against hanging, not a timing check
+		c := proxytest.DialFrom(t, local, addr)
 		if _, err := io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: fsscim\r\n\r\n"); err != nil {
 			return c, 0, err
 		}
@@ -186,6 +177,6 @@ func TestServeCapsConnectionsPerAddress(t *testing.T) {
 	}
 	status, metrics := get(t, admin, s.admin+"/metrics", "")
 	if status != http.StatusOK || !strings.Contains(metrics, `fsscim_connection_limit_hits_total{limit="per_address"} 1`) {
-		t.Errorf("/metrics does not count the refused connection: %d\n%s", status, grepLines(metrics, "fsscim_connection_limit"))
+		t.Errorf("/metrics does not count the refused connection: %d\n%s", status, proxytest.GrepLines(metrics, "fsscim_connection_limit"))
 	}
 }

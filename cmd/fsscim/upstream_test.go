@@ -17,6 +17,7 @@ import (
 	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // TestServeSharesOneUpstreamConnectionAmongTenants runs `fsscim serve` with two tenants, each with its
@@ -85,17 +86,6 @@ func TestServeSharesOneUpstreamConnectionAmongTenants(t *testing.T) {
 	}
 	_, metrics := get(t, http.DefaultClient, s.admin+"/metrics", "")
 	if !strings.Contains(metrics, "\nfsscim_freshservice_connections_opened_total 1\n") {
-		t.Errorf("/metrics does not count one connection opened:\n%s", grepLines(metrics, "connections_opened"))
+		t.Errorf("/metrics does not count one connection opened:\n%s", proxytest.GrepLines(metrics, "connections_opened"))
 	}
-}
-
-// grepLines keeps the lines of text that contain sub.
-func grepLines(text, sub string) string {
-	var out []string
-	for _, l := range strings.Split(text, "\n") {
-		if strings.Contains(l, sub) {
-			out = append(out, l)
-		}
-	}
-	return strings.Join(out, "\n")
 }

@@ -8,9 +8,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/fsscim/fsscim/proxy/connlimit"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // greeter accepts from l until it is closed and writes "k" to every connection it gets; it closes a
@@ -48,13 +48,7 @@ func greeter(t *testing.T, l net.Listener) <-chan struct{} {
 // connection (true) or closed it (false).
 func dialFrom(t *testing.T, local, addr string) (net.Conn, bool) {
 	t.Helper()
-	d := net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatalf("dial from %s: %v", local, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	_ = c.SetReadDeadline(time.Now().Add(10 * time.Second)) // a bound against hanging, not a timing check
+	c := proxytest.DialFrom(t, local, addr)
 	var b [1]byte
 	n, err := c.Read(b[:])
 	switch {

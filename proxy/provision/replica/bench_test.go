@@ -10,6 +10,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // benchUsers is the directory size the figures are stated for.
@@ -100,12 +101,12 @@ func BenchmarkFindUsers(b *testing.B) {
 func BenchmarkReplicaMemory(b *testing.B) {
 	users := benchDirectory(benchUsers)
 	for b.Loop() {
-		before := liveHeap()
+		before := proxytest.LiveHeap()
 		r := New(Options{})
 		if err := r.Build(context.Background(), &fakeSource{users: users}); err != nil {
 			b.Fatal(err)
 		}
-		after := liveHeap()
+		after := proxytest.LiveHeap()
 		b.ReportMetric(float64(after-min(before, after))/benchUsers, "bytes/user")
 		runtime.KeepAlive(r)
 	}
@@ -118,12 +119,4 @@ func cpuTime() int64 {
 		return 0
 	}
 	return ru.Utime.Nano() + ru.Stime.Nano()
-}
-
-func liveHeap() uint64 {
-	runtime.GC()
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	return ms.HeapAlloc
 }
