@@ -10,12 +10,7 @@ import (
 )
 
 func TestDeactivateAnswers(t *testing.T) {
-	tests := []struct {
-		name  string
-		route string
-		reply reply
-		run   func(*freshservice.Client) error
-	}{
+	tests := []oneCall{
 		{"agent 200 with body", "DELETE /agents/3", reply{status: 200, body: `{"agent":{"id":3,"active":false}}`},
 			func(c *freshservice.Client) error { return c.DeactivateAgent(context.Background(), 3) }},
 		{"agent 204", "DELETE /agents/3", reply{status: 204},
@@ -27,12 +22,8 @@ func TestDeactivateAnswers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFake(t, map[string][]reply{tt.route: {tt.reply}})
-			if err := tt.run(newTestClient(t, f.srv.URL, nil)); err != nil {
+			if err := tt.send(t); err != nil {
 				t.Fatalf("deactivate: %v", err)
-			}
-			if n := f.count(); n != 1 {
-				t.Errorf("sent %d requests", n)
 			}
 		})
 	}

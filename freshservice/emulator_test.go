@@ -76,6 +76,40 @@ func must[T any](v T, err error) func(*testing.T) T {
 	}
 }
 
+// notFound is must's counterpart for a read that must answer 404: notFound(call())(t, what).
+func notFound[T any](_ T, err error) func(*testing.T, string) {
+	return func(t *testing.T, what string) {
+		t.Helper()
+		if !freshservice.IsNotFound(err) {
+			t.Errorf("%s: %v, want 404", what, err)
+		}
+	}
+}
+
+// removed fails the test unless a delete or forget call succeeded and the emulator's lookup no
+// longer finds the object with id.
+func removed[T any](t *testing.T, call string, err error, lookup func(int64) (T, bool), id int64) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", call, err)
+	}
+	if _, ok := lookup(id); ok {
+		t.Errorf("%d still exists after %s", id, call)
+	}
+}
+
+// deactivated fails the test unless a deactivate call succeeded and the emulator holds the user
+// inactive.
+func (m *emu) deactivated(t *testing.T, call string, err error, id int64) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", call, err)
+	}
+	if u, _ := m.e.User(id); u.Active {
+		t.Errorf("%d still active after %s", id, call)
+	}
+}
+
 func TestRequesterLifecycle(t *testing.T) {
 	m := newEmu(t, freshservicetest.Options{}, nil)
 	ctx := context.Background()
@@ -120,12 +154,7 @@ func TestRequesterLifecycle(t *testing.T) {
 		t.Errorf("update body = %v, want only job_title", body)
 	}
 
-	if err := m.c.DeactivateRequester(ctx, u.ID); err != nil {
-		t.Fatalf("DeactivateRequester: %v", err)
-	}
-	if s, _ := m.e.User(u.ID); s.Active {
-		t.Error("still active after DeactivateRequester")
-	}
+	m.deactivated(t, "DeactivateRequester", m.c.DeactivateRequester(ctx, u.ID), u.ID)
 	re := must(m.c.ReactivateRequester(ctx, u.ID))(t)
 	if !re.Active || re.ID != u.ID {
 		t.Errorf("ReactivateRequester = %+v", re)
@@ -140,12 +169,8 @@ func TestRequesterLifecycle(t *testing.T) {
 		t.Errorf("ConvertToRequester = %+v", back)
 	}
 
-	if err := m.c.ForgetRequester(ctx, u.ID); err != nil {
-		t.Fatalf("ForgetRequester: %v", err)
-	}
-	if _, err := m.c.GetRequester(ctx, u.ID); !freshservice.IsNotFound(err) {
-		t.Errorf("GetRequester after forget: %v, want 404", err)
-	}
+	removed(t, "ForgetRequester", m.c.ForgetRequester(ctx, u.ID), m.e.User, u.ID)
+	notFound(m.c.GetRequester(ctx, u.ID))(t, "GetRequester after forget")
 }
 
 func TestRequesterDuplicateEmail(t *testing.T) {
@@ -206,24 +231,12 @@ func TestAgentLifecycle(t *testing.T) {
 	if upd.JobTitle != "Flying Instructor" || !upd.IsAgent {
 		t.Errorf("UpdateAgent = %+v", upd)
 	}
-	if err := m.c.DeactivateAgent(ctx, a.ID); err != nil {
-		t.Fatalf("DeactivateAgent: %v", err)
-	}
-	if s, _ := m.e.User(a.ID); s.Active {
-		t.Error("still active after DeactivateAgent")
-	}
+	m.deactivated(t, "DeactivateAgent", m.c.DeactivateAgent(ctx, a.ID), a.ID)
 	if re := must(m.c.ReactivateAgent(ctx, a.ID))(t); !re.Active || !re.IsAgent {
 		t.Errorf("ReactivateAgent = %+v", re)
 	}
-	if err := m.c.ForgetAgent(ctx, a.ID); err != nil {
-		t.Fatalf("ForgetAgent: %v", err)
-	}
-	if _, ok := m.e.User(a.ID); ok {
-		t.Error("agent still exists after ForgetAgent")
-	}
-	if _, err := m.c.GetAgent(ctx, a.ID); !freshservice.IsNotFound(err) {
-		t.Errorf("GetAgent after forget: %v", err)
-	}
+	removed(t, "ForgetAgent", m.c.ForgetAgent(ctx, a.ID), m.e.User, a.ID)
+	notFound(m.c.GetAgent(ctx, a.ID))(t, "GetAgent after forget")
 }
 
 func TestPagination(t *testing.T) {
@@ -343,9 +356,7 @@ func TestDepartmentsAndLocations(t *testing.T) {
 	if len(locs) != 2 {
 		t.Errorf("ListLocations = %+v", locs)
 	}
-	if _, err := m.c.GetLocation(ctx, l.ID+1000); !freshservice.IsNotFound(err) {
-		t.Errorf("GetLocation(missing) = %v", err)
-	}
+	notFound(m.c.GetLocation(ctx, l.ID+1000))(t, "GetLocation(missing)")
 }
 
 func TestRequesterGroups(t *testing.T) {
@@ -387,15 +398,8 @@ func TestRequesterGroups(t *testing.T) {
 	if got := m.e.RequesterGroupMembers(g.ID); !slices.Equal(got, []int64{r2.ID}) {
 		t.Errorf("members after remove = %v", got)
 	}
-	if err := m.c.DeleteRequesterGroup(ctx, g.ID); err != nil {
-		t.Fatalf("DeleteRequesterGroup: %v", err)
-	}
-	if _, ok := m.e.RequesterGroup(g.ID); ok {
-		t.Error("group still exists")
-	}
-	if _, err := m.c.GetRequesterGroup(ctx, g.ID); !freshservice.IsNotFound(err) {
-		t.Errorf("GetRequesterGroup after delete: %v", err)
-	}
+	removed(t, "DeleteRequesterGroup", m.c.DeleteRequesterGroup(ctx, g.ID), m.e.RequesterGroup, g.ID)
+	notFound(m.c.GetRequesterGroup(ctx, g.ID))(t, "GetRequesterGroup after delete")
 }
 
 func TestAgentGroups(t *testing.T) {
@@ -425,12 +429,8 @@ func TestAgentGroups(t *testing.T) {
 	if body := m.lastBody(t); fmt.Sprint(body["members"]) != "[]" {
 		t.Errorf("empty members body = %v, want members: []", body)
 	}
-	if err := m.c.DeleteAgentGroup(ctx, g.ID); err != nil {
-		t.Fatalf("DeleteAgentGroup: %v", err)
-	}
-	if _, ok := m.e.AgentGroup(g.ID); ok {
-		t.Error("group still exists")
-	}
+	removed(t, "DeleteAgentGroup", m.c.DeleteAgentGroup(ctx, g.ID), m.e.AgentGroup, g.ID)
+	notFound(m.c.GetAgentGroup(ctx, g.ID))(t, "GetAgentGroup after delete")
 }
 
 func TestCheckKey(t *testing.T) {

@@ -97,6 +97,30 @@ func (f *fake) count() int {
 	return len(f.reqs)
 }
 
+// oneCall is a client call against one route of a fake, for tests that it sends exactly one request.
+type oneCall struct {
+	name  string
+	route string // "METHOD /path" the fake answers with reply
+	reply reply
+	run   func(*freshservice.Client) error
+}
+
+// send runs the call against a fake that answers its route with the reply and then with a success a
+// second request would get, and returns the call's error. The test fails unless exactly one request
+// was sent.
+func (oc oneCall) send(t *testing.T) error {
+	t.Helper()
+	f := newFake(t, map[string][]reply{oc.route: {oc.reply, {status: 200, body: `{}`}}})
+	err := oc.run(newTestClient(t, f.srv.URL, nil))
+	if n := f.count(); n != 1 {
+		t.Errorf("sent %d requests, want exactly 1", n)
+	}
+	return err
+}
+
+// errOf keeps only the error of a call that also answers a value.
+func errOf[T any](_ T, err error) error { return err }
+
 func noBackoff(int) time.Duration { return 0 }
 
 // newTestClient builds a client on baseURL+"/api/v2" with no backoff; edit tweaks the options.

@@ -1,27 +1,23 @@
 package freshservice
 
-// requesterBody is a user write as the requester endpoints take it: the email is primary_email.
-type requesterBody struct {
+// userBody is a user write as one kind of endpoint takes it. The requester endpoints call the email
+// primary_email and take RequesterFields, the agent endpoints call it email and take AgentFields; the
+// other kind's fields stay zero, and every field is omitted when zero, so neither sees the other's.
+type userBody struct {
 	NameFields
 	PrimaryEmail *string `json:"primary_email,omitempty"`
+	Email        *string `json:"email,omitempty"`
 	RequesterFields
-	ProfileFields
-}
-
-func newRequesterBody(f UserFields) requesterBody {
-	return requesterBody{NameFields: f.NameFields, PrimaryEmail: f.Email, RequesterFields: f.RequesterFields, ProfileFields: f.ProfileFields}
-}
-
-// agentBody is a user write as the agent endpoints take it: the email is email.
-type agentBody struct {
-	NameFields
-	Email *string `json:"email,omitempty"`
 	ProfileFields
 	AgentFields
 }
 
-func newAgentBody(f UserFields) agentBody {
-	return agentBody{NameFields: f.NameFields, Email: f.Email, ProfileFields: f.ProfileFields, AgentFields: f.AgentFields}
+func newRequesterBody(f UserFields) userBody {
+	return userBody{NameFields: f.NameFields, PrimaryEmail: f.Email, RequesterFields: f.RequesterFields, ProfileFields: f.ProfileFields}
+}
+
+func newAgentBody(f UserFields) userBody {
+	return userBody{NameFields: f.NameFields, Email: f.Email, ProfileFields: f.ProfileFields, AgentFields: f.AgentFields}
 }
 
 // requesterGroupBody leaves out members: requester group membership has its own endpoints.

@@ -44,29 +44,15 @@ func TestUserWriteBodies(t *testing.T) {
 	title.JobTitle = ptr("Keeper")
 	tests := []struct {
 		name  string
-		write func(context.Context, *freshservice.Client) error
+		write userWrite
+		f     freshservice.UserFields
 		want  string
 	}{
-		{"create requester", func(ctx context.Context, c *freshservice.Client) error {
-			_, err := c.CreateRequester(ctx, everyUserField())
-			return err
-		}, requester},
-		{"update requester", func(ctx context.Context, c *freshservice.Client) error {
-			_, err := c.UpdateRequester(ctx, 1, everyUserField())
-			return err
-		}, requester},
-		{"create agent", func(ctx context.Context, c *freshservice.Client) error {
-			_, err := c.CreateAgent(ctx, everyUserField())
-			return err
-		}, agent},
-		{"update agent", func(ctx context.Context, c *freshservice.Client) error {
-			_, err := c.UpdateAgent(ctx, 1, everyUserField())
-			return err
-		}, agent},
-		{"partial update", func(ctx context.Context, c *freshservice.Client) error {
-			_, err := c.UpdateAgent(ctx, 1, title)
-			return err
-		}, `{"job_title":"Keeper"}`},
+		{"create requester", (*freshservice.Client).CreateRequester, everyUserField(), requester},
+		{"update requester", onUser1((*freshservice.Client).UpdateRequester), everyUserField(), requester},
+		{"create agent", (*freshservice.Client).CreateAgent, everyUserField(), agent},
+		{"update agent", onUser1((*freshservice.Client).UpdateAgent), everyUserField(), agent},
+		{"partial update", onUser1((*freshservice.Client).UpdateAgent), title, `{"job_title":"Keeper"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,7 +61,7 @@ func TestUserWriteBodies(t *testing.T) {
 				"POST /requesters": ok, "PUT /requesters/1": ok, "POST /agents": ok, "PUT /agents/1": ok,
 			})
 			c := newTestClient(t, f.srv.URL, nil)
-			if err := tt.write(context.Background(), c); err != nil {
+			if _, err := tt.write(c, context.Background(), tt.f); err != nil {
 				t.Fatal(err)
 			}
 			reqs := f.requests()
@@ -83,6 +69,16 @@ func TestUserWriteBodies(t *testing.T) {
 				t.Fatalf("sent %d requests; body\n%s\nwant\n%s", len(reqs), reqs[len(reqs)-1].body, tt.want)
 			}
 		})
+	}
+}
+
+// userWrite is a client method that creates a user, or updates a user picked beforehand.
+type userWrite func(*freshservice.Client, context.Context, freshservice.UserFields) (freshservice.User, error)
+
+// onUser1 turns a client update method into a userWrite on the user with id 1.
+func onUser1(update func(*freshservice.Client, context.Context, int64, freshservice.UserFields) (freshservice.User, error)) userWrite {
+	return func(c *freshservice.Client, ctx context.Context, f freshservice.UserFields) (freshservice.User, error) {
+		return update(c, ctx, 1, f)
 	}
 }
 

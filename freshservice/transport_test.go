@@ -2,7 +2,6 @@ package freshservice_test
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -14,19 +13,11 @@ import (
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 )
 
-// countingServer serves h and counts the connections clients open to it.
+// countingServer serves h, closed when the test ends, and counts the connections clients open to it.
 func countingServer(t *testing.T, h http.Handler) (*httptest.Server, *atomic.Int64) {
-	t.Helper()
-	var opened atomic.Int64
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			opened.Add(1)
-		}
-	}
-	srv.Start()
+	srv, opened := freshservicetest.NewCountingServer(h)
 	t.Cleanup(srv.Close)
-	return srv, &opened
+	return srv, opened
 }
 
 func TestSharedTransportKeepsOneConnectionForSequentialCallsOfTwoTenants(t *testing.T) {

@@ -2,14 +2,11 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,14 +22,7 @@ import (
 // first reuses the one connection, and the metric says so.
 func TestServeSharesOneUpstreamConnectionAmongTenants(t *testing.T) {
 	emu := freshservicetest.New(freshservicetest.Options{})
-	var opened atomic.Int64
-	emuSrv := httptest.NewUnstartedServer(emu)
-	emuSrv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			opened.Add(1)
-		}
-	}
-	emuSrv.Start()
+	emuSrv, opened := freshservicetest.NewCountingServer(emu)
 	t.Cleanup(emuSrv.Close)
 	user := emu.AddRequester(freshservice.User{FirstName: "Ada", LastName: "Lovelace", PrimaryEmail: "ada@example.com"})
 	// Users are answered from the directory replica; a requester group's members are read from

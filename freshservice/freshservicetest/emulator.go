@@ -1,9 +1,11 @@
 package freshservicetest
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -62,6 +64,20 @@ func New(opts Options) *Emulator {
 func NewServer(opts Options) (*Emulator, *httptest.Server) {
 	e := New(opts)
 	return e, httptest.NewServer(e)
+}
+
+// NewCountingServer starts an httptest server around h that counts the connections clients open to
+// it, for tests of connection reuse; the caller closes the server.
+func NewCountingServer(h http.Handler) (srv *httptest.Server, opened *atomic.Int64) {
+	opened = new(atomic.Int64)
+	srv = httptest.NewUnstartedServer(h)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	return srv, opened
 }
 
 // now reads the clock truncated to whole seconds, the precision Freshservice timestamps carry.

@@ -6,7 +6,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/fsscim/fsscim/freshservice"
 )
 
 // maxBody bounds what the emulator reads of a request body.
@@ -26,7 +27,8 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		delay += f.Latency
 	}
 
-	if !sleep(r.Context(), delay) || armed && !hold(r.Context(), f) {
+	// A call without delay is served even when its caller has gone; a delay the caller cuts short loses it.
+	if delay > 0 && freshservice.Sleep(r.Context(), delay) != nil || armed && !hold(r.Context(), f) {
 		e.record(r, raw, 0, at)
 		return
 	}
@@ -133,21 +135,6 @@ func baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
-}
-
-// sleep waits d unless ctx ends first; it reports whether the full wait happened.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // drop closes the connection without an answer. net/http turns http.ErrAbortHandler into a closed
