@@ -392,32 +392,18 @@ func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 			return text(u.Kept["name.honorificSuffix"])
 		}
 	case UserSlotEmails:
-		switch sub {
-		case 0:
-			return text(u.WorkEmail)
-		case 1:
-			return text("work")
-		case 2:
+		if sub == 2 {
 			return scimfilter.Value{Kind: scimfilter.KindBool, Bool: true}
 		}
+		return valueOrType(sub, u.WorkEmail, "work")
 	case UserSlotPhoneNumbers:
 		number, typ := u.WorkPhone, "work"
 		if i == 1 || u.WorkPhone == "" {
 			number, typ = u.MobilePhone, "mobile"
 		}
-		switch sub {
-		case 0:
-			return text(number)
-		case 1:
-			return text(typ)
-		}
+		return valueOrType(sub, number, typ)
 	case UserSlotAddresses:
-		switch sub {
-		case 0:
-			return text(u.WorkAddress)
-		case 1:
-			return text("work")
-		}
+		return valueOrType(sub, u.WorkAddress, "work")
 	case UserSlotActive:
 		return scimfilter.Value{Kind: scimfilter.KindBool, Bool: u.Active}
 	case UserSlotEnterpriseLocation:
@@ -433,6 +419,18 @@ func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 		if name, ok := v.customName(slot); ok {
 			return scalarText(u.Custom[name])
 		}
+	}
+	return scimfilter.Value{}
+}
+
+// valueOrType reads the value (sub 0) or the type (sub 1) of an entry of a typed multi-valued
+// attribute; emails, phone numbers and addresses share those two sub-attributes.
+func valueOrType(sub int, value, typ string) scimfilter.Value {
+	switch sub {
+	case 0:
+		return text(value)
+	case 1:
+		return text(typ)
 	}
 	return scimfilter.Value{}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/mapping"
 )
 
 // Replay scenarios: each file under replayDir is a sequence of requests as Entra sends them, run
@@ -241,7 +242,7 @@ func (run *replayRun) normaliseValue(v any, names map[int64]string, dropEmpty bo
 				continue
 			}
 			n := run.normaliseValue(x, names, dropEmpty)
-			if dropEmpty && replayEmpty(n) {
+			if dropEmpty && mapping.CarriesNothing(n) {
 				continue
 			}
 			out[k] = n
@@ -277,20 +278,6 @@ func (run *replayRun) normaliseValue(v any, names map[int64]string, dropEmpty bo
 		})
 	}
 	return v
-}
-
-func replayEmpty(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return true
-	case string:
-		return t == ""
-	case []any:
-		return len(t) == 0
-	case map[string]any:
-		return len(t) == 0
-	}
-	return false
 }
 
 // state is the Freshservice account as a golden records it: users (API key owners aside) by
@@ -650,7 +637,7 @@ func subset(want, got any) bool {
 		}
 		return true
 	case nil:
-		return replayEmpty(got)
+		return mapping.CarriesNothing(got)
 	}
 	return reflect.DeepEqual(mustJSON(want), mustJSON(got))
 }
