@@ -11,7 +11,7 @@ import (
 // TestSchemasKnownMemo checks that the memoised answer is the parsed one, asked first and again, and
 // that a tenant file with another custom attribute gets schemas of its own.
 func TestSchemasKnownMemo(t *testing.T) {
-	tenant := &config.Tenant{Domain: "memo.freshservice.com", Attributes: map[string]string{"costCenter": "cf_cost_center"}}
+	tenant := costCenterTenant("memo.freshservice.com")
 	ext := mapping.SchemaFreshservice + ":"
 	tests := []struct {
 		name     string
