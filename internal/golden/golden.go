@@ -3,8 +3,10 @@ package golden
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -23,9 +25,27 @@ func Check(tb testing.TB, path string, got []byte, update bool) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		tb.Fatalf("read golden file (the package's update switch writes it): %v", err)
+		tb.Errorf("read golden file: %v (the package's update switch writes it)", err)
+		return
 	}
 	if !bytes.Equal(got, want) {
-		tb.Errorf("differs from the golden file %s:\n%s\nwant\n%s", path, got, want)
+		tb.Errorf("differs from the golden file %s (the package's update switch accepts it):\n%s", path, lineDiff(string(want), string(got)))
 	}
+}
+
+// lineDiff shows where the texts part and what follows in each, enough to see what changed without a
+// diff tool.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	i := 0
+	for i < len(w) && i < len(g) && w[i] == g[i] {
+		i++
+	}
+	// Trim the common tail so that only the changed block shows.
+	j, k := len(w), len(g)
+	for j > i && k > i && w[j-1] == g[k-1] {
+		j--
+		k--
+	}
+	return fmt.Sprintf("from line %d\n- %s\n+ %s\n", i+1, strings.Join(w[i:j], "\n- "), strings.Join(g[i:k], "\n+ "))
 }
