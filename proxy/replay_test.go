@@ -140,7 +140,7 @@ func runReplay(t *testing.T, name, file string) {
 	}
 	run := &replayRun{t: t, h: newHarness(t, opts...), name: name, refs: map[string]int64{}}
 	goldenDir := filepath.Join(replayDir, "golden", name)
-	if *updateGolden {
+	if golden.Updating() {
 		// Steps may have been renamed or removed: write the scenario's goldens afresh.
 		if err := os.RemoveAll(goldenDir); err != nil {
 			t.Fatal(err)
@@ -570,7 +570,7 @@ func stepGoldenFile(n int, name string) string { return fmt.Sprintf("%02d-%s.jso
 // under -update.
 func compareGoldenFile(t *testing.T, path string, v any) {
 	t.Helper()
-	golden.Check(t, path, []byte(mustJSON(v)+"\n"), *updateGolden)
+	golden.Check(t, path, []byte(mustJSON(v)+"\n"))
 }
 
 func slug(s string) string {

@@ -2,15 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/fsscim/fsscim/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // goldenRequest compares a request body with testdata/requests/<name>.json (indented for reading).
 func goldenRequest(t *testing.T, name string, body []byte) {
@@ -23,7 +20,7 @@ func goldenRequest(t *testing.T, name string, body []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden.Check(t, filepath.Join("testdata", "requests", name+".json"), append(got, '\n'), *update)
+	golden.Check(t, filepath.Join("testdata", "requests", name+".json"), append(got, '\n'))
 }
 
 func TestRequestBodies(t *testing.T) {

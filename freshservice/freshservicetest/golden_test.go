@@ -3,14 +3,11 @@ package freshservicetest
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"path/filepath"
 	"testing"
 
 	"github.com/fsscim/fsscim/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 // compareGolden compares a JSON body, indented, with testdata/name.
 func compareGolden(t *testing.T, name string, body []byte) {
@@ -20,5 +17,5 @@ func compareGolden(t *testing.T, name string, body []byte) {
 		t.Fatalf("indent %s: %v", body, err)
 	}
 	pretty.WriteByte('\n')
-	golden.Check(t, filepath.Join("testdata", name), pretty.Bytes(), *update)
+	golden.Check(t, filepath.Join("testdata", name), pretty.Bytes())
 }

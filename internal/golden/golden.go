@@ -3,6 +3,7 @@ package golden
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,11 +11,19 @@ import (
 	"testing"
 )
 
-// Check compares got with the golden file at path. With update set it writes got to the file
-// instead, creating its folder: a deliberate change is accepted by rewriting the goldens.
-func Check(tb testing.TB, path string, got []byte, update bool) {
+// update asks a test run to rewrite the golden files instead of comparing with them, so that a
+// deliberate change is accepted: go test ./PKG/ -update.
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// Updating reports whether this run rewrites golden files: asked by -update, or by UPDATE_GOLDEN=1
+// as the dialect's round trip was first run.
+func Updating() bool { return *update || os.Getenv("UPDATE_GOLDEN") != "" }
+
+// Check compares got with the golden file at path, or writes got to the file (creating its folder)
+// when the run is Updating.
+func Check(tb testing.TB, path string, got []byte) {
 	tb.Helper()
-	if update {
+	if Updating() {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			tb.Fatal(err)
 		}
@@ -25,11 +34,11 @@ func Check(tb testing.TB, path string, got []byte, update bool) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		tb.Errorf("read golden file: %v (the package's update switch writes it)", err)
+		tb.Errorf("read golden file: %v (go test -update writes it)", err)
 		return
 	}
 	if !bytes.Equal(got, want) {
-		tb.Errorf("differs from the golden file %s (the package's update switch accepts it):\n%s", path, lineDiff(string(want), string(got)))
+		tb.Errorf("differs from the golden file %s (go test -update accepts it):\n%s", path, lineDiff(string(want), string(got)))
 	}
 }
 

@@ -25,9 +25,6 @@ const (
 	fsURN  = mapping.SchemaFreshservice
 )
 
-// Run with UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change.
-var updateGolden = os.Getenv("UPDATE_GOLDEN") != ""
-
 // roundTripOpts is the tenant of the Freshservice-app fixture: its custom keys as Freshservice names them.
 var roundTripOpts = mapping.Options{
 	Attributes: map[string]string{
@@ -290,5 +287,5 @@ func compareGolden(t *testing.T, name string, v any) {
 	if err != nil {
 		t.Fatalf("marshal %s: %v", name, err)
 	}
-	golden.Check(t, filepath.Join("testdata", "golden", name), append(got, '\n'), updateGolden)
+	golden.Check(t, filepath.Join("testdata", "golden", name), append(got, '\n'))
 }
