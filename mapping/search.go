@@ -304,18 +304,25 @@ var userStrings = [...]func(*User) string{
 	UserSlotLocation:          func(u *User) string { return u.Location },
 }
 
-// userString is the reader of slot when it holds one string of the user, or nil.
-func userString(slot int) func(*User) string {
-	if slot < 0 || slot >= len(userStrings) {
+// groupStrings read the slots that hold one string of the group, the same for Count and Value.
+var groupStrings = [...]func(*Group) string{
+	GroupSlotID:          func(g *Group) string { return g.ID },
+	GroupSlotExternalID:  func(g *Group) string { return g.ExternalID },
+	GroupSlotDisplayName: func(g *Group) string { return g.DisplayName },
+}
+
+// slotString is the reader of slot among readers when the slot holds one string, or nil.
+func slotString[T any](readers []func(*T) string, slot int) func(*T) string {
+	if slot < 0 || slot >= len(readers) {
 		return nil
 	}
-	return userStrings[slot]
+	return readers[slot]
 }
 
 // Count implements scimfilter.Resource.
 func (v UserView) Count(slot int) int {
 	u := v.u
-	if get := userString(slot); get != nil {
+	if get := slotString(userStrings[:], slot); get != nil {
 		return has(get(u))
 	}
 	switch slot {
@@ -367,7 +374,7 @@ func (v UserView) customName(slot int) (string, bool) {
 // Value implements scimfilter.Resource.
 func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 	u := v.u
-	if get := userString(slot); get != nil {
+	if get := slotString(userStrings[:], slot); get != nil {
 		return text(get(u))
 	}
 	switch slot {
@@ -467,15 +474,12 @@ var _ scimfilter.Resource = GroupView{}
 
 // Count implements scimfilter.Resource.
 func (v GroupView) Count(slot int) int {
+	if get := slotString(groupStrings[:], slot); get != nil {
+		return has(get(v.g))
+	}
 	switch slot {
-	case GroupSlotID:
-		return has(v.g.ID)
-	case GroupSlotExternalID:
-		return has(v.g.ExternalID)
 	case GroupSlotMeta:
 		return 1
-	case GroupSlotDisplayName:
-		return has(v.g.DisplayName)
 	case GroupSlotMembers:
 		return len(v.g.Members)
 	}
@@ -484,15 +488,12 @@ func (v GroupView) Count(slot int) int {
 
 // Value implements scimfilter.Resource.
 func (v GroupView) Value(slot, i, sub int) scimfilter.Value {
+	if get := slotString(groupStrings[:], slot); get != nil {
+		return text(get(v.g))
+	}
 	switch slot {
-	case GroupSlotID:
-		return text(v.g.ID)
-	case GroupSlotExternalID:
-		return text(v.g.ExternalID)
 	case GroupSlotMeta:
 		return v.meta.value("Group", sub)
-	case GroupSlotDisplayName:
-		return text(v.g.DisplayName)
 	case GroupSlotMembers:
 		if i < 0 || i >= len(v.g.Members) {
 			return scimfilter.Value{}
