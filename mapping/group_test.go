@@ -3,6 +3,7 @@ package mapping_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -14,12 +15,36 @@ import (
 	"github.com/fsscim/fsscim/mapping/mappingtest"
 )
 
+// groupBodyCase is a request body and what the function under test makes of it.
+type groupBodyCase[T any] struct {
+	name string
+	body string
+	want T
+}
+
+// checkGroupBodies calls apply, the function named fn, on each case's body and compares its answer
+// with the case's; show prints an answer.
+func checkGroupBodies[T any](t *testing.T, fn string, apply func(*testing.T, string) (T, error), show func(T) string, tests []groupBodyCase[T]) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := apply(t, tt.body)
+			if err != nil {
+				t.Fatalf("%s: %v", fn, err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("%s\n got %s\nwant %s", fn, show(got), show(tt.want))
+			}
+		})
+	}
+}
+
 func TestGroupFromAttributes(t *testing.T) {
-	tests := []struct {
-		name string
-		body string
-		want mapping.Group
-	}{
+	fromBody := func(t *testing.T, body string) (mapping.Group, error) {
+		return mapping.GroupFromAttributes(mappingtest.DecodeBody(t, body))
+	}
+	show := func(g mapping.Group) string { return fmt.Sprintf("%+v", g) }
+	checkGroupBodies(t, "GroupFromAttributes", fromBody, show, []groupBodyCase[mapping.Group]{
 		{
 			// Entra creates a group without members, with an extra Microsoft schema URI.
 			name: "Entra create",
@@ -37,18 +62,7 @@ func TestGroupFromAttributes(t *testing.T) {
 			body: `{"DISPLAYNAME":"Ops","ExternalID":"e","description":"Night shift","members":[]}`,
 			want: mapping.Group{DisplayName: "Ops", ExternalID: "e", Description: "Night shift", Members: []mapping.Member{}},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := mapping.GroupFromAttributes(mappingtest.DecodeBody(t, tt.body))
-			if err != nil {
-				t.Fatalf("GroupFromAttributes: %v", err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("group\n got %+v\nwant %+v", got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestGroupFromAttributesErrors(t *testing.T) {
@@ -128,11 +142,10 @@ func groupTestList(ids ...string) *[]string {
 }
 
 func TestApplyGroupPatch(t *testing.T) {
-	tests := []struct {
-		name string
-		body string
-		want mapping.GroupChange
-	}{
+	fromBody := func(t *testing.T, body string) (mapping.GroupChange, error) {
+		return mapping.ApplyGroupPatch(patchTestOps(t, body))
+	}
+	checkGroupBodies(t, "ApplyGroupPatch", fromBody, groupTestShow, []groupBodyCase[mapping.GroupChange]{
 		// Entra's group create.
 		{
 			name: "add members in a batch with null $ref",
@@ -226,18 +239,7 @@ func TestApplyGroupPatch(t *testing.T) {
 				"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group:x",
 				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"}},
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := mapping.ApplyGroupPatch(patchTestOps(t, tt.body))
-			if err != nil {
-				t.Fatalf("ApplyGroupPatch: %v", err)
-			}
-			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("change\n got %s\nwant %s", groupTestShow(got), groupTestShow(tt.want))
-			}
-		})
-	}
+	})
 }
 
 func groupTestShow(c mapping.GroupChange) string {

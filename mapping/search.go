@@ -304,18 +304,25 @@ var userStrings = [...]func(*User) string{
 	UserSlotLocation:          func(u *User) string { return u.Location },
 }
 
-// userString is the reader of slot when it holds one string of the user, or nil.
-func userString(slot int) func(*User) string {
-	if slot < 0 || slot >= len(userStrings) {
+// groupStrings read the slots that hold one string of the group, the same for Count and Value.
+var groupStrings = [...]func(*Group) string{
+	GroupSlotID:          func(g *Group) string { return g.ID },
+	GroupSlotExternalID:  func(g *Group) string { return g.ExternalID },
+	GroupSlotDisplayName: func(g *Group) string { return g.DisplayName },
+}
+
+// slotString is the reader of slot among readers when the slot holds one string, or nil.
+func slotString[T any](readers []func(*T) string, slot int) func(*T) string {
+	if slot < 0 || slot >= len(readers) {
 		return nil
 	}
-	return userStrings[slot]
+	return readers[slot]
 }
 
 // Count implements scimfilter.Resource.
 func (v UserView) Count(slot int) int {
 	u := v.u
-	if get := userString(slot); get != nil {
+	if get := slotString(userStrings[:], slot); get != nil {
 		return has(get(u))
 	}
 	switch slot {
@@ -367,7 +374,7 @@ func (v UserView) customName(slot int) (string, bool) {
 // Value implements scimfilter.Resource.
 func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 	u := v.u
-	if get := userString(slot); get != nil {
+	if get := slotString(userStrings[:], slot); get != nil {
 		return text(get(u))
 	}
 	switch slot {
@@ -392,32 +399,18 @@ func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 			return text(u.Kept["name.honorificSuffix"])
 		}
 	case UserSlotEmails:
-		switch sub {
-		case 0:
-			return text(u.WorkEmail)
-		case 1:
-			return text("work")
-		case 2:
+		if sub == 2 {
 			return scimfilter.Value{Kind: scimfilter.KindBool, Bool: true}
 		}
+		return valueOrType(sub, u.WorkEmail, "work")
 	case UserSlotPhoneNumbers:
 		number, typ := u.WorkPhone, "work"
 		if i == 1 || u.WorkPhone == "" {
 			number, typ = u.MobilePhone, "mobile"
 		}
-		switch sub {
-		case 0:
-			return text(number)
-		case 1:
-			return text(typ)
-		}
+		return valueOrType(sub, number, typ)
 	case UserSlotAddresses:
-		switch sub {
-		case 0:
-			return text(u.WorkAddress)
-		case 1:
-			return text("work")
-		}
+		return valueOrType(sub, u.WorkAddress, "work")
 	case UserSlotActive:
 		return scimfilter.Value{Kind: scimfilter.KindBool, Bool: u.Active}
 	case UserSlotEnterpriseLocation:
@@ -433,6 +426,18 @@ func (v UserView) Value(slot, i, sub int) scimfilter.Value {
 		if name, ok := v.customName(slot); ok {
 			return scalarText(u.Custom[name])
 		}
+	}
+	return scimfilter.Value{}
+}
+
+// valueOrType reads the value (sub 0) or the type (sub 1) of an entry of a typed multi-valued
+// attribute; emails, phone numbers and addresses share those two sub-attributes.
+func valueOrType(sub int, value, typ string) scimfilter.Value {
+	switch sub {
+	case 0:
+		return text(value)
+	case 1:
+		return text(typ)
 	}
 	return scimfilter.Value{}
 }
@@ -469,15 +474,12 @@ var _ scimfilter.Resource = GroupView{}
 
 // Count implements scimfilter.Resource.
 func (v GroupView) Count(slot int) int {
+	if get := slotString(groupStrings[:], slot); get != nil {
+		return has(get(v.g))
+	}
 	switch slot {
-	case GroupSlotID:
-		return has(v.g.ID)
-	case GroupSlotExternalID:
-		return has(v.g.ExternalID)
 	case GroupSlotMeta:
 		return 1
-	case GroupSlotDisplayName:
-		return has(v.g.DisplayName)
 	case GroupSlotMembers:
 		return len(v.g.Members)
 	}
@@ -486,15 +488,12 @@ func (v GroupView) Count(slot int) int {
 
 // Value implements scimfilter.Resource.
 func (v GroupView) Value(slot, i, sub int) scimfilter.Value {
+	if get := slotString(groupStrings[:], slot); get != nil {
+		return text(get(v.g))
+	}
 	switch slot {
-	case GroupSlotID:
-		return text(v.g.ID)
-	case GroupSlotExternalID:
-		return text(v.g.ExternalID)
 	case GroupSlotMeta:
 		return v.meta.value("Group", sub)
-	case GroupSlotDisplayName:
-		return text(v.g.DisplayName)
 	case GroupSlotMembers:
 		if i < 0 || i >= len(v.g.Members) {
 			return scimfilter.Value{}

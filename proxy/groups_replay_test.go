@@ -258,7 +258,7 @@ func (run *groupRun) step(n int, st groupStep) bool {
 
 	golden := replayGolden(r, answer, norm, calls)
 	golden["groups"] = state
-	compareGoldenFile(t, filepath.Join(groupReplayDir, "golden", run.name, run.target, stepGoldenFile(n, st.Name)), golden, label)
+	compareGoldenFile(t, filepath.Join(groupReplayDir, "golden", run.name, run.target, stepGoldenFile(n, st.Name)), golden)
 	return ok
 }
 

@@ -3,7 +3,6 @@ package proxy_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"io"
 	"maps"
 	"net/http"
@@ -64,9 +63,6 @@ func withEmulator(o freshservicetest.Options) harnessOption {
 func withServer(f func(*proxy.Options)) harnessOption {
 	return func(c *harnessConfig) { c.serverOpts = append(c.serverOpts, f) }
 }
-
-// updateGolden rewrites golden files instead of comparing with them: go test ./proxy/ -update.
-var updateGolden = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 const testDomain = "acme.freshservice.com"
 

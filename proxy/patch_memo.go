@@ -4,6 +4,8 @@ import (
 	"github.com/elimity-com/scim/schema"
 	lru "github.com/hashicorp/golang-lru/v2"
 	filter "github.com/scim2/filter-parser/v2"
+
+	"github.com/fsscim/fsscim/proxy/dialect"
 )
 
 // patchMemo remembers, per resource type, what checking a PATCH path found: parsing a path with the
@@ -12,7 +14,7 @@ import (
 // concurrent use; what it holds is never changed after it is stored.
 type patchMemo struct {
 	attrs  *lru.Cache[attrKey, attrResult] // pathAttribute's answers
-	parsed *lru.Cache[string, parsedPath]  // path-less operations' keys, parsed
+	parsed *dialect.PathParser             // path-less operations' keys
 }
 
 // patchMemoSize bounds each cache: paths come from request bodies, so their variety is unbounded.
@@ -31,15 +33,9 @@ type attrResult struct {
 	err  error
 }
 
-type parsedPath struct {
-	path filter.Path
-	err  error
-}
-
 func newPatchMemo() *patchMemo {
 	attrs, _ := lru.New[attrKey, attrResult](patchMemoSize)
-	parsed, _ := lru.New[string, parsedPath](patchMemoSize)
-	return &patchMemo{attrs: attrs, parsed: parsed}
+	return &patchMemo{attrs: attrs, parsed: dialect.NewPathParser()}
 }
 
 // attribute is rt.findAttribute(op, path, text), remembered by the path's text (path.String()).
@@ -59,13 +55,8 @@ func (m *patchMemo) attribute(rt resourceType, op string, path *filter.Path, tex
 // parse parses a path-less operation's key as a SCIM path, remembered by its text. The returned
 // path is shared: callers only read it.
 func (m *patchMemo) parse(key string) (filter.Path, error) {
-	if m == nil || len(key) > patchMemoMaxPath {
+	if m == nil {
 		return filter.ParsePath([]byte(key))
 	}
-	if r, ok := m.parsed.Get(key); ok {
-		return r.path, r.err
-	}
-	p, err := filter.ParsePath([]byte(key))
-	m.parsed.Add(key, parsedPath{path: p, err: err})
-	return p, err
+	return m.parsed.Parse(key)
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/internal/golden"
+	"github.com/fsscim/fsscim/mapping"
 )
 
 // Replay scenarios: each file under replayDir is a sequence of requests as Entra sends them, run
@@ -138,7 +140,7 @@ func runReplay(t *testing.T, name, file string) {
 	}
 	run := &replayRun{t: t, h: newHarness(t, opts...), name: name, refs: map[string]int64{}}
 	goldenDir := filepath.Join(replayDir, "golden", name)
-	if *updateGolden {
+	if golden.Updating() {
 		// Steps may have been renamed or removed: write the scenario's goldens afresh.
 		if err := os.RemoveAll(goldenDir); err != nil {
 			t.Fatal(err)
@@ -241,7 +243,7 @@ func (run *replayRun) normaliseValue(v any, names map[int64]string, dropEmpty bo
 				continue
 			}
 			n := run.normaliseValue(x, names, dropEmpty)
-			if dropEmpty && replayEmpty(n) {
+			if dropEmpty && mapping.CarriesNothing(n) {
 				continue
 			}
 			out[k] = n
@@ -277,20 +279,6 @@ func (run *replayRun) normaliseValue(v any, names map[int64]string, dropEmpty bo
 		})
 	}
 	return v
-}
-
-func replayEmpty(v any) bool {
-	switch t := v.(type) {
-	case nil:
-		return true
-	case string:
-		return t == ""
-	case []any:
-		return len(t) == 0
-	case map[string]any:
-		return len(t) == 0
-	}
-	return false
 }
 
 // state is the Freshservice account as a golden records it: users (API key owners aside) by
@@ -456,7 +444,7 @@ func (run *replayRun) step(n int, st replayStep) bool {
 
 	golden := replayGolden(r, answer, normAnswer, calls)
 	golden["freshservice"] = state
-	compareGoldenFile(t, filepath.Join(replayDir, "golden", run.name, stepGoldenFile(n, st.Name)), golden, label)
+	compareGoldenFile(t, filepath.Join(replayDir, "golden", run.name, stepGoldenFile(n, st.Name)), golden)
 	return ok
 }
 
@@ -580,43 +568,9 @@ func stepGoldenFile(n int, name string) string { return fmt.Sprintf("%02d-%s.jso
 
 // compareGoldenFile compares v, as indented JSON, with the golden file at path, or rewrites the file
 // under -update.
-func compareGoldenFile(t *testing.T, path string, v any, label string) {
+func compareGoldenFile(t *testing.T, path string, v any) {
 	t.Helper()
-	got := []byte(mustJSON(v) + "\n")
-	if *updateGolden {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Errorf("%s: %v (run with -update to write it)", label, err)
-		return
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s: differs from %s (run with -update to accept):\n%s", label, path, lineDiff(string(want), string(got)))
-	}
-}
-
-// lineDiff shows where the texts part and what follows in each, enough to see what changed without a
-// diff tool.
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	i := 0
-	for i < len(w) && i < len(g) && w[i] == g[i] {
-		i++
-	}
-	// Trim the common tail so that only the changed block shows.
-	j, k := len(w), len(g)
-	for j > i && k > i && w[j-1] == g[k-1] {
-		j--
-		k--
-	}
-	return fmt.Sprintf("from line %d\n- %s\n+ %s\n", i+1, strings.Join(w[i:j], "\n- "), strings.Join(g[i:k], "\n+ "))
+	golden.Check(t, path, []byte(mustJSON(v)+"\n"))
 }
 
 func slug(s string) string {
@@ -650,7 +604,7 @@ func subset(want, got any) bool {
 		}
 		return true
 	case nil:
-		return replayEmpty(got)
+		return mapping.CarriesNothing(got)
 	}
 	return reflect.DeepEqual(mustJSON(want), mustJSON(got))
 }

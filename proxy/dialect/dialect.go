@@ -55,7 +55,7 @@ func Patch(body map[string]any, resource string, known Schemas) (ops []mapping.P
 	if has {
 		setKey(body, "Operations", normalised)
 	}
-	ops, err = mapping.DecodePatchWith(body, known.parsePath)
+	ops, err = mapping.DecodePatchWith(body, known.paths.Parse)
 	return ops, rep, err
 }
 

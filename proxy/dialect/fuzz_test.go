@@ -20,7 +20,7 @@ import (
 // as strings, booleans sent as text as JSON booleans. Normalising twice must change nothing more. Seeds are in testdata/fuzz/FuzzNormaliseBody
 // (run: go test -run '^$' -fuzz '^FuzzNormaliseBody$' -fuzztime 20s ./proxy/dialect/).
 func FuzzNormaliseBody(f *testing.F) {
-	tenant := &config.Tenant{Domain: "fuzz.freshservice.com", Attributes: map[string]string{"costCenter": "cf_cost_center"}}
+	tenant := costCenterTenant("fuzz.freshservice.com")
 	f.Add(true, false, []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@b.c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"7"}`))
 	f.Add(true, true, []byte(`{"Operations":[{"op":"Replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":null,"manager":{"Value":3}}}}]}`))
 	f.Add(true, true, []byte(`{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`))
@@ -51,6 +51,11 @@ func FuzzNormaliseBody(f *testing.F) {
 		// The library validates what the normaliser hands on; it must answer, not panic.
 		_, _ = known.core.Validate(fzCloneJSON(t, out))
 	})
+}
+
+// costCenterTenant is a tenant with one custom attribute, costCenter.
+func costCenterTenant(domain string) *config.Tenant {
+	return &config.Tenant{Domain: domain, Attributes: map[string]string{"costCenter": "cf_cost_center"}}
 }
 
 func fzSchemas(t *config.Tenant, resource string) Schemas {

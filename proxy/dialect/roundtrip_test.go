@@ -1,7 +1,6 @@
 package dialect_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/elimity-com/scim/schema"
 
 	"github.com/fsscim/fsscim/freshservice"
+	"github.com/fsscim/fsscim/internal/golden"
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/mapping/mappingtest"
 	"github.com/fsscim/fsscim/proxy/dialect"
@@ -24,9 +24,6 @@ const (
 	entURN = mapping.SchemaEnterprise
 	fsURN  = mapping.SchemaFreshservice
 )
-
-// Run with UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change.
-var updateGolden = os.Getenv("UPDATE_GOLDEN") != ""
 
 // roundTripOpts is the tenant of the Freshservice-app fixture: its custom keys as Freshservice names them.
 var roundTripOpts = mapping.Options{
@@ -290,19 +287,5 @@ func compareGolden(t *testing.T, name string, v any) {
 	if err != nil {
 		t.Fatalf("marshal %s: %v", name, err)
 	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name)
-	if updateGolden {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (UPDATE_GOLDEN=1 writes it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n%s\nwant\n%s", name, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", "golden", name), append(got, '\n'))
 }

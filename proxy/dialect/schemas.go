@@ -23,13 +23,8 @@ type Schemas struct {
 	// memo holds Known's answers by path: parsing a path costs far more than the rest of a request's
 	// normalising, and clients send the same few dozen paths over and over.
 	memo *lru.Cache[string, bool]
-	// parsed holds PATCH operation paths as parsed, for the same reason.
-	parsed *lru.Cache[string, parsedPath]
-}
-
-type parsedPath struct {
-	path filter.Path
-	err  error
+	// paths parses the paths of PATCH operations and body keys, remembering them for the same reason.
+	paths *PathParser
 }
 
 // knownMemoSize bounds the memo: paths come from request bodies, so their variety is unbounded.
@@ -41,27 +36,16 @@ const knownMemoMaxPath = 256
 // NewSchemas returns the schemas of a resource: its core schema and its extensions.
 func NewSchemas(core schema.Schema, extensions ...schema.Schema) Schemas {
 	memo, _ := lru.New[string, bool](knownMemoSize)
-	parsed, _ := lru.New[string, parsedPath](knownMemoSize)
 	byURN := make(map[string]schema.Schema, len(extensions))
 	for _, e := range extensions {
 		byURN[strings.ToLower(e.ID)] = e
 	}
-	return Schemas{core: core, extensions: byURN, memo: memo, parsed: parsed}
+	return Schemas{core: core, extensions: byURN, memo: memo, paths: NewPathParser()}
 }
 
-// parsePath parses a path (a PATCH operation's, or one a body's key names), remembering short ones. The path returned is shared:
-// callers only read it (DecodePatchWith copies it into each operation).
-func (k Schemas) parsePath(s string) (filter.Path, error) {
-	if k.parsed == nil || len(s) > knownMemoMaxPath {
-		return filter.ParsePath([]byte(s))
-	}
-	if r, ok := k.parsed.Get(s); ok {
-		return r.path, r.err
-	}
-	p, err := filter.ParsePath([]byte(s))
-	k.parsed.Add(s, parsedPath{path: p, err: err})
-	return p, err
-}
+// parsePath parses a path (a PATCH operation's, or one a body's key names) through the schemas'
+// PathParser.
+func (k Schemas) parsePath(s string) (filter.Path, error) { return k.paths.Parse(s) }
 
 // Core is the resource's core schema.
 func (k Schemas) Core() schema.Schema { return k.core }

@@ -11,7 +11,7 @@ import (
 // TestSchemasKnownMemo checks that the memoised answer is the parsed one, asked first and again, and
 // that a tenant file with another custom attribute gets schemas of its own.
 func TestSchemasKnownMemo(t *testing.T) {
-	tenant := &config.Tenant{Domain: "memo.freshservice.com", Attributes: map[string]string{"costCenter": "cf_cost_center"}}
+	tenant := costCenterTenant("memo.freshservice.com")
 	ext := mapping.SchemaFreshservice + ":"
 	tests := []struct {
 		name     string
@@ -90,8 +90,8 @@ func TestPatchPathsParsedOnce(t *testing.T) {
 	if first[0].Path == first[3].Path || first[0].Path == second[0].Path {
 		t.Error("operations share one parsed path")
 	}
-	if users.parsed.Len() != 3 {
-		t.Errorf("%d paths remembered, want the 3 different ones", users.parsed.Len())
+	if users.paths.Len() != 3 {
+		t.Errorf("%d paths remembered, want the 3 different ones", users.paths.Len())
 	}
 	for round := range 2 {
 		_, _, err := Patch(body(`emails[type eq "work"`), Users, users)
