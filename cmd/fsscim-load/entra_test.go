@@ -1,43 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fsscim/fsscim/internal/golden"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
-
-// golden compares a request body with testdata/requests/<name>.json (indented for reading).
-func golden(t *testing.T, name string, body []byte) {
+// checkRequest compares a request body with testdata/requests/<name>.json, keys sorted so the file
+// does not follow the order of a struct's fields.
+func checkRequest(t *testing.T, name string, body []byte) {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		t.Fatalf("%s is not JSON: %v\n%s", name, err, body)
 	}
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "requests", name+".json")
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from %s:\n%s", name, path, got)
-	}
+	golden.Value(t, filepath.Join("testdata", "requests", name+".json"), v)
 }
 
 func TestRequestBodies(t *testing.T) {
@@ -62,7 +42,7 @@ func TestRequestBodies(t *testing.T) {
 		{"group_add_members_flag", addMembersBody([]string{"21000000002"}, false)},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { golden(t, tt.name, tt.body) })
+		t.Run(tt.name, func(t *testing.T) { checkRequest(t, tt.name, tt.body) })
 	}
 }
 

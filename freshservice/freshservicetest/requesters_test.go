@@ -2,9 +2,12 @@ package freshservicetest
 
 import (
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fsscim/fsscim/internal/golden"
 )
 
 func TestCreateRequesterAnswers201WithLocationAndStoresUser(t *testing.T) {
@@ -66,7 +69,7 @@ func TestCreateRequesterGolden(t *testing.T) {
 		"mobile_phone_number": "77762443", "department_ids": []int64{dept.ID}, "location_id": loc.ID,
 		"time_zone": "Edinburgh", "language": "fr", "custom_fields": map[string]any{"region": "EMEA"},
 	}).must(t, http.StatusCreated)
-	compareGolden(t, "requester_created.json", r.raw)
+	golden.JSON(t, filepath.Join("testdata", "requester_created.json"), r.raw)
 }
 
 func TestListRequestersEmailFilterIsCaseInsensitiveExact(t *testing.T) {
