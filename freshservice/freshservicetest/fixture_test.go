@@ -2,10 +2,13 @@ package freshservicetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,20 +134,44 @@ func withHeader(k, v string) reqOpt {
 // do sends a request with the admin key. body may be nil, a string (sent as is) or a value to marshal.
 func (f *fixture) do(method, path string, body any, opts ...reqOpt) result {
 	f.t.Helper()
-	req := f.newRequest(method, path, body)
+	r, err := f.send(context.Background(), method, path, body, opts...)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
+}
+
+// send is do without failing on a transport error, for requests that may get no answer.
+func (f *fixture) send(ctx context.Context, method, path string, body any, opts ...reqOpt) (result, error) {
+	f.t.Helper()
+	req := f.newRequest(method, path, body).WithContext(ctx)
 	for _, o := range opts {
 		o(req)
 	}
 	resp, err := f.srv.Client().Do(req)
 	if err != nil {
-		f.t.Fatalf("%s %s: %v", method, path, err)
+		return result{}, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		f.t.Fatalf("%s %s: read body: %v", method, path, err)
+		return result{}, fmt.Errorf("read body: %w", err)
 	}
-	return result{status: resp.StatusCode, header: resp.Header, raw: raw}
+	return result{status: resp.StatusCode, header: resp.Header, raw: raw}, nil
+}
+
+// apiCall is the request of one row of a table-driven test.
+type apiCall struct {
+	method string
+	path   string
+	body   any
+	opts   []reqOpt
+}
+
+// doCall sends c like do, with extra options applied after the call's own.
+func (f *fixture) doCall(c apiCall, extra ...reqOpt) result {
+	f.t.Helper()
+	return f.do(c.method, c.path, c.body, append(slices.Clone(c.opts), extra...)...)
 }
 
 func (f *fixture) newRequest(method, path string, body any) *http.Request {

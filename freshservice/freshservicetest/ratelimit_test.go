@@ -12,24 +12,21 @@ func TestRateHeadersOnEveryResponse(t *testing.T) {
 	uid := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"})
 	tests := []struct {
 		name   string
-		method string
-		path   string
-		body   any
-		opts   []reqOpt
+		call   apiCall
 		status int
 	}{
-		{"get", http.MethodGet, path("/api/v2/requesters/{id}", uid), nil, nil, http.StatusOK},
-		{"list", http.MethodGet, "/api/v2/requesters", nil, nil, http.StatusOK},
-		{"create", http.MethodPost, "/api/v2/requesters", map[string]any{"first_name": "B", "primary_email": "b@x.com"}, nil, http.StatusCreated},
-		{"delete", http.MethodDelete, path("/api/v2/requesters/{id}", uid), nil, nil, http.StatusNoContent},
-		{"validation", http.MethodPost, "/api/v2/requesters", map[string]any{}, nil, http.StatusBadRequest},
-		{"not found", http.MethodGet, "/api/v2/requesters/1", nil, nil, http.StatusNotFound},
-		{"unauthorized", http.MethodGet, "/api/v2/requesters", nil, []reqOpt{withKey("nope")}, http.StatusUnauthorized},
-		{"forbidden", http.MethodGet, "/api/v2/agents", nil, []reqOpt{withKey(plainKey)}, http.StatusForbidden},
+		{"get", apiCall{http.MethodGet, path("/api/v2/requesters/{id}", uid), nil, nil}, http.StatusOK},
+		{"list", apiCall{http.MethodGet, "/api/v2/requesters", nil, nil}, http.StatusOK},
+		{"create", apiCall{http.MethodPost, "/api/v2/requesters", map[string]any{"first_name": "B", "primary_email": "b@x.com"}, nil}, http.StatusCreated},
+		{"delete", apiCall{http.MethodDelete, path("/api/v2/requesters/{id}", uid), nil, nil}, http.StatusNoContent},
+		{"validation", apiCall{http.MethodPost, "/api/v2/requesters", map[string]any{}, nil}, http.StatusBadRequest},
+		{"not found", apiCall{http.MethodGet, "/api/v2/requesters/1", nil, nil}, http.StatusNotFound},
+		{"unauthorized", apiCall{http.MethodGet, "/api/v2/requesters", nil, []reqOpt{withKey("nope")}}, http.StatusUnauthorized},
+		{"forbidden", apiCall{http.MethodGet, "/api/v2/agents", nil, []reqOpt{withKey(plainKey)}}, http.StatusForbidden},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := f.do(tt.method, tt.path, tt.body, tt.opts...).must(t, tt.status)
+			r := f.doCall(tt.call).must(t, tt.status)
 			if r.header.Get("X-Ratelimit-Total") != "50" {
 				t.Errorf("X-Ratelimit-Total = %q", r.header.Get("X-Ratelimit-Total"))
 			}
