@@ -32,8 +32,7 @@ func TestUnauthorized(t *testing.T) {
 
 func TestNonAdminKeyForbidden(t *testing.T) {
 	f := newFixture(t, Options{})
-	agent := f.createAgent("Bea", "bea@x.com")
-	req := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"})
+	req, agent := f.requesterAndAgent()
 	dept := f.e.AddDepartment("Sales")
 	loc := f.e.AddLocation("HQ")
 	g := f.e.AddAgentGroup("Tier 1")

@@ -226,6 +226,33 @@ func (f *fixture) createRequester(body map[string]any) int64 {
 	return id(f.t, r.inner(f.t, "requester"))
 }
 
+// requesterAndAgent creates the requester Ann and the agent Bea and returns their ids.
+func (f *fixture) requesterAndAgent() (requester, agent int64) {
+	f.t.Helper()
+	requester = f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"})
+	return requester, f.createAgent("Bea", "bea@x.com")
+}
+
+// listCase is a query on a list and the ids it should answer, in order.
+type listCase struct {
+	name  string
+	query string
+	want  []int64
+}
+
+// checkListIDs runs each case as a subtest against /api/v2/<list>.
+func (f *fixture) checkListIDs(t *testing.T, list string, cases []listCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := f.do(http.MethodGet, "/api/v2/"+list+c.query, nil).must(t, http.StatusOK).ids(t, list)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("ids = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
 func agentBody(first, email string) map[string]any {
 	return map[string]any{
 		"first_name": first,

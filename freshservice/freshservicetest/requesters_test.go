@@ -77,31 +77,17 @@ func TestListRequestersEmailFilterIsCaseInsensitiveExact(t *testing.T) {
 	ann := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "Ann@Example.com"})
 	f.createRequester(map[string]any{"first_name": "Annie", "primary_email": "ann@example.com.au"})
 	f.createRequester(map[string]any{"first_name": "Bob", "primary_email": "bob@example.com", "secondary_emails": []string{"ann2@example.com"}})
-	tests := []struct {
-		name  string
-		query string
-		want  []int64
-	}{
-		{"same case", "email=Ann%40Example.com", []int64{ann}},
-		{"other case", "email=ANN%40EXAMPLE.COM", []int64{ann}},
-		{"no prefix match", "email=ann%40example", nil},
-		{"secondary not matched", "email=ann2%40example.com", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := f.do(http.MethodGet, "/api/v2/requesters?"+tt.query, nil).must(t, http.StatusOK)
-			got := r.ids(t, "requesters")
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("ids = %v, want %v", got, tt.want)
-			}
-		})
-	}
+	f.checkListIDs(t, "requesters", []listCase{
+		{"same case", "?email=Ann%40Example.com", []int64{ann}},
+		{"other case", "?email=ANN%40EXAMPLE.COM", []int64{ann}},
+		{"no prefix match", "?email=ann%40example", nil},
+		{"secondary not matched", "?email=ann2%40example.com", nil},
+	})
 }
 
 func TestListRequestersIncludeAgents(t *testing.T) {
 	f := newFixture(t, Options{})
-	req := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"})
-	agent := f.createAgent("Bea", "bea@x.com")
+	req, agent := f.requesterAndAgent()
 	tests := []struct {
 		name      string
 		query     string
@@ -168,8 +154,7 @@ func TestUpdateRequesterMergesAndResetsCanSeeAllTickets(t *testing.T) {
 
 func TestDeactivateStatusDiffersForRequestersAndAgents(t *testing.T) {
 	f := newFixture(t, Options{})
-	req := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"})
-	agent := f.createAgent("Bea", "bea@x.com")
+	req, agent := f.requesterAndAgent()
 	tests := []struct {
 		name       string
 		path       string
