@@ -8,10 +8,8 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 )
 
-func agentGroupJSON(g *agentGroupRecord) map[string]any {
+func (g *agentGroupRecord) fields() map[string]any {
 	return map[string]any{
-		"id":                         g.id,
-		"name":                       g.name,
 		"description":                nullString(g.description),
 		"escalate_to":                nullID(g.escalateTo),
 		"unassigned_for":             nullString(g.unassignedFor),
@@ -25,8 +23,6 @@ func agentGroupJSON(g *agentGroupRecord) map[string]any {
 		"members_pending_approval":   []int64{},
 		"observers_pending_approval": []int64{},
 		"leaders_pending_approval":   []int64{},
-		"created_at":                 timestamp(g.createdAt),
-		"updated_at":                 timestamp(g.updatedAt),
 	}
 }
 
@@ -59,25 +55,19 @@ func (g *agentGroupRecord) meta() recordMeta {
 
 // agentGroups are the agent group routes; deleting one drops it from every agent's roles.
 func agentGroups() collection[agentGroupRecord, *agentGroupRecord] {
-	return collection[agentGroupRecord, *agentGroupRecord]{
-		path:       "groups",
-		key:        "group",
-		listParams: []string{"workspace_id"},
-		items:      func(s *state) map[int64]*agentGroupRecord { return s.agentGroups },
-		fresh:      func() *agentGroupRecord { return &agentGroupRecord{} },
-		render:     func(_ *Emulator, g *agentGroupRecord) map[string]any { return agentGroupJSON(g) },
-		set:        (*Emulator).setAgentGroupField,
-		forget: func(s *state, id int64) {
-			for _, u := range s.users {
-				for i := range u.roles {
-					u.roles[i].Groups = without(u.roles[i].Groups, id)
-				}
+	c := newCollection("groups", func(s *state) map[int64]*agentGroupRecord { return s.agentGroups })
+	c.listParams = []string{"workspace_id"}
+	c.forget = func(s *state, id int64) {
+		for _, u := range s.users {
+			for i := range u.roles {
+				u.roles[i].Groups = without(u.roles[i].Groups, id)
 			}
-		},
+		}
 	}
+	return c
 }
 
-func (e *Emulator) setAgentGroupField(g *agentGroupRecord, key string, raw json.RawMessage) *fieldError {
+func (g *agentGroupRecord) set(e *Emulator, key string, raw json.RawMessage) *fieldError {
 	switch key {
 	case "members_pending_approval", "observers_pending_approval", "leaders_pending_approval":
 		return readonlyField(key)
