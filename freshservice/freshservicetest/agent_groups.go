@@ -68,6 +68,14 @@ func agentGroups() collection[agentGroupRecord, *agentGroupRecord] {
 }
 
 func (g *agentGroupRecord) set(e *Emulator, key string, raw json.RawMessage) *fieldError {
+	flags := map[string]*bool{"restricted": &g.restricted, "approval_required": &g.approvalRequired, "auto_ticket_assign": &g.autoTicketAssign}
+	if dst, ok := flags[key]; ok {
+		return setValid(dst, key, raw, readBool, nil)
+	}
+	agentLists := map[string]*[]int64{"members": &g.members, "observers": &g.observers, "leaders": &g.leaders}
+	if dst, ok := agentLists[key]; ok {
+		return e.setAgentList(dst, key, raw)
+	}
 	switch key {
 	case "members_pending_approval", "observers_pending_approval", "leaders_pending_approval":
 		return readonlyField(key)
@@ -75,18 +83,6 @@ func (g *agentGroupRecord) set(e *Emulator, key string, raw json.RawMessage) *fi
 		return &fieldError{Field: key, Message: "This attribute has been deprecated", Code: codeInvalidField}
 	case "description":
 		return setString(&g.description, key, raw)
-	case "members":
-		return e.setAgentList(&g.members, key, raw)
-	case "observers":
-		return e.setAgentList(&g.observers, key, raw)
-	case "leaders":
-		return e.setAgentList(&g.leaders, key, raw)
-	case "restricted":
-		return setValid(&g.restricted, key, raw, readBool, nil)
-	case "approval_required":
-		return setValid(&g.approvalRequired, key, raw, readBool, nil)
-	case "auto_ticket_assign":
-		return setValid(&g.autoTicketAssign, key, raw, readBool, nil)
 	case "unassigned_for":
 		return setValid(&g.unassignedFor, key, raw, readString, func(s string) *fieldError {
 			return refuseIf(s != "" && !slices.Contains([]string{"30m", "1h", "2h", "4h", "8h", "12h", "1d", "2d", "3d"}, s),
