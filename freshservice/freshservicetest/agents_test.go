@@ -15,8 +15,8 @@ func TestCreateAgentUsesEmailAndRoles(t *testing.T) {
 	r := f.do(http.MethodPost, "/api/v2/agents", body).must(t, http.StatusCreated)
 	got := r.inner(t, "agent")
 	uid := id(t, got)
-	if r.header.Get("Location") != f.srv.URL+path("/api/v2/agents/{id}", uid) {
-		t.Errorf("Location = %q", r.header.Get("Location"))
+	if r.Header.Get("Location") != f.srv.URL+path("/api/v2/agents/{id}", uid) {
+		t.Errorf("Location = %q", r.Header.Get("Location"))
 	}
 	if got["email"] != "bea@x.com" || got["occasional"] != true {
 		t.Errorf("agent = %v", got)

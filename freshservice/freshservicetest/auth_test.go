@@ -22,9 +22,9 @@ func TestUnauthorized(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := f.do(http.MethodGet, "/api/v2/requesters", nil, tt.opt).must(t, http.StatusUnauthorized)
-			got := r.obj(t)
+			got := r.JSON(t)
 			if got["code"] != "invalid_credentials" || got["message"] != "You have to be logged in to perform this action." {
-				t.Errorf("body %s", r.raw)
+				t.Errorf("body %s", r.Body)
 			}
 		})
 	}
@@ -65,8 +65,8 @@ func TestNonAdminKeyForbidden(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := f.doCall(tt.call, withKey(plainKey)).must(t, tt.want)
 			if tt.want == http.StatusForbidden {
-				if got := r.obj(t); got["code"] != "access_denied" || got["message"] != "You are not authorized to perform this action." {
-					t.Errorf("body %s", r.raw)
+				if got := r.JSON(t); got["code"] != "access_denied" || got["message"] != "You are not authorized to perform this action." {
+					t.Errorf("body %s", r.Body)
 				}
 			}
 		})
@@ -104,10 +104,10 @@ func TestRoutingAndNegotiation(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := f.doCall(tt.call).must(t, tt.want)
-			if tt.wantBody != "" && strings.TrimSpace(string(r.raw)) != tt.wantBody {
-				t.Errorf("body %q, want %q", r.raw, tt.wantBody)
+			if tt.wantBody != "" && strings.TrimSpace(string(r.Body)) != tt.wantBody {
+				t.Errorf("body %q, want %q", r.Body, tt.wantBody)
 			}
-			if tt.want == http.StatusMethodNotAllowed && r.header.Get("Allow") == "" {
+			if tt.want == http.StatusMethodNotAllowed && r.Header.Get("Allow") == "" {
 				t.Error("405 without Allow")
 			}
 		})

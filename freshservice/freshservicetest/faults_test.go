@@ -35,7 +35,7 @@ func TestStatusFaults(t *testing.T) {
 			f.e.InjectFault(tt.fault, tt.n)
 			for i := range tt.n {
 				r := f.do(http.MethodPost, "/api/v2/departments", map[string]any{"name": "Sales"}).must(t, tt.wantStatus)
-				if got := r.header.Get("Retry-After"); got != tt.wantRetryAfter {
+				if got := r.Header.Get("Retry-After"); got != tt.wantRetryAfter {
 					t.Errorf("attempt %d: Retry-After = %q, want %q", i, got, tt.wantRetryAfter)
 				}
 				if len(f.e.Departments()) != 0 {
@@ -64,7 +64,7 @@ func TestFaultMatching(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, Options{})
 			f.e.InjectFault(tt.fault, 1)
-			got := f.doCall(tt.call).status == 500
+			got := f.doCall(tt.call).Status == 500
 			if got != tt.wantFault {
 				t.Errorf("faulted = %v, want %v", got, tt.wantFault)
 			}
@@ -113,9 +113,9 @@ func TestAfterWriteFaultAppliesThenLosesAnswer(t *testing.T) {
 			r, err := f.send(context.Background(), http.MethodPost, "/api/v2/requesters", map[string]any{"first_name": "A", "primary_email": "a@x.com"})
 			switch {
 			case tt.wantStatus == 0 && err == nil:
-				t.Errorf("got an answer %d, want none", r.status)
-			case tt.wantStatus != 0 && (err != nil || r.status != tt.wantStatus):
-				t.Errorf("answer %d %v, want %d", r.status, err, tt.wantStatus)
+				t.Errorf("got an answer %d, want none", r.Status)
+			case tt.wantStatus != 0 && (err != nil || r.Status != tt.wantStatus):
+				t.Errorf("answer %d %v, want %d", r.Status, err, tt.wantStatus)
 			}
 			if _, ok := f.e.UserByEmail("a@x.com"); !ok {
 				t.Error("the write was not applied")

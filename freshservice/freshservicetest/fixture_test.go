@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsscim/fsscim/internal/testhttp"
 )
 
 const (
@@ -44,29 +45,15 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	return &fixture{t: t, e: e, srv: srv, clock: clock}
 }
 
-// result is an answer as a client sees it.
-type result struct {
-	status int
-	header http.Header
-	raw    []byte
-}
-
-// obj decodes the body as a JSON object.
-func (r result) obj(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.raw, &m); err != nil {
-		t.Fatalf("body %q is not a JSON object: %v", r.raw, err)
-	}
-	return m
-}
+// result is an answer as a client sees it, with the emulator's ways of reading its body.
+type result struct{ testhttp.Response }
 
 // inner decodes a wrapped single object, e.g. {"requester":{...}}.
 func (r result) inner(t *testing.T, wrapper string) map[string]any {
 	t.Helper()
-	v, ok := r.obj(t)[wrapper].(map[string]any)
+	v, ok := r.JSON(t)[wrapper].(map[string]any)
 	if !ok {
-		t.Fatalf("body %s has no %q object", r.raw, wrapper)
+		t.Fatalf("body %s has no %q object", r.Body, wrapper)
 	}
 	return v
 }
@@ -74,9 +61,9 @@ func (r result) inner(t *testing.T, wrapper string) map[string]any {
 // list decodes a wrapped list, e.g. {"requesters":[...]}.
 func (r result) list(t *testing.T, wrapper string) []map[string]any {
 	t.Helper()
-	raw, ok := r.obj(t)[wrapper].([]any)
+	raw, ok := r.JSON(t)[wrapper].([]any)
 	if !ok {
-		t.Fatalf("body %s has no %q list", r.raw, wrapper)
+		t.Fatalf("body %s has no %q list", r.Body, wrapper)
 	}
 	out := make([]map[string]any, 0, len(raw))
 	for _, it := range raw {
@@ -102,8 +89,8 @@ func (r result) fieldErrors(t *testing.T) []fieldError {
 		Description string       `json:"description"`
 		Errors      []fieldError `json:"errors"`
 	}
-	if err := json.Unmarshal(r.raw, &b); err != nil || b.Description != "Validation failed" {
-		t.Fatalf("body %q is not a validation failure (%v)", r.raw, err)
+	if err := json.Unmarshal(r.Body, &b); err != nil || b.Description != "Validation failed" {
+		t.Fatalf("body %q is not a validation failure (%v)", r.Body, err)
 	}
 	return b.Errors
 }
@@ -152,12 +139,8 @@ func (f *fixture) send(ctx context.Context, method, path string, body any, opts 
 	if err != nil {
 		return result{}, err
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return result{}, fmt.Errorf("read body: %w", err)
-	}
-	return result{status: resp.StatusCode, header: resp.Header, raw: raw}, nil
+	r, err := testhttp.Read(resp)
+	return result{r}, err
 }
 
 // apiCall is the request of one row of a table-driven test.
@@ -203,8 +186,8 @@ func (f *fixture) newRequest(method, path string, body any) *http.Request {
 // must fails the test unless the answer has the wanted status.
 func (r result) must(t *testing.T, status int) result {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.raw)
+	if r.Status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.Status, status, r.Body)
 	}
 	return r
 }

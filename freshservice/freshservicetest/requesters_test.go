@@ -18,8 +18,8 @@ func TestCreateRequesterAnswers201WithLocationAndStoresUser(t *testing.T) {
 	}).must(t, http.StatusCreated)
 	got := r.inner(t, "requester")
 	uid := id(t, got)
-	if want := f.srv.URL + path("/api/v2/requesters/{id}", uid); r.header.Get("Location") != want {
-		t.Errorf("Location = %q, want %q", r.header.Get("Location"), want)
+	if want := f.srv.URL + path("/api/v2/requesters/{id}", uid); r.Header.Get("Location") != want {
+		t.Errorf("Location = %q, want %q", r.Header.Get("Location"), want)
 	}
 	if uid <= 1<<32 {
 		t.Errorf("id %d is not a large id", uid)
@@ -33,7 +33,7 @@ func TestCreateRequesterAnswers201WithLocationAndStoresUser(t *testing.T) {
 	}
 	get := f.do(http.MethodGet, path("/api/v2/requesters/{id}", uid), nil).must(t, http.StatusOK)
 	if get.inner(t, "requester")["last_name"] != "Weasley" {
-		t.Errorf("GET returned %s", get.raw)
+		t.Errorf("GET returned %s", get.Body)
 	}
 }
 
@@ -69,7 +69,7 @@ func TestCreateRequesterGolden(t *testing.T) {
 		"mobile_phone_number": "77762443", "department_ids": []int64{dept.ID}, "location_id": loc.ID,
 		"time_zone": "Edinburgh", "language": "fr", "custom_fields": map[string]any{"region": "EMEA"},
 	}).must(t, http.StatusCreated)
-	golden.JSON(t, filepath.Join("testdata", "requester_created.json"), r.raw)
+	golden.JSON(t, filepath.Join("testdata", "requester_created.json"), r.Body)
 }
 
 func TestListRequestersEmailFilterIsCaseInsensitiveExact(t *testing.T) {
@@ -170,10 +170,10 @@ func TestDeactivateStatusDiffersForRequestersAndAgents(t *testing.T) {
 			r := f.do(http.MethodDelete, path(tt.path, tt.uid), nil).must(t, tt.wantStatus)
 			if tt.wantBody {
 				if got := r.inner(t, "agent"); got["active"] != false || id(t, got) != tt.uid {
-					t.Errorf("body %s", r.raw)
+					t.Errorf("body %s", r.Body)
 				}
-			} else if len(r.raw) != 0 {
-				t.Errorf("body %q, want none", r.raw)
+			} else if len(r.Body) != 0 {
+				t.Errorf("body %q, want none", r.Body)
 			}
 			if u, ok := f.e.User(tt.uid); !ok || u.Active {
 				t.Errorf("user after DELETE: %+v %v", u, ok)
@@ -280,8 +280,8 @@ func TestRequesterEndpointsDoNotServeAgents(t *testing.T) {
 				body = map[string]any{"job_title": "x"}
 			}
 			r := f.do(m, path("/api/v2/requesters/{id}", agent), body).must(t, http.StatusNotFound)
-			if strings.TrimSpace(string(r.raw)) != "{}" {
-				t.Errorf("404 body %q, want {}", r.raw)
+			if strings.TrimSpace(string(r.Body)) != "{}" {
+				t.Errorf("404 body %q, want {}", r.Body)
 			}
 		})
 	}
