@@ -136,20 +136,7 @@ func serveProxy(t testing.TB, opts proxy.Options) (*proxy.Server, *httptest.Serv
 }
 
 // response is one SCIM answer.
-type response struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-func (r response) JSON(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Body, &m); err != nil {
-		t.Fatalf("answer is not a JSON object (status %d): %v\n%s", r.Status, err, r.Body)
-	}
-	return m
-}
+type response = proxytest.Response
 
 // oneTenant writes one tenant file (name.yaml under dir/tenants) and loads the tenants as the server
 // does, with api_url allowed: that is how a tenant reaches an emulator.
@@ -231,12 +218,11 @@ func send(t testing.TB, client *http.Client, req *http.Request) response {
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL.RequestURI(), err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	r, err := proxytest.ReadResponse(resp)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.RequestURI(), err)
 	}
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: raw}
+	return r
 }
 
 // do sends a SCIM request with the tenant's token.
@@ -308,7 +294,9 @@ func (h *harness) doAdmin(path string) response {
 	if err != nil {
 		h.t.Fatalf("GET %s on the admin listener: %v", path, err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return response{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	r, err := proxytest.ReadResponse(resp)
+	if err != nil {
+		h.t.Fatalf("GET %s on the admin listener: %v", path, err)
+	}
+	return r
 }

@@ -18,8 +18,8 @@ import (
 
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
-	"github.com/fsscim/fsscim/internal/golden"
 	"github.com/fsscim/fsscim/mapping"
+	"github.com/fsscim/fsscim/proxy/proxytest/golden"
 )
 
 // Replay scenarios: each file under replayDir is a sequence of requests as Entra sends them, run

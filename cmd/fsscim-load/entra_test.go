@@ -6,21 +6,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fsscim/fsscim/internal/golden"
+	"github.com/fsscim/fsscim/proxy/proxytest/golden"
 )
 
-// goldenRequest compares a request body with testdata/requests/<name>.json (indented for reading).
-func goldenRequest(t *testing.T, name string, body []byte) {
+// checkRequest compares a request body with testdata/requests/<name>.json, keys sorted so the file
+// does not follow the order of a struct's fields.
+func checkRequest(t *testing.T, name string, body []byte) {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		t.Fatalf("%s is not JSON: %v\n%s", name, err, body)
 	}
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden.Check(t, filepath.Join("testdata", "requests", name+".json"), append(got, '\n'))
+	golden.Value(t, filepath.Join("testdata", "requests", name+".json"), v)
 }
 
 func TestRequestBodies(t *testing.T) {
@@ -45,7 +42,7 @@ func TestRequestBodies(t *testing.T) {
 		{"group_add_members_flag", addMembersBody([]string{"21000000002"}, false)},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { goldenRequest(t, tt.name, tt.body) })
+		t.Run(tt.name, func(t *testing.T) { checkRequest(t, tt.name, tt.body) })
 	}
 }
 

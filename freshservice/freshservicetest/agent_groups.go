@@ -8,10 +8,8 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 )
 
-func agentGroupJSON(g *agentGroupRecord) map[string]any {
+func (g *agentGroupRecord) fields() map[string]any {
 	return map[string]any{
-		"id":                         g.id,
-		"name":                       g.name,
 		"description":                nullString(g.description),
 		"escalate_to":                nullID(g.escalateTo),
 		"unassigned_for":             nullString(g.unassignedFor),
@@ -25,8 +23,6 @@ func agentGroupJSON(g *agentGroupRecord) map[string]any {
 		"members_pending_approval":   []int64{},
 		"observers_pending_approval": []int64{},
 		"leaders_pending_approval":   []int64{},
-		"created_at":                 timestamp(g.createdAt),
-		"updated_at":                 timestamp(g.updatedAt),
 	}
 }
 
@@ -59,25 +55,27 @@ func (g *agentGroupRecord) meta() recordMeta {
 
 // agentGroups are the agent group routes; deleting one drops it from every agent's roles.
 func agentGroups() collection[agentGroupRecord, *agentGroupRecord] {
-	return collection[agentGroupRecord, *agentGroupRecord]{
-		path:       "groups",
-		key:        "group",
-		listParams: []string{"workspace_id"},
-		items:      func(s *state) map[int64]*agentGroupRecord { return s.agentGroups },
-		fresh:      func() *agentGroupRecord { return &agentGroupRecord{} },
-		render:     func(_ *Emulator, g *agentGroupRecord) map[string]any { return agentGroupJSON(g) },
-		set:        (*Emulator).setAgentGroupField,
-		forget: func(s *state, id int64) {
-			for _, u := range s.users {
-				for i := range u.roles {
-					u.roles[i].Groups = without(u.roles[i].Groups, id)
-				}
+	c := newCollection("groups", func(s *state) map[int64]*agentGroupRecord { return s.agentGroups })
+	c.listParams = []string{"workspace_id"}
+	c.forget = func(s *state, id int64) {
+		for _, u := range s.users {
+			for i := range u.roles {
+				u.roles[i].Groups = without(u.roles[i].Groups, id)
 			}
-		},
+		}
 	}
+	return c
 }
 
-func (e *Emulator) setAgentGroupField(g *agentGroupRecord, key string, raw json.RawMessage) *fieldError {
+func (g *agentGroupRecord) set(e *Emulator, key string, raw json.RawMessage) *fieldError {
+	flags := map[string]*bool{"restricted": &g.restricted, "approval_required": &g.approvalRequired, "auto_ticket_assign": &g.autoTicketAssign}
+	if dst, ok := flags[key]; ok {
+		return setValid(dst, key, raw, readBool, nil)
+	}
+	agentLists := map[string]*[]int64{"members": &g.members, "observers": &g.observers, "leaders": &g.leaders}
+	if dst, ok := agentLists[key]; ok {
+		return e.setAgentList(dst, key, raw)
+	}
 	switch key {
 	case "members_pending_approval", "observers_pending_approval", "leaders_pending_approval":
 		return readonlyField(key)
@@ -85,18 +83,6 @@ func (e *Emulator) setAgentGroupField(g *agentGroupRecord, key string, raw json.
 		return &fieldError{Field: key, Message: "This attribute has been deprecated", Code: codeInvalidField}
 	case "description":
 		return setString(&g.description, key, raw)
-	case "members":
-		return e.setAgentList(&g.members, key, raw)
-	case "observers":
-		return e.setAgentList(&g.observers, key, raw)
-	case "leaders":
-		return e.setAgentList(&g.leaders, key, raw)
-	case "restricted":
-		return setValid(&g.restricted, key, raw, readBool, nil)
-	case "approval_required":
-		return setValid(&g.approvalRequired, key, raw, readBool, nil)
-	case "auto_ticket_assign":
-		return setValid(&g.autoTicketAssign, key, raw, readBool, nil)
 	case "unassigned_for":
 		return setValid(&g.unassignedFor, key, raw, readString, func(s string) *fieldError {
 			return refuseIf(s != "" && !slices.Contains([]string{"30m", "1h", "2h", "4h", "8h", "12h", "1d", "2d", "3d"}, s),

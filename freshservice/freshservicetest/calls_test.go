@@ -50,9 +50,9 @@ func TestConcurrentCreatesKeepEmailsUniqueAndIDsDistinct(t *testing.T) {
 	for i := range workers {
 		wg.Go(func() {
 			body := map[string]any{"first_name": "U", "primary_email": "same@x.com"}
-			statuses[i] = f.do(http.MethodPost, "/api/v2/requesters", body).status
+			statuses[i] = f.do(http.MethodPost, "/api/v2/requesters", body).Status
 			own := map[string]any{"first_name": "U", "primary_email": "u" + itoa(int64(i)) + "@x.com"}
-			statuses[workers+i] = f.do(http.MethodPost, "/api/v2/requesters", own).status
+			statuses[workers+i] = f.do(http.MethodPost, "/api/v2/requesters", own).Status
 		})
 	}
 	wg.Wait()

@@ -2,6 +2,7 @@ package freshservicetest
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"time"
@@ -14,6 +15,11 @@ type record[T any] interface {
 	meta() recordMeta
 	// clone is the copy an update edits, so a refused update leaves the stored record untouched.
 	clone() *T
+	// fields are the object's own fields as Freshservice answers them, beside the id, name and times
+	// that every object has.
+	fields() map[string]any
+	// set applies one key of a body, any but the id, times and name that the collection applies.
+	set(e *Emulator, key string, raw json.RawMessage) *fieldError
 }
 
 // recordMeta points at the fields every stored object has.
@@ -28,19 +34,43 @@ func recordName[P interface{ meta() recordMeta }](r P) string { return *r.meta()
 // collection is one Freshservice object type kept by id, with names unique case-insensitively.
 type collection[T any, P record[T]] struct {
 	path       string   // the URL path and list key, e.g. "departments"
-	key        string   // the key of a single object, e.g. "department"
 	listParams []string // query parameters the list accepts besides paging
 	items      func(*state) map[int64]P
-	fresh      func() P
-	render     func(*Emulator, P) map[string]any
+	fresh      func() P            // a record for a create to fill (optional: a zero T)
 	guard      func(P) *response   // refuses an update before its body is read (optional)
 	forget     func(*state, int64) // drops the references to a deleted object (optional)
-	// set applies one key of a body, any but the id, times and name that setField applies.
-	set func(e *Emulator, r P, key string, raw json.RawMessage) *fieldError
+	untimed    bool                // Freshservice answers the object without created_at and updated_at
 }
 
-func (c collection[T, P]) wrap(e *Emulator, status int, r P) response {
-	return jsonResponse(status, map[string]any{c.key: c.render(e, r)})
+// newCollection is the collection served at path and kept in items; the optional parts are left
+// for the caller to set.
+func newCollection[T any, P record[T]](path string, items func(*state) map[int64]P) collection[T, P] {
+	return collection[T, P]{path: path, items: items}
+}
+
+// wrap is r under the key of a single object, the path's singular (e.g. "department"): every
+// collection's path is a plural ending in "s".
+func (c collection[T, P]) wrap(r P) map[string]any {
+	return map[string]any{strings.TrimSuffix(c.path, "s"): c.render(r)}
+}
+
+// render is r as Freshservice answers it: the fields every object has, then its own.
+func (c collection[T, P]) render(r P) map[string]any {
+	meta := r.meta()
+	m := map[string]any{"id": *meta.id, "name": *meta.name}
+	if !c.untimed {
+		m["created_at"] = timestamp(*meta.created)
+		m["updated_at"] = timestamp(*meta.updated)
+	}
+	maps.Copy(m, r.fields())
+	return m
+}
+
+func (c collection[T, P]) newRecord() P {
+	if c.fresh == nil {
+		return new(T)
+	}
+	return c.fresh()
 }
 
 // apply validates b onto r field by field, collecting every refusal as Freshservice does.
@@ -66,7 +96,7 @@ func (c collection[T, P]) setField(e *Emulator, r P, key string, raw json.RawMes
 	case "name":
 		return setName(r.meta().name, key, raw)
 	}
-	return c.set(e, r, key, raw)
+	return r.set(e, key, raw)
 }
 
 func (c collection[T, P]) list(e *Emulator, q *request) response {
@@ -75,7 +105,7 @@ func (c collection[T, P]) list(e *Emulator, q *request) response {
 		return *bad
 	}
 	m := c.items(e.st)
-	return pageOf(q, p, c.path, sortedIDs(m), func(id int64) map[string]any { return c.render(e, m[id]) })
+	return pageOf(q, p, c.path, sortedIDs(m), func(id int64) map[string]any { return c.render(m[id]) })
 }
 
 func (c collection[T, P]) get(e *Emulator, q *request) response {
@@ -83,7 +113,7 @@ func (c collection[T, P]) get(e *Emulator, q *request) response {
 	if !ok {
 		return notFound()
 	}
-	return c.wrap(e, http.StatusOK, r)
+	return jsonResponse(http.StatusOK, c.wrap(r))
 }
 
 func (c collection[T, P]) create(e *Emulator, q *request) response {
@@ -91,7 +121,7 @@ func (c collection[T, P]) create(e *Emulator, q *request) response {
 	if fe != nil {
 		return badRequest(*fe)
 	}
-	r := c.fresh()
+	r := c.newRecord()
 	if errs := c.apply(e, r, b, true); len(errs) > 0 {
 		return badRequest(errs...)
 	}
@@ -100,7 +130,7 @@ func (c collection[T, P]) create(e *Emulator, q *request) response {
 		return duplicate("name")
 	}
 	c.insert(e, r)
-	return created(q, c.path, *r.meta().id, map[string]any{c.key: c.render(e, r)})
+	return created(q, c.path, *r.meta().id, c.wrap(r))
 }
 
 // insert stores a new object under a new id, created now.
@@ -135,7 +165,7 @@ func (c collection[T, P]) update(e *Emulator, q *request) response {
 	}
 	*meta.updated = e.now()
 	m[*meta.id] = r
-	return c.wrap(e, http.StatusOK, r)
+	return jsonResponse(http.StatusOK, c.wrap(r))
 }
 
 func (c collection[T, P]) remove(e *Emulator, q *request) response {

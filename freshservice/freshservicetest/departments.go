@@ -19,40 +19,30 @@ func (d *departmentRecord) clone() *departmentRecord {
 
 // departments are the departments routes; deleting one clears every user's reference to it.
 func departments() collection[departmentRecord, *departmentRecord] {
-	return collection[departmentRecord, *departmentRecord]{
-		path:   "departments",
-		key:    "department",
-		items:  func(s *state) map[int64]*departmentRecord { return s.departments },
-		fresh:  func() *departmentRecord { return &departmentRecord{} },
-		render: (*Emulator).departmentJSON,
-		set:    (*Emulator).setDepartmentField,
-		forget: func(s *state, id int64) {
-			for _, u := range s.users {
-				u.departmentIDs = without(u.departmentIDs, id)
-			}
-		},
+	c := newCollection("departments", func(s *state) map[int64]*departmentRecord { return s.departments })
+	c.forget = func(s *state, id int64) {
+		for _, u := range s.users {
+			u.departmentIDs = without(u.departmentIDs, id)
+		}
 	}
+	return c
 }
 
-func (e *Emulator) departmentJSON(d *departmentRecord) map[string]any {
+func (d *departmentRecord) fields() map[string]any {
 	custom := map[string]any{}
 	for k, v := range d.CustomField {
 		custom[k] = v
 	}
 	return map[string]any{
-		"id":            d.ID,
-		"name":          d.Name,
 		"description":   nullString(d.Description),
 		"head_user_id":  nullID(int64(d.HeadUserID)),
 		"prime_user_id": nullID(int64(d.PrimeUserID)),
 		"domains":       nonNilStrings(slices.Clone(d.Domains)),
 		"custom_fields": custom,
-		"created_at":    timestamp(d.CreatedAt),
-		"updated_at":    timestamp(d.UpdatedAt),
 	}
 }
 
-func (e *Emulator) setDepartmentField(d *departmentRecord, key string, raw json.RawMessage) *fieldError {
+func (d *departmentRecord) set(e *Emulator, key string, raw json.RawMessage) *fieldError {
 	switch key {
 	case "description":
 		return setString(&d.Description, key, raw)

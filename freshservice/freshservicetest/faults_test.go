@@ -3,7 +3,6 @@ package freshservicetest
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,22 +14,6 @@ import (
 // whose connection was dropped and each dropped request is seen exactly once.
 func freshConnections(f *fixture) {
 	f.srv.Client().Transport.(*http.Transport).DisableKeepAlives = true
-}
-
-// send is do without failing on a transport error, for requests that may get no answer.
-func (f *fixture) send(ctx context.Context, method, p string, body any) (result, error) {
-	f.t.Helper()
-	req := f.newRequest(method, p, body).WithContext(ctx)
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		return result{}, err
-	}
-	defer resp.Body.Close()
-	buf, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return result{}, err
-	}
-	return result{status: resp.StatusCode, header: resp.Header, raw: buf}, nil
 }
 
 func TestStatusFaults(t *testing.T) {
@@ -52,7 +35,7 @@ func TestStatusFaults(t *testing.T) {
 			f.e.InjectFault(tt.fault, tt.n)
 			for i := range tt.n {
 				r := f.do(http.MethodPost, "/api/v2/departments", map[string]any{"name": "Sales"}).must(t, tt.wantStatus)
-				if got := r.header.Get("Retry-After"); got != tt.wantRetryAfter {
+				if got := r.Header.Get("Retry-After"); got != tt.wantRetryAfter {
 					t.Errorf("attempt %d: Retry-After = %q, want %q", i, got, tt.wantRetryAfter)
 				}
 				if len(f.e.Departments()) != 0 {
@@ -68,25 +51,20 @@ func TestFaultMatching(t *testing.T) {
 	tests := []struct {
 		name      string
 		fault     Fault
-		method    string
-		path      string
+		call      apiCall
 		wantFault bool
 	}{
-		{"any request", Fault{Status: 500}, http.MethodGet, "/api/v2/departments", true},
-		{"method matches", Fault{Status: 500, Method: http.MethodPost}, http.MethodPost, "/api/v2/departments", true},
-		{"method differs", Fault{Status: 500, Method: http.MethodPost}, http.MethodGet, "/api/v2/departments", false},
-		{"prefix matches", Fault{Status: 500, PathPrefix: "/api/v2/requesters"}, http.MethodGet, "/api/v2/requesters/5", true},
-		{"prefix differs", Fault{Status: 500, PathPrefix: "/api/v2/requesters"}, http.MethodGet, "/api/v2/departments", false},
+		{"any request", Fault{Status: 500}, apiCall{http.MethodGet, "/api/v2/departments", nil, nil}, true},
+		{"method matches", Fault{Status: 500, Method: http.MethodPost}, apiCall{http.MethodPost, "/api/v2/departments", map[string]any{"name": "D"}, nil}, true},
+		{"method differs", Fault{Status: 500, Method: http.MethodPost}, apiCall{http.MethodGet, "/api/v2/departments", nil, nil}, false},
+		{"prefix matches", Fault{Status: 500, PathPrefix: "/api/v2/requesters"}, apiCall{http.MethodGet, "/api/v2/requesters/5", nil, nil}, true},
+		{"prefix differs", Fault{Status: 500, PathPrefix: "/api/v2/requesters"}, apiCall{http.MethodGet, "/api/v2/departments", nil, nil}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t, Options{})
 			f.e.InjectFault(tt.fault, 1)
-			var body any
-			if tt.method == http.MethodPost {
-				body = map[string]any{"name": "D"}
-			}
-			got := f.do(tt.method, tt.path, body).status == 500
+			got := f.doCall(tt.call).Status == 500
 			if got != tt.wantFault {
 				t.Errorf("faulted = %v, want %v", got, tt.wantFault)
 			}
@@ -135,9 +113,9 @@ func TestAfterWriteFaultAppliesThenLosesAnswer(t *testing.T) {
 			r, err := f.send(context.Background(), http.MethodPost, "/api/v2/requesters", map[string]any{"first_name": "A", "primary_email": "a@x.com"})
 			switch {
 			case tt.wantStatus == 0 && err == nil:
-				t.Errorf("got an answer %d, want none", r.status)
-			case tt.wantStatus != 0 && (err != nil || r.status != tt.wantStatus):
-				t.Errorf("answer %d %v, want %d", r.status, err, tt.wantStatus)
+				t.Errorf("got an answer %d, want none", r.Status)
+			case tt.wantStatus != 0 && (err != nil || r.Status != tt.wantStatus):
+				t.Errorf("answer %d %v, want %d", r.Status, err, tt.wantStatus)
 			}
 			if _, ok := f.e.UserByEmail("a@x.com"); !ok {
 				t.Error("the write was not applied")

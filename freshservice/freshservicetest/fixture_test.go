@@ -2,13 +2,17 @@ package freshservicetest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 const (
@@ -41,29 +45,15 @@ func newFixture(t *testing.T, opts Options) *fixture {
 	return &fixture{t: t, e: e, srv: srv, clock: clock}
 }
 
-// result is an answer as a client sees it.
-type result struct {
-	status int
-	header http.Header
-	raw    []byte
-}
-
-// obj decodes the body as a JSON object.
-func (r result) obj(t *testing.T) map[string]any {
-	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.raw, &m); err != nil {
-		t.Fatalf("body %q is not a JSON object: %v", r.raw, err)
-	}
-	return m
-}
+// result is an answer as a client sees it, with the emulator's ways of reading its body.
+type result struct{ proxytest.Response }
 
 // inner decodes a wrapped single object, e.g. {"requester":{...}}.
 func (r result) inner(t *testing.T, wrapper string) map[string]any {
 	t.Helper()
-	v, ok := r.obj(t)[wrapper].(map[string]any)
+	v, ok := r.JSON(t)[wrapper].(map[string]any)
 	if !ok {
-		t.Fatalf("body %s has no %q object", r.raw, wrapper)
+		t.Fatalf("body %s has no %q object", r.Body, wrapper)
 	}
 	return v
 }
@@ -71,9 +61,9 @@ func (r result) inner(t *testing.T, wrapper string) map[string]any {
 // list decodes a wrapped list, e.g. {"requesters":[...]}.
 func (r result) list(t *testing.T, wrapper string) []map[string]any {
 	t.Helper()
-	raw, ok := r.obj(t)[wrapper].([]any)
+	raw, ok := r.JSON(t)[wrapper].([]any)
 	if !ok {
-		t.Fatalf("body %s has no %q list", r.raw, wrapper)
+		t.Fatalf("body %s has no %q list", r.Body, wrapper)
 	}
 	out := make([]map[string]any, 0, len(raw))
 	for _, it := range raw {
@@ -99,8 +89,8 @@ func (r result) fieldErrors(t *testing.T) []fieldError {
 		Description string       `json:"description"`
 		Errors      []fieldError `json:"errors"`
 	}
-	if err := json.Unmarshal(r.raw, &b); err != nil || b.Description != "Validation failed" {
-		t.Fatalf("body %q is not a validation failure (%v)", r.raw, err)
+	if err := json.Unmarshal(r.Body, &b); err != nil || b.Description != "Validation failed" {
+		t.Fatalf("body %q is not a validation failure (%v)", r.Body, err)
 	}
 	return b.Errors
 }
@@ -131,20 +121,40 @@ func withHeader(k, v string) reqOpt {
 // do sends a request with the admin key. body may be nil, a string (sent as is) or a value to marshal.
 func (f *fixture) do(method, path string, body any, opts ...reqOpt) result {
 	f.t.Helper()
-	req := f.newRequest(method, path, body)
+	r, err := f.send(context.Background(), method, path, body, opts...)
+	if err != nil {
+		f.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return r
+}
+
+// send is do without failing on a transport error, for requests that may get no answer.
+func (f *fixture) send(ctx context.Context, method, path string, body any, opts ...reqOpt) (result, error) {
+	f.t.Helper()
+	req := f.newRequest(method, path, body).WithContext(ctx)
 	for _, o := range opts {
 		o(req)
 	}
 	resp, err := f.srv.Client().Do(req)
 	if err != nil {
-		f.t.Fatalf("%s %s: %v", method, path, err)
+		return result{}, err
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		f.t.Fatalf("%s %s: read body: %v", method, path, err)
-	}
-	return result{status: resp.StatusCode, header: resp.Header, raw: raw}
+	r, err := proxytest.ReadResponse(resp)
+	return result{r}, err
+}
+
+// apiCall is the request of one row of a table-driven test.
+type apiCall struct {
+	method string
+	path   string
+	body   any
+	opts   []reqOpt
+}
+
+// doCall sends c like do, with extra options applied after the call's own.
+func (f *fixture) doCall(c apiCall, extra ...reqOpt) result {
+	f.t.Helper()
+	return f.do(c.method, c.path, c.body, append(slices.Clone(c.opts), extra...)...)
 }
 
 func (f *fixture) newRequest(method, path string, body any) *http.Request {
@@ -176,8 +186,8 @@ func (f *fixture) newRequest(method, path string, body any) *http.Request {
 // must fails the test unless the answer has the wanted status.
 func (r result) must(t *testing.T, status int) result {
 	t.Helper()
-	if r.status != status {
-		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.raw)
+	if r.Status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.Status, status, r.Body)
 	}
 	return r
 }
@@ -197,6 +207,33 @@ func (f *fixture) createRequester(body map[string]any) int64 {
 	f.t.Helper()
 	r := f.do(http.MethodPost, "/api/v2/requesters", body).must(f.t, http.StatusCreated)
 	return id(f.t, r.inner(f.t, "requester"))
+}
+
+// requesterAndAgent creates the requester Ann and the agent Bea and returns their ids.
+func (f *fixture) requesterAndAgent() (requester, agent int64) {
+	f.t.Helper()
+	requester = f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"})
+	return requester, f.createAgent("Bea", "bea@x.com")
+}
+
+// listCase is a query on a list and the ids it should answer, in order.
+type listCase struct {
+	name  string
+	query string
+	want  []int64
+}
+
+// checkListIDs runs each case as a subtest against /api/v2/<list>.
+func (f *fixture) checkListIDs(t *testing.T, list string, cases []listCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := f.do(http.MethodGet, "/api/v2/"+list+c.query, nil).must(t, http.StatusOK).ids(t, list)
+			if !slices.Equal(got, c.want) {
+				t.Errorf("ids = %v, want %v", got, c.want)
+			}
+		})
+	}
 }
 
 func agentBody(first, email string) map[string]any {

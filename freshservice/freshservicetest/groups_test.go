@@ -11,8 +11,8 @@ func TestRequesterGroupCRUD(t *testing.T) {
 	r := f.do(http.MethodPost, "/api/v2/requester_groups", map[string]any{"name": "Staff", "description": "All staff"}).must(t, http.StatusCreated)
 	g := r.inner(t, "requester_group")
 	gid := id(t, g)
-	if g["type"] != "manual" || r.header.Get("Location") != f.srv.URL+path("/api/v2/requester_groups/{id}", gid) {
-		t.Errorf("created %v, Location %q", g, r.header.Get("Location"))
+	if g["type"] != "manual" || r.Header.Get("Location") != f.srv.URL+path("/api/v2/requester_groups/{id}", gid) {
+		t.Errorf("created %v, Location %q", g, r.Header.Get("Location"))
 	}
 	f.do(http.MethodPost, "/api/v2/requester_groups", map[string]any{"name": "staff"}).must(t, http.StatusConflict)
 	f.do(http.MethodPost, "/api/v2/requester_groups", map[string]any{"name": "X", "type": "rule_based"}).must(t, http.StatusBadRequest)
@@ -66,8 +66,8 @@ func TestRequesterGroupMembership(t *testing.T) {
 				if errs := r.fieldErrors(t); len(errs) != 1 || errs[0].Code != tt.wantCode {
 					t.Errorf("errors %+v, want code %s", errs, tt.wantCode)
 				}
-			case tt.wantStatus == http.StatusOK && len(r.raw) != 0:
-				t.Errorf("add answered a body: %q", r.raw)
+			case tt.wantStatus == http.StatusOK && len(r.Body) != 0:
+				t.Errorf("add answered a body: %q", r.Body)
 			}
 		})
 	}

@@ -22,25 +22,19 @@ func (l *locationRecord) clone() *locationRecord {
 // locations are the locations routes; deleting one clears every reference to it, from users and
 // from child locations.
 func locations() collection[locationRecord, *locationRecord] {
-	return collection[locationRecord, *locationRecord]{
-		path:   "locations",
-		key:    "location",
-		items:  func(s *state) map[int64]*locationRecord { return s.locations },
-		fresh:  func() *locationRecord { return &locationRecord{} },
-		render: (*Emulator).locationJSON,
-		set:    (*Emulator).setLocationField,
-		forget: func(s *state, id int64) {
-			for _, u := range s.users {
-				clearRef(&u.locationID, id)
-			}
-			for _, l := range s.locations {
-				clearRef(&l.ParentLocationID, id)
-			}
-		},
+	c := newCollection("locations", func(s *state) map[int64]*locationRecord { return s.locations })
+	c.forget = func(s *state, id int64) {
+		for _, u := range s.users {
+			clearRef(&u.locationID, id)
+		}
+		for _, l := range s.locations {
+			clearRef(&l.ParentLocationID, id)
+		}
 	}
+	return c
 }
 
-func (e *Emulator) locationJSON(l *locationRecord) map[string]any {
+func (l *locationRecord) fields() map[string]any {
 	addr := freshservice.LocationAddress{}
 	if l.Address != nil {
 		addr = *l.Address
@@ -50,20 +44,16 @@ func (e *Emulator) locationJSON(l *locationRecord) map[string]any {
 		address[k] = nullString(*v)
 	}
 	return map[string]any{
-		"id":                 l.ID,
-		"name":               l.Name,
 		"parent_location_id": nullID(int64(l.ParentLocationID)),
 		"primary_contact_id": nullID(int64(l.PrimaryContactID)),
 		"address":            address,
 		"email":              nullString(l.email),
 		"phone":              nullString(l.phone),
 		"contact_name":       nullString(l.contactName),
-		"created_at":         timestamp(l.CreatedAt),
-		"updated_at":         timestamp(l.UpdatedAt),
 	}
 }
 
-func (e *Emulator) setLocationField(l *locationRecord, key string, raw json.RawMessage) *fieldError {
+func (l *locationRecord) set(e *Emulator, key string, raw json.RawMessage) *fieldError {
 	switch key {
 	case "email":
 		return setString(&l.email, key, raw)

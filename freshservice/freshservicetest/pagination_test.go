@@ -28,7 +28,7 @@ func TestPaginationFollowsLinkAcrossPages(t *testing.T) {
 		pages++
 		got = append(got, r.ids(t, "requesters")...)
 		url = ""
-		if link := r.header.Get("Link"); link != "" {
+		if link := r.Header.Get("Link"); link != "" {
 			m := nextLink.FindStringSubmatch(link)
 			if m == nil || !strings.HasPrefix(m[1], f.srv.URL+"/api/v2/requesters?") {
 				t.Fatalf("Link %q is not an absolute rel=next link", link)
@@ -65,7 +65,7 @@ func TestPaginationDefaultsAndLastPage(t *testing.T) {
 			if n := len(r.list(t, "requesters")); n != tt.wantLen {
 				t.Errorf("len = %d, want %d", n, tt.wantLen)
 			}
-			link := r.header.Get("Link")
+			link := r.Header.Get("Link")
 			if (tt.wantLink == "") != (link == "") || !strings.Contains(link, tt.wantLink) {
 				t.Errorf("Link = %q, want one containing %q", link, tt.wantLink)
 			}

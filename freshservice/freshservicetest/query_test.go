@@ -44,8 +44,8 @@ func TestFilterQueryByUpdatedAt(t *testing.T) {
 	f.clock.Add(10 * time.Minute)
 	r = f.do(http.MethodGet, queryPath("requesters", "updated_at:>'"+day+"'"), nil).must(t, http.StatusOK)
 	page1 := r.list(t, "requesters")
-	if len(page1) != 30 || r.header.Get("Link") != "" {
-		t.Fatalf("page 1: %d requesters, Link %q; want 30 and no Link", len(page1), r.header.Get("Link"))
+	if len(page1) != 30 || r.Header.Get("Link") != "" {
+		t.Fatalf("page 1: %d requesters, Link %q; want 30 and no Link", len(page1), r.Header.Get("Link"))
 	}
 	if first := id(t, page1[0]); first != recent[32] {
 		t.Errorf("newest first: got %d, want %d", first, recent[32])
@@ -83,8 +83,8 @@ func TestFilterQueryByUpdatedAt(t *testing.T) {
 		{queryPath("requesters", "updated_at:>'yesterday'"), "a date"},
 	} {
 		r := f.do(http.MethodGet, bad.path, nil).must(t, http.StatusBadRequest)
-		if !strings.Contains(string(r.raw), bad.want) {
-			t.Errorf("%s: %s, want it to mention %q", bad.path, r.raw, bad.want)
+		if !strings.Contains(string(r.Body), bad.want) {
+			t.Errorf("%s: %s, want it to mention %q", bad.path, r.Body, bad.want)
 		}
 	}
 }

@@ -12,33 +12,30 @@ func TestRateHeadersOnEveryResponse(t *testing.T) {
 	uid := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"})
 	tests := []struct {
 		name   string
-		method string
-		path   string
-		body   any
-		opts   []reqOpt
+		call   apiCall
 		status int
 	}{
-		{"get", http.MethodGet, path("/api/v2/requesters/{id}", uid), nil, nil, http.StatusOK},
-		{"list", http.MethodGet, "/api/v2/requesters", nil, nil, http.StatusOK},
-		{"create", http.MethodPost, "/api/v2/requesters", map[string]any{"first_name": "B", "primary_email": "b@x.com"}, nil, http.StatusCreated},
-		{"delete", http.MethodDelete, path("/api/v2/requesters/{id}", uid), nil, nil, http.StatusNoContent},
-		{"validation", http.MethodPost, "/api/v2/requesters", map[string]any{}, nil, http.StatusBadRequest},
-		{"not found", http.MethodGet, "/api/v2/requesters/1", nil, nil, http.StatusNotFound},
-		{"unauthorized", http.MethodGet, "/api/v2/requesters", nil, []reqOpt{withKey("nope")}, http.StatusUnauthorized},
-		{"forbidden", http.MethodGet, "/api/v2/agents", nil, []reqOpt{withKey(plainKey)}, http.StatusForbidden},
+		{"get", apiCall{http.MethodGet, path("/api/v2/requesters/{id}", uid), nil, nil}, http.StatusOK},
+		{"list", apiCall{http.MethodGet, "/api/v2/requesters", nil, nil}, http.StatusOK},
+		{"create", apiCall{http.MethodPost, "/api/v2/requesters", map[string]any{"first_name": "B", "primary_email": "b@x.com"}, nil}, http.StatusCreated},
+		{"delete", apiCall{http.MethodDelete, path("/api/v2/requesters/{id}", uid), nil, nil}, http.StatusNoContent},
+		{"validation", apiCall{http.MethodPost, "/api/v2/requesters", map[string]any{}, nil}, http.StatusBadRequest},
+		{"not found", apiCall{http.MethodGet, "/api/v2/requesters/1", nil, nil}, http.StatusNotFound},
+		{"unauthorized", apiCall{http.MethodGet, "/api/v2/requesters", nil, []reqOpt{withKey("nope")}}, http.StatusUnauthorized},
+		{"forbidden", apiCall{http.MethodGet, "/api/v2/agents", nil, []reqOpt{withKey(plainKey)}}, http.StatusForbidden},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := f.do(tt.method, tt.path, tt.body, tt.opts...).must(t, tt.status)
-			if r.header.Get("X-Ratelimit-Total") != "50" {
-				t.Errorf("X-Ratelimit-Total = %q", r.header.Get("X-Ratelimit-Total"))
+			r := f.doCall(tt.call).must(t, tt.status)
+			if r.Header.Get("X-Ratelimit-Total") != "50" {
+				t.Errorf("X-Ratelimit-Total = %q", r.Header.Get("X-Ratelimit-Total"))
 			}
 			// One call went to the setup create, then one per case so far.
-			if want := strconv.Itoa(50 - 2 - i); r.header.Get("X-Ratelimit-Remaining") != want {
-				t.Errorf("X-Ratelimit-Remaining = %q, want %s", r.header.Get("X-Ratelimit-Remaining"), want)
+			if want := strconv.Itoa(50 - 2 - i); r.Header.Get("X-Ratelimit-Remaining") != want {
+				t.Errorf("X-Ratelimit-Remaining = %q, want %s", r.Header.Get("X-Ratelimit-Remaining"), want)
 			}
-			if r.header.Get("X-Ratelimit-Used-CurrentRequest") != "1" {
-				t.Errorf("X-Ratelimit-Used-CurrentRequest = %q", r.header.Get("X-Ratelimit-Used-CurrentRequest"))
+			if r.Header.Get("X-Ratelimit-Used-CurrentRequest") != "1" {
+				t.Errorf("X-Ratelimit-Used-CurrentRequest = %q", r.Header.Get("X-Ratelimit-Used-CurrentRequest"))
 			}
 		})
 	}
@@ -48,7 +45,7 @@ func TestRateHeadersWithoutLimit(t *testing.T) {
 	f := newFixture(t, Options{})
 	r := f.do(http.MethodGet, "/api/v2/requesters", nil).must(t, http.StatusOK)
 	for _, h := range []string{"X-Ratelimit-Total", "X-Ratelimit-Remaining", "X-Ratelimit-Used-CurrentRequest"} {
-		if r.header.Get(h) == "" {
+		if r.Header.Get(h) == "" {
 			t.Errorf("%s missing", h)
 		}
 	}
@@ -95,10 +92,10 @@ func TestBudgetExhaustionAnswers429AndAppliesNothing(t *testing.T) {
 			f.clock.Add(15 * time.Second) // 10:15:15, 45 s before the window ends
 			tt.spend(f)
 			r := tt.blocked(f).must(t, http.StatusTooManyRequests)
-			if got := r.header.Get("Retry-After"); got != "45" {
+			if got := r.Header.Get("Retry-After"); got != "45" {
 				t.Errorf("Retry-After = %q, want 45", got)
 			}
-			if r.header.Get("X-Ratelimit-Total") == "" {
+			if r.Header.Get("X-Ratelimit-Total") == "" {
 				t.Error("429 without rate headers")
 			}
 			if tt.applied != nil && tt.applied(f) {
@@ -108,11 +105,11 @@ func TestBudgetExhaustionAnswers429AndAppliesNothing(t *testing.T) {
 				tt.unblocked(f).must(t, http.StatusCreated)
 			}
 			f.clock.Add(44*time.Second + 500*time.Millisecond)
-			if got := tt.blocked(f).must(t, http.StatusTooManyRequests).header.Get("Retry-After"); got != "1" {
+			if got := tt.blocked(f).must(t, http.StatusTooManyRequests).Header.Get("Retry-After"); got != "1" {
 				t.Errorf("Retry-After half a second before the window ends = %q, want 1", got)
 			}
 			f.clock.Add(time.Second)
-			if got := tt.blocked(f).status; got == http.StatusTooManyRequests {
+			if got := tt.blocked(f).Status; got == http.StatusTooManyRequests {
 				t.Error("new window still limited")
 			}
 			if tt.applied != nil && !tt.applied(f) {

@@ -7,10 +7,8 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 )
 
-func requesterGroupJSON(g *requesterGroupRecord) map[string]any {
+func (g *requesterGroupRecord) fields() map[string]any {
 	return map[string]any{
-		"id":          g.ID,
-		"name":        g.Name,
 		"description": nullString(g.Description),
 		"type":        g.Type,
 	}
@@ -29,23 +27,19 @@ func (g *requesterGroupRecord) clone() *requesterGroupRecord {
 // requesterGroups are the requester group routes: the API makes manual groups only, and refuses to
 // change rule-based ones. Deleting one leaves its members as users.
 func requesterGroups() collection[requesterGroupRecord, *requesterGroupRecord] {
-	return collection[requesterGroupRecord, *requesterGroupRecord]{
-		path:  "requester_groups",
-		key:   "requester_group",
-		items: func(s *state) map[int64]*requesterGroupRecord { return s.requesterGroups },
-		fresh: func() *requesterGroupRecord {
-			return &requesterGroupRecord{RequesterGroup: freshservice.RequesterGroup{Type: freshservice.GroupTypeManual}, members: map[int64]bool{}}
-		},
-		render: func(_ *Emulator, g *requesterGroupRecord) map[string]any { return requesterGroupJSON(g) },
-		set:    setRequesterGroupField,
-		guard: func(g *requesterGroupRecord) *response {
-			if g.Type != freshservice.GroupTypeRuleBased {
-				return nil
-			}
-			r := ruleBasedRefusal()
-			return &r
-		},
+	c := newCollection("requester_groups", func(s *state) map[int64]*requesterGroupRecord { return s.requesterGroups })
+	c.fresh = func() *requesterGroupRecord {
+		return &requesterGroupRecord{RequesterGroup: freshservice.RequesterGroup{Type: freshservice.GroupTypeManual}, members: map[int64]bool{}}
 	}
+	c.untimed = true
+	c.guard = func(g *requesterGroupRecord) *response {
+		if g.Type != freshservice.GroupTypeRuleBased {
+			return nil
+		}
+		r := ruleBasedRefusal()
+		return &r
+	}
+	return c
 }
 
 // ruleBasedRefusal is the answer to a change Freshservice only allows on manual groups.
@@ -53,7 +47,7 @@ func ruleBasedRefusal() response {
 	return badRequest(fieldError{Field: "type", Message: "Rule based requester groups cannot be modified through the API", Code: codeInvalidValue})
 }
 
-func setRequesterGroupField(_ *Emulator, g *requesterGroupRecord, key string, raw json.RawMessage) *fieldError {
+func (g *requesterGroupRecord) set(_ *Emulator, key string, raw json.RawMessage) *fieldError {
 	switch key {
 	case "type":
 		return readonlyField(key)

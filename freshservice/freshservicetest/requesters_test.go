@@ -2,9 +2,12 @@ package freshservicetest
 
 import (
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fsscim/fsscim/proxy/proxytest/golden"
 )
 
 func TestCreateRequesterAnswers201WithLocationAndStoresUser(t *testing.T) {
@@ -15,8 +18,8 @@ func TestCreateRequesterAnswers201WithLocationAndStoresUser(t *testing.T) {
 	}).must(t, http.StatusCreated)
 	got := r.inner(t, "requester")
 	uid := id(t, got)
-	if want := f.srv.URL + path("/api/v2/requesters/{id}", uid); r.header.Get("Location") != want {
-		t.Errorf("Location = %q, want %q", r.header.Get("Location"), want)
+	if want := f.srv.URL + path("/api/v2/requesters/{id}", uid); r.Header.Get("Location") != want {
+		t.Errorf("Location = %q, want %q", r.Header.Get("Location"), want)
 	}
 	if uid <= 1<<32 {
 		t.Errorf("id %d is not a large id", uid)
@@ -30,7 +33,7 @@ func TestCreateRequesterAnswers201WithLocationAndStoresUser(t *testing.T) {
 	}
 	get := f.do(http.MethodGet, path("/api/v2/requesters/{id}", uid), nil).must(t, http.StatusOK)
 	if get.inner(t, "requester")["last_name"] != "Weasley" {
-		t.Errorf("GET returned %s", get.raw)
+		t.Errorf("GET returned %s", get.Body)
 	}
 }
 
@@ -66,7 +69,7 @@ func TestCreateRequesterGolden(t *testing.T) {
 		"mobile_phone_number": "77762443", "department_ids": []int64{dept.ID}, "location_id": loc.ID,
 		"time_zone": "Edinburgh", "language": "fr", "custom_fields": map[string]any{"region": "EMEA"},
 	}).must(t, http.StatusCreated)
-	compareGolden(t, "requester_created.json", r.raw)
+	golden.JSON(t, filepath.Join("testdata", "requester_created.json"), r.Body)
 }
 
 func TestListRequestersEmailFilterIsCaseInsensitiveExact(t *testing.T) {
@@ -74,31 +77,17 @@ func TestListRequestersEmailFilterIsCaseInsensitiveExact(t *testing.T) {
 	ann := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "Ann@Example.com"})
 	f.createRequester(map[string]any{"first_name": "Annie", "primary_email": "ann@example.com.au"})
 	f.createRequester(map[string]any{"first_name": "Bob", "primary_email": "bob@example.com", "secondary_emails": []string{"ann2@example.com"}})
-	tests := []struct {
-		name  string
-		query string
-		want  []int64
-	}{
-		{"same case", "email=Ann%40Example.com", []int64{ann}},
-		{"other case", "email=ANN%40EXAMPLE.COM", []int64{ann}},
-		{"no prefix match", "email=ann%40example", nil},
-		{"secondary not matched", "email=ann2%40example.com", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := f.do(http.MethodGet, "/api/v2/requesters?"+tt.query, nil).must(t, http.StatusOK)
-			got := r.ids(t, "requesters")
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("ids = %v, want %v", got, tt.want)
-			}
-		})
-	}
+	f.checkListIDs(t, "requesters", []listCase{
+		{"same case", "?email=Ann%40Example.com", []int64{ann}},
+		{"other case", "?email=ANN%40EXAMPLE.COM", []int64{ann}},
+		{"no prefix match", "?email=ann%40example", nil},
+		{"secondary not matched", "?email=ann2%40example.com", nil},
+	})
 }
 
 func TestListRequestersIncludeAgents(t *testing.T) {
 	f := newFixture(t, Options{})
-	req := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"})
-	agent := f.createAgent("Bea", "bea@x.com")
+	req, agent := f.requesterAndAgent()
 	tests := []struct {
 		name      string
 		query     string
@@ -165,8 +154,7 @@ func TestUpdateRequesterMergesAndResetsCanSeeAllTickets(t *testing.T) {
 
 func TestDeactivateStatusDiffersForRequestersAndAgents(t *testing.T) {
 	f := newFixture(t, Options{})
-	req := f.createRequester(map[string]any{"first_name": "Ann", "primary_email": "ann@x.com"})
-	agent := f.createAgent("Bea", "bea@x.com")
+	req, agent := f.requesterAndAgent()
 	tests := []struct {
 		name       string
 		path       string
@@ -182,10 +170,10 @@ func TestDeactivateStatusDiffersForRequestersAndAgents(t *testing.T) {
 			r := f.do(http.MethodDelete, path(tt.path, tt.uid), nil).must(t, tt.wantStatus)
 			if tt.wantBody {
 				if got := r.inner(t, "agent"); got["active"] != false || id(t, got) != tt.uid {
-					t.Errorf("body %s", r.raw)
+					t.Errorf("body %s", r.Body)
 				}
-			} else if len(r.raw) != 0 {
-				t.Errorf("body %q, want none", r.raw)
+			} else if len(r.Body) != 0 {
+				t.Errorf("body %q, want none", r.Body)
 			}
 			if u, ok := f.e.User(tt.uid); !ok || u.Active {
 				t.Errorf("user after DELETE: %+v %v", u, ok)
@@ -292,8 +280,8 @@ func TestRequesterEndpointsDoNotServeAgents(t *testing.T) {
 				body = map[string]any{"job_title": "x"}
 			}
 			r := f.do(m, path("/api/v2/requesters/{id}", agent), body).must(t, http.StatusNotFound)
-			if strings.TrimSpace(string(r.raw)) != "{}" {
-				t.Errorf("404 body %q, want {}", r.raw)
+			if strings.TrimSpace(string(r.Body)) != "{}" {
+				t.Errorf("404 body %q, want {}", r.Body)
 			}
 		})
 	}

@@ -100,10 +100,10 @@ func TestEmailIndexFollowsUpdatesDeletesAndConversions(t *testing.T) {
 		// A throwaway secondary keeps the probe's own primary address unique.
 		r := f.do(http.MethodPost, "/api/v2/requesters", map[string]any{"first_name": "Probe", "primary_email": "probe." + itoa(int64(len(f.e.Users()))) + "@x.com",
 			"secondary_emails": []string{addr}})
-		if r.status != status {
-			t.Fatalf("after %s: creating a user holding %q answered %d, want %d: %s", step, addr, r.status, status, r.raw)
+		if r.Status != status {
+			t.Fatalf("after %s: creating a user holding %q answered %d, want %d: %s", step, addr, r.Status, status, r.Body)
 		}
-		if r.status == http.StatusCreated {
+		if r.Status == http.StatusCreated {
 			// Give the address back, for good.
 			f.do(http.MethodDelete, path("/api/v2/requesters/{id}/forget", id(t, r.inner(t, "requester"))), nil).must(t, http.StatusNoContent)
 		}

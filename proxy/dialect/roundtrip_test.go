@@ -14,10 +14,10 @@ import (
 	"github.com/elimity-com/scim/schema"
 
 	"github.com/fsscim/fsscim/freshservice"
-	"github.com/fsscim/fsscim/internal/golden"
 	"github.com/fsscim/fsscim/mapping"
 	"github.com/fsscim/fsscim/mapping/mappingtest"
 	"github.com/fsscim/fsscim/proxy/dialect"
+	"github.com/fsscim/fsscim/proxy/proxytest/golden"
 )
 
 const (

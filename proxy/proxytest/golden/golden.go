@@ -1,8 +1,10 @@
-// Package golden compares what a test produced with a golden file kept under the package's testdata.
+// Package golden compares what a test produced with a golden file kept under the package's testdata,
+// and rewrites the file instead when the run asks for it (go test ./PKG/ -update).
 package golden
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -11,13 +13,32 @@ import (
 	"testing"
 )
 
-// update asks a test run to rewrite the golden files instead of comparing with them, so that a
-// deliberate change is accepted: go test ./PKG/ -update.
+// update is registered in every test binary that imports this package, so no test package may
+// declare its own -update flag beside it.
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// Updating reports whether this run rewrites golden files: asked by -update, or by UPDATE_GOLDEN=1
-// as the dialect's round trip was first run.
+// Updating reports whether this run rewrites golden files: asked by -update, or by UPDATE_GOLDEN=1.
 func Updating() bool { return *update || os.Getenv("UPDATE_GOLDEN") != "" }
+
+// JSON compares body, indented with two spaces but otherwise as written, with the file at path.
+func JSON(tb testing.TB, path string, body []byte) {
+	tb.Helper()
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, body, "", "  "); err != nil {
+		tb.Fatalf("indent %s: %v", body, err)
+	}
+	Check(tb, path, append(pretty.Bytes(), '\n'))
+}
+
+// Value compares v, marshalled as indented JSON (map keys sorted), with the file at path.
+func Value(tb testing.TB, path string, v any) {
+	tb.Helper()
+	got, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		tb.Fatalf("marshal %s: %v", path, err)
+	}
+	Check(tb, path, append(got, '\n'))
+}
 
 // Check compares got with the golden file at path, or writes got to the file (creating its folder)
 // when the run is Updating.
@@ -25,10 +46,10 @@ func Check(tb testing.TB, path string, got []byte) {
 	tb.Helper()
 	if Updating() {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			tb.Fatal(err)
+			tb.Fatalf("make the golden file's folder: %v", err)
 		}
 		if err := os.WriteFile(path, got, 0o644); err != nil {
-			tb.Fatal(err)
+			tb.Fatalf("write golden file: %v", err)
 		}
 		return
 	}
