@@ -105,9 +105,7 @@ func (s *Redis) GetUser(ctx context.Context, tenant string, id int64) (record.Us
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
-	defer cancel()
-	e, exists, err := decodeUserEntry(s.c.Get(ctx, s.userKey(t, id)))
+	e, exists, err := getEntry[userEntry](ctx, s, s.userKey(t, id))
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s from redis: %w", id, tenant, err)
 	}
@@ -122,16 +120,47 @@ type userEntry struct {
 	Removed bool  `json:"removed,omitempty"`
 }
 
-// decodeUserEntry reads the answer to a GET of a user key; exists is false when there is no key.
-func decodeUserEntry(cmd *redis.StringCmd) (userEntry, bool, error) {
+func (e *userEntry) clearIfRemoved() {
+	if e.Removed {
+		e.UserRecord = record.UserRecord{}
+	}
+}
+
+// storedEntry is what a record as Redis holds it (userEntry, groupEntry) offers the readers below:
+// a tombstone clears its record, so that a removed record reads as the zero record.
+type storedEntry[E any] interface {
+	*E
+	clearIfRemoved()
+}
+
+// getEntry reads the record under key, within the store's operation timeout.
+func getEntry[E any, P storedEntry[E]](ctx context.Context, s *Redis, key string) (E, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
+	defer cancel()
+	return decodeEntry[E, P](s.c.Get(ctx, key))
+}
+
+// decodeEntry reads the answer to a GET of a record key; exists is false when there is no key.
+func decodeEntry[E any, P storedEntry[E]](cmd *redis.StringCmd) (e E, exists bool, err error) {
 	data, err := cmd.Result()
 	if errors.Is(err, redis.Nil) {
-		return userEntry{}, false, nil
+		return e, false, nil
 	}
 	if err != nil {
-		return userEntry{}, false, err
+		return e, false, err
 	}
-	return decodeUserValue(data)
+	return unmarshalEntry[E, P](data)
+}
+
+// unmarshalEntry decodes a record's JSON.
+func unmarshalEntry[E any, P storedEntry[E]](data string) (E, bool, error) {
+	var e E
+	if err := json.Unmarshal([]byte(data), &e); err != nil {
+		var none E
+		return none, false, fmt.Errorf("decode record: %w", err)
+	}
+	P(&e).clearIfRemoved()
+	return e, true, nil
 }
 
 // tombstoneLifetime is how long a removed record is remembered as removed. A copy of it a replica
@@ -331,14 +360,7 @@ func decodeUserValue(v any) (userEntry, bool, error) {
 	if !ok {
 		return userEntry{}, false, fmt.Errorf("unexpected value type %T", v)
 	}
-	var e userEntry
-	if err := json.Unmarshal([]byte(str), &e); err != nil {
-		return userEntry{}, false, fmt.Errorf("decode record: %w", err)
-	}
-	if e.Removed {
-		e.UserRecord = record.UserRecord{}
-	}
-	return e, true, nil
+	return unmarshalEntry[userEntry](str)
 }
 
 func (s *Redis) withTimeout(ctx context.Context, f func(context.Context) ([]string, error)) ([]string, error) {
@@ -359,9 +381,7 @@ func (s *Redis) GetGroup(ctx context.Context, tenant, kind string, id int64) (re
 	if err != nil {
 		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
-	defer cancel()
-	e, exists, err := decodeGroupEntry(s.c.Get(ctx, s.groupKey(t, kind, id)))
+	e, exists, err := getEntry[groupEntry](ctx, s, s.groupKey(t, kind, id))
 	if err != nil {
 		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
 	}
@@ -375,22 +395,10 @@ type groupEntry struct {
 	Removed bool  `json:"removed,omitempty"`
 }
 
-func decodeGroupEntry(cmd *redis.StringCmd) (groupEntry, bool, error) {
-	data, err := cmd.Bytes()
-	if errors.Is(err, redis.Nil) {
-		return groupEntry{}, false, nil
-	}
-	if err != nil {
-		return groupEntry{}, false, err
-	}
-	var e groupEntry
-	if err := json.Unmarshal(data, &e); err != nil {
-		return groupEntry{}, false, fmt.Errorf("decode record: %w", err)
-	}
+func (e *groupEntry) clearIfRemoved() {
 	if e.Removed {
 		e.GroupRecord = record.GroupRecord{}
 	}
-	return e, true, nil
 }
 
 // groupValue is the value and expiry a group record made at the time at is kept under.
