@@ -133,7 +133,7 @@ func TestServeReportsAChangedKeysFile(t *testing.T) {
 	}
 	audit.secret("a test's second server token key", added)
 	configtest.ReplaceFile(t, keysFile, []byte(added+"\n"+f.key+"\n"))
-	eventually(t, "the log to report the changed keys file", func() bool {
+	configtest.Eventually(t, "the log to report the changed keys file", func() bool {
 		return strings.Contains(s.logs.String(), "the token keys file changed")
 	})
 	if got := metric(); got != "1" {
