@@ -19,8 +19,8 @@ import (
 	"github.com/fsscim/fsscim/store/storetest"
 )
 
-// storeWithUsers writes a store file of 1,500 user records into dataDir and returns its path and the
-// pages that hold records.
+// storeWithUsers writes a store file of storetest.ManyUsers user records into dataDir and returns its
+// path and the pages that hold records.
 func storeWithUsers(t *testing.T, dataDir string) (string, []int) {
 	t.Helper()
 	path := filepath.Join(dataDir, store.DefaultFileName)
@@ -28,21 +28,10 @@ func storeWithUsers(t *testing.T, dataDir string) (string, []int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]int64, 1500)
-	for i := range ids {
-		ids[i] = int64(i + 1)
-	}
-	err = st.UpdateUsers(context.Background(), "acme.freshservice.com", ids, func(_ int64, r *record.UserRecord) error {
+	storetest.FillUsers(t, st, "acme.freshservice.com", func(r *record.UserRecord) {
 		r.DepartmentIDs, r.RestorePending = []int64{4}, true
 		r.Echo = map[string]record.EchoValue{"timezone": {Sent: "America/New_York", Stored: "Eastern Time (US & Canada)"}}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
 	leaves, err := storetest.LeafPages(path)
 	if err != nil {
 		t.Fatal(err)
