@@ -112,25 +112,25 @@ func (s *Redis) GetUser(ctx context.Context, tenant string, id int64) (record.Us
 	return e.UserRecord, exists && !e.Removed, nil
 }
 
-// userEntry is a user record as Redis holds it: the record, when it was written (Unix milliseconds;
-// 0 for records written before records had times), and whether it is a tombstone.
-type userEntry struct {
-	record.UserRecord
+// entryMark is what Redis keeps beside each record: when it was written (Unix milliseconds; 0 for
+// records written before records had times), and whether it is a tombstone.
+type entryMark struct {
 	At      int64 `json:"at,omitempty"`
 	Removed bool  `json:"removed,omitempty"`
 }
 
-func (e *userEntry) clearIfRemoved() {
-	if e.Removed {
-		e.UserRecord = record.UserRecord{}
-	}
+func (m *entryMark) mark() *entryMark { return m }
+
+// userEntry is a user record as Redis holds it.
+type userEntry struct {
+	record.UserRecord
+	entryMark
 }
 
-// storedEntry is what a record as Redis holds it (userEntry, groupEntry) offers the readers below:
-// a tombstone clears its record, so that a removed record reads as the zero record.
+// storedEntry is a record as Redis holds it (userEntry, groupEntry), for the readers below.
 type storedEntry[E any] interface {
 	*E
-	clearIfRemoved()
+	mark() *entryMark
 }
 
 // getEntry reads the record under key, within the store's operation timeout.
@@ -159,7 +159,11 @@ func unmarshalEntry[E any, P storedEntry[E]](data string) (E, bool, error) {
 		var none E
 		return none, false, fmt.Errorf("decode record: %w", err)
 	}
-	P(&e).clearIfRemoved()
+	if m := *P(&e).mark(); m.Removed {
+		// A tombstone reads as the zero record with its mark.
+		e = *new(E)
+		*P(&e).mark() = m
+	}
 	return e, true, nil
 }
 
@@ -171,10 +175,10 @@ const tombstoneLifetime = 7 * 24 * time.Hour
 // when it remembers nothing.
 func (s *Redis) writeUser(ctx context.Context, p redis.Pipeliner, tenant string, id int64, r record.UserRecord, at int64) error {
 	key := s.userKey(tenant, id)
-	e := userEntry{UserRecord: r, At: at}
+	e := userEntry{UserRecord: r, entryMark: entryMark{At: at}}
 	var ttl time.Duration
 	if r.IsZero() {
-		e, ttl = userEntry{At: at, Removed: true}, tombstoneLifetime
+		e, ttl = userEntry{entryMark: entryMark{At: at, Removed: true}}, tombstoneLifetime
 		p.SRem(ctx, s.usersKey(tenant), id)
 	} else {
 		p.SAdd(ctx, s.usersKey(tenant), id)
@@ -388,24 +392,17 @@ func (s *Redis) GetGroup(ctx context.Context, tenant, kind string, id int64) (re
 	return e.GroupRecord, exists && !e.Removed, nil
 }
 
-// groupEntry is a group record as Redis holds it, with its time and tombstone mark as userEntry.
+// groupEntry is a group record as Redis holds it.
 type groupEntry struct {
 	record.GroupRecord
-	At      int64 `json:"at,omitempty"`
-	Removed bool  `json:"removed,omitempty"`
-}
-
-func (e *groupEntry) clearIfRemoved() {
-	if e.Removed {
-		e.GroupRecord = record.GroupRecord{}
-	}
+	entryMark
 }
 
 // groupValue is the value and expiry a group record made at the time at is kept under.
 func groupValue(r record.GroupRecord, at int64) ([]byte, time.Duration, error) {
-	e, ttl := groupEntry{GroupRecord: r, At: at}, time.Duration(0)
+	e, ttl := groupEntry{GroupRecord: r, entryMark: entryMark{At: at}}, time.Duration(0)
 	if r.IsZero() {
-		e, ttl = groupEntry{At: at, Removed: true}, tombstoneLifetime
+		e, ttl = groupEntry{entryMark: entryMark{At: at, Removed: true}}, tombstoneLifetime
 	}
 	data, err := json.Marshal(e)
 	return data, ttl, err
