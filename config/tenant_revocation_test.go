@@ -98,11 +98,9 @@ func TestRejectedFileStillRevokes(t *testing.T) {
 
 // TestWatcherSaysTokensAreRefused: the watcher publishes the refusal and logs it as an error.
 func TestWatcherSaysTokensAreRefused(t *testing.T) {
-	dir := t.TempDir()
-	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\n")
-	w, _, logs := startWatcher(t, dir)
+	dir, w, _, logs := watchNewFolder(t, map[string]string{"acme.yaml": "domain: acme.freshservice.com\n"})
 	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ntokens_not_before: 2025-02-30T00:00:00Z\n")
-	waitFor(t, "the refusal to be published", func() bool {
+	configtest.Eventually(t, "the refusal to be published", func() bool {
 		tn, ok := w.Current().Lookup("acme.freshservice.com")
 		return ok && tn.TokensRefused
 	})

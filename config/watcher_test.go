@@ -44,18 +44,6 @@ func (r *reloads) errText() string {
 	return r.lastErr.Error()
 }
 
-// waitFor polls cond until it holds, failing the test after a generous bound.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func startWatcher(t *testing.T, dir string) (*Watcher, *reloads, *observer.ObservedLogs) {
 	t.Helper()
 	core, logs := observer.New(zapcore.InfoLevel)
@@ -78,10 +66,19 @@ func startWatcher(t *testing.T, dir string) (*Watcher, *reloads, *observer.Obser
 	return w, rec, logs
 }
 
-func TestWatcherReloadsPerFile(t *testing.T) {
+// watchNewFolder writes files (name: content) into a new tenants folder and starts a watcher on it.
+func watchNewFolder(t *testing.T, files map[string]string) (string, *Watcher, *reloads, *observer.ObservedLogs) {
+	t.Helper()
 	dir := t.TempDir()
-	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\n")
+	for name, content := range files {
+		configtest.WriteTenant(t, dir, name, content)
+	}
 	w, rec, logs := startWatcher(t, dir)
+	return dir, w, rec, logs
+}
+
+func TestWatcherReloadsPerFile(t *testing.T) {
+	dir, w, rec, logs := watchNewFolder(t, map[string]string{"acme.yaml": "domain: acme.freshservice.com\n"})
 
 	if _, ok := w.Current().Lookup("acme.freshservice.com"); !ok || w.Current().Len() != 1 {
 		t.Fatalf("initial set = %v", w.Current().All())
@@ -92,14 +89,14 @@ func TestWatcherReloadsPerFile(t *testing.T) {
 
 	// A new valid file adds its tenant.
 	configtest.WriteTenant(t, dir, "beta.yaml", "domain: beta.freshservice.com\n")
-	waitFor(t, "beta to be added", func() bool {
+	configtest.Eventually(t, "beta to be added", func() bool {
 		_, ok := w.Current().Lookup("beta.freshservice.com")
 		return ok
 	})
 
 	// A broken edit keeps the last good version and says why.
 	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ndry_run: true\nusers: {on_delete: remove}\n")
-	waitFor(t, "the broken edit to be reported", func() bool {
+	configtest.Eventually(t, "the broken edit to be reported", func() bool {
 		return strings.Contains(rec.errText(), `acme.yaml:3: users.on_delete: "remove" is not allowed`)
 	})
 	acme, ok := w.Current().Lookup("acme.freshservice.com")
@@ -113,7 +110,7 @@ func TestWatcherReloadsPerFile(t *testing.T) {
 
 	// Fixing it serves the new version and clears the problem.
 	configtest.WriteTenant(t, dir, "acme.yaml", "domain: acme.freshservice.com\ndry_run: true\n")
-	waitFor(t, "the fixed acme to be served", func() bool {
+	configtest.Eventually(t, "the fixed acme to be served", func() bool {
 		acme, ok := w.Current().Lookup("acme.freshservice.com")
 		return ok && acme.DryRun && rec.errText() == ""
 	})
@@ -122,7 +119,7 @@ func TestWatcherReloadsPerFile(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "beta.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "beta to be removed", func() bool {
+	configtest.Eventually(t, "beta to be removed", func() bool {
 		_, ok := w.Current().Lookup("beta.freshservice.com")
 		return !ok
 	})
@@ -135,13 +132,11 @@ func TestWatcherReloadsPerFile(t *testing.T) {
 }
 
 func TestWatcherDuplicateDomainKeepsFirstLoaded(t *testing.T) {
-	dir := t.TempDir()
 	// "z-" sorts after "a-": the first loaded must win, not the first by name.
-	configtest.WriteTenant(t, dir, "z-acme.yaml", "domain: acme.freshservice.com\n")
-	w, rec, _ := startWatcher(t, dir)
+	dir, w, rec, _ := watchNewFolder(t, map[string]string{"z-acme.yaml": "domain: acme.freshservice.com\n"})
 
 	configtest.WriteTenant(t, dir, "a-acme.yaml", "domain: acme.freshservice.com\ndry_run: true\n")
-	waitFor(t, "the duplicate to be reported", func() bool {
+	configtest.Eventually(t, "the duplicate to be reported", func() bool {
 		msg := rec.errText()
 		return strings.Contains(msg, "a-acme.yaml") && strings.Contains(msg, "already served from z-acme.yaml")
 	})
@@ -154,7 +149,7 @@ func TestWatcherDuplicateDomainKeepsFirstLoaded(t *testing.T) {
 	if err := os.Remove(filepath.Join(dir, "z-acme.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "a-acme.yaml to take over", func() bool {
+	configtest.Eventually(t, "a-acme.yaml to take over", func() bool {
 		acme, ok := w.Current().Lookup("acme.freshservice.com")
 		return ok && filepath.Base(acme.File) == "a-acme.yaml" && rec.errText() == ""
 	})
@@ -183,10 +178,10 @@ func TestWatcherStartErrors(t *testing.T) {
 }
 
 func TestWatcherServesValidFilesWhenSomeAreBroken(t *testing.T) {
-	dir := t.TempDir()
-	configtest.WriteTenant(t, dir, "good.yaml", "domain: good.freshservice.com\n")
-	configtest.WriteTenant(t, dir, "bad.yaml", "domain: bad.freshservice.com\nsurprise: true\n")
-	w, rec, logs := startWatcher(t, dir)
+	_, w, rec, logs := watchNewFolder(t, map[string]string{
+		"good.yaml": "domain: good.freshservice.com\n",
+		"bad.yaml":  "domain: bad.freshservice.com\nsurprise: true\n",
+	})
 	if _, ok := w.Current().Lookup("good.freshservice.com"); !ok || w.Current().Len() != 1 {
 		t.Errorf("tenants = %v", w.Current().All())
 	}
@@ -211,7 +206,7 @@ func TestWatcherSurvivesTheFolderGoingAway(t *testing.T) {
 	if err := os.Rename(dir, filepath.Join(parent, "old")); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the unreadable folder to be reported", func() bool {
+	configtest.Eventually(t, "the unreadable folder to be reported", func() bool {
 		return strings.Contains(rec.errText(), "read tenants folder")
 	})
 	if _, ok := w.Current().Lookup("acme.freshservice.com"); !ok {
@@ -221,7 +216,7 @@ func TestWatcherSurvivesTheFolderGoingAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	configtest.WriteTenant(t, dir, "beta.yaml", "domain: beta.freshservice.com\n")
-	waitFor(t, "the new folder to be read", func() bool {
+	configtest.Eventually(t, "the new folder to be read", func() bool {
 		_, beta := w.Current().Lookup("beta.freshservice.com")
 		_, acme := w.Current().Lookup("acme.freshservice.com")
 		return beta && !acme && rec.errText() == ""

@@ -18,7 +18,7 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-const damageUsers = 1500
+const damageUsers = storetest.ManyUsers
 
 // filledStore writes damageUsers records into a new store file and closes it.
 func filledStore(t *testing.T) string {
@@ -28,21 +28,7 @@ func filledStore(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	ids := make([]int64, damageUsers)
-	for i := range ids {
-		ids[i] = int64(i + 1)
-	}
-	err = b.UpdateUsers(ctx, "acme.freshservice.com", ids, func(_ int64, r *record.UserRecord) error {
-		*r = fullRecord()
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Close(); err != nil {
-		t.Fatal(err)
-	}
+	storetest.FillUsers(t, b, "acme.freshservice.com", func(r *record.UserRecord) { *r = fullRecord() })
 	return path
 }
 

@@ -105,33 +105,66 @@ func (s *Redis) GetUser(ctx context.Context, tenant string, id int64) (record.Us
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s: %w", id, tenant, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
-	defer cancel()
-	e, exists, err := decodeUserEntry(s.c.Get(ctx, s.userKey(t, id)))
+	e, exists, err := getEntry[userEntry](ctx, s, s.userKey(t, id))
 	if err != nil {
 		return record.UserRecord{}, false, fmt.Errorf("get user %d of %s from redis: %w", id, tenant, err)
 	}
 	return e.UserRecord, exists && !e.Removed, nil
 }
 
-// userEntry is a user record as Redis holds it: the record, when it was written (Unix milliseconds;
-// 0 for records written before records had times), and whether it is a tombstone.
-type userEntry struct {
-	record.UserRecord
+// entryMark is what Redis keeps beside each record: when it was written (Unix milliseconds; 0 for
+// records written before records had times), and whether it is a tombstone.
+type entryMark struct {
 	At      int64 `json:"at,omitempty"`
 	Removed bool  `json:"removed,omitempty"`
 }
 
-// decodeUserEntry reads the answer to a GET of a user key; exists is false when there is no key.
-func decodeUserEntry(cmd *redis.StringCmd) (userEntry, bool, error) {
+func (m *entryMark) mark() *entryMark { return m }
+
+// userEntry is a user record as Redis holds it.
+type userEntry struct {
+	record.UserRecord
+	entryMark
+}
+
+// storedEntry is a record as Redis holds it (userEntry, groupEntry), for the readers below.
+type storedEntry[E any] interface {
+	*E
+	mark() *entryMark
+}
+
+// getEntry reads the record under key, within the store's operation timeout.
+func getEntry[E any, P storedEntry[E]](ctx context.Context, s *Redis, key string) (E, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
+	defer cancel()
+	return decodeEntry[E, P](s.c.Get(ctx, key))
+}
+
+// decodeEntry reads the answer to a GET of a record key; exists is false when there is no key.
+func decodeEntry[E any, P storedEntry[E]](cmd *redis.StringCmd) (e E, exists bool, err error) {
 	data, err := cmd.Result()
 	if errors.Is(err, redis.Nil) {
-		return userEntry{}, false, nil
+		return e, false, nil
 	}
 	if err != nil {
-		return userEntry{}, false, err
+		return e, false, err
 	}
-	return decodeUserValue(data)
+	return unmarshalEntry[E, P](data)
+}
+
+// unmarshalEntry decodes a record's JSON.
+func unmarshalEntry[E any, P storedEntry[E]](data string) (E, bool, error) {
+	var e E
+	if err := json.Unmarshal([]byte(data), &e); err != nil {
+		var none E
+		return none, false, fmt.Errorf("decode record: %w", err)
+	}
+	if m := *P(&e).mark(); m.Removed {
+		// A tombstone reads as the zero record with its mark.
+		e = *new(E)
+		*P(&e).mark() = m
+	}
+	return e, true, nil
 }
 
 // tombstoneLifetime is how long a removed record is remembered as removed. A copy of it a replica
@@ -142,10 +175,10 @@ const tombstoneLifetime = 7 * 24 * time.Hour
 // when it remembers nothing.
 func (s *Redis) writeUser(ctx context.Context, p redis.Pipeliner, tenant string, id int64, r record.UserRecord, at int64) error {
 	key := s.userKey(tenant, id)
-	e := userEntry{UserRecord: r, At: at}
+	e := userEntry{UserRecord: r, entryMark: entryMark{At: at}}
 	var ttl time.Duration
 	if r.IsZero() {
-		e, ttl = userEntry{At: at, Removed: true}, tombstoneLifetime
+		e, ttl = userEntry{entryMark: entryMark{At: at, Removed: true}}, tombstoneLifetime
 		p.SRem(ctx, s.usersKey(tenant), id)
 	} else {
 		p.SAdd(ctx, s.usersKey(tenant), id)
@@ -331,14 +364,7 @@ func decodeUserValue(v any) (userEntry, bool, error) {
 	if !ok {
 		return userEntry{}, false, fmt.Errorf("unexpected value type %T", v)
 	}
-	var e userEntry
-	if err := json.Unmarshal([]byte(str), &e); err != nil {
-		return userEntry{}, false, fmt.Errorf("decode record: %w", err)
-	}
-	if e.Removed {
-		e.UserRecord = record.UserRecord{}
-	}
-	return e, true, nil
+	return unmarshalEntry[userEntry](str)
 }
 
 func (s *Redis) withTimeout(ctx context.Context, f func(context.Context) ([]string, error)) ([]string, error) {
@@ -359,45 +385,24 @@ func (s *Redis) GetGroup(ctx context.Context, tenant, kind string, id int64) (re
 	if err != nil {
 		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s: %w", kind, id, tenant, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.OpTimeout)
-	defer cancel()
-	e, exists, err := decodeGroupEntry(s.c.Get(ctx, s.groupKey(t, kind, id)))
+	e, exists, err := getEntry[groupEntry](ctx, s, s.groupKey(t, kind, id))
 	if err != nil {
 		return record.GroupRecord{}, false, fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
 	}
 	return e.GroupRecord, exists && !e.Removed, nil
 }
 
-// groupEntry is a group record as Redis holds it, with its time and tombstone mark as userEntry.
+// groupEntry is a group record as Redis holds it.
 type groupEntry struct {
 	record.GroupRecord
-	At      int64 `json:"at,omitempty"`
-	Removed bool  `json:"removed,omitempty"`
-}
-
-func decodeGroupEntry(cmd *redis.StringCmd) (groupEntry, bool, error) {
-	data, err := cmd.Bytes()
-	if errors.Is(err, redis.Nil) {
-		return groupEntry{}, false, nil
-	}
-	if err != nil {
-		return groupEntry{}, false, err
-	}
-	var e groupEntry
-	if err := json.Unmarshal(data, &e); err != nil {
-		return groupEntry{}, false, fmt.Errorf("decode record: %w", err)
-	}
-	if e.Removed {
-		e.GroupRecord = record.GroupRecord{}
-	}
-	return e, true, nil
+	entryMark
 }
 
 // groupValue is the value and expiry a group record made at the time at is kept under.
 func groupValue(r record.GroupRecord, at int64) ([]byte, time.Duration, error) {
-	e, ttl := groupEntry{GroupRecord: r, At: at}, time.Duration(0)
+	e, ttl := groupEntry{GroupRecord: r, entryMark: entryMark{At: at}}, time.Duration(0)
 	if r.IsZero() {
-		e, ttl = groupEntry{At: at, Removed: true}, tombstoneLifetime
+		e, ttl = groupEntry{entryMark: entryMark{At: at, Removed: true}}, tombstoneLifetime
 	}
 	data, err := json.Marshal(e)
 	return data, ttl, err

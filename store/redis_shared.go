@@ -89,7 +89,7 @@ func (s *Redis) readUserEntry(ctx context.Context, tenant string, id int64) (use
 	if err != nil {
 		return userEntry{}, false, "", err
 	}
-	e, exists, gen, err := readWithGeneration(ctx, s, s.userKey(t, id), decodeUserEntry)
+	e, exists, gen, err := readWithGeneration(ctx, s, s.userKey(t, id), decodeEntry[userEntry])
 	if err != nil {
 		return userEntry{}, false, "", fmt.Errorf("get user %d of %s from redis: %w", id, tenant, err)
 	}
@@ -102,7 +102,7 @@ func (s *Redis) readGroupEntry(ctx context.Context, tenant, kind string, id int6
 	if err != nil {
 		return groupEntry{}, false, "", err
 	}
-	e, exists, gen, err := readWithGeneration(ctx, s, s.groupKey(t, kind, id), decodeGroupEntry)
+	e, exists, gen, err := readWithGeneration(ctx, s, s.groupKey(t, kind, id), decodeEntry[groupEntry])
 	if err != nil {
 		return groupEntry{}, false, "", fmt.Errorf("get group %s %d of %s from redis: %w", kind, id, tenant, err)
 	}

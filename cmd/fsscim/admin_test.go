@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/config/configtest"
@@ -25,19 +24,6 @@ func logLines(logs string) []map[string]any {
 		}
 	}
 	return out
-}
-
-// eventually polls cond until it holds or a generous deadline passes (the tenant folder is watched
-// with file notifications, backed by a poll every few seconds).
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not happen", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // TestServeAdminListener runs `fsscim serve`: the SCIM listener answers /scim/v2 and a liveness
@@ -88,7 +74,7 @@ func TestServeLogLevelDebugShowsProbes(t *testing.T) {
 	f := newTenantFixture(t)
 	s := serve(t, f, map[string]string{"FSSCIM_LOG_LEVEL": "debug"}, "--listen", "127.0.0.1:0")
 	get(t, http.DefaultClient, s.admin+"/readyz", "")
-	eventually(t, "a debug line for /readyz", func() bool {
+	configtest.Eventually(t, "a debug line for /readyz", func() bool {
 		for _, m := range logLines(s.logs.String()) {
 			if m["msg"] == "admin request" && m["path"] == "/readyz" && m["level"] == "debug" {
 				return true
@@ -125,7 +111,7 @@ func TestServeReadinessTellsTheTruth(t *testing.T) {
 			t.Errorf("startup line %v: want a warning with 0 tenants, saying why it is not ready", s.startup)
 		}
 		configtest.WriteTenant(t, f.tenants, "acme.yaml", good)
-		eventually(t, "ready after a tenant file arrived", func() bool { st, _ := readyz(s); return st == http.StatusOK })
+		configtest.Eventually(t, "ready after a tenant file arrived", func() bool { st, _ := readyz(s); return st == http.StatusOK })
 		if !strings.Contains(s.logs.String(), "ready: the tenant folder is served as written") {
 			t.Errorf("the log does not say that the replica became ready:\n%s", s.logs.String())
 		}
@@ -167,10 +153,10 @@ func TestServeReadinessTellsTheTruth(t *testing.T) {
 			}
 		}
 		configtest.WriteTenant(t, f.tenants, "beta.yaml", "domain: beta.freshservice.com\n")
-		eventually(t, "ready once beta.yaml loads", func() bool { st, _ := readyz(s); return st == http.StatusOK })
+		configtest.Eventually(t, "ready once beta.yaml loads", func() bool { st, _ := readyz(s); return st == http.StatusOK })
 		// A file that breaks now keeps its last good version: still ready.
 		configtest.WriteTenant(t, f.tenants, "acme.yaml", good+"users: {on_delete: remove}\n")
-		eventually(t, "the broken acme.yaml reported", func() bool {
+		configtest.Eventually(t, "the broken acme.yaml reported", func() bool {
 			return strings.Contains(s.logs.String(), "keeping its last good version")
 		})
 		if status, body := readyz(s); status != http.StatusOK {

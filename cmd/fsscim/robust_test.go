@@ -19,8 +19,8 @@ import (
 	"github.com/fsscim/fsscim/store/storetest"
 )
 
-// storeWithUsers writes a store file of 1,500 user records into dataDir and returns its path and the
-// pages that hold records.
+// storeWithUsers writes a store file of storetest.ManyUsers user records into dataDir and returns its
+// path and the pages that hold records.
 func storeWithUsers(t *testing.T, dataDir string) (string, []int) {
 	t.Helper()
 	path := filepath.Join(dataDir, store.DefaultFileName)
@@ -28,21 +28,10 @@ func storeWithUsers(t *testing.T, dataDir string) (string, []int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := make([]int64, 1500)
-	for i := range ids {
-		ids[i] = int64(i + 1)
-	}
-	err = st.UpdateUsers(context.Background(), "acme.freshservice.com", ids, func(_ int64, r *record.UserRecord) error {
+	storetest.FillUsers(t, st, "acme.freshservice.com", func(r *record.UserRecord) {
 		r.DepartmentIDs, r.RestorePending = []int64{4}, true
 		r.Echo = map[string]record.EchoValue{"timezone": {Sent: "America/New_York", Stored: "Eastern Time (US & Canada)"}}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		t.Fatal(err)
-	}
 	leaves, err := storetest.LeafPages(path)
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +122,7 @@ func TestServeReportsAChangedKeysFile(t *testing.T) {
 	}
 	audit.secret("a test's second server token key", added)
 	configtest.ReplaceFile(t, keysFile, []byte(added+"\n"+f.key+"\n"))
-	eventually(t, "the log to report the changed keys file", func() bool {
+	configtest.Eventually(t, "the log to report the changed keys file", func() bool {
 		return strings.Contains(s.logs.String(), "the token keys file changed")
 	})
 	if got := metric(); got != "1" {

@@ -442,7 +442,7 @@ func TestServeMetricsCountTenantReloads(t *testing.T) {
 		t.Fatalf("after start: %v successful and %v failed loads, want 1 and 0", ok, bad)
 	}
 	configtest.WriteTenant(t, f.tenants, "beta.yaml", "domain: beta.freshservice.com\nusers: {on_delete: remove}\n")
-	eventually(t, "a broken tenant file counted as a failed reload", func() bool {
+	configtest.Eventually(t, "a broken tenant file counted as a failed reload", func() bool {
 		_, bad := reloads()
 		return bad >= 1
 	})

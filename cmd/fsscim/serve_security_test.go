@@ -110,7 +110,7 @@ func TestServeRevocationFailsClosed(t *testing.T) {
 
 	configtest.ReplaceFile(t, file, append(append([]byte{}, good...), "tokens_not_before: 2025-06-31T09:00:00Z\n"...))
 	var body string
-	eventually(t, "the token to be refused", func() bool {
+	configtest.Eventually(t, "the token to be refused", func() bool {
 		var status int
 		status, body = get(t, http.DefaultClient, s.base+testConnectionPath, f.token)
 		return status == http.StatusUnauthorized
@@ -126,7 +126,7 @@ func TestServeRevocationFailsClosed(t *testing.T) {
 	}
 
 	configtest.ReplaceFile(t, file, append(append([]byte{}, good...), "tokens_not_before: 2020-06-30T09:00:00Z\n"...))
-	eventually(t, "the token to pass again", func() bool {
+	configtest.Eventually(t, "the token to pass again", func() bool {
 		status, _ := get(t, http.DefaultClient, s.base+testConnectionPath, f.token)
 		return status == http.StatusOK
 	})

@@ -73,7 +73,7 @@ func TestStatusCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	configtest.ReplaceFile(t, path, append(good, "users: {on_delete: remove}\n"...))
-	eventually(t, "the status showing the broken file", func() bool {
+	configtest.Eventually(t, "the status showing the broken file", func() bool {
 		_, out, _ := statusCmd()
 		return strings.Contains(out, "acme.yaml last_good_kept") && strings.Contains(out, "acme.yaml: last_good_kept: acme.yaml:")
 	})

@@ -17,11 +17,16 @@ func newLocal(clk *fakeClock, perMinute, listPerMinute int, maxWait time.Duratio
 		Now: clk.Now, Sleep: clk.Sleep})
 }
 
+// localAt is newLocal on a fake clock of its own, started at at past a whole minute.
+func localAt(at time.Duration, perMinute, listPerMinute int, maxWait time.Duration) (*fakeClock, *budget.Local) {
+	clk := newClock(at)
+	return clk, newLocal(clk, perMinute, listPerMinute, maxWait)
+}
+
 // TestLocalCountsPerClockMinute: the minute's limit is spent, and the next call waits for the next
 // clock minute when the wait fits, or is refused with the time left until then.
 func TestLocalCountsPerClockMinute(t *testing.T) {
-	clk := newClock(15 * time.Second)
-	b := newLocal(clk, 60, 0, 0)
+	clk, b := localAt(15*time.Second, 60, 0, 0)
 	ctx := context.Background()
 	mustTake(t, b, 60, false)
 	if got := refusal(t, b.Take(ctx, false)); got != 45*time.Second {
@@ -90,12 +95,9 @@ func TestLocalLearnsFromFreshservice(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := newClock(10 * time.Second)
-			b := newLocal(clk, tt.perMinute, 0, 0)
+			_, b := localAt(10*time.Second, tt.perMinute, 0, 0)
 			ctx := context.Background()
-			if err := b.Take(ctx, false); err != nil {
-				t.Fatal(err)
-			}
+			mustTake(t, b, 1, false)
 			for _, h := range tt.answers {
 				b.Observe(http.StatusOK, h)
 			}
@@ -108,8 +110,7 @@ func TestLocalLearnsFromFreshservice(t *testing.T) {
 }
 
 func TestLocalUnknownLimitDoesNotRefuse(t *testing.T) {
-	clk := newClock(0)
-	b := newLocal(clk, 0, 0, 0)
+	_, b := localAt(0, 0, 0, 0)
 	if got := b.Remaining(); got != -1 {
 		t.Errorf("Remaining before any answer = %d, want -1", got)
 	}
@@ -126,12 +127,9 @@ func TestLocalUnknownLimitDoesNotRefuse(t *testing.T) {
 // TestLocalIgnoresAnAnswerFromTheMinuteBefore: a call let through at the end of a minute is answered
 // in the next one; what the answer says of the spent minute does not close the new one.
 func TestLocalIgnoresAnAnswerFromTheMinuteBefore(t *testing.T) {
-	clk := newClock(59 * time.Second)
-	b := newLocal(clk, 100, 0, 0)
+	clk, b := localAt(59*time.Second, 100, 0, 0)
 	ctx := context.Background()
-	if err := b.Take(ctx, false); err != nil {
-		t.Fatal(err)
-	}
+	mustTake(t, b, 1, false)
 	clk.Add(2 * time.Second) // the answer arrives at 12:01:01
 	b.Observe(http.StatusOK, header("X-Ratelimit-Total", "100", "X-Ratelimit-Remaining", "0"))
 	if err := b.Take(ctx, false); err != nil {
@@ -155,8 +153,7 @@ func TestLocal429HoldsEveryoneBack(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := newClock(10 * time.Second)
-			b := newLocal(clk, 500, 0, 2*time.Second)
+			clk, b := localAt(10*time.Second, 500, 0, 2*time.Second)
 			b.Observe(http.StatusTooManyRequests, tt.header)
 			for _, list := range []bool{false, true} {
 				if got := refusal(t, b.Take(context.Background(), list)); got != tt.want {
@@ -176,8 +173,7 @@ func TestLocal429HoldsEveryoneBack(t *testing.T) {
 }
 
 func TestLocalListLimit(t *testing.T) {
-	clk := newClock(30 * time.Second)
-	b := newLocal(clk, 100, 2, 0)
+	_, b := localAt(30*time.Second, 100, 2, 0)
 	ctx := context.Background()
 	mustTake(t, b, 2, true)
 	if got := refusal(t, b.Take(ctx, true)); got != 30*time.Second {
@@ -194,8 +190,7 @@ func TestLocalListLimit(t *testing.T) {
 // TestLocalSetLimits: a lowered limit holds at once, for the rest of the minute too; a raised one
 // and a return to the account's own limit as well.
 func TestLocalSetLimits(t *testing.T) {
-	clk := newClock(20 * time.Second)
-	b := newLocal(clk, 100, 0, 0)
+	clk, b := localAt(20*time.Second, 100, 0, 0)
 	ctx := context.Background()
 	mustTake(t, b, 50, false)
 	b.SetLimits(30, 0)
@@ -229,11 +224,8 @@ func TestLocalSetLimits(t *testing.T) {
 }
 
 func TestLocalWaitIsBounded(t *testing.T) {
-	clk := newClock(0)
-	b := newLocal(clk, 1, 0, time.Hour)
-	if err := b.Take(context.Background(), false); err != nil {
-		t.Fatal(err)
-	}
+	clk, b := localAt(0, 1, 0, time.Hour)
+	mustTake(t, b, 1, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	if got := refusal(t, b.Take(ctx, false)); got != time.Minute {

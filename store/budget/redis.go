@@ -134,21 +134,38 @@ func NewRedis(opts RedisOptions) (*Redis, error) {
 // Shared reports whether the budget currently counts in Redis (false: this replica counts alone).
 func (b *Redis) Shared() bool { return b.state.Shared() }
 
-// takeScript grants one call in the current window unless the window is spent or Freshservice asked
-// everyone to wait. It answers {wait ms (0 = granted), calls counted, limit, list calls counted}.
-var takeScript = redis.NewScript(`
+// windowScript is a script over a window's keys (see keys) that starts from the arguments
+// runWindowScript passes first: now and the window's end (Unix milliseconds), the configured limit
+// (0: the learnt one) and how long the window's counters live (milliseconds). The script's own
+// arguments follow from ARGV[5]; stateNumber reads a field of the tenant's state hash.
+func windowScript(body string) *redis.Script {
+	return redis.NewScript(`
 local now = tonumber(ARGV[1])
 local winEnd = tonumber(ARGV[2])
 local limit = tonumber(ARGV[3])
-local listLimit = tonumber(ARGV[4])
-local ttl = tonumber(ARGV[6])
-if limit <= 0 then limit = tonumber(redis.call('HGET', KEYS[3], 'limit') or '0') end
+local ttl = tonumber(ARGV[4])
+local function stateNumber(field) return tonumber(redis.call('HGET', KEYS[3], field) or '0') end
+` + body)
+}
+
+// runWindowScript runs a windowScript on the keys of now's window, with args after the common ones.
+func (b *Redis) runWindowScript(ctx context.Context, script *redis.Script, now time.Time, limit int, args ...any) *redis.Cmd {
+	start, end := windowOf(now)
+	common := []any{now.UnixMilli(), end.UnixMilli(), limit, ttl}
+	return script.Run(ctx, b.opts.Client, b.keys(start), append(common, args...)...)
+}
+
+// takeScript grants one call in the current window unless the window is spent or Freshservice asked
+// everyone to wait. It answers {wait ms (0 = granted), calls counted, limit, list calls counted}.
+var takeScript = windowScript(`
+local listLimit = tonumber(ARGV[5])
+if limit <= 0 then limit = stateNumber('limit') end
 local used = tonumber(redis.call('GET', KEYS[1]) or '0')
 local listUsed = tonumber(redis.call('GET', KEYS[2]) or '0')
-local blocked = tonumber(redis.call('HGET', KEYS[3], 'blocked_until') or '0')
+local blocked = stateNumber('blocked_until')
 if blocked > now then return {blocked - now, used, limit, listUsed} end
 if limit > 0 and used >= limit then return {winEnd - now, used, limit, listUsed} end
-if ARGV[5] == '1' then
+if ARGV[6] == '1' then
   if listLimit > 0 and listUsed >= listLimit then return {winEnd - now, used, limit, listUsed} end
   listUsed = redis.call('INCR', KEYS[2])
   redis.call('PEXPIRE', KEYS[2], ttl)
@@ -160,20 +177,15 @@ return {0, used, limit, listUsed}
 
 // observeScript shares what Freshservice said: the learnt limit, the calls it has counted (never
 // lowering the shared count) and how long everyone must wait.
-var observeScript = redis.NewScript(`
-local now = tonumber(ARGV[1])
-local winEnd = tonumber(ARGV[2])
-local limit = tonumber(ARGV[3])
-local total = tonumber(ARGV[4])
-local remaining = tonumber(ARGV[5])
-local ttl = tonumber(ARGV[8])
+var observeScript = windowScript(`
+local total = tonumber(ARGV[5])
+local remaining = tonumber(ARGV[6])
 local function block(untilMs)
-  local cur = tonumber(redis.call('HGET', KEYS[3], 'blocked_until') or '0')
-  if untilMs > cur then redis.call('HSET', KEYS[3], 'blocked_until', untilMs) end
+  if untilMs > stateNumber('blocked_until') then redis.call('HSET', KEYS[3], 'blocked_until', untilMs) end
 end
 if limit <= 0 then
   if total > 0 then redis.call('HSET', KEYS[3], 'limit', total) end
-  limit = tonumber(redis.call('HGET', KEYS[3], 'limit') or '0')
+  limit = stateNumber('limit')
 end
 if remaining >= 0 then
   if limit > 0 then
@@ -183,8 +195,8 @@ if remaining >= 0 then
   end
   if remaining == 0 then block(winEnd) end
 end
-if ARGV[6] == '1' then
-  local wait = tonumber(ARGV[7])
+if ARGV[7] == '1' then
+  local wait = tonumber(ARGV[8])
   if wait <= 0 then wait = math.max(winEnd - now, 1000) end
   block(now + wait)
 end
@@ -243,7 +255,7 @@ func (b *Redis) Take(ctx context.Context, list bool) error {
 
 func (b *Redis) takeShared(ctx context.Context, list bool) (time.Duration, error) {
 	now := b.opts.Now()
-	start, end := windowOf(now)
+	start, _ := windowOf(now)
 	listFlag := "0"
 	if list {
 		listFlag = "1"
@@ -253,8 +265,7 @@ func (b *Redis) takeShared(ctx context.Context, list bool) (time.Duration, error
 	b.mu.Unlock()
 	octx, cancel := context.WithTimeout(ctx, b.opts.OpTimeout)
 	defer cancel()
-	res, err := takeScript.Run(octx, b.opts.Client, b.keys(start),
-		now.UnixMilli(), end.UnixMilli(), perMinute, listPerMinute, listFlag, ttl).Int64Slice()
+	res, err := b.runWindowScript(octx, takeScript, now, perMinute, listPerMinute, listFlag).Int64Slice()
 	if err != nil {
 		return 0, fmt.Errorf("shared rate budget of %s: take: %w", b.opts.Tenant, err)
 	}
@@ -303,8 +314,7 @@ func (b *Redis) Observe(status int, h http.Header) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), b.opts.OpTimeout)
 	defer cancel()
-	err := observeScript.Run(ctx, b.opts.Client, b.keys(start),
-		now.UnixMilli(), end.UnixMilli(), perMinute, total, remaining, flag429, retryAfter.Milliseconds(), ttl).Err()
+	err := b.runWindowScript(ctx, observeScript, now, perMinute, total, remaining, flag429, retryAfter.Milliseconds()).Err()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		b.state.Failed(fmt.Errorf("shared rate budget of %s: observe: %w", b.opts.Tenant, err))
 		return

@@ -1,5 +1,5 @@
 // Package storetest helps tests damage a store file as a failing disk or a stray write would: it
-// names the pages of a bbolt file that hold records.
+// fills a store with many records and names the pages of a bbolt file that hold them.
 package storetest
 
 import (
