@@ -472,7 +472,7 @@ func TestFaultMatrix(t *testing.T) {
 	hdRunConcurrently(t, 16, len(pairs), func(i int) {
 		op, f := pairs[i].op, pairs[i].f
 		t.Run(op.name+"/"+f.name, func(t *testing.T) {
-			rec := hdNewRecorder()
+			rec := hdNewRecorder(t)
 			opts := []harnessOption{withServer(func(o *proxy.Options) {
 				o.Transport = rec
 				// Short, but far above what the emulator needs even on a busy machine.

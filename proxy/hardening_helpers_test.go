@@ -205,7 +205,16 @@ type hdRecorder struct {
 
 type hdCall struct{ method, host, path string }
 
-func hdNewRecorder() *hdRecorder { return &hdRecorder{next: http.DefaultTransport} }
+func hdNewRecorder(t testing.TB) *hdRecorder { return &hdRecorder{next: hdTransport(t)} }
+
+// hdTransport is a transport of the test's own: tests that run side by side must not share
+// http.DefaultTransport, whose idle connections and dials in progress every httptest.Server.Close
+// cancels (errors "http: CloseIdleConnections called" in another test's call).
+func hdTransport(t testing.TB) *http.Transport {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr
+}
 
 func (rec *hdRecorder) RoundTrip(r *http.Request) (*http.Response, error) {
 	rec.mu.Lock()

@@ -104,7 +104,7 @@ func startLoadServer(t *testing.T) *loadServer {
 	if ls.db, err = store.OpenBolt(filepath.Join(dir, "fsscim.db")); err != nil {
 		t.Fatal(err)
 	}
-	ls.inject = &loadInjector{next: http.DefaultTransport, emu: ls.emu}
+	ls.inject = &loadInjector{next: hdTransport(t), emu: ls.emu}
 	// The production logger, writing nowhere: its cost is part of the run, its output is not.
 	ls.srv, err = proxy.New(proxy.Options{
 		Tenants:         func() *config.TenantSet { return set },
@@ -130,7 +130,7 @@ func (ls *loadServer) close() {
 	ls.srv.Close()
 	ls.client.CloseIdleConnections()
 	ls.emuSrv.Close()
-	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	ls.inject.next.(*http.Transport).CloseIdleConnections()
 	_ = ls.db.Close()
 }
 

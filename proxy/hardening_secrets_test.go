@@ -78,7 +78,7 @@ func (h *hdHostile) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestSecretsNeverLeak(t *testing.T) {
-	hostile := &hdHostile{next: http.DefaultTransport}
+	hostile := &hdHostile{next: hdTransport(t)}
 	h := newHarness(t, withServer(func(o *proxy.Options) {
 		o.Transport = hostile
 		// Freshservice's 429s must not stop the later modes from reaching it.

@@ -89,7 +89,7 @@ func hdEntraCycle(t *testing.T, h *harness, elsewhere string) {
 
 func TestOnlyTheTenantsAPIHostIsCalled(t *testing.T) {
 	collector, hits := hdCollector(t)
-	rec := hdNewRecorder()
+	rec := hdNewRecorder(t)
 	h := newHarness(t, withServer(func(o *proxy.Options) { o.Transport = rec }))
 	h.emu.AddDepartment("Sales")
 	h.emu.AddLocation("Berlin")
@@ -129,8 +129,8 @@ func TestFreshserviceRedirectsAndLinksAreNotFollowed(t *testing.T) {
 			name = "next-page link to another host"
 		}
 		t.Run(name, func(t *testing.T) {
-			rec := hdNewRecorder()
-			redir := &hdRedirector{next: http.DefaultTransport, status: status, target: collector.URL}
+			rec := hdNewRecorder(t)
+			redir := &hdRedirector{next: hdTransport(t), status: status, target: collector.URL}
 			rec.next = redir
 			h := newHarness(t, withServer(func(o *proxy.Options) { o.Transport = rec }))
 			seeded := h.emu.AddRequester(freshservice.User{FirstName: "Ann", PrimaryEmail: "ann@contoso.com"})
