@@ -37,10 +37,11 @@ type Options struct {
 type State struct {
 	opts Options
 
-	changeMu sync.Mutex // serialises changes with their hooks and notifications
-	mu       sync.Mutex
-	shared   bool
-	lastTry  time.Time
+	changeMu  sync.Mutex // serialises changes with their hooks and notifications
+	mu        sync.Mutex
+	shared    bool
+	rejoining bool // a caller runs Rejoin (under changeMu)
+	lastTry   time.Time
 }
 
 // New returns a State that starts shared.
@@ -65,32 +66,39 @@ func (s *State) Shared() bool {
 }
 
 // Use reports whether to use the shared service now: always while it is in use; after a failure,
-// once per RetryInterval, and then only when Rejoin succeeds (the caller that runs it waits for it).
+// once per RetryInterval, and then only when Rejoin succeeds. The caller that runs Rejoin waits for
+// it, and so does any caller meanwhile: an answer made locally while the shared service is being
+// rejoined would depend on which caller came first.
 func (s *State) Use(ctx context.Context) bool {
 	s.mu.Lock()
 	if s.shared {
 		s.mu.Unlock()
 		return true
 	}
-	now := s.opts.Now()
-	if now.Sub(s.lastTry) < s.opts.RetryInterval {
+	if !s.rejoining && s.opts.Now().Sub(s.lastTry) < s.opts.RetryInterval {
 		s.mu.Unlock()
 		return false
 	}
-	s.lastTry = now
 	s.mu.Unlock()
 
 	s.changeMu.Lock()
 	defer s.changeMu.Unlock()
-	if s.Shared() {
-		return true // another caller rejoined meanwhile
+	s.mu.Lock()
+	if s.shared || s.opts.Now().Sub(s.lastTry) < s.opts.RetryInterval {
+		// Another caller's Rejoin decided meanwhile.
+		shared := s.shared
+		s.mu.Unlock()
+		return shared
 	}
-	if err := s.opts.Rejoin(ctx); err != nil {
+	s.lastTry, s.rejoining = s.opts.Now(), true
+	s.mu.Unlock()
+	err := s.opts.Rejoin(ctx)
+	s.mu.Lock()
+	s.rejoining, s.shared = false, err == nil
+	s.mu.Unlock()
+	if err != nil {
 		return false
 	}
-	s.mu.Lock()
-	s.shared = true
-	s.mu.Unlock()
 	if s.opts.OnChange != nil {
 		s.opts.OnChange(true, nil)
 	}

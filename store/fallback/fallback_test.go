@@ -153,3 +153,39 @@ func TestFallbackRequiresRejoin(t *testing.T) {
 		t.Fatal("no Rejoin: no error")
 	}
 }
+
+// TestFallbackUseWaitsForARejoinUnderWay: a caller that comes while another caller rejoins the shared
+// service waits for the outcome rather than working locally on its own.
+func TestFallbackUseWaitsForARejoinUnderWay(t *testing.T) {
+	clk := freshservicetest.NewClock(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC))
+	started, release := make(chan struct{}), make(chan struct{})
+	st, err := fallback.New(fallback.Options{
+		RetryInterval: 10 * time.Second,
+		Now:           clk.Now,
+		Rejoin: func(context.Context) error {
+			close(started)
+			<-release
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st.Failed(errors.New("redis: connection refused"))
+	clk.Add(10 * time.Second)
+	first := make(chan bool, 1)
+	go func() { first <- st.Use(ctx) }()
+	<-started
+	second := make(chan bool, 1)
+	go func() { second <- st.Use(ctx) }()
+	select {
+	case got := <-second:
+		t.Fatalf("a caller during the rejoin was answered %t before the rejoin ended", got)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if !<-first || !<-second {
+		t.Fatal("after the rejoin succeeded, a caller was told to work locally")
+	}
+}
