@@ -61,9 +61,9 @@ func sortedNames(names []string) []string {
 	return out
 }
 
-// patchSpelling is one way a client writes a standard PATCH body: its op names, and the booleans in
-// its values.
-type patchSpelling struct {
+// spelling is one way a client writes a standard request body: its PATCH op names, and the booleans
+// in its values.
+type spelling struct {
 	name    string
 	op      func(string) string
 	boolean func(bool) any
@@ -72,12 +72,18 @@ type patchSpelling struct {
 // entraSpellings are the spellings of standard PATCH bodies fsscim is sent: Entra's default
 // ("legacy") dialect capitalises ops and sends booleans as "True" and "False"; other clients
 // capitalise ops only or write them in upper case; admins editing a mapping write "true".
-var entraSpellings = []patchSpelling{
-	{"legacy", capitalise, func(b bool) any { return capitalise(strconv.FormatBool(b)) }},
+var entraSpellings = []spelling{
+	{"legacy", capitalise, legacyBoolean},
 	{"capitalised ops", capitalise, asBoolean},
 	{"ops in upper case", strings.ToUpper, asBoolean},
-	{"booleans as lower-case strings", asSent, func(b bool) any { return strconv.FormatBool(b) }},
+	{"booleans as lower-case strings", asSent, textBoolean},
 }
+
+func legacyBoolean(b bool) any { return capitalise(strconv.FormatBool(b)) }
+
+func textBoolean(b bool) any { return strconv.FormatBool(b) }
+
+func asBoolean(b bool) any { return b }
 
 func capitalise(s string) string {
 	if s == "" {
@@ -88,11 +94,9 @@ func capitalise(s string) string {
 
 func asSent(s string) string { return s }
 
-func asBoolean(b bool) any { return b }
-
 // respell rewrites a decoded PATCH request in spelling sp: each op's name, and every boolean in each
 // op's value.
-func (sp patchSpelling) respell(req map[string]any) {
+func (sp spelling) respell(req map[string]any) {
 	ops, _ := req["Operations"].([]any)
 	for _, raw := range ops {
 		op, _ := raw.(map[string]any)
@@ -105,7 +109,7 @@ func (sp patchSpelling) respell(req map[string]any) {
 	}
 }
 
-func (sp patchSpelling) booleans(v any) any {
+func (sp spelling) booleans(v any) any {
 	switch v := v.(type) {
 	case bool:
 		return sp.boolean(v)
