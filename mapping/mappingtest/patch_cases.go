@@ -17,10 +17,251 @@ type UserPatchCase struct {
 	Ignored []string
 }
 
-// UserPatchCases are PATCH forms that are standard SCIM as Entra sends them: mapping applies them
-// as they are, and the dialect must hand them on unchanged.
+// UserPatchCases are standard SCIM PATCH forms: mapping applies them as they are, and the dialect must
+// hand them on unchanged and read Entra's other spellings of them (capitalised ops, booleans as
+// strings) as the same case.
 func UserPatchCases() []UserPatchCase {
 	return []UserPatchCase{
+		{
+			Name:  "replace work email and family name",
+			Start: BaseUser(),
+			Body: `{"Operations":[
+				{"op":"replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
+				{"op":"replace","path":"name.familyName","value":"updatedFamilyName"}]}`,
+			Want: BaseWith(func(u *mapping.User) {
+				u.WorkEmail, u.FamilyName = "updatedEmail@microsoft.com", "updatedFamilyName"
+			}),
+			Touched: Fields(mapping.FieldWorkEmail, mapping.FieldFamilyName),
+		},
+		{
+			Name:    "replace userName",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"userName","value":"5b50642d@testuser.com"}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.UserName = "5b50642d@testuser.com" }),
+			Touched: Fields(mapping.FieldUserName),
+		},
+		{
+			Name:  "several attributes, one kept by fsscim",
+			Start: BaseUser(),
+			Body: `{"Operations":[
+				{"op":"replace","path":"displayName","value":"Pvlo"},
+				{"op":"replace","path":"emails[type eq \"work\"].value","value":"TestBcwqnm@test.microsoft.com"},
+				{"op":"replace","path":"name.givenName","value":"Gtfd"},
+				{"op":"replace","path":"name.familyName","value":"Pkqf"},
+				{"op":"replace","path":"externalId","value":"Eqpj"},
+				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber","value":"Eqpj"}]}`,
+			Want: BaseWith(func(u *mapping.User) {
+				u.DisplayName, u.WorkEmail, u.GivenName, u.FamilyName, u.ExternalID =
+					"Pvlo", "TestBcwqnm@test.microsoft.com", "Gtfd", "Pkqf", "Eqpj"
+				u.Kept = map[string]string{mapping.SchemaEnterprise + ":employeeNumber": "Eqpj"}
+			}),
+			Touched: Fields(mapping.FieldDisplayName, mapping.FieldWorkEmail, mapping.FieldGivenName, mapping.FieldFamilyName,
+				mapping.FieldExternalID, mapping.FieldKept),
+		},
+		{
+			Name:    "add of an unmapped attribute",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"ims","value":[{"value":"babs","type":"xmpp"}]}]}`,
+			Want:    BaseUser(),
+			Ignored: []string{"ims"},
+		},
+		{
+			Name:    "add of a single-valued attribute fsscim keeps",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"nickName","value":"Babs"}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.Kept = map[string]string{"nickName": "Babs"} }),
+			Touched: Fields(mapping.FieldKept),
+		},
+		{
+			Name:  "path-less replace of attributes by name",
+			Start: BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{"displayName":"Bjfe","title":"Lead","active":false,
+				"name":{"givenName":"Kkom","familyName":"Unua"}}}]}`,
+			Want: BaseWith(func(u *mapping.User) {
+				u.DisplayName, u.Title, u.Active, u.GivenName, u.FamilyName = "Bjfe", "Lead", false, "Kkom", "Unua"
+			}),
+			Touched: Fields(mapping.FieldDisplayName, mapping.FieldTitle, mapping.FieldActive, mapping.FieldGivenName, mapping.FieldFamilyName),
+		},
+		{
+			Name:  "path-less extension objects",
+			Start: BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{
+				"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales","manager":{"value":"99"},"costCenter":"X"},
+				"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User":{"isAgent":"true","badgeNumber":"B7"}}}]}`,
+			Want: BaseWith(func(u *mapping.User) {
+				u.Department, u.ManagerID, u.IsAgent, u.AgentText = "Sales", "99", Bool(true), "true"
+				u.Custom = map[string]any{"costCentre": "CC-1", "badgeNumber": "B7"}
+				u.Kept = map[string]string{mapping.SchemaEnterprise + ":costCenter": "X"}
+			}),
+			Touched: Fields(mapping.FieldDepartment, mapping.FieldManager, mapping.FieldIsAgent, mapping.FieldCustom, mapping.FieldKept),
+		},
+		{
+			Name:    "path-less attribute names in any case",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","value":{"DISPLAYNAME":"Upper","Name":{"GivenName":"Mixed"}}}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.DisplayName, u.GivenName = "Upper", "Mixed" }),
+			Touched: Fields(mapping.FieldDisplayName, mapping.FieldGivenName),
+		},
+		{
+			Name:  "path-less replace with whole lists",
+			Start: BaseUser(),
+			Body: `{"Operations":[{"op":"replace","value":{"emails":[{"type":"work","value":"l@contoso.com"}],
+				"addresses":[{"type":"work","formatted":"9 Loop"}]}}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.WorkEmail, u.WorkAddress = "l@contoso.com", "9 Loop" }),
+			Touched: Fields(mapping.FieldWorkEmail, mapping.FieldWorkAddress),
+		},
+		{
+			Name:    "path in upper case",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"TITLE","value":"Boss"}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.Title = "Boss" }),
+			Touched: Fields(mapping.FieldTitle),
+		},
+		{
+			Name:    "re-enable",
+			Start:   mapping.User{ID: "42", Active: false},
+			Body:    `{"Operations":[{"op":"replace","path":"active","value":true}]}`,
+			Want:    mapping.User{ID: "42", Active: true},
+			Touched: Fields(mapping.FieldActive),
+		},
+		{
+			Name:    "add work email when the user has none",
+			Start:   mapping.User{ID: "42", UserName: "a@contoso.com"},
+			Body:    `{"Operations":[{"op":"add","path":"emails[type eq \"work\"].value","value":"a.work@contoso.com"}]}`,
+			Want:    mapping.User{ID: "42", UserName: "a@contoso.com", WorkEmail: "a.work@contoso.com"},
+			Touched: Fields(mapping.FieldWorkEmail),
+		},
+		{
+			Name:  "work and mobile phone, fax unmapped",
+			Start: BaseUser(),
+			Body: `{"Operations":[
+				{"op":"replace","path":"phoneNumbers[type eq \"work\"].value","value":"555-0101"},
+				{"op":"add","path":"phoneNumbers[type eq \"mobile\"].value","value":"555-0102"},
+				{"op":"add","path":"phoneNumbers[type eq \"fax\"].value","value":"555-0103"}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.WorkPhone, u.MobilePhone = "555-0101", "555-0102" }),
+			Touched: Fields(mapping.FieldWorkPhone, mapping.FieldMobilePhone),
+			Ignored: []string{`phoneNumbers[type eq "fax"].value`},
+		},
+		{
+			Name:  "work address formatted, other address parts ignored",
+			Start: BaseUser(),
+			Body: `{"Operations":[
+				{"op":"replace","path":"addresses[type eq \"work\"].formatted","value":"2 Side St"},
+				{"op":"replace","path":"addresses[type eq \"work\"].streetAddress","value":"2 Side St"},
+				{"op":"add","path":"addresses[type eq \"other\"].Formatted","value":"elsewhere"}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.WorkAddress = "2 Side St" }),
+			Touched: Fields(mapping.FieldWorkAddress),
+			Ignored: []string{`addresses[type eq "work"].streetAddress`, `addresses[type eq "other"].Formatted`},
+		},
+		{
+			Name:    "filter and sub-attribute in upper case",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"EMAILS[TYPE EQ \"Work\"].VALUE","value":"W@contoso.com"}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.WorkEmail = "W@contoso.com" }),
+			Touched: Fields(mapping.FieldWorkEmail),
+		},
+		{
+			Name:    "other email with a capital V is ignored",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"emails[type eq \"other\"].Value","value":"o@contoso.com"}]}`,
+			Want:    BaseUser(),
+			Ignored: []string{`emails[type eq "other"].Value`},
+		},
+		{
+			Name:    "remove phones with a value list",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"phoneNumbers","value":[{"type":"mobile","value":"555-0199"}]}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.MobilePhone = "" }),
+			Touched: Fields(mapping.FieldMobilePhone),
+		},
+		{
+			Name:    "remove emails with a value list naming the address",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"emails","value":[{"value":"WORK@contoso.com"}]}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.WorkEmail = "" }),
+			Touched: Fields(mapping.FieldWorkEmail),
+		},
+		{
+			Name:    "replace emails without a work one takes the primary",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"emails","value":[{"value":"a@x.com"},{"value":"b@x.com","primary":true}]}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.WorkEmail = "b@x.com" }),
+			Touched: Fields(mapping.FieldWorkEmail),
+			Ignored: []string{`emails[type eq ""]`},
+		},
+		{
+			Name:  "add an email of another type keeps the work email",
+			Start: BaseUser(),
+			Body:  `{"Operations":[{"op":"add","path":"emails","value":[{"value":"home2@example.com","type":"home"}]}]}`,
+			Want:  BaseUser(),
+			// fsscim keeps the work email only.
+			Ignored: []string{`emails[type eq "home"]`},
+		},
+		{
+			Name:    "add an untyped email keeps the work email",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"other@example.com"}]}]}`,
+			Want:    BaseUser(),
+			Ignored: []string{`emails[type eq ""]`},
+		},
+		{
+			Name:    "add an untyped email to a user without a work email makes it the work email",
+			Start:   mapping.User{ID: "42"},
+			Body:    `{"Operations":[{"op":"add","path":"emails","value":[{"value":"first@example.com"}]}]}`,
+			Want:    mapping.User{ID: "42", WorkEmail: "first@example.com"},
+			Touched: Fields(mapping.FieldWorkEmail),
+		},
+		{
+			Name:    "add addresses with only an unmapped type is ignored",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"add","path":"addresses","value":[{"type":"home","formatted":"x"}]}]}`,
+			Want:    BaseUser(),
+			Ignored: []string{`addresses[type eq "home"]`},
+		},
+		{
+			Name:    "remove title",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"title"}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.Title = "" }),
+			Touched: Fields(mapping.FieldTitle),
+		},
+		{
+			Name:    "remove title with a value",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"remove","path":"title","value":"Engineer"}]}`,
+			Want:    BaseWith(func(u *mapping.User) { u.Title = "" }),
+			Touched: Fields(mapping.FieldTitle),
+		},
+		{
+			Name:  "Freshservice extension: isAgent, location and custom attributes",
+			Start: BaseUser(),
+			Body: `{"Operations":[
+				{"op":"add","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:isAgent","value":"TRUE"},
+				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:location","value":"Berlin"},
+				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:COSTCENTRE","value":"CC-9"},
+				{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize","value":"44"}]}`,
+			Want: BaseWith(func(u *mapping.User) {
+				u.IsAgent, u.AgentText, u.Location = Bool(true), "TRUE", "Berlin"
+				u.Custom = map[string]any{"costCentre": "CC-9"}
+			}),
+			Touched: Fields(mapping.FieldIsAgent, mapping.FieldLocation, mapping.FieldCustom),
+			Ignored: []string{"urn:ietf:params:scim:schemas:extension:freshservice:2.0:User:shoeSize"},
+		},
+		{
+			Name:  "roles, with JSON-encoded values as Entra sends them, are not mapped",
+			Start: BaseUser(),
+			Body: `{"Operations":[{"op":"add","path":"roles","value":[
+				{"value":"{\"id\":\"06b07648-ecfe-589f-9d2f-6325724a46ee\",\"value\":\"Admin\",\"displayName\":\"Admin\"}"}]}]}`,
+			Want:    BaseUser(),
+			Ignored: []string{"roles"},
+		},
+		{
+			Name:    "an unknown extension is ignored",
+			Start:   BaseUser(),
+			Body:    `{"Operations":[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier","value":"gold"}]}`,
+			Want:    BaseUser(),
+			Ignored: []string{"urn:ietf:params:scim:schemas:extension:Contoso:2.0:User:tier"},
+		},
 		{
 			Name:    "path-less value with id and schemas, as Okta-style clients send",
 			Start:   BaseUser(),
