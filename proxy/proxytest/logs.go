@@ -1,6 +1,7 @@
 // Package proxytest holds what the tests of fsscim's servers share: a log sink the tests read while
 // the servers write to it from many goroutines, connections from a chosen loopback address, the lines
-// of a scrape a failure shows, and the live heap the memory tests and fsscim-load measure.
+// of a scrape a failure shows, the live heap the memory tests and fsscim-load measure, and server
+// keys with the bearer tokens they seal.
 package proxytest
 
 import (
