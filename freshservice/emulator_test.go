@@ -86,9 +86,9 @@ func notFound[T any](_ T, err error) func(*testing.T, string) {
 	}
 }
 
-// removed fails the test unless a delete or forget call succeeded and the emulator's lookup no
-// longer finds the object with id.
-func removed[T any](t *testing.T, call string, err error, lookup func(int64) (T, bool), id int64) {
+// removed fails the test unless a delete or forget call succeeded, the emulator's lookup no longer
+// finds the object with id, and the client's get answers 404 for it.
+func removed[T, G any](t *testing.T, call string, err error, lookup func(int64) (T, bool), id int64, get func(context.Context, int64) (G, error)) {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", call, err)
@@ -96,6 +96,7 @@ func removed[T any](t *testing.T, call string, err error, lookup func(int64) (T,
 	if _, ok := lookup(id); ok {
 		t.Errorf("%d still exists after %s", id, call)
 	}
+	notFound(get(context.Background(), id))(t, "get after "+call)
 }
 
 // deactivated fails the test unless a deactivate call succeeded and the emulator holds the user
@@ -169,8 +170,7 @@ func TestRequesterLifecycle(t *testing.T) {
 		t.Errorf("ConvertToRequester = %+v", back)
 	}
 
-	removed(t, "ForgetRequester", m.c.ForgetRequester(ctx, u.ID), m.e.User, u.ID)
-	notFound(m.c.GetRequester(ctx, u.ID))(t, "GetRequester after forget")
+	removed(t, "ForgetRequester", m.c.ForgetRequester(ctx, u.ID), m.e.User, u.ID, m.c.GetRequester)
 }
 
 func TestRequesterDuplicateEmail(t *testing.T) {
@@ -235,8 +235,7 @@ func TestAgentLifecycle(t *testing.T) {
 	if re := must(m.c.ReactivateAgent(ctx, a.ID))(t); !re.Active || !re.IsAgent {
 		t.Errorf("ReactivateAgent = %+v", re)
 	}
-	removed(t, "ForgetAgent", m.c.ForgetAgent(ctx, a.ID), m.e.User, a.ID)
-	notFound(m.c.GetAgent(ctx, a.ID))(t, "GetAgent after forget")
+	removed(t, "ForgetAgent", m.c.ForgetAgent(ctx, a.ID), m.e.User, a.ID, m.c.GetAgent)
 }
 
 func TestPagination(t *testing.T) {
@@ -398,8 +397,7 @@ func TestRequesterGroups(t *testing.T) {
 	if got := m.e.RequesterGroupMembers(g.ID); !slices.Equal(got, []int64{r2.ID}) {
 		t.Errorf("members after remove = %v", got)
 	}
-	removed(t, "DeleteRequesterGroup", m.c.DeleteRequesterGroup(ctx, g.ID), m.e.RequesterGroup, g.ID)
-	notFound(m.c.GetRequesterGroup(ctx, g.ID))(t, "GetRequesterGroup after delete")
+	removed(t, "DeleteRequesterGroup", m.c.DeleteRequesterGroup(ctx, g.ID), m.e.RequesterGroup, g.ID, m.c.GetRequesterGroup)
 }
 
 func TestAgentGroups(t *testing.T) {
@@ -429,8 +427,7 @@ func TestAgentGroups(t *testing.T) {
 	if body := m.lastBody(t); fmt.Sprint(body["members"]) != "[]" {
 		t.Errorf("empty members body = %v, want members: []", body)
 	}
-	removed(t, "DeleteAgentGroup", m.c.DeleteAgentGroup(ctx, g.ID), m.e.AgentGroup, g.ID)
-	notFound(m.c.GetAgentGroup(ctx, g.ID))(t, "GetAgentGroup after delete")
+	removed(t, "DeleteAgentGroup", m.c.DeleteAgentGroup(ctx, g.ID), m.e.AgentGroup, g.ID, m.c.GetAgentGroup)
 }
 
 func TestCheckKey(t *testing.T) {

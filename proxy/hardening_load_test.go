@@ -98,8 +98,8 @@ func startLoadServer(t *testing.T) *loadServer {
 	ls.emu.AddAPIKey("load-key-0001", true)
 	dir := t.TempDir()
 	set := oneTenant(t, dir, "load", "domain: load.freshservice.com\napi_url: "+ls.emuSrv.URL+"/api/v2\n")
-	keys := newKeys(t)
-	ls.token = seal(t, keys, "load.freshservice.com", "load-key-0001")
+	_, keys := proxytest.NewKeys(t)
+	ls.token = proxytest.Seal(t, keys, "load.freshservice.com", "load-key-0001")
 	var err error
 	if ls.db, err = store.OpenBolt(filepath.Join(dir, "fsscim.db")); err != nil {
 		t.Fatal(err)

@@ -56,13 +56,13 @@ func hdNewMulti(t *testing.T, apiKeys map[string]string) *hdMulti {
 	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	keys := newKeys(t)
+	_, keys := proxytest.NewKeys(t)
 	m := &hdMulti{t: t, keys: keys, dir: tenantDir, logs: &proxytest.LogBuffer{}, tenants: map[string]*hdTenant{}}
 	for domain, apiKey := range apiKeys {
 		emu, emuSrv := freshservicetest.NewServer(freshservicetest.Options{})
 		t.Cleanup(emuSrv.Close)
 		emu.AddAPIKey(apiKey, true)
-		token := seal(t, keys, domain, apiKey)
+		token := proxytest.Seal(t, keys, domain, apiKey)
 		tn := &hdTenant{domain: domain, emu: emu, emuURL: emuSrv.URL, apiKey: apiKey, token: token,
 			file: filepath.Join(tenantDir, strings.Split(domain, ".")[0]+".yaml")}
 		m.tenants[domain] = tn

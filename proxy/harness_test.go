@@ -79,8 +79,8 @@ func newHarness(t *testing.T, opts ...harnessOption) *harness {
 
 	dir := t.TempDir()
 	set := oneTenant(t, dir, "acme", "domain: "+testDomain+"\napi_url: "+emuSrv.URL+"/api/v2\n"+hc.tenantYAML)
-	keys := newKeys(t)
-	token := seal(t, keys, testDomain, apiKey)
+	_, keys := proxytest.NewKeys(t)
+	token := proxytest.Seal(t, keys, testDomain, apiKey)
 	storePath := filepath.Join(dir, "fsscim.db")
 	db, err := store.OpenBolt(storePath)
 	if err != nil {
@@ -154,30 +154,6 @@ func oneTenant(t testing.TB, dir, name, yaml string) *config.TenantSet {
 		t.Fatalf("load tenants: %v", err)
 	}
 	return set
-}
-
-// newKeys is a keyring with one fresh key.
-func newKeys(t testing.TB) *config.Keyring {
-	t.Helper()
-	key, err := config.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return keys
-}
-
-// seal is a token for domain's apiKey, issued a minute ago.
-func seal(t testing.TB, keys *config.Keyring, domain, apiKey string) string {
-	t.Helper()
-	token, err := keys.Seal(domain, apiKey, time.Now().Add(-time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return token
 }
 
 // scimRequest is a request to url carrying body (nil, a string, bytes, or a value sent as JSON) as

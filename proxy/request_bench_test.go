@@ -16,6 +16,7 @@ import (
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
 	"github.com/fsscim/fsscim/proxy"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store"
 )
 
@@ -60,8 +61,8 @@ func newReqBenchServer(b *testing.B, users int) *reqBenchServer {
 	dir := b.TempDir()
 	const domain = "bench.freshservice.com"
 	set := oneTenant(b, dir, "bench", "domain: "+domain+"\napi_url: http://127.0.0.1:9/api/v2\n")
-	keys := newKeys(b)
-	s.token = seal(b, keys, domain, "req-bench-key")
+	_, keys := proxytest.NewKeys(b)
+	s.token = proxytest.Seal(b, keys, domain, "req-bench-key")
 	db, err := store.OpenBolt(filepath.Join(dir, "fsscim.db"))
 	if err != nil {
 		b.Fatal(err)

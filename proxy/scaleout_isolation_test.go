@@ -12,6 +12,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/freshservice"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 	"github.com/fsscim/fsscim/store/redistest"
 )
 
@@ -36,7 +37,7 @@ func TestRedisKeepsTenantsWithCollidingIdsApart(t *testing.T) {
 	if err := os.MkdirAll(tenantDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	keys := newKeys(t)
+	_, keys := proxytest.NewKeys(t)
 	const apiKey = "isolation-api-key-71c3"
 	tenants := map[string]*isoTenant{}
 	for _, tn := range []struct{ name, dept, other, email string }{
@@ -60,7 +61,7 @@ func TestRedisKeepsTenantsWithCollidingIdsApart(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(tenantDir, tn.name+".yaml"), []byte(file), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		token := seal(t, keys, domain, apiKey)
+		token := proxytest.Seal(t, keys, domain, apiKey)
 		tenants[tn.name] = &isoTenant{domain: domain, emu: emu, token: token, user: u, dept: dept}
 	}
 	alpha, beta := tenants["alpha"], tenants["beta"]

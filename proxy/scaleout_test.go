@@ -62,8 +62,8 @@ func newClusterVia(t *testing.T, n int, gated bool) *cluster {
 
 	dir := t.TempDir()
 	set := oneTenant(t, dir, "acme", fmt.Sprintf("domain: %s\napi_url: %s/api/v2\nrate_limit: {per_minute: %d}\n", testDomain, emuSrv.URL, clusterPerMinute))
-	keys := newKeys(t)
-	token := seal(t, keys, testDomain, apiKey)
+	_, keys := proxytest.NewKeys(t)
+	token := proxytest.Seal(t, keys, testDomain, apiKey)
 	c := &cluster{t: t, clock: clk, emu: emu, redis: rds, token: token}
 	if gated {
 		c.gate = rds.Gate()

@@ -6,10 +6,9 @@ import (
 	"encoding/base64"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/config/configtest"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // checkFolder runs `fsscim check` on a folder holding files, with the given flags and environment.
@@ -84,12 +83,8 @@ func TestCheckFollowsAPIURLOnlyWhenAllowed(t *testing.T) {
 // TestCheckRedactsWhatItQuotes: a token or credential pasted into the wrong key is quoted back by
 // the problem's message; check's report goes through the log's redaction and does not print it.
 func TestCheckRedactsWhatItQuotes(t *testing.T) {
-	key, _ := config.NewKey()
-	keys, _ := config.ParseKeys(key)
-	token, err := keys.Seal("acme.freshservice.com", "check-test-api-key", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, keys := proxytest.NewKeys(t)
+	token := proxytest.Seal(t, keys, "acme.freshservice.com", "check-test-api-key")
 	basic := base64.StdEncoding.EncodeToString([]byte("check-test-api-key:X"))
 	files := map[string]string{
 		"acme.yaml": "domain: acme.freshservice.com\nusers: {type: \"" + token + "\"}\n",

@@ -6,13 +6,11 @@ import (
 	"time"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 func TestEnrollPrintsASealedOneTimeLink(t *testing.T) {
-	key, err := config.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, keys := proxytest.NewKeys(t)
 	dir := tenantsDir(t, "acme.freshservice.com")
 	code, out, errOut := runCmd(t, "", map[string]string{config.EnvTokenKeys: key},
 		"enroll", "--domain", "Acme.Freshservice.com", "--tenants", dir, "--url", "https://scim.example.com/", "--ttl", "48h")
@@ -23,10 +21,6 @@ func TestEnrollPrintsASealedOneTimeLink(t *testing.T) {
 	sealed, ok := strings.CutPrefix(link, "https://scim.example.com/app/enroll/")
 	if !ok {
 		t.Fatalf("link %q", link)
-	}
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		t.Fatal(err)
 	}
 	l, err := keys.OpenLink(sealed)
 	if err != nil {

@@ -34,19 +34,15 @@ func cmdHealth(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	if code := fs.parseOrExit(args, getenv, stderr); code >= 0 {
 		return code
 	}
-	target := *url
-	certFile := getenv("FSSCIM_TLS_CERT")
-	if target == "" {
-		target = defaultHealthURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
-	}
-	tlsCfg, err := healthTLS(target, *caFile, certFile, *insecure)
+	target, tlsCfg, err := adminEndpoint(getenv, *url, *caFile, *insecure)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim health: %v\n", err)
 		return 2
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	code, body, err := getAdmin(ctx, target, tlsCfg, "", 4096)
+	if *url == "" {
+		target += "/readyz"
+	}
+	code, body, err := getAdmin(ctx, target, tlsCfg, "", 4096, *timeout)
 	if err != nil {
 		fmt.Fprintf(stderr, "fsscim health: %v\n", err)
 		return 1
@@ -63,9 +59,11 @@ func cmdHealth(ctx context.Context, args []string, stdout, stderr io.Writer, get
 	return 0
 }
 
-// getAdmin sends GET target to the admin listener, with tlsCfg and, when given, the admin token, and
-// reads at most limit bytes of the answer.
-func getAdmin(ctx context.Context, target string, tlsCfg *tls.Config, bearer string, limit int64) (int, []byte, error) {
+// getAdmin sends GET target to the admin listener, with tlsCfg and, when given, the admin token,
+// giving up after timeout, and reads at most limit bytes of the answer.
+func getAdmin(ctx context.Context, target string, tlsCfg *tls.Config, bearer string, limit int64, timeout time.Duration) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return 0, nil, err
@@ -86,9 +84,16 @@ func getAdmin(ctx context.Context, target string, tlsCfg *tls.Config, bearer str
 	return resp.StatusCode, body, nil
 }
 
-// defaultHealthURL is /readyz on the admin listener as FSSCIM_ADMIN_LISTEN gives it.
-func defaultHealthURL(adminListen string, tlsOn bool) string {
-	return defaultAdminURL(adminListen, tlsOn) + "/readyz"
+// adminEndpoint is the admin listener's base URL, given or else as FSSCIM_ADMIN_LISTEN gives it
+// (https when FSSCIM_TLS_CERT is set), and the TLS settings that reach it: see adminTLS.
+func adminEndpoint(getenv func(string) string, given, caFile string, insecure bool) (string, *tls.Config, error) {
+	certFile := getenv("FSSCIM_TLS_CERT")
+	base := given
+	if base == "" {
+		base = defaultAdminURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
+	}
+	tlsCfg, err := adminTLS(base, caFile, certFile, insecure)
+	return base, tlsCfg, err
 }
 
 // defaultAdminURL is the admin listener's URL as FSSCIM_ADMIN_LISTEN gives it; a listener on every
@@ -112,11 +117,11 @@ func defaultAdminURL(adminListen string, tlsOn bool) string {
 	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
-// healthTLS decides whom an https probe trusts: the authorities in --cacert, checked as any client
-// checks (the URL's host must be in the certificate); else the certificate serve itself serves
-// (FSSCIM_TLS_CERT), matched exactly, since a probe on 127.0.0.1 cannot match the public name it
-// carries; else the system's authorities.
-func healthTLS(target, caFile, servedCert string, insecure bool) (*tls.Config, error) {
+// adminTLS decides whom an https request to the admin listener trusts: anyone when insecure; else
+// the authorities in --cacert, checked as any client checks (the URL's host must be in the
+// certificate); else the certificate serve itself serves (FSSCIM_TLS_CERT), matched exactly, since a
+// probe on 127.0.0.1 cannot match the public name it carries; else the system's authorities.
+func adminTLS(target, caFile, servedCert string, insecure bool) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	switch {
 	case !strings.HasPrefix(strings.ToLower(target), "https://"):

@@ -224,12 +224,8 @@ func TestImageBinaryStartsWithTheImageLayout(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(tenants, "acme.yaml"), []byte("domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	key, _ := config.NewKey()
-	keys, _ := config.ParseKeys(key)
-	token, err := keys.Seal("acme.freshservice.com", apiKey, time.Now().Add(-time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, keys := proxytest.NewKeys(t)
+	token := proxytest.Seal(t, keys, "acme.freshservice.com", apiKey)
 	audit.secret("the image test's API key", apiKey)
 	audit.secret("the image test's bearer token", token)
 	audit.secret("the image test's server key", key)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/config/configtest"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 func env(m map[string]string) func(string) string {
@@ -138,20 +139,13 @@ func tenantsDir(t *testing.T, domains ...string) string {
 }
 
 func TestTokenIssueReadsKeyFromStdin(t *testing.T) {
-	key, err := config.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, keys := proxytest.NewKeys(t)
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"token", "issue", "--domain", "Acme.Freshservice.com", "--tenants", tenantsDir(t, "acme.freshservice.com")},
 		strings.NewReader("  fs-api-key-123 \n"), &out, audit.tee(&errOut), env(map[string]string{config.EnvTokenKeys: key}))
 	audit.secret("token issue's API key", "fs-api-key-123")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut.String())
-	}
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		t.Fatal(err)
 	}
 	claims, err := keys.Open(strings.TrimSpace(out.String()))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/fsscim/fsscim/config"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // openTerminal opens a pseudo-terminal: what a program reads from the second file comes from a
@@ -45,8 +46,7 @@ func openTerminal(t *testing.T) (control, term *os.File) {
 // terminal must not show it (echo is off while it is read), and the token printed seals it.
 func TestTokenIssueDoesNotEchoTheKey(t *testing.T) {
 	control, term := openTerminal(t)
-	key, _ := config.NewKey()
-	keys, _ := config.ParseKeys(key)
+	key, keys := proxytest.NewKeys(t)
 	const apiKey = "typed-at-a-terminal-4e1b"
 	audit.secret("a key typed at a terminal", apiKey)
 

@@ -57,14 +57,9 @@ func newTenantFixture(t *testing.T) *tenantFixture {
 		t.Fatal(err)
 	}
 	configtest.WriteTenant(t, f.tenants, "acme.yaml", "domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n")
-	f.key, _ = config.NewKey()
-	keys, err := config.ParseKeys(f.key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.token, err = keys.Seal("acme.freshservice.com", apiKey, time.Now().Add(-time.Minute)); err != nil {
-		t.Fatal(err)
-	}
+	var keys *config.Keyring
+	f.key, keys = proxytest.NewKeys(t)
+	f.token = proxytest.Seal(t, keys, "acme.freshservice.com", apiKey)
 	audit.secret("a test's Freshservice API key", apiKey)
 	audit.secret("a test's bearer token", f.token)
 	audit.secret("a test's server token key", f.key)

@@ -13,6 +13,7 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // TestServeFinishesInFlightRequestsOnShutdown starts `fsscim serve`, sends a request that Freshservice
@@ -28,12 +29,8 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	configtest.WriteTenant(t, tenants, "acme.yaml", "domain: acme.freshservice.com\napi_url: "+emuSrv.URL+"/api/v2\n")
-	key, _ := config.NewKey()
-	keys, _ := config.ParseKeys(key)
-	token, err := keys.Seal("acme.freshservice.com", "serve-test-key", time.Now().Add(-time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	key, keys := proxytest.NewKeys(t)
+	token := proxytest.Seal(t, keys, "acme.freshservice.com", "serve-test-key")
 
 	audit.secret("serve test's API key", "serve-test-key")
 	audit.secret("serve test's bearer token", token)

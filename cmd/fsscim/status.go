@@ -102,19 +102,12 @@ func adminGet(ctx context.Context, getenv func(string) string, a adminTarget, pa
 	if err != nil {
 		return nil, 2, err
 	}
-	base := strings.TrimSuffix(a.url, "/")
-	certFile := getenv("FSSCIM_TLS_CERT")
-	if base == "" {
-		base = defaultAdminURL(getenv("FSSCIM_ADMIN_LISTEN"), certFile != "")
-	}
-	target := base + path
-	tlsCfg, err := healthTLS(target, a.caFile, certFile, false)
+	base, tlsCfg, err := adminEndpoint(getenv, strings.TrimSuffix(a.url, "/"), a.caFile, false)
 	if err != nil {
 		return nil, 2, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, a.timeout)
-	defer cancel()
-	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20)
+	target := base + path
+	code, body, err := getAdmin(ctx, target, tlsCfg, token, 64<<20, a.timeout)
 	if err != nil {
 		return nil, 1, err
 	}

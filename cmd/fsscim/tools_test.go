@@ -10,13 +10,13 @@ import (
 	"github.com/fsscim/fsscim/config"
 	"github.com/fsscim/fsscim/config/configtest"
 	"github.com/fsscim/fsscim/freshservice/freshservicetest"
+	"github.com/fsscim/fsscim/proxy/proxytest"
 )
 
 // TestTokenIssueNormalisesAndFindsTheTenant: the domain as an operator pastes it becomes the tenant
 // key, and FSSCIM_TENANTS stands for --tenants.
 func TestTokenIssueNormalisesAndFindsTheTenant(t *testing.T) {
-	key, _ := config.NewKey()
-	keys, _ := config.ParseKeys(key)
+	key, keys := proxytest.NewKeys(t)
 	dir := tenantsDir(t, "acme.freshservice.com")
 	code, out, errOut := runCmd(t, "fs-key-normalise\n", map[string]string{config.EnvTokenKeys: key, "FSSCIM_TENANTS": dir},
 		"token", "issue", "--domain", " https://ACME.freshservice.com/a/ ")
@@ -148,9 +148,9 @@ func newProbeFixture(t *testing.T) *probeFixture {
 	configtest.WriteTenant(t, p.dir, "acme.yaml", "domain: acme.freshservice.com\n"+api+"departments: {create_missing: true}\nattributes: {costCenter: cost_center}\n")
 	configtest.WriteTenant(t, p.dir, "beta.yaml", "domain: beta.freshservice.com\n"+api+"attributes: {region: region_code}\n")
 	configtest.WriteTenant(t, p.dir, "gamma.yaml", "domain: gamma.freshservice.com\n"+api)
-	p.key, _ = config.NewKey()
-	keys, _ := config.ParseKeys(p.key)
-	p.adminToken, _ = keys.Seal("acme.freshservice.com", p.adminKey, time.Now())
+	var keys *config.Keyring
+	p.key, keys = proxytest.NewKeys(t)
+	p.adminToken = proxytest.Seal(t, keys, "acme.freshservice.com", p.adminKey)
 	for what, v := range map[string]string{"a probe test's admin key": p.adminKey, "a probe test's agent key": p.plainKey,
 		"a probe test's token": p.adminToken, "a probe test's server key": p.key} {
 		audit.secret(what, v)

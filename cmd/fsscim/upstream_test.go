@@ -37,11 +37,8 @@ func TestServeSharesOneUpstreamConnectionAmongTenants(t *testing.T) {
 	if err := os.MkdirAll(f.tenants, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	f.key, _ = config.NewKey()
-	keys, err := config.ParseKeys(f.key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var keys *config.Keyring
+	f.key, keys = proxytest.NewKeys(t)
 	audit.secret("the upstream test's server token key", f.key)
 	var tokens []string
 	for _, name := range []string{"acme", "beta"} {
@@ -50,10 +47,7 @@ func TestServeSharesOneUpstreamConnectionAmongTenants(t *testing.T) {
 		configtest.WriteTenant(t, f.tenants, name+".yaml", file)
 		apiKey := "upstream-test-" + name + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 		emu.AddAPIKey(apiKey, true)
-		token, err := keys.Seal(domain, apiKey, time.Now().Add(-time.Minute))
-		if err != nil {
-			t.Fatal(err)
-		}
+		token := proxytest.Seal(t, keys, domain, apiKey)
 		audit.secret("the upstream test's API key", apiKey)
 		audit.secret("the upstream test's bearer token", token)
 		tokens = append(tokens, token)

@@ -1,7 +1,8 @@
 // Package proxytest holds what the tests of fsscim's servers share: a log sink the tests read while
 // the servers write to it from many goroutines, connections from a chosen loopback address, the lines
 // of a scrape a failure shows, an HTTP answer read whole (for the tests of fsscim and of the
-// Freshservice emulator alike), and the live heap the memory tests and fsscim-load measure.
+// Freshservice emulator alike), the live heap the memory tests and fsscim-load measure, and server
+// keys with the bearer tokens they seal.
 package proxytest
 
 import (

@@ -56,18 +56,8 @@ func newSite(t *testing.T) *site {
 	if err != nil {
 		t.Fatalf("load tenants: %v", err)
 	}
-	key, err := config.NewKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := config.ParseKeys(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := keys.Seal(testDomain, testAPIKey, time.Now().Add(-time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, keys := proxytest.NewKeys(t)
+	token := proxytest.Seal(t, keys, testDomain, testAPIKey)
 	adminFile := filepath.Join(dir, "admin-token")
 	if err := os.WriteFile(adminFile, []byte(adminToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
