@@ -36,7 +36,7 @@ func jsonResponse(status int, v any) response {
 	b, err := json.Marshal(v)
 	if err != nil {
 		// Every value served is built from plain maps, slices and strings; failing here is a bug.
-		panic("fstest: encode response: " + err.Error())
+		panic("freshservicetest: encode response: " + err.Error())
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json; charset=utf-8")

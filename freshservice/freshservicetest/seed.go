@@ -50,7 +50,7 @@ func (e *Emulator) addUser(m freshservice.User, agent bool) freshservice.User {
 		email = m.Email
 	}
 	if email == "" {
-		panic("fstest: seeding a user needs an email")
+		panic("freshservicetest: seeding a user needs an email")
 	}
 	now := e.now()
 	u := &userRecord{
