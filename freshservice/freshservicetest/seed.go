@@ -80,7 +80,7 @@ func (e *Emulator) addUser(m freshservice.User, agent bool) freshservice.User {
 	}
 	for _, addr := range append([]string{email}, u.secondaryEmails...) {
 		if _, taken := e.st.emailOwner(addr); taken {
-			panic(fmt.Sprintf("fstest: seeding a user with an email already taken: %q", addr))
+			panic(fmt.Sprintf("freshservicetest: seeding a user with an email already taken: %q", addr))
 		}
 	}
 	if agent {
