@@ -18,7 +18,7 @@ import (
 // hands on must be what the library can take: JSON that encodes, no nulls where the library refuses
 // them, only attributes the schemas know, the manager as {"value": id}, Freshservice extension values
 // as strings, booleans sent as text as JSON booleans. Normalising twice must change nothing more. Seeds are in testdata/fuzz/FuzzNormaliseBody
-// (run: go test -run '^$' -fuzz '^FuzzNormaliseBody$' -fuzztime 20s ./proxy/dialect/).
+// (run: go test -run '^$' -fuzz '^FuzzNormaliseBody$' -fuzztime 100000x ./proxy/dialect/).
 func FuzzNormaliseBody(f *testing.F) {
 	tenant := costCenterTenant("fuzz.freshservice.com")
 	f.Add(true, false, []byte(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a@b.c","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"7"}`))
