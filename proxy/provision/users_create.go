@@ -181,14 +181,14 @@ func (s *Session) create(ctx context.Context, c createAttempt) (Resource, error)
 // write where the store can (the user active, as creates almost always leave it).
 func (s *Session) recordCreated(ctx context.Context, c createAttempt, fu freshservice.User, rec record.UserRecord) (record.UserRecord, error) {
 	var err error
-	cc, combined := s.store().(store.CreateCompleter)
+	cc, ok := s.store().(store.CreateCompleter)
+	combined := ok && fu.Active
 	switch {
-	case combined && fu.Active:
+	case combined:
 		err = cc.CompleteCreate(ctx, s.t.domain, fu.ID, rec, c.ownCreates())
 	case fu.Active:
 		err = s.store().PutUser(ctx, s.t.domain, fu.ID, rec)
 	default:
-		combined = false
 		// The disable recorded what to restore at a later enable; what the client sent joins it.
 		err = s.store().UpdateUser(ctx, s.t.domain, fu.ID, func(r *record.UserRecord) error {
 			r.Echo, r.Provisioned = rec.Echo, true
